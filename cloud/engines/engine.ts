@@ -1,0 +1,43 @@
+// The engine seam (SPEC §3): where databases live and how tenants get their own credentials.
+// `postgres` is a real cluster; `embedded` is one PGlite data directory per database.
+import type { ClosableSqlDatabase, SqlDatabase } from '../../src/db/sql.ts';
+
+export type EngineKind = 'postgres' | 'embedded';
+
+export interface Engine {
+  readonly kind: EngineKind;
+  /** Label stored on each organization: which cluster holds its database. */
+  readonly cluster: string;
+  /** An administrative handle to `name` (cached; ended by `closeDatabase` or `close`). */
+  database(name: string): SqlDatabase;
+  databaseExists(name: string): Promise<boolean>;
+  /** Creates `name`, as a copy of `template` when given. Fails if it exists. */
+  createDatabase(name: string, options?: { template?: string }): Promise<void>;
+  /** Drops `name` if it exists, ending every session on it first. */
+  dropDatabase(name: string): Promise<void>;
+  /** Ends this engine's own handles to `name` (needed before it is copied or dropped). */
+  closeDatabase(name: string): Promise<void>;
+  databaseSizeBytes(name: string): Promise<number>;
+
+  /**
+   * Gives a tenant database its own login role with `password`, makes the role its owner (and the
+   * owner of everything in it) and removes PUBLIC's CONNECT and TEMPORARY. Idempotent; a second call
+   * sets the new password. Returns the DSN the tenant is reached with (contains the password).
+   */
+  grantTenantAccess(database: string, password: string): Promise<string>;
+  /** Sets a new password on the tenant's role and returns the new DSN; open sessions keep working. */
+  rotateTenantPassword(database: string, password: string): Promise<string>;
+  /** Stops the tenant's role from logging in and ends its sessions. Idempotent. */
+  revokeTenantAccess(database: string): Promise<void>;
+  /** Removes the tenant's role (after its database is dropped). Idempotent. */
+  dropTenantRole(database: string): Promise<void>;
+  /** The role migrations of `database` run as, so new objects belong to the tenant; none on PGlite. */
+  migrationRole(database: string): string | undefined;
+  /** Prepares a template database so the objects migrations create in it can be handed to tenants. */
+  prepareTemplate(template: string): Promise<void>;
+
+  /** Opens a pool on a tenant DSN, as the tenant's role. */
+  connect(dsn: string, options: { maxConnections: number; idleTimeoutMs: number }): ClosableSqlDatabase;
+
+  close(): Promise<void>;
+}

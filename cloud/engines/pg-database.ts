@@ -1,0 +1,69 @@
+// `SqlDatabase` over a node-postgres pool.
+import pg from 'pg';
+import type { ClosableSqlDatabase, SqlQueryable } from '../../src/db/sql.ts';
+
+// int8 and numeric come back as strings by default; counts and sizes here fit a double.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export interface PgPoolOptions {
+  connectionString: string;
+  max: number;
+  idleTimeoutMillis?: number;
+  connectionTimeoutMillis?: number;
+  applicationName?: string;
+}
+
+function queryable(client: pg.Pool | pg.PoolClient): SqlQueryable {
+  return {
+    query: async <Row>(sql: string, params?: readonly unknown[]) => {
+      const result = await client.query(sql, params ? [...params] : undefined);
+      return result.rows as Row[];
+    },
+    exec: async (sql: string) => {
+      await client.query(sql);
+    },
+  };
+}
+
+export function createPgDatabase(options: PgPoolOptions): ClosableSqlDatabase & { pool: pg.Pool } {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.max,
+    idleTimeoutMillis: options.idleTimeoutMillis ?? 10_000,
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
+    application_name: options.applicationName ?? 'modernpos',
+  });
+  // An idle client losing its server (restart, pg_terminate_backend) must not crash the process;
+  // the pool drops it and the next query opens a fresh one.
+  pool.on('error', () => {});
+  const base = queryable(pool);
+  let closed = false;
+  return {
+    pool,
+    ...base,
+    async transaction(fn) {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const result = await fn(queryable(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        try {
+          await client.query('ROLLBACK');
+        } catch {
+          broken = true;
+        }
+        throw err;
+      } finally {
+        client.release(broken);
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,195 @@
+// The `postgres` engine: control, template and tenant databases on one cluster reached through an
+// admin URL (a role with CREATEDB and CREATEROLE). Each tenant database is owned by its own role.
+import { type ClosableSqlDatabase, quoteIdent, quoteLiteral } from '../../src/db/sql.ts';
+import { scramSha256Verifier } from '../secrets/scram.ts';
+import type { Engine } from './engine.ts';
+import { createPgDatabase } from './pg-database.ts';
+
+export interface PostgresEngineOptions {
+  adminUrl: string;
+  /** The template database whose objects are handed to each tenant's role. */
+  templateDatabase: string;
+  /** Connections per administrative handle (control, template, a tenant being migrated). */
+  adminPoolSize?: number;
+}
+
+/** The same URL pointed at another database (and optionally another user and password). */
+export function withDatabase(
+  url: string,
+  database: string,
+  auth?: { user: string; password: string },
+): string {
+  const u = new URL(url);
+  u.pathname = `/${encodeURIComponent(database)}`;
+  if (auth) {
+    u.username = encodeURIComponent(auth.user);
+    u.password = encodeURIComponent(auth.password);
+  }
+  return u.toString();
+}
+
+export function createPostgresEngine(options: PostgresEngineOptions): Engine {
+  const admin = createPgDatabase({
+    connectionString: options.adminUrl,
+    max: 2,
+    applicationName: 'modernpos-admin',
+  });
+  const handles = new Map<string, ClosableSqlDatabase>();
+  const templateRole = options.templateDatabase;
+  const cluster = (() => {
+    const u = new URL(options.adminUrl);
+    return `${u.hostname}:${u.port || '5432'}`;
+  })();
+  let superuser: Promise<boolean> | undefined;
+
+  const isSuperuser = () => {
+    superuser ??= admin
+      .query<{ rolsuper: boolean }>('SELECT rolsuper FROM pg_roles WHERE rolname = current_user')
+      .then((rows) => rows[0]?.rolsuper === true);
+    return superuser;
+  };
+
+  const database = (name: string) => {
+    let handle = handles.get(name);
+    if (!handle) {
+      handle = createPgDatabase({
+        connectionString: withDatabase(options.adminUrl, name),
+        max: options.adminPoolSize ?? 2,
+        idleTimeoutMillis: 1_000,
+        applicationName: 'modernpos-admin',
+      });
+      handles.set(name, handle);
+    }
+    return handle;
+  };
+
+  const closeDatabase = async (name: string) => {
+    const handle = handles.get(name);
+    handles.delete(name);
+    await handle?.close();
+  };
+
+  const roleExists = async (role: string) =>
+    (await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).length > 0;
+
+  /** A non-superuser admin must be a member of a role to hand objects to it or act as it. */
+  const joinRole = async (role: string) => {
+    if (!(await isSuperuser())) await admin.exec(`GRANT ${quoteIdent(role)} TO CURRENT_USER`);
+  };
+
+  const setPassword = async (role: string, password: string) => {
+    const verifier = quoteLiteral(scramSha256Verifier(password));
+    if (await roleExists(role))
+      await admin.exec(`ALTER ROLE ${quoteIdent(role)} WITH LOGIN PASSWORD ${verifier}`);
+    else await admin.exec(`CREATE ROLE ${quoteIdent(role)} WITH LOGIN PASSWORD ${verifier}`);
+  };
+
+  const dsnFor = (db: string, password: string) => withDatabase(options.adminUrl, db, { user: db, password });
+
+  return {
+    kind: 'postgres',
+    cluster,
+    database,
+    closeDatabase,
+
+    async databaseExists(name) {
+      return (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).length > 0;
+    },
+
+    async createDatabase(name, createOptions = {}) {
+      const template = createOptions.template;
+      if (!template) {
+        await admin.exec(`CREATE DATABASE ${quoteIdent(name)}`);
+        return;
+      }
+      await closeDatabase(template);
+      // CREATE DATABASE … TEMPLATE refuses while anyone is connected to the template; another
+      // process may be finishing a migration of it, so retry briefly.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await admin.exec(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(template)}`);
+          return;
+        } catch (err) {
+          if ((err as { code?: string }).code !== '55006' || attempt >= 20) throw err;
+          await new Promise((r) => setTimeout(r, 50 + attempt * 25));
+        }
+      }
+    },
+
+    async dropDatabase(name) {
+      await closeDatabase(name);
+      await admin.exec(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+    },
+
+    async databaseSizeBytes(name) {
+      const rows = await admin.query<{ size: number }>('SELECT pg_database_size($1) AS size', [name]);
+      return Number(rows[0]?.size ?? 0);
+    },
+
+    async prepareTemplate(template) {
+      if (!(await roleExists(templateRole))) {
+        try {
+          await admin.exec(`CREATE ROLE ${quoteIdent(templateRole)} NOLOGIN`);
+        } catch (err) {
+          if ((err as { code?: string }).code !== '42710') throw err; // created concurrently
+        }
+      }
+      await joinRole(templateRole);
+      await database(template).exec(`GRANT USAGE, CREATE ON SCHEMA public TO ${quoteIdent(templateRole)}`);
+      await admin.exec(`REVOKE CONNECT, TEMPORARY ON DATABASE ${quoteIdent(template)} FROM PUBLIC`);
+    },
+
+    async grantTenantAccess(db, password) {
+      const role = db;
+      await setPassword(role, password);
+      await joinRole(role);
+      await admin.exec(`ALTER DATABASE ${quoteIdent(db)} OWNER TO ${quoteIdent(role)}`);
+      if (await roleExists(templateRole)) {
+        await database(db).transaction(async (tx) => {
+          await tx.exec(`REASSIGN OWNED BY ${quoteIdent(templateRole)} TO ${quoteIdent(role)}`);
+          await tx.exec(`REVOKE ALL ON SCHEMA public FROM ${quoteIdent(templateRole)}`);
+        });
+      }
+      await admin.exec(`REVOKE CONNECT, TEMPORARY ON DATABASE ${quoteIdent(db)} FROM PUBLIC`);
+      await admin.exec(`GRANT CONNECT, TEMPORARY ON DATABASE ${quoteIdent(db)} TO ${quoteIdent(role)}`);
+      return dsnFor(db, password);
+    },
+
+    async rotateTenantPassword(db, password) {
+      await setPassword(db, password);
+      return dsnFor(db, password);
+    },
+
+    async revokeTenantAccess(db) {
+      if (await roleExists(db)) await admin.exec(`ALTER ROLE ${quoteIdent(db)} WITH NOLOGIN`);
+      await admin.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()',
+        [db],
+      );
+    },
+
+    async dropTenantRole(db) {
+      await admin.exec(`DROP ROLE IF EXISTS ${quoteIdent(db)}`);
+    },
+
+    migrationRole(db) {
+      return db;
+    },
+
+    connect(dsn, poolOptions) {
+      return createPgDatabase({
+        connectionString: dsn,
+        max: poolOptions.maxConnections,
+        idleTimeoutMillis: poolOptions.idleTimeoutMs,
+        applicationName: 'modernpos-tenant',
+      });
+    },
+
+    async close() {
+      const all = [...handles.values()];
+      handles.clear();
+      await Promise.all(all.map((h) => h.close()));
+      await admin.close();
+    },
+  };
+}

@@ -1,0 +1,110 @@
+// Opens the pieces every cloud entry point needs: the engine, the migrated control plane and the
+// tenant context. Takes its configuration as arguments; only the CLI reads the environment.
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SqlDatabase } from '../src/db/sql.ts';
+import { AppError, isAppError } from '../src/errors.ts';
+import { loadMigrationSet } from '../src/migrate/files.ts';
+import { migrate } from '../src/migrate/runner.ts';
+import { postgresMigrationTarget } from '../src/migrate/targets.ts';
+import { createEmbeddedEngine } from './engines/embedded.ts';
+import type { Engine } from './engines/engine.ts';
+import { createPostgresEngine } from './engines/postgres.ts';
+import type { Keyring } from './secrets/keyring.ts';
+import type { TenantContext } from './tenants/context.ts';
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
+
+export type EngineConfig =
+  | { kind: 'postgres'; adminUrl: string }
+  | { kind: 'embedded'; dataDir: string; maxOpenInstances?: number; pristineDir?: string };
+
+export interface PlatformConfig {
+  engine: EngineConfig;
+  keyring: Keyring;
+  backupDir: string;
+  actor: string;
+  controlDatabase?: string;
+  templateDatabase?: string;
+  migrationsDir?: string;
+  afterStep?: TenantContext['afterStep'];
+}
+
+export interface Platform {
+  engine: Engine;
+  control: SqlDatabase;
+  tenants: TenantContext;
+  close(): Promise<void>;
+}
+
+export async function openPlatform(config: PlatformConfig): Promise<Platform> {
+  const controlDatabase = config.controlDatabase ?? 'modernpos_control';
+  const templateDatabase = config.templateDatabase ?? 'modernpos_template';
+  const migrationsDir = config.migrationsDir ?? MIGRATIONS_DIR;
+  const engine =
+    config.engine.kind === 'postgres'
+      ? createPostgresEngine({ adminUrl: config.engine.adminUrl, templateDatabase })
+      : createEmbeddedEngine({
+          dataDir: config.engine.dataDir,
+          ...(config.engine.maxOpenInstances ? { maxOpenInstances: config.engine.maxOpenInstances } : {}),
+          ...(config.engine.pristineDir ? { pristineDir: config.engine.pristineDir } : {}),
+        });
+  try {
+    if (!(await engine.databaseExists(controlDatabase))) {
+      try {
+        await engine.createDatabase(controlDatabase);
+      } catch (err) {
+        if (!(await engine.databaseExists(controlDatabase))) throw err; // lost a race with another node
+      }
+    }
+    const control = engine.database(controlDatabase);
+    await migrate(
+      postgresMigrationTarget(control),
+      loadMigrationSet('control', join(migrationsDir, 'control'), 'postgres'),
+    );
+    const tenants: TenantContext = {
+      engine,
+      control,
+      keyring: config.keyring,
+      tenantMigrations: loadMigrationSet('tenant', join(migrationsDir, 'tenant'), 'postgres'),
+      templateDatabase,
+      backupDir: config.backupDir,
+      actor: config.actor,
+      ...(config.afterStep ? { afterStep: config.afterStep } : {}),
+    };
+    return { engine, control, tenants, close: () => engine.close() };
+  } catch (err) {
+    await engine.close().catch(() => {});
+    throw describeConnectionError(err, config.engine);
+  }
+}
+
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  '57P03',
+]);
+
+/** Turns driver errors about reaching the server into one clear line that names the host but never credentials. */
+export function describeConnectionError(err: unknown, engine: EngineConfig): unknown {
+  if (isAppError(err) || engine.kind !== 'postgres') return err;
+  const code = (err as { code?: string }).code ?? '';
+  const u = new URL(engine.adminUrl);
+  const where = `${u.hostname}:${u.port || '5432'}`;
+  if (UNREACHABLE.has(code) || /timeout|terminated|connect/i.test(String((err as Error).message))) {
+    return new AppError(
+      'database_unavailable',
+      `cannot reach PostgreSQL at ${where} (${code || 'connection failed'})`,
+    );
+  }
+  if (code === '28P01' || code === '28000') {
+    return new AppError(
+      'database_unavailable',
+      `PostgreSQL at ${where} refused the admin credentials (${code})`,
+    );
+  }
+  return err;
+}

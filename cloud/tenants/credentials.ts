@@ -1,0 +1,63 @@
+// Credential rotation: a new password for one tenant's role, and re-encrypting every DSN under a
+// new master key. Neither drops in-flight work: open sessions stay authenticated, and pools are
+// replaced once their current users are done.
+import { tenantDatabaseName } from '../../src/domain/org-id.ts';
+import { AppError } from '../../src/errors.ts';
+import { audit } from '../control/audit.ts';
+import {
+  loadConnectionString,
+  orgsSealedWithOtherKeys,
+  storeConnectionString,
+} from '../control/connection-strings.ts';
+import { getOrganization } from '../control/organizations.ts';
+import { randomSecret } from '../secrets/passwords.ts';
+import { CONTROL_LOCKS, type TenantContext, withControlLock } from './context.ts';
+import { requireOrgId } from './validate.ts';
+
+export async function rotateTenantCredentials(
+  ctx: TenantContext,
+  orgIdInput: string,
+): Promise<{ orgId: string; keyId: string }> {
+  const orgId = requireOrgId(orgIdInput);
+  const org = await getOrganization(ctx.control, orgId);
+  if (!org) throw new AppError('not_found', `organization ${orgId} not found`);
+  if (org.status !== 'active' && org.status !== 'suspended') {
+    throw new AppError(
+      'conflict',
+      `organization ${orgId} is ${org.status}; only active or suspended tenants have credentials`,
+    );
+  }
+  const dsn = await ctx.engine.rotateTenantPassword(tenantDatabaseName(orgId), randomSecret(24));
+  const sealed = ctx.keyring.seal(dsn);
+  await storeConnectionString(ctx.control, orgId, sealed);
+  await audit(ctx.control, {
+    actor: ctx.actor,
+    action: 'tenant.credentials_rotated',
+    orgId,
+    details: { keyId: sealed.keyId },
+  });
+  await ctx.onTenantChanged?.(orgId);
+  return { orgId, keyId: sealed.keyId };
+}
+
+/** Re-seals every DSN not under the current master key. Safe to re-run; the old key must stay configured until it reports 0 remaining. */
+export async function reencryptConnectionStrings(
+  ctx: TenantContext,
+): Promise<{ keyId: string; reencrypted: number }> {
+  return withControlLock(ctx, CONTROL_LOCKS.keys, async () => {
+    const orgIds = await orgsSealedWithOtherKeys(ctx.control, ctx.keyring.currentKeyId);
+    for (const orgId of orgIds) {
+      await ctx.control.transaction(async (tx) => {
+        const sealed = await loadConnectionString(tx, orgId);
+        if (!sealed || sealed.keyId === ctx.keyring.currentKeyId) return;
+        await storeConnectionString(tx, orgId, ctx.keyring.seal(ctx.keyring.open(sealed)));
+      });
+    }
+    await audit(ctx.control, {
+      actor: ctx.actor,
+      action: 'keys.rotated',
+      details: { keyId: ctx.keyring.currentKeyId, reencrypted: orgIds.length },
+    });
+    return { keyId: ctx.keyring.currentKeyId, reencrypted: orgIds.length };
+  });
+}

@@ -1,0 +1,115 @@
+// Bringing tenant databases to the latest schema: one tenant, or all of them with bounded
+// concurrency, carrying on past failures and reporting each.
+import { tenantDatabaseName } from '../../src/domain/org-id.ts';
+import { AppError, isAppError } from '../../src/errors.ts';
+import { latestVersion } from '../../src/migrate/files.ts';
+import { migrate } from '../../src/migrate/runner.ts';
+import { audit } from '../control/audit.ts';
+import { getOrganization, listOrganizations, setSchemaVersion } from '../control/organizations.ts';
+import { type TenantContext, tenantMigrationTarget } from './context.ts';
+import { requireOrgId } from './validate.ts';
+
+export interface TenantMigration {
+  orgId: string;
+  ok: boolean;
+  from: number;
+  to: number;
+  applied: number[];
+  error?: string;
+}
+
+export async function migrateTenant(ctx: TenantContext, orgIdInput: string): Promise<TenantMigration> {
+  const orgId = requireOrgId(orgIdInput);
+  const org = await getOrganization(ctx.control, orgId);
+  if (!org) throw new AppError('not_found', `organization ${orgId} not found`);
+  if (org.status !== 'active' && org.status !== 'suspended') {
+    throw new AppError(
+      'conflict',
+      `organization ${orgId} is ${org.status}; only active or suspended tenants are migrated`,
+    );
+  }
+  const database = tenantDatabaseName(orgId);
+  try {
+    const result = await migrate(tenantMigrationTarget(ctx, database), ctx.tenantMigrations);
+    if (result.applied.length > 0 || org.schemaVersion !== result.current) {
+      await setSchemaVersion(ctx.control, orgId, result.current);
+    }
+    if (result.applied.length > 0) {
+      await audit(ctx.control, {
+        actor: ctx.actor,
+        action: 'tenant.migrated',
+        orgId,
+        details: { from: org.schemaVersion, to: result.current, applied: result.applied },
+      });
+    }
+    return { orgId, ok: true, from: org.schemaVersion, to: result.current, applied: result.applied };
+  } finally {
+    await ctx.engine.closeDatabase(database);
+  }
+}
+
+export interface MigrateAllOptions {
+  concurrency?: number;
+  /** Only tenants below the latest version (the background job); otherwise every active or suspended tenant is checked. */
+  outdatedOnly?: boolean;
+  onProgress?: (done: number, total: number, last: TenantMigration) => void;
+}
+
+export interface MigrateAllSummary {
+  latest: number;
+  total: number;
+  migrated: number;
+  upToDate: number;
+  failed: TenantMigration[];
+  results: TenantMigration[];
+}
+
+export async function migrateAllTenants(
+  ctx: TenantContext,
+  options: MigrateAllOptions = {},
+): Promise<MigrateAllSummary> {
+  const latest = latestVersion(ctx.tenantMigrations);
+  let orgs = await listOrganizations(ctx.control, ['active', 'suspended']);
+  if (options.outdatedOnly) orgs = orgs.filter((o) => o.schemaVersion < latest);
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? 4, 64));
+  const results: TenantMigration[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < orgs.length) {
+      const org = orgs[next++]!;
+      let outcome: TenantMigration;
+      try {
+        outcome = await migrateTenant(ctx, org.id);
+      } catch (err) {
+        const message = isAppError(err) ? err.message : err instanceof Error ? err.message : String(err);
+        outcome = {
+          orgId: org.id,
+          ok: false,
+          from: org.schemaVersion,
+          to: org.schemaVersion,
+          applied: [],
+          error: message,
+        };
+        await audit(ctx.control, {
+          actor: ctx.actor,
+          action: 'tenant.migration_failed',
+          orgId: org.id,
+          details: { error: message },
+        }).catch(() => {});
+      }
+      results.push(outcome);
+      options.onProgress?.(results.length, orgs.length, outcome);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, orgs.length) }, worker));
+  results.sort((a, b) => a.orgId.localeCompare(b.orgId));
+  const failed = results.filter((r) => !r.ok);
+  return {
+    latest,
+    total: results.length,
+    migrated: results.filter((r) => r.ok && r.applied.length > 0).length,
+    upToDate: results.filter((r) => r.ok && r.applied.length === 0).length,
+    failed,
+    results,
+  };
+}

@@ -1,0 +1,122 @@
+// Onboarding (SPEC §5 `tenant create`): every step audited, idempotent and resumable. The org row
+// is written first, so any database or role that exists is one the control plane knows about; a
+// crash anywhere leaves `provisioning`, and running the same command again finishes the job.
+import { tenantDatabaseName } from '../../src/domain/org-id.ts';
+import { AppError } from '../../src/errors.ts';
+import { migrate } from '../../src/migrate/runner.ts';
+import { audit } from '../control/audit.ts';
+import { storeConnectionString } from '../control/connection-strings.ts';
+import {
+  getOrganization,
+  insertOrganization,
+  type OnboardingRequest,
+  type Organization,
+  setSchemaVersion,
+  setStatus,
+} from '../control/organizations.ts';
+import { hashSecret, randomSecret } from '../secrets/passwords.ts';
+import { type TenantContext, tenantMigrationTarget } from './context.ts';
+import { seedTenant } from './seed.ts';
+import { createFromTemplate } from './template.ts';
+import { requireCurrency, requireEmail, requireName, requireOrgId, requireTimeZone } from './validate.ts';
+
+export interface OnboardInput {
+  orgId: string;
+  name: string;
+  ownerEmail?: string | undefined;
+  timezone?: string | undefined;
+  currency?: string | undefined;
+}
+
+/** SPEC §6: what `tenant create --json` prints. The password is shown this once and stored only hashed. */
+export interface OnboardResult {
+  orgId: string;
+  database: string;
+  ownerEmail: string;
+  ownerPassword: string;
+  resumed: boolean;
+}
+
+export async function onboardTenant(ctx: TenantContext, input: OnboardInput): Promise<OnboardResult> {
+  const orgId = requireOrgId(input.orgId);
+  const name = requireName(input.name);
+  const request: OnboardingRequest = {
+    ownerEmail: requireEmail(input.ownerEmail ?? 'owner@example.com'),
+    timezone: requireTimeZone(input.timezone ?? 'UTC'),
+    currency: requireCurrency(input.currency ?? 'USD'),
+  };
+  const database = tenantDatabaseName(orgId);
+  const ownerPassword = randomSecret(16);
+  // scrypt runs on the thread pool while the database steps below run.
+  const ownerHash = hashSecret(ownerPassword);
+  ownerHash.catch(() => {});
+
+  const { org, resumed } = await register(ctx, { orgId, name, database, request });
+  const step = async (action: string, details: Record<string, unknown> = {}) => {
+    await audit(ctx.control, { actor: ctx.actor, action: `tenant.onboard.${action}`, orgId, details });
+    await ctx.afterStep?.(action, orgId);
+  };
+  await step('registered', { name: org.name, cluster: org.cluster, database });
+
+  if (!(await ctx.engine.databaseExists(database))) {
+    await createFromTemplate(ctx, database);
+    await step('database_created', { template: ctx.templateDatabase });
+  }
+
+  const dsn = await ctx.engine.grantTenantAccess(database, randomSecret(24));
+  await step('access_granted');
+
+  const migrated = await migrate(tenantMigrationTarget(ctx, database), ctx.tenantMigrations);
+  await step('migrated', { schemaVersion: migrated.current, applied: migrated.applied });
+
+  await seedTenant(ctx.engine.database(database), org, await ownerHash);
+  await step('seeded', { ownerEmail: org.onboarding.ownerEmail });
+
+  await storeConnectionString(ctx.control, orgId, ctx.keyring.seal(dsn));
+  await step('credentials_stored', { keyId: ctx.keyring.currentKeyId });
+
+  await ctx.control.transaction(async (tx) => {
+    await setSchemaVersion(tx, orgId, migrated.current);
+    await setStatus(tx, orgId, 'active');
+  });
+  await ctx.engine.closeDatabase(database);
+  await step('completed');
+  return { orgId, database, ownerEmail: org.onboarding.ownerEmail, ownerPassword, resumed };
+}
+
+/** Inserts the org in `provisioning`, or picks up one a previous run left there. */
+async function register(
+  ctx: TenantContext,
+  input: { orgId: string; name: string; database: string; request: OnboardingRequest },
+): Promise<{ org: Organization; resumed: boolean }> {
+  const inserted = await insertOrganization(ctx.control, {
+    id: input.orgId,
+    name: input.name,
+    cluster: ctx.engine.cluster,
+    databaseName: input.database,
+    onboarding: input.request,
+  });
+  const org = await getOrganization(ctx.control, input.orgId);
+  if (!org) throw new Error(`organization ${input.orgId} vanished while onboarding`);
+  if (inserted) {
+    // A database by this name that the control plane did not create is somebody else's: refuse to adopt it.
+    if (await ctx.engine.databaseExists(input.database)) {
+      await ctx.control.query("DELETE FROM organizations WHERE id = $1 AND status = 'provisioning'", [
+        input.orgId,
+      ]);
+      throw new AppError(
+        'conflict',
+        `database ${input.database} already exists on ${ctx.engine.cluster} but is not registered; refusing to adopt it`,
+      );
+    }
+    return { org, resumed: false };
+  }
+  if (org.status !== 'provisioning') {
+    throw new AppError('conflict', `organization ${input.orgId} already exists (status ${org.status})`, {
+      orgId: input.orgId,
+      status: org.status,
+    });
+  }
+  await audit(ctx.control, { actor: ctx.actor, action: 'tenant.onboard.resumed', orgId: input.orgId });
+  return { org, resumed: true };
+}

@@ -1,0 +1,51 @@
+// Checks of operator input, done before anything is written.
+import { checkOrgId } from '../../src/domain/org-id.ts';
+import { AppError } from '../../src/errors.ts';
+
+export function requireOrgId(value: unknown): string {
+  const check = checkOrgId(value);
+  if (!check.ok)
+    throw new AppError(
+      'invalid_input',
+      `invalid org id ${JSON.stringify(String(value ?? ''))}: ${check.reason}`,
+    );
+  return check.orgId;
+}
+
+export function requireTimeZone(value: string): string {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+  } catch {
+    throw new AppError(
+      'invalid_input',
+      `unknown time zone ${JSON.stringify(value)}; use an IANA name such as Europe/Berlin`,
+    );
+  }
+  return value;
+}
+
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
+export function requireCurrency(value: string): string {
+  if (!/^[A-Z]{3}$/.test(value) || !CURRENCIES.has(value)) {
+    throw new AppError(
+      'invalid_input',
+      `unknown currency ${JSON.stringify(value)}; use an ISO 4217 code such as EUR`,
+    );
+  }
+  return value;
+}
+
+export function requireEmail(value: string): string {
+  if (value.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) {
+    throw new AppError('invalid_input', `invalid email ${JSON.stringify(value)}`);
+  }
+  return value.toLowerCase();
+}
+
+export function requireName(value: unknown): string {
+  if (typeof value !== 'string' || value.trim().length === 0)
+    throw new AppError('invalid_input', 'a name is required (--name)');
+  if (value.length > 200) throw new AppError('invalid_input', 'name is longer than 200 characters');
+  return value.trim();
+}
