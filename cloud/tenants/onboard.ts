@@ -37,14 +37,25 @@ export interface OnboardResult {
   resumed: boolean;
 }
 
-export async function onboardTenant(ctx: TenantContext, input: OnboardInput): Promise<OnboardResult> {
-  const orgId = requireOrgId(input.orgId);
-  const name = requireName(input.name);
-  const request: OnboardingRequest = {
-    ownerEmail: requireEmail(input.ownerEmail ?? 'owner@example.com'),
-    timezone: requireTimeZone(input.timezone ?? 'UTC'),
-    currency: requireCurrency(input.currency ?? 'USD'),
+/** Checks and normalises onboarding input; throws `invalid_input` before anything is written. */
+export function validateOnboardInput(input: OnboardInput): {
+  orgId: string;
+  name: string;
+  request: OnboardingRequest;
+} {
+  return {
+    orgId: requireOrgId(input.orgId),
+    name: requireName(input.name),
+    request: {
+      ownerEmail: requireEmail(input.ownerEmail ?? 'owner@example.com'),
+      timezone: requireTimeZone(input.timezone ?? 'UTC'),
+      currency: requireCurrency(input.currency ?? 'USD'),
+    },
   };
+}
+
+export async function onboardTenant(ctx: TenantContext, input: OnboardInput): Promise<OnboardResult> {
+  const { orgId, name, request } = validateOnboardInput(input);
   const database = tenantDatabaseName(orgId);
   const ownerPassword = randomSecret(16);
   // scrypt runs on the thread pool while the database steps below run.

@@ -1,0 +1,49 @@
+// Opens the platform for a CLI command from the environment and flags.
+import type { Flags } from '../../src/cli/args.ts';
+import type { CliIO } from '../../src/cli/io.ts';
+import {
+  type CloudConfig,
+  type RawSettings,
+  readSettings,
+  resolveCloudConfig,
+  resolveKeyring,
+} from '../config.ts';
+import { openPlatform, type Platform, type PlatformConfig } from '../platform.ts';
+
+export interface OpenedPlatform {
+  raw: RawSettings;
+  config: CloudConfig;
+  platform: Platform;
+}
+
+export function cliSettings(flags: Flags, io: CliIO): { raw: RawSettings; config: CloudConfig } {
+  const raw = readSettings(io.env, flags);
+  return { raw, config: resolveCloudConfig(raw) };
+}
+
+/**
+ * Test-only hook: MODERNPOS_TEST_CRASH_AFTER=<step> makes the process kill itself with SIGKILL right
+ * after that lifecycle step, so tests can prove a re-run finishes what a crash interrupted.
+ */
+function crashHook(io: CliIO): PlatformConfig['afterStep'] {
+  const step = io.env.MODERNPOS_TEST_CRASH_AFTER;
+  if (!step) return undefined;
+  return (done) => {
+    if (done === step) process.kill(process.pid, 'SIGKILL');
+  };
+}
+
+export async function openCliPlatform(flags: Flags, io: CliIO, actor: string): Promise<OpenedPlatform> {
+  const { raw, config } = cliSettings(flags, io);
+  const afterStep = crashHook(io);
+  const platform = await openPlatform({
+    engine: config.engine,
+    keyring: resolveKeyring(raw, config),
+    backupDir: config.backupDir,
+    actor,
+    ...(afterStep ? { afterStep } : {}),
+    controlDatabase: config.controlDatabase,
+    templateDatabase: config.templateDatabase,
+  });
+  return { raw, config, platform };
+}

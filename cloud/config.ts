@@ -1,0 +1,166 @@
+// Cloud configuration (SPEC §4) from environment variables and CLI flags (a flag wins). Pure: the
+// caller passes the environment in. Embedded defaults generate their secrets into the data dir.
+import { resolve } from 'node:path';
+import { AppError } from '../src/errors.ts';
+import type { EngineConfig } from './platform.ts';
+import {
+  adminTokenFile,
+  loadOrCreateSecret,
+  masterKeyFile,
+  previousMasterKeyFile,
+  readSecretFile,
+} from './secrets/bootstrap.ts';
+import { createKeyring, generateMasterKey, type Keyring, parseMasterKey } from './secrets/keyring.ts';
+import { randomSecret } from './secrets/passwords.ts';
+
+/** Each setting: its environment variable and its CLI flag. */
+export const settings = {
+  pgUrl: { env: 'MODERNPOS_PG_URL', flag: 'pg-url' },
+  dataDir: { env: 'MODERNPOS_DATA_DIR', flag: 'data-dir' },
+  masterKey: { env: 'MODERNPOS_MASTER_KEY', flag: 'master-key' },
+  previousMasterKeys: { env: 'MODERNPOS_PREVIOUS_MASTER_KEYS', flag: 'previous-master-keys' },
+  adminToken: { env: 'MODERNPOS_ADMIN_TOKEN', flag: 'admin-token' },
+  port: { env: 'PORT', flag: 'port' },
+  backupDir: { env: 'MODERNPOS_BACKUP_DIR', flag: 'backup-dir' },
+  maxOpenDatabases: { env: 'MODERNPOS_MAX_OPEN_DATABASES', flag: 'max-open-databases' },
+  maxTenantPools: { env: 'MODERNPOS_MAX_TENANT_POOLS', flag: 'max-tenant-pools' },
+  tenantPoolSize: { env: 'MODERNPOS_TENANT_POOL_SIZE', flag: 'tenant-pool-size' },
+  migrationIntervalSeconds: { env: 'MODERNPOS_MIGRATION_INTERVAL_SECONDS', flag: 'migration-interval' },
+  migrationConcurrency: { env: 'MODERNPOS_MIGRATION_CONCURRENCY', flag: 'migration-concurrency' },
+  controlDatabase: { env: 'MODERNPOS_CONTROL_DB', flag: 'control-db' },
+  templateDatabase: { env: 'MODERNPOS_TEMPLATE_DB', flag: 'template-db' },
+} as const;
+
+export type SettingName = keyof typeof settings;
+export type RawSettings = Partial<Record<SettingName, string>>;
+
+/** Collects raw settings: flags first, then the environment. */
+export function readSettings(
+  env: Record<string, string | undefined>,
+  flags: Record<string, unknown>,
+): RawSettings {
+  const raw: RawSettings = {};
+  for (const [name, { env: key, flag }] of Object.entries(settings) as [
+    SettingName,
+    (typeof settings)[SettingName],
+  ][]) {
+    const value = flags[flag] ?? env[key];
+    if (typeof value === 'string' && value !== '') raw[name] = value;
+  }
+  return raw;
+}
+
+export interface CloudConfig {
+  engine: EngineConfig;
+  dataDir: string;
+  /** Control-plane database name (default modernpos_control); two deployments may share a cluster. */
+  controlDatabase: string;
+  /** Template database (and role) new tenants are copied from (default modernpos_template). */
+  templateDatabase: string;
+  backupDir: string;
+  port: number;
+  resolver: { maxPools: number; poolSize: number };
+  migration: { intervalMs: number; concurrency: number };
+}
+
+function intSetting(raw: RawSettings, name: SettingName, fallback: number, min: number, max: number): number {
+  const value = raw[name];
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    const { env, flag } = settings[name];
+    throw new AppError('invalid_input', `${env} (--${flag}) must be a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+export function resolveCloudConfig(raw: RawSettings): CloudConfig {
+  const dataDir = resolve(raw.dataDir ?? './data');
+  let engine: EngineConfig;
+  if (raw.pgUrl) {
+    let url: URL;
+    try {
+      url = new URL(raw.pgUrl);
+    } catch {
+      throw new AppError(
+        'invalid_input',
+        'MODERNPOS_PG_URL is not a URL (postgres://user@host:5432/postgres)',
+      );
+    }
+    if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+      throw new AppError('invalid_input', 'MODERNPOS_PG_URL must start with postgres://');
+    }
+    engine = { kind: 'postgres', adminUrl: raw.pgUrl };
+  } else {
+    engine = { kind: 'embedded', dataDir, maxOpenInstances: intSetting(raw, 'maxOpenDatabases', 4, 1, 64) };
+  }
+  for (const name of ['controlDatabase', 'templateDatabase'] as const) {
+    const value = raw[name];
+    if (value !== undefined && !/^[a-z][a-z0-9_]{0,62}$/.test(value)) {
+      throw new AppError('invalid_input', `${settings[name].env} must be a lowercase identifier`);
+    }
+  }
+  return {
+    engine,
+    dataDir,
+    controlDatabase: raw.controlDatabase ?? 'modernpos_control',
+    templateDatabase: raw.templateDatabase ?? 'modernpos_template',
+    backupDir: resolve(raw.backupDir ?? `${dataDir}/backups`),
+    port: intSetting(raw, 'port', 8080, 0, 65535),
+    resolver: {
+      maxPools: intSetting(raw, 'maxTenantPools', 50, 1, 10_000),
+      poolSize: intSetting(raw, 'tenantPoolSize', 2, 1, 100),
+    },
+    migration: {
+      intervalMs: intSetting(raw, 'migrationIntervalSeconds', 300, 0, 86_400) * 1000,
+      concurrency: intSetting(raw, 'migrationConcurrency', 4, 1, 64),
+    },
+  };
+}
+
+/**
+ * The master keyring. Postgres: MODERNPOS_MASTER_KEY is required. Embedded: generated into
+ * `<dataDir>/master.key` on first use. Previous keys (comma-separated, or the embedded
+ * `master.key.previous` left by an interrupted rotation) still open old ciphertexts.
+ */
+export function resolveKeyring(raw: RawSettings, config: CloudConfig): Keyring {
+  const previous = (raw.previousMasterKeys ?? '')
+    .split(',')
+    .filter((k) => k.trim() !== '')
+    .map((k) => parseMasterKey(k, 'MODERNPOS_PREVIOUS_MASTER_KEYS'));
+  if (raw.masterKey) return createKeyring(parseMasterKey(raw.masterKey, 'MODERNPOS_MASTER_KEY'), previous);
+  if (config.engine.kind === 'postgres') {
+    throw new AppError(
+      'invalid_input',
+      'MODERNPOS_MASTER_KEY is required with MODERNPOS_PG_URL (a base64 32-byte key: openssl rand -base64 32)',
+    );
+  }
+  const current = loadOrCreateSecret(masterKeyFile(config.dataDir), generateMasterKey).value;
+  const interrupted = readSecretFile(previousMasterKeyFile(config.dataDir));
+  if (interrupted) previous.push(parseMasterKey(interrupted, previousMasterKeyFile(config.dataDir)));
+  return createKeyring(parseMasterKey(current, masterKeyFile(config.dataDir)), previous);
+}
+
+/** The operator token. Postgres: required (at least 24 characters). Embedded: generated once into `<dataDir>/admin.token`. */
+export function resolveAdminToken(
+  raw: RawSettings,
+  config: CloudConfig,
+): { token: string; generated: boolean } {
+  if (raw.adminToken) {
+    if (raw.adminToken.length < 24) {
+      throw new AppError(
+        'invalid_input',
+        'MODERNPOS_ADMIN_TOKEN must be at least 24 characters of random data',
+      );
+    }
+    return { token: raw.adminToken, generated: false };
+  }
+  if (config.engine.kind === 'postgres') {
+    throw new AppError('invalid_input', 'MODERNPOS_ADMIN_TOKEN is required with MODERNPOS_PG_URL');
+  }
+  const { value, created } = loadOrCreateSecret(
+    adminTokenFile(config.dataDir),
+    () => `mpa_${randomSecret(24)}`,
+  );
+  return { token: value, generated: created };
+}

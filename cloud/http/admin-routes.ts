@@ -1,0 +1,97 @@
+// Operator API under /admin (SPEC §6), behind the admin bearer token. Same service functions as the CLI.
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { AppError } from '../../src/errors.ts';
+import { secretsEqual } from '../secrets/passwords.ts';
+import type { TenantContext } from '../tenants/context.ts';
+import { exportTenant } from '../tenants/export.ts';
+import { migrateTenant } from '../tenants/migrate.ts';
+import { offboardTenant } from '../tenants/offboard.ts';
+import { onboardTenant } from '../tenants/onboard.ts';
+import { listTenants, showTenant } from '../tenants/queries.ts';
+import { requireOrgId } from '../tenants/validate.ts';
+import { parseJsonBody } from './errors.ts';
+import type { CloudMetrics } from './metrics.ts';
+
+export const createTenantBody = z.strictObject({
+  orgId: z.string(),
+  name: z.string(),
+  ownerEmail: z.string().optional(),
+  timezone: z.string().optional(),
+  currency: z.string().optional(),
+});
+
+export const offboardBody = z.strictObject({ confirm: z.literal(true) });
+
+export interface AdminRoutesDeps {
+  tenants: TenantContext;
+  adminToken: string;
+  metrics?: CloudMetrics | undefined;
+}
+
+export function createAdminRoutes(deps: AdminRoutesDeps): Hono {
+  const app = new Hono();
+  const ctx = { ...deps.tenants, actor: 'admin-api' };
+
+  app.use('*', async (c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
+    if (!token || !secretsEqual(token, deps.adminToken)) {
+      throw new AppError('unauthorized', 'missing or wrong admin token');
+    }
+    await next();
+  });
+
+  app.post('/tenants', async (c) => {
+    const body = await parseJsonBody(c, createTenantBody);
+    const result = await onboardTenant(ctx, body);
+    deps.metrics?.onboarded.inc();
+    const { resumed, ...shown } = result;
+    return c.json({ ...shown, resumed }, resumed ? 200 : 201);
+  });
+
+  app.get('/tenants', async (c) => c.json({ tenants: await listTenants(ctx) }));
+
+  app.get('/tenants/:orgId', async (c) => c.json(await showTenant(ctx, c.req.param('orgId'))));
+
+  app.post('/tenants/:orgId/migrate', async (c) => c.json(await migrateTenant(ctx, c.req.param('orgId'))));
+
+  app.post('/tenants/:orgId/offboard', async (c) => {
+    const orgId = requireOrgId(c.req.param('orgId'));
+    const body = await parseJsonBody(c, offboardBody).catch(() => {
+      throw new AppError(
+        'invalid_input',
+        `offboarding drops the database of ${orgId}; send {"confirm": true}`,
+      );
+    });
+    const result = await offboardTenant(ctx, { orgId, confirm: body.confirm });
+    if (!result.alreadyOffboarded) deps.metrics?.offboarded.inc();
+    return c.json(result);
+  });
+
+  app.get('/tenants/:orgId/export', async (c) => {
+    const orgId = requireOrgId(c.req.param('orgId'));
+    const dir = mkdtempSync(join(tmpdir(), 'modernpos-api-export-'));
+    const file = join(dir, `${orgId}.tar.gz`);
+    try {
+      await exportTenant(ctx, orgId, file);
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+    const stream = createReadStream(file);
+    stream.on('close', () => rmSync(dir, { recursive: true, force: true }));
+    return new Response(Readable.toWeb(stream) as ReadableStream, {
+      headers: {
+        'content-type': 'application/gzip',
+        'content-disposition': `attachment; filename="${orgId}.tar.gz"`,
+      },
+    });
+  });
+
+  return app;
+}

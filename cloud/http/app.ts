@@ -1,0 +1,60 @@
+// The cloud HTTP app: health, metrics and the operator API. Built from its dependencies so tests
+// drive it with app.request() and no sockets; one error handler for everything.
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { AppError } from '../../src/errors.ts';
+import type { TenantContext } from '../tenants/context.ts';
+import type { MigrationJob } from '../tenants/migration-job.ts';
+import { createAdminRoutes } from './admin-routes.ts';
+import { errorBody, toErrorResponse } from './errors.ts';
+import type { CloudMetrics } from './metrics.ts';
+
+export interface CloudAppOptions {
+  tenants: TenantContext;
+  adminToken: string;
+  metrics: CloudMetrics;
+  migrationJob?: MigrationJob | undefined;
+  /** Largest accepted request body. */
+  maxBodyBytes?: number;
+  logError?: (err: unknown) => void;
+}
+
+export function createCloudApp(options: CloudAppOptions): Hono {
+  const app = new Hono();
+  const logError = options.logError ?? ((err: unknown) => console.error(err));
+
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: options.maxBodyBytes ?? 1024 * 1024,
+      onError: () => {
+        throw new AppError('too_large', 'request body is too large');
+      },
+    }),
+  );
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+  app.get('/readyz', async (c) => {
+    try {
+      await options.tenants.control.query('SELECT 1');
+    } catch {
+      return c.json(errorBody('database_unavailable', 'the control plane database is unreachable'), 503);
+    }
+    return c.json({ status: 'ready', migrations: options.migrationJob?.stats() ?? null });
+  });
+
+  app.get('/metrics', async (c) => {
+    c.header('content-type', options.metrics.registry.contentType);
+    return c.body(await options.metrics.registry.metrics());
+  });
+
+  app.route(
+    '/admin',
+    createAdminRoutes({ tenants: options.tenants, adminToken: options.adminToken, metrics: options.metrics }),
+  );
+
+  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.onError((err, c) => toErrorResponse(c, err, logError));
+  return app;
+}

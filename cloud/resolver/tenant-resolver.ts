@@ -1,0 +1,232 @@
+// orgId → the tenant's own database. Decrypted DSNs are cached for a TTL; pools live in an LRU with
+// a maximum count and idle eviction, and a pool is ended only when no lease holds it. Tenants that are
+// not active resolve to a clear error, never to a connection.
+
+import type { ClosableSqlDatabase, SqlDatabase } from '../../src/db/sql.ts';
+import { AppError } from '../../src/errors.ts';
+import { loadConnectionString } from '../control/connection-strings.ts';
+import { getOrganization, type OrgStatus } from '../control/organizations.ts';
+import type { Engine } from '../engines/engine.ts';
+import type { Keyring } from '../secrets/keyring.ts';
+
+export interface TenantResolverOptions {
+  control: SqlDatabase;
+  engine: Engine;
+  keyring: Keyring;
+  /** Most tenant pools open at once (the connection budget is maxPools × poolSize). */
+  maxPools?: number;
+  /** Connections per tenant pool. */
+  poolSize?: number;
+  /** A pool unused for this long is ended. */
+  idleMs?: number;
+  /** How long a decrypted DSN (and the tenant's status) is trusted before the control plane is asked again. */
+  dsnTtlMs?: number;
+  now?: () => number;
+}
+
+/** A tenant database on loan: use `db`, then `release()` exactly once. */
+export interface TenantLease {
+  orgId: string;
+  db: SqlDatabase;
+  release(): void;
+}
+
+export interface ResolverStats {
+  pools: number;
+  leases: number;
+  waiting: number;
+  cachedDsns: number;
+  poolsOpened: number;
+  poolsEvicted: number;
+}
+
+export interface TenantResolver {
+  acquire(orgId: string): Promise<TenantLease>;
+  withTenant<T>(orgId: string, fn: (db: SqlDatabase) => Promise<T>): Promise<T>;
+  /** Forgets the cached DSN and retires the pool (after its leases end): credentials or status changed. */
+  invalidate(orgId: string): Promise<void>;
+  stats(): ResolverStats;
+  close(): Promise<void>;
+}
+
+interface CachedTenant {
+  status: OrgStatus | 'missing';
+  dsn?: string;
+  expires: number;
+}
+
+interface Pool {
+  orgId: string;
+  dsn: string;
+  db: ClosableSqlDatabase;
+  holders: number;
+  lastUsed: number;
+  retired: boolean;
+}
+
+const statusErrors: Record<Exclude<OrgStatus, 'active'>, () => AppError> = {
+  provisioning: () => new AppError('tenant_unavailable', 'the tenant is still being provisioned'),
+  suspended: () => new AppError('tenant_suspended', 'the tenant is suspended'),
+  offboarding: () => new AppError('tenant_offboarded', 'the tenant is being offboarded'),
+  offboarded: () => new AppError('tenant_offboarded', 'the tenant has been offboarded'),
+};
+
+export function createTenantResolver(options: TenantResolverOptions): TenantResolver {
+  const maxPools = options.maxPools ?? 50;
+  const poolSize = options.poolSize ?? 2;
+  const idleMs = options.idleMs ?? 60_000;
+  const dsnTtlMs = options.dsnTtlMs ?? 60_000;
+  const now = options.now ?? Date.now;
+  const cache = new Map<string, CachedTenant>();
+  /** Live pools, least recently used first (Map keeps insertion order; a use re-inserts). */
+  const pools = new Map<string, Pool>();
+  /** Pools retired by invalidation, ended once their last lease is released. */
+  const retiring = new Set<Pool>();
+  const waiters: (() => void)[] = [];
+  let leases = 0;
+  let opened = 0;
+  let evicted = 0;
+  let closed = false;
+
+  const openCount = () => pools.size + retiring.size;
+  const wake = () => waiters.shift()?.();
+
+  const end = (pool: Pool): Promise<void> => {
+    evicted++;
+    return pool.db
+      .close()
+      .catch(() => {})
+      .finally(() => {
+        retiring.delete(pool);
+        wake();
+      });
+  };
+
+  /** Takes a pool out of service; it is ended now if idle, else when its last lease is released. */
+  const retire = (pool: Pool): Promise<void> | undefined => {
+    pools.delete(pool.orgId);
+    pool.retired = true;
+    retiring.add(pool);
+    return pool.holders === 0 ? end(pool) : undefined;
+  };
+
+  const lookup = async (orgId: string): Promise<string> => {
+    let entry = cache.get(orgId);
+    if (!entry || entry.expires <= now()) {
+      const org = await getOrganization(options.control, orgId);
+      const sealed =
+        org?.status === 'active' ? await loadConnectionString(options.control, orgId) : undefined;
+      entry = { status: org?.status ?? 'missing', expires: now() + dsnTtlMs };
+      if (sealed) entry.dsn = options.keyring.open(sealed);
+      cache.set(orgId, entry);
+    }
+    if (entry.status === 'missing') throw new AppError('not_found', `organization ${orgId} not found`);
+    if (entry.status !== 'active') throw statusErrors[entry.status]();
+    if (!entry.dsn) throw new AppError('tenant_unavailable', 'the tenant has no stored credentials');
+    return entry.dsn;
+  };
+
+  /** Makes room for one more pool: evicts the least recently used idle pool, or waits for one to become idle. */
+  const makeRoom = async () => {
+    while (openCount() >= maxPools) {
+      const idle = [...pools.values()].find((p) => p.holders === 0);
+      if (idle) {
+        // Wait for its connections to close, so the budget holds for backend connections too.
+        await retire(idle);
+        continue;
+      }
+      await new Promise<void>((resolve) => waiters.push(resolve));
+    }
+  };
+
+  const sweep = setInterval(
+    () => {
+      const cutoff = now() - idleMs;
+      for (const pool of [...pools.values()]) if (pool.holders === 0 && pool.lastUsed <= cutoff) retire(pool);
+    },
+    Math.max(250, Math.min(idleMs / 2, 30_000)),
+  );
+  sweep.unref();
+
+  const acquire = async (orgId: string): Promise<TenantLease> => {
+    if (closed) throw new AppError('tenant_unavailable', 'the resolver is closed');
+    const dsn = await lookup(orgId);
+    let pool = pools.get(orgId);
+    if (pool && pool.dsn !== dsn) {
+      retire(pool);
+      pool = undefined;
+    }
+    if (!pool) {
+      await makeRoom();
+      pool = pools.get(orgId); // another caller may have opened it while we waited
+      if (!pool) {
+        pool = {
+          orgId,
+          dsn,
+          db: options.engine.connect(dsn, { maxConnections: poolSize, idleTimeoutMs: idleMs }),
+          holders: 0,
+          lastUsed: now(),
+          retired: false,
+        };
+        opened++;
+      }
+    }
+    pools.delete(orgId);
+    if (!pool.retired) pools.set(orgId, pool);
+    pool.holders++;
+    pool.lastUsed = now();
+    leases++;
+    const held = pool;
+    let released = false;
+    return {
+      orgId,
+      db: held.db,
+      release() {
+        if (released) return;
+        released = true;
+        leases--;
+        held.holders--;
+        held.lastUsed = now();
+        if (held.holders === 0) {
+          if (held.retired) end(held);
+          else wake();
+        }
+      },
+    };
+  };
+
+  return {
+    acquire,
+    async withTenant(orgId, fn) {
+      const lease = await acquire(orgId);
+      try {
+        return await fn(lease.db);
+      } finally {
+        lease.release();
+      }
+    },
+    async invalidate(orgId) {
+      cache.delete(orgId);
+      const pool = pools.get(orgId);
+      if (pool) await retire(pool);
+    },
+    stats: () => ({
+      pools: openCount(),
+      leases,
+      waiting: waiters.length,
+      cachedDsns: cache.size,
+      poolsOpened: opened,
+      poolsEvicted: evicted,
+    }),
+    async close() {
+      closed = true;
+      clearInterval(sweep);
+      const all = [...pools.values(), ...retiring];
+      pools.clear();
+      retiring.clear();
+      cache.clear();
+      await Promise.all(all.map((p) => p.db.close().catch(() => {})));
+      for (const w of waiters.splice(0)) w();
+    },
+  };
+}

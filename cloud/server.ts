@@ -1,0 +1,82 @@
+// Runs the cloud service: platform, resolver, background migrations, metrics and the HTTP app on
+// @hono/node-server. Returns a handle whose stop() shuts everything down in order.
+import { type ServerType, serve } from '@hono/node-server';
+import { createCloudApp } from './http/app.ts';
+import { createCloudMetrics } from './http/metrics.ts';
+import type { Platform } from './platform.ts';
+import { createTenantResolver, type TenantResolver } from './resolver/tenant-resolver.ts';
+import { createMigrationJob, type MigrationJob } from './tenants/migration-job.ts';
+
+export interface CloudServerOptions {
+  platform: Platform;
+  adminToken: string;
+  port: number;
+  hostname?: string;
+  resolver: { maxPools: number; poolSize: number };
+  migration: { intervalMs: number; concurrency: number };
+  log: (line: string) => void;
+}
+
+export interface CloudServer {
+  url: string;
+  port: number;
+  resolver: TenantResolver;
+  migrationJob: MigrationJob;
+  stop(): Promise<void>;
+}
+
+export async function startCloudServer(options: CloudServerOptions): Promise<CloudServer> {
+  const { platform } = options;
+  const resolver = createTenantResolver({
+    control: platform.control,
+    engine: platform.engine,
+    keyring: platform.tenants.keyring,
+    maxPools: options.resolver.maxPools,
+    poolSize: options.resolver.poolSize,
+  });
+  const tenants = { ...platform.tenants, onTenantChanged: (orgId: string) => resolver.invalidate(orgId) };
+  const migrationJob = createMigrationJob(
+    { ...tenants, actor: 'migration-job' },
+    {
+      ...options.migration,
+      onError: (err) => options.log(`background migration pass failed: ${(err as Error).message}`),
+      onRun: ({ migrated, failed }) => {
+        if (migrated > 0 || failed.length > 0) {
+          options.log(`background migrations: ${migrated} tenant(s) migrated, ${failed.length} failed`);
+        }
+      },
+    },
+  );
+  const metrics = createCloudMetrics({ tenants, resolver, migrationJob });
+  const app = createCloudApp({
+    tenants,
+    adminToken: options.adminToken,
+    metrics,
+    migrationJob,
+    logError: (err) => options.log(`internal error: ${(err as Error).stack ?? String(err)}`),
+  });
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: options.port, hostname: options.hostname ?? '0.0.0.0' }, () =>
+      resolve(s),
+    );
+    s.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  migrationJob.start();
+  return {
+    url: `http://localhost:${port}`,
+    port,
+    resolver,
+    migrationJob,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+      await migrationJob.stop();
+      await resolver.close();
+      await platform.close();
+    },
+  };
+}

@@ -1,0 +1,76 @@
+// Argument parsing for every `modernpos` command: one table of flags, strict (an unknown flag is a
+// usage error), and the help text.
+import { parseArgs } from 'node:util';
+import { AppError } from '../errors.ts';
+
+const stringFlags = [
+  'pg-url',
+  'data-dir',
+  'master-key',
+  'previous-master-keys',
+  'admin-token',
+  'port',
+  'backup-dir',
+  'max-open-databases',
+  'max-tenant-pools',
+  'tenant-pool-size',
+  'migration-interval',
+  'migration-concurrency',
+  'control-db',
+  'template-db',
+  'name',
+  'owner-email',
+  'timezone',
+  'currency',
+  'out',
+  'export',
+  'concurrency',
+] as const;
+const booleanFlags = ['json', 'verbose', 'yes', 'all', 'help'] as const;
+
+export type Flags = Partial<
+  Record<(typeof stringFlags)[number], string> & Record<(typeof booleanFlags)[number], boolean>
+>;
+
+export interface ParsedArgs {
+  positionals: string[];
+  flags: Flags;
+}
+
+export function parseCommandLine(argv: readonly string[]): ParsedArgs {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        ...Object.fromEntries(stringFlags.map((f) => [f, { type: 'string' as const }])),
+        ...Object.fromEntries(booleanFlags.map((f) => [f, { type: 'boolean' as const }])),
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    return { positionals, flags: values as Flags };
+  } catch (err) {
+    throw new AppError('invalid_input', (err as Error).message);
+  }
+}
+
+export const usage = `Usage: modernpos <command> [options]
+
+  dev                                   embedded cloud for a laptop (what npm start runs)
+  cloud                                 run the cloud service
+  tenant create ORG --name N [--owner-email E] [--timezone TZ] [--currency CUR] [--json]
+  tenant list [--json]                  every tenant: status, schema version, size, cluster
+  tenant show ORG [--json]
+  tenant migrate ORG | --all [--concurrency N] [--json]
+  tenant export ORG --out FILE
+  tenant offboard ORG [--export FILE] --yes
+  tenant rotate-credentials ORG
+  keys rotate                           re-encrypt every tenant DSN under a new master key
+
+Settings (environment variable or flag): --pg-url MODERNPOS_PG_URL, --data-dir MODERNPOS_DATA_DIR,
+  --master-key MODERNPOS_MASTER_KEY, --previous-master-keys MODERNPOS_PREVIOUS_MASTER_KEYS,
+  --admin-token MODERNPOS_ADMIN_TOKEN, --port PORT, --backup-dir MODERNPOS_BACKUP_DIR,
+  --max-open-databases, --max-tenant-pools, --tenant-pool-size, --migration-interval (seconds),
+  --migration-concurrency, --control-db MODERNPOS_CONTROL_DB, --template-db MODERNPOS_TEMPLATE_DB.
+Exit status: 0 success, 1 operational failure, 2 bad usage or input. --verbose adds detail to errors.`;

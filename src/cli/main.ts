@@ -1,0 +1,36 @@
+// The `modernpos` entry: parses the command line and hands off to the cloud (or, later, edge)
+// commands. The composition root: the one place in src/ allowed to import cloud/ and edge/.
+import { isAppError } from '../errors.ts';
+import { parseCommandLine, usage } from './args.ts';
+import { type CliIO, EXIT, processIO } from './io.ts';
+
+export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+  let verbose = argv.includes('--verbose');
+  try {
+    const args = parseCommandLine(argv);
+    verbose = args.flags.verbose === true;
+    const [command] = args.positionals;
+    if (!command || args.flags.help) {
+      (command ? io.out : io.err)(usage);
+      return command ? EXIT.ok : EXIT.usage;
+    }
+    const { runCloudCommand } = await import('../../cloud/cli/commands.ts');
+    const code = await runCloudCommand(args, io);
+    if (code === undefined) {
+      io.err(
+        `modernpos: unknown command ${JSON.stringify(args.positionals.join(' '))}; see modernpos --help`,
+      );
+      return EXIT.usage;
+    }
+    return code;
+  } catch (err) {
+    if (isAppError(err)) {
+      io.err(`modernpos: ${err.message}`);
+      if (verbose && err.details !== undefined) io.err(JSON.stringify(err.details, null, 2));
+      return err.exitCode;
+    }
+    io.err(`modernpos: ${err instanceof Error ? err.message : String(err)}`);
+    if (verbose && err instanceof Error && err.stack) io.err(err.stack);
+    return EXIT.failure;
+  }
+}
