@@ -46,15 +46,16 @@ const tenantCommands: Record<string, Command> = {
     const orgId = needOrg(args, 'create');
     if (args.flags.name === undefined)
       throw new AppError('invalid_input', 'usage: modernpos tenant create ORG --name NAME');
-    const result = await withPlatform(args, io, ({ platform }) =>
-      onboardTenant(platform.tenants, {
-        orgId,
-        name: args.flags.name!,
-        ownerEmail: args.flags['owner-email'],
-        timezone: args.flags.timezone,
-        currency: args.flags.currency,
-      }),
-    );
+    const input = {
+      orgId,
+      name: args.flags.name,
+      ownerEmail: args.flags['owner-email'],
+      timezone: args.flags.timezone,
+      currency: args.flags.currency,
+    };
+    validateOnboardInput(input);
+    const result = await withPlatform(args, io, ({ platform }) => onboardTenant(platform.tenants, input));
+
     if (args.flags.json) {
       json(io, {
         orgId: result.orgId,
