@@ -34,8 +34,18 @@ export function postgresMigrationTarget(
 export function sqliteQueryable(db: Database.Database): SqlQueryable {
   return {
     query: async <Row>(sql: string, params: readonly unknown[] = []) => {
-      const stmt = db.prepare(sql.replace(/\$(\d+)/g, '?$1'));
-      const bound = params.map((p) => (typeof p === 'boolean' ? Number(p) : p));
+      // $n placeholders become positional ?s, each bound to its parameter in order of appearance.
+      const order: number[] = [];
+      const stmt = db.prepare(
+        sql.replace(/\$(\d+)/g, (_, n: string) => {
+          order.push(Number(n) - 1);
+          return '?';
+        }),
+      );
+      const bound = order.map((i) => {
+        const p = params[i];
+        return typeof p === 'boolean' ? Number(p) : p;
+      });
       if (stmt.reader) return stmt.all(...bound) as Row[];
       stmt.run(...bound);
       return [];

@@ -1,0 +1,152 @@
+// Shared pieces of the benchmarks: the Postgres URL, run-unique names, timing and statistics, the
+// result rows of the final table, a background sampler and a last-resort sweep of leftovers.
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { quoteIdent } from '../../src/db/sql.ts';
+
+export const BENCH_PG_URL =
+  process.env.MODERNPOS_BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** Unique to this run: every database and role a benchmark creates starts with a name built from it. */
+export const RUN = randomBytes(3).toString('hex');
+/** Org ids of this run: `b<run>_<label><n>`, so their databases are `modernpos_org_b<run>_…`. */
+export const orgId = (label: string, n: number) => `b${RUN}_${label}${String(n).padStart(4, '0')}`;
+export const TENANT_DB_PREFIX = `modernpos_org_b${RUN}_`;
+/** Databases a benchmark creates directly (the raw ceilings). */
+export const RAW_DB_PREFIX = `modernpos_bench_${RUN}_`;
+/** Exact names created through the platform (control, template), registered for the final sweep. */
+export const createdNames = new Set<string>();
+
+export const now = () => performance.now();
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export const log = (line: string) => console.log(line);
+
+let interrupted = false;
+export const interrupt = () => {
+  interrupted = true;
+};
+/** Called in every loop, so Ctrl-C stops the run through the `finally` blocks that drop what it made. */
+export function checkInterrupted(): void {
+  if (interrupted) throw new Error('interrupted');
+}
+
+/** Nearest-rank percentile (p in 0..100) of a non-empty list. */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[Math.min(rank, sorted.length) - 1] ?? Number.NaN;
+}
+export const median = (values: readonly number[]) => percentile(values, 50);
+export const fmt = (n: number, digits = 1) => n.toFixed(digits);
+
+/** One line of the final table. `ratio` is how many times costlier than the raw ceiling (1.0× = as fast as raw). */
+export interface Row {
+  name: string;
+  figure: string;
+  ceiling: string;
+  ratio: string;
+  target: string;
+  met: 'yes' | 'no' | 'n/a';
+}
+
+export interface Measure {
+  value: number;
+  text: string;
+}
+
+export function row(
+  name: string,
+  figure: Measure,
+  options: { ceiling?: Measure; higherIsBetter?: boolean; target?: { limit: number; text: string } } = {},
+): Row {
+  const { ceiling, higherIsBetter = false, target } = options;
+  const ratio = ceiling && (higherIsBetter ? ceiling.value / figure.value : figure.value / ceiling.value);
+  const met = target && (higherIsBetter ? figure.value >= target.limit : figure.value <= target.limit);
+  return {
+    name,
+    figure: figure.text,
+    ceiling: ceiling?.text ?? '—',
+    ratio: ratio === undefined ? '—' : `${fmt(ratio)}×`,
+    target: target?.text ?? '—',
+    met: met === undefined ? 'n/a' : met ? 'yes' : 'no',
+  };
+}
+
+export function printRow(r: Row): void {
+  log(`  => ${r.name}: ${r.figure} | ceiling ${r.ceiling} (${r.ratio}) | target ${r.target}: ${r.met}`);
+}
+
+export function printTable(rows: readonly Row[]): void {
+  const header: Row = {
+    name: 'benchmark',
+    figure: 'figure',
+    ceiling: 'raw ceiling',
+    ratio: 'ratio',
+    target: 'target',
+    met: 'n/a',
+  };
+  const cells = [header, ...rows].map((r) => [
+    r.name,
+    r.figure,
+    r.ceiling,
+    r.ratio,
+    r.target,
+    r === header ? 'met' : r.met,
+  ]);
+  const widths = cells[0]!.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) => `| ${c.map((v, i) => v.padEnd(widths[i]!)).join(' | ')} |`;
+  log(line(cells[0]!));
+  log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const c of cells.slice(1)) log(line(c));
+}
+
+/** A raw admin connection (no platform code in between). */
+export async function adminClient(database?: string): Promise<pg.Client> {
+  const url = new URL(BENCH_PG_URL);
+  if (database) url.pathname = `/${encodeURIComponent(database)}`;
+  const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 5_000 });
+  client.on('error', () => {});
+  await client.connect();
+  return client;
+}
+
+/** Runs `sample` every `everyMs` (never overlapping) until stopped. */
+export function startSampler(sample: () => Promise<void>, everyMs: number): { stop(): Promise<void> } {
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      await sample();
+      await sleep(everyMs);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+/** Drops every database and role of this run still present; returns their names (empty when teardown was complete). */
+export async function sweepLeftovers(): Promise<string[]> {
+  const client = await adminClient();
+  try {
+    const exact = [...createdNames];
+    const match = 'starts_with(n, $1) OR starts_with(n, $2) OR n = ANY($3::text[])';
+    const params = [TENANT_DB_PREFIX, RAW_DB_PREFIX, exact];
+    const dbs = await client.query<{ n: string }>(
+      `SELECT n FROM (SELECT datname AS n FROM pg_database) d WHERE ${match}`,
+      params,
+    );
+    for (const { n } of dbs.rows) await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(n)} WITH (FORCE)`);
+    const roles = await client.query<{ n: string }>(
+      `SELECT n FROM (SELECT rolname AS n FROM pg_roles) r WHERE ${match}`,
+      params,
+    );
+    for (const { n } of roles.rows) await client.query(`DROP ROLE IF EXISTS ${quoteIdent(n)}`);
+    return [...dbs.rows, ...roles.rows].map((r) => r.n);
+  } finally {
+    await client.end();
+  }
+}

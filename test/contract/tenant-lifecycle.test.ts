@@ -1,0 +1,311 @@
+// One contract suite for the tenant lifecycle, run on every engine: embedded PGlite always, the real
+// Postgres whenever MODERNPOS_TEST_PG_URL is set (always in CI).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditTrail } from '../../cloud/control/audit.ts';
+import { loadConnectionString } from '../../cloud/control/connection-strings.ts';
+import { getOrganization, setStatus } from '../../cloud/control/organizations.ts';
+import { createTenantResolver } from '../../cloud/resolver/tenant-resolver.ts';
+import { rotateTenantCredentials } from '../../cloud/tenants/credentials.ts';
+import { exportTenant } from '../../cloud/tenants/export.ts';
+import { migrateAllTenants, migrateTenant } from '../../cloud/tenants/migrate.ts';
+import { offboardTenant } from '../../cloud/tenants/offboard.ts';
+import { onboardTenant } from '../../cloud/tenants/onboard.ts';
+import { listTenants, showTenant } from '../../cloud/tenants/queries.ts';
+import { tenantDatabaseName } from '../../src/domain/org-id.ts';
+import { createTestPlatform, engineNames, type TestPlatform, uniqueId } from '../helpers/engines.ts';
+import { withExtraMigration } from '../helpers/migrations.ts';
+
+const badIds = ['x;drop database postgres', 'A', 'a-b', '../x', '', 'a'.repeat(49)];
+
+describe.each(engineNames)('tenant lifecycle on %s', (engine) => {
+  let p: TestPlatform;
+  beforeAll(async () => {
+    p = await createTestPlatform(engine);
+  });
+  afterAll(async () => {
+    await p?.destroy();
+  });
+
+  const orgCount = async () => (await p.control.query('SELECT id FROM organizations')).length;
+
+  it('onboards a tenant: database, schema, seed, sealed DSN, active, audited', async () => {
+    const orgId = uniqueId();
+    const result = await onboardTenant(p.tenants, {
+      orgId,
+      name: 'Acme Coffee',
+      ownerEmail: 'Boss@Acme.example',
+      timezone: 'Europe/Berlin',
+      currency: 'EUR',
+    });
+    expect(result).toMatchObject({
+      orgId,
+      database: `modernpos_org_${orgId}`,
+      ownerEmail: 'boss@acme.example',
+    });
+    expect(result.ownerPassword.length).toBeGreaterThanOrEqual(20);
+
+    const org = await getOrganization(p.control, orgId);
+    expect(org).toMatchObject({
+      status: 'active',
+      schemaVersion: p.tenants.tenantMigrations.migrations.length,
+    });
+
+    const db = p.engine.database(tenantDatabaseName(orgId));
+    const branches = await db.query<{ code: string; time_zone: string }>(
+      'SELECT code, time_zone FROM branches',
+    );
+    expect(branches).toEqual([{ code: 'MAIN', time_zone: 'Europe/Berlin' }]);
+    const settings = await db.query<{ key: string; value: string }>(
+      'SELECT key, value FROM settings ORDER BY key',
+    );
+    expect(settings).toEqual(
+      expect.arrayContaining([
+        { key: 'currency', value: 'EUR' },
+        { key: 'time_zone', value: 'Europe/Berlin' },
+      ]),
+    );
+    expect(await db.query('SELECT id FROM roles ORDER BY id')).toEqual(
+      ['cashier', 'manager', 'owner', 'viewer'].map((id) => ({ id })),
+    );
+    expect(await db.query('SELECT rate_bp FROM tax_rates WHERE is_default')).toHaveLength(1);
+    const [owner] = await db.query<{ password_hash: string; role_id: string }>(
+      "SELECT password_hash, role_id FROM users WHERE email = 'boss@acme.example'",
+    );
+    expect(owner?.role_id).toBe('owner');
+    expect(owner?.password_hash).toMatch(/^scrypt\$/);
+    expect(owner?.password_hash).not.toContain(result.ownerPassword);
+    const versions = await db.query<{ version: number }>(
+      "SELECT version FROM schema_migrations WHERE component = 'tenant'",
+    );
+    expect(versions.length).toBe(p.tenants.tenantMigrations.migrations.length);
+
+    const sealed = await loadConnectionString(p.control, orgId);
+    expect(sealed?.keyId).toBe(p.tenants.keyring.currentKeyId);
+    const actions = (await auditTrail(p.control, orgId)).map((a) => a.action);
+    expect(actions).toEqual([
+      'tenant.onboard.registered',
+      'tenant.onboard.database_created',
+      'tenant.onboard.access_granted',
+      'tenant.onboard.migrated',
+      'tenant.onboard.seeded',
+      'tenant.onboard.credentials_stored',
+      'tenant.onboard.completed',
+    ]);
+    const shown = await showTenant(p.tenants, orgId);
+    expect(shown).toMatchObject({ orgId, status: 'active', cluster: p.engine.cluster });
+    expect(shown.sizeBytes).toBeGreaterThan(0);
+    expect((await listTenants(p.tenants)).map((t) => t.orgId)).toContain(orgId);
+  });
+
+  it.each(badIds)('refuses org id %j before anything is written', async (orgId) => {
+    const before = await orgCount();
+    await expect(onboardTenant(p.tenants, { orgId, name: 'x' })).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
+    expect(await orgCount()).toBe(before);
+  });
+
+  it('refuses bad names, time zones, currencies and emails before anything is written', async () => {
+    const before = await orgCount();
+    for (const bad of [
+      { name: ' ' },
+      { name: 'x', timezone: 'Mars/Olympus' },
+      { name: 'x', currency: 'EURO' },
+      { name: 'x', ownerEmail: 'not-an-email' },
+    ]) {
+      await expect(onboardTenant(p.tenants, { orgId: uniqueId(), ...bad })).rejects.toMatchObject({
+        code: 'invalid_input',
+      });
+    }
+    expect(await orgCount()).toBe(before);
+  });
+
+  it('answers onboarding an existing org with a conflict and changes nothing', async () => {
+    const orgId = uniqueId();
+    await onboardTenant(p.tenants, { orgId, name: 'First' });
+    const before = await getOrganization(p.control, orgId);
+    const trail = (await auditTrail(p.control, orgId)).length;
+    await expect(onboardTenant(p.tenants, { orgId, name: 'Second' })).rejects.toMatchObject({
+      code: 'conflict',
+    });
+    expect(await getOrganization(p.control, orgId)).toEqual(before);
+    expect((await auditTrail(p.control, orgId)).length).toBe(trail);
+  });
+
+  it.each(['registered', 'database_created', 'access_granted', 'migrated', 'seeded', 'credentials_stored'])(
+    'finishes an onboarding that died after %s when run again',
+    async (step) => {
+      const orgId = uniqueId();
+      const crashing = {
+        ...p.tenants,
+        afterStep: (s: string) => {
+          if (s === step) throw new Error(`simulated crash after ${s}`);
+        },
+      };
+      await expect(onboardTenant(crashing, { orgId, name: 'Crashy', currency: 'GBP' })).rejects.toThrow(
+        /simulated crash/,
+      );
+      expect((await getOrganization(p.control, orgId))?.status).toBe('provisioning');
+      const again = await onboardTenant(p.tenants, { orgId, name: 'Crashy' });
+      expect(again.resumed).toBe(true);
+      expect((await getOrganization(p.control, orgId))?.status).toBe('active');
+      const db = p.engine.database(tenantDatabaseName(orgId));
+      expect(await db.query("SELECT value FROM settings WHERE key = 'currency'")).toEqual([{ value: 'GBP' }]);
+      expect(await db.query('SELECT code FROM branches')).toEqual([{ code: 'MAIN' }]);
+      expect(await db.query('SELECT email FROM users')).toHaveLength(1);
+      // The resolver can reach it with the stored credentials.
+      const resolver = createTenantResolver({
+        control: p.control,
+        engine: p.engine,
+        keyring: p.tenants.keyring,
+      });
+      try {
+        expect(
+          await resolver.withTenant(orgId, (t) => t.query('SELECT count(*)::int AS n FROM branches')),
+        ).toEqual([{ n: 1 }]);
+      } finally {
+        await resolver.close();
+      }
+    },
+  );
+
+  it('exports every table into a readable .tar.gz with a manifest', async () => {
+    const orgId = uniqueId();
+    await onboardTenant(p.tenants, { orgId, name: 'Export Me' });
+    const out = join(p.dataDir, `${orgId}.tar.gz`);
+    const manifest = await exportTenant(p.tenants, orgId, out);
+    expect(manifest).toMatchObject({ format: 'modernpos-tenant-export', orgId, schemaVersion: 1 });
+    const files = execFileSync('tar', ['tzf', out], { encoding: 'utf8' }).trim().split('\n');
+    expect(files).toEqual(expect.arrayContaining(['manifest.json', 'users.ndjson', 'branches.ndjson']));
+    const dir = join(p.dataDir, `x-${orgId}`);
+    mkdirSync(dir);
+    execFileSync('tar', ['xzf', out, '-C', dir]);
+    const users = readFileSync(join(dir, 'users.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(users).toHaveLength(manifest.tables.find((t) => t.name === 'users')!.rows);
+    expect(users[0]).toMatchObject({ email: 'owner@example.com', role_id: 'owner' });
+    const onDisk = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    expect(
+      onDisk.tables
+        .find((t: { name: string }) => t.name === 'branches')
+        .columns.map((c: { name: string }) => c.name),
+    ).toContain('time_zone');
+    await expect(exportTenant(p.tenants, uniqueId(), out)).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('offboards only with confirmation, then backs up, drops, unregisters and keeps the row', async () => {
+    const orgId = uniqueId();
+    await onboardTenant(p.tenants, { orgId, name: 'Leaving' });
+    await expect(offboardTenant(p.tenants, { orgId, confirm: false })).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
+    expect((await getOrganization(p.control, orgId))?.status).toBe('active');
+
+    const exportTo = join(p.dataDir, `${orgId}-final.tar.gz`);
+    const result = await offboardTenant(p.tenants, { orgId, confirm: true, exportTo });
+    expect(existsSync(exportTo)).toBe(true);
+    expect(result.backupFile && existsSync(result.backupFile)).toBe(true);
+    expect(await p.engine.databaseExists(tenantDatabaseName(orgId))).toBe(false);
+    expect(await loadConnectionString(p.control, orgId)).toBeUndefined();
+    expect((await getOrganization(p.control, orgId))?.status).toBe('offboarded');
+    const again = await offboardTenant(p.tenants, { orgId, confirm: true });
+    expect(again.alreadyOffboarded).toBe(true);
+    await expect(onboardTenant(p.tenants, { orgId, name: 'Back again' })).rejects.toMatchObject({
+      code: 'conflict',
+    });
+    await expect(offboardTenant(p.tenants, { orgId: uniqueId(), confirm: true })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+  });
+
+  it('finishes an offboarding that died after dropping the database', async () => {
+    const orgId = uniqueId();
+    await onboardTenant(p.tenants, { orgId, name: 'Half gone' });
+    const crashing = {
+      ...p.tenants,
+      afterStep: (s: string) => {
+        if (s === 'database_dropped') throw new Error('simulated crash');
+      },
+    };
+    await expect(offboardTenant(crashing, { orgId, confirm: true })).rejects.toThrow(/simulated crash/);
+    expect((await getOrganization(p.control, orgId))?.status).toBe('offboarding');
+    await offboardTenant(p.tenants, { orgId, confirm: true });
+    expect((await getOrganization(p.control, orgId))?.status).toBe('offboarded');
+    expect(await loadConnectionString(p.control, orgId)).toBeUndefined();
+  });
+
+  it('migrates one tenant and all tenants to a new migration, carrying on past a failure', async () => {
+    const a = uniqueId();
+    const b = uniqueId();
+    await onboardTenant(p.tenants, { orgId: a, name: 'A' });
+    await onboardTenant(p.tenants, { orgId: b, name: 'B' });
+    const ctx = {
+      ...p.tenants,
+      tenantMigrations: withExtraMigration(
+        p.tenants.tenantMigrations,
+        'ALTER TABLE branches ADD COLUMN note TEXT;',
+      ),
+    };
+    const latest = ctx.tenantMigrations.migrations.length;
+    expect(await migrateTenant(ctx, a)).toMatchObject({ ok: true, to: latest, applied: [latest] });
+    expect(await migrateTenant(ctx, a)).toMatchObject({ ok: true, applied: [] });
+
+    // Break b: its database already has the column the migration adds.
+    await p.engine.database(tenantDatabaseName(b)).exec('ALTER TABLE branches ADD COLUMN note TEXT');
+    const progress: number[] = [];
+    const summary = await migrateAllTenants(ctx, {
+      concurrency: 2,
+      onProgress: (done) => progress.push(done),
+    });
+    expect(summary.failed.map((f) => f.orgId)).toContain(b);
+    expect(summary.failed.find((f) => f.orgId === b)?.error).toMatch(/note/);
+    expect(progress.at(-1)).toBe(summary.total);
+    expect((await getOrganization(p.control, a))?.schemaVersion).toBe(latest);
+    expect((await getOrganization(p.control, b))?.schemaVersion).toBe(latest - 1);
+    await expect(migrateTenant(ctx, uniqueId())).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('resolves active tenants only, and keeps working across a credential rotation', async () => {
+    const orgId = uniqueId();
+    await onboardTenant(p.tenants, { orgId, name: 'Resolved' });
+    const resolver = createTenantResolver({
+      control: p.control,
+      engine: p.engine,
+      keyring: p.tenants.keyring,
+      maxPools: 2,
+    });
+    try {
+      const lease = await resolver.acquire(orgId);
+      expect(await lease.db.query('SELECT code FROM branches')).toEqual([{ code: 'MAIN' }]);
+      expect(resolver.stats()).toMatchObject({ pools: 1, leases: 1 });
+
+      await rotateTenantCredentials(
+        { ...p.tenants, onTenantChanged: (id) => resolver.invalidate(id) },
+        orgId,
+      );
+      // The lease taken before the rotation still works; new leases use the new credentials.
+      expect(await lease.db.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+      lease.release();
+      expect(await resolver.withTenant(orgId, (db) => db.query('SELECT 1 AS one'))).toEqual([{ one: 1 }]);
+
+      await expect(resolver.acquire(uniqueId())).rejects.toMatchObject({ code: 'not_found' });
+      await setStatus(p.control, orgId, 'suspended');
+      await resolver.invalidate(orgId);
+      await expect(resolver.acquire(orgId)).rejects.toMatchObject({ code: 'tenant_suspended' });
+      await setStatus(p.control, orgId, 'active');
+      await resolver.invalidate(orgId);
+      await offboardTenant(
+        { ...p.tenants, onTenantChanged: (id) => resolver.invalidate(id) },
+        { orgId, confirm: true },
+      );
+      await expect(resolver.acquire(orgId)).rejects.toMatchObject({ code: 'tenant_offboarded' });
+    } finally {
+      await resolver.close();
+    }
+  });
+});

@@ -1,0 +1,16 @@
+// Runs once before all test files: initialises the shared pristine PGlite cluster (initdb takes
+// seconds) that every embedded test database is copied from.
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PRISTINE_DIR } from './engines.ts';
+
+export default async function setup(): Promise<void> {
+  if (existsSync(join(PRISTINE_DIR, 'PG_VERSION'))) return;
+  const tmp = `${PRISTINE_DIR}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  const db = await PGlite.create(tmp);
+  await db.close();
+  if (!existsSync(join(PRISTINE_DIR, 'PG_VERSION'))) renameSync(tmp, PRISTINE_DIR);
+  else rmSync(tmp, { recursive: true, force: true });
+}
