@@ -1,5 +1,5 @@
 // What every tenant-lifecycle operation needs, passed in by the composition root.
-import type { SqlDatabase } from '../../src/db/sql.ts';
+import type { SqlDatabase, SqlQueryable } from '../../src/db/sql.ts';
 import type { MigrationSet } from '../../src/migrate/files.ts';
 import type { MigrationTarget } from '../../src/migrate/runner.ts';
 import { postgresMigrationTarget } from '../../src/migrate/targets.ts';
@@ -33,10 +33,18 @@ export function tenantMigrationTarget(ctx: TenantContext, database: string): Mig
 export const CONTROL_LOCKS = { template: 1, keys: 2 } as const;
 const CONTROL_LOCK_CLASS = 0x4d51;
 
-/** Runs `fn` while holding a control-plane advisory lock (held by a transaction on one control session). */
-export function withControlLock<T>(ctx: TenantContext, lock: number, fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` while holding a control-plane advisory lock, taken by a transaction on one control
+ * session. Control-plane reads and writes inside `fn` must go through `tx`: on PGlite a transaction
+ * holds the whole instance, so a query on `ctx.control` would wait for it forever.
+ */
+export function withControlLock<T>(
+  ctx: TenantContext,
+  lock: number,
+  fn: (tx: SqlQueryable) => Promise<T>,
+): Promise<T> {
   return ctx.control.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1::int, $2::int)', [CONTROL_LOCK_CLASS, lock]);
-    return fn();
+    return fn(tx);
   });
 }

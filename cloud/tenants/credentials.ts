@@ -44,16 +44,13 @@ export async function rotateTenantCredentials(
 export async function reencryptConnectionStrings(
   ctx: TenantContext,
 ): Promise<{ keyId: string; reencrypted: number }> {
-  return withControlLock(ctx, CONTROL_LOCKS.keys, async () => {
-    const orgIds = await orgsSealedWithOtherKeys(ctx.control, ctx.keyring.currentKeyId);
+  return withControlLock(ctx, CONTROL_LOCKS.keys, async (tx) => {
+    const orgIds = await orgsSealedWithOtherKeys(tx, ctx.keyring.currentKeyId);
     for (const orgId of orgIds) {
-      await ctx.control.transaction(async (tx) => {
-        const sealed = await loadConnectionString(tx, orgId);
-        if (!sealed || sealed.keyId === ctx.keyring.currentKeyId) return;
-        await storeConnectionString(tx, orgId, ctx.keyring.seal(ctx.keyring.open(sealed)));
-      });
+      const sealed = await loadConnectionString(tx, orgId);
+      if (sealed) await storeConnectionString(tx, orgId, ctx.keyring.seal(ctx.keyring.open(sealed)));
     }
-    await audit(ctx.control, {
+    await audit(tx, {
       actor: ctx.actor,
       action: 'keys.rotated',
       details: { keyId: ctx.keyring.currentKeyId, reencrypted: orgIds.length },

@@ -10,9 +10,13 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
     const args = parseCommandLine(argv);
     verbose = args.flags.verbose === true;
     const [command] = args.positionals;
-    if (!command || args.flags.help) {
-      (command ? io.out : io.err)(usage);
-      return command ? EXIT.ok : EXIT.usage;
+    if (args.flags.help) {
+      io.out(usage);
+      return EXIT.ok;
+    }
+    if (!command) {
+      io.err(usage);
+      return EXIT.usage;
     }
     const { runCloudCommand } = await import('../../cloud/cli/commands.ts');
     const code = await runCloudCommand(args, io);

@@ -76,7 +76,11 @@ export async function createTestPlatform(
   };
 }
 
-async function dropPostgresLeftovers(config: PlatformConfig, orgIds: string[]): Promise<void> {
+/** Drops a test platform's control and template databases and every tenant database and role of `orgIds`. */
+export async function dropPostgresLeftovers(
+  config: Pick<PlatformConfig, 'controlDatabase' | 'templateDatabase'>,
+  orgIds: string[],
+): Promise<void> {
   const client = new pg.Client({ connectionString: PG_URL });
   await client.connect();
   try {

@@ -1,0 +1,119 @@
+// `npm run bench [-- onboarding migrate-all resolver]`: runs the selected benchmarks (default all) on
+// the Postgres at MODERNPOS_BENCH_PG_URL, drops everything they create, and ends with one table.
+import {
+  adminClient,
+  BENCH_PG_URL,
+  createdNames,
+  fmt,
+  interrupt,
+  log,
+  now,
+  printRow,
+  printTable,
+  type Row,
+  RUN,
+  sweepLeftovers,
+} from './common.ts';
+
+const NAMES = ['onboarding', 'migrate-all', 'resolver'] as const;
+type Name = (typeof NAMES)[number];
+
+const args = process.argv.slice(2);
+const unknown = args.filter((a) => !(NAMES as readonly string[]).includes(a));
+if (unknown.length > 0) {
+  console.error(`bench: unknown benchmark ${unknown.join(', ')}; choose from ${NAMES.join(', ')}`);
+  process.exit(2);
+}
+const selected = new Set<Name>(args.length > 0 ? (args as Name[]) : NAMES);
+
+try {
+  const client = await adminClient();
+  await client.end();
+} catch (err) {
+  const u = new URL(BENCH_PG_URL);
+  const why = (err as { code?: string }).code ?? (err as Error).message;
+  console.error(
+    `bench: cannot reach PostgreSQL at ${u.hostname}:${u.port || '5432'} (${why}); set MODERNPOS_BENCH_PG_URL`,
+  );
+  process.exit(1);
+}
+
+// The test helpers read their Postgres URL when first imported, so they are imported only from here on.
+process.env.MODERNPOS_TEST_PG_URL = BENCH_PG_URL;
+let signals = 0;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (++signals > 1) process.exit(130);
+    console.error('bench: interrupted, dropping what this run created (again to abandon)');
+    interrupt();
+  });
+}
+
+const rows: Row[] = [];
+let failed = false;
+const started = now();
+
+async function bench(name: string, fn: () => Promise<Row[]>): Promise<void> {
+  log(`\n## ${name}`);
+  const start = now();
+  try {
+    for (const r of await fn()) {
+      printRow(r);
+      rows.push(r);
+    }
+  } catch (err) {
+    failed = true;
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`  ${name} failed: ${message}`);
+    rows.push({ name, figure: `error: ${message}`, ceiling: '—', ratio: '—', target: '—', met: 'no' });
+  }
+  log(`  (${name}: ${fmt((now() - start) / 1000)} s including setup and teardown)`);
+}
+
+log(`ModernPOS bench run ${RUN}: ${[...selected].join(', ')}`);
+try {
+  if (selected.has('onboarding')) {
+    const { onboardingBench } = await import('./onboarding.ts');
+    await bench('onboarding', onboardingBench);
+  }
+  if (selected.has('migrate-all') || selected.has('resolver')) {
+    const { createTestPlatform } = await import('../helpers/engines.ts');
+    const { FLEET_SIZE, onboardFleet } = await import('./fleet.ts');
+    const platform = await createTestPlatform('postgres');
+    createdNames.add(platform.config.controlDatabase!).add(platform.config.templateDatabase!);
+    try {
+      let orgIds: string[] = [];
+      await bench(`fleet of ${FLEET_SIZE}`, async () => {
+        const fleet = await onboardFleet(platform);
+        orgIds = fleet.orgIds;
+        return [fleet.row];
+      });
+      if (orgIds.length > 0 && selected.has('migrate-all')) {
+        const { migrateAllBench } = await import('./migrate-all.ts');
+        await bench('migrate-all', () => migrateAllBench(platform, orgIds));
+      }
+      if (orgIds.length > 0 && selected.has('resolver')) {
+        const { resolverBench } = await import('./resolver.ts');
+        await bench('resolver', () => resolverBench(platform, orgIds));
+      }
+    } finally {
+      const start = now();
+      await platform.destroy();
+      log(`\n  fleet teardown: dropped its databases and roles in ${fmt((now() - start) / 1000)} s`);
+    }
+  }
+} finally {
+  const left = await sweepLeftovers();
+  if (left.length > 0) {
+    failed = true;
+    console.error(
+      `bench: teardown missed ${left.length} databases/roles; dropped them now: ${left.join(', ')}`,
+    );
+  }
+}
+
+log(
+  `\n## results (run ${RUN}, ${fmt((now() - started) / 1000)} s in all; ratio = cost relative to the raw ceiling)\n`,
+);
+printTable(rows);
+process.exit(failed ? 1 : 0);
