@@ -1,0 +1,143 @@
+// The operator API through app.request(): bearer token, error shapes and status codes, and the same
+// lifecycle as the CLI. Runs on every engine.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Hono } from 'hono';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCloudApp } from '../../cloud/http/app.ts';
+import { createCloudMetrics } from '../../cloud/http/metrics.ts';
+import { createTenantResolver, type TenantResolver } from '../../cloud/resolver/tenant-resolver.ts';
+import { createTestPlatform, engineNames, type TestPlatform, uniqueId } from '../helpers/engines.ts';
+
+const TOKEN = 'mpa_test_token_0123456789abcdef';
+
+/** Response bodies are checked by the assertions that read them. */
+// biome-ignore lint/suspicious/noExplicitAny: a test reads arbitrary JSON and asserts on its shape.
+const json = async (res: Response): Promise<any> => res.json();
+
+describe.each(engineNames)('admin API on %s', (engine) => {
+  let p: TestPlatform;
+  let resolver: TenantResolver;
+  let app: Hono;
+  const call = (method: string, path: string, body?: unknown, token: string | null = TOKEN) =>
+    app.request(path, {
+      method,
+      headers: {
+        ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+  const orgCount = async () => (await p.control.query('SELECT id FROM organizations')).length;
+
+  beforeAll(async () => {
+    p = await createTestPlatform(engine);
+    resolver = createTenantResolver({ control: p.control, engine: p.engine, keyring: p.tenants.keyring });
+    const metrics = createCloudMetrics({ tenants: p.tenants, resolver });
+    app = createCloudApp({ tenants: p.tenants, adminToken: TOKEN, metrics, logError: () => {} });
+  });
+  afterAll(async () => {
+    await resolver?.close();
+    await p?.destroy();
+  });
+
+  it('serves health, readiness and Prometheus metrics', async () => {
+    expect(await json(await call('GET', '/healthz', undefined, null))).toEqual({ status: 'ok' });
+    expect((await call('GET', '/readyz', undefined, null)).status).toBe(200);
+    const metrics = await (await call('GET', '/metrics', undefined, null)).text();
+    expect(metrics).toMatch(/modernpos_tenants\{status="active"\} \d+/);
+    expect(metrics).toContain('modernpos_tenant_pools');
+    expect(metrics).toContain('modernpos_migration_backlog');
+  });
+
+  it('answers a missing or wrong admin token with 401 and the error shape', async () => {
+    for (const token of [null, 'wrong', `${TOKEN}x`, '']) {
+      const res = await call('GET', '/admin/tenants', undefined, token);
+      expect(res.status).toBe(401);
+      expect(await json(res)).toEqual({
+        error: { code: 'unauthorized', message: 'missing or wrong admin token' },
+      });
+    }
+    expect((await call('POST', '/admin/tenants', { orgId: uniqueId(), name: 'x' }, 'wrong')).status).toBe(
+      401,
+    );
+  });
+
+  it.each(['x;drop database postgres', 'A', 'a-b', '../x', '', 'a'.repeat(49)])(
+    'answers org id %j with 400 and creates nothing',
+    async (orgId) => {
+      const before = await orgCount();
+      const res = await call('POST', '/admin/tenants', { orgId, name: 'Bad' });
+      expect(res.status).toBe(400);
+      expect((await json(res)).error.code).toBe('invalid_input');
+      expect(await orgCount()).toBe(before);
+    },
+  );
+
+  it('answers malformed JSON, unknown fields and oversized bodies with 400/413', async () => {
+    const bad = await call('POST', '/admin/tenants', '{"orgId":');
+    expect(bad.status).toBe(400);
+    expect((await json(bad)).error.message).toMatch(/not valid JSON/);
+    const extra = await call('POST', '/admin/tenants', { orgId: uniqueId(), name: 'x', evil: true });
+    expect(extra.status).toBe(400);
+    const huge = await call('POST', '/admin/tenants', {
+      orgId: uniqueId(),
+      name: 'x'.repeat(2 * 1024 * 1024),
+    });
+    expect(huge.status).toBe(413);
+  });
+
+  it('onboards (201), conflicts (409), lists, shows, migrates, exports and offboards', async () => {
+    const orgId = uniqueId();
+    const created = await call('POST', '/admin/tenants', { orgId, name: 'API Shop', currency: 'EUR' });
+    expect(created.status).toBe(201);
+    const body = await json(created);
+    expect(body).toMatchObject({
+      orgId,
+      database: `modernpos_org_${orgId}`,
+      ownerEmail: 'owner@example.com',
+    });
+    expect(typeof body.ownerPassword).toBe('string');
+
+    const dup = await call('POST', '/admin/tenants', { orgId, name: 'Again' });
+    expect(dup.status).toBe(409);
+    expect((await json(dup)).error.code).toBe('conflict');
+
+    const list = await json(await call('GET', '/admin/tenants'));
+    expect(list.tenants.map((t: { orgId: string }) => t.orgId)).toContain(orgId);
+    const shown = await call('GET', `/admin/tenants/${orgId}`);
+    expect(await json(shown)).toMatchObject({ orgId, status: 'active', schemaVersion: 1 });
+    expect((await call('GET', `/admin/tenants/${uniqueId()}`)).status).toBe(404);
+    expect((await call('GET', '/admin/tenants/BAD-ID')).status).toBe(400);
+
+    const migrated = await call('POST', `/admin/tenants/${orgId}/migrate`);
+    expect(await json(migrated)).toMatchObject({ orgId, ok: true, applied: [] });
+
+    const exported = await call('GET', `/admin/tenants/${orgId}/export`);
+    expect(exported.status).toBe(200);
+    expect(exported.headers.get('content-type')).toBe('application/gzip');
+    const file = join(p.dataDir, 'api-export.tar.gz');
+    writeFileSync(file, Buffer.from(await exported.arrayBuffer()));
+    expect(execFileSync('tar', ['tzf', file], { encoding: 'utf8' })).toContain('manifest.json');
+    expect((await call('GET', `/admin/tenants/${uniqueId()}/export`)).status).toBe(404);
+
+    const unconfirmed = await call('POST', `/admin/tenants/${orgId}/offboard`, {});
+    expect(unconfirmed.status).toBe(400);
+    expect((await call('GET', `/admin/tenants/${orgId}`)).status).toBe(200);
+    const off = await call('POST', `/admin/tenants/${orgId}/offboard`, { confirm: true });
+    expect(off.status).toBe(200);
+    expect(await json(off)).toMatchObject({ orgId, status: 'offboarded' });
+    expect(await json(await call('GET', `/admin/tenants/${orgId}`))).toMatchObject({
+      status: 'offboarded',
+      sizeBytes: null,
+    });
+    expect((await call('POST', `/admin/tenants/${uniqueId()}/offboard`, { confirm: true })).status).toBe(404);
+  });
+
+  it('answers unknown routes with 404 in the error shape', async () => {
+    const res = await call('GET', '/nope');
+    expect(res.status).toBe(404);
+    expect((await json(res)).error.code).toBe('not_found');
+  });
+});

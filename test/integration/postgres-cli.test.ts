@@ -1,0 +1,130 @@
+// The CLI as a real process against the real Postgres: onboarding killed part-way (SIGKILL) and run
+// again completes, and no plaintext DSN or password appears in output, errors, the control database
+// or exports.
+
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPlatform, type Platform } from '../../cloud/platform.ts';
+import { createKeyring } from '../../cloud/secrets/keyring.ts';
+import { quoteIdent } from '../../src/db/sql.ts';
+import { runCli, spawnCli } from '../helpers/cli.ts';
+import { dropPostgresLeftovers, NO_PG, PG_URL, uniqueId } from '../helpers/engines.ts';
+
+describe.skipIf(NO_PG)('modernpos CLI on the real Postgres (needs MODERNPOS_TEST_PG_URL)', () => {
+  const suffix = randomBytes(4).toString('hex');
+  const masterKey = randomBytes(32);
+  const env = {
+    MODERNPOS_PG_URL: PG_URL!,
+    MODERNPOS_MASTER_KEY: masterKey.toString('base64'),
+    MODERNPOS_CONTROL_DB: `modernpos_test_control_${suffix}`,
+    MODERNPOS_TEMPLATE_DB: `modernpos_test_template_${suffix}`,
+    MODERNPOS_BACKUP_DIR: '',
+  };
+  let root: string;
+  let platform: Platform | undefined;
+  const transcript: string[] = [];
+  /** Every org id this suite tried to create, so teardown drops their databases and roles. */
+  const attempted: string[] = [];
+  const cli = async (argv: string[], extra: Record<string, string> = {}) => {
+    const run = await runCli([...argv, '--verbose'], { ...env, ...extra });
+    transcript.push(run.out, run.err);
+    return run;
+  };
+
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'modernpos-pgcli-'));
+    env.MODERNPOS_BACKUP_DIR = join(root, 'backups');
+  });
+  afterAll(async () => {
+    let orgIds: string[] = [];
+    if (platform) {
+      orgIds = (await platform.control.query<{ id: string }>('SELECT id FROM organizations')).map(
+        (r) => r.id,
+      );
+      await platform.close();
+    }
+    const names = { controlDatabase: env.MODERNPOS_CONTROL_DB, templateDatabase: env.MODERNPOS_TEMPLATE_DB };
+    await dropPostgresLeftovers(names, [...new Set([...orgIds, ...attempted])]);
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it.each(['database_created', 'access_granted', 'seeded'])(
+    'finishes an onboarding whose process was killed after %s',
+    async (step) => {
+      const orgId = uniqueId('kill');
+      attempted.push(orgId);
+      const killed = await spawnCli(['tenant', 'create', orgId, '--name', 'Killed'], {
+        ...env,
+        MODERNPOS_TEST_CRASH_AFTER: step,
+      });
+      expect(killed.signal).toBe('SIGKILL');
+      transcript.push(killed.out, killed.err);
+      const listed = await cli(['tenant', 'show', orgId, '--json']);
+      expect(JSON.parse(listed.out).status).toBe('provisioning');
+      const again = await spawnCli(['tenant', 'create', orgId, '--name', 'Killed'], env);
+      transcript.push(again.out, again.err);
+      expect(again.code, again.err).toBe(0);
+      expect(again.out).toMatch(/Finished onboarding/);
+      expect(JSON.parse((await cli(['tenant', 'show', orgId, '--json'])).out).status).toBe('active');
+    },
+  );
+
+  it('never shows a plaintext DSN or database password anywhere', async () => {
+    const orgId = uniqueId('sec');
+    attempted.push(orgId);
+    const created = await cli(['tenant', 'create', orgId, '--name', 'Secrets', '--json']);
+    expect(created.code, created.err).toBe(0);
+    await cli(['tenant', 'list']);
+    await cli(['tenant', 'show', orgId]);
+    await cli(['tenant', 'migrate', '--all']);
+    await cli(['tenant', 'rotate-credentials', orgId]);
+    const exportFile = join(root, 'sec.tar.gz');
+    await cli(['tenant', 'export', orgId, '--out', exportFile]);
+    await cli(['tenant', 'show', 'Bad-Id']);
+    await cli(['tenant', 'create', orgId, '--name', 'Dup']);
+
+    platform = await openPlatform({
+      engine: { kind: 'postgres', adminUrl: PG_URL! },
+      keyring: createKeyring(masterKey),
+      backupDir: env.MODERNPOS_BACKUP_DIR,
+      actor: 'test',
+      controlDatabase: env.MODERNPOS_CONTROL_DB,
+      templateDatabase: env.MODERNPOS_TEMPLATE_DB,
+    });
+    const [sealed] = await platform.control.query<{ ciphertext: string; key_id: string }>(
+      'SELECT ciphertext, key_id FROM tenant_connection_strings WHERE org_id = $1',
+      [orgId],
+    );
+    const dsn = createKeyring(masterKey).open({ ciphertext: sealed!.ciphertext, keyId: sealed!.key_id });
+    const password = decodeURIComponent(new URL(dsn).password);
+    expect(password.length).toBeGreaterThanOrEqual(24);
+
+    // Offboarding writes its own output and audit entries too.
+    await cli(['tenant', 'offboard', orgId, '--yes']);
+
+    const secrets = [dsn, password];
+    const output = transcript.join('\n');
+    for (const s of secrets) expect(output).not.toContain(s);
+
+    const controlDump: string[] = [];
+    for (const table of ['organizations', 'tenant_connection_strings', 'audit_logs', 'schema_migrations']) {
+      const rows = await platform.control.query(`SELECT to_jsonb(t)::text AS r FROM ${quoteIdent(table)} t`);
+      controlDump.push(...rows.map((r) => String(r.r)));
+    }
+    for (const s of secrets) expect(controlDump.join('\n')).not.toContain(s);
+
+    const files = [
+      exportFile,
+      ...readdirSync(env.MODERNPOS_BACKUP_DIR).map((f) => join(env.MODERNPOS_BACKUP_DIR, f)),
+    ];
+    for (const file of files) {
+      const listing = execFileSync('tar', ['xzOf', file], { encoding: 'utf8' });
+      for (const s of secrets) expect(listing).not.toContain(s);
+      expect(readFileSync(file).length).toBeGreaterThan(0);
+    }
+  });
+});
