@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 // The operator commands of `modernpos` (SPEC §5): thin wrappers that parse flags, call the same
 // service functions as the admin API, and print text or --json.
 import type { ParsedArgs } from '../../src/cli/args.ts';
@@ -14,7 +16,7 @@ import { listTenants, showTenant } from '../tenants/queries.ts';
 import { requireOrgId } from '../tenants/validate.ts';
 import { tenantDetails, tenantRows } from './format.ts';
 import { rotateKeys } from './keys.ts';
-import { openCliPlatform } from './open.ts';
+import { cliSettings, openCliPlatform } from './open.ts';
 
 type Command = (args: ParsedArgs, io: CliIO) => Promise<number>;
 
@@ -179,6 +181,10 @@ const tenantCommands: Record<string, Command> = {
 const serveCommand =
   (banner: 'cloud' | 'dev'): Command =>
   async (args, io) => {
+    const { config: planned } = cliSettings(args.flags, io);
+    if (planned.engine.kind === 'embedded' && !existsSync(join(planned.dataDir, 'modernpos_control'))) {
+      io.err(`First start: initialising the embedded databases in ${planned.dataDir} (takes a few seconds)…`);
+    }
     const opened = await openCliPlatform(args.flags, io, 'cloud');
     const { raw, config, platform } = opened;
     let token: { token: string; generated: boolean };

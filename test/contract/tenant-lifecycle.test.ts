@@ -270,6 +270,32 @@ describe.each(engineNames)('tenant lifecycle on %s', (engine) => {
     await expect(migrateTenant(ctx, uniqueId())).rejects.toMatchObject({ code: 'not_found' });
   });
 
+  it('ends idle tenant pools and, at its cap, evicts the least recently used idle pool', async () => {
+    const orgs = [uniqueId(), uniqueId()];
+    for (const orgId of orgs) await onboardTenant(p.tenants, { orgId, name: 'Pooled' });
+    const resolver = createTenantResolver({
+      control: p.control,
+      engine: p.engine,
+      keyring: p.tenants.keyring,
+      maxPools: 1,
+      idleMs: 300,
+    });
+    try {
+      const first = await resolver.acquire(orgs[0]!);
+      // At the cap with the only pool held, the next tenant waits for it.
+      const second = resolver.withTenant(orgs[1]!, (db) => db.query('SELECT 2 AS n'));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(resolver.stats()).toMatchObject({ pools: 1, leases: 1, waiting: 1 });
+      first.release();
+      expect(await second).toEqual([{ n: 2 }]);
+      expect(resolver.stats()).toMatchObject({ pools: 1, leases: 0, waiting: 0, poolsEvicted: 1 });
+      await new Promise((r) => setTimeout(r, 1200));
+      expect(resolver.stats()).toMatchObject({ pools: 0, poolsEvicted: 2 });
+    } finally {
+      await resolver.close();
+    }
+  });
+
   it('resolves active tenants only, and keeps working across a credential rotation', async () => {
     const orgId = uniqueId();
     await onboardTenant(p.tenants, { orgId, name: 'Resolved' });

@@ -73,6 +73,27 @@ describe.skipIf(NO_PG)('modernpos CLI on the real Postgres (needs MODERNPOS_TEST
     },
   );
 
+  it('keys rotate re-encrypts every DSN under the new master key, with the old one still accepted', async () => {
+    const orgId = uniqueId('keys');
+    attempted.push(orgId);
+    expect((await cli(['tenant', 'create', orgId, '--name', 'Keys'])).code).toBe(0);
+    const newKey = randomBytes(32).toString('base64');
+    const rotated = await cli(['keys', 'rotate'], {
+      MODERNPOS_MASTER_KEY: newKey,
+      MODERNPOS_PREVIOUS_MASTER_KEYS: env.MODERNPOS_MASTER_KEY,
+    });
+    expect(rotated.code, rotated.err).toBe(0);
+    expect(rotated.out).toMatch(/Re-encrypted \d+ connection string/);
+    // Without the old key, the new one alone now opens everything; the old one alone no longer does.
+    const shown = await cli(['tenant', 'rotate-credentials', orgId], { MODERNPOS_MASTER_KEY: newKey });
+    expect(shown.code, shown.err).toBe(0);
+    const again = await cli(['keys', 'rotate'], { MODERNPOS_MASTER_KEY: newKey });
+    expect(again.out).toMatch(/Re-encrypted 0 connection string/);
+    // Put the suite's key back for the tests that follow.
+    const back = await cli(['keys', 'rotate'], { MODERNPOS_PREVIOUS_MASTER_KEYS: newKey });
+    expect(back.code, back.err).toBe(0);
+  });
+
   it('never shows a plaintext DSN or database password anywhere', async () => {
     const orgId = uniqueId('sec');
     attempted.push(orgId);
