@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 // The operator commands of `modernpos` (SPEC §5): thin wrappers that parse flags, call the same
 // service functions as the admin API, and print text or --json.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ParsedArgs } from '../../src/cli/args.ts';
 import { type CliIO, EXIT } from '../../src/cli/io.ts';
 import { AppError } from '../../src/errors.ts';
