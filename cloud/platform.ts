@@ -70,6 +70,7 @@ export async function openPlatform(config: PlatformConfig): Promise<Platform> {
       templateDatabase,
       backupDir: config.backupDir,
       actor: config.actor,
+      templateMemo: new Set(),
       ...(config.afterStep ? { afterStep: config.afterStep } : {}),
     };
     return { engine, control, tenants, close: () => engine.close() };

@@ -20,6 +20,8 @@ export interface TenantContext {
   actor: string;
   /** Called after each lifecycle step; tests use it to simulate a crash between steps. */
   afterStep?: (step: string, orgId: string) => void | Promise<void>;
+  /** Templates this process has verified at the latest schema (shared by copies of the context). */
+  templateMemo?: Set<string>;
   /** Told when a tenant's credentials change or its database goes, so cached pools are dropped. */
   onTenantChanged?: (orgId: string) => Promise<void> | void;
 }

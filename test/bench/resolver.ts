@@ -1,5 +1,6 @@
 // Benchmark 3: the tenant resolver (maxPools 50, poolSize 1) hit round-robin across the whole fleet by
-// 8 workers: backend connections must stay ≤ 50. Ceiling: the same SELECT 1 on one pre-opened pg.Pool.
+// 8 workers: backend connections must stay ≤ 50. Ceiling: the same SELECT 1 on one pre-opened pg.Pool
+// (and, for reference, on a fresh connection each time, since 500 tenants round-robin never hit a warm pool).
 import pg from 'pg';
 import { loadConnectionString } from '../../cloud/control/connection-strings.ts';
 import { createTenantResolver } from '../../cloud/resolver/tenant-resolver.ts';
@@ -12,6 +13,8 @@ const POOL_SIZE = 1;
 const WORKERS = 8;
 const ROUNDS = 3;
 const SAMPLE_MS = 50;
+/** Fresh connections timed for the cold reference (each costs a backend start on the server). */
+const COLD_CONNECTS = 400;
 const MiB = 1024 * 1024;
 
 /** Runs `total` jobs on `WORKERS` workers; returns operations per second. */
@@ -80,6 +83,24 @@ export async function resolverBench(platform: TestPlatform, orgIds: readonly str
     await pool.end();
   }
 
+  // Second reference: a cold acquire at its cheapest, a fresh pg.Client (SCRAM, tenant role) + SELECT 1.
+  const coldCount = Math.min(total, COLD_CONNECTS);
+  const dsns: string[] = [];
+  for (const id of orgIds.slice(0, coldCount)) {
+    const s = await loadConnectionString(platform.control, id);
+    if (s) dsns.push(platform.config.keyring.open(s));
+  }
+  const cold = await throughput(coldCount, async (i) => {
+    const client = new pg.Client({ connectionString: dsns[i % dsns.length]! });
+    client.on('error', () => {});
+    await client.connect();
+    try {
+      await client.query('SELECT 1');
+    } finally {
+      await client.end();
+    }
+  });
+
   log(
     `  resolver: ${total} acquires (${ROUNDS} rounds × ${orgIds.length} tenants, ${WORKERS} workers), ` +
       `${poolsOpened} pools opened; peak ${peakBackends} backends; RSS ${fmt(rssBefore / MiB, 0)} → peak ${fmt(peakRss / MiB, 0)} MiB`,
@@ -90,6 +111,14 @@ export async function resolverBench(platform: TestPlatform, orgIds: readonly str
       `resolver: acquire + SELECT 1 round-robin over ${orgIds.length} tenants (${config})`,
       { value: rate, text: `${fmt(rate, 0)} acq/s` },
       { ceiling: { value: ceiling, text: `${fmt(ceiling, 0)} q/s on one pg.Pool` }, higherIsBetter: true },
+    ),
+    row(
+      `resolver: same, against connecting afresh each time (${coldCount} raw connects)`,
+      { value: rate, text: `${fmt(rate, 0)} acq/s` },
+      {
+        ceiling: { value: cold, text: `${fmt(cold, 0)}/s fresh pg.Client + SELECT 1` },
+        higherIsBetter: true,
+      },
     ),
     row(
       `resolver: peak tenant backends (sampled every ${SAMPLE_MS} ms)`,
