@@ -36,6 +36,15 @@ export function createPgDatabase(options: PgPoolOptions): ClosableSqlDatabase & 
   // An idle client losing its server (restart, pg_terminate_backend) must not crash the process;
   // the pool drops it and the next query opens a fresh one.
   pool.on('error', () => {});
+  // pool.end() resolves before its connections have closed; CREATE DATABASE … TEMPLATE and DROP
+  // DATABASE right after a close would see them and wait, so close() waits for each 'end'.
+  const ended = new Set<Promise<void>>();
+  pool.on('connect', (client) => {
+    const done: Promise<void> = new Promise<void>((resolve) => client.once('end', () => resolve())).then(() => {
+      ended.delete(done);
+    });
+    ended.add(done);
+  });
   const base = queryable(pool);
   let closed = false;
   return {
@@ -64,6 +73,8 @@ export function createPgDatabase(options: PgPoolOptions): ClosableSqlDatabase & 
       if (closed) return;
       closed = true;
       await pool.end();
+      const timeout = new Promise((resolve) => setTimeout(resolve, 2_000).unref());
+      await Promise.race([Promise.all(ended), timeout]);
     },
   };
 }

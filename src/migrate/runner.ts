@@ -113,19 +113,21 @@ export async function migrate(
       const pending = plan(set, rows).filter((v) => v <= stop);
       const at = rows.at(-1)?.version ?? 0;
       const next = pending[0];
-      if (next === undefined) return { at, ran: undefined };
+      if (next === undefined) return { at, ran: undefined, more: false };
       const m = set.migrations.find((x) => x.version === next)!;
       await tx.exec(m.sql);
       await tx.query(
         'INSERT INTO schema_migrations (component, version, name, checksum, applied_at) VALUES ($1, $2, $3, $4, $5)',
         [set.component, m.version, m.name, m.checksum, new Date().toISOString()],
       );
-      return { at: m.version, ran: m };
+      return { at: m.version, ran: m, more: pending.length > 1 };
     });
     current = step.at;
-    if (!step.ran) break;
-    applied.push(step.ran.version);
-    options.onApplied?.(step.ran.version, step.ran.name);
+    if (step.ran) {
+      applied.push(step.ran.version);
+      options.onApplied?.(step.ran.version, step.ran.name);
+    }
+    if (!step.more) break;
   }
   return {
     component: set.component,
