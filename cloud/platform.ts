@@ -11,7 +11,7 @@ import { createEmbeddedEngine } from './engines/embedded.ts';
 import type { Engine } from './engines/engine.ts';
 import { createPostgresEngine } from './engines/postgres.ts';
 import type { Keyring } from './secrets/keyring.ts';
-import type { TenantContext } from './tenants/context.ts';
+import { KeyedMutex, type TenantContext } from './tenants/context.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
 
@@ -56,6 +56,8 @@ export async function openPlatform(config: PlatformConfig): Promise<Platform> {
       } catch (err) {
         if (!(await engine.databaseExists(controlDatabase))) throw err; // lost a race with another node
       }
+      // Tenant roles can log in to the cluster; the control plane is none of their business.
+      await engine.revokePublicConnect(controlDatabase);
     }
     const control = engine.database(controlDatabase);
     await migrate(
@@ -71,6 +73,7 @@ export async function openPlatform(config: PlatformConfig): Promise<Platform> {
       backupDir: config.backupDir,
       actor: config.actor,
       templateMemo: new Set(),
+      orgMutex: new KeyedMutex(),
       ...(config.afterStep ? { afterStep: config.afterStep } : {}),
     };
     return { engine, control, tenants, close: () => engine.close() };

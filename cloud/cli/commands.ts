@@ -160,6 +160,7 @@ const tenantCommands: Record<string, Command> = {
     else if (result.alreadyOffboarded) io.out(`${orgId} is already offboarded.`);
     else {
       if (result.exportFile) io.out(`Exported to ${result.exportFile}`);
+      if (result.exportSkipped) io.err(`modernpos: export not written: ${result.exportSkipped}`);
       if (result.backupFile) io.out(`Backup written to ${result.backupFile}`);
       io.out(`Offboarded ${orgId}: database dropped, credentials deleted; the organization record is kept.`);
     }
@@ -210,7 +211,7 @@ const serveCommand =
     if (token.generated)
       io.out(`Admin token (generated, shown once; also in ${config.dataDir}/admin.token): ${token.token}`);
     io.out(`Try: curl ${server.url}/healthz`);
-    const signal = await io.stopSignal;
+    const signal = await io.waitForStop();
     io.err(`received ${signal}; shutting down`);
     await server.stop();
     return EXIT.ok;

@@ -22,8 +22,10 @@ export async function rotateKeys(args: ParsedArgs, io: CliIO): Promise<number> {
     const currentFile = masterKeyFile(config.dataDir);
     const previousFile = previousMasterKeyFile(config.dataDir);
     const current = readSecretFile(currentFile);
-    if (current && !readSecretFile(previousFile)) {
-      writeSecretFile(previousFile, current);
+    const previous = readSecretFile(previousFile);
+    // previous === current: an earlier run died between saving the old key and writing the new one.
+    if (current && (!previous || previous === current)) {
+      if (!previous) writeSecretFile(previousFile, current);
       writeSecretFile(currentFile, generateMasterKey());
     }
     finish = () => removeSecretFile(previousFile);

@@ -10,9 +10,13 @@ export async function storeConnectionString(db: SqlQueryable, orgId: string, sea
   );
 }
 
-export async function loadConnectionString(db: SqlQueryable, orgId: string): Promise<Sealed | undefined> {
+export async function loadConnectionString(
+  db: SqlQueryable,
+  orgId: string,
+  forUpdate = false,
+): Promise<Sealed | undefined> {
   const rows = await db.query<{ ciphertext: string; key_id: string }>(
-    'SELECT ciphertext, key_id FROM tenant_connection_strings WHERE org_id = $1',
+    `SELECT ciphertext, key_id FROM tenant_connection_strings WHERE org_id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
     [orgId],
   );
   const row = rows[0];

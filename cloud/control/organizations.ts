@@ -90,8 +90,23 @@ export async function insertOrganization(
   return rows.length === 1;
 }
 
-export async function setStatus(db: SqlQueryable, id: string, status: OrgStatus): Promise<void> {
-  await db.query('UPDATE organizations SET status = $2, updated_at = now() WHERE id = $1', [id, status]);
+/** Moves an org to `status`, only from one of `from` when given; returns whether it moved. */
+export async function setStatus(
+  db: SqlQueryable,
+  id: string,
+  status: OrgStatus,
+  from?: readonly OrgStatus[],
+): Promise<boolean> {
+  const rows = from
+    ? await db.query(
+        'UPDATE organizations SET status = $2, updated_at = now() WHERE id = $1 AND status = ANY($3::text[]) RETURNING id',
+        [id, status, from],
+      )
+    : await db.query('UPDATE organizations SET status = $2, updated_at = now() WHERE id = $1 RETURNING id', [
+        id,
+        status,
+      ]);
+  return rows.length === 1;
 }
 
 export async function setSchemaVersion(db: SqlQueryable, id: string, version: number): Promise<void> {

@@ -1,21 +1,22 @@
 // The `embedded` engine: each database is a PGlite data directory under the data dir. There are no
 // roles or network, so tenant "credentials" are just the database's name; the process holds a lock
 // file so a second process cannot open (and corrupt) the same directories.
+
+import { randomBytes } from 'node:crypto';
 import {
-  closeSync,
   cpSync,
   existsSync,
+  linkSync,
   mkdirSync,
-  openSync,
   readdirSync,
   readFileSync,
   renameSync,
   rmSync,
   statSync,
   unlinkSync,
-  writeSync,
+  writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { ClosableSqlDatabase, SqlDatabase } from '../../src/db/sql.ts';
 import { AppError } from '../../src/errors.ts';
@@ -40,15 +41,23 @@ export type EmbeddedEngine = Engine & { instanceStats(): InstanceStats };
 export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEngine {
   mkdirSync(options.dataDir, { recursive: true });
   const release = lockDataDir(options.dataDir);
-  const instances = new PgliteInstances(options.maxOpenInstances ?? 4);
+  removeStaleScratch(options.dataDir);
+  const instances = new PgliteInstances(
+    options.maxOpenInstances ?? 4,
+    (dir) => new AppError('tenant_unavailable', `database ${basename(dir)} does not exist`),
+  );
   const pristine = options.pristineDir ?? join(options.dataDir, '.pristine');
   const dirOf = (name: string) => join(options.dataDir, name);
+  /** Tenant databases whose access was revoked (offboarding): tenant handles refuse every query. */
+  const revoked = new Set<string>();
 
-  const database = (name: string): SqlDatabase => {
+  const database = (name: string, guard?: () => void): SqlDatabase => {
     const dir = dirOf(name);
     const use = <T>(fn: (db: PGlite) => Promise<T>) => {
-      if (!existsSync(join(dir, 'PG_VERSION'))) {
-        return Promise.reject(new AppError('tenant_unavailable', `database ${name} does not exist`));
+      try {
+        guard?.();
+      } catch (err) {
+        return Promise.reject(err);
       }
       return instances.use(dir, fn);
     };
@@ -89,10 +98,20 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
     }
   };
 
+  const copyInto = (source: string, target: string) => {
+    // Copy beside the target and rename, so a crash never leaves a half-copied database.
+    const tmp = `${target}${SCRATCH}tmp-${process.pid}`;
+    rmSync(tmp, { recursive: true, force: true });
+    cpSync(source, tmp, { recursive: true });
+    renameSync(tmp, target);
+  };
+
   const engine: EmbeddedEngine = {
     kind: 'embedded',
     cluster: 'embedded',
-    database,
+    database: (name) => database(name),
+    openDatabase: (name) => ({ ...database(name), close: async () => {} }),
+    async revokePublicConnect() {},
     instanceStats: () => instances.stats(),
 
     async closeDatabase(name) {
@@ -106,28 +125,23 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
     async createDatabase(name, createOptions = {}) {
       const target = dirOf(name);
       if (existsSync(target)) throw new AppError('conflict', `database ${name} already exists`);
-      let source: string;
       if (createOptions.template) {
-        source = dirOf(createOptions.template);
-        await instances.close(source);
+        const source = dirOf(createOptions.template);
+        await instances.withExclusive(source, async () => copyInto(source, target));
       } else {
         await ensurePristine();
-        source = pristine;
+        copyInto(pristine, target);
       }
-      // Copy beside the target and rename, so a crash never leaves a half-copied database.
-      const tmp = `${target}.tmp-${process.pid}`;
-      rmSync(tmp, { recursive: true, force: true });
-      cpSync(source, tmp, { recursive: true });
-      renameSync(tmp, target);
     },
 
     async dropDatabase(name) {
       const dir = dirOf(name);
-      await instances.close(dir);
-      if (!existsSync(dir)) return;
-      const trash = `${dir}.dropped-${process.pid}`;
-      renameSync(dir, trash);
-      rmSync(trash, { recursive: true, force: true });
+      await instances.withExclusive(dir, async () => {
+        if (!existsSync(dir)) return;
+        const trash = `${dir}${SCRATCH}dropped-${process.pid}`;
+        renameSync(dir, trash);
+        rmSync(trash, { recursive: true, force: true });
+      });
     },
 
     async databaseSizeBytes(name) {
@@ -136,12 +150,17 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
 
     async prepareTemplate() {},
     async grantTenantAccess(db) {
+      revoked.delete(db);
       return `${DSN_PREFIX}${db}`;
     },
     async rotateTenantPassword(db) {
       return `${DSN_PREFIX}${db}`;
     },
-    async revokeTenantAccess() {},
+    async revokeTenantAccess(db) {
+      // The embedded engine's "sessions" are queries: refuse new ones, and wait for running ones.
+      revoked.add(db);
+      await instances.close(dirOf(db));
+    },
     async dropTenantRole() {},
     migrationRole() {
       return undefined;
@@ -149,7 +168,11 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
 
     connect(dsn): ClosableSqlDatabase {
       if (!dsn.startsWith(DSN_PREFIX)) throw new Error('not an embedded DSN');
-      return { ...database(dsn.slice(DSN_PREFIX.length)), close: async () => {} };
+      const name = dsn.slice(DSN_PREFIX.length);
+      const guard = () => {
+        if (revoked.has(name)) throw new AppError('tenant_offboarded', 'the tenant is being offboarded');
+      };
+      return { ...database(name, guard), close: async () => {} };
     },
 
     async close() {
@@ -158,6 +181,17 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
     },
   };
   return engine;
+}
+
+/** Marks scratch directories (half-made copies, databases being removed); any left at startup are from a crash. */
+const SCRATCH = '.scratch-';
+
+function removeStaleScratch(dataDir: string): void {
+  for (const entry of readdirSync(dataDir)) {
+    if (entry.includes(SCRATCH) || /^\.pristine\.tmp-\d+$/.test(entry)) {
+      rmSync(join(dataDir, entry), { recursive: true, force: true });
+    }
+  }
 }
 
 function directorySize(dir: string): number {
@@ -170,33 +204,53 @@ function directorySize(dir: string): number {
   return total;
 }
 
-/** One process per data directory: PGlite would corrupt a directory opened twice. */
+/** Data directories this process holds: a lock file naming our pid but not listed here is from an earlier process that had the same pid (PID 1 in a container, say). */
+const heldDataDirs = new Set<string>();
+
+/**
+ * One process per data directory: PGlite would corrupt a directory opened twice. The lock file is
+ * created whole with link(2) (atomic, fails if it exists); a stale one is moved aside with rename(2),
+ * which only one contender can win.
+ */
 function lockDataDir(dataDir: string): () => void {
   const file = join(dataDir, '.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
+  const key = resolve(dataDir);
+  if (heldDataDirs.has(key))
+    throw new AppError('conflict', `data directory ${dataDir} is already open in this process`);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(draft, String(process.pid), { mode: 0o600 });
     try {
-      const fd = openSync(file, 'wx', 0o600);
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
+      linkSync(draft, file);
+      heldDataDirs.add(key);
       return () => {
+        heldDataDirs.delete(key);
         try {
           if (readFileSync(file, 'utf8') === String(process.pid)) unlinkSync(file);
         } catch {}
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(readFileSync(file, 'utf8'));
-      if (pid === process.pid) {
-        throw new AppError('conflict', `data directory ${dataDir} is already open in this process`);
-      }
-      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-        throw new AppError(
-          'conflict',
-          `data directory ${dataDir} is in use by process ${pid}; stop it first (the embedded engine allows one process per data directory)`,
-        );
-      }
-      unlinkSync(file); // stale: its process is gone
+    } finally {
+      rmSync(draft, { force: true });
     }
+    let pid: number;
+    try {
+      pid = Number(readFileSync(file, 'utf8'));
+    } catch {
+      continue; // removed meanwhile: try again
+    }
+    if (pid !== process.pid && Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+      throw new AppError(
+        'conflict',
+        `data directory ${dataDir} is in use by process ${pid}; stop it first (the embedded engine allows one process per data directory)`,
+      );
+    }
+    try {
+      const aside = `${file}.stale-${randomBytes(4).toString('hex')}`;
+      renameSync(file, aside);
+      rmSync(aside, { force: true });
+    } catch {}
   }
   throw new AppError('conflict', `could not lock data directory ${dataDir}`);
 }

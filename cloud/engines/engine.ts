@@ -8,8 +8,12 @@ export interface Engine {
   readonly kind: EngineKind;
   /** Label stored on each organization: which cluster holds its database. */
   readonly cluster: string;
-  /** An administrative handle to `name` (cached; ended by `closeDatabase` or `close`). */
+  /** A shared administrative handle to `name` (cached; ended by `closeDatabase` or `close`). For the control plane and the template. */
   database(name: string): SqlDatabase;
+  /** A private administrative handle to `name` for one operation; the caller closes it. */
+  openDatabase(name: string): ClosableSqlDatabase;
+  /** Removes PUBLIC's CONNECT and TEMPORARY on `name` (the control plane: tenant roles have no business there). */
+  revokePublicConnect(name: string): Promise<void>;
   databaseExists(name: string): Promise<boolean>;
   /** Creates `name`, as a copy of `template` when given. Fails if it exists. */
   createDatabase(name: string, options?: { template?: string }): Promise<void>;

@@ -40,9 +40,11 @@ export function createPgDatabase(options: PgPoolOptions): ClosableSqlDatabase & 
   // DATABASE right after a close would see them and wait, so close() waits for each 'end'.
   const ended = new Set<Promise<void>>();
   pool.on('connect', (client) => {
-    const done: Promise<void> = new Promise<void>((resolve) => client.once('end', () => resolve())).then(() => {
-      ended.delete(done);
-    });
+    const done: Promise<void> = new Promise<void>((resolve) => client.once('end', () => resolve())).then(
+      () => {
+        ended.delete(done);
+      },
+    );
     ended.add(done);
   });
   const base = queryable(pool);

@@ -1,6 +1,8 @@
 // Open PGlite instances, at most `max` idle ones kept. An instance costs ~165 MiB and 0.5 s to open,
 // and PGlite takes no lock on its directory (two openers corrupt it), so a directory is opened by
 // one instance at a time and the least recently used is closed only while no query runs on it.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 
 interface Entry {
@@ -20,11 +22,21 @@ export interface InstanceStats {
 
 export class PgliteInstances {
   private readonly entries = new Map<string, Entry>();
+  /** Directories being copied or removed: nobody may open them until that is done. */
+  private readonly exclusive = new Map<string, Promise<void>>();
   private opened = 0;
   private closed = 0;
   private tick = 0;
 
-  constructor(private readonly max: number) {
+  /**
+   * @param max idle instances kept open
+   * @param missing the error for a directory that holds no database: an instance is never opened
+   *   on an empty directory, because PGlite would silently initialise a new database there
+   */
+  constructor(
+    private readonly max: number,
+    private readonly missing: (dir: string) => Error = (dir) => new Error(`no database in ${dir}`),
+  ) {
     if (!Number.isInteger(max) || max < 1)
       throw new Error('the embedded engine needs room for at least one open instance');
   }
@@ -38,6 +50,28 @@ export class PgliteInstances {
       entry.inUse--;
       entry.lastUsed = ++this.tick;
       this.evictIdle();
+    }
+  }
+
+  /**
+   * Runs `fn` with `dir` closed and nobody able to open it: waits for running queries to finish,
+   * closes the instance, and holds back new users until `fn` (a copy, a removal) is done.
+   */
+  async withExclusive<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+    while (this.exclusive.has(dir)) await this.exclusive.get(dir);
+    let done!: () => void;
+    this.exclusive.set(
+      dir,
+      new Promise<void>((resolve) => {
+        done = resolve;
+      }),
+    );
+    try {
+      await this.close(dir);
+      return await fn();
+    } finally {
+      this.exclusive.delete(dir);
+      done();
     }
   }
 
@@ -70,6 +104,11 @@ export class PgliteInstances {
 
   private async acquire(dir: string): Promise<Entry> {
     for (;;) {
+      const held = this.exclusive.get(dir);
+      if (held) {
+        await held;
+        continue;
+      }
       const existing = this.entries.get(dir);
       if (existing?.closing) {
         await existing.closing;
@@ -79,6 +118,7 @@ export class PgliteInstances {
         existing.inUse++;
         return existing;
       }
+      if (!existsSync(join(dir, 'PG_VERSION'))) throw this.missing(dir);
       const entry: Entry = { dir, ready: PGlite.create(dir), inUse: 1, lastUsed: ++this.tick };
       this.entries.set(dir, entry);
       this.opened++;

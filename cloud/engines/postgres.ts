@@ -1,6 +1,7 @@
 // The `postgres` engine: control, template and tenant databases on one cluster reached through an
 // admin URL (a role with CREATEDB and CREATEROLE). Each tenant database is owned by its own role.
 import { type ClosableSqlDatabase, quoteIdent, quoteLiteral } from '../../src/db/sql.ts';
+import { AppError } from '../../src/errors.ts';
 import { scramSha256Verifier } from '../secrets/scram.ts';
 import type { Engine } from './engine.ts';
 import { createPgDatabase } from './pg-database.ts';
@@ -9,7 +10,7 @@ export interface PostgresEngineOptions {
   adminUrl: string;
   /** The template database whose objects are handed to each tenant's role. */
   templateDatabase: string;
-  /** Connections per administrative handle (control, template, a tenant being migrated). */
+  /** Connections per shared administrative handle (the control plane, the template). */
   adminPoolSize?: number;
 }
 
@@ -45,16 +46,28 @@ export function createPostgresEngine(options: PostgresEngineOptions): Engine {
   const isSuperuser = () => {
     superuser ??= admin
       .query<{ rolsuper: boolean }>('SELECT rolsuper FROM pg_roles WHERE rolname = current_user')
-      .then((rows) => rows[0]?.rolsuper === true);
+      .then((rows) => rows[0]?.rolsuper === true)
+      .catch((err: unknown) => {
+        superuser = undefined; // a failed check is asked again next time, not remembered
+        throw err;
+      });
     return superuser;
   };
+
+  const openDatabase = (name: string) =>
+    createPgDatabase({
+      connectionString: withDatabase(options.adminUrl, name),
+      max: 2,
+      idleTimeoutMillis: 1_000,
+      applicationName: 'modernpos-admin',
+    });
 
   const database = (name: string) => {
     let handle = handles.get(name);
     if (!handle) {
       handle = createPgDatabase({
         connectionString: withDatabase(options.adminUrl, name),
-        max: options.adminPoolSize ?? 2,
+        max: options.adminPoolSize ?? 8,
         idleTimeoutMillis: 1_000,
         applicationName: 'modernpos-admin',
       });
@@ -77,11 +90,16 @@ export function createPostgresEngine(options: PostgresEngineOptions): Engine {
     if (!(await isSuperuser())) await admin.exec(`GRANT ${quoteIdent(role)} TO CURRENT_USER`);
   };
 
-  const setPassword = async (role: string, password: string) => {
+  /** Sets the role's password (as a SCRAM verifier), creating the role only when `create` is set. */
+  const setPassword = async (role: string, password: string, create: boolean) => {
     const verifier = quoteLiteral(scramSha256Verifier(password));
-    if (await roleExists(role))
+    if (await roleExists(role)) {
       await admin.exec(`ALTER ROLE ${quoteIdent(role)} WITH LOGIN PASSWORD ${verifier}`);
-    else await admin.exec(`CREATE ROLE ${quoteIdent(role)} WITH LOGIN PASSWORD ${verifier}`);
+    } else if (create) {
+      await admin.exec(`CREATE ROLE ${quoteIdent(role)} WITH LOGIN PASSWORD ${verifier}`);
+    } else {
+      throw new AppError('tenant_unavailable', `role ${role} does not exist`);
+    }
   };
 
   const dsnFor = (db: string, password: string) => withDatabase(options.adminUrl, db, { user: db, password });
@@ -90,7 +108,12 @@ export function createPostgresEngine(options: PostgresEngineOptions): Engine {
     kind: 'postgres',
     cluster,
     database,
+    openDatabase,
     closeDatabase,
+
+    async revokePublicConnect(name) {
+      await admin.exec(`REVOKE CONNECT, TEMPORARY ON DATABASE ${quoteIdent(name)} FROM PUBLIC`);
+    },
 
     async databaseExists(name) {
       return (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).length > 0;
@@ -141,14 +164,19 @@ export function createPostgresEngine(options: PostgresEngineOptions): Engine {
 
     async grantTenantAccess(db, password) {
       const role = db;
-      await setPassword(role, password);
+      await setPassword(role, password, true);
       await joinRole(role);
       await admin.exec(`ALTER DATABASE ${quoteIdent(db)} OWNER TO ${quoteIdent(role)}`);
       if (await roleExists(templateRole)) {
-        await database(db).transaction(async (tx) => {
-          await tx.exec(`REASSIGN OWNED BY ${quoteIdent(templateRole)} TO ${quoteIdent(role)}`);
-          await tx.exec(`REVOKE ALL ON SCHEMA public FROM ${quoteIdent(templateRole)}`);
-        });
+        const handle = openDatabase(db);
+        try {
+          await handle.transaction(async (tx) => {
+            await tx.exec(`REASSIGN OWNED BY ${quoteIdent(templateRole)} TO ${quoteIdent(role)}`);
+            await tx.exec(`REVOKE ALL ON SCHEMA public FROM ${quoteIdent(templateRole)}`);
+          });
+        } finally {
+          await handle.close();
+        }
       }
       await admin.exec(`REVOKE CONNECT, TEMPORARY ON DATABASE ${quoteIdent(db)} FROM PUBLIC`);
       await admin.exec(`GRANT CONNECT, TEMPORARY ON DATABASE ${quoteIdent(db)} TO ${quoteIdent(role)}`);
@@ -156,7 +184,7 @@ export function createPostgresEngine(options: PostgresEngineOptions): Engine {
     },
 
     async rotateTenantPassword(db, password) {
-      await setPassword(db, password);
+      await setPassword(db, password, false);
       return dsnFor(db, password);
     },
 

@@ -22,8 +22,25 @@ export function toErrorResponse(c: Context, err: unknown, log: (err: unknown) =>
       400,
     );
   }
+  if (isDatabaseUnavailable(err)) {
+    return c.json(errorBody('database_unavailable', 'a database is unavailable; try again shortly'), 503);
+  }
   log(err);
   return c.json(errorBody('internal_error', 'internal error'), 500);
+}
+
+/** Connection-level failures (server down, connection lost, too many connections): 503, not a bug. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const code = String((err as { code?: unknown } | null)?.code ?? '');
+  if (
+    /^(08|57P|53)/.test(code) ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'].includes(code)
+  ) {
+    return true;
+  }
+  return /Connection terminated|timeout exceeded when trying to connect/i.test(
+    String((err as Error)?.message),
+  );
 }
 
 /** Parses a JSON body with a zod schema, answering malformed JSON as invalid input. */

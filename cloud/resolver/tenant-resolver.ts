@@ -3,6 +3,7 @@
 // not active resolve to a clear error, never to a connection.
 
 import type { ClosableSqlDatabase, SqlDatabase } from '../../src/db/sql.ts';
+import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import { AppError } from '../../src/errors.ts';
 import { loadConnectionString } from '../control/connection-strings.ts';
 import { getOrganization, type OrgStatus } from '../control/organizations.ts';
@@ -71,6 +72,21 @@ const statusErrors: Record<Exclude<OrgStatus, 'active'>, () => AppError> = {
   offboarded: () => new AppError('tenant_offboarded', 'the tenant has been offboarded'),
 };
 
+/** A DSN must lead to the org's own database: a misfiled ciphertext must never route one tenant to another. */
+function checkDsn(orgId: string, dsn: string): string {
+  const expected = tenantDatabaseName(orgId);
+  const database = dsn.startsWith('embedded:')
+    ? dsn.slice('embedded:'.length)
+    : decodeURIComponent(new URL(dsn).pathname.slice(1));
+  if (database !== expected) {
+    throw new AppError(
+      'tenant_unavailable',
+      `the stored connection string of ${orgId} does not lead to ${expected}`,
+    );
+  }
+  return dsn;
+}
+
 export function createTenantResolver(options: TenantResolverOptions): TenantResolver {
   const maxPools = options.maxPools ?? 50;
   const poolSize = options.poolSize ?? 2;
@@ -83,6 +99,10 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
   /** Pools retired by invalidation, ended once their last lease is released. */
   const retiring = new Set<Pool>();
   const waiters: (() => void)[] = [];
+  /** Bumped by invalidate(): a lookup that started before it must not cache what it read. */
+  const generations = new Map<string, number>();
+  /** Slots promised to callers that are about to open a pool. */
+  let reserved = 0;
   let leases = 0;
   let opened = 0;
   let evicted = 0;
@@ -113,12 +133,15 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
   const lookup = async (orgId: string): Promise<string> => {
     let entry = cache.get(orgId);
     if (!entry || entry.expires <= now()) {
+      // An invalidate() while this read is in flight bumps the generation; the result is then used
+      // for this call only and not cached, so a stale status or DSN never outlives the invalidation.
+      const generation = generations.get(orgId) ?? 0;
       const org = await getOrganization(options.control, orgId);
       const sealed =
         org?.status === 'active' ? await loadConnectionString(options.control, orgId) : undefined;
       entry = { status: org?.status ?? 'missing', expires: now() + dsnTtlMs };
-      if (sealed) entry.dsn = options.keyring.open(sealed);
-      cache.set(orgId, entry);
+      if (sealed) entry.dsn = checkDsn(orgId, options.keyring.open(sealed, orgId));
+      if ((generations.get(orgId) ?? 0) === generation) cache.set(orgId, entry);
     }
     if (entry.status === 'missing') throw new AppError('not_found', `organization ${orgId} not found`);
     if (entry.status !== 'active') throw statusErrors[entry.status]();
@@ -126,9 +149,34 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
     return entry.dsn;
   };
 
-  /** Makes room for one more pool: evicts the least recently used idle pool, or waits for one to become idle. */
-  const makeRoom = async () => {
-    while (openCount() >= maxPools) {
+  const forget = (orgId: string) => {
+    cache.delete(orgId);
+    generations.set(orgId, (generations.get(orgId) ?? 0) + 1);
+  };
+
+  /** A pool whose password was rotated elsewhere fails with 28P01: forget the DSN so the next lease re-reads it. */
+  const watchAuth = (orgId: string, dsn: string, db: ClosableSqlDatabase): ClosableSqlDatabase => {
+    const guard = <T>(p: Promise<T>): Promise<T> =>
+      p.catch((err: unknown) => {
+        if ((err as { code?: string }).code === '28P01' && cache.get(orgId)?.dsn === dsn) forget(orgId);
+        throw err;
+      });
+    return {
+      query: (sql, params) => guard(db.query(sql, params)),
+      exec: (sql) => guard(db.exec(sql)),
+      transaction: (fn) => guard(db.transaction(fn)),
+      close: () => db.close(),
+    };
+  };
+
+  /**
+   * Reserves room for one more pool: evicts the least recently used idle pool, or waits for one to
+   * become idle. The reservation is taken synchronously once there is room, so a burst of callers
+   * cannot all see the same free slot; the caller turns it into a pool or gives it back.
+   */
+  const reserve = async () => {
+    while (openCount() + reserved >= maxPools) {
+      if (closed) throw new AppError('tenant_unavailable', 'the resolver is closed');
       const idle = [...pools.values()].find((p) => p.holders === 0);
       if (idle) {
         // Wait for its connections to close, so the budget holds for backend connections too.
@@ -137,6 +185,12 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
       }
       await new Promise<void>((resolve) => waiters.push(resolve));
     }
+    reserved++;
+  };
+
+  const unreserve = () => {
+    reserved--;
+    wake();
   };
 
   const sweep = setInterval(
@@ -157,17 +211,27 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
       pool = undefined;
     }
     if (!pool) {
-      await makeRoom();
+      await reserve();
       pool = pools.get(orgId); // another caller may have opened it while we waited
-      if (!pool) {
+      if (closed) {
+        unreserve();
+        throw new AppError('tenant_unavailable', 'the resolver is closed');
+      }
+      if (pool) unreserve();
+      else {
         pool = {
           orgId,
           dsn,
-          db: options.engine.connect(dsn, { maxConnections: poolSize, idleTimeoutMs: idleMs }),
+          db: watchAuth(
+            orgId,
+            dsn,
+            options.engine.connect(dsn, { maxConnections: poolSize, idleTimeoutMs: idleMs }),
+          ),
           holders: 0,
           lastUsed: now(),
           retired: false,
         };
+        reserved--;
         opened++;
       }
     }
@@ -206,12 +270,12 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
       }
     },
     async invalidate(orgId) {
-      cache.delete(orgId);
+      forget(orgId);
       const pool = pools.get(orgId);
       if (pool) await retire(pool);
     },
     stats: () => ({
-      pools: openCount(),
+      pools: openCount() + reserved,
       leases,
       waiting: waiters.length,
       cachedDsns: cache.size,

@@ -12,8 +12,12 @@ export interface Sealed {
 export interface Keyring {
   /** Id of the key new ciphertexts are made with. */
   readonly currentKeyId: string;
-  seal(plaintext: string): Sealed;
-  open(sealed: Sealed): string;
+  /**
+   * Encrypts `plaintext` bound to `context` (the org id): a ciphertext copied onto another org's
+   * row fails authentication instead of routing one tenant to another's database.
+   */
+  seal(plaintext: string, context: string): Sealed;
+  open(sealed: Sealed, context: string): string;
   has(keyId: string): boolean;
 }
 
@@ -37,6 +41,10 @@ export function keyIdOf(key: Buffer): string {
   return createHash('sha256').update('modernpos-master-key').update(key).digest('hex').slice(0, 16);
 }
 
+function associatedData(keyId: string, context: string): Buffer {
+  return Buffer.from(`${keyId}\u0000${context}`);
+}
+
 export function createKeyring(current: Buffer, previous: readonly Buffer[] = []): Keyring {
   const keys = new Map<string, Buffer>();
   for (const key of [current, ...previous]) keys.set(keyIdOf(key), key);
@@ -44,17 +52,17 @@ export function createKeyring(current: Buffer, previous: readonly Buffer[] = [])
   return {
     currentKeyId,
     has: (keyId) => keys.has(keyId),
-    seal(plaintext) {
+    seal(plaintext, context) {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', current, iv);
-      cipher.setAAD(Buffer.from(currentKeyId));
+      cipher.setAAD(associatedData(currentKeyId, context));
       const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
       return {
         ciphertext: Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64'),
         keyId: currentKeyId,
       };
     },
-    open({ ciphertext, keyId }) {
+    open({ ciphertext, keyId }, context) {
       const key = keys.get(keyId);
       if (!key) {
         throw new AppError(
@@ -64,7 +72,7 @@ export function createKeyring(current: Buffer, previous: readonly Buffer[] = [])
       }
       const raw = Buffer.from(ciphertext, 'base64');
       const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
-      decipher.setAAD(Buffer.from(keyId));
+      decipher.setAAD(associatedData(keyId, context));
       decipher.setAuthTag(raw.subarray(12, 28));
       try {
         return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');

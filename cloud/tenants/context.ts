@@ -20,15 +20,58 @@ export interface TenantContext {
   actor: string;
   /** Called after each lifecycle step; tests use it to simulate a crash between steps. */
   afterStep?: (step: string, orgId: string) => void | Promise<void>;
+  /** Serialises lifecycle operations per org inside this process (shared by copies of the context). */
+  orgMutex?: KeyedMutex;
   /** Templates this process has verified at the latest schema (shared by copies of the context). */
   templateMemo?: Set<string>;
   /** Told when a tenant's credentials change or its database goes, so cached pools are dropped. */
   onTenantChanged?: (orgId: string) => Promise<void> | void;
 }
 
-export function tenantMigrationTarget(ctx: TenantContext, database: string): MigrationTarget {
+/** Migrations of `database` through `db`, run as the role that owns it (so new objects belong to the tenant). */
+export function tenantMigrationTarget(
+  ctx: TenantContext,
+  database: string,
+  db: SqlDatabase,
+): MigrationTarget {
   const role = ctx.engine.migrationRole(database);
-  return postgresMigrationTarget(ctx.engine.database(database), role ? { role } : {});
+  return postgresMigrationTarget(db, role ? { role } : {});
+}
+
+/** Runs tasks one at a time per key, in arrival order. */
+export class KeyedMutex {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.tails.get(key) ?? Promise.resolve();
+    const result = prev.then(fn, fn);
+    const tail = result.catch(() => {});
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return result;
+  }
+}
+
+const ORG_LOCK_CLASS = 0x4d52;
+
+/**
+ * Serialises lifecycle operations (onboard, offboard, credential rotation) on one org: within this
+ * process by a mutex, and across cloud nodes on Postgres by an advisory lock held by a control
+ * transaction for the whole operation (which itself uses other control connections). The embedded
+ * engine is single-process, so the mutex is enough there.
+ */
+export function withOrgLock<T>(ctx: TenantContext, orgId: string, fn: () => Promise<T>): Promise<T> {
+  const locked =
+    ctx.engine.kind === 'postgres'
+      ? () =>
+          ctx.control.transaction(async (tx) => {
+            await tx.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2))', [ORG_LOCK_CLASS, orgId]);
+            return fn();
+          })
+      : fn;
+  return ctx.orgMutex ? ctx.orgMutex.run(orgId, locked) : locked();
 }
 
 /** Advisory-lock class ids taken on the control database. */

@@ -11,7 +11,7 @@ import {
 } from '../control/connection-strings.ts';
 import { getOrganization } from '../control/organizations.ts';
 import { randomSecret } from '../secrets/passwords.ts';
-import { CONTROL_LOCKS, type TenantContext, withControlLock } from './context.ts';
+import { CONTROL_LOCKS, type TenantContext, withControlLock, withOrgLock } from './context.ts';
 import { requireOrgId } from './validate.ts';
 
 export async function rotateTenantCredentials(
@@ -19,25 +19,29 @@ export async function rotateTenantCredentials(
   orgIdInput: string,
 ): Promise<{ orgId: string; keyId: string }> {
   const orgId = requireOrgId(orgIdInput);
-  const org = await getOrganization(ctx.control, orgId);
-  if (!org) throw new AppError('not_found', `organization ${orgId} not found`);
-  if (org.status !== 'active' && org.status !== 'suspended') {
-    throw new AppError(
-      'conflict',
-      `organization ${orgId} is ${org.status}; only active or suspended tenants have credentials`,
-    );
-  }
-  const dsn = await ctx.engine.rotateTenantPassword(tenantDatabaseName(orgId), randomSecret(24));
-  const sealed = ctx.keyring.seal(dsn);
-  await storeConnectionString(ctx.control, orgId, sealed);
-  await audit(ctx.control, {
-    actor: ctx.actor,
-    action: 'tenant.credentials_rotated',
-    orgId,
-    details: { keyId: sealed.keyId },
+  return withOrgLock(ctx, orgId, async () => {
+    const org = await getOrganization(ctx.control, orgId);
+    if (!org) throw new AppError('not_found', `organization ${orgId} not found`);
+    if (org.status !== 'active' && org.status !== 'suspended') {
+      throw new AppError(
+        'conflict',
+        `organization ${orgId} is ${org.status}; only active or suspended tenants have credentials`,
+      );
+    }
+    // The new DSN is stored right after the role changes; a crash between the two leaves the old DSN
+    // failing authentication until this command is run again (it is safe to repeat).
+    const dsn = await ctx.engine.rotateTenantPassword(tenantDatabaseName(orgId), randomSecret(24));
+    const sealed = ctx.keyring.seal(dsn, orgId);
+    await storeConnectionString(ctx.control, orgId, sealed);
+    await audit(ctx.control, {
+      actor: ctx.actor,
+      action: 'tenant.credentials_rotated',
+      orgId,
+      details: { keyId: sealed.keyId },
+    });
+    await ctx.onTenantChanged?.(orgId);
+    return { orgId, keyId: sealed.keyId };
   });
-  await ctx.onTenantChanged?.(orgId);
-  return { orgId, keyId: sealed.keyId };
 }
 
 /** Re-seals every DSN not under the current master key. Safe to re-run; the old key must stay configured until it reports 0 remaining. */
@@ -47,8 +51,9 @@ export async function reencryptConnectionStrings(
   return withControlLock(ctx, CONTROL_LOCKS.keys, async (tx) => {
     const orgIds = await orgsSealedWithOtherKeys(tx, ctx.keyring.currentKeyId);
     for (const orgId of orgIds) {
-      const sealed = await loadConnectionString(tx, orgId);
-      if (sealed) await storeConnectionString(tx, orgId, ctx.keyring.seal(ctx.keyring.open(sealed)));
+      const sealed = await loadConnectionString(tx, orgId, true);
+      if (sealed)
+        await storeConnectionString(tx, orgId, ctx.keyring.seal(ctx.keyring.open(sealed, orgId), orgId));
     }
     await audit(tx, {
       actor: ctx.actor,

@@ -2,7 +2,7 @@
 // NDJSON file per table and a manifest (schema version, columns, row counts). People can read it
 // with `tar xzf`; a restore can load it. Written beside the target and renamed, never half-written.
 import { once } from 'node:events';
-import { createWriteStream, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, createWriteStream, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { create as createTar } from 'tar';
@@ -49,23 +49,26 @@ export async function exportTenant(
   const target = resolve(outFile);
   const work = mkdtempSync(join(tmpdir(), 'modernpos-export-'));
   try {
-    const manifest = await ctx.engine.database(database).transaction(async (tx) => {
-      await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-      const version = await tx.query<{ v: number | null }>(
-        "SELECT max(version) AS v FROM schema_migrations WHERE component = 'tenant'",
-      );
-      const tables: ExportManifest['tables'] = [];
-      for (const table of await listTables(tx)) tables.push(await dumpTable(tx, table, work));
-      return {
-        format: EXPORT_FORMAT,
-        formatVersion: EXPORT_FORMAT_VERSION,
-        orgId,
-        name: org.name,
-        schemaVersion: Number(version[0]?.v ?? 0),
-        exportedAt: new Date().toISOString(),
-        tables,
-      } satisfies ExportManifest;
-    });
+    const db = ctx.engine.openDatabase(database);
+    const manifest = await db
+      .transaction(async (tx) => {
+        await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+        const version = await tx.query<{ v: number | null }>(
+          "SELECT max(version) AS v FROM schema_migrations WHERE component = 'tenant'",
+        );
+        const tables: ExportManifest['tables'] = [];
+        for (const table of await listTables(tx)) tables.push(await dumpTable(tx, table, work));
+        return {
+          format: EXPORT_FORMAT,
+          formatVersion: EXPORT_FORMAT_VERSION,
+          orgId,
+          name: org.name,
+          schemaVersion: Number(version[0]?.v ?? 0),
+          exportedAt: new Date().toISOString(),
+          tables,
+        } satisfies ExportManifest;
+      })
+      .finally(() => db.close());
     writeFileSync(join(work, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     const partial = join(dirname(target), `.${process.pid}-${Date.now()}.partial`);
     try {
@@ -73,6 +76,7 @@ export async function exportTenant(
         'manifest.json',
         ...manifest.tables.map((t) => t.file),
       ]);
+      chmodSync(partial, 0o600); // exports hold password hashes and customer data
       renameSync(partial, target);
     } finally {
       rmSync(partial, { force: true });

@@ -29,8 +29,9 @@ export async function migrateTenant(ctx: TenantContext, orgIdInput: string): Pro
     );
   }
   const database = tenantDatabaseName(orgId);
+  const db = ctx.engine.openDatabase(database);
   try {
-    const result = await migrate(tenantMigrationTarget(ctx, database), ctx.tenantMigrations);
+    const result = await migrate(tenantMigrationTarget(ctx, database, db), ctx.tenantMigrations);
     if (result.applied.length > 0 || org.schemaVersion !== result.current) {
       await setSchemaVersion(ctx.control, orgId, result.current);
     }
@@ -44,7 +45,7 @@ export async function migrateTenant(ctx: TenantContext, orgIdInput: string): Pro
     }
     return { orgId, ok: true, from: org.schemaVersion, to: result.current, applied: result.applied };
   } finally {
-    await ctx.engine.closeDatabase(database);
+    await db.close();
   }
 }
 

@@ -8,7 +8,7 @@ import { AppError } from '../../src/errors.ts';
 import { audit } from '../control/audit.ts';
 import { deleteConnectionString } from '../control/connection-strings.ts';
 import { getOrganization, setStatus } from '../control/organizations.ts';
-import type { TenantContext } from './context.ts';
+import { type TenantContext, withOrgLock } from './context.ts';
 import { exportTenant } from './export.ts';
 import { requireOrgId } from './validate.ts';
 
@@ -24,6 +24,8 @@ export interface OffboardResult {
   status: 'offboarded';
   exportFile: string | null;
   backupFile: string | null;
+  /** Why `exportTo` was not written (a re-run after the database was already dropped), or null. */
+  exportSkipped: string | null;
   alreadyOffboarded: boolean;
 }
 
@@ -32,11 +34,24 @@ export async function offboardTenant(ctx: TenantContext, input: OffboardInput): 
   if (!input.confirm) {
     throw new AppError('invalid_input', `offboarding drops the database of ${orgId}; confirm with --yes`);
   }
+  return withOrgLock(ctx, orgId, () => offboardLocked(ctx, orgId, input.exportTo));
+}
+
+async function offboardLocked(
+  ctx: TenantContext,
+  orgId: string,
+  exportTo: string | undefined,
+): Promise<OffboardResult> {
   const org = await getOrganization(ctx.control, orgId);
   if (!org) throw new AppError('not_found', `organization ${orgId} not found`);
-  if (org.status === 'offboarded') {
-    return { orgId, status: 'offboarded', exportFile: null, backupFile: null, alreadyOffboarded: true };
-  }
+  const done = {
+    orgId,
+    status: 'offboarded' as const,
+    exportFile: null,
+    backupFile: null,
+    exportSkipped: null,
+  };
+  if (org.status === 'offboarded') return { ...done, alreadyOffboarded: true };
   const database = tenantDatabaseName(orgId);
   const exists = await ctx.engine.databaseExists(database);
   const step = async (action: string, details: Record<string, unknown> = {}) => {
@@ -45,11 +60,16 @@ export async function offboardTenant(ctx: TenantContext, input: OffboardInput): 
   };
 
   let exportFile: string | null = null;
-  if (input.exportTo) {
-    if (!exists)
-      throw new AppError('conflict', `the database of ${orgId} is already dropped; nothing to export`);
-    await exportTenant(ctx, orgId, input.exportTo);
-    exportFile = input.exportTo;
+  let exportSkipped: string | null = null;
+  if (exportTo && exists) {
+    await exportTenant(ctx, orgId, exportTo);
+    exportFile = exportTo;
+  } else if (exportTo && org.status === 'offboarding') {
+    // Re-running an interrupted offboarding: the database went after its backup; finish the job.
+    exportSkipped =
+      'the database was already dropped by the interrupted run; its backup is in the backup directory';
+  } else if (exportTo) {
+    throw new AppError('conflict', `organization ${orgId} has no database to export`);
   }
 
   await setStatus(ctx.control, orgId, 'offboarding');
@@ -61,7 +81,7 @@ export async function offboardTenant(ctx: TenantContext, input: OffboardInput): 
 
   let backupFile: string | null = null;
   if (exists) {
-    mkdirSync(ctx.backupDir, { recursive: true });
+    mkdirSync(ctx.backupDir, { recursive: true, mode: 0o700 });
     backupFile = join(ctx.backupDir, `${orgId}-${new Date().toISOString().replaceAll(':', '-')}.tar.gz`);
     await exportTenant(ctx, orgId, backupFile);
     await step('backed_up', { file: backupFile });
@@ -71,7 +91,9 @@ export async function offboardTenant(ctx: TenantContext, input: OffboardInput): 
   await ctx.engine.dropTenantRole(database);
   await deleteConnectionString(ctx.control, orgId);
   await step('credentials_deleted');
-  await setStatus(ctx.control, orgId, 'offboarded');
+  if (!(await setStatus(ctx.control, orgId, 'offboarded', ['offboarding']))) {
+    throw new AppError('conflict', `organization ${orgId} left offboarding while it was being offboarded`);
+  }
   await step('completed');
-  return { orgId, status: 'offboarded', exportFile, backupFile, alreadyOffboarded: false };
+  return { ...done, exportFile, backupFile, exportSkipped, alreadyOffboarded: false };
 }

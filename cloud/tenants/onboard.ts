@@ -15,7 +15,7 @@ import {
   setStatus,
 } from '../control/organizations.ts';
 import { hashSecret, randomSecret } from '../secrets/passwords.ts';
-import { type TenantContext, tenantMigrationTarget } from './context.ts';
+import { type TenantContext, tenantMigrationTarget, withOrgLock } from './context.ts';
 import { seedTenant } from './seed.ts';
 import { createFromTemplate } from './template.ts';
 import { requireCurrency, requireEmail, requireName, requireOrgId, requireTimeZone } from './validate.ts';
@@ -56,6 +56,17 @@ export function validateOnboardInput(input: OnboardInput): {
 
 export async function onboardTenant(ctx: TenantContext, input: OnboardInput): Promise<OnboardResult> {
   const { orgId, name, request } = validateOnboardInput(input);
+  // Two onboardings of one org (a retried request, two operators) run one after the other: the
+  // second then finds the org active and answers a conflict.
+  return withOrgLock(ctx, orgId, () => onboardLocked(ctx, orgId, name, request));
+}
+
+async function onboardLocked(
+  ctx: TenantContext,
+  orgId: string,
+  name: string,
+  request: OnboardingRequest,
+): Promise<OnboardResult> {
   const database = tenantDatabaseName(orgId);
   const ownerPassword = randomSecret(16);
   // scrypt runs on the thread pool while the database steps below run.
@@ -77,20 +88,28 @@ export async function onboardTenant(ctx: TenantContext, input: OnboardInput): Pr
   const dsn = await ctx.engine.grantTenantAccess(database, randomSecret(24));
   await step('access_granted');
 
-  const migrated = await migrate(tenantMigrationTarget(ctx, database), ctx.tenantMigrations);
-  await step('migrated', { schemaVersion: migrated.current, applied: migrated.applied });
+  const db = ctx.engine.openDatabase(database);
+  let schemaVersion: number;
+  try {
+    const migrated = await migrate(tenantMigrationTarget(ctx, database, db), ctx.tenantMigrations);
+    schemaVersion = migrated.current;
+    await step('migrated', { schemaVersion, applied: migrated.applied });
+    await seedTenant(db, org, await ownerHash);
+    await step('seeded', { ownerEmail: org.onboarding.ownerEmail });
+  } finally {
+    await db.close();
+  }
 
-  await seedTenant(ctx.engine.database(database), org, await ownerHash);
-  await step('seeded', { ownerEmail: org.onboarding.ownerEmail });
-
-  await storeConnectionString(ctx.control, orgId, ctx.keyring.seal(dsn));
+  await storeConnectionString(ctx.control, orgId, ctx.keyring.seal(dsn, orgId));
   await step('credentials_stored', { keyId: ctx.keyring.currentKeyId });
 
-  await ctx.control.transaction(async (tx) => {
-    await setSchemaVersion(tx, orgId, migrated.current);
-    await setStatus(tx, orgId, 'active');
+  const activated = await ctx.control.transaction(async (tx) => {
+    await setSchemaVersion(tx, orgId, schemaVersion);
+    return setStatus(tx, orgId, 'active', ['provisioning']);
   });
-  await ctx.engine.closeDatabase(database);
+  if (!activated)
+    throw new AppError('conflict', `organization ${orgId} left provisioning while it was being onboarded`);
+  await ctx.onTenantChanged?.(orgId);
   await step('completed');
   return { orgId, database, ownerEmail: org.onboarding.ownerEmail, ownerPassword, resumed };
 }

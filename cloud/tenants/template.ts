@@ -18,7 +18,10 @@ export async function createFromTemplate(ctx: TenantContext, database: string): 
       if (!ctx.templateMemo?.has(memoKey)) {
         if (!(await engine.databaseExists(template))) await engine.createDatabase(template);
         await engine.prepareTemplate(template);
-        const result = await migrate(tenantMigrationTarget(ctx, template), tenantMigrations);
+        const result = await migrate(
+          tenantMigrationTarget(ctx, template, engine.database(template)),
+          tenantMigrations,
+        );
         if (result.current !== latestVersion(tenantMigrations)) {
           throw new Error(`template ${template} stopped at version ${result.current}`);
         }

@@ -6,22 +6,25 @@ export interface CliIO {
   /** Rewrites the current stderr line (progress on a terminal); absent when stderr is not a TTY. */
   progress?: ((line: string) => void) | undefined;
   env: Record<string, string | undefined>;
-  /** Resolves when the user asks a long-running command to stop (SIGINT/SIGTERM). */
-  stopSignal: Promise<string>;
+  /**
+   * Resolves when the user asks a long-running command to stop (SIGINT/SIGTERM). Only servers call
+   * it: other commands keep Node's default, so Ctrl-C stops them at once.
+   */
+  waitForStop(): Promise<string>;
 }
 
 /** Exit codes (SPEC §5). */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
 export function processIO(): CliIO {
-  const stopSignal = new Promise<string>((resolve) => {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal));
-  });
   return {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
     progress: process.stderr.isTTY ? (line) => process.stderr.write(`\r\x1b[2K${line}`) : undefined,
     env: process.env,
-    stopSignal,
+    waitForStop: () =>
+      new Promise<string>((resolve) => {
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal));
+      }),
   };
 }

@@ -71,7 +71,10 @@ export async function resolverBench(platform: TestPlatform, orgIds: readonly str
   // Ceiling: one pg.Pool to one tenant database, as its own role, with a connection per worker opened first.
   const sealed = await loadConnectionString(platform.control, orgIds[0]!);
   if (!sealed) throw new Error(`no stored DSN for ${orgIds[0]}`);
-  const pool = new pg.Pool({ connectionString: platform.config.keyring.open(sealed), max: WORKERS });
+  const pool = new pg.Pool({
+    connectionString: platform.config.keyring.open(sealed, orgIds[0]!),
+    max: WORKERS,
+  });
   pool.on('error', () => {});
   let ceiling: number;
   try {
@@ -88,7 +91,7 @@ export async function resolverBench(platform: TestPlatform, orgIds: readonly str
   const dsns: string[] = [];
   for (const id of orgIds.slice(0, coldCount)) {
     const s = await loadConnectionString(platform.control, id);
-    if (s) dsns.push(platform.config.keyring.open(s));
+    if (s) dsns.push(platform.config.keyring.open(s, id));
   }
   const cold = await throughput(coldCount, async (i) => {
     const client = new pg.Client({ connectionString: dsns[i % dsns.length]! });

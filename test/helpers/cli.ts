@@ -17,7 +17,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     out: (l) => out.push(l),
     err: (l) => err.push(l),
     env,
-    stopSignal: new Promise(() => {}),
+    waitForStop: () => new Promise(() => {}),
   });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }

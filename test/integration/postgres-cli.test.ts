@@ -120,7 +120,10 @@ describe.skipIf(NO_PG)('modernpos CLI on the real Postgres (needs MODERNPOS_TEST
       'SELECT ciphertext, key_id FROM tenant_connection_strings WHERE org_id = $1',
       [orgId],
     );
-    const dsn = createKeyring(masterKey).open({ ciphertext: sealed!.ciphertext, keyId: sealed!.key_id });
+    const dsn = createKeyring(masterKey).open(
+      { ciphertext: sealed!.ciphertext, keyId: sealed!.key_id },
+      orgId,
+    );
     const password = decodeURIComponent(new URL(dsn).password);
     expect(password.length).toBeGreaterThanOrEqual(24);
 

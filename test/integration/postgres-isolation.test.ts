@@ -29,7 +29,7 @@ describe.skipIf(NO_PG)('tenant isolation on the real Postgres (needs MODERNPOS_T
     p = await createTestPlatform('postgres');
     await onboardTenant(p.tenants, { orgId: a, name: 'A' });
     await onboardTenant(p.tenants, { orgId: b, name: 'B' });
-    dsnA = p.tenants.keyring.open((await loadConnectionString(p.control, a))!);
+    dsnA = p.tenants.keyring.open((await loadConnectionString(p.control, a))!, a);
   });
   afterAll(async () => {
     await p?.destroy();
@@ -88,7 +88,8 @@ describe.skipIf(NO_PG)('tenant isolation on the real Postgres (needs MODERNPOS_T
       'race',
     );
     const ctx = { ...p.tenants, tenantMigrations: slow };
-    const target = () => tenantMigrationTarget(ctx, tenantDatabaseName(a));
+    const target = () =>
+      tenantMigrationTarget(ctx, tenantDatabaseName(a), p.engine.database(tenantDatabaseName(a)));
     const results = await Promise.all([
       migrate(target(), slow),
       migrate(target(), slow),

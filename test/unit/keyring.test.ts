@@ -8,29 +8,36 @@ const dsn = 'postgres://modernpos_org_acme:s3cret-Pa55@127.0.0.1:5432/modernpos_
 describe('keyring (AES-256-GCM, key id beside each ciphertext)', () => {
   it('seals and opens, and the ciphertext does not contain the plaintext', () => {
     const ring = createKeyring(randomBytes(32));
-    const sealed = ring.seal(dsn);
+    const sealed = ring.seal(dsn, 'acme');
     expect(sealed.keyId).toBe(ring.currentKeyId);
     expect(sealed.ciphertext).not.toContain('s3cret');
     expect(Buffer.from(sealed.ciphertext, 'base64').toString('latin1')).not.toContain('s3cret');
-    expect(ring.open(sealed)).toBe(dsn);
+    expect(ring.open(sealed, 'acme')).toBe(dsn);
   });
 
   it('opens ciphertexts of a previous key while sealing with the new one', () => {
     const oldKey = randomBytes(32);
-    const sealedOld = createKeyring(oldKey).seal(dsn);
+    const sealedOld = createKeyring(oldKey).seal(dsn, 'acme');
     const ring = createKeyring(randomBytes(32), [oldKey]);
-    expect(ring.open(sealedOld)).toBe(dsn);
-    expect(ring.seal(dsn).keyId).not.toBe(keyIdOf(oldKey));
+    expect(ring.open(sealedOld, 'acme')).toBe(dsn);
+    expect(ring.seal(dsn, 'acme').keyId).not.toBe(keyIdOf(oldKey));
+  });
+
+  it('binds a ciphertext to its org: moved onto another org it fails authentication', () => {
+    const ring = createKeyring(randomBytes(32));
+    expect(() => ring.open(ring.seal(dsn, 'acme'), 'globex')).toThrow(/failed authentication/);
   });
 
   it('refuses an unknown key and a tampered ciphertext with a clear error', () => {
-    const sealed = createKeyring(randomBytes(32)).seal(dsn);
-    expect(() => createKeyring(randomBytes(32)).open(sealed)).toThrow(/not configured/);
+    const sealed = createKeyring(randomBytes(32)).seal(dsn, 'acme');
+    expect(() => createKeyring(randomBytes(32)).open(sealed, 'acme')).toThrow(/not configured/);
     const ring = createKeyring(randomBytes(32));
-    const mine = ring.seal(dsn);
+    const mine = ring.seal(dsn, 'acme');
     const raw = Buffer.from(mine.ciphertext, 'base64');
     raw[raw.length - 1]! ^= 1;
-    expect(() => ring.open({ ...mine, ciphertext: raw.toString('base64') })).toThrow(/failed authentication/);
+    expect(() => ring.open({ ...mine, ciphertext: raw.toString('base64') }, 'acme')).toThrow(
+      /failed authentication/,
+    );
   });
 
   it('parses only base64 32-byte keys, without echoing the value', () => {
