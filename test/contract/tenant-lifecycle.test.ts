@@ -8,6 +8,7 @@ import { auditTrail } from '../../cloud/control/audit.ts';
 import { loadConnectionString } from '../../cloud/control/connection-strings.ts';
 import { getOrganization, setStatus } from '../../cloud/control/organizations.ts';
 import { createTenantResolver } from '../../cloud/resolver/tenant-resolver.ts';
+import { verifySecret } from '../../cloud/secrets/passwords.ts';
 import { rotateTenantCredentials } from '../../cloud/tenants/credentials.ts';
 import { exportTenant } from '../../cloud/tenants/export.ts';
 import { migrateAllTenants, migrateTenant } from '../../cloud/tenants/migrate.ts';
@@ -172,6 +173,25 @@ describe.each(engineNames)('tenant lifecycle on %s', (engine) => {
     },
   );
 
+  it('runs two onboardings of one org one after the other: one creates, the other conflicts', async () => {
+    const orgId = uniqueId();
+    const results = await Promise.allSettled([
+      onboardTenant(p.tenants, { orgId, name: 'Twice' }),
+      onboardTenant(p.tenants, { orgId, name: 'Twice' }),
+    ]);
+    const created = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(created).toHaveLength(1);
+    expect(refused).toHaveLength(1);
+    expect((refused[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'conflict' });
+    // The password that was printed is the one stored.
+    const { ownerPassword } = (created[0] as PromiseFulfilledResult<{ ownerPassword: string }>).value;
+    const [owner] = await p.engine
+      .database(tenantDatabaseName(orgId))
+      .query<{ password_hash: string }>('SELECT password_hash FROM users');
+    expect(await verifySecret(ownerPassword, owner!.password_hash)).toBe(true);
+  });
+
   it('exports every table into a readable .tar.gz with a manifest', async () => {
     const orgId = uniqueId();
     await onboardTenant(p.tenants, { orgId, name: 'Export Me' });
@@ -237,6 +257,53 @@ describe.each(engineNames)('tenant lifecycle on %s', (engine) => {
     await offboardTenant(p.tenants, { orgId, confirm: true });
     expect((await getOrganization(p.control, orgId))?.status).toBe('offboarded');
     expect(await loadConnectionString(p.control, orgId)).toBeUndefined();
+  });
+
+  it('finishes an offboarding with --export that died after dropping the database', async () => {
+    const orgId = uniqueId();
+    await onboardTenant(p.tenants, { orgId, name: 'Export then crash' });
+    const exportTo = join(p.dataDir, `${orgId}-wanted.tar.gz`);
+    const crashing = {
+      ...p.tenants,
+      afterStep: (s: string) => {
+        if (s === 'database_dropped') throw new Error('simulated crash');
+      },
+    };
+    await expect(offboardTenant(crashing, { orgId, confirm: true, exportTo })).rejects.toThrow(
+      /simulated crash/,
+    );
+    expect(existsSync(exportTo)).toBe(true);
+    const again = await offboardTenant(p.tenants, { orgId, confirm: true, exportTo });
+    expect(again.exportSkipped).toMatch(/already dropped/);
+    expect((await getOrganization(p.control, orgId))?.status).toBe('offboarded');
+  });
+
+  it('keeps to its pool cap when a burst of tenants arrives at once', async () => {
+    const orgs = [uniqueId(), uniqueId(), uniqueId()];
+    for (const orgId of orgs) await onboardTenant(p.tenants, { orgId, name: 'Burst' });
+    const resolver = createTenantResolver({
+      control: p.control,
+      engine: p.engine,
+      keyring: p.tenants.keyring,
+      maxPools: 2,
+      poolSize: 1,
+    });
+    let peak = 0;
+    try {
+      await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          resolver.withTenant(orgs[i % orgs.length]!, async (db) => {
+            peak = Math.max(peak, resolver.stats().pools);
+            return db.query('SELECT 1');
+          }),
+        ),
+      );
+      expect(peak).toBeLessThanOrEqual(2);
+      expect(resolver.stats()).toMatchObject({ leases: 0, waiting: 0 });
+      expect(resolver.stats().pools).toBeLessThanOrEqual(2);
+    } finally {
+      await resolver.close();
+    }
   });
 
   it('migrates one tenant and all tenants to a new migration, carrying on past a failure', async () => {

@@ -92,6 +92,30 @@ describe('modernpos CLI on the embedded engine', () => {
     expect(off.out).toMatch(/Backup written to/);
   });
 
+  it('tenant migrate --all carries on past a failing tenant, reports it and exits 1', async () => {
+    const dir = join(root, 'rollout');
+    const renv = { MODERNPOS_DATA_DIR: dir };
+    const [good, bad] = [uniqueId('good'), uniqueId('bad')];
+    for (const orgId of [good, bad])
+      expect((await runCli(['tenant', 'create', orgId, '--name', orgId], renv)).code).toBe(0);
+    // Tamper with bad's record of an applied migration, as if its file had been edited.
+    const { PGlite } = await import('@electric-sql/pglite');
+    const db = await PGlite.create(join(dir, `modernpos_org_${bad}`));
+    await db.exec("UPDATE schema_migrations SET checksum = 'edited'");
+    await db.close();
+    const run = await runCli(['tenant', 'migrate', '--all', '--concurrency', '2'], renv);
+    expect(run.code).toBe(1);
+    expect(run.err).toMatch(new RegExp(`${bad}: failed: .*edited after it was applied`));
+    expect(run.out).toMatch(/2 tenant\(s\): 0 migrated, 1 already current, 1 failed/);
+    const json = await runCli(['tenant', 'migrate', '--all', '--json'], renv);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.out)).toMatchObject({
+      total: 2,
+      failed: [expect.objectContaining({ orgId: bad, ok: false })],
+    });
+    expect((await runCli(['tenant', 'migrate', '--all', '--concurrency', '0'], renv)).code).toBe(2);
+  });
+
   it('rotates the embedded master key and can still read every DSN', async () => {
     const orgId = uniqueId('key');
     expect((await runCli(['tenant', 'create', orgId, '--name', 'Keys'], env)).code).toBe(0);

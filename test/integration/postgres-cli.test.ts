@@ -7,7 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withDatabase } from '../../cloud/engines/postgres.ts';
 import { openPlatform, type Platform } from '../../cloud/platform.ts';
 import { createKeyring } from '../../cloud/secrets/keyring.ts';
 import { quoteIdent } from '../../src/db/sql.ts';
@@ -52,7 +54,7 @@ describe.skipIf(NO_PG)('modernpos CLI on the real Postgres (needs MODERNPOS_TEST
     rmSync(root, { recursive: true, force: true });
   });
 
-  it.each(['database_created', 'access_granted', 'seeded'])(
+  it.each(['registered', 'database_created', 'access_granted', 'migrated', 'seeded', 'credentials_stored'])(
     'finishes an onboarding whose process was killed after %s',
     async (step) => {
       const orgId = uniqueId('kill');
@@ -94,11 +96,27 @@ describe.skipIf(NO_PG)('modernpos CLI on the real Postgres (needs MODERNPOS_TEST
     expect(back.code, back.err).toBe(0);
   });
 
+  /** The tenant's DSN as stored now (read straight from the control database, decrypted). */
+  async function storedDsn(orgId: string): Promise<string> {
+    const client = new pg.Client({ connectionString: withDatabase(PG_URL!, env.MODERNPOS_CONTROL_DB) });
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        'SELECT ciphertext, key_id FROM tenant_connection_strings WHERE org_id = $1',
+        [orgId],
+      );
+      return createKeyring(masterKey).open({ ciphertext: rows[0].ciphertext, keyId: rows[0].key_id }, orgId);
+    } finally {
+      await client.end();
+    }
+  }
+
   it('never shows a plaintext DSN or database password anywhere', async () => {
     const orgId = uniqueId('sec');
     attempted.push(orgId);
     const created = await cli(['tenant', 'create', orgId, '--name', 'Secrets', '--json']);
     expect(created.code, created.err).toBe(0);
+    const firstDsn = await storedDsn(orgId);
     await cli(['tenant', 'list']);
     await cli(['tenant', 'show', orgId]);
     await cli(['tenant', 'migrate', '--all']);
@@ -108,6 +126,11 @@ describe.skipIf(NO_PG)('modernpos CLI on the real Postgres (needs MODERNPOS_TEST
     await cli(['tenant', 'show', 'Bad-Id']);
     await cli(['tenant', 'create', orgId, '--name', 'Dup']);
 
+    const dsn = await storedDsn(orgId);
+    expect(dsn).not.toBe(firstDsn);
+    const passwords = [dsn, firstDsn].map((d) => decodeURIComponent(new URL(d).password));
+    for (const password of passwords) expect(password.length).toBeGreaterThanOrEqual(24);
+
     platform = await openPlatform({
       engine: { kind: 'postgres', adminUrl: PG_URL! },
       keyring: createKeyring(masterKey),
@@ -116,21 +139,11 @@ describe.skipIf(NO_PG)('modernpos CLI on the real Postgres (needs MODERNPOS_TEST
       controlDatabase: env.MODERNPOS_CONTROL_DB,
       templateDatabase: env.MODERNPOS_TEMPLATE_DB,
     });
-    const [sealed] = await platform.control.query<{ ciphertext: string; key_id: string }>(
-      'SELECT ciphertext, key_id FROM tenant_connection_strings WHERE org_id = $1',
-      [orgId],
-    );
-    const dsn = createKeyring(masterKey).open(
-      { ciphertext: sealed!.ciphertext, keyId: sealed!.key_id },
-      orgId,
-    );
-    const password = decodeURIComponent(new URL(dsn).password);
-    expect(password.length).toBeGreaterThanOrEqual(24);
 
     // Offboarding writes its own output and audit entries too.
     await cli(['tenant', 'offboard', orgId, '--yes']);
 
-    const secrets = [dsn, password];
+    const secrets = [dsn, firstDsn, ...passwords];
     const output = transcript.join('\n');
     for (const s of secrets) expect(output).not.toContain(s);
 
