@@ -15,6 +15,8 @@ import { migrateAllTenants, migrateTenant } from '../../cloud/tenants/migrate.ts
 import { offboardTenant } from '../../cloud/tenants/offboard.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
 import { listTenants, showTenant } from '../../cloud/tenants/queries.ts';
+import { loadTenantExport } from '../../cloud/tenants/restore.ts';
+import type { SqlDatabase } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import { createTestPlatform, engineNames, type TestPlatform, uniqueId } from '../helpers/engines.ts';
 import { withExtraMigration } from '../helpers/migrations.ts';
@@ -216,6 +218,37 @@ describe.each(engineNames)('tenant lifecycle on %s', (engine) => {
         .columns.map((c: { name: string }) => c.name),
     ).toContain('time_zone');
     await expect(exportTenant(p.tenants, uniqueId(), out)).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('loads an export back into an empty database at the same schema version', async () => {
+    const orgId = uniqueId();
+    await onboardTenant(p.tenants, { orgId, name: 'Round trip', currency: 'JPY' });
+    const file = join(p.dataDir, `${orgId}-roundtrip.tar.gz`);
+    const manifest = await exportTenant(p.tenants, orgId, file);
+    const restored = `modernpos_test_restore_${uniqueId()}`;
+    await p.engine.createDatabase(restored, { template: p.config.templateDatabase! });
+    try {
+      const db = p.engine.openDatabase(restored);
+      try {
+        const loaded = await loadTenantExport(db, file);
+        expect(loaded.rows).toBe(
+          manifest.tables.filter((t) => t.name !== 'schema_migrations').reduce((n, t) => n + t.rows, 0),
+        );
+        const source = p.engine.database(tenantDatabaseName(orgId));
+        for (const table of manifest.tables.map((t) => t.name)) {
+          const dump = (d: SqlDatabase) =>
+            d.query(`SELECT to_jsonb(t)::text AS r FROM "${table}" t ORDER BY 1`);
+          expect(await dump(db), table).toEqual(await dump(source));
+        }
+        // A second load collides with what is there and leaves the database as it was.
+        await expect(loadTenantExport(db, file)).rejects.toThrow();
+        expect(await db.query('SELECT count(*)::int AS n FROM users')).toEqual([{ n: 1 }]);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      await p.engine.dropDatabase(restored);
+    }
   });
 
   it('offboards only with confirmation, then backs up, drops, unregisters and keeps the row', async () => {
