@@ -53,7 +53,7 @@ export function readSettings(
 export interface CloudConfig {
   engine: EngineConfig;
   dataDir: string;
-  /** Control-plane database name (default modernpos_control); two deployments may share a cluster. */
+  /** Control-plane database name (default modernpos_control). Tenant databases are not namespaced, so deployments sharing a cluster must not share org ids. */
   controlDatabase: string;
   /** Template database (and role) new tenants are copied from (default modernpos_template). */
   templateDatabase: string;
