@@ -69,7 +69,8 @@ const tenantCommands: Record<string, Command> = {
       io.out(
         `${result.resumed ? 'Finished onboarding' : 'Created'} tenant ${result.orgId} (database ${result.database}).`,
       );
-      if (result.resumed) io.out('(An interrupted onboarding was resumed with the settings of its first run.)');
+      if (result.resumed)
+        io.out('(An interrupted onboarding was resumed with the settings of its first run.)');
       io.out(`Owner login: ${result.ownerEmail}`);
       io.out(`Owner password (shown once, store it now): ${result.ownerPassword}`);
     }

@@ -2,16 +2,15 @@
 // new master key. Neither drops in-flight work: open sessions stay authenticated, and pools are
 // replaced once their current users are done.
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
-import { AppError } from '../../src/errors.ts';
 import { audit } from '../control/audit.ts';
 import {
   loadConnectionString,
   orgsSealedWithOtherKeys,
   storeConnectionString,
 } from '../control/connection-strings.ts';
-import { getOrganization } from '../control/organizations.ts';
 import { randomSecret } from '../secrets/passwords.ts';
 import { CONTROL_LOCKS, type TenantContext, withControlLock, withOrgLock } from './context.ts';
+import { requireLiveOrg } from './queries.ts';
 import { requireOrgId } from './validate.ts';
 
 export async function rotateTenantCredentials(
@@ -20,14 +19,7 @@ export async function rotateTenantCredentials(
 ): Promise<{ orgId: string; keyId: string }> {
   const orgId = requireOrgId(orgIdInput);
   return withOrgLock(ctx, orgId, async () => {
-    const org = await getOrganization(ctx.control, orgId);
-    if (!org) throw new AppError('not_found', `organization ${orgId} not found`);
-    if (org.status !== 'active' && org.status !== 'suspended') {
-      throw new AppError(
-        'conflict',
-        `organization ${orgId} is ${org.status}; only active or suspended tenants have credentials`,
-      );
-    }
+    await requireLiveOrg(ctx, orgId, 'given new credentials');
     // The new DSN is stored right after the role changes; a crash between the two leaves the old DSN
     // failing authentication until this command is run again (it is safe to repeat).
     const dsn = await ctx.engine.rotateTenantPassword(tenantDatabaseName(orgId), randomSecret(24));

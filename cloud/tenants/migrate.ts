@@ -1,12 +1,13 @@
 // Bringing tenant databases to the latest schema: one tenant, or all of them with bounded
 // concurrency, carrying on past failures and reporting each.
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
-import { AppError, isAppError } from '../../src/errors.ts';
+import { isAppError } from '../../src/errors.ts';
 import { latestVersion } from '../../src/migrate/files.ts';
 import { migrate } from '../../src/migrate/runner.ts';
 import { audit } from '../control/audit.ts';
-import { getOrganization, listOrganizations, setSchemaVersion } from '../control/organizations.ts';
+import { listOrganizations, setSchemaVersion } from '../control/organizations.ts';
 import { type TenantContext, tenantMigrationTarget } from './context.ts';
+import { requireLiveOrg } from './queries.ts';
 import { requireOrgId } from './validate.ts';
 
 export interface TenantMigration {
@@ -20,14 +21,7 @@ export interface TenantMigration {
 
 export async function migrateTenant(ctx: TenantContext, orgIdInput: string): Promise<TenantMigration> {
   const orgId = requireOrgId(orgIdInput);
-  const org = await getOrganization(ctx.control, orgId);
-  if (!org) throw new AppError('not_found', `organization ${orgId} not found`);
-  if (org.status !== 'active' && org.status !== 'suspended') {
-    throw new AppError(
-      'conflict',
-      `organization ${orgId} is ${org.status}; only active or suspended tenants are migrated`,
-    );
-  }
+  const org = await requireLiveOrg(ctx, orgId, 'migrated');
   const database = tenantDatabaseName(orgId);
   const db = ctx.engine.openDatabase(database);
   try {

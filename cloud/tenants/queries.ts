@@ -51,6 +51,23 @@ export async function showTenant(ctx: TenantContext, orgIdInput: string): Promis
   return view(ctx, org);
 }
 
+/** The org, which must exist (`not_found`) and hold a live database: active or suspended (`conflict`). */
+export async function requireLiveOrg(
+  ctx: TenantContext,
+  orgId: string,
+  doing: string,
+): Promise<Organization> {
+  const org = await getOrganization(ctx.control, orgId);
+  if (!org) throw new AppError('not_found', `organization ${orgId} not found`);
+  if (org.status !== 'active' && org.status !== 'suspended') {
+    throw new AppError(
+      'conflict',
+      `organization ${orgId} is ${org.status}; only active or suspended tenants can be ${doing}`,
+    );
+  }
+  return org;
+}
+
 /** Active or suspended tenants whose schema is behind this build's latest: the migration backlog. */
 export async function outdatedTenants(ctx: TenantContext): Promise<string[]> {
   const latest = latestVersion(ctx.tenantMigrations);
