@@ -26,9 +26,10 @@ export interface Engine {
   /**
    * Gives a tenant database its own login role with `password`, makes the role its owner (and the
    * owner of everything in it) and removes PUBLIC's CONNECT and TEMPORARY. Idempotent; a second call
-   * sets the new password. Returns the DSN the tenant is reached with (contains the password).
+   * sets the new password. `db` is the caller's administrative handle on that database. Returns the
+   * DSN the tenant is reached with (contains the password).
    */
-  grantTenantAccess(database: string, password: string): Promise<string>;
+  grantTenantAccess(database: string, password: string, db: SqlDatabase): Promise<string>;
   /** Sets a new password on the tenant's role and returns the new DSN; open sessions keep working. */
   rotateTenantPassword(database: string, password: string): Promise<string>;
   /** Stops the tenant's role from logging in and ends its sessions. Idempotent. */

@@ -162,24 +162,22 @@ export function createPostgresEngine(options: PostgresEngineOptions): Engine {
       await admin.exec(`REVOKE CONNECT, TEMPORARY ON DATABASE ${quoteIdent(template)} FROM PUBLIC`);
     },
 
-    async grantTenantAccess(db, password) {
-      const role = db;
-      await setPassword(role, password, true);
-      await joinRole(role);
-      await admin.exec(`ALTER DATABASE ${quoteIdent(db)} OWNER TO ${quoteIdent(role)}`);
+    async grantTenantAccess(db, password, handle) {
+      const role = quoteIdent(db);
+      await setPassword(db, password, true);
+      await joinRole(db);
+      await admin.exec(
+        `ALTER DATABASE ${quoteIdent(db)} OWNER TO ${role};
+         REVOKE CONNECT, TEMPORARY ON DATABASE ${quoteIdent(db)} FROM PUBLIC;
+         GRANT CONNECT, TEMPORARY ON DATABASE ${quoteIdent(db)} TO ${role};`,
+      );
       if (await roleExists(templateRole)) {
-        const handle = openDatabase(db);
-        try {
-          await handle.transaction(async (tx) => {
-            await tx.exec(`REASSIGN OWNED BY ${quoteIdent(templateRole)} TO ${quoteIdent(role)}`);
-            await tx.exec(`REVOKE ALL ON SCHEMA public FROM ${quoteIdent(templateRole)}`);
-          });
-        } finally {
-          await handle.close();
-        }
+        // One simple-protocol message: Postgres runs its statements as one implicit transaction.
+        await handle.exec(
+          `REASSIGN OWNED BY ${quoteIdent(templateRole)} TO ${role};
+           REVOKE ALL ON SCHEMA public FROM ${quoteIdent(templateRole)};`,
+        );
       }
-      await admin.exec(`REVOKE CONNECT, TEMPORARY ON DATABASE ${quoteIdent(db)} FROM PUBLIC`);
-      await admin.exec(`GRANT CONNECT, TEMPORARY ON DATABASE ${quoteIdent(db)} TO ${quoteIdent(role)}`);
       return dsnFor(db, password);
     },
 

@@ -85,12 +85,12 @@ async function onboardLocked(
     await step('database_created', { template: ctx.templateDatabase });
   }
 
-  const dsn = await ctx.engine.grantTenantAccess(database, randomSecret(24));
-  await step('access_granted');
-
   const db = ctx.engine.openDatabase(database);
+  let dsn: string;
   let schemaVersion: number;
   try {
+    dsn = await ctx.engine.grantTenantAccess(database, randomSecret(24), db);
+    await step('access_granted');
     const migrated = await migrate(tenantMigrationTarget(ctx, database, db), ctx.tenantMigrations);
     schemaVersion = migrated.current;
     await step('migrated', { schemaVersion, applied: migrated.applied });
