@@ -64,6 +64,7 @@ export async function openPlatform(config: PlatformConfig): Promise<Platform> {
       postgresMigrationTarget(control),
       loadMigrationSet('control', join(migrationsDir, 'control'), 'postgres'),
     );
+    const lockSessions = engine.kind === 'postgres' ? engine.openDatabase(controlDatabase, 16) : undefined;
     const tenants: TenantContext = {
       engine,
       control,
@@ -74,9 +75,18 @@ export async function openPlatform(config: PlatformConfig): Promise<Platform> {
       actor: config.actor,
       templateMemo: new Set(),
       orgMutex: new KeyedMutex(),
+      ...(lockSessions ? { lockSessions } : {}),
       ...(config.afterStep ? { afterStep: config.afterStep } : {}),
     };
-    return { engine, control, tenants, close: () => engine.close() };
+    return {
+      engine,
+      control,
+      tenants,
+      close: async () => {
+        await lockSessions?.close();
+        await engine.close();
+      },
+    };
   } catch (err) {
     await engine.close().catch(() => {});
     throw describeConnectionError(err, config.engine);

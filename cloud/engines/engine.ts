@@ -10,8 +10,8 @@ export interface Engine {
   readonly cluster: string;
   /** A shared administrative handle to `name` (cached; ended by `closeDatabase` or `close`). For the control plane and the template. */
   database(name: string): SqlDatabase;
-  /** A private administrative handle to `name` for one operation; the caller closes it. */
-  openDatabase(name: string): ClosableSqlDatabase;
+  /** A private administrative handle to `name` (default 2 connections); the caller closes it. */
+  openDatabase(name: string, maxConnections?: number): ClosableSqlDatabase;
   /** Removes PUBLIC's CONNECT and TEMPORARY on `name` (the control plane: tenant roles have no business there). */
   revokePublicConnect(name: string): Promise<void>;
   databaseExists(name: string): Promise<boolean>;

@@ -54,10 +54,10 @@ export function createPostgresEngine(options: PostgresEngineOptions): Engine {
     return superuser;
   };
 
-  const openDatabase = (name: string) =>
+  const openDatabase = (name: string, maxConnections = 2) =>
     createPgDatabase({
       connectionString: withDatabase(options.adminUrl, name),
-      max: 2,
+      max: maxConnections,
       idleTimeoutMillis: 1_000,
       applicationName: 'modernpos-admin',
     });

@@ -22,6 +22,11 @@ export interface TenantContext {
   afterStep?: (step: string, orgId: string) => void | Promise<void>;
   /** Serialises lifecycle operations per org inside this process (shared by copies of the context). */
   orgMutex?: KeyedMutex;
+  /**
+   * Postgres: control-plane sessions that only hold per-org advisory locks. Kept apart from
+   * `control` so operations holding a lock can never exhaust the connections they need to work.
+   */
+  lockSessions?: SqlDatabase;
   /** Templates this process has verified at the latest schema (shared by copies of the context). */
   templateMemo?: Set<string>;
   /** Told when a tenant's credentials change or its database goes, so cached pools are dropped. */
@@ -58,19 +63,19 @@ const ORG_LOCK_CLASS = 0x4d52;
 
 /**
  * Serialises lifecycle operations (onboard, offboard, credential rotation) on one org: within this
- * process by a mutex, and across cloud nodes on Postgres by an advisory lock held by a control
- * transaction for the whole operation (which itself uses other control connections). The embedded
- * engine is single-process, so the mutex is enough there.
+ * process by a mutex, and across cloud nodes on Postgres by an advisory lock held for the whole
+ * operation by a transaction on a lock session. The embedded engine is single-process, so the
+ * mutex is enough there.
  */
 export function withOrgLock<T>(ctx: TenantContext, orgId: string, fn: () => Promise<T>): Promise<T> {
-  const locked =
-    ctx.engine.kind === 'postgres'
-      ? () =>
-          ctx.control.transaction(async (tx) => {
-            await tx.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2))', [ORG_LOCK_CLASS, orgId]);
-            return fn();
-          })
-      : fn;
+  const sessions = ctx.lockSessions;
+  const locked = sessions
+    ? () =>
+        sessions.transaction(async (tx) => {
+          await tx.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2))', [ORG_LOCK_CLASS, orgId]);
+          return fn();
+        })
+    : fn;
   return ctx.orgMutex ? ctx.orgMutex.run(orgId, locked) : locked();
 }
 

@@ -101,6 +101,19 @@ describe.skipIf(NO_PG)('tenant isolation on the real Postgres (needs MODERNPOS_T
     await p.engine.closeDatabase(tenantDatabaseName(a));
   });
 
+  it('onboards more tenants at once than the control pool has connections, without deadlock', async () => {
+    const orgs = Array.from({ length: 12 }, () => uniqueId('c'));
+    const results = await Promise.all(
+      orgs.map((orgId) => onboardTenant(p.tenants, { orgId, name: 'Concurrent' })),
+    );
+    expect(results.map((r) => r.orgId).sort()).toEqual([...orgs].sort());
+    const active = await p.control.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM organizations WHERE id = ANY($1) AND status = 'active'",
+      [orgs],
+    );
+    expect(active).toEqual([{ n: orgs.length }]);
+  });
+
   it('the resolver keeps to its pool budget and never holds more backends than pools', async () => {
     const orgs = [a, b];
     for (let i = 0; i < 4; i++) {
