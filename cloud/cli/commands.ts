@@ -96,7 +96,7 @@ const tenantCommands: Record<string, Command> = {
 
   async migrate(args, io) {
     const orgId = args.positionals[2];
-    if (args.flags.all === (orgId !== undefined)) {
+    if (Boolean(args.flags.all) === (orgId !== undefined)) {
       throw new AppError('invalid_input', 'usage: modernpos tenant migrate ORG | --all [--concurrency N]');
     }
     if (orgId !== undefined) {
@@ -210,8 +210,11 @@ const serveCommand =
     });
     io.out(`ModernPOS cloud (${banner}) listening on ${server.url} — engine ${config.engine.kind}`);
     if (config.engine.kind === 'embedded') io.out(`Data directory: ${config.dataDir}`);
-    if (token.generated)
+    if (token.generated) {
       io.out(`Admin token (generated, shown once; also in ${config.dataDir}/admin.token): ${token.token}`);
+    } else if (config.engine.kind === 'embedded' && !raw.adminToken) {
+      io.out(`Admin token: in ${config.dataDir}/admin.token`);
+    }
     io.out(`Try: curl ${server.url}/healthz`);
     const signal = await io.waitForStop();
     io.err(`received ${signal}; shutting down`);

@@ -4,6 +4,7 @@
 
 import { randomBytes } from 'node:crypto';
 import {
+  chmodSync,
   cpSync,
   existsSync,
   linkSync,
@@ -39,7 +40,9 @@ const DSN_PREFIX = 'embedded:';
 export type EmbeddedEngine = Engine & { instanceStats(): InstanceStats };
 
 export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEngine {
-  mkdirSync(options.dataDir, { recursive: true });
+  // The data directory holds every database and the generated secrets: its owner only.
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(options.dataDir, 0o700);
   const release = lockDataDir(options.dataDir);
   removeStaleScratch(options.dataDir);
   const instances = new PgliteInstances(

@@ -2,7 +2,16 @@
 // NDJSON file per table and a manifest (schema version, columns, row counts). People can read it
 // with `tar xzf`; a restore can load it. Written beside the target and renamed, never half-written.
 import { once } from 'node:events';
-import { chmodSync, createWriteStream, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  createWriteStream,
+  existsSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { create as createTar } from 'tar';
@@ -47,6 +56,7 @@ export async function exportTenant(
     throw new AppError('conflict', `organization ${orgId} has no database to export (status ${org.status})`);
   }
   const target = resolve(outFile);
+  checkExportTarget(target);
   const work = mkdtempSync(join(tmpdir(), 'modernpos-export-'));
   try {
     const db = ctx.engine.openDatabase(database);
@@ -94,6 +104,17 @@ export async function exportTenant(
     return manifest;
   } finally {
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Refuses, before any work, a target that exists (never overwritten) or whose folder does not. */
+function checkExportTarget(target: string): void {
+  if (existsSync(target)) {
+    throw new AppError('conflict', `${target} already exists; choose another file (exports never overwrite)`);
+  }
+  const folder = dirname(target);
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) {
+    throw new AppError('invalid_input', `cannot write ${target}: folder ${folder} does not exist`);
   }
 }
 

@@ -26,7 +26,7 @@ const stringFlags = [
   'export',
   'concurrency',
 ] as const;
-const booleanFlags = ['json', 'verbose', 'yes', 'all', 'help'] as const;
+const booleanFlags = ['json', 'verbose', 'yes', 'all', 'help', 'version'] as const;
 
 export type Flags = Partial<
   Record<(typeof stringFlags)[number], string> & Record<(typeof booleanFlags)[number], boolean>
@@ -51,7 +51,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     });
     return { positionals, flags: values as Flags };
   } catch (err) {
-    throw new AppError('invalid_input', (err as Error).message);
+    // parseArgs explains some mistakes over several lines; the first says what is wrong.
+    throw new AppError('invalid_input', (err as Error).message.split('\n')[0]!.trim());
   }
 }
 

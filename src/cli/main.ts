@@ -1,8 +1,12 @@
 // The `modernpos` entry: parses the command line and hands off to the cloud (or, later, edge)
 // commands. The composition root: the one place in src/ allowed to import cloud/ and edge/.
+
+import packageJson from '../../package.json' with { type: 'json' };
 import { isAppError } from '../errors.ts';
 import { parseCommandLine, usage } from './args.ts';
 import { type CliIO, EXIT, processIO } from './io.ts';
+
+const VERSION = `modernpos ${packageJson.version}`;
 
 export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
   let verbose = argv.includes('--verbose');
@@ -10,6 +14,10 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
     const args = parseCommandLine(argv);
     verbose = args.flags.verbose === true;
     const [command] = args.positionals;
+    if (args.flags.version) {
+      io.out(VERSION);
+      return EXIT.ok;
+    }
     if (args.flags.help) {
       io.out(usage);
       return EXIT.ok;

@@ -6,6 +6,12 @@ import { PGlite } from '@electric-sql/pglite';
 import { PRISTINE_DIR } from './engines.ts';
 
 export default async function setup(): Promise<void> {
+  if (!process.env.MODERNPOS_TEST_PG_URL) {
+    console.log(
+      '\nMODERNPOS_TEST_PG_URL is not set: the real-Postgres suites are skipped (embedded PGlite suites run).\n' +
+        'Run them with MODERNPOS_TEST_PG_URL=postgres://postgres@127.0.0.1:5432/postgres npm test\n',
+    );
+  }
   if (existsSync(join(PRISTINE_DIR, 'PG_VERSION'))) return;
   const tmp = `${PRISTINE_DIR}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });

@@ -41,6 +41,11 @@ describe('modernpos CLI on the embedded engine', () => {
       expect(run.code, argv.join(' ')).toBe(2);
       expect(run.err).toMatch(/modernpos|Usage/);
     }
+    expect((await runCli(['tenant', 'migrate'], env)).code).toBe(2);
+    expect(
+      (await runCli(['tenant', 'list', '--max-open-databases', '-3'], env)).err.split('\n'),
+    ).toHaveLength(1);
+    expect((await runCli(['--version'], env)).out).toMatch(/^modernpos \d+\.\d+\.\d+$/);
     const help = await runCli(['--help'], env);
     expect(help.code).toBe(0);
     expect(help.out).toContain('tenant create ORG');
@@ -83,6 +88,15 @@ describe('modernpos CLI on the embedded engine', () => {
     const out = join(root, 'export.tar.gz');
     expect((await runCli(['tenant', 'export', orgId, '--out', out], env)).code).toBe(0);
     expect(existsSync(out)).toBe(true);
+    const overwrite = await runCli(['tenant', 'export', orgId, '--out', out], env);
+    expect(overwrite.code).toBe(1);
+    expect(overwrite.err).toMatch(/already exists/);
+    const nowhere = await runCli(
+      ['tenant', 'export', orgId, '--out', join(root, 'missing', 'x.tar.gz')],
+      env,
+    );
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.err).toMatch(/does not exist/);
 
     const refused = await runCli(['tenant', 'offboard', orgId], env);
     expect(refused.code).toBe(2);
