@@ -1,0 +1,38 @@
+// Domain rules answer with values: a result or a documented rejection, never an exception for
+// something a cashier can cause.
+
+/** Why a sale or refund was refused. Each code is what the edge answers and sync quarantines with. */
+export const domainErrorCodes = {
+  /** A line names a product the catalog does not have (edge: 404). */
+  unknown_product: 'unknown_product',
+  /** A line's numbers do not add up (a discount larger than the line). */
+  invalid_line: 'invalid_line',
+  /** The sale names a currency other than the tenant's. */
+  wrong_currency: 'wrong_currency',
+  /** Payments do not cover the total. */
+  payment_short: 'payment_short',
+  /** Change would be given from a card, voucher or other non-cash tender. */
+  change_not_cash: 'change_not_cash',
+  /** A refund names a line the original sale does not have. */
+  unknown_line: 'unknown_line',
+  /** A refund would take back more than was sold, counting earlier refunds. */
+  refund_exceeds_sold: 'refund_exceeds_sold',
+  /** A refund pays back a different amount than the refunded lines total. */
+  refund_payment_mismatch: 'refund_payment_mismatch',
+} as const;
+
+export type DomainErrorCode = keyof typeof domainErrorCodes;
+
+export interface DomainError {
+  code: DomainErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: DomainError };
+
+export const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
+export const refuse = (code: DomainErrorCode, message: string, details?: unknown): Outcome<never> => ({
+  ok: false,
+  error: details === undefined ? { code, message } : { code, message, details },
+});

@@ -1,0 +1,79 @@
+// zod schemas for the sale and refund payloads that cross a boundary (the edge cashier API, the sync
+// protocol). Types are inferred from them; everything inside trusts the parsed shape.
+import { z } from 'zod';
+
+const qtyMilli = z.number().int().positive().max(1_000_000_000);
+const minorAmount = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const code = z.string().regex(/^[A-Z0-9][A-Z0-9_]{0,15}$/, 'use 1–16 capital letters, digits or underscores');
+
+export const paymentMethods = ['cash', 'card', 'voucher', 'other'] as const;
+export type PaymentMethod = (typeof paymentMethods)[number];
+
+/** A line naming a catalog product by exactly one of sku, barcode or productId; unitPriceMinor overrides the catalog price (flagged). */
+export const catalogLineSchema = z.strictObject({
+  sku: z.string().min(1).max(64).optional(),
+  barcode: z.string().min(1).max(64).optional(),
+  productId: z.string().min(1).max(64).optional(),
+  qtyMilli,
+  unitPriceMinor: minorAmount.optional(),
+  discountMinor: minorAmount.optional(),
+});
+
+/** An open-price line: a custom amount, as real registers allow (SPEC §7). */
+export const openLineSchema = z.strictObject({
+  name: z.string().trim().min(1).max(120),
+  unitPriceMinor: minorAmount,
+  qtyMilli,
+  taxRateBp: z.number().int().min(0).max(100_000),
+  taxInclusive: z.boolean().optional(),
+  discountMinor: minorAmount.optional(),
+});
+
+export const saleLineSchema = z.union([openLineSchema, catalogLineSchema]).superRefine((line, ctx) => {
+  if ('name' in line) return;
+  const refs = [line.sku, line.barcode, line.productId].filter((r) => r !== undefined).length;
+  if (refs !== 1)
+    ctx.addIssue({
+      code: 'custom',
+      message: 'a line names exactly one of sku, barcode or productId, or is an open-price line with name',
+    });
+});
+
+export const paymentSchema = z.strictObject({
+  method: z.enum(paymentMethods),
+  amountMinor: minorAmount.refine((n) => n > 0, 'a payment is more than zero'),
+  reference: z.string().max(120).optional(),
+});
+
+/** POST /v1/sales (SPEC §7). */
+export const saleInputSchema = z.strictObject({
+  id: z.uuid().optional(),
+  terminal: code,
+  cashier: z.string().trim().min(1).max(254).optional(),
+  customerId: z.string().min(1).max(64).optional(),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .optional(),
+  lines: z.array(saleLineSchema).min(1).max(500),
+  payments: z.array(paymentSchema).min(1).max(20),
+});
+
+/** POST /v1/sales/:id/refunds: which original lines, how much of each, and how the money goes back. */
+export const refundInputSchema = z.strictObject({
+  id: z.uuid().optional(),
+  terminal: code,
+  cashier: z.string().trim().min(1).max(254).optional(),
+  reason: z.string().trim().min(1).max(500).optional(),
+  lines: z
+    .array(z.strictObject({ lineNo: z.number().int().positive(), qtyMilli }))
+    .min(1)
+    .max(500),
+  /** What goes back to the customer; empty only when the refunded lines come to zero. */
+  payments: z.array(paymentSchema).max(20),
+});
+
+export type SaleLineInput = z.infer<typeof saleLineSchema>;
+export type PaymentInput = z.infer<typeof paymentSchema>;
+export type SaleInput = z.infer<typeof saleInputSchema>;
+export type RefundInput = z.infer<typeof refundInputSchema>;

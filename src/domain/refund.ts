@@ -1,0 +1,102 @@
+// A refund is a new document referencing lines of the original sale. Each refunded line takes its
+// share of the original line's amount, discount and tax by quantity, computed cumulatively (share
+// after this refund − share before it), so refunds never exceed the sale and refunding everything,
+// in any number of steps, gives back exactly what was paid.
+import { divRoundHalfUp, type Minor, sum, toMinor } from './money.ts';
+import { type Outcome, ok, refuse } from './outcome.ts';
+import type { RefundInput } from './payloads.ts';
+import { type SaleLine, type SalePayment, type SaleTotals, totalsOf } from './sale.ts';
+
+export interface RefundLine {
+  lineNo: number;
+  originalLineNo: number;
+  productId: string | null;
+  name: string;
+  qtyMilli: number;
+  unitPriceMinor: Minor;
+  amountMinor: Minor;
+  discountMinor: Minor;
+  taxRateBp: number;
+  taxInclusive: boolean;
+  taxMinor: Minor;
+  totalMinor: Minor;
+}
+
+export interface BuiltRefund extends SaleTotals {
+  lines: RefundLine[];
+  payments: SalePayment[];
+}
+
+/** `part` of `whole` of `value`, rounded half-up. */
+function share(value: Minor, part: number, whole: number): bigint {
+  return divRoundHalfUp(BigInt(value) * BigInt(part), BigInt(whole));
+}
+
+/**
+ * @param originalLines the lines of the sale being refunded
+ * @param alreadyRefunded quantity (thousandths) already refunded per original line number, over all earlier refunds
+ */
+export function buildRefund(
+  input: RefundInput,
+  originalLines: readonly SaleLine[],
+  alreadyRefunded: ReadonlyMap<number, number>,
+): Outcome<BuiltRefund> {
+  const refunded = new Map(alreadyRefunded);
+  const lines: RefundLine[] = [];
+  for (const request of input.lines) {
+    const original = originalLines.find((l) => l.lineNo === request.lineNo);
+    if (!original)
+      return refuse('unknown_line', `the sale has no line ${request.lineNo}`, { lineNo: request.lineNo });
+    const before = refunded.get(original.lineNo) ?? 0;
+    const after = before + request.qtyMilli;
+    if (after > original.qtyMilli) {
+      return refuse(
+        'refund_exceeds_sold',
+        `line ${original.lineNo}: refunding ${request.qtyMilli} would bring refunds to ${after} of ${original.qtyMilli} sold`,
+        { lineNo: original.lineNo, soldQtyMilli: original.qtyMilli, refundedQtyMilli: before },
+      );
+    }
+    refunded.set(original.lineNo, after);
+    const portion = (value: Minor) =>
+      toMinor(share(value, after, original.qtyMilli) - share(value, before, original.qtyMilli));
+    const amountMinor = portion(original.amountMinor);
+    const discountMinor = portion(original.discountMinor);
+    const taxMinor = portion(original.taxMinor);
+    lines.push({
+      lineNo: lines.length + 1,
+      originalLineNo: original.lineNo,
+      productId: original.productId,
+      name: original.name,
+      qtyMilli: request.qtyMilli,
+      unitPriceMinor: original.unitPriceMinor,
+      amountMinor,
+      discountMinor,
+      taxRateBp: original.taxRateBp,
+      taxInclusive: original.taxInclusive,
+      taxMinor,
+      totalMinor: original.taxInclusive
+        ? amountMinor - discountMinor
+        : amountMinor - discountMinor + taxMinor,
+    });
+  }
+  const totals = totalsOf(lines);
+  const paid = sum(input.payments.map((p) => p.amountMinor));
+  if (paid !== totals.totalMinor) {
+    return refuse(
+      'refund_payment_mismatch',
+      `refund payments of ${paid} differ from the refund total of ${totals.totalMinor}`,
+      {
+        paidMinor: paid,
+        totalMinor: totals.totalMinor,
+      },
+    );
+  }
+  const payments = input.payments.map((p) => ({
+    method: p.method,
+    amountMinor: p.amountMinor,
+    tenderedMinor: p.amountMinor,
+    changeMinor: 0,
+    reference: p.reference ?? null,
+  }));
+  return ok({ ...totals, lines, payments });
+}
