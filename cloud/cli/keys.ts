@@ -4,6 +4,7 @@
 // crash mid-way loses nothing and re-running finishes.
 import type { ParsedArgs } from '../../src/cli/args.ts';
 import { type CliIO, EXIT } from '../../src/cli/io.ts';
+import { resolveKeyring } from '../config.ts';
 import {
   masterKeyFile,
   previousMasterKeyFile,
@@ -13,26 +14,30 @@ import {
 } from '../secrets/bootstrap.ts';
 import { generateMasterKey } from '../secrets/keyring.ts';
 import { reencryptConnectionStrings } from '../tenants/credentials.ts';
-import { cliSettings, openCliPlatform } from './open.ts';
+import { openCliPlatform } from './open.ts';
 
 export async function rotateKeys(args: ParsedArgs, io: CliIO): Promise<number> {
-  const { raw, config } = cliSettings(args.flags, io);
-  let finish = () => {};
-  if (config.engine.kind === 'embedded' && !raw.masterKey) {
-    const currentFile = masterKeyFile(config.dataDir);
-    const previousFile = previousMasterKeyFile(config.dataDir);
-    const current = readSecretFile(currentFile);
-    const previous = readSecretFile(previousFile);
-    // previous === current: an earlier run died between saving the old key and writing the new one.
-    if (current && (!previous || previous === current)) {
-      if (!previous) writeSecretFile(previousFile, current);
-      writeSecretFile(currentFile, generateMasterKey());
-    }
-    finish = () => removeSecretFile(previousFile);
-  }
+  // Opened first: on the embedded engine that takes the data-directory lock, so the key files are
+  // never swapped under a running server.
   const opened = await openCliPlatform(args.flags, io, 'cli');
+  const { raw, config } = opened;
   try {
-    const result = await reencryptConnectionStrings(opened.platform.tenants);
+    let ctx = opened.platform.tenants;
+    let finish = () => {};
+    if (config.engine.kind === 'embedded' && !raw.masterKey) {
+      const currentFile = masterKeyFile(config.dataDir);
+      const previousFile = previousMasterKeyFile(config.dataDir);
+      const current = readSecretFile(currentFile);
+      const previous = readSecretFile(previousFile);
+      // previous === current: an earlier run died between saving the old key and writing the new one.
+      if (current && (!previous || previous === current)) {
+        if (!previous) writeSecretFile(previousFile, current);
+        writeSecretFile(currentFile, generateMasterKey());
+      }
+      ctx = { ...ctx, keyring: resolveKeyring(raw, config) };
+      finish = () => removeSecretFile(previousFile);
+    }
+    const result = await reencryptConnectionStrings(ctx);
     finish();
     if (args.flags.json) io.out(JSON.stringify(result));
     else {

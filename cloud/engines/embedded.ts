@@ -11,13 +11,14 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   renameSync,
   rmSync,
   statSync,
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { ClosableSqlDatabase, SqlDatabase } from '../../src/db/sql.ts';
 import { AppError } from '../../src/errors.ts';
@@ -44,11 +45,17 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   chmodSync(options.dataDir, 0o700);
   const release = lockDataDir(options.dataDir);
-  removeStaleScratch(options.dataDir);
-  const instances = new PgliteInstances(
-    options.maxOpenInstances ?? 4,
-    (dir) => new AppError('tenant_unavailable', `database ${basename(dir)} does not exist`),
-  );
+  let instances: PgliteInstances;
+  try {
+    removeStaleScratch(options.dataDir);
+    instances = new PgliteInstances(
+      options.maxOpenInstances ?? 4,
+      (dir) => new AppError('tenant_unavailable', `database ${basename(dir)} does not exist`),
+    );
+  } catch (err) {
+    release();
+    throw err;
+  }
   const pristine = options.pristineDir ?? join(options.dataDir, '.pristine');
   const dirOf = (name: string) => join(options.dataDir, name);
   /** Tenant databases whose access was revoked (offboarding): tenant handles refuse every query. */
@@ -217,7 +224,7 @@ const heldDataDirs = new Set<string>();
  */
 function lockDataDir(dataDir: string): () => void {
   const file = join(dataDir, '.lock');
-  const key = resolve(dataDir);
+  const key = realpathSync(dataDir);
   if (heldDataDirs.has(key))
     throw new AppError('conflict', `data directory ${dataDir} is already open in this process`);
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -226,7 +233,10 @@ function lockDataDir(dataDir: string): () => void {
     try {
       linkSync(draft, file);
       heldDataDirs.add(key);
+      let released = false;
       return () => {
+        if (released) return;
+        released = true;
         heldDataDirs.delete(key);
         try {
           if (readFileSync(file, 'utf8') === String(process.pid)) unlinkSync(file);
@@ -249,11 +259,21 @@ function lockDataDir(dataDir: string): () => void {
         `data directory ${dataDir} is in use by process ${pid}; stop it first (the embedded engine allows one process per data directory)`,
       );
     }
+    // Move the stale lock aside. If what was moved is no longer the stale lock we read (another
+    // process replaced it in between), put it back: its owner holds the directory.
+    const aside = `${file}.stale-${randomBytes(4).toString('hex')}`;
     try {
-      const aside = `${file}.stale-${randomBytes(4).toString('hex')}`;
       renameSync(file, aside);
-      rmSync(aside, { force: true });
-    } catch {}
+    } catch {
+      continue;
+    }
+    const moved = readFileSync(aside, 'utf8');
+    if (moved !== String(pid)) {
+      try {
+        linkSync(aside, file);
+      } catch {}
+    }
+    rmSync(aside, { force: true });
   }
   throw new AppError('conflict', `could not lock data directory ${dataDir}`);
 }

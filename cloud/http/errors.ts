@@ -22,6 +22,13 @@ export function toErrorResponse(c: Context, err: unknown, log: (err: unknown) =>
       400,
     );
   }
+  if ((err as { code?: unknown } | null)?.code === '28P01') {
+    // A pool still using a password rotated elsewhere; the resolver re-reads the DSN for the next request.
+    return c.json(
+      errorBody('tenant_unavailable', 'the tenant database refused stale credentials; try again'),
+      503,
+    );
+  }
   if (isDatabaseUnavailable(err)) {
     return c.json(errorBody('database_unavailable', 'a database is unavailable; try again shortly'), 503);
   }

@@ -63,6 +63,8 @@ interface Pool {
   holders: number;
   lastUsed: number;
   retired: boolean;
+  /** Opened but not yet leased: its callers resume in a later microtask, so it must not be evicted meanwhile. */
+  fresh: boolean;
 }
 
 const statusErrors: Record<Exclude<OrgStatus, 'active'>, () => AppError> = {
@@ -103,6 +105,8 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
   const generations = new Map<string, number>();
   /** Slots promised to callers that are about to open a pool. */
   let reserved = 0;
+  /** Pools being opened, one per org, shared by everyone who wants them meanwhile. */
+  const openings = new Map<string, Promise<Pool>>();
   let leases = 0;
   let opened = 0;
   let evicted = 0;
@@ -130,24 +134,29 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
     return pool.holders === 0 ? end(pool) : undefined;
   };
 
-  const lookup = async (orgId: string): Promise<string> => {
+  /**
+   * The tenant's DSN and the invalidation generation it was read under. An invalidate() while the
+   * read is in flight bumps the generation: the result is then not cached, and a caller holding it
+   * knows it may be stale (see acquire).
+   */
+  const lookup = async (orgId: string): Promise<{ dsn: string; generation: number }> => {
+    const generation = generations.get(orgId) ?? 0;
     let entry = cache.get(orgId);
     if (!entry || entry.expires <= now()) {
-      // An invalidate() while this read is in flight bumps the generation; the result is then used
-      // for this call only and not cached, so a stale status or DSN never outlives the invalidation.
-      const generation = generations.get(orgId) ?? 0;
       const org = await getOrganization(options.control, orgId);
       const sealed =
         org?.status === 'active' ? await loadConnectionString(options.control, orgId) : undefined;
       entry = { status: org?.status ?? 'missing', expires: now() + dsnTtlMs };
       if (sealed) entry.dsn = checkDsn(orgId, options.keyring.open(sealed, orgId));
-      if ((generations.get(orgId) ?? 0) === generation) cache.set(orgId, entry);
+      if (isCurrent(orgId, generation)) cache.set(orgId, entry);
     }
     if (entry.status === 'missing') throw new AppError('not_found', `organization ${orgId} not found`);
     if (entry.status !== 'active') throw statusErrors[entry.status]();
     if (!entry.dsn) throw new AppError('tenant_unavailable', 'the tenant has no stored credentials');
-    return entry.dsn;
+    return { dsn: entry.dsn, generation };
   };
+
+  const isCurrent = (orgId: string, generation: number) => (generations.get(orgId) ?? 0) === generation;
 
   const forget = (orgId: string) => {
     cache.delete(orgId);
@@ -177,7 +186,8 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
   const reserve = async () => {
     while (openCount() + reserved >= maxPools) {
       if (closed) throw new AppError('tenant_unavailable', 'the resolver is closed');
-      const idle = [...pools.values()].find((p) => p.holders === 0);
+      // A fresh pool has not been handed to the callers that opened it yet: not idle, just new.
+      const idle = [...pools.values()].find((p) => p.holders === 0 && !p.fresh);
       if (idle) {
         // Wait for its connections to close, so the budget holds for backend connections too.
         await retire(idle);
@@ -202,42 +212,57 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
   );
   sweep.unref();
 
-  const acquire = async (orgId: string): Promise<TenantLease> => {
-    if (closed) throw new AppError('tenant_unavailable', 'the resolver is closed');
-    const dsn = await lookup(orgId);
-    let pool = pools.get(orgId);
-    if (pool && pool.dsn !== dsn) {
-      retire(pool);
-      pool = undefined;
-    }
-    if (!pool) {
-      await reserve();
-      pool = pools.get(orgId); // another caller may have opened it while we waited
-      if (closed) {
-        unreserve();
-        throw new AppError('tenant_unavailable', 'the resolver is closed');
-      }
-      if (pool) unreserve();
-      else {
-        pool = {
-          orgId,
-          dsn,
-          db: watchAuth(
+  /** Opens `orgId`'s pool once, however many callers want it at the same time. */
+  const openPool = (orgId: string, dsn: string): Promise<Pool> => {
+    let opening = openings.get(orgId);
+    if (!opening) {
+      opening = (async () => {
+        await reserve();
+        if (closed) {
+          unreserve();
+          throw new AppError('tenant_unavailable', 'the resolver is closed');
+        }
+        let db: ClosableSqlDatabase;
+        try {
+          db = watchAuth(
             orgId,
             dsn,
             options.engine.connect(dsn, { maxConnections: poolSize, idleTimeoutMs: idleMs }),
-          ),
-          holders: 0,
-          lastUsed: now(),
-          retired: false,
-        };
+          );
+        } catch (err) {
+          unreserve();
+          throw err;
+        }
+        const pool: Pool = { orgId, dsn, db, holders: 0, lastUsed: now(), retired: false, fresh: true };
+        pools.set(orgId, pool);
         reserved--;
         opened++;
+        return pool;
+      })().finally(() => openings.delete(orgId));
+      openings.set(orgId, opening);
+    }
+    return opening;
+  };
+
+  const acquire = async (orgId: string): Promise<TenantLease> => {
+    let pool: Pool | undefined;
+    for (;;) {
+      if (closed) throw new AppError('tenant_unavailable', 'the resolver is closed');
+      const { dsn, generation } = await lookup(orgId);
+      pool = pools.get(orgId);
+      if (pool && pool.dsn !== dsn) {
+        // Our DSN predates an invalidation: read it again rather than replace a fresher pool.
+        if (!isCurrent(orgId, generation)) continue;
+        retire(pool);
+        pool = undefined;
       }
+      pool ??= await openPool(orgId, dsn);
+      if (pool.dsn === dsn && !pool.retired) break;
     }
     pools.delete(orgId);
     if (!pool.retired) pools.set(orgId, pool);
     pool.holders++;
+    pool.fresh = false;
     pool.lastUsed = now();
     leases++;
     const held = pool;

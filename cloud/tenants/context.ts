@@ -60,27 +60,52 @@ export class KeyedMutex {
 }
 
 const ORG_LOCK_CLASS = 0x4d52;
+const TEMPLATE_LOCK_CLASS = 0x4d53;
+
+/**
+ * Holds a cluster-wide advisory lock for the whole of `fn`, in a transaction on a lock session
+ * (never a control connection that `fn` itself may need). The session is kept from timing out as
+ * idle-in-transaction while `fn` works elsewhere.
+ */
+function holdingAdvisoryLock<T>(
+  sessions: SqlDatabase,
+  lockClass: number,
+  key: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  return sessions.transaction(async (tx) => {
+    await tx.exec('SET LOCAL idle_in_transaction_session_timeout = 0');
+    await tx.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2))', [lockClass, key]);
+    return fn();
+  });
+}
 
 /**
  * Serialises lifecycle operations (onboard, offboard, credential rotation) on one org: within this
  * process by a mutex, and across cloud nodes on Postgres by an advisory lock held for the whole
- * operation by a transaction on a lock session. The embedded engine is single-process, so the
- * mutex is enough there.
+ * operation on a lock session. The embedded engine is single-process, so the mutex is enough there.
  */
 export function withOrgLock<T>(ctx: TenantContext, orgId: string, fn: () => Promise<T>): Promise<T> {
   const sessions = ctx.lockSessions;
-  const locked = sessions
-    ? () =>
-        sessions.transaction(async (tx) => {
-          await tx.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2))', [ORG_LOCK_CLASS, orgId]);
-          return fn();
-        })
-    : fn;
+  const locked = sessions ? () => holdingAdvisoryLock(sessions, ORG_LOCK_CLASS, orgId, fn) : fn;
   return ctx.orgMutex ? ctx.orgMutex.run(orgId, locked) : locked();
 }
 
+/**
+ * Serialises work on the template database (creating, migrating, copying it). In-process callers
+ * queue on a mutex, so at most one lock session per process waits on the cluster-wide lock.
+ */
+export function withTemplateLock<T>(ctx: TenantContext, fn: () => Promise<T>): Promise<T> {
+  const sessions = ctx.lockSessions;
+  const locked = sessions
+    ? () => holdingAdvisoryLock(sessions, TEMPLATE_LOCK_CLASS, ctx.templateDatabase, fn)
+    : fn;
+  // Org ids cannot contain ':', so this key never collides with an org's.
+  return ctx.orgMutex ? ctx.orgMutex.run(`template:${ctx.templateDatabase}`, locked) : locked();
+}
+
 /** Advisory-lock class ids taken on the control database. */
-export const CONTROL_LOCKS = { template: 1, keys: 2 } as const;
+export const CONTROL_LOCKS = { keys: 2 } as const;
 const CONTROL_LOCK_CLASS = 0x4d51;
 
 /**

@@ -3,11 +3,12 @@
 // with `tar xzf`; a restore can load it. Written beside the target and renamed, never half-written.
 import { once } from 'node:events';
 import {
-  chmodSync,
+  closeSync,
   createWriteStream,
   existsSync,
+  linkSync,
   mkdtempSync,
-  renameSync,
+  openSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -81,13 +82,24 @@ export async function exportTenant(
       .finally(() => db.close());
     writeFileSync(join(work, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     const partial = join(dirname(target), `.${process.pid}-${Date.now()}.partial`);
+    // Made 0600 before anything is written into it: exports hold password hashes and customer data.
+    closeSync(openSync(partial, 'wx', 0o600));
     try {
       await createTar({ gzip: true, file: partial, cwd: work, portable: true }, [
         'manifest.json',
         ...manifest.tables.map((t) => t.file),
       ]);
-      chmodSync(partial, 0o600); // exports hold password hashes and customer data
-      renameSync(partial, target);
+      try {
+        linkSync(partial, target); // unlike rename, fails if the target appeared meanwhile: never overwrite
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+          throw new AppError(
+            'conflict',
+            `${target} already exists; choose another file (exports never overwrite)`,
+          );
+        }
+        throw err;
+      }
     } finally {
       rmSync(partial, { force: true });
     }

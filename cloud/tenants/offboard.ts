@@ -1,7 +1,7 @@
 // `tenant offboard`: optional export → offboarding → revoke login and end sessions → backup file →
 // DROP DATABASE → drop role → delete DSN → offboarded (the org row is kept). Each step is audited
 // and idempotent, so a run that died part-way is finished by running it again.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import { AppError } from '../../src/errors.ts';
@@ -61,7 +61,10 @@ async function offboardLocked(
 
   let exportFile: string | null = null;
   let exportSkipped: string | null = null;
-  if (exportTo && exists) {
+  if (exportTo && org.status === 'offboarding' && existsSync(exportTo)) {
+    // Re-running an interrupted offboarding whose export was already written: keep that file.
+    exportFile = exportTo;
+  } else if (exportTo && exists) {
     await exportTenant(ctx, orgId, exportTo);
     exportFile = exportTo;
   } else if (exportTo && org.status === 'offboarding') {

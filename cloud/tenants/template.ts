@@ -2,18 +2,18 @@
 // directory copy on PGlite). Kept migrated to the latest tenant schema so new tenants start current.
 import { latestVersion } from '../../src/migrate/files.ts';
 import { migrate } from '../../src/migrate/runner.ts';
-import { CONTROL_LOCKS, type TenantContext, tenantMigrationTarget, withControlLock } from './context.ts';
+import { type TenantContext, tenantMigrationTarget, withTemplateLock } from './context.ts';
 
 /**
  * Creates a tenant database from the template, first creating or migrating the template. Holds the
- * control-plane template lock throughout, so no process migrates the template while it is copied.
+ * template lock throughout, so no process migrates the template while it is copied.
  * Once this process has seen the template at the latest version it skips that check (~20 ms of
  * connecting and locking per onboarding); if the copy then fails, it checks again and retries once.
  */
 export async function createFromTemplate(ctx: TenantContext, database: string): Promise<void> {
   const { engine, templateDatabase: template, tenantMigrations } = ctx;
   const memoKey = `${template}@${tenantMigrations.migrations.at(-1)?.checksum ?? 'empty'}`;
-  await withControlLock(ctx, CONTROL_LOCKS.template, async () => {
+  await withTemplateLock(ctx, async () => {
     for (let attempt = 0; ; attempt++) {
       if (!ctx.templateMemo?.has(memoKey)) {
         if (!(await engine.databaseExists(template))) await engine.createDatabase(template);

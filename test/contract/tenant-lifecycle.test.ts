@@ -292,23 +292,76 @@ describe.each(engineNames)('tenant lifecycle on %s', (engine) => {
     expect(await loadConnectionString(p.control, orgId)).toBeUndefined();
   });
 
-  it('finishes an offboarding with --export that died after dropping the database', async () => {
+  it.each(['access_revoked', 'backed_up', 'database_dropped'])(
+    'finishes an offboarding with --export that died after %s, keeping the export it wrote',
+    async (crashStep) => {
+      const orgId = uniqueId();
+      await onboardTenant(p.tenants, { orgId, name: 'Export then crash' });
+      const exportTo = join(p.dataDir, `${orgId}-wanted.tar.gz`);
+      const crashing = {
+        ...p.tenants,
+        afterStep: (s: string) => {
+          if (s === crashStep) throw new Error('simulated crash');
+        },
+      };
+      await expect(offboardTenant(crashing, { orgId, confirm: true, exportTo })).rejects.toThrow(
+        /simulated crash/,
+      );
+      expect(existsSync(exportTo)).toBe(true);
+      const again = await offboardTenant(p.tenants, { orgId, confirm: true, exportTo });
+      expect(again).toMatchObject({ exportFile: exportTo, exportSkipped: null });
+      expect((await getOrganization(p.control, orgId))?.status).toBe('offboarded');
+    },
+  );
+
+  it('says so when a re-run offboarding cannot write an export the first run never wrote', async () => {
     const orgId = uniqueId();
-    await onboardTenant(p.tenants, { orgId, name: 'Export then crash' });
-    const exportTo = join(p.dataDir, `${orgId}-wanted.tar.gz`);
+    await onboardTenant(p.tenants, { orgId, name: 'No export first' });
     const crashing = {
       ...p.tenants,
       afterStep: (s: string) => {
         if (s === 'database_dropped') throw new Error('simulated crash');
       },
     };
-    await expect(offboardTenant(crashing, { orgId, confirm: true, exportTo })).rejects.toThrow(
-      /simulated crash/,
-    );
-    expect(existsSync(exportTo)).toBe(true);
+    await expect(offboardTenant(crashing, { orgId, confirm: true })).rejects.toThrow(/simulated crash/);
+    const exportTo = join(p.dataDir, `${orgId}-late.tar.gz`);
     const again = await offboardTenant(p.tenants, { orgId, confirm: true, exportTo });
     expect(again.exportSkipped).toMatch(/already dropped/);
-    expect((await getOrganization(p.control, orgId))?.status).toBe('offboarded');
+    expect(existsSync(exportTo)).toBe(false);
+  });
+
+  it('gives its slot back when opening a pool fails, and opens one pool for a burst on one tenant', async () => {
+    const orgId = uniqueId();
+    await onboardTenant(p.tenants, { orgId, name: 'Flaky' });
+    let failures = 2;
+    let connects = 0;
+    const flaky = {
+      ...p.engine,
+      connect: (dsn: string, o: { maxConnections: number; idleTimeoutMs: number }) => {
+        connects++;
+        if (failures-- > 0) throw new Error('cannot open a pool right now');
+        return p.engine.connect(dsn, o);
+      },
+    };
+    const resolver = createTenantResolver({
+      control: p.control,
+      engine: flaky,
+      keyring: p.tenants.keyring,
+      maxPools: 1,
+    });
+    try {
+      await expect(resolver.acquire(orgId)).rejects.toThrow(/right now/);
+      await expect(resolver.acquire(orgId)).rejects.toThrow(/right now/);
+      expect(resolver.stats()).toMatchObject({ pools: 0, leases: 0 });
+      const results = await Promise.all(
+        Array.from({ length: 8 }, () => resolver.withTenant(orgId, (db) => db.query('SELECT 1 AS one'))),
+      );
+      expect(results).toHaveLength(8);
+      expect(connects).toBe(3);
+      expect(resolver.stats()).toMatchObject({ pools: 1, leases: 0, poolsOpened: 1 });
+    } finally {
+      await resolver.close();
+    }
   });
 
   it('keeps to its pool cap when a burst of tenants arrives at once', async () => {
