@@ -1,10 +1,13 @@
 // drizzle tables of the edge's SQLite copy of the tenant schema: column for column the same as
-// src/schema/pg.ts, with the types of src/schema/type-mapping.ts (instants as ISO text, booleans 0/1).
+// src/schema/pg.ts, with the types of src/schema/type-mapping.ts (instants and dates as ISO text,
+// booleans 0/1, 64-bit integers as INTEGER).
 import { sql } from 'drizzle-orm';
-import { integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 const instant = (name: string) => text(name);
 const boolean = (name: string) => integer(name, { mode: 'boolean' });
+const int64 = (name: string) => integer(name);
+const businessDate = (name: string) => text(name);
 
 export const settings = sqliteTable('settings', {
   key: text('key').primaryKey(),
@@ -15,6 +18,7 @@ export const settings = sqliteTable('settings', {
 export const roles = sqliteTable('roles', {
   id: text('id').primaryKey(),
   name: text('name').notNull().unique(),
+  /** JSON array of permission strings. */
   permissions: text('permissions').notNull(),
 });
 
@@ -22,6 +26,7 @@ export const branches = sqliteTable('branches', {
   id: text('id').primaryKey(),
   code: text('code').notNull().unique(),
   name: text('name').notNull(),
+  /** IANA time zone; reports group by the branch's local business date. */
   timeZone: text('time_zone').notNull(),
   active: boolean('active').notNull(),
   createdAt: instant('created_at').notNull(),
@@ -56,5 +61,246 @@ export const taxRates = sqliteTable(
   (t) => [uniqueIndex('tax_rates_one_default').on(t.isDefault).where(sql`${t.isDefault}`)],
 );
 
+export const devices = sqliteTable('devices', {
+  id: text('id').primaryKey(),
+  branchId: text('branch_id')
+    .notNull()
+    .references(() => branches.id),
+  name: text('name').notNull(),
+  tokenHash: text('token_hash').notNull().unique(),
+  createdAt: instant('created_at').notNull(),
+  revokedAt: instant('revoked_at'),
+  lastSeenAt: instant('last_seen_at'),
+  lastAppliedSeq: int64('last_applied_seq').notNull().default(0),
+});
+
+export const products = sqliteTable('products', {
+  id: text('id').primaryKey(),
+  sku: text('sku').notNull().unique(),
+  barcode: text('barcode').unique(),
+  name: text('name').notNull(),
+  category: text('category'),
+  taxRateId: text('tax_rate_id')
+    .notNull()
+    .references(() => taxRates.id),
+  active: boolean('active').notNull(),
+  createdAt: instant('created_at').notNull(),
+  updatedAt: instant('updated_at').notNull(),
+});
+
+export const prices = sqliteTable(
+  'prices',
+  {
+    id: text('id').primaryKey(),
+    productId: text('product_id')
+      .notNull()
+      .references(() => products.id),
+    /** null: the default price for every branch. */
+    branchId: text('branch_id').references(() => branches.id),
+    priceMinor: int64('price_minor').notNull(),
+    effectiveFrom: instant('effective_from').notNull(),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('prices_branch_from')
+      .on(t.productId, t.branchId, t.effectiveFrom)
+      .where(sql`${t.branchId} IS NOT NULL`),
+    uniqueIndex('prices_default_from').on(t.productId, t.effectiveFrom).where(sql`${t.branchId} IS NULL`),
+  ],
+);
+
+export const customers = sqliteTable('customers', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  email: text('email'),
+  phone: text('phone'),
+  createdAt: instant('created_at').notNull(),
+  updatedAt: instant('updated_at').notNull(),
+});
+
+export const shifts = sqliteTable(
+  'shifts',
+  {
+    id: text('id').primaryKey(),
+    branchCode: text('branch_code').notNull(),
+    terminal: text('terminal').notNull(),
+    deviceId: text('device_id'),
+    openedBy: text('opened_by'),
+    openedAt: instant('opened_at').notNull(),
+    openingFloatMinor: int64('opening_float_minor').notNull(),
+    businessDate: businessDate('business_date').notNull(),
+    closedBy: text('closed_by'),
+    closedAt: instant('closed_at'),
+    countedCashMinor: int64('counted_cash_minor'),
+  },
+  (t) => [index('shifts_branch_date').on(t.branchCode, t.businessDate)],
+);
+
+export const cashMovements = sqliteTable(
+  'cash_movements',
+  {
+    id: text('id').primaryKey(),
+    shiftId: text('shift_id')
+      .notNull()
+      .references(() => shifts.id),
+    direction: text('direction', { enum: ['in', 'out'] }).notNull(),
+    amountMinor: int64('amount_minor').notNull(),
+    reason: text('reason').notNull(),
+    cashier: text('cashier'),
+    occurredAt: instant('occurred_at').notNull(),
+  },
+  (t) => [index('cash_movements_shift').on(t.shiftId)],
+);
+
+export const sales = sqliteTable(
+  'sales',
+  {
+    id: text('id').primaryKey(),
+    receiptNo: text('receipt_no').notNull().unique(),
+    kind: text('kind', { enum: ['sale', 'refund'] }).notNull(),
+    originalSaleId: text('original_sale_id'),
+    branchCode: text('branch_code').notNull(),
+    terminal: text('terminal').notNull(),
+    deviceId: text('device_id'),
+    shiftId: text('shift_id'),
+    cashier: text('cashier'),
+    cashierUserId: text('cashier_user_id'),
+    customerId: text('customer_id'),
+    currency: text('currency').notNull(),
+    subtotalMinor: int64('subtotal_minor').notNull(),
+    discountMinor: int64('discount_minor').notNull(),
+    taxMinor: int64('tax_minor').notNull(),
+    totalMinor: int64('total_minor').notNull(),
+    changeMinor: int64('change_minor').notNull(),
+    occurredAt: instant('occurred_at').notNull(),
+    businessDate: businessDate('business_date').notNull(),
+    reason: text('reason'),
+    /** JSON array of flags. */
+    flags: text('flags').notNull(),
+    receivedAt: instant('received_at'),
+  },
+  (t) => [
+    index('sales_branch_date').on(t.branchCode, t.businessDate),
+    index('sales_original').on(t.originalSaleId),
+    index('sales_shift').on(t.shiftId),
+  ],
+);
+
+export const saleLines = sqliteTable(
+  'sale_lines',
+  {
+    saleId: text('sale_id')
+      .notNull()
+      .references(() => sales.id),
+    lineNo: integer('line_no').notNull(),
+    productId: text('product_id'),
+    name: text('name').notNull(),
+    qtyMilli: int64('qty_milli').notNull(),
+    unitPriceMinor: int64('unit_price_minor').notNull(),
+    amountMinor: int64('amount_minor').notNull(),
+    discountMinor: int64('discount_minor').notNull(),
+    taxRateBp: integer('tax_rate_bp').notNull(),
+    taxInclusive: boolean('tax_inclusive').notNull(),
+    taxMinor: int64('tax_minor').notNull(),
+    totalMinor: int64('total_minor').notNull(),
+    originalLineNo: integer('original_line_no'),
+    flags: text('flags').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.saleId, t.lineNo] }), index('sale_lines_product').on(t.productId)],
+);
+
+export const payments = sqliteTable(
+  'payments',
+  {
+    saleId: text('sale_id')
+      .notNull()
+      .references(() => sales.id),
+    paymentNo: integer('payment_no').notNull(),
+    method: text('method', { enum: ['cash', 'card', 'voucher', 'other'] }).notNull(),
+    amountMinor: int64('amount_minor').notNull(),
+    tenderedMinor: int64('tendered_minor').notNull(),
+    changeMinor: int64('change_minor').notNull(),
+    reference: text('reference'),
+  },
+  (t) => [primaryKey({ columns: [t.saleId, t.paymentNo] })],
+);
+
+export const stockMovements = sqliteTable(
+  'stock_movements',
+  {
+    id: text('id').primaryKey(),
+    branchCode: text('branch_code').notNull(),
+    productId: text('product_id').notNull(),
+    deltaQtyMilli: int64('delta_qty_milli').notNull(),
+    reason: text('reason', { enum: ['sale', 'refund', 'receive', 'adjust', 'count', 'transfer'] }).notNull(),
+    occurredAt: instant('occurred_at').notNull(),
+    sourceId: text('source_id'),
+  },
+  (t) => [index('stock_movements_branch_product').on(t.branchCode, t.productId)],
+);
+
+export const auditLogs = sqliteTable(
+  'audit_logs',
+  {
+    id: text('id').primaryKey(),
+    at: instant('at').notNull(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    entity: text('entity'),
+    entityId: text('entity_id'),
+    details: text('details').notNull(),
+  },
+  (t) => [index('audit_logs_at').on(t.at)],
+);
+
+export const changeLog = sqliteTable(
+  'change_log',
+  {
+    cursor: int64('cursor').primaryKey(),
+    entity: text('entity').notNull(),
+    entityId: text('entity_id').notNull(),
+    op: text('op', { enum: ['upsert', 'delete'] }).notNull(),
+    changedAt: instant('changed_at').notNull(),
+  },
+  (t) => [index('change_log_entity').on(t.entity, t.entityId)],
+);
+
+export const syncQuarantine = sqliteTable(
+  'sync_quarantine',
+  {
+    id: text('id').primaryKey(),
+    deviceId: text('device_id').notNull(),
+    seq: int64('seq').notNull(),
+    mutationId: text('mutation_id').notNull(),
+    kind: text('kind').notNull(),
+    payload: text('payload').notNull(),
+    reasonCode: text('reason_code').notNull(),
+    reason: text('reason').notNull(),
+    receivedAt: instant('received_at').notNull(),
+    resolvedAt: instant('resolved_at'),
+    resolution: text('resolution'),
+  },
+  (t) => [uniqueIndex('sync_quarantine_device_seq').on(t.deviceId, t.seq)],
+);
+
 /** Every shared tenant table, by SQL name. */
-export const tenantTables = { settings, roles, branches, users, tax_rates: taxRates } as const;
+export const tenantTables = {
+  settings,
+  roles,
+  branches,
+  users,
+  tax_rates: taxRates,
+  devices,
+  products,
+  prices,
+  customers,
+  shifts,
+  cash_movements: cashMovements,
+  sales,
+  sale_lines: saleLines,
+  payments,
+  stock_movements: stockMovements,
+  audit_logs: auditLogs,
+  change_log: changeLog,
+  sync_quarantine: syncQuarantine,
+} as const;

@@ -51,6 +51,13 @@ function sqliteShape(db: Database.Database): Shape {
       // SQLite lets a non-INTEGER primary key hold NULL unless declared NOT NULL; Postgres never does.
       columns.push(col(table, c.name, c.type.toUpperCase(), c.nn === 1 || c.pk > 0, c.pk > 0));
     }
+    // An INTEGER PRIMARY KEY is SQLite's rowid: unique and indexed, though pragma_index_list lists no index.
+    const keys = db.prepare('SELECT name, type FROM pragma_table_info(?) WHERE pk > 0').all(table) as {
+      name: string;
+      type: string;
+    }[];
+    if (keys.length === 1 && keys[0]!.type.toUpperCase() === 'INTEGER')
+      indexes.push(`${table}(${keys[0]!.name}) UNIQUE`);
     for (const ix of db
       .prepare('SELECT name, "unique" AS u, partial FROM pragma_index_list(?)')
       .all(table) as {
@@ -119,14 +126,22 @@ async function postgresShape(db: SqlQueryable): Promise<Shape> {
 function drizzleColumns(): { pg: string[]; sqlite: string[] } {
   const pg = Object.values(pgTables).flatMap((table) => {
     const config = pgTableConfig(table);
+    const composite = new Set(config.primaryKeys.flatMap((k) => k.columns.map((c) => c.name)));
     return config.columns.map((c) =>
-      col(config.name, c.name, sqliteTypeFor(c.getSQLType()) ?? c.getSQLType(), c.notNull, c.primary),
+      col(
+        config.name,
+        c.name,
+        sqliteTypeFor(c.getSQLType()) ?? c.getSQLType(),
+        c.notNull,
+        c.primary || composite.has(c.name),
+      ),
     );
   });
   const sqlite = Object.values(sqliteTables).flatMap((table) => {
     const config = sqliteTableConfig(table);
+    const composite = new Set(config.primaryKeys.flatMap((k) => k.columns.map((c) => c.name)));
     return config.columns.map((c) =>
-      col(config.name, c.name, c.getSQLType().toUpperCase(), c.notNull, c.primary),
+      col(config.name, c.name, c.getSQLType().toUpperCase(), c.notNull, c.primary || composite.has(c.name)),
     );
   });
   return { pg: pg.sort(), sqlite: sqlite.sort() };

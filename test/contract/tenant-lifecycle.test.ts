@@ -199,7 +199,11 @@ describe.each(engineNames)('tenant lifecycle on %s', (engine) => {
     await onboardTenant(p.tenants, { orgId, name: 'Export Me' });
     const out = join(p.dataDir, `${orgId}.tar.gz`);
     const manifest = await exportTenant(p.tenants, orgId, out);
-    expect(manifest).toMatchObject({ format: 'modernpos-tenant-export', orgId, schemaVersion: 1 });
+    expect(manifest).toMatchObject({
+      format: 'modernpos-tenant-export',
+      orgId,
+      schemaVersion: p.tenants.tenantMigrations.migrations.length,
+    });
     const files = execFileSync('tar', ['tzf', out], { encoding: 'utf8' }).trim().split('\n');
     expect(files).toEqual(expect.arrayContaining(['manifest.json', 'users.ndjson', 'branches.ndjson']));
     const dir = join(p.dataDir, `x-${orgId}`);

@@ -107,7 +107,11 @@ describe.each(engineNames)('admin API on %s', (engine) => {
     const list = await json(await call('GET', '/admin/tenants'));
     expect(list.tenants.map((t: { orgId: string }) => t.orgId)).toContain(orgId);
     const shown = await call('GET', `/admin/tenants/${orgId}`);
-    expect(await json(shown)).toMatchObject({ orgId, status: 'active', schemaVersion: 1 });
+    expect(await json(shown)).toMatchObject({
+      orgId,
+      status: 'active',
+      schemaVersion: p.tenants.tenantMigrations.migrations.length,
+    });
     expect((await call('GET', `/admin/tenants/${uniqueId()}`)).status).toBe(404);
     expect((await call('GET', '/admin/tenants/BAD-ID')).status).toBe(400);
 

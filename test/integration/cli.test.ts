@@ -4,8 +4,13 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS_DIR } from '../../cloud/platform.ts';
+import { loadMigrationSet } from '../../src/migrate/files.ts';
 import { runCli } from '../helpers/cli.ts';
 import { PRISTINE_DIR, uniqueId } from '../helpers/engines.ts';
+
+/** The tenant schema version this build migrates to. */
+const LATEST = loadMigrationSet('tenant', join(MIGRATIONS_DIR, 'tenant'), 'postgres').migrations.length;
 
 describe('modernpos CLI on the embedded engine', () => {
   let root: string;
@@ -73,7 +78,7 @@ describe('modernpos CLI on the embedded engine', () => {
 
     const list = await runCli(['tenant', 'list', '--json'], env);
     expect(JSON.parse(list.out)).toEqual([
-      expect.objectContaining({ orgId, status: 'active', schemaVersion: 1 }),
+      expect.objectContaining({ orgId, status: 'active', schemaVersion: LATEST }),
     ]);
     const table = await runCli(['tenant', 'list'], env);
     expect(table.out).toMatch(/ORG\s+STATUS\s+SCHEMA\s+SIZE\s+CLUSTER\s+NAME/);
