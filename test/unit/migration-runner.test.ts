@@ -99,4 +99,27 @@ describe('migration runner on SQLite', () => {
       expect.arrayContaining(['branches', 'roles', 'settings', 'tax_rates', 'users', 'schema_migrations']),
     );
   });
+
+  it('applies the tenant and then the edge-only migrations to one SQLite store, each versioned on its own', async () => {
+    const tenant = loadMigrationSet('tenant', join(MIGRATIONS_DIR, 'tenant'), 'sqlite');
+    const edge = loadMigrationSet('edge', join(MIGRATIONS_DIR, 'edge'), 'sqlite');
+    await migrate(sqliteMigrationTarget(db), tenant);
+    const result = await migrate(sqliteMigrationTarget(db), edge);
+    expect(result.current).toBe(edge.migrations.length);
+    const versions = db
+      .prepare(
+        'SELECT component, max(version) AS v FROM schema_migrations GROUP BY component ORDER BY component',
+      )
+      .all();
+    expect(versions).toEqual([
+      { component: 'edge', v: edge.migrations.length },
+      { component: 'tenant', v: tenant.migrations.length },
+    ]);
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {
+      name: string;
+    }[];
+    expect(tables.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['outbox', 'pull_state', 'local_sequences', 'sales']),
+    );
+  });
 });
