@@ -78,6 +78,11 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
         use(async (db) => {
           await db.exec(sql);
         }),
+      queryArrays: (sql: string, params?: readonly unknown[]) =>
+        use(
+          async (db) =>
+            (await db.query<unknown[]>(sql, params ? [...params] : undefined, { rowMode: 'array' })).rows,
+        ),
       transaction: (fn) =>
         use((db) =>
           db.transaction((tx) =>
@@ -87,6 +92,8 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
               exec: async (sql: string) => {
                 await tx.exec(sql);
               },
+              queryArrays: async (sql: string, params?: readonly unknown[]) =>
+                (await tx.query<unknown[]>(sql, params ? [...params] : undefined, { rowMode: 'array' })).rows,
             }),
           ),
         ),

@@ -4,6 +4,8 @@ import type { ClosableSqlDatabase, SqlQueryable } from '../../src/db/sql.ts';
 
 // int8 and numeric come back as strings by default; counts and sizes here fit a double.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+// A DATE is a calendar day (a branch's business date), not an instant: keep it as 'YYYY-MM-DD'.
+pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
 
 export interface PgPoolOptions {
   connectionString: string;
@@ -21,6 +23,10 @@ function queryable(client: pg.Pool | pg.PoolClient): SqlQueryable {
     },
     exec: async (sql: string) => {
       await client.query(sql);
+    },
+    queryArrays: async (sql: string, params?: readonly unknown[]) => {
+      const result = await client.query({ text: sql, values: params ? [...params] : [], rowMode: 'array' });
+      return result.rows as unknown[][];
     },
   };
 }

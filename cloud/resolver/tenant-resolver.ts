@@ -173,6 +173,7 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
     return {
       query: (sql, params) => guard(db.query(sql, params)),
       exec: (sql) => guard(db.exec(sql)),
+      queryArrays: (sql, params) => guard(db.queryArrays(sql, params)),
       transaction: (fn) => guard(db.transaction(fn)),
       close: () => db.close(),
     };

@@ -7,6 +7,8 @@ export interface SqlQueryable {
   query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
   /** Runs a script of one or more statements without parameters. */
   exec(sql: string): Promise<void>;
+  /** Like `query`, but each row is an array of column values in select order (what drizzle reads). */
+  queryArrays(sql: string, params?: readonly unknown[]): Promise<unknown[][]>;
 }
 
 /** A database: queries from a pool (or leased instance), and transactions pinned to one session. */

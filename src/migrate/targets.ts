@@ -30,28 +30,39 @@ export function postgresMigrationTarget(
   };
 }
 
+/** `$n` placeholders become positional `?`s, each bound to its parameter in order of appearance. */
+function positional(sql: string, params: readonly unknown[]): { text: string; values: unknown[] } {
+  const order: number[] = [];
+  const text = sql.replace(/\$(\d+)/g, (_, n: string) => {
+    order.push(Number(n) - 1);
+    return '?';
+  });
+  const values = order.map((i) => {
+    const p = params[i];
+    return typeof p === 'boolean' ? Number(p) : p;
+  });
+  return { text, values };
+}
+
 /** better-sqlite3 behind the async `SqlQueryable` shape, for code shared with the Postgres side. */
 export function sqliteQueryable(db: Database.Database): SqlQueryable {
   return {
     query: async <Row>(sql: string, params: readonly unknown[] = []) => {
-      // $n placeholders become positional ?s, each bound to its parameter in order of appearance.
-      const order: number[] = [];
-      const stmt = db.prepare(
-        sql.replace(/\$(\d+)/g, (_, n: string) => {
-          order.push(Number(n) - 1);
-          return '?';
-        }),
-      );
-      const bound = order.map((i) => {
-        const p = params[i];
-        return typeof p === 'boolean' ? Number(p) : p;
-      });
-      if (stmt.reader) return stmt.all(...bound) as Row[];
-      stmt.run(...bound);
+      const { text, values } = positional(sql, params);
+      const stmt = db.prepare(text);
+      if (stmt.reader) return stmt.all(...values) as Row[];
+      stmt.run(...values);
       return [];
     },
     exec: async (sql: string) => {
       db.exec(sql);
+    },
+    queryArrays: async (sql: string, params: readonly unknown[] = []) => {
+      const { text, values } = positional(sql, params);
+      return db
+        .prepare(text)
+        .raw(true)
+        .all(...values) as unknown[][];
     },
   };
 }

@@ -1,0 +1,141 @@
+// Catalog writes on every engine: the row, its change-log entry and a tenant audit entry in one
+// transaction; bad input writes nothing; cursors only ever grow.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createBranch,
+  createCashier,
+  createProduct,
+  createTaxRate,
+  setPrice,
+  updateProduct,
+} from '../../cloud/catalog/catalog-writes.ts';
+import { onboardTenant } from '../../cloud/tenants/onboard.ts';
+import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
+import { tenantDatabaseName } from '../../src/domain/org-id.ts';
+import { createTestPlatform, engineNames, type TestPlatform, uniqueId } from '../helpers/engines.ts';
+
+describe.each(engineNames)('catalog writes on %s', (engine) => {
+  let p: TestPlatform;
+  let db: ClosableSqlDatabase;
+  const ctx = () => ({ db, actor: 'owner@example.com' });
+  const count = async (table: string) =>
+    (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0]!.n;
+  const changes = () =>
+    db.query<{ cursor: number; entity: string; entity_id: string }>(
+      'SELECT cursor, entity, entity_id FROM change_log ORDER BY cursor',
+    );
+
+  beforeAll(async () => {
+    p = await createTestPlatform(engine);
+    const orgId = uniqueId();
+    await onboardTenant(p.tenants, { orgId, name: 'Catalog', currency: 'EUR' });
+    db = p.engine.openDatabase(tenantDatabaseName(orgId));
+  });
+  afterAll(async () => {
+    await db?.close();
+    await p?.destroy();
+  });
+
+  it('creates a product with its default price and the tenant default tax rate, logged and audited', async () => {
+    const product = await createProduct(ctx(), {
+      sku: 'COFFEE-250',
+      name: 'Coffee 250 g',
+      priceMinor: 650,
+      barcode: '4006381333931',
+    });
+    expect(product).toMatchObject({ sku: 'COFFEE-250', name: 'Coffee 250 g', active: true, priceMinor: 650 });
+    const [defaultRate] = await db.query<{ id: string }>('SELECT id FROM tax_rates WHERE is_default');
+    expect(product.taxRateId).toBe(defaultRate!.id);
+    const log = await changes();
+    expect(log.map((c) => c.entity)).toEqual(['product', 'price']);
+    expect(log.map((c) => c.cursor)).toEqual([1, 2]);
+    expect(await db.query("SELECT action, actor FROM audit_logs WHERE action = 'product.created'")).toEqual([
+      { action: 'product.created', actor: 'owner@example.com' },
+    ]);
+  });
+
+  it('refuses bad input and duplicates, writing nothing', async () => {
+    const before = {
+      products: await count('products'),
+      prices: await count('prices'),
+      log: await count('change_log'),
+      audit: await count('audit_logs'),
+    };
+    for (const bad of [
+      { sku: '', name: 'x', priceMinor: 1 },
+      { sku: 'X', name: 'x', priceMinor: -1 },
+      { sku: 'X', name: 'x', priceMinor: 1.5 },
+      { sku: 'X', name: 'x', priceMinor: 1, taxRateId: 'nope' },
+      { sku: 'X', name: 'x', priceMinor: 1, evil: true },
+      { sku: 'COFFEE-250', name: 'dup', priceMinor: 1 },
+      { sku: 'OTHER', name: 'dup barcode', priceMinor: 1, barcode: '4006381333931' },
+    ]) {
+      await expect(createProduct(ctx(), bad)).rejects.toThrow();
+    }
+    await expect(createBranch(ctx(), { code: 'MAIN', name: 'Again', timeZone: 'UTC' })).rejects.toMatchObject(
+      { code: 'conflict' },
+    );
+    await expect(createBranch(ctx(), { code: 'b2', name: 'Lower', timeZone: 'UTC' })).rejects.toThrow();
+    await expect(
+      createBranch(ctx(), { code: 'B2', name: 'Mars', timeZone: 'Mars/Olympus' }),
+    ).rejects.toThrow();
+    await expect(createCashier(ctx(), { name: 'Al', pin: '12' })).rejects.toThrow();
+    await expect(setPrice(ctx(), { productId: 'nope', priceMinor: 1 })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    expect({
+      products: await count('products'),
+      prices: await count('prices'),
+      log: await count('change_log'),
+      audit: await count('audit_logs'),
+    }).toEqual(before);
+  });
+
+  it('logs updates, branch prices, tax rates, branches and cashiers with growing cursors', async () => {
+    const [product] = await db.query<{ id: string }>("SELECT id FROM products WHERE sku = 'COFFEE-250'");
+    await updateProduct(ctx(), product!.id, { name: 'Coffee 250 g (new)', category: 'Coffee' });
+    await expect(updateProduct(ctx(), 'missing', { name: 'x' })).rejects.toMatchObject({ code: 'not_found' });
+    const branch = await createBranch(ctx(), { code: 'B02', name: 'Harbour', timeZone: 'Europe/Lisbon' });
+    await setPrice(ctx(), { productId: product!.id, branchCode: 'B02', priceMinor: 700 });
+    const rate = await createTaxRate(ctx(), {
+      name: 'Reduced',
+      rateBp: 700,
+      inclusive: true,
+      isDefault: true,
+    });
+    const cashier = await createCashier(ctx(), { name: 'Alice', email: 'Alice@Example.com', pin: '4321' });
+
+    const log = await changes();
+    const cursors = log.map((c) => c.cursor);
+    expect(cursors).toEqual([...cursors].sort((a, b) => a - b));
+    expect(new Set(cursors).size).toBe(cursors.length);
+    expect(log.slice(2).map((c) => c.entity)).toEqual([
+      'product',
+      'branch',
+      'price',
+      'tax_rate',
+      'tax_rate',
+      'user',
+    ]);
+    expect(log.map((c) => c.entity_id)).toEqual(expect.arrayContaining([branch.id, rate.id, cashier.id]));
+    expect(await db.query('SELECT count(*)::int AS n FROM tax_rates WHERE is_default')).toEqual([{ n: 1 }]);
+    const [alice] = await db.query<{ pin_hash: string; role_id: string; email: string }>(
+      'SELECT pin_hash, role_id, email FROM users WHERE id = $1',
+      [cashier.id],
+    );
+    expect(alice).toMatchObject({ role_id: 'cashier', email: 'alice@example.com' });
+    expect(alice!.pin_hash).toMatch(/^scrypt\$/);
+  });
+
+  it('keeps cursors gapless and unique under concurrent writers', async () => {
+    const before = await count('change_log');
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        createProduct(ctx(), { sku: `CONC-${i}`, name: `Concurrent ${i}`, priceMinor: 100 + i }),
+      ),
+    );
+    const log = await changes();
+    expect(log).toHaveLength(before + 20);
+    expect(log.map((c) => c.cursor)).toEqual(Array.from({ length: log.length }, (_, i) => i + 1));
+  });
+});
