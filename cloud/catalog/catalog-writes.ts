@@ -318,3 +318,87 @@ export async function createCashier(ctx: WriteContext, body: unknown): Promise<{
     return { result: { id }, changes: [{ entity: 'user', entityId: id }], action: 'cashier.created' };
   });
 }
+
+export const taxRateChangesSchema = z.strictObject({
+  name: z.string().trim().min(1).max(100).optional(),
+  rateBp: z.number().int().min(0).max(100_000).optional(),
+  inclusive: z.boolean().optional(),
+});
+
+/** Changes a rate for sales from now on; lines already sold keep the rate copied onto them. */
+export async function updateTaxRate(
+  ctx: WriteContext,
+  taxRateId: string,
+  body: unknown,
+): Promise<{ id: string }> {
+  const changes = taxRateChangesSchema.parse(body);
+  return catalogWrite(ctx, async (tx, at) => {
+    const [row] = await pgDrizzle(tx)
+      .update(taxRates)
+      .set({ ...changes, updatedAt: at })
+      .where(eq(taxRates.id, taxRateId))
+      .returning({ id: taxRates.id });
+    if (!row) throw new AppError('not_found', `tax rate ${taxRateId} not found`);
+    return {
+      result: row,
+      changes: [{ entity: 'tax_rate', entityId: row.id }],
+      action: 'tax_rate.updated',
+      details: { fields: Object.keys(changes) },
+    };
+  });
+}
+
+export const branchChangesSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  timeZone: branchInputSchema.shape.timeZone.optional(),
+  active: z.boolean().optional(),
+});
+
+/** A branch's code never changes: receipts and edge-recorded documents name the branch by it. */
+export async function updateBranch(ctx: WriteContext, code: string, body: unknown): Promise<{ id: string }> {
+  const changes = branchChangesSchema.parse(body);
+  return catalogWrite(ctx, async (tx, at) => {
+    const [row] = await pgDrizzle(tx)
+      .update(branches)
+      .set({ ...changes, updatedAt: at })
+      .where(eq(branches.code, code))
+      .returning({ id: branches.id });
+    if (!row) throw new AppError('not_found', `branch ${code} not found`);
+    return {
+      result: row,
+      changes: [{ entity: 'branch', entityId: row.id }],
+      action: 'branch.updated',
+      details: { fields: Object.keys(changes) },
+    };
+  });
+}
+
+export const cashierChangesSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  pin: cashierInputSchema.shape.pin.optional(),
+  active: z.boolean().optional(),
+});
+
+export async function updateCashier(
+  ctx: WriteContext,
+  userId: string,
+  body: unknown,
+): Promise<{ id: string }> {
+  const { pin, ...changes } = cashierChangesSchema.parse(body);
+  const pinHash = pin === undefined ? undefined : await hashSecret(pin);
+  return catalogWrite(ctx, async (tx, at) => {
+    const [row] = await pgDrizzle(tx)
+      .update(users)
+      .set({ ...changes, ...(pinHash ? { pinHash } : {}), updatedAt: at })
+      .where(and(eq(users.id, userId), eq(users.roleId, 'cashier')))
+      .returning({ id: users.id });
+    if (!row) throw new AppError('not_found', `cashier ${userId} not found`);
+    const fields = [...Object.keys(changes), ...(pinHash ? ['pin'] : [])];
+    return {
+      result: row,
+      changes: [{ entity: 'user', entityId: row.id }],
+      action: 'cashier.updated',
+      details: { fields },
+    };
+  });
+}

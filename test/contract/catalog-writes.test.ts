@@ -7,7 +7,10 @@ import {
   createProduct,
   createTaxRate,
   setPrice,
+  updateBranch,
+  updateCashier,
   updateProduct,
+  updateTaxRate,
 } from '../../cloud/catalog/catalog-writes.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
@@ -125,6 +128,35 @@ describe.each(engineNames)('catalog writes on %s', (engine) => {
     );
     expect(alice).toMatchObject({ role_id: 'cashier', email: 'alice@example.com' });
     expect(alice!.pin_hash).toMatch(/^scrypt\$/);
+  });
+
+  it('changes tax rates, branches and cashiers, logging each', async () => {
+    const before = await count('change_log');
+    const [rate] = await db.query<{ id: string }>("SELECT id FROM tax_rates WHERE name = 'Reduced'");
+    await updateTaxRate(ctx(), rate!.id, { rateBp: 550 });
+    await updateBranch(ctx(), 'B02', { name: 'Harbour front', timeZone: 'Atlantic/Madeira' });
+    const [alice] = await db.query<{ id: string; pin_hash: string }>(
+      "SELECT id, pin_hash FROM users WHERE email = 'alice@example.com'",
+    );
+    await updateCashier(ctx(), alice!.id, { pin: '9876', active: false });
+    expect((await changes()).slice(before).map((c) => c.entity)).toEqual(['tax_rate', 'branch', 'user']);
+    expect(await db.query("SELECT time_zone FROM branches WHERE code = 'B02'")).toEqual([
+      { time_zone: 'Atlantic/Madeira' },
+    ]);
+    const [after] = await db.query<{ pin_hash: string; active: boolean | number }>(
+      'SELECT pin_hash, active FROM users WHERE id = $1',
+      [alice!.id],
+    );
+    expect(after!.pin_hash).not.toBe(alice!.pin_hash);
+    expect(Boolean(after!.active)).toBe(false);
+    await expect(updateBranch(ctx(), 'NOPE', { name: 'x' })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(updateBranch(ctx(), 'B02', { code: 'B03' })).rejects.toThrow();
+    await expect(updateTaxRate(ctx(), rate!.id, { rateBp: -1 })).rejects.toThrow();
+    const owner = await db.query<{ id: string }>("SELECT id FROM users WHERE role_id = 'owner'");
+    await expect(updateCashier(ctx(), owner[0]!.id, { active: false })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    expect(await count('change_log')).toBe(before + 3);
   });
 
   it('keeps cursors gapless and unique under concurrent writers', async () => {

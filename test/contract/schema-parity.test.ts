@@ -147,6 +147,33 @@ function drizzleColumns(): { pg: string[]; sqlite: string[] } {
   return { pg: pg.sort(), sqlite: sqlite.sort() };
 }
 
+/** The indexes the drizzle tables declare, implicit ones (primary keys, unique columns) included. */
+function drizzleIndexes(): { pg: string[]; sqlite: string[] } {
+  const indexLines = (
+    name: string,
+    columns: { name: string; primary: boolean; isUnique: boolean }[],
+    primaryKeys: { columns: { name: string }[] }[],
+    indexes: { config: { columns: unknown[]; unique: boolean; where?: unknown } }[],
+  ) => [
+    ...columns.filter((c) => c.primary).map((c) => `${name}(${c.name}) UNIQUE`),
+    ...primaryKeys.map((k) => `${name}(${k.columns.map((c) => c.name).join(',')}) UNIQUE`),
+    ...columns.filter((c) => c.isUnique).map((c) => `${name}(${c.name}) UNIQUE`),
+    ...indexes.map(
+      (i) =>
+        `${name}(${(i.config.columns as { name: string }[]).map((c) => c.name).join(',')})${i.config.unique ? ' UNIQUE' : ''}${i.config.where ? ' PARTIAL' : ''}`,
+    ),
+  ];
+  const pg = Object.values(pgTables).flatMap((t) => {
+    const c = pgTableConfig(t);
+    return indexLines(c.name, c.columns, c.primaryKeys, c.indexes);
+  });
+  const sqlite = Object.values(sqliteTables).flatMap((t) => {
+    const c = sqliteTableConfig(t);
+    return indexLines(c.name, c.columns, c.primaryKeys, c.indexes);
+  });
+  return { pg: pg.sort(), sqlite: sqlite.sort() };
+}
+
 const withoutRunnerTables = (lines: string[]) =>
   lines.filter((l) => !RUNNER_TABLES.some((t) => l.startsWith(`${t}.`) || l.startsWith(`${t}(`)));
 
@@ -169,6 +196,9 @@ describe('tenant schema parity: SQLite, every cloud engine and the drizzle table
     const declared = drizzleColumns();
     expect(declared.sqlite).toEqual(withoutRunnerTables(sqlite.columns));
     expect(declared.pg).toEqual(declared.sqlite);
+    const declaredIndexes = drizzleIndexes();
+    expect(declaredIndexes.sqlite).toEqual(withoutRunnerTables(sqlite.indexes));
+    expect(declaredIndexes.pg).toEqual(declaredIndexes.sqlite);
     expect(Object.keys(pgTables).sort()).toEqual(Object.keys(sqliteTables).sort());
   });
 

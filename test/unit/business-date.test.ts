@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { businessDate } from '../../src/domain/business-date.ts';
+
+describe('business dates are branch-local', () => {
+  it('puts a sale at 23:30 local time on that local day', () => {
+    // 23:30 in New York on 1 March is 04:30 UTC on 2 March.
+    expect(businessDate(new Date('2026-03-02T04:30:00Z'), 'America/New_York')).toBe('2026-03-01');
+    // 00:30 in Tokyo on 2 March is 15:30 UTC on 1 March.
+    expect(businessDate(new Date('2026-03-01T15:30:00Z'), 'Asia/Tokyo')).toBe('2026-03-02');
+    expect(businessDate(new Date('2026-03-01T23:30:00Z'), 'UTC')).toBe('2026-03-01');
+  });
+
+  it('follows daylight-saving changes', () => {
+    // Lisbon is UTC+1 in summer: 23:30 local on 30 June is 22:30 UTC.
+    expect(businessDate(new Date('2026-06-30T22:30:00Z'), 'Europe/Lisbon')).toBe('2026-06-30');
+    expect(businessDate(new Date('2026-06-30T23:30:00Z'), 'Europe/Lisbon')).toBe('2026-07-01');
+  });
+});
