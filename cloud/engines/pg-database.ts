@@ -1,11 +1,10 @@
 // `SqlDatabase` over a node-postgres pool.
 import pg from 'pg';
 import type { ClosableSqlDatabase, SqlQueryable } from '../../src/db/sql.ts';
+import { typeParsers } from '../../src/db/type-parsers.ts';
 
-// int8 and numeric come back as strings by default; counts and sizes here fit a double.
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
-// A DATE is a calendar day (a branch's business date), not an instant: keep it as 'YYYY-MM-DD'.
-pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
+// The same value shapes as PGlite and the edge: see src/db/type-parsers.ts.
+for (const [oid, parse] of Object.entries(typeParsers)) pg.types.setTypeParser(Number(oid), parse);
 
 export interface PgPoolOptions {
   connectionString: string;

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { typeParsers } from '../../src/db/type-parsers.ts';
 
 interface Entry {
   dir: string;
@@ -119,7 +120,12 @@ export class PgliteInstances {
         return existing;
       }
       if (!existsSync(join(dir, 'PG_VERSION'))) throw this.missing(dir);
-      const entry: Entry = { dir, ready: PGlite.create(dir), inUse: 1, lastUsed: ++this.tick };
+      const entry: Entry = {
+        dir,
+        ready: PGlite.create(dir, { parsers: typeParsers }),
+        inUse: 1,
+        lastUsed: ++this.tick,
+      };
       this.entries.set(dir, entry);
       this.opened++;
       try {

@@ -19,6 +19,8 @@ export const domainErrorCodes = {
   refund_exceeds_sold: 'refund_exceeds_sold',
   /** A refund pays back a different amount than the refunded lines total. */
   refund_payment_mismatch: 'refund_payment_mismatch',
+  /** An amount beyond 2^53 minor units: no real sale, so refused rather than rounded. */
+  amount_too_large: 'amount_too_large',
 } as const;
 
 export type DomainErrorCode = keyof typeof domainErrorCodes;

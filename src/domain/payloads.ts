@@ -56,7 +56,8 @@ export const saleInputSchema = z.strictObject({
     .regex(/^[A-Z]{3}$/)
     .optional(),
   lines: z.array(saleLineSchema).min(1).max(500),
-  payments: z.array(paymentSchema).min(1).max(20),
+  /** Empty only for a sale that comes to zero (free or fully discounted items). */
+  payments: z.array(paymentSchema).max(20),
 });
 
 /** POST /v1/sales/:id/refunds: which original lines, how much of each, and how the money goes back. */

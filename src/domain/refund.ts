@@ -5,7 +5,7 @@
 import { divRoundHalfUp, type Minor, sum, toMinor } from './money.ts';
 import { type Outcome, ok, refuse } from './outcome.ts';
 import type { RefundInput } from './payloads.ts';
-import { type SaleLine, type SalePayment, type SaleTotals, totalsOf } from './sale.ts';
+import { refuseOverflow, type SaleLine, type SalePayment, type SaleTotals, totalsOf } from './sale.ts';
 
 export interface RefundLine {
   lineNo: number;
@@ -41,6 +41,14 @@ export function buildRefund(
   originalLines: readonly SaleLine[],
   alreadyRefunded: ReadonlyMap<number, number>,
 ): Outcome<BuiltRefund> {
+  return refuseOverflow(() => buildRefundUnchecked(input, originalLines, alreadyRefunded));
+}
+
+function buildRefundUnchecked(
+  input: RefundInput,
+  originalLines: readonly SaleLine[],
+  alreadyRefunded: ReadonlyMap<number, number>,
+): Outcome<BuiltRefund> {
   const refunded = new Map(alreadyRefunded);
   const lines: RefundLine[] = [];
   for (const request of input.lines) {
@@ -59,8 +67,10 @@ export function buildRefund(
     refunded.set(original.lineNo, after);
     const portion = (value: Minor) =>
       toMinor(share(value, after, original.qtyMilli) - share(value, before, original.qtyMilli));
-    const amountMinor = portion(original.amountMinor);
+    // Net (after discount) and discount are shared separately and the amount is their sum, so no
+    // step can come out negative and the steps add up to the original line exactly.
     const discountMinor = portion(original.discountMinor);
+    const amountMinor = portion(original.amountMinor - original.discountMinor) + discountMinor;
     const taxMinor = portion(original.taxMinor);
     lines.push({
       lineNo: lines.length + 1,

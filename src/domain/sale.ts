@@ -1,7 +1,7 @@
 // Building a sale from what the cashier sent and the local catalog: prices and tax from the catalog
 // (or the open-price line itself), tax per line, totals as sums of lines, payments covering the total
 // and change only from cash. The numbers here are what the receipt shows and what the cloud stores.
-import { extend, type Minor, sum } from './money.ts';
+import { extend, type Minor, MoneyError, sum } from './money.ts';
 import { type Outcome, ok, refuse } from './outcome.ts';
 import type { PaymentInput, PaymentMethod, SaleInput, SaleLineInput } from './payloads.ts';
 import { lineTax } from './tax.ts';
@@ -193,6 +193,20 @@ export function settle(
 }
 
 export function buildSale(input: SaleInput, ctx: SaleContext): Outcome<BuiltSale> {
+  return refuseOverflow(() => buildSaleUnchecked(input, ctx));
+}
+
+/** Money helpers throw on amounts beyond 2^53; a cashier can type one, so it is a refusal, not a crash. */
+export function refuseOverflow<T>(build: () => Outcome<T>): Outcome<T> {
+  try {
+    return build();
+  } catch (err) {
+    if (err instanceof MoneyError) return refuse('amount_too_large', err.message);
+    throw err;
+  }
+}
+
+function buildSaleUnchecked(input: SaleInput, ctx: SaleContext): Outcome<BuiltSale> {
   if (input.currency !== undefined && input.currency !== ctx.currency) {
     return refuse(
       'wrong_currency',

@@ -154,6 +154,25 @@ describe('building a sale', () => {
     expect(built).toMatchObject({ ok: false, error: { code } });
   });
 
+  it('records a sale that comes to zero without payments, and refuses amounts beyond 2^53 as a value', () => {
+    const free = sale({ lines: [{ sku: 'MUG', qtyMilli: 1000, unitPriceMinor: 0 }], payments: [] });
+    expect(free).toMatchObject({ totalMinor: 0, changeMinor: 0, payments: [] });
+    const short = buildSale(
+      saleInputSchema.parse({ terminal: 'T1', lines: [{ sku: 'MUG', qtyMilli: 1000 }], payments: [] }),
+      ctx,
+    );
+    expect(short).toMatchObject({ ok: false, error: { code: 'payment_short' } });
+    const huge = buildSale(
+      saleInputSchema.parse({
+        terminal: 'T1',
+        lines: [{ name: 'Yacht', unitPriceMinor: 1e13, qtyMilli: 1e9, taxRateBp: 0 }],
+        payments: [{ method: 'cash', amountMinor: 1 }],
+      }),
+      ctx,
+    );
+    expect(huge).toMatchObject({ ok: false, error: { code: 'amount_too_large' } });
+  });
+
   it('gives change only from cash when card and cash are mixed', () => {
     const s = sale({
       lines: [{ sku: 'MUG', qtyMilli: 1000 }],
@@ -292,6 +311,39 @@ describe('refunds', () => {
       ok: false,
       error: { code: 'refund_payment_mismatch' },
     });
+  });
+
+  it('never gives a negative refund step, even on a heavily discounted weighed line', () => {
+    const weighed = sale({
+      lines: [{ name: 'Cheese', unitPriceMinor: 199, qtyMilli: 1500, taxRateBp: 0, discountMinor: 298 }],
+      payments: [{ method: 'cash', amountMinor: 1 }],
+    });
+    expect(weighed.totalMinor).toBe(1);
+    let already = new Map<number, number>();
+    let back = 0;
+    for (const qty of [500, 500, 500]) {
+      const dry = buildRefund(
+        refundInputSchema.parse({ terminal: 'T1', lines: [{ lineNo: 1, qtyMilli: qty }], payments: [] }),
+        weighed.lines,
+        already,
+      );
+      const due = dry.ok ? dry.value.totalMinor : (dry.error.details as { totalMinor: number }).totalMinor;
+      expect(due).toBeGreaterThanOrEqual(0);
+      const r = buildRefund(
+        refundInputSchema.parse({
+          terminal: 'T1',
+          lines: [{ lineNo: 1, qtyMilli: qty }],
+          payments: due > 0 ? [{ method: 'cash', amountMinor: due }] : [],
+        }),
+        weighed.lines,
+        already,
+      );
+      if (!r.ok) throw new Error(r.error.message);
+      for (const l of r.value.lines) expect(l.amountMinor).toBeGreaterThanOrEqual(l.discountMinor);
+      back += r.value.totalMinor;
+      already = new Map([[1, (already.get(1) ?? 0) + qty]]);
+    }
+    expect(back).toBe(1);
   });
 
   it('refunding everything in any number of steps returns exactly the sale (property)', () => {
