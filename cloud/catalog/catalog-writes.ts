@@ -87,24 +87,39 @@ async function catalogWrite<T>(
   ) => Promise<{ result: T; changes: Change[]; action: string; details?: Record<string, unknown> }>,
 ): Promise<T> {
   const at = (ctx.now?.() ?? new Date()).toISOString();
-  return ctx.db.transaction(async (tx) => {
-    await lockChangeLog(tx);
-    const { result, changes, action, details } = await fn(tx, at);
-    await appendChanges(tx, changes, at);
-    const first = changes[0]!;
-    await auditTenant(
-      tx,
-      {
-        actor: ctx.actor,
-        action,
-        entity: first.entity,
-        entityId: first.entityId,
-        ...(details ? { details } : {}),
-      },
-      at,
-    );
-    return result;
-  });
+  return uniqueViolationIsConflict(() =>
+    ctx.db.transaction(async (tx) => {
+      await lockChangeLog(tx);
+      const { result, changes, action, details } = await fn(tx, at);
+      await appendChanges(tx, changes, at);
+      const first = changes[0]!;
+      await auditTenant(
+        tx,
+        {
+          actor: ctx.actor,
+          action,
+          entity: first.entity,
+          entityId: first.entityId,
+          ...(details ? { details } : {}),
+        },
+        at,
+      );
+      return result;
+    }),
+  );
+}
+
+/** A unique key the checks above did not foresee (two writers racing, a repeated effective_from): a conflict, not a 500. */
+async function uniqueViolationIsConflict<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; table?: string } }).cause; // drizzle wraps driver errors
+    if ((err as { code?: string }).code === '23505' || cause?.code === '23505') {
+      throw new AppError('conflict', `that would duplicate an existing ${cause?.table ?? 'row'}`);
+    }
+    throw err;
+  }
 }
 
 async function requireTaxRate(tx: SqlQueryable, id: string | undefined): Promise<string> {
@@ -240,7 +255,8 @@ export async function createTaxRate(ctx: WriteContext, body: unknown): Promise<{
   return catalogWrite(ctx, async (tx, at) => {
     const db = pgDrizzle(tx);
     const id = randomUUID();
-    const changes: Change[] = [{ entity: 'tax_rate', entityId: id }];
+    // The demoted default is logged first: an edge applying changes in cursor order never holds two defaults.
+    const changes: Change[] = [];
     if (input.isDefault) {
       const old = await db
         .update(taxRates)
@@ -249,6 +265,7 @@ export async function createTaxRate(ctx: WriteContext, body: unknown): Promise<{
         .returning({ id: taxRates.id });
       for (const r of old) changes.push({ entity: 'tax_rate', entityId: r.id });
     }
+    changes.push({ entity: 'tax_rate', entityId: id });
     await db.insert(taxRates).values({
       id,
       name: input.name,

@@ -11,7 +11,7 @@ import { auditLogs, changeLog } from '../../src/schema/pg.ts';
 const CHANGE_LOG_LOCK = 0x4d43;
 
 /** Catalog entities edges pull. */
-export type CatalogEntity = 'branch' | 'product' | 'price' | 'tax_rate' | 'user' | 'setting';
+export type CatalogEntity = 'branch' | 'product' | 'price' | 'tax_rate' | 'user' | 'role' | 'setting';
 
 export interface Change {
   entity: CatalogEntity;

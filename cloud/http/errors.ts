@@ -38,7 +38,8 @@ export function toErrorResponse(c: Context, err: unknown, log: (err: unknown) =>
 
 /** Connection-level failures (server down, connection lost, too many connections): 503, not a bug. */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  const code = String((err as { code?: unknown } | null)?.code ?? '');
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
+  const code = String(e?.code ?? e?.cause?.code ?? ''); // drizzle wraps driver errors in `cause`
   if (
     /^(08|57P|53)/.test(code) ||
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'].includes(code)

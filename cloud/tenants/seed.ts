@@ -2,6 +2,7 @@
 // the owner. Every statement is an upsert so a resumed onboarding can run it again.
 import { randomUUID } from 'node:crypto';
 import type { SqlDatabase } from '../../src/db/sql.ts';
+import { appendChanges, type Change, lockChangeLog } from '../catalog/change-log.ts';
 import type { OnboardingRequest } from '../control/organizations.ts';
 
 export const seedRoles = [
@@ -59,5 +60,23 @@ export async function seedTenant(
        ON CONFLICT (email) DO UPDATE SET password_hash = EXCLUDED.password_hash, updated_at = EXCLUDED.updated_at`,
       [randomUUID(), org.onboarding.ownerEmail, ownerPasswordHash, now],
     );
+
+    // Edges pull the seed like any catalog change; written once (a resumed onboarding finds it there).
+    const [logged] = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM change_log');
+    if (Number(logged?.n ?? 0) === 0) {
+      await lockChangeLog(tx);
+      const ids = async (sql: string) => (await tx.query<{ id: string }>(sql)).map((r) => r.id);
+      const changes: Change[] = [
+        ...seedRoles.map((r): Change => ({ entity: 'role', entityId: r.id })),
+        ...Object.keys(settings).map((key): Change => ({ entity: 'setting', entityId: key })),
+        ...(await ids('SELECT id FROM tax_rates WHERE is_default')).map(
+          (id): Change => ({ entity: 'tax_rate', entityId: id }),
+        ),
+        ...(await ids("SELECT id FROM branches WHERE code = 'MAIN'")).map(
+          (id): Change => ({ entity: 'branch', entityId: id }),
+        ),
+      ];
+      await appendChanges(tx, changes, now);
+    }
   });
 }

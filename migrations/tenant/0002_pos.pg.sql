@@ -109,6 +109,7 @@ CREATE TABLE sales (
 CREATE INDEX sales_branch_date ON sales (branch_code, business_date);
 CREATE INDEX sales_original ON sales (original_sale_id);
 CREATE INDEX sales_shift ON sales (shift_id);
+CREATE INDEX sales_date ON sales (business_date);
 
 CREATE TABLE sale_lines (
   sale_id TEXT NOT NULL REFERENCES sales (id),

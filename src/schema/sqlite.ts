@@ -183,6 +183,7 @@ export const sales = sqliteTable(
     index('sales_branch_date').on(t.branchCode, t.businessDate),
     index('sales_original').on(t.originalSaleId),
     index('sales_shift').on(t.shiftId),
+    index('sales_date').on(t.businessDate),
   ],
 );
 

@@ -50,8 +50,17 @@ describe.each(engineNames)('catalog writes on %s', (engine) => {
     const [defaultRate] = await db.query<{ id: string }>('SELECT id FROM tax_rates WHERE is_default');
     expect(product.taxRateId).toBe(defaultRate!.id);
     const log = await changes();
-    expect(log.map((c) => c.entity)).toEqual(['product', 'price']);
-    expect(log.map((c) => c.cursor)).toEqual([1, 2]);
+    // Onboarding logged its seed (4 roles, 3 settings, the default tax rate, branch MAIN) first.
+    expect(log.map((c) => c.entity)).toEqual([
+      ...Array(4).fill('role'),
+      ...Array(3).fill('setting'),
+      'tax_rate',
+      'branch',
+      'product',
+      'price',
+    ]);
+    expect(log.map((c) => c.cursor)).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
+    expect(product.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(await db.query("SELECT action, actor FROM audit_logs WHERE action = 'product.created'")).toEqual([
       { action: 'product.created', actor: 'owner@example.com' },
     ]);
@@ -86,12 +95,20 @@ describe.each(engineNames)('catalog writes on %s', (engine) => {
     await expect(setPrice(ctx(), { productId: 'nope', priceMinor: 1 })).rejects.toMatchObject({
       code: 'not_found',
     });
+    const [coffee] = await db.query<{ id: string }>("SELECT id FROM products WHERE sku = 'COFFEE-250'");
+    const when = '2030-01-01T00:00:00.000Z';
+    await setPrice(ctx(), { productId: coffee!.id, priceMinor: 700, effectiveFrom: when });
+    await expect(
+      setPrice(ctx(), { productId: coffee!.id, priceMinor: 710, effectiveFrom: when }),
+    ).rejects.toMatchObject({
+      code: 'conflict',
+    });
     expect({
       products: await count('products'),
       prices: await count('prices'),
       log: await count('change_log'),
       audit: await count('audit_logs'),
-    }).toEqual(before);
+    }).toEqual({ ...before, prices: before.prices + 1, log: before.log + 1, audit: before.audit + 1 });
   });
 
   it('logs updates, branch prices, tax rates, branches and cashiers with growing cursors', async () => {
@@ -112,7 +129,9 @@ describe.each(engineNames)('catalog writes on %s', (engine) => {
     const cursors = log.map((c) => c.cursor);
     expect(cursors).toEqual([...cursors].sort((a, b) => a - b));
     expect(new Set(cursors).size).toBe(cursors.length);
-    expect(log.slice(2).map((c) => c.entity)).toEqual([
+    // The demoted default comes before the new one.
+    expect(log.filter((c) => c.entity === 'tax_rate').at(-1)?.entity_id).toBe(rate.id);
+    expect(log.slice(12).map((c) => c.entity)).toEqual([
       'product',
       'branch',
       'price',

@@ -20,6 +20,8 @@ import { createTestPlatform, engineNames, type TestPlatform, uniqueId } from '..
 
 interface Shape {
   columns: string[];
+  /** Postgres only: columns with their exact Postgres types (the SQLite mapping is lossy). */
+  pgColumns?: string[];
   indexes: string[];
   foreignKeys: string[];
 }
@@ -48,8 +50,8 @@ function sqliteShape(db: Database.Database): Shape {
       nn: number;
       pk: number;
     }[]) {
-      // SQLite lets a non-INTEGER primary key hold NULL unless declared NOT NULL; Postgres never does.
-      columns.push(col(table, c.name, c.type.toUpperCase(), c.nn === 1 || c.pk > 0, c.pk > 0));
+      // A non-INTEGER primary key in SQLite holds NULL unless declared NOT NULL: the migrations declare it.
+      columns.push(col(table, c.name, c.type.toUpperCase(), c.nn === 1, c.pk > 0));
     }
     // An INTEGER PRIMARY KEY is SQLite's rowid: unique and indexed, though pragma_index_list lists no index.
     const keys = db.prepare('SELECT name, type FROM pragma_table_info(?) WHERE pk > 0').all(table) as {
@@ -110,6 +112,7 @@ async function postgresShape(db: SqlQueryable): Promise<Shape> {
      WHERE k.contype = 'f' AND n.nspname = 'public'`,
   );
   return {
+    pgColumns: cols.map((c) => col(c.table, c.column, c.type, c.nullable === 'NO', c.pk)).sort(),
     columns: cols
       .map((c) =>
         col(c.table, c.column, sqliteTypeFor(c.type) ?? `unmapped:${c.type}`, c.nullable === 'NO', c.pk),
@@ -145,6 +148,19 @@ function drizzleColumns(): { pg: string[]; sqlite: string[] } {
     );
   });
   return { pg: pg.sort(), sqlite: sqlite.sort() };
+}
+
+/** The Postgres drizzle tables' columns with their exact Postgres types. */
+function drizzlePgColumns(): string[] {
+  return Object.values(pgTables)
+    .flatMap((table) => {
+      const config = pgTableConfig(table);
+      const composite = new Set(config.primaryKeys.flatMap((k) => k.columns.map((c) => c.name)));
+      return config.columns.map((c) =>
+        col(config.name, c.name, c.getSQLType(), c.notNull, c.primary || composite.has(c.name)),
+      );
+    })
+    .sort();
 }
 
 /** The indexes the drizzle tables declare, implicit ones (primary keys, unique columns) included. */
@@ -226,6 +242,8 @@ describe('tenant schema parity: SQLite, every cloud engine and the drizzle table
         expect(cloud.indexes).toEqual(sqlite.indexes);
         expect(cloud.foreignKeys).toEqual(sqlite.foreignKeys);
         expect(withoutRunnerTables(cloud.columns)).toEqual(drizzleColumns().pg);
+        // Exact types too: money declared as 32-bit integer, or a date as text, would fail here.
+        expect(withoutRunnerTables(cloud.pgColumns ?? [])).toEqual(drizzlePgColumns());
       } finally {
         await p.engine.dropDatabase(name);
       }
