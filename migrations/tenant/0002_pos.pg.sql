@@ -78,6 +78,14 @@ CREATE TABLE cash_movements (
 
 CREATE INDEX cash_movements_shift ON cash_movements (shift_id);
 
+-- What was counted per tender when a shift closed; the Z report sets it against what was expected.
+CREATE TABLE shift_counts (
+  shift_id TEXT NOT NULL REFERENCES shifts (id),
+  method TEXT NOT NULL CHECK (method IN ('cash', 'card', 'voucher', 'other')),
+  counted_minor BIGINT NOT NULL CHECK (counted_minor >= 0),
+  PRIMARY KEY (shift_id, method)
+);
+
 -- A sale or a refund (a new document referencing its original sale). Completed documents are never
 -- changed. flags: JSON array (price_override, open_price, inactive_product, stock_below_zero,
 -- unknown_cashier, …).

@@ -74,7 +74,52 @@ export const refundInputSchema = z.strictObject({
   payments: z.array(paymentSchema).max(20),
 });
 
+/** POST /v1/shifts: open a shift on a terminal with its float. */
+export const shiftOpenSchema = z.strictObject({
+  id: z.uuid().optional(),
+  terminal: code,
+  cashier: z.string().trim().min(1).max(254).optional(),
+  openingFloatMinor: minorAmount,
+});
+
+/** POST /v1/shifts/:id/cash-movements: cash put in or taken out, always with a reason. */
+export const cashMovementSchema = z.strictObject({
+  id: z.uuid().optional(),
+  direction: z.enum(['in', 'out']),
+  amountMinor: minorAmount.refine((n) => n > 0, 'a cash movement is more than zero'),
+  reason: z.string().trim().min(1).max(500),
+  cashier: z.string().trim().min(1).max(254).optional(),
+});
+
+/** POST /v1/shifts/:id/close: what was counted, per tender (at least cash). */
+export const shiftCloseSchema = z.strictObject({
+  cashier: z.string().trim().min(1).max(254).optional(),
+  counted: z
+    .array(z.strictObject({ method: z.enum(paymentMethods), countedMinor: minorAmount }))
+    .min(1)
+    .max(paymentMethods.length)
+    .refine((c) => new Set(c.map((x) => x.method)).size === c.length, 'each tender is counted once'),
+});
+
+/** A stock movement recorded by hand (receive, adjust, count, transfer); sales and refunds write their own. */
+export const stockMovementSchema = z.strictObject({
+  id: z.uuid().optional(),
+  productId: z.string().min(1).max(64),
+  deltaQtyMilli: z
+    .number()
+    .int()
+    .min(-1_000_000_000)
+    .max(1_000_000_000)
+    .refine((n) => n !== 0, 'a movement changes stock'),
+  reason: z.enum(['receive', 'adjust', 'count', 'transfer']),
+  note: z.string().trim().max(500).optional(),
+});
+
 export type SaleLineInput = z.infer<typeof saleLineSchema>;
+export type ShiftOpen = z.infer<typeof shiftOpenSchema>;
+export type CashMovementInput = z.infer<typeof cashMovementSchema>;
+export type ShiftClose = z.infer<typeof shiftCloseSchema>;
+export type StockMovementInput = z.infer<typeof stockMovementSchema>;
 export type PaymentInput = z.infer<typeof paymentSchema>;
 export type SaleInput = z.infer<typeof saleInputSchema>;
 export type RefundInput = z.infer<typeof refundInputSchema>;

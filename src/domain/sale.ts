@@ -28,7 +28,16 @@ export interface SaleContext {
   openLinesTaxInclusive: boolean;
 }
 
-export type SaleFlag = 'price_override' | 'open_price' | 'inactive_product';
+/**
+ * Why a recorded sale deserves a look, never a reason to refuse it: a price typed over the catalog's,
+ * an open-price line, a product HQ had deactivated, stock going below zero, a cashier the edge did not know.
+ */
+export type SaleFlag =
+  | 'price_override'
+  | 'open_price'
+  | 'inactive_product'
+  | 'stock_below_zero'
+  | 'unknown_cashier';
 
 export interface SaleLine {
   lineNo: number;

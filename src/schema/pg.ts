@@ -163,6 +163,19 @@ export const cashMovements = pgTable(
   (t) => [index('cash_movements_shift').on(t.shiftId)],
 );
 
+/** Counted amounts per tender at shift close (the Z report compares them with what was expected). */
+export const shiftCounts = pgTable(
+  'shift_counts',
+  {
+    shiftId: text('shift_id')
+      .notNull()
+      .references(() => shifts.id),
+    method: text('method', { enum: ['cash', 'card', 'voucher', 'other'] }).notNull(),
+    countedMinor: int64('counted_minor').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.shiftId, t.method] })],
+);
+
 export const sales = pgTable(
   'sales',
   {
@@ -308,6 +321,7 @@ export const tenantTables = {
   customers,
   shifts,
   cash_movements: cashMovements,
+  shift_counts: shiftCounts,
   sales,
   sale_lines: saleLines,
   payments,

@@ -152,6 +152,19 @@ export const cashMovements = sqliteTable(
   (t) => [index('cash_movements_shift').on(t.shiftId)],
 );
 
+/** Counted amounts per tender at shift close (the Z report compares them with what was expected). */
+export const shiftCounts = sqliteTable(
+  'shift_counts',
+  {
+    shiftId: text('shift_id')
+      .notNull()
+      .references(() => shifts.id),
+    method: text('method', { enum: ['cash', 'card', 'voucher', 'other'] }).notNull(),
+    countedMinor: int64('counted_minor').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.shiftId, t.method] })],
+);
+
 export const sales = sqliteTable(
   'sales',
   {
@@ -297,6 +310,7 @@ export const tenantTables = {
   customers,
   shifts,
   cash_movements: cashMovements,
+  shift_counts: shiftCounts,
   sales,
   sale_lines: saleLines,
   payments,
