@@ -16,6 +16,18 @@ CREATE TABLE devices (
   last_applied_seq BIGINT NOT NULL DEFAULT 0
 );
 
+-- Terminal codes are registered per branch, each owned by one device (a branch server owns several),
+-- so no two terminals of a branch share a receipt series.
+CREATE TABLE terminals (
+  branch_id TEXT NOT NULL REFERENCES branches (id),
+  code TEXT NOT NULL,
+  device_id TEXT NOT NULL REFERENCES devices (id),
+  created_at TIMESTAMPTZ NOT NULL,
+  PRIMARY KEY (branch_id, code)
+);
+
+CREATE INDEX terminals_device ON terminals (device_id);
+
 CREATE TABLE products (
   id TEXT PRIMARY KEY,
   sku TEXT NOT NULL UNIQUE,

@@ -85,6 +85,22 @@ export const devices = pgTable('devices', {
   lastAppliedSeq: int64('last_applied_seq').notNull().default(0),
 });
 
+/** Terminal codes per branch, each owned by one device: receipt series never collide. */
+export const terminals = pgTable(
+  'terminals',
+  {
+    branchId: text('branch_id')
+      .notNull()
+      .references(() => branches.id),
+    code: text('code').notNull(),
+    deviceId: text('device_id')
+      .notNull()
+      .references(() => devices.id),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.branchId, t.code] }), index('terminals_device').on(t.deviceId)],
+);
+
 export const products = pgTable('products', {
   id: text('id').primaryKey(),
   sku: text('sku').notNull().unique(),
@@ -316,6 +332,7 @@ export const tenantTables = {
   users,
   tax_rates: taxRates,
   devices,
+  terminals,
   products,
   prices,
   customers,
