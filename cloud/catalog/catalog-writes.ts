@@ -84,15 +84,22 @@ async function catalogWrite<T>(
   fn: (
     tx: SqlQueryable,
     at: string,
-  ) => Promise<{ result: T; changes: Change[]; action: string; details?: Record<string, unknown> }>,
+  ) => Promise<{
+    result: T;
+    changes: Change[];
+    action: string;
+    /** What the audit entry is about; the first change unless said otherwise. */
+    subject?: Change;
+    details?: Record<string, unknown>;
+  }>,
 ): Promise<T> {
   const at = (ctx.now?.() ?? new Date()).toISOString();
   return uniqueViolationIsConflict(() =>
     ctx.db.transaction(async (tx) => {
       await lockChangeLog(tx);
-      const { result, changes, action, details } = await fn(tx, at);
+      const { result, changes, action, subject, details } = await fn(tx, at);
       await appendChanges(tx, changes, at);
-      const first = changes[0]!;
+      const first = subject ?? changes[0]!;
       await auditTenant(
         tx,
         {
@@ -275,7 +282,13 @@ export async function createTaxRate(ctx: WriteContext, body: unknown): Promise<{
       createdAt: at,
       updatedAt: at,
     });
-    return { result: { id }, changes, action: 'tax_rate.created', details: { rateBp: input.rateBp } };
+    return {
+      result: { id },
+      changes,
+      action: 'tax_rate.created',
+      subject: { entity: 'tax_rate', entityId: id },
+      details: { rateBp: input.rateBp },
+    };
   });
 }
 

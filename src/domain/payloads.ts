@@ -98,7 +98,8 @@ export const shiftCloseSchema = z.strictObject({
     .array(z.strictObject({ method: z.enum(paymentMethods), countedMinor: minorAmount }))
     .min(1)
     .max(paymentMethods.length)
-    .refine((c) => new Set(c.map((x) => x.method)).size === c.length, 'each tender is counted once'),
+    .refine((c) => new Set(c.map((x) => x.method)).size === c.length, 'each tender is counted once')
+    .refine((c) => c.some((x) => x.method === 'cash'), 'the cash drawer is always counted'),
 });
 
 /** A stock movement recorded by hand (receive, adjust, count, transfer); sales and refunds write their own. */

@@ -131,6 +131,9 @@ describe.each(engineNames)('catalog writes on %s', (engine) => {
     expect(new Set(cursors).size).toBe(cursors.length);
     // The demoted default comes before the new one.
     expect(log.filter((c) => c.entity === 'tax_rate').at(-1)?.entity_id).toBe(rate.id);
+    expect(await db.query("SELECT entity_id FROM audit_logs WHERE action = 'tax_rate.created'")).toEqual([
+      { entity_id: rate.id },
+    ]);
     expect(log.slice(12).map((c) => c.entity)).toEqual([
       'product',
       'branch',

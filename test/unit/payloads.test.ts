@@ -35,6 +35,7 @@ describe('shift, cash and stock payloads', () => {
     [cashMovementSchema, { direction: 'sideways', amountMinor: 500, reason: 'x' }],
     [cashMovementSchema, { direction: 'in', amountMinor: 0, reason: 'x' }],
     [shiftCloseSchema, { counted: [] }],
+    [shiftCloseSchema, { counted: [{ method: 'card', countedMinor: 100 }] }],
     [
       shiftCloseSchema,
       {
