@@ -7,20 +7,8 @@ import { type Outcome, ok, refuse } from './outcome.ts';
 import type { RefundInput } from './payloads.ts';
 import { refuseOverflow, type SaleLine, type SalePayment, type SaleTotals, totalsOf } from './sale.ts';
 
-export interface RefundLine {
-  lineNo: number;
-  originalLineNo: number;
-  productId: string | null;
-  name: string;
-  qtyMilli: number;
-  unitPriceMinor: Minor;
-  amountMinor: Minor;
-  discountMinor: Minor;
-  taxRateBp: number;
-  taxInclusive: boolean;
-  taxMinor: Minor;
-  totalMinor: Minor;
-}
+/** A refunded line: the original line's snapshot (name, price, rate) with its share of the amounts. */
+export type RefundLine = Omit<SaleLine, 'flags'> & { originalLineNo: number };
 
 export interface BuiltRefund extends SaleTotals {
   lines: RefundLine[];

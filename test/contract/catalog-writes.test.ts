@@ -1,17 +1,14 @@
 // Catalog writes on every engine: the row, its change-log entry and a tenant audit entry in one
 // transaction; bad input writes nothing; cursors only ever grow.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCashier, updateCashier } from '../../cloud/catalog/cashiers.ts';
+import { createProduct, setPrice, updateProduct } from '../../cloud/catalog/products.ts';
 import {
   createBranch,
-  createCashier,
-  createProduct,
   createTaxRate,
-  setPrice,
   updateBranch,
-  updateCashier,
-  updateProduct,
   updateTaxRate,
-} from '../../cloud/catalog/catalog-writes.ts';
+} from '../../cloud/catalog/reference-data.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';

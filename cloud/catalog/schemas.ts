@@ -1,0 +1,79 @@
+// zod schemas of catalog writes: what HQ may send for products, prices, tax rates, branches and
+// cashiers. Parsed before any transaction starts, so bad input never writes anything.
+import { z } from 'zod';
+
+const sku = z.string().trim().min(1).max(64);
+const money = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const branchCode = z
+  .string()
+  .regex(/^[A-Z0-9][A-Z0-9_]{0,15}$/, 'use 1–16 capital letters, digits or underscores');
+
+/** SPEC §6: the body of POST /v1/products. */
+export const productInputSchema = z.strictObject({
+  sku,
+  name: z.string().trim().min(1).max(200),
+  priceMinor: money,
+  taxRateId: z.string().min(1).optional(),
+  barcode: z.string().trim().min(1).max(64).optional(),
+  category: z.string().trim().min(1).max(100).optional(),
+});
+
+export const productChangesSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  taxRateId: z.string().min(1).optional(),
+  barcode: z.string().trim().min(1).max(64).nullable().optional(),
+  category: z.string().trim().min(1).max(100).nullable().optional(),
+  active: z.boolean().optional(),
+});
+
+export const priceInputSchema = z.strictObject({
+  productId: z.string().min(1),
+  /** Omitted: the default price for every branch. */
+  branchCode: branchCode.optional(),
+  priceMinor: money,
+  effectiveFrom: z.iso.datetime({ offset: true }).optional(),
+});
+
+export const taxRateInputSchema = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  rateBp: z.number().int().min(0).max(100_000),
+  inclusive: z.boolean(),
+  isDefault: z.boolean().optional(),
+});
+
+export const branchInputSchema = z.strictObject({
+  code: branchCode,
+  name: z.string().trim().min(1).max(200),
+  timeZone: z.string().refine((tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'an IANA time zone such as Europe/Berlin'),
+});
+
+export const cashierInputSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  email: z.email().optional(),
+  pin: z.string().regex(/^\d{4,8}$/, 'a PIN is 4–8 digits'),
+});
+
+export const taxRateChangesSchema = z.strictObject({
+  name: z.string().trim().min(1).max(100).optional(),
+  rateBp: z.number().int().min(0).max(100_000).optional(),
+  inclusive: z.boolean().optional(),
+});
+
+export const branchChangesSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  timeZone: branchInputSchema.shape.timeZone.optional(),
+  active: z.boolean().optional(),
+});
+
+export const cashierChangesSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  pin: cashierInputSchema.shape.pin.optional(),
+  active: z.boolean().optional(),
+});
