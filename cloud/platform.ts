@@ -2,6 +2,7 @@
 // tenant context. Takes its configuration as arguments; only the CLI reads the environment.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { driverErrorCode, isAuthenticationFailure, isConnectionFailure } from '../src/db/driver-errors.ts';
 import type { SqlDatabase } from '../src/db/sql.ts';
 import { AppError, isAppError } from '../src/errors.ts';
 import { loadMigrationSet } from '../src/migrate/files.ts';
@@ -93,28 +94,19 @@ export async function openPlatform(config: PlatformConfig): Promise<Platform> {
   }
 }
 
-const UNREACHABLE = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ETIMEDOUT',
-  'ECONNRESET',
-  '57P03',
-]);
-
 /** Turns driver errors about reaching the server into one clear line that names the host but never credentials. */
 export function describeConnectionError(err: unknown, engine: EngineConfig): unknown {
   if (isAppError(err) || engine.kind !== 'postgres') return err;
-  const code = (err as { code?: string }).code ?? '';
+  const code = driverErrorCode(err);
   const u = new URL(engine.adminUrl);
   const where = `${u.hostname}:${u.port || '5432'}`;
-  if (UNREACHABLE.has(code) || /timeout|terminated|connect/i.test(String((err as Error).message))) {
+  if (isConnectionFailure(err) || /timeout|terminated|connect/i.test(String((err as Error).message))) {
     return new AppError(
       'database_unavailable',
       `cannot reach PostgreSQL at ${where} (${code || 'connection failed'})`,
     );
   }
-  if (code === '28P01' || code === '28000') {
+  if (isAuthenticationFailure(err)) {
     return new AppError(
       'database_unavailable',
       `PostgreSQL at ${where} refused the admin credentials (${code})`,

@@ -2,6 +2,7 @@
 // entries and a tenant audit entry, all in one transaction; unforeseen unique violations answer
 // `conflict`.
 import { eq } from 'drizzle-orm';
+import { isUniqueViolation } from '../../src/db/driver-errors.ts';
 import { pgDrizzle } from '../../src/db/drizzle.ts';
 import type { SqlDatabase, SqlQueryable } from '../../src/db/sql.ts';
 import { AppError } from '../../src/errors.ts';
@@ -60,9 +61,9 @@ async function uniqueViolationIsConflict<T>(write: () => Promise<T>): Promise<T>
   try {
     return await write();
   } catch (err) {
-    const cause = (err as { cause?: { code?: string; table?: string } }).cause; // drizzle wraps driver errors
-    if ((err as { code?: string }).code === '23505' || cause?.code === '23505') {
-      throw new AppError('conflict', `that would duplicate an existing ${cause?.table ?? 'row'}`);
+    if (isUniqueViolation(err)) {
+      const table = (err as { table?: string; cause?: { table?: string } }).cause?.table;
+      throw new AppError('conflict', `that would duplicate an existing ${table ?? 'row'}`);
     }
     throw err;
   }

@@ -2,6 +2,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
+import { driverErrorCode, isConnectionFailure } from '../../src/db/driver-errors.ts';
 import { AppError, isAppError } from '../../src/errors.ts';
 
 export function errorBody(code: string, message: string, details?: unknown) {
@@ -22,33 +23,18 @@ export function toErrorResponse(c: Context, err: unknown, log: (err: unknown) =>
       400,
     );
   }
-  if ((err as { code?: unknown } | null)?.code === '28P01') {
+  if (driverErrorCode(err) === '28P01') {
     // A pool still using a password rotated elsewhere; the resolver re-reads the DSN for the next request.
     return c.json(
       errorBody('tenant_unavailable', 'the tenant database refused stale credentials; try again'),
       503,
     );
   }
-  if (isDatabaseUnavailable(err)) {
+  if (isConnectionFailure(err)) {
     return c.json(errorBody('database_unavailable', 'a database is unavailable; try again shortly'), 503);
   }
   log(err);
   return c.json(errorBody('internal_error', 'internal error'), 500);
-}
-
-/** Connection-level failures (server down, connection lost, too many connections): 503, not a bug. */
-export function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
-  const code = String(e?.code ?? e?.cause?.code ?? ''); // drizzle wraps driver errors in `cause`
-  if (
-    /^(08|57P|53)/.test(code) ||
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'].includes(code)
-  ) {
-    return true;
-  }
-  return /Connection terminated|timeout exceeded when trying to connect/i.test(
-    String((err as Error)?.message),
-  );
 }
 
 /** Parses a JSON body with a zod schema, answering malformed JSON as invalid input. */

@@ -2,6 +2,7 @@
 // a maximum count and idle eviction, and a pool is ended only when no lease holds it. Tenants that are
 // not active resolve to a clear error, never to a connection.
 
+import { driverErrorCode } from '../../src/db/driver-errors.ts';
 import type { ClosableSqlDatabase, SqlDatabase } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import { AppError } from '../../src/errors.ts';
@@ -167,7 +168,7 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
   const watchAuth = (orgId: string, dsn: string, db: ClosableSqlDatabase): ClosableSqlDatabase => {
     const guard = <T>(p: Promise<T>): Promise<T> =>
       p.catch((err: unknown) => {
-        if ((err as { code?: string }).code === '28P01' && cache.get(orgId)?.dsn === dsn) forget(orgId);
+        if (driverErrorCode(err) === '28P01' && cache.get(orgId)?.dsn === dsn) forget(orgId);
         throw err;
       });
     return {

@@ -1,0 +1,30 @@
+// Reading what went wrong in the database driver, in one place: drizzle wraps driver errors in
+// `cause`, node-postgres and PGlite put the SQLSTATE in `code`, Node puts socket errors there too.
+
+/** The SQLSTATE or system error code of a driver error, looking through drizzle's wrapper. */
+export function driverErrorCode(err: unknown): string {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
+  return String(e?.code ?? e?.cause?.code ?? '');
+}
+
+const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND']);
+
+/**
+ * The server cannot be reached or took the connection away (down, restarting, too many
+ * connections, session ended): worth retrying later, never a bug.
+ */
+export function isConnectionFailure(err: unknown): boolean {
+  const code = driverErrorCode(err);
+  if (/^(08|57P|53)/.test(code) || SOCKET_ERRORS.has(code)) return true;
+  return /Connection terminated|timeout exceeded when trying to connect/i.test(
+    String((err as Error)?.message),
+  );
+}
+
+/** The server refused the credentials (28P01 bad password, 28000 no such role or no login). */
+export function isAuthenticationFailure(err: unknown): boolean {
+  const code = driverErrorCode(err);
+  return code === '28P01' || code === '28000';
+}
+
+export const isUniqueViolation = (err: unknown): boolean => driverErrorCode(err) === '23505';
