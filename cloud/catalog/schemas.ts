@@ -1,12 +1,12 @@
 // zod schemas of catalog writes: what HQ may send for products, prices, tax rates, branches and
 // cashiers. Parsed before any transaction starts, so bad input never writes anything.
 import { z } from 'zod';
+import { isTimeZone } from '../../src/domain/business-date.ts';
+import { codeSchema } from '../../src/domain/payloads.ts';
 
 const sku = z.string().trim().min(1).max(64);
 const money = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-const branchCode = z
-  .string()
-  .regex(/^[A-Z0-9][A-Z0-9_]{0,15}$/, 'use 1–16 capital letters, digits or underscores');
+const branchCode = codeSchema;
 
 /** SPEC §6: the body of POST /v1/products. */
 export const productInputSchema = z.strictObject({
@@ -44,14 +44,7 @@ export const taxRateInputSchema = z.strictObject({
 export const branchInputSchema = z.strictObject({
   code: branchCode,
   name: z.string().trim().min(1).max(200),
-  timeZone: z.string().refine((tz) => {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'an IANA time zone such as Europe/Berlin'),
+  timeZone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Berlin'),
 });
 
 export const cashierInputSchema = z.strictObject({

@@ -1,4 +1,5 @@
 // Checks of operator input, done before anything is written.
+import { isTimeZone } from '../../src/domain/business-date.ts';
 import { checkOrgId } from '../../src/domain/org-id.ts';
 import { AppError } from '../../src/errors.ts';
 
@@ -13,9 +14,7 @@ export function requireOrgId(value: unknown): string {
 }
 
 export function requireTimeZone(value: string): string {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: value });
-  } catch {
+  if (!isTimeZone(value)) {
     throw new AppError(
       'invalid_input',
       `unknown time zone ${JSON.stringify(value)}; use an IANA name such as Europe/Berlin`,

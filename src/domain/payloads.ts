@@ -1,10 +1,12 @@
 // zod schemas for the sale and refund payloads that cross a boundary (the edge cashier API, the sync
 // protocol). Types are inferred from them; everything inside trusts the parsed shape.
 import { z } from 'zod';
+import { CODE_PATTERN } from './receipt.ts';
 
 const qtyMilli = z.number().int().positive().max(1_000_000_000);
 const minorAmount = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-const code = z.string().regex(/^[A-Z0-9][A-Z0-9_]{0,15}$/, 'use 1–16 capital letters, digits or underscores');
+/** A branch or terminal code, as receipts print it. */
+export const codeSchema = z.string().regex(CODE_PATTERN, 'use 1–16 capital letters, digits or underscores');
 
 export const paymentMethods = ['cash', 'card', 'voucher', 'other'] as const;
 export type PaymentMethod = (typeof paymentMethods)[number];
@@ -48,7 +50,7 @@ export const paymentSchema = z.strictObject({
 /** POST /v1/sales (SPEC §7). */
 export const saleInputSchema = z.strictObject({
   id: z.uuid().optional(),
-  terminal: code,
+  terminal: codeSchema,
   cashier: z.string().trim().min(1).max(254).optional(),
   customerId: z.string().min(1).max(64).optional(),
   currency: z
@@ -63,7 +65,7 @@ export const saleInputSchema = z.strictObject({
 /** POST /v1/sales/:id/refunds: which original lines, how much of each, and how the money goes back. */
 export const refundInputSchema = z.strictObject({
   id: z.uuid().optional(),
-  terminal: code,
+  terminal: codeSchema,
   cashier: z.string().trim().min(1).max(254).optional(),
   reason: z.string().trim().min(1).max(500).optional(),
   lines: z
@@ -77,7 +79,7 @@ export const refundInputSchema = z.strictObject({
 /** POST /v1/shifts: open a shift on a terminal with its float. */
 export const shiftOpenSchema = z.strictObject({
   id: z.uuid().optional(),
-  terminal: code,
+  terminal: codeSchema,
   cashier: z.string().trim().min(1).max(254).optional(),
   openingFloatMinor: minorAmount,
 });

@@ -1,11 +1,13 @@
 // Receipt numbers `{branch}-{terminal}-{seq}` (refunds `{branch}-{terminal}-R{seq}`): gapless per
-// terminal and series, unique in the tenant without coordination because branch and terminal codes
-// are, assigned at the edge and never renumbered by the cloud.
+// terminal and series, assigned at the edge and never renumbered by the cloud; unique in the tenant
+// without coordination because each terminal code of a branch is owned by one device (`terminals`).
 
 export type ReceiptSeries = 'sale' | 'refund';
 
-const CODE = /^[A-Z0-9][A-Z0-9_]{0,15}$/;
-const RECEIPT = /^([A-Z0-9][A-Z0-9_]{0,15})-([A-Z0-9][A-Z0-9_]{0,15})-(R?)(\d{6,})$/;
+/** Branch and terminal codes: 1–16 capital letters, digits or underscores (they appear on receipts). */
+export const CODE_PATTERN = /^[A-Z0-9][A-Z0-9_]{0,15}$/;
+const CODE_PART = CODE_PATTERN.source.slice(1, -1);
+const RECEIPT = new RegExp(`^(${CODE_PART})-(${CODE_PART})-(R?)(\\d{6,})$`);
 
 export function formatReceiptNo(
   branch: string,
@@ -13,7 +15,7 @@ export function formatReceiptNo(
   series: ReceiptSeries,
   seq: number,
 ): string {
-  if (!CODE.test(branch) || !CODE.test(terminal))
+  if (!CODE_PATTERN.test(branch) || !CODE_PATTERN.test(terminal))
     throw new Error('branch and terminal codes are 1–16 of A–Z, 0–9, _');
   if (!Number.isSafeInteger(seq) || seq < 1) throw new Error('receipt sequence numbers start at 1');
   return `${branch}-${terminal}-${series === 'refund' ? 'R' : ''}${String(seq).padStart(6, '0')}`;
