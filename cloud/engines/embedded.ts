@@ -23,7 +23,7 @@ import { PGlite } from '@electric-sql/pglite';
 import type { ClosableSqlDatabase, SqlDatabase } from '../../src/db/sql.ts';
 import { AppError } from '../../src/errors.ts';
 import type { Engine } from './engine.ts';
-import { type InstanceStats, PgliteInstances } from './pglite-instances.ts';
+import { PgliteInstances } from './pglite-instances.ts';
 
 export interface EmbeddedEngineOptions {
   dataDir: string;
@@ -38,9 +38,7 @@ export interface EmbeddedEngineOptions {
 
 const DSN_PREFIX = 'embedded:';
 
-export type EmbeddedEngine = Engine & { instanceStats(): InstanceStats };
-
-export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEngine {
+export function createEmbeddedEngine(options: EmbeddedEngineOptions): Engine {
   // The data directory holds every database and the generated secrets: its owner only.
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   chmodSync(options.dataDir, 0o700);
@@ -123,13 +121,12 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
     renameSync(tmp, target);
   };
 
-  const engine: EmbeddedEngine = {
+  const engine: Engine = {
     kind: 'embedded',
     cluster: 'embedded',
     database: (name) => database(name),
     openDatabase: (name) => ({ ...database(name), close: async () => {} }),
     async revokePublicConnect() {},
-    instanceStats: () => instances.stats(),
 
     async closeDatabase(name) {
       await instances.close(dirOf(name));
