@@ -1,11 +1,10 @@
 // Opens the pieces every cloud entry point needs: the engine, the migrated control plane and the
 // tenant context. Takes its configuration as arguments; only the CLI reads the environment.
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { driverErrorCode, isAuthenticationFailure, isConnectionFailure } from '../src/db/driver-errors.ts';
 import type { SqlDatabase } from '../src/db/sql.ts';
 import { AppError, isAppError } from '../src/errors.ts';
-import { loadMigrationSet } from '../src/migrate/files.ts';
+import { loadMigrationSet, MIGRATIONS_DIR } from '../src/migrate/files.ts';
 import { migrate } from '../src/migrate/runner.ts';
 import { postgresMigrationTarget } from '../src/migrate/targets.ts';
 import { createEmbeddedEngine } from './engines/embedded.ts';
@@ -13,8 +12,6 @@ import type { Engine } from './engines/engine.ts';
 import { createPostgresEngine } from './engines/postgres.ts';
 import type { Keyring } from './secrets/keyring.ts';
 import { KeyedMutex, type TenantContext } from './tenants/context.ts';
-
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
 
 export type EngineConfig =
   | { kind: 'postgres'; adminUrl: string }

@@ -14,7 +14,7 @@ import { offboardTenant } from '../tenants/offboard.ts';
 import { onboardTenant } from '../tenants/onboard.ts';
 import { listTenants, showTenant } from '../tenants/queries.ts';
 import { requireOrgId } from '../tenants/validate.ts';
-import { parseJsonBody } from './errors.ts';
+import { parseJsonBody } from '../../src/http/errors.ts';
 import type { CloudMetrics } from './metrics.ts';
 
 export const createTenantBody = z.strictObject({

@@ -5,6 +5,8 @@
 export const domainErrorCodes = {
   /** A line names a product the catalog does not have (edge: 404). */
   unknown_product: 'unknown_product',
+  /** A catalog line names a product with no price for this branch yet and gives no unitPriceMinor (edge: 409). */
+  no_price: 'no_price',
   /** A line's numbers do not add up (a discount larger than the line). */
   invalid_line: 'invalid_line',
   /** The sale names a currency other than the tenant's. */

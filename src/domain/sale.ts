@@ -11,7 +11,8 @@ export interface CatalogProduct {
   id: string;
   sku: string;
   name: string;
-  priceMinor: Minor;
+  /** null when no price applies to this branch yet (a line must then give its own unit price). */
+  priceMinor: Minor | null;
   taxRateBp: number;
   taxInclusive: boolean;
   active: boolean;
@@ -125,7 +126,15 @@ function priceLine(lineNo: number, input: SaleLineInput, ctx: SaleContext): Outc
     }
     productId = product.id;
     name = product.name;
-    unitPriceMinor = input.unitPriceMinor ?? product.priceMinor;
+    const price = input.unitPriceMinor ?? product.priceMinor;
+    if (price === null) {
+      return refuse(
+        'no_price',
+        `line ${lineNo}: ${product.sku} has no price at this branch yet; give unitPriceMinor`,
+        { lineNo, sku: product.sku },
+      );
+    }
+    unitPriceMinor = price;
     taxRateBp = product.taxRateBp;
     taxInclusive = product.taxInclusive;
     if (unitPriceMinor !== product.priceMinor) flags.push('price_override');

@@ -3,7 +3,8 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MIGRATIONS_DIR, type Platform } from '../../cloud/platform.ts';
+import type { Platform } from '../../cloud/platform.ts';
+import { MIGRATIONS_DIR } from '../../src/migrate/files.ts';
 import { migrateAllTenants } from '../../cloud/tenants/migrate.ts';
 import { quoteIdent } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { getTableConfig as pgTableConfig } from 'drizzle-orm/pg-core';
 import { getTableConfig as sqliteTableConfig } from 'drizzle-orm/sqlite-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS_DIR } from '../../cloud/platform.ts';
+import { MIGRATIONS_DIR } from '../../src/migrate/files.ts';
 import type { SqlQueryable } from '../../src/db/sql.ts';
 import { loadMigrationSet } from '../../src/migrate/files.ts';
 import { migrate } from '../../src/migrate/runner.ts';

@@ -1,0 +1,58 @@
+// What the cashier API answers when it refuses something: a documented code and its HTTP status.
+// Store functions return these as values (a cashier's mistake is not an exception); the app's one
+// error handler turns them, and anything thrown, into {"error":{"code","message","details"}}.
+import type { DomainErrorCode } from '../src/domain/outcome.ts';
+
+export const edgeErrorStatus = {
+  // Refusals of the domain rules (src/domain/outcome.ts documents each).
+  unknown_product: 404,
+  no_price: 409,
+  invalid_line: 400,
+  wrong_currency: 400,
+  payment_short: 400,
+  change_not_cash: 400,
+  unknown_line: 400,
+  refund_exceeds_sold: 409,
+  refund_payment_mismatch: 400,
+  amount_too_large: 400,
+  /** The body is malformed JSON or fails the payload schema. */
+  invalid_input: 400,
+  /** No sale (or refund) with that id on this edge. */
+  sale_not_found: 404,
+  /** No shift with that id on this edge. */
+  shift_not_found: 404,
+  /** No such route. */
+  not_found: 404,
+  /** The shift is already closed: no more cash movements, no second close. */
+  shift_closed: 409,
+  /** The terminal already has an open shift; close it first. */
+  shift_already_open: 409,
+  /** The id was already used for a different kind of document (a refund's id sent as a sale, …). */
+  id_conflict: 409,
+  /** Refunds reference sales, never other refunds. */
+  not_refundable: 409,
+  /** The edge has not learned the tenant's currency yet (no catalog pull, no --currency) and the sale names none. */
+  currency_unknown: 409,
+  /** The request body is over the limit. */
+  too_large: 413,
+  /** Another process held the store's write lock past the busy timeout; retry. */
+  store_busy: 503,
+  /** A bug: logged with its stack, answered without it. */
+  internal_error: 500,
+} as const satisfies Record<DomainErrorCode, number> & Record<string, number>;
+
+export type EdgeErrorCode = keyof typeof edgeErrorStatus;
+
+export interface EdgeRefusal {
+  code: EdgeErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+export type EdgeOutcome<T> = { ok: true; value: T } | { ok: false; error: EdgeRefusal };
+
+export const accept = <T>(value: T): EdgeOutcome<T> => ({ ok: true, value });
+export const refuseWith = (code: EdgeErrorCode, message: string, details?: unknown): EdgeOutcome<never> => ({
+  ok: false,
+  error: details === undefined ? { code, message } : { code, message, details },
+});

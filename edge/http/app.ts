@@ -1,0 +1,128 @@
+// The cashier API (SPEC §7) on Hono: sales, refunds, shifts, product lookup and the sync status of
+// this edge. Built from its store so tests drive it with app.request(); one error handler answers
+// every refusal and failure as {"error":{"code","message","details"}}.
+import { type Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { z } from 'zod';
+import {
+  cashMovementSchema,
+  codeSchema,
+  refundInputSchema,
+  saleInputSchema,
+  shiftCloseSchema,
+  shiftOpenSchema,
+} from '../../src/domain/payloads.ts';
+import { AppError, isAppError } from '../../src/errors.ts';
+import { errorBody, invalidInputBody, parseJsonBody } from '../../src/http/errors.ts';
+import { type EdgeOutcome, edgeErrorStatus } from '../errors.ts';
+import type { Recorded } from '../store/sales.ts';
+import type { EdgeStore } from '../store/store.ts';
+
+export interface EdgeAppOptions {
+  store: EdgeStore;
+  /** Largest accepted request body (default 1 MiB). */
+  maxBodyBytes?: number;
+  logError?: (err: unknown) => void;
+}
+
+const limit = (max: number, fallback: number) =>
+  z.coerce.number().int().min(1).max(max).optional().default(fallback);
+
+const saleListQuery = z.strictObject({
+  terminal: codeSchema.optional(),
+  kind: z.enum(['sale', 'refund']).optional(),
+  businessDate: z.iso.date().optional(),
+  shiftId: z.string().min(1).max(64).optional(),
+  before: z.string().min(1).max(64).optional(),
+  limit: limit(500, 50),
+});
+
+const productQuery = z.strictObject({
+  q: z.string().trim().max(120).optional().default(''),
+  limit: limit(200, 50),
+});
+
+/** Answers an outcome: the value with `status`, or the refusal with its documented status. */
+function answer<T>(c: Context, outcome: EdgeOutcome<T>, status: ContentfulStatusCode = 200): Response {
+  if (outcome.ok) return c.json(outcome.value as object, status);
+  const { code, message, details } = outcome.error;
+  return c.json(errorBody(code, message, details), edgeErrorStatus[code] as ContentfulStatusCode);
+}
+
+/** 201 with the new document, or 200 with the first answer for a repeated id. */
+function answerRecorded<T>(c: Context, outcome: EdgeOutcome<Recorded<T>>): Response {
+  if (!outcome.ok) return answer(c, outcome);
+  return c.json(outcome.value.value as object, outcome.value.created ? 201 : 200);
+}
+
+export function createEdgeApp(options: EdgeAppOptions): Hono {
+  const { store } = options;
+  const logError = options.logError ?? ((err: unknown) => console.error(err));
+  const app = new Hono();
+
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: options.maxBodyBytes ?? 1024 * 1024,
+      onError: () => {
+        throw new AppError('too_large', 'request body is too large');
+      },
+    }),
+  );
+
+  app.get('/healthz', (c) => c.json({ status: 'ok', branch: store.branch }));
+
+  app.post('/v1/sales', async (c) =>
+    answerRecorded(c, store.sales.recordSale(await parseJsonBody(c, saleInputSchema))),
+  );
+  app.get('/v1/sales', (c) => c.json(store.listSales(saleListQuery.parse(c.req.query()))));
+  app.get('/v1/sales/:id', (c) => {
+    const sale = store.documents.read(c.req.param('id'));
+    if (!sale) return c.json(errorBody('sale_not_found', `no sale ${c.req.param('id')} on this edge`), 404);
+    return c.json(sale);
+  });
+  app.post('/v1/sales/:id/refunds', async (c) =>
+    answerRecorded(
+      c,
+      store.sales.recordRefund(c.req.param('id'), await parseJsonBody(c, refundInputSchema)),
+    ),
+  );
+
+  app.get('/v1/products', (c) => {
+    const { q, limit } = productQuery.parse(c.req.query());
+    const ctx = store.catalog.branchContext(store.branch);
+    const at = store.now().toISOString();
+    return c.json({ products: store.catalog.searchProducts(q, ctx.branchId, at, limit) });
+  });
+
+  app.post('/v1/shifts', async (c) =>
+    answerRecorded(c, store.shifts.open(await parseJsonBody(c, shiftOpenSchema))),
+  );
+  app.post('/v1/shifts/:id/cash-movements', async (c) =>
+    answerRecorded(
+      c,
+      store.shifts.moveCash(c.req.param('id'), await parseJsonBody(c, cashMovementSchema)),
+    ),
+  );
+  app.post('/v1/shifts/:id/close', async (c) =>
+    answer(c, store.shifts.close(c.req.param('id'), await parseJsonBody(c, shiftCloseSchema))),
+  );
+  app.get('/v1/shifts/:id/x-report', (c) => answer(c, store.shifts.report(c.req.param('id'))));
+
+  app.get('/v1/sync/status', (c) => c.json(store.outbox.status(store.now())));
+
+  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.onError((err, c) => {
+    if (isAppError(err)) {
+      return c.json(errorBody(err.code, err.message, err.details), err.status as ContentfulStatusCode);
+    }
+    if (err instanceof z.ZodError) return c.json(invalidInputBody(err), 400);
+    if ((err as { code?: unknown }).code === 'SQLITE_BUSY') {
+      return c.json(errorBody('store_busy', 'the local store is busy; try again'), 503);
+    }
+    logError(err);
+    return c.json(errorBody('internal_error', 'internal error'), 500);
+  });
+  return app;
+}

@@ -1,0 +1,171 @@
+// Sales and refunds as documents: what the cashier API answers, what GET returns later (the same
+// shape, so a retried POST gets the first answer back) and what the outbox carries to the cloud.
+// Written once and never changed: a completed sale is immutable, a refund is a new document.
+import { asc, eq, sql } from 'drizzle-orm';
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import type { SaleFlag, SaleLine, SalePayment } from '../../src/domain/sale.ts';
+import { payments, saleLines, sales, stockMovements } from '../../src/schema/sqlite.ts';
+import { preparedInsert } from './prepared.ts';
+
+export type DocumentLine = SaleLine & { originalLineNo: number | null };
+
+export interface SaleDocument {
+  id: string;
+  kind: 'sale' | 'refund';
+  receiptNo: string;
+  /** The sale a refund takes back; null for a sale. */
+  originalSaleId: string | null;
+  branch: string;
+  terminal: string;
+  shiftId: string | null;
+  /** As the cashier gave it; `cashierUserId` when the edge knew the user. */
+  cashier: string | null;
+  cashierUserId: string | null;
+  customerId: string | null;
+  currency: string;
+  subtotalMinor: number;
+  discountMinor: number;
+  taxMinor: number;
+  totalMinor: number;
+  changeMinor: number;
+  occurredAt: string;
+  businessDate: string;
+  reason: string | null;
+  flags: SaleFlag[];
+  lines: DocumentLine[];
+  payments: SalePayment[];
+}
+
+/** A stock ledger entry a sale (−) or refund (+) writes for each catalog line. */
+export interface DocumentStockMovement {
+  id: string;
+  productId: string;
+  deltaQtyMilli: number;
+}
+
+export interface Documents {
+  write(doc: SaleDocument, movements: readonly DocumentStockMovement[]): void;
+  read(id: string): SaleDocument | undefined;
+  kindOf(id: string): { kind: 'sale' | 'refund'; originalSaleId: string | null } | undefined;
+}
+
+export function createDocuments(db: BetterSQLite3Database): Documents {
+  const insertSale = preparedInsert(db, sales);
+  const insertLine = preparedInsert(db, saleLines);
+  const insertPayment = preparedInsert(db, payments);
+  const insertMovement = preparedInsert(db, stockMovements);
+  const id = sql.placeholder('id');
+  const saleRow = db.select().from(sales).where(eq(sales.id, id)).prepare();
+  const lineRows = db
+    .select()
+    .from(saleLines)
+    .where(eq(saleLines.saleId, id))
+    .orderBy(asc(saleLines.lineNo))
+    .prepare();
+  const paymentRows = db
+    .select()
+    .from(payments)
+    .where(eq(payments.saleId, id))
+    .orderBy(asc(payments.paymentNo))
+    .prepare();
+  const kindRow = db
+    .select({ kind: sales.kind, originalSaleId: sales.originalSaleId })
+    .from(sales)
+    .where(eq(sales.id, id))
+    .prepare();
+
+  return {
+    write(doc, movements) {
+      insertSale.run({
+        id: doc.id,
+        receiptNo: doc.receiptNo,
+        kind: doc.kind,
+        originalSaleId: doc.originalSaleId,
+        branchCode: doc.branch,
+        terminal: doc.terminal,
+        deviceId: null,
+        shiftId: doc.shiftId,
+        cashier: doc.cashier,
+        cashierUserId: doc.cashierUserId,
+        customerId: doc.customerId,
+        currency: doc.currency,
+        subtotalMinor: doc.subtotalMinor,
+        discountMinor: doc.discountMinor,
+        taxMinor: doc.taxMinor,
+        totalMinor: doc.totalMinor,
+        changeMinor: doc.changeMinor,
+        occurredAt: doc.occurredAt,
+        businessDate: doc.businessDate,
+        reason: doc.reason,
+        flags: JSON.stringify(doc.flags),
+        receivedAt: null,
+      });
+      for (const line of doc.lines) {
+        insertLine.run({ ...line, saleId: doc.id, flags: JSON.stringify(line.flags) });
+      }
+      doc.payments.forEach((p, i) => {
+        insertPayment.run({ ...p, saleId: doc.id, paymentNo: i + 1 });
+      });
+      for (const m of movements) {
+        insertMovement.run({
+          ...m,
+          branchCode: doc.branch,
+          reason: doc.kind,
+          occurredAt: doc.occurredAt,
+          sourceId: doc.id,
+        });
+      }
+    },
+
+    read(saleId) {
+      const row = saleRow.get({ id: saleId });
+      if (!row) return undefined;
+      return {
+        id: row.id,
+        kind: row.kind,
+        receiptNo: row.receiptNo,
+        originalSaleId: row.originalSaleId,
+        branch: row.branchCode,
+        terminal: row.terminal,
+        shiftId: row.shiftId,
+        cashier: row.cashier,
+        cashierUserId: row.cashierUserId,
+        customerId: row.customerId,
+        currency: row.currency,
+        subtotalMinor: row.subtotalMinor,
+        discountMinor: row.discountMinor,
+        taxMinor: row.taxMinor,
+        totalMinor: row.totalMinor,
+        changeMinor: row.changeMinor,
+        occurredAt: row.occurredAt,
+        businessDate: row.businessDate,
+        reason: row.reason,
+        flags: JSON.parse(row.flags) as SaleFlag[],
+        lines: lineRows.all({ id: saleId }).map((l) => ({
+          lineNo: l.lineNo,
+          productId: l.productId,
+          name: l.name,
+          qtyMilli: l.qtyMilli,
+          unitPriceMinor: l.unitPriceMinor,
+          amountMinor: l.amountMinor,
+          discountMinor: l.discountMinor,
+          taxRateBp: l.taxRateBp,
+          taxInclusive: l.taxInclusive,
+          taxMinor: l.taxMinor,
+          totalMinor: l.totalMinor,
+          flags: JSON.parse(l.flags) as SaleFlag[],
+          originalLineNo: l.originalLineNo,
+        })),
+        payments: paymentRows.all({ id: saleId }).map((p) => ({
+          method: p.method,
+          amountMinor: p.amountMinor,
+          tenderedMinor: p.tenderedMinor,
+          changeMinor: p.changeMinor,
+          reference: p.reference,
+        })),
+      };
+    },
+
+    kindOf: (saleId) => kindRow.get({ id: saleId }),
+  };
+}

@@ -1,0 +1,38 @@
+// What the edge knows about itself, in edge_meta: the tenant and branch it belongs to (fixed once the
+// first sale is numbered), fallbacks for currency and time zone until the catalog brings the tenant's
+// own, and the sync client's last success and error.
+import { eq } from 'drizzle-orm';
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { edgeMeta } from './tables.ts';
+
+export const metaKeys = [
+  'org_id',
+  'branch',
+  'currency',
+  'time_zone',
+  'cloud_url',
+  'last_sync_at',
+  'last_sync_error',
+] as const;
+export type MetaKey = (typeof metaKeys)[number];
+
+export interface EdgeMeta {
+  get(key: MetaKey): string | undefined;
+  set(key: MetaKey, value: string | null): void;
+}
+
+export function createEdgeMeta(db: BetterSQLite3Database): EdgeMeta {
+  return {
+    get: (key) => db.select().from(edgeMeta).where(eq(edgeMeta.key, key)).get()?.value,
+    set(key, value) {
+      if (value === null) {
+        db.delete(edgeMeta).where(eq(edgeMeta.key, key)).run();
+        return;
+      }
+      db.insert(edgeMeta)
+        .values({ key, value })
+        .onConflictDoUpdate({ target: edgeMeta.key, set: { value } })
+        .run();
+    },
+  };
+}

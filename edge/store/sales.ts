@@ -1,0 +1,189 @@
+// Recording sales and refunds: the document, its lines, payments, stock movements, receipt number
+// and outbox entry in one SQLite transaction. Prices and tax come from the local catalog; what the
+// edge cannot know is flagged, never refused. A repeated id returns the first answer and writes nothing.
+import { randomUUID } from 'node:crypto';
+import { and, eq, isNull, sql, sum } from 'drizzle-orm';
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { businessDate } from '../../src/domain/business-date.ts';
+import type { RefundInput, SaleInput } from '../../src/domain/payloads.ts';
+import { formatReceiptNo, type ReceiptSeries } from '../../src/domain/receipt.ts';
+import { buildRefund } from '../../src/domain/refund.ts';
+import { buildSale, type SaleFlag } from '../../src/domain/sale.ts';
+import { saleLines, sales, shifts } from '../../src/schema/sqlite.ts';
+import { accept, type EdgeOutcome, refuseWith } from '../errors.ts';
+import type { BranchContext, Catalog } from './catalog.ts';
+import type { DocumentLine, Documents, DocumentStockMovement, SaleDocument } from './documents.ts';
+import type { Outbox } from './outbox.ts';
+import { type NextValue, receiptSequence } from './sequences.ts';
+
+/** 201 for a new document, 200 for a repeated id (the first answer, nothing written). */
+export interface Recorded<T> {
+  created: boolean;
+  value: T;
+}
+
+export interface SalesDeps {
+  db: BetterSQLite3Database;
+  /** Runs `fn` in one IMMEDIATE transaction (the write lock is taken up front). */
+  transaction: <T>(fn: () => T) => T;
+  catalog: Catalog;
+  documents: Documents;
+  outbox: Outbox;
+  next: NextValue;
+  branch: string;
+  now: () => Date;
+  /** Ids that may belong to another kind of document (shifts, cash movements). */
+  idTaken: (id: string) => boolean;
+}
+
+export interface SalesService {
+  recordSale(input: SaleInput): EdgeOutcome<Recorded<SaleDocument>>;
+  recordRefund(saleId: string, input: RefundInput): EdgeOutcome<Recorded<SaleDocument>>;
+}
+
+export function createSalesService(deps: SalesDeps): SalesService {
+  const { db, catalog, documents, outbox } = deps;
+  const openShift = db
+    .select({ id: shifts.id })
+    .from(shifts)
+    .where(and(eq(shifts.terminal, sql.placeholder('terminal')), isNull(shifts.closedAt)))
+    .prepare();
+  const refundedQty = db
+    .select({ lineNo: saleLines.originalLineNo, qtyMilli: sum(saleLines.qtyMilli).mapWith(Number) })
+    .from(saleLines)
+    .innerJoin(sales, eq(sales.id, saleLines.saleId))
+    .where(eq(sales.originalSaleId, sql.placeholder('id')))
+    .groupBy(saleLines.originalLineNo)
+    .prepare();
+
+  /** The first answer for a repeated id, a conflict if the id names something else, or nothing. */
+  function replay(
+    id: string | undefined,
+    matches: (k: NonNullable<ReturnType<Documents['kindOf']>>) => boolean,
+  ): EdgeOutcome<Recorded<SaleDocument>> | undefined {
+    if (id === undefined) return undefined;
+    const existing = documents.kindOf(id);
+    if (existing && matches(existing)) return accept({ created: false, value: documents.read(id)! });
+    if (existing || deps.idTaken(id)) {
+      return refuseWith('id_conflict', `id ${id} is already used by another document on this edge`);
+    }
+    return undefined;
+  }
+
+  function stamp(terminal: string, series: ReceiptSeries, ctx: BranchContext) {
+    const at = deps.now();
+    return {
+      receiptNo: formatReceiptNo(deps.branch, terminal, series, deps.next(receiptSequence(terminal, series))),
+      occurredAt: at.toISOString(),
+      businessDate: businessDate(at, ctx.timeZone),
+      shiftId: openShift.get({ terminal })?.id ?? null,
+    };
+  }
+
+  function cashierOf(given: string | undefined): { cashierUserId: string | null; flags: SaleFlag[] } {
+    if (given === undefined) return { cashierUserId: null, flags: [] };
+    const id = catalog.findCashier(given);
+    return id ? { cashierUserId: id, flags: [] } : { cashierUserId: null, flags: ['unknown_cashier'] };
+  }
+
+  function commit(doc: SaleDocument, movements: DocumentStockMovement[]) {
+    documents.write(doc, movements);
+    outbox.append(doc.kind, doc.id, { ...doc, stockMovements: movements }, doc.occurredAt);
+  }
+
+  return {
+    recordSale: (input) =>
+      deps.transaction(() => {
+        const replayed = replay(input.id, (k) => k.kind === 'sale');
+        if (replayed) return replayed;
+        const ctx = catalog.branchContext(deps.branch);
+        const currency = ctx.currency ?? input.currency;
+        if (currency === undefined) {
+          return refuseWith(
+            'currency_unknown',
+            "this edge has not learned the tenant's currency yet: sync once, start it with --currency, or name the sale's currency",
+          );
+        }
+        const at = deps.now().toISOString();
+        const built = buildSale(input, {
+          currency,
+          openLinesTaxInclusive: ctx.openLinesTaxInclusive,
+          findProduct: (ref) => catalog.findProduct(ref, ctx.branchId, at),
+        });
+        if (!built.ok) return built;
+        const cashier = cashierOf(input.cashier);
+        const sale = built.value;
+        const doc: SaleDocument = {
+          id: input.id ?? randomUUID(),
+          kind: 'sale',
+          originalSaleId: null,
+          branch: deps.branch,
+          terminal: input.terminal,
+          ...stamp(input.terminal, 'sale', ctx),
+          cashier: input.cashier ?? null,
+          cashierUserId: cashier.cashierUserId,
+          customerId: input.customerId ?? null,
+          currency: sale.currency,
+          subtotalMinor: sale.subtotalMinor,
+          discountMinor: sale.discountMinor,
+          taxMinor: sale.taxMinor,
+          totalMinor: sale.totalMinor,
+          changeMinor: sale.changeMinor,
+          reason: null,
+          flags: [...sale.flags, ...cashier.flags],
+          lines: sale.lines.map((l) => ({ ...l, originalLineNo: null })),
+          payments: sale.payments,
+        };
+        commit(doc, movementsOf(doc.lines, -1));
+        return accept({ created: true, value: doc });
+      }),
+
+    recordRefund: (saleId, input) =>
+      deps.transaction(() => {
+        const replayed = replay(input.id, (k) => k.kind === 'refund' && k.originalSaleId === saleId);
+        if (replayed) return replayed;
+        const original = documents.read(saleId);
+        if (!original) return refuseWith('sale_not_found', `no sale ${saleId} on this edge`);
+        if (original.kind !== 'sale') {
+          return refuseWith('not_refundable', `${original.receiptNo} is a refund; refund its original sale`);
+        }
+        const already = new Map(
+          refundedQty.all({ id: saleId }).flatMap((r) => (r.lineNo === null ? [] : [[r.lineNo, r.qtyMilli]])),
+        );
+        const built = buildRefund(input, original.lines, already);
+        if (!built.ok) return built;
+        const cashier = cashierOf(input.cashier);
+        const refund = built.value;
+        const doc: SaleDocument = {
+          id: input.id ?? randomUUID(),
+          kind: 'refund',
+          originalSaleId: saleId,
+          branch: deps.branch,
+          terminal: input.terminal,
+          ...stamp(input.terminal, 'refund', catalog.branchContext(deps.branch)),
+          cashier: input.cashier ?? null,
+          cashierUserId: cashier.cashierUserId,
+          customerId: original.customerId,
+          currency: original.currency,
+          subtotalMinor: refund.subtotalMinor,
+          discountMinor: refund.discountMinor,
+          taxMinor: refund.taxMinor,
+          totalMinor: refund.totalMinor,
+          changeMinor: 0,
+          reason: input.reason ?? null,
+          flags: cashier.flags,
+          lines: refund.lines.map((l) => ({ ...l, flags: [] })),
+          payments: refund.payments,
+        };
+        commit(doc, movementsOf(doc.lines, 1));
+        return accept({ created: true, value: doc });
+      }),
+  };
+}
+
+/** One ledger entry per catalog line: out for a sale (−1), back in for a refund (+1). */
+function movementsOf(lines: readonly DocumentLine[], sign: 1 | -1): DocumentStockMovement[] {
+  return lines.flatMap((l) =>
+    l.productId === null ? [] : [{ id: randomUUID(), productId: l.productId, deltaQtyMilli: sign * l.qtyMilli }],
+  );
+}

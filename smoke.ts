@@ -1,0 +1,25 @@
+import { openEdgeStore } from './edge/store/store.ts';
+import { createEdgeApp } from './edge/http/app.ts';
+const store = await openEdgeStore(':memory:', { identity: { branch: 'B01', currency: 'EUR' } });
+const s = store.database.sqlite;
+const now = new Date().toISOString();
+s.prepare("insert into tax_rates values ('t1','VAT',2000,0,1,?,?)").run(now, now);
+s.prepare("insert into products values ('p1','COFFEE-250','4001','Coffee 250g',null,'t1',1,?,?)").run(now, now);
+s.prepare("insert into prices values ('pr1','p1',null,450,'2020-01-01T00:00:00.000Z',?)").run(now);
+const app = createEdgeApp({ store });
+const post = (path: string, body: unknown) => app.request(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+let r = await post('/v1/shifts', { terminal: 'T1', openingFloatMinor: 10000 });
+const shift = await r.json() as any; console.log(r.status, shift);
+r = await post('/v1/sales', { id: '0190f5c2-6b1e-7c3a-9a51-3f0b8a2d4e10', terminal: 'T1', cashier: 'alice@example.com', lines: [{ sku: 'COFFEE-250', qtyMilli: 2000 }, { name: 'Gift wrap', unitPriceMinor: 150, qtyMilli: 1000, taxRateBp: 2000 }], payments: [{ method: 'cash', amountMinor: 2000 }] });
+console.log(r.status, JSON.stringify(await r.json()));
+r = await post('/v1/sales', { id: '0190f5c2-6b1e-7c3a-9a51-3f0b8a2d4e10', terminal: 'T1', lines: [{ sku: 'COFFEE-250', qtyMilli: 2000 }], payments: [] });
+console.log(r.status);
+r = await post('/v1/sales/0190f5c2-6b1e-7c3a-9a51-3f0b8a2d4e10/refunds', { terminal: 'T1', lines: [{ lineNo: 1, qtyMilli: 1000 }], payments: [{ method: 'cash', amountMinor: 540 }] });
+console.log(r.status, JSON.stringify(await r.json()));
+r = await post(`/v1/shifts/${shift.id}/cash-movements`, { direction: 'out', amountMinor: 500, reason: 'bank' });
+console.log(r.status);
+r = await post(`/v1/shifts/${shift.id}/close`, { counted: [{ method: 'cash', countedMinor: 10000 }] });
+console.log(r.status, JSON.stringify(await r.json()));
+for (const p of ['/v1/sales', '/v1/products?q=coff', '/v1/sync/status', '/v1/sales?limit=1']) { r = await app.request(p); console.log(p, r.status, JSON.stringify(await r.json())); }
+r = await post('/v1/sales', { terminal: 'T1', lines: [{ sku: 'NOPE', qtyMilli: 1000 }], payments: [] }); console.log(r.status, await r.text());
+r = await app.request('/v1/sales', { method: 'POST', body: '{bad' }); console.log(r.status, await r.text());
