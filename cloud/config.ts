@@ -2,6 +2,7 @@
 // caller passes the environment in. Embedded defaults generate their secrets into the data dir.
 import { resolve } from 'node:path';
 import { AppError } from '../src/errors.ts';
+import { intSetting as intSettingOf, readSettingTable } from '../src/settings.ts';
 import type { EngineConfig } from './platform.ts';
 import {
   adminTokenFile,
@@ -39,15 +40,7 @@ export function readSettings(
   env: Record<string, string | undefined>,
   flags: Record<string, unknown>,
 ): RawSettings {
-  const raw: RawSettings = {};
-  for (const [name, { env: key, flag }] of Object.entries(settings) as [
-    SettingName,
-    (typeof settings)[SettingName],
-  ][]) {
-    const value = flags[flag] ?? env[key];
-    if (typeof value === 'string' && value !== '') raw[name] = value;
-  }
-  return raw;
+  return readSettingTable(settings, env, flags);
 }
 
 export interface CloudConfig {
@@ -63,16 +56,8 @@ export interface CloudConfig {
   migration: { intervalMs: number; concurrency: number };
 }
 
-function intSetting(raw: RawSettings, name: SettingName, fallback: number, min: number, max: number): number {
-  const value = raw[name];
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    const { env, flag } = settings[name];
-    throw new AppError('invalid_input', `${env} (--${flag}) must be a whole number from ${min} to ${max}`);
-  }
-  return n;
-}
+const intSetting = (raw: RawSettings, name: SettingName, fallback: number, min: number, max: number) =>
+  intSettingOf(settings, raw, name, fallback, min, max);
 
 export function resolveCloudConfig(raw: RawSettings): CloudConfig {
   const dataDir = resolve(raw.dataDir ?? './data');

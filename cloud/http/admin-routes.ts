@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { AppError } from '../../src/errors.ts';
+import { parseJsonBody } from '../../src/http/errors.ts';
 import { secretsEqual } from '../secrets/passwords.ts';
 import type { TenantContext } from '../tenants/context.ts';
 import { exportTenant } from '../tenants/export.ts';
@@ -14,7 +15,6 @@ import { offboardTenant } from '../tenants/offboard.ts';
 import { onboardTenant } from '../tenants/onboard.ts';
 import { listTenants, showTenant } from '../tenants/queries.ts';
 import { requireOrgId } from '../tenants/validate.ts';
-import { parseJsonBody } from '../../src/http/errors.ts';
 import type { CloudMetrics } from './metrics.ts';
 
 export const createTenantBody = z.strictObject({

@@ -3,10 +3,10 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { AppError } from '../../src/errors.ts';
+import { errorBody } from '../../src/http/errors.ts';
 import type { TenantContext } from '../tenants/context.ts';
 import type { MigrationJob } from '../tenants/migration-job.ts';
 import { createAdminRoutes } from './admin-routes.ts';
-import { errorBody } from '../../src/http/errors.ts';
 import { toErrorResponse } from './errors.ts';
 import type { CloudMetrics } from './metrics.ts';
 

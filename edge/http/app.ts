@@ -83,10 +83,7 @@ export function createEdgeApp(options: EdgeAppOptions): Hono {
     return c.json(sale);
   });
   app.post('/v1/sales/:id/refunds', async (c) =>
-    answerRecorded(
-      c,
-      store.sales.recordRefund(c.req.param('id'), await parseJsonBody(c, refundInputSchema)),
-    ),
+    answerRecorded(c, store.sales.recordRefund(c.req.param('id'), await parseJsonBody(c, refundInputSchema))),
   );
 
   app.get('/v1/products', (c) => {
@@ -100,10 +97,7 @@ export function createEdgeApp(options: EdgeAppOptions): Hono {
     answerRecorded(c, store.shifts.open(await parseJsonBody(c, shiftOpenSchema))),
   );
   app.post('/v1/shifts/:id/cash-movements', async (c) =>
-    answerRecorded(
-      c,
-      store.shifts.moveCash(c.req.param('id'), await parseJsonBody(c, cashMovementSchema)),
-    ),
+    answerRecorded(c, store.shifts.moveCash(c.req.param('id'), await parseJsonBody(c, cashMovementSchema))),
   );
   app.post('/v1/shifts/:id/close', async (c) =>
     answer(c, store.shifts.close(c.req.param('id'), await parseJsonBody(c, shiftCloseSchema))),

@@ -1,7 +1,7 @@
 // Opens the edge's SQLite file: WAL, synchronous=FULL by default (a sale answered 201 must survive a
 // power cut, not only a killed process), a busy timeout for a second process on the same file, and
 // the tenant migrations followed by the edge-only ones.
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
@@ -29,7 +29,11 @@ export async function openEdgeDatabase(
   file: string,
   options: OpenEdgeDatabaseOptions = {},
 ): Promise<EdgeDatabase> {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  if (file !== ':memory:') {
+    // The store holds sales and (once pulled) cashier PIN hashes: readable by its owner only.
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    closeSync(openSync(file, 'a', 0o600));
+  }
   const sqlite = new Database(file);
   try {
     sqlite.pragma('journal_mode = WAL');

@@ -12,7 +12,7 @@ import { buildSale, type SaleFlag } from '../../src/domain/sale.ts';
 import { saleLines, sales, shifts } from '../../src/schema/sqlite.ts';
 import { accept, type EdgeOutcome, refuseWith } from '../errors.ts';
 import type { BranchContext, Catalog } from './catalog.ts';
-import type { DocumentLine, Documents, DocumentStockMovement, SaleDocument } from './documents.ts';
+import type { DocumentLine, DocumentStockMovement, Documents, SaleDocument } from './documents.ts';
 import type { Outbox } from './outbox.ts';
 import { type NextValue, receiptSequence } from './sequences.ts';
 
@@ -184,6 +184,8 @@ export function createSalesService(deps: SalesDeps): SalesService {
 /** One ledger entry per catalog line: out for a sale (−1), back in for a refund (+1). */
 function movementsOf(lines: readonly DocumentLine[], sign: 1 | -1): DocumentStockMovement[] {
   return lines.flatMap((l) =>
-    l.productId === null ? [] : [{ id: randomUUID(), productId: l.productId, deltaQtyMilli: sign * l.qtyMilli }],
+    l.productId === null
+      ? []
+      : [{ id: randomUUID(), productId: l.productId, deltaQtyMilli: sign * l.qtyMilli }],
   );
 }

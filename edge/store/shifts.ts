@@ -263,7 +263,8 @@ export function createShiftsService(deps: ShiftsDeps): ShiftsService {
           .set({ closedAt, closedBy: input.cashier ?? null, countedCashMinor: cash })
           .where(eq(shifts.id, shiftId))
           .run();
-        for (const c of input.counted) insertCount.run({ shiftId, method: c.method, countedMinor: c.countedMinor });
+        for (const c of input.counted)
+          insertCount.run({ shiftId, method: c.method, countedMinor: c.countedMinor });
         const report = buildReport({ ...shift.value, closedAt, closedBy: input.cashier ?? null });
         outbox.append(
           'shift_close',

@@ -2,9 +2,9 @@
 // knows about itself, with the services the cashier API calls. Everything a request writes happens
 // in one IMMEDIATE transaction; nothing here waits for the network.
 import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
-import { AppError } from '../../src/errors.ts';
 import { isTimeZone } from '../../src/domain/business-date.ts';
 import { CODE_PATTERN } from '../../src/domain/receipt.ts';
+import { AppError } from '../../src/errors.ts';
 import { cashMovements, sales, shifts } from '../../src/schema/sqlite.ts';
 import { type Catalog, createCatalog } from './catalog.ts';
 import { type EdgeDatabase, type OpenEdgeDatabaseOptions, openEdgeDatabase } from './database.ts';
@@ -97,7 +97,7 @@ function bindIdentity(meta: EdgeMeta, identity: EdgeIdentity): string {
   if (identity.branch !== undefined && known.branch !== undefined && identity.branch !== known.branch) {
     throw new AppError(
       'invalid_input',
-      `this edge database numbers receipts for branch ${known.branch}; it cannot become branch ${identity.branch} (use another --db)`,
+      `this edge database numbers receipts for branch ${known.branch}; it cannot become branch ${identity.branch} (use another --edge-db)`,
     );
   }
   const branch = known.branch ?? identity.branch;
@@ -132,7 +132,11 @@ export function createEdgeStore(database: EdgeDatabase, options: EdgeStoreOption
   const outbox = createOutbox(db, next, meta);
   const transaction = <T>(fn: () => T): T => sqlite.transaction(fn).immediate();
   const taken = [sales, shifts, cashMovements].map((t) =>
-    db.select({ id: t.id }).from(t).where(eq(t.id, sql.placeholder('id'))).prepare(),
+    db
+      .select({ id: t.id })
+      .from(t)
+      .where(eq(t.id, sql.placeholder('id')))
+      .prepare(),
   );
   const idTaken = (id: string) => taken.some((q) => q.get({ id }) !== undefined);
   const deps = { db, transaction, catalog, outbox, branch, now, idTaken };
@@ -154,7 +158,9 @@ export function createEdgeStore(database: EdgeDatabase, options: EdgeStoreOption
       if (filter.businessDate !== undefined) where.push(eq(sales.businessDate, filter.businessDate));
       if (filter.shiftId !== undefined) where.push(eq(sales.shiftId, filter.shiftId));
       if (filter.before !== undefined) {
-        where.push(sql`rowid < coalesce((SELECT rowid FROM ${sales} WHERE ${sales.id} = ${filter.before}), 0)`);
+        where.push(
+          sql`rowid < coalesce((SELECT rowid FROM ${sales} WHERE ${sales.id} = ${filter.before}), 0)`,
+        );
       }
       const rows = db
         .select({

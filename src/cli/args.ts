@@ -25,6 +25,13 @@ const stringFlags = [
   'out',
   'export',
   'concurrency',
+  'edge-port',
+  'edge-host',
+  'edge-db',
+  'cloud-url',
+  'token',
+  'branch',
+  'synchronous',
 ] as const;
 const booleanFlags = ['json', 'verbose', 'yes', 'all', 'help', 'version'] as const;
 
@@ -68,10 +75,16 @@ export const usage = `Usage: modernpos <command> [options]
   tenant offboard ORG [--export FILE] --yes
   tenant rotate-credentials ORG
   keys rotate                           re-encrypt every tenant DSN under a new master key
+  edge --cloud-url URL --token TOKEN [--branch CODE] [--currency CUR] [--timezone TZ]
+                                        run an edge agent (cashier API); sells without the cloud
 
 Settings (environment variable or flag): --pg-url MODERNPOS_PG_URL, --data-dir MODERNPOS_DATA_DIR,
   --master-key MODERNPOS_MASTER_KEY, --previous-master-keys MODERNPOS_PREVIOUS_MASTER_KEYS,
   --admin-token MODERNPOS_ADMIN_TOKEN, --port PORT, --backup-dir MODERNPOS_BACKUP_DIR,
   --max-open-databases, --max-tenant-pools, --tenant-pool-size, --migration-interval (seconds),
   --migration-concurrency, --control-db MODERNPOS_CONTROL_DB, --template-db MODERNPOS_TEMPLATE_DB.
+Edge settings: --edge-port MODERNPOS_EDGE_PORT (8081), --edge-host MODERNPOS_EDGE_HOST (0.0.0.0),
+  --edge-db MODERNPOS_EDGE_DB (./edge-data/edge.db), --cloud-url MODERNPOS_CLOUD_URL,
+  --token MODERNPOS_DEVICE_TOKEN, --branch MODERNPOS_EDGE_BRANCH, --currency MODERNPOS_EDGE_CURRENCY,
+  --timezone MODERNPOS_EDGE_TIMEZONE, --synchronous MODERNPOS_EDGE_SYNCHRONOUS (full|normal; full).
 Exit status: 0 success, 1 operational failure, 2 bad usage or input. --verbose adds detail to errors.`;

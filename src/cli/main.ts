@@ -1,5 +1,5 @@
-// The `modernpos` entry: parses the command line and hands off to the cloud (or, later, edge)
-// commands. The composition root: the one place in src/ allowed to import cloud/ and edge/.
+// The `modernpos` entry: parses the command line and hands off to the cloud or the edge commands.
+// The composition root: the one place in src/ allowed to import cloud/ and edge/.
 
 import packageJson from '../../package.json' with { type: 'json' };
 import { isAppError } from '../errors.ts';
@@ -26,8 +26,10 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
       io.err(usage);
       return EXIT.usage;
     }
-    const { runCloudCommand } = await import('../../cloud/cli/commands.ts');
-    const code = await runCloudCommand(args, io);
+    const code =
+      command === 'edge'
+        ? await (await import('../../edge/cli/commands.ts')).runEdgeCommand(args, io)
+        : await (await import('../../cloud/cli/commands.ts')).runCloudCommand(args, io);
     if (code === undefined) {
       io.err(
         `modernpos: unknown command ${JSON.stringify(args.positionals.join(' '))}; see modernpos --help`,

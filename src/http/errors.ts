@@ -1,7 +1,7 @@
 // The one error shape of every HTTP API here, cloud and edge (SPEC §6):
 // {"error":{"code":"snake_case_code","message":"…","details":…}}, and JSON bodies parsed with zod.
 import type { Context } from 'hono';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { AppError } from '../errors.ts';
 
 export function errorBody(code: string, message: string, details?: unknown) {

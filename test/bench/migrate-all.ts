@@ -4,11 +4,10 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Platform } from '../../cloud/platform.ts';
-import { MIGRATIONS_DIR } from '../../src/migrate/files.ts';
 import { migrateAllTenants } from '../../cloud/tenants/migrate.ts';
 import { quoteIdent } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
-import { latestVersion, loadMigrationSet } from '../../src/migrate/files.ts';
+import { latestVersion, loadMigrationSet, MIGRATIONS_DIR } from '../../src/migrate/files.ts';
 import { adminClient, checkInterrupted, fmt, log, now, type Row, row } from './common.ts';
 
 const CONCURRENCY = 8;

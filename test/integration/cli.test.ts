@@ -4,8 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS_DIR } from '../../src/migrate/files.ts';
-import { loadMigrationSet } from '../../src/migrate/files.ts';
+import { loadMigrationSet, MIGRATIONS_DIR } from '../../src/migrate/files.ts';
 import { runCli } from '../helpers/cli.ts';
 import { PRISTINE_DIR, uniqueId } from '../helpers/engines.ts';
 

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS_DIR } from '../../src/migrate/files.ts';
-import { loadMigrationSet } from '../../src/migrate/files.ts';
+import { loadMigrationSet, MIGRATIONS_DIR } from '../../src/migrate/files.ts';
 import { migrate, migrationStatus } from '../../src/migrate/runner.ts';
 import { sqliteMigrationTarget } from '../../src/migrate/targets.ts';
 

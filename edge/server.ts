@@ -1,0 +1,44 @@
+// Runs the edge agent: the store and the cashier API on @hono/node-server. Returns a handle whose
+// stop() closes the server (letting requests in flight finish) and then the store.
+import { type ServerType, serve } from '@hono/node-server';
+import { createEdgeApp } from './http/app.ts';
+import type { EdgeStore } from './store/store.ts';
+
+export interface EdgeServerOptions {
+  store: EdgeStore;
+  port: number;
+  hostname?: string;
+  log: (line: string) => void;
+}
+
+export interface EdgeServer {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeServer> {
+  const app = createEdgeApp({
+    store: options.store,
+    logError: (err) => options.log(`internal error: ${(err as Error).stack ?? String(err)}`),
+  });
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: options.port, hostname: options.hostname ?? '0.0.0.0' }, () =>
+      resolve(s),
+    );
+    s.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  return {
+    url: `http://localhost:${port}`,
+    port,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      });
+      options.store.close();
+    },
+  };
+}
