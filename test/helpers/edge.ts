@@ -1,0 +1,145 @@
+// Edge stores for tests: a real SQLite file in a temporary directory, a catalog seeded the way a pull
+// would write it, row counts for "nothing was written" checks, and a JSON request helper for
+// app.request().
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Hono } from 'hono';
+import { type EdgeStore, type EdgeStoreOptions, openEdgeStore } from '../../edge/store/store.ts';
+
+/** A device token in the documented shape (`mpd_{orgId}_{32 base64url}`) for tests that need one. */
+export const testDeviceToken = (orgId = 'acme') => `mpd_${orgId}_${'x'.repeat(32)}`;
+
+export interface TestEdge {
+  store: EdgeStore;
+  dir: string;
+  file: string;
+  /** Closes and reopens the store on the same file (a restarted agent). */
+  reopen(options?: EdgeStoreOptions): Promise<EdgeStore>;
+  destroy(): void;
+}
+
+export async function createTestEdge(options: EdgeStoreOptions = {}): Promise<TestEdge> {
+  const dir = mkdtempSync(join(tmpdir(), 'modernpos-edge-'));
+  const file = join(dir, 'edge.db');
+  const opts: EdgeStoreOptions = {
+    synchronous: 'normal',
+    ...options,
+    identity: { branch: 'B01', currency: 'EUR', timeZone: 'Europe/Lisbon', ...options.identity },
+  };
+  const edge: TestEdge = {
+    store: await openEdgeStore(file, opts),
+    dir,
+    file,
+    async reopen(more = {}) {
+      edge.store.close();
+      edge.store = await openEdgeStore(file, { ...opts, ...more });
+      return edge.store;
+    },
+    destroy() {
+      try {
+        edge.store.close();
+      } catch {
+        // already closed
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return edge;
+}
+
+export interface SeedProduct {
+  sku: string;
+  name?: string;
+  priceMinor?: number | null;
+  barcode?: string;
+  taxRateBp?: number;
+  taxInclusive?: boolean;
+  active?: boolean;
+}
+
+/** Writes a catalog into the store's tenant tables as a pull would; returns product ids by SKU. */
+export function seedCatalog(
+  store: EdgeStore,
+  catalog: { products: SeedProduct[]; branch?: { code: string; timeZone: string }; currency?: string },
+): Map<string, string> {
+  const db = store.database.sqlite;
+  const at = '2020-01-01T00:00:00.000Z';
+  const ids = new Map<string, string>();
+  db.transaction(() => {
+    if (catalog.currency) {
+      db.prepare(
+        "INSERT INTO settings (key, value, updated_at) VALUES ('currency', ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      ).run(catalog.currency, at);
+    }
+    if (catalog.branch) {
+      db.prepare(
+        'INSERT INTO branches (id, code, name, time_zone, active, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)',
+      ).run(randomUUID(), catalog.branch.code, catalog.branch.code, catalog.branch.timeZone, at, at);
+    }
+    const rates = new Map<string, string>();
+    for (const p of catalog.products) {
+      const bp = p.taxRateBp ?? 2000;
+      const inclusive = p.taxInclusive ?? false;
+      const key = `${bp}:${inclusive}`;
+      let rateId = rates.get(key);
+      if (!rateId) {
+        rateId = randomUUID();
+        rates.set(key, rateId);
+        db.prepare(
+          'INSERT INTO tax_rates (id, name, rate_bp, inclusive, is_default, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)',
+        ).run(rateId, key, bp, inclusive ? 1 : 0, at, at);
+      }
+      const id = randomUUID();
+      ids.set(p.sku, id);
+      db.prepare(
+        'INSERT INTO products (id, sku, barcode, name, category, tax_rate_id, active, created_at, updated_at) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?)',
+      ).run(id, p.sku, p.barcode ?? null, p.name ?? p.sku, rateId, p.active === false ? 0 : 1, at, at);
+      if (p.priceMinor !== null) {
+        db.prepare(
+          'INSERT INTO prices (id, product_id, branch_id, price_minor, effective_from, created_at) VALUES (?, ?, NULL, ?, ?, ?)',
+        ).run(randomUUID(), id, p.priceMinor ?? 100, at, at);
+      }
+    }
+  })();
+  return ids;
+}
+
+const countedTables = [
+  'sales',
+  'sale_lines',
+  'payments',
+  'stock_movements',
+  'shifts',
+  'cash_movements',
+  'shift_counts',
+  'outbox',
+  'local_sequences',
+] as const;
+
+/** Rows per table the cashier API writes to (and the sequences), to prove a refusal wrote nothing. */
+export function rowCounts(store: EdgeStore): Record<string, unknown> {
+  const db = store.database.sqlite;
+  return {
+    ...Object.fromEntries(
+      countedTables.map((t) => [t, (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]),
+    ),
+    sequences: db.prepare('SELECT name, value FROM local_sequences ORDER BY name').all(),
+  };
+}
+
+/** A JSON request through app.request(): status and parsed body. */
+export async function call(
+  app: Hono,
+  method: string,
+  path: string,
+  body?: unknown,
+  // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies by path and assert their shape
+): Promise<{ status: number; body: any }> {
+  const init: RequestInit = { method, headers: { 'content-type': 'application/json' } };
+  if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
+  const res = await app.request(path, init);
+  const text = await res.text();
+  return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
+}
