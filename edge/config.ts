@@ -1,7 +1,9 @@
 // Edge agent configuration (SPEC §4–§5) from the environment and CLI flags (a flag wins). Pure: the
 // caller passes the environment in. Checked before the store opens, so bad input creates nothing.
 import { resolve } from 'node:path';
+import { isTimeZone } from '../src/domain/business-date.ts';
 import { parseDeviceToken } from '../src/domain/device-token.ts';
+import { CODE_PATTERN } from '../src/domain/receipt.ts';
 import { AppError } from '../src/errors.ts';
 import { intSetting, type RawValues, readSettingTable } from '../src/settings.ts';
 import type { Synchronous } from './store/database.ts';
@@ -57,6 +59,15 @@ export function resolveEdgeConfig(
       'invalid_input',
       'the device token is malformed; use the mpd_… token printed by `modernpos device register`',
     );
+  }
+  if (raw.branch !== undefined && !CODE_PATTERN.test(raw.branch)) {
+    throw new AppError('invalid_input', '--branch must be 1–16 capital letters, digits or underscores');
+  }
+  if (raw.currency !== undefined && !/^[A-Z]{3}$/.test(raw.currency)) {
+    throw new AppError('invalid_input', '--currency must be an ISO 4217 code such as EUR');
+  }
+  if (raw.timeZone !== undefined && !isTimeZone(raw.timeZone)) {
+    throw new AppError('invalid_input', `--timezone ${raw.timeZone} is not an IANA time zone`);
   }
   const synchronous = raw.synchronous ?? 'full';
   if (synchronous !== 'full' && synchronous !== 'normal') {

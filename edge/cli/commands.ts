@@ -1,5 +1,6 @@
 // The edge commands of `modernpos` (SPEC §5): `edge` runs the agent (the cashier API now; continuous
 // sync with the sync issue). It starts and sells without the cloud: nothing here touches the network.
+import { existsSync } from 'node:fs';
 import type { ParsedArgs } from '../../src/cli/args.ts';
 import { type CliIO, EXIT } from '../../src/cli/io.ts';
 import { AppError } from '../../src/errors.ts';
@@ -9,6 +10,13 @@ import { openEdgeStore } from '../store/store.ts';
 
 async function runAgent(args: ParsedArgs, io: CliIO): Promise<number> {
   const config = resolveEdgeConfig(io.env, args.flags);
+  if (config.identity.branch === undefined && !existsSync(config.dbFile)) {
+    // Checked before the store file is created, so the mistake leaves nothing behind.
+    throw new AppError(
+      'invalid_input',
+      'pass --branch CODE on first start: the branch this device was registered to (receipts carry it)',
+    );
+  }
   const store = await openEdgeStore(config.dbFile, {
     synchronous: config.synchronous,
     identity: config.identity,

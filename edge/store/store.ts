@@ -2,8 +2,6 @@
 // knows about itself, with the services the cashier API calls. Everything a request writes happens
 // in one IMMEDIATE transaction; nothing here waits for the network.
 import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
-import { isTimeZone } from '../../src/domain/business-date.ts';
-import { CODE_PATTERN } from '../../src/domain/receipt.ts';
 import { AppError } from '../../src/errors.ts';
 import { cashMovements, sales, shifts } from '../../src/schema/sqlite.ts';
 import { type Catalog, createCatalog } from './catalog.ts';
@@ -82,7 +80,10 @@ export async function openEdgeStore(file: string, options: EdgeStoreOptions = {}
   }
 }
 
-/** Checks `identity` against what the store already knows and records it; returns the branch code. */
+/**
+ * Checks `identity` (already validated in form, see edge/config.ts) against what the store knows and
+ * records it; returns the branch code.
+ */
 function bindIdentity(meta: EdgeMeta, identity: EdgeIdentity): string {
   const known = { orgId: meta.get('org_id'), branch: meta.get('branch') };
   if (identity.orgId !== undefined && known.orgId !== undefined && identity.orgId !== known.orgId) {
@@ -90,9 +91,6 @@ function bindIdentity(meta: EdgeMeta, identity: EdgeIdentity): string {
       'invalid_input',
       `this edge database belongs to tenant ${known.orgId}; the token is for ${identity.orgId}`,
     );
-  }
-  if (identity.branch !== undefined && !CODE_PATTERN.test(identity.branch)) {
-    throw new AppError('invalid_input', '--branch must be 1–16 capital letters, digits or underscores');
   }
   if (identity.branch !== undefined && known.branch !== undefined && identity.branch !== known.branch) {
     throw new AppError(
@@ -106,12 +104,6 @@ function bindIdentity(meta: EdgeMeta, identity: EdgeIdentity): string {
       'invalid_input',
       'pass --branch CODE on first start: the branch this device was registered to (receipts carry it)',
     );
-  }
-  if (identity.currency !== undefined && !/^[A-Z]{3}$/.test(identity.currency)) {
-    throw new AppError('invalid_input', '--currency must be an ISO 4217 code such as EUR');
-  }
-  if (identity.timeZone !== undefined && !isTimeZone(identity.timeZone)) {
-    throw new AppError('invalid_input', `--timezone ${identity.timeZone} is not an IANA time zone`);
   }
   meta.set('branch', branch);
   if (identity.orgId !== undefined) meta.set('org_id', identity.orgId);
