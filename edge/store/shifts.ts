@@ -275,9 +275,11 @@ export function createShiftsService(deps: ShiftsDeps): ShiftsService {
         return accept(report);
       }),
 
-    report(shiftId) {
-      const shift = findShift(shiftId);
-      return shift.ok ? accept(buildReport(shift.value)) : shift;
-    },
+    // One transaction, so the report's figures come from one snapshot even with a second process writing.
+    report: (shiftId) =>
+      deps.transaction(() => {
+        const shift = findShift(shiftId);
+        return shift.ok ? accept(buildReport(shift.value)) : shift;
+      }),
   };
 }
