@@ -58,19 +58,21 @@ export function createCatalog(db: BetterSQLite3Database, meta: EdgeMeta): Catalo
       .innerJoin(taxRates, eq(taxRates.id, products.taxRateId))
       .where(where)
       .orderBy(...order)
-      .limit(sql.placeholder('limit'))
-      .prepare();
+      .$dynamic();
   const value = sql.placeholder('value');
   const byRef = {
-    sku: productQuery(eq(products.sku, value)),
-    barcode: productQuery(eq(products.barcode, value)),
-    productId: productQuery(eq(products.id, value)),
+    // sku, barcode and id are unique: no LIMIT, whose bound parameter makes SQLite ~5× slower here.
+    sku: productQuery(eq(products.sku, value)).prepare(),
+    barcode: productQuery(eq(products.barcode, value)).prepare(),
+    productId: productQuery(eq(products.id, value)).prepare(),
   };
   const exact = or(eq(products.sku, value), eq(products.barcode, value));
   const search = productQuery(
     or(exact, sql`${products.name} LIKE ${sql.placeholder('pattern')} ESCAPE '\\'`) as SQL,
     [desc(sql`${exact}`), desc(products.active), asc(products.name)],
-  );
+  )
+    .limit(sql.placeholder('limit'))
+    .prepare();
   const setting = db
     .select({ value: settings.value })
     .from(settings)
@@ -107,7 +109,7 @@ export function createCatalog(db: BetterSQLite3Database, meta: EdgeMeta): Catalo
         openLinesTaxInclusive: defaultInclusive.get()?.inclusive ?? false,
       };
     },
-    findProduct: (ref, branchId, at) => byRef[ref.by].get({ value: ref.value, branchId, at, limit: 1 }),
+    findProduct: (ref, branchId, at) => byRef[ref.by].get({ value: ref.value, branchId, at }),
     searchProducts(query, branchId, at, limit) {
       const pattern = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       return search.all({ value: query, pattern, branchId, at, limit });

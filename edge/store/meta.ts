@@ -1,7 +1,7 @@
 // What the edge knows about itself, in edge_meta: the tenant and branch it belongs to (fixed once the
 // first sale is numbered), fallbacks for currency and time zone until the catalog brings the tenant's
 // own, and the sync client's last success and error.
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { edgeMeta } from './tables.ts';
 
@@ -22,8 +22,13 @@ export interface EdgeMeta {
 }
 
 export function createEdgeMeta(db: BetterSQLite3Database): EdgeMeta {
+  const byKey = db
+    .select({ value: edgeMeta.value })
+    .from(edgeMeta)
+    .where(eq(edgeMeta.key, sql.placeholder('key')))
+    .prepare();
   return {
-    get: (key) => db.select().from(edgeMeta).where(eq(edgeMeta.key, key)).get()?.value,
+    get: (key) => byKey.get({ key })?.value,
     set(key, value) {
       if (value === null) {
         db.delete(edgeMeta).where(eq(edgeMeta.key, key)).run();

@@ -122,7 +122,8 @@ export function createEdgeStore(database: EdgeDatabase, options: EdgeStoreOption
   const catalog = createCatalog(db, meta);
   const documents = createDocuments(db);
   const outbox = createOutbox(db, next, meta);
-  const transaction = <T>(fn: () => T): T => sqlite.transaction(fn).immediate();
+  const run = sqlite.transaction((fn: () => unknown) => fn());
+  const transaction = <T>(fn: () => T): T => run.immediate(fn) as T;
   const taken = [sales, shifts, cashMovements].map((t) =>
     db
       .select({ id: t.id })

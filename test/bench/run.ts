@@ -1,5 +1,6 @@
-// `npm run bench [-- onboarding migrate-all resolver]`: runs the selected benchmarks (default all) on
-// the Postgres at MODERNPOS_BENCH_PG_URL, drops everything they create, and ends with one table.
+// `npm run bench [-- onboarding migrate-all resolver edge-sales edge-http]`: runs the selected benchmarks
+// (default all), the Postgres ones on MODERNPOS_BENCH_PG_URL, drops everything they create, and ends
+// with one table. The edge ones need only temp SQLite files, so Postgres is checked only when selected.
 import {
   adminClient,
   BENCH_PG_URL,
@@ -15,7 +16,8 @@ import {
   sweepLeftovers,
 } from './common.ts';
 
-const NAMES = ['onboarding', 'migrate-all', 'resolver'] as const;
+const PG_NAMES = ['onboarding', 'migrate-all', 'resolver'] as const;
+const NAMES = [...PG_NAMES, 'edge-sales', 'edge-http'] as const;
 type Name = (typeof NAMES)[number];
 
 const args = process.argv.slice(2);
@@ -25,17 +27,20 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const selected = new Set<Name>(args.length > 0 ? (args as Name[]) : NAMES);
+const needsPostgres = PG_NAMES.some((n) => selected.has(n));
 
-try {
-  const client = await adminClient();
-  await client.end();
-} catch (err) {
-  const u = new URL(BENCH_PG_URL);
-  const why = (err as { code?: string }).code ?? (err as Error).message;
-  console.error(
-    `bench: cannot reach PostgreSQL at ${u.hostname}:${u.port || '5432'} (${why}); set MODERNPOS_BENCH_PG_URL`,
-  );
-  process.exit(1);
+if (needsPostgres) {
+  try {
+    const client = await adminClient();
+    await client.end();
+  } catch (err) {
+    const u = new URL(BENCH_PG_URL);
+    const why = (err as { code?: string }).code ?? (err as Error).message;
+    console.error(
+      `bench: cannot reach PostgreSQL at ${u.hostname}:${u.port || '5432'} (${why}); set MODERNPOS_BENCH_PG_URL`,
+    );
+    process.exit(1);
+  }
 }
 
 // The test helpers read their Postgres URL when first imported, so they are imported only from here on.
@@ -72,6 +77,15 @@ async function bench(name: string, fn: () => Promise<Row[]>): Promise<void> {
 
 log(`ModernPOS bench run ${RUN}: ${[...selected].join(', ')}`);
 try {
+  // The edge benchmarks go first: they time fsyncs, which the fleet's teardown I/O would disturb.
+  if (selected.has('edge-sales')) {
+    const { edgeSalesBench } = await import('./edge-sales.ts');
+    await bench('edge-sales', edgeSalesBench);
+  }
+  if (selected.has('edge-http')) {
+    const { edgeHttpBench } = await import('./edge-http.ts');
+    await bench('edge-http', edgeHttpBench);
+  }
   if (selected.has('onboarding')) {
     const { onboardingBench } = await import('./onboarding.ts');
     await bench('onboarding', onboardingBench);
@@ -103,7 +117,7 @@ try {
     }
   }
 } finally {
-  const left = await sweepLeftovers();
+  const left = needsPostgres ? await sweepLeftovers() : [];
   if (left.length > 0) {
     failed = true;
     console.error(

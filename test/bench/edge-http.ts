@@ -1,0 +1,142 @@
+// Benchmark: POST /v1/sales on a real edge server (127.0.0.1, synchronous=FULL) from 1 and 16 keep-alive
+// fetch clients in a worker thread, so client work does not share the server's event loop. Ceiling: direct
+// recordSale on the same store in the same run, the most a single-threaded store can answer; no target.
+import { Worker } from 'node:worker_threads';
+import { startEdgeServer } from '../../edge/server.ts';
+import type { TestEdge } from '../helpers/edge.ts';
+import { checkInterrupted, fmt, log, now, percentile, type Row, row } from './common.ts';
+import { createSalesEdge, rateFor, recordOne, saleInput } from './edge-sales.ts';
+
+const CONCURRENCY = [1, 16] as const;
+const WARMUP_MS = 500;
+const MEASURE_MS = 3_000;
+const DIRECT_MS = 2_000;
+const clientsText = (n: number) => `${n} keep-alive client${n > 1 ? 's' : ''}`;
+
+/** What a client worker is told to do: `clients` loops sending `kind` requests for `measureMs` after a warm-up. */
+interface LoadPlan {
+  url: string;
+  kind: 'sale' | 'health';
+  clients: number;
+  warmupMs: number;
+  measureMs: number;
+}
+
+/** What it reports: latencies (ms) of the requests started after the warm-up, and how long they took in all. */
+interface LoadResult {
+  latencies: number[];
+  elapsedMs: number;
+  failures: number;
+  firstFailure: string | null;
+}
+
+/** One request; returns the failure, or null when the answer was the expected status. */
+async function send(plan: LoadPlan): Promise<string | null> {
+  const res =
+    plan.kind === 'sale'
+      ? await fetch(`${plan.url}/v1/sales`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(saleInput()),
+        })
+      : await fetch(`${plan.url}/healthz`);
+  const body = await res.text();
+  const expected = plan.kind === 'sale' ? 201 : 200;
+  return res.status === expected ? null : `${res.status} ${body.slice(0, 200)}`;
+}
+
+/** Runs in the worker: the clients, each with its own keep-alive connection from fetch's global pool. */
+export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
+  const result: LoadResult = { latencies: [], elapsedMs: 0, failures: 0, firstFailure: null };
+  const measureFrom = now() + plan.warmupMs;
+  const end = measureFrom + plan.measureMs;
+  const client = async () => {
+    for (let start = now(); start < end; start = now()) {
+      const failure = await send(plan);
+      if (failure !== null) {
+        result.failures++;
+        result.firstFailure ??= failure;
+      } else if (start >= measureFrom) result.latencies.push(now() - start);
+    }
+  };
+  await Promise.all(Array.from({ length: plan.clients }, client));
+  result.elapsedMs = now() - measureFrom;
+  return result;
+}
+
+/** Starts a worker thread (tsx registered in it first) that runs `plan` and posts back its result. */
+function loadInWorker(plan: LoadPlan): Promise<LoadResult> {
+  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const self = JSON.stringify(import.meta.url);
+  const boot = `const { parentPort, workerData } = require('node:worker_threads');
+import(${tsx}).then((api) => { api.register(); return import(${self}); })
+  .then((m) => m.runLoad(workerData)).then((r) => parentPort.postMessage(r));`;
+  const worker = new Worker(boot, { eval: true, workerData: plan });
+  return new Promise<LoadResult>((resolve, reject) => {
+    worker.once('message', (r: LoadResult) => resolve(r));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`load worker exited with ${code} before reporting`)));
+  }).finally(() => worker.terminate());
+}
+
+/** Requests per second and p50/p99 latency of one load run; failures make the benchmark fail. */
+async function measure(plan: LoadPlan): Promise<{ rate: number; p50: number; p99: number }> {
+  checkInterrupted();
+  const r = await loadInWorker(plan);
+  if (r.failures > 0) throw new Error(`${r.failures} ${plan.kind} requests failed, first: ${r.firstFailure}`);
+  if (r.latencies.length === 0) throw new Error(`no ${plan.kind} request completed in ${plan.measureMs} ms`);
+  return {
+    rate: r.latencies.length / (r.elapsedMs / 1000),
+    p50: percentile(r.latencies, 50),
+    p99: percentile(r.latencies, 99),
+  };
+}
+
+/** Direct recordSale before and after, sales over HTTP at each concurrency, then the bare HTTP stack for context. */
+async function runAll(edge: TestEdge, url: string): Promise<Row[]> {
+  const direct = () => rateFor(DIRECT_MS, () => void recordOne(edge.store));
+  const plan = (kind: LoadPlan['kind'], clients: number) =>
+    measure({ url, kind, clients, warmupMs: WARMUP_MS, measureMs: MEASURE_MS });
+  const before = direct();
+  const sales = [];
+  for (const clients of CONCURRENCY) sales.push({ clients, ...(await plan('sale', clients)) });
+  const after = direct();
+  for (const clients of CONCURRENCY) {
+    const h = await plan('health', clients);
+    log(
+      `  HTTP stack alone (GET /healthz, ${clientsText(clients)}): ${fmt(h.rate, 0)} req/s, p50 ${fmt(h.p50, 2)} ms, p99 ${fmt(h.p99, 2)} ms`,
+    );
+  }
+  log(`  direct recordSale: ${fmt(before, 0)} sales/s before the HTTP runs, ${fmt(after, 0)} after`);
+  // The better of the two: a generous ceiling errs on the honest side when the disk is noisy.
+  const ceiling = Math.max(before, after);
+  return sales.map((s) =>
+    row(
+      `edge-http: POST /v1/sales (3 lines + cash), ${clientsText(s.clients)}`,
+      { value: s.rate, text: `${fmt(s.rate, 0)} sales/s, p50 ${fmt(s.p50, 2)} ms, p99 ${fmt(s.p99, 2)} ms` },
+      {
+        ceiling: { value: ceiling, text: `${fmt(ceiling, 0)} sales/s direct recordSale` },
+        higherIsBetter: true,
+      },
+    ),
+  );
+}
+
+export async function edgeHttpBench(): Promise<Row[]> {
+  const edge = await createSalesEdge();
+  try {
+    const server = await startEdgeServer({
+      store: edge.store,
+      port: 0,
+      hostname: '127.0.0.1',
+      log: (line) => console.error(`  edge server: ${line}`),
+    });
+    try {
+      return await runAll(edge, `http://127.0.0.1:${server.port}`);
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    edge.destroy();
+  }
+}
