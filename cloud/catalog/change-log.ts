@@ -13,6 +13,9 @@ const CHANGE_LOG_LOCK = 0x4d43;
 /** Catalog entities edges pull. */
 export type CatalogEntity = 'branch' | 'product' | 'price' | 'tax_rate' | 'user' | 'role' | 'setting';
 
+/** What a tenant audit entry is about: catalog rows, and the devices and quarantined mutations HQ manages. */
+export type AuditEntity = CatalogEntity | 'device' | 'sync_quarantine';
+
 export interface Change {
   entity: CatalogEntity;
   entityId: string;
@@ -52,7 +55,7 @@ export async function auditTenant(
   entry: {
     actor: string;
     action: string;
-    entity: CatalogEntity;
+    entity: AuditEntity;
     entityId: string;
     details?: Record<string, unknown>;
   },

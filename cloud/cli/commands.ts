@@ -14,6 +14,7 @@ import { offboardTenant } from '../tenants/offboard.ts';
 import { onboardTenant, validateOnboardInput } from '../tenants/onboard.ts';
 import { listTenants, showTenant } from '../tenants/queries.ts';
 import { requireOrgId } from '../tenants/validate.ts';
+import { runDeviceCommand } from './devices.ts';
 import { tenantDetails, tenantRows } from './format.ts';
 import { rotateKeys } from './keys.ts';
 import { cliSettings, openCliPlatform } from './open.ts';
@@ -237,6 +238,7 @@ export async function runCloudCommand(args: ParsedArgs, io: CliIO): Promise<numb
     if (sub !== 'rotate') throw new AppError('invalid_input', 'usage: modernpos keys rotate');
     return rotateKeys(args, io);
   }
+  if (command === 'device') return runDeviceCommand(args, io);
   if (command === 'cloud') return serveCommand('cloud')(args, io);
   if (command === 'dev') return serveCommand('dev')(args, io);
   return undefined;

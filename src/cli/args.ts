@@ -75,6 +75,9 @@ export const usage = `Usage: modernpos <command> [options]
   tenant offboard ORG [--export FILE] --yes
   tenant rotate-credentials ORG
   keys rotate                           re-encrypt every tenant DSN under a new master key
+  device register ORG --branch CODE --name NAME [--json]
+                                        register a device; prints its token once
+  device revoke ORG DEVICE_ID           its next sync message is refused
   edge --cloud-url URL --token TOKEN [--branch CODE] [--currency CUR] [--timezone TZ]
                                         run an edge agent (cashier API); sells without the cloud
 

@@ -1,0 +1,143 @@
+// Devices of a tenant: registered to a branch with a token shown once (`mpd_{orgId}_{secret}`, 192
+// random bits, stored as its SHA-256), authenticated by that hash, revoked by a timestamp that the
+// sync endpoint reads on every message. Each change is written to the tenant's audit log.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { and, eq, isNull } from 'drizzle-orm';
+import { pgDrizzle } from '../../src/db/drizzle.ts';
+import type { SqlDatabase } from '../../src/db/sql.ts';
+import { formatDeviceToken, parseDeviceToken } from '../../src/domain/device-token.ts';
+import { codeSchema } from '../../src/domain/payloads.ts';
+import { AppError } from '../../src/errors.ts';
+import { branches, devices } from '../../src/schema/pg.ts';
+import { auditTenant } from '../catalog/change-log.ts';
+
+export interface DeviceContext {
+  db: SqlDatabase;
+  orgId: string;
+  /** Who is acting, for the tenant's audit log. */
+  actor: string;
+  now?: () => Date;
+}
+
+export interface RegisteredDevice {
+  deviceId: string;
+  branch: string;
+  /** Shown once; only its hash is stored. */
+  token: string;
+}
+
+/** The device a token names, as the sync endpoint needs it. */
+export interface AuthenticatedDevice {
+  id: string;
+  name: string;
+  branchCode: string;
+  branchTimeZone: string;
+  lastAppliedSeq: number;
+  revoked: boolean;
+}
+
+/** Tokens carry 192 random bits, so a fast hash is enough: nothing can be guessed from it. */
+export const tokenHash = (secret: string) => createHash('sha256').update(secret).digest('hex');
+
+export async function registerDevice(
+  ctx: DeviceContext,
+  input: { branch: string; name: string },
+): Promise<RegisteredDevice> {
+  if (!codeSchema.safeParse(input.branch).success) {
+    throw new AppError(
+      'invalid_input',
+      '--branch must be a branch code (capital letters, digits, underscores)',
+    );
+  }
+  const name = input.name.trim();
+  if (name.length === 0 || name.length > 120) {
+    throw new AppError('invalid_input', 'a device name is 1–120 characters');
+  }
+  const secret = randomBytes(24).toString('base64url');
+  const at = (ctx.now?.() ?? new Date()).toISOString();
+  const deviceId = randomUUID();
+  await ctx.db.transaction(async (tx) => {
+    const db = pgDrizzle(tx);
+    const [branch] = await db
+      .select({ id: branches.id, active: branches.active })
+      .from(branches)
+      .where(eq(branches.code, input.branch));
+    if (!branch) throw new AppError('not_found', `${ctx.orgId} has no branch ${input.branch}`);
+    if (!branch.active) throw new AppError('conflict', `branch ${input.branch} is inactive`);
+    await db.insert(devices).values({
+      id: deviceId,
+      branchId: branch.id,
+      name,
+      tokenHash: tokenHash(secret),
+      createdAt: at,
+      lastAppliedSeq: 0,
+    });
+    await auditTenant(
+      tx,
+      {
+        actor: ctx.actor,
+        action: 'device.registered',
+        entity: 'device',
+        entityId: deviceId,
+        details: { branch: input.branch, name },
+      },
+      at,
+    );
+  });
+  return { deviceId, branch: input.branch, token: formatDeviceToken(ctx.orgId, secret) };
+}
+
+/** Revokes a device; its next sync message is refused. Revoking twice changes nothing. */
+export async function revokeDevice(ctx: DeviceContext, deviceId: string): Promise<{ revokedAt: string }> {
+  const at = (ctx.now?.() ?? new Date()).toISOString();
+  return ctx.db.transaction(async (tx) => {
+    const db = pgDrizzle(tx);
+    const [device] = await db
+      .select({ revokedAt: devices.revokedAt })
+      .from(devices)
+      .where(eq(devices.id, deviceId));
+    if (!device) throw new AppError('not_found', `${ctx.orgId} has no device ${deviceId}`);
+    if (device.revokedAt !== null) return { revokedAt: device.revokedAt };
+    await db.update(devices).set({ revokedAt: at }).where(eq(devices.id, deviceId));
+    await auditTenant(
+      tx,
+      { actor: ctx.actor, action: 'device.revoked', entity: 'device', entityId: deviceId },
+      at,
+    );
+    return { revokedAt: at };
+  });
+}
+
+/** The device a token belongs to in this tenant's database, or undefined for an unknown or malformed token. */
+export async function findDeviceByToken(
+  db: SqlDatabase,
+  orgId: string,
+  token: string,
+): Promise<AuthenticatedDevice | undefined> {
+  const parsed = parseDeviceToken(token);
+  if (!parsed || parsed.orgId !== orgId) return undefined;
+  const [row] = await pgDrizzle(db)
+    .select({
+      id: devices.id,
+      name: devices.name,
+      branchCode: branches.code,
+      branchTimeZone: branches.timeZone,
+      lastAppliedSeq: devices.lastAppliedSeq,
+      revokedAt: devices.revokedAt,
+    })
+    .from(devices)
+    .innerJoin(branches, eq(branches.id, devices.branchId))
+    .where(eq(devices.tokenHash, tokenHash(parsed.secret)));
+  if (!row) return undefined;
+  const { revokedAt, ...device } = row;
+  return { ...device, revoked: revokedAt !== null };
+}
+
+/** Whether the device is still allowed (read on every sync message, so revocation takes effect at once). */
+export async function deviceIsActive(db: SqlDatabase, deviceId: string): Promise<boolean> {
+  const [row] = await pgDrizzle(db)
+    .select({ id: devices.id })
+    .from(devices)
+    .where(and(eq(devices.id, deviceId), isNull(devices.revokedAt)));
+  return row !== undefined;
+}

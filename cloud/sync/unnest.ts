@@ -1,0 +1,28 @@
+// Set-based inserts: one `INSERT … SELECT * FROM unnest($1::type[], $2::type[], …)` per table and
+// batch, with one array parameter per column, instead of a round trip per row. Postgres and PGlite
+// both take JS arrays as array parameters.
+import { quoteIdent, type SqlQueryable } from '../../src/db/sql.ts';
+
+/** A column and the Postgres type its array parameter is cast to. */
+export type Column<Row> = readonly [name: string, pgType: string, value: (row: Row) => unknown];
+
+/**
+ * Inserts `rows` into `table` in one statement. `onConflict` is the clause after the VALUES (for
+ * example `ON CONFLICT DO NOTHING`), `returning` an optional column list; returns the returned rows.
+ */
+export async function unnestInsert<Row, Out = Record<string, unknown>>(
+  tx: SqlQueryable,
+  table: string,
+  columns: readonly Column<Row>[],
+  rows: readonly Row[],
+  options: { onConflict?: string; returning?: string } = {},
+): Promise<Out[]> {
+  if (rows.length === 0) return [];
+  const names = columns.map(([name]) => quoteIdent(name)).join(', ');
+  const arrays = columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
+  const params = columns.map(([, , value]) => rows.map(value));
+  const sql = `INSERT INTO ${quoteIdent(table)} (${names}) SELECT * FROM unnest(${arrays}) ${options.onConflict ?? ''}${
+    options.returning ? ` RETURNING ${options.returning}` : ''
+  }`;
+  return tx.query<Out>(sql, params);
+}

@@ -1,0 +1,148 @@
+// The sync protocol's messages (one JSON object per WebSocket text frame), as the two unions "up"
+// (edge → cloud) and "down" (cloud → edge). Every frame is parsed here at the socket; anything else
+// is answered `invalid_message`.
+import { z } from 'zod';
+import { codeSchema } from '../domain/payloads.ts';
+import { syncErrorCodes } from './errors.ts';
+import { mutationSchema } from './mutations.ts';
+
+const cursor = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const version = z.number().int().positive().max(1_000_000);
+
+/** First message of a connection: who the edge is and where it stands. */
+export const helloSchema = z.strictObject({
+  type: z.literal('hello'),
+  protocolVersion: version,
+  /** The tenant schema version of the edge's store. */
+  schemaVersion: version,
+  /** The edge's change-log cursor: catalog changes after it are still to come. */
+  pullCursor: cursor,
+  /** Terminal codes this device records sales for (a branch server has several). */
+  terminals: z.array(codeSchema).max(64),
+  /** Free text for operators (build, host). */
+  agent: z.string().max(200).optional(),
+});
+
+/** A batch of outbox mutations in seq order, starting right after the last acknowledged one. */
+export const pushSchema = z.strictObject({
+  type: z.literal('push'),
+  mutations: z.array(mutationSchema).min(1),
+});
+
+/** Asks for catalog changes after `cursor`, at most `limit` of them. */
+export const pullSchema = z.strictObject({
+  type: z.literal('pull'),
+  cursor,
+  limit: z.number().int().positive().max(10_000).optional(),
+});
+
+export const pingSchema = z.strictObject({ type: z.literal('ping'), at: z.number().optional() });
+
+export const upSchema = z.discriminatedUnion('type', [helloSchema, pushSchema, pullSchema, pingSchema]);
+
+/** The answer to hello: the device as the tenant knows it, and the limits of this connection. */
+export const welcomeSchema = z.strictObject({
+  type: z.literal('welcome'),
+  protocolVersion: version,
+  orgId: z.string(),
+  deviceId: z.string(),
+  branch: z.strictObject({ code: codeSchema, timeZone: z.string() }),
+  /** The last seq the tenant database has applied for this device; the edge pushes from the next. */
+  lastAppliedSeq: cursor,
+  /** The tenant's latest change-log cursor. */
+  latestCursor: cursor,
+  limits: z.strictObject({ maxFrameBytes: z.number().int(), maxBatchMutations: z.number().int() }),
+  /** The edge pings at least this often; the cloud closes a connection silent for twice as long. */
+  heartbeatMs: z.number().int(),
+});
+
+export const mutationResultSchema = z.strictObject({
+  seq: cursor,
+  id: z.string(),
+  status: z.enum(['applied', 'duplicate', 'rejected']),
+  /** Why a mutation was rejected (and quarantined). */
+  code: z.string().optional(),
+  message: z.string().optional(),
+});
+
+/** Sent only after the batch committed: one result per mutation, in order. */
+export const ackSchema = z.strictObject({
+  type: z.literal('ack'),
+  results: z.array(mutationResultSchema),
+  lastAppliedSeq: cursor,
+});
+
+/** One changed catalog row; `row` is null for a delete. Rows are the tenant tables' columns in camelCase. */
+export const changeSchema = z.strictObject({
+  cursor,
+  entity: z.string(),
+  entityId: z.string(),
+  op: z.enum(['upsert', 'delete']),
+  row: z.record(z.string(), z.unknown()).nullable(),
+});
+
+/** A page of catalog changes; `more` asks the edge to pull again from `cursor`. */
+export const changesSchema = z.strictObject({
+  type: z.literal('changes'),
+  changes: z.array(changeSchema),
+  cursor,
+  more: z.boolean(),
+});
+
+/** The tenant's change log moved on: pull from your cursor. */
+export const pokeSchema = z.strictObject({ type: z.literal('poke'), cursor });
+
+export const pongSchema = z.strictObject({ type: z.literal('pong'), at: z.number().optional() });
+
+export const errorSchema = z.strictObject({
+  type: z.literal('error'),
+  code: z.enum(
+    Object.keys(syncErrorCodes) as [keyof typeof syncErrorCodes, ...(keyof typeof syncErrorCodes)[]],
+  ),
+  message: z.string(),
+  /** Reconnect (or retry) no sooner than this. */
+  retryAfterMs: z.number().int().nonnegative().optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const downSchema = z.discriminatedUnion('type', [
+  welcomeSchema,
+  ackSchema,
+  changesSchema,
+  pokeSchema,
+  pongSchema,
+  errorSchema,
+]);
+
+export type Hello = z.infer<typeof helloSchema>;
+export type Push = z.infer<typeof pushSchema>;
+export type Pull = z.infer<typeof pullSchema>;
+export type Up = z.infer<typeof upSchema>;
+export type Welcome = z.infer<typeof welcomeSchema>;
+export type MutationResult = z.infer<typeof mutationResultSchema>;
+export type Ack = z.infer<typeof ackSchema>;
+export type Change = z.infer<typeof changeSchema>;
+export type Changes = z.infer<typeof changesSchema>;
+export type SyncErrorMessage = z.infer<typeof errorSchema>;
+export type Down = z.infer<typeof downSchema>;
+
+/** Parses one frame: the message, or why it is not one. */
+export function parseFrame<T>(
+  schema: z.ZodType<T>,
+  frame: string,
+): { ok: true; message: T } | { ok: false; reason: string } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(frame);
+  } catch {
+    return { ok: false, reason: 'frame is not JSON' };
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      reason: parsed.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; '),
+    };
+  }
+  return { ok: true, message: parsed.data };
+}

@@ -1,0 +1,13 @@
+// The sync protocol's version. A wire change bumps it and adds one line to the history; the cloud
+// names the versions it still speaks, and an edge outside them is told `upgrade_required`.
+
+/** The version this build speaks. */
+export const PROTOCOL_VERSION = 1;
+
+/** One line per version: what changed on the wire. */
+export const PROTOCOL_HISTORY: Record<number, string> = {
+  1: 'hello/welcome, push/ack with per-mutation results, pull/changes by change-log cursor, poke, ping/pong, error',
+};
+
+/** Protocol versions the cloud accepts from edges. */
+export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [1];

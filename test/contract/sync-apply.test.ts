@@ -1,0 +1,213 @@
+// Applying pushed batches on every engine: documents recorded by a real edge store land in the
+// tenant's database whole, once; replays are duplicates; a gap refuses the batch; invalid mutations
+// are quarantined whole without blocking the queue; stock below zero is flagged, never refused.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerDevice, revokeDevice } from '../../cloud/devices/devices.ts';
+import { applyBatch } from '../../cloud/sync/apply-batch.ts';
+import { onboardTenant } from '../../cloud/tenants/onboard.ts';
+import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
+import { tenantDatabaseName } from '../../src/domain/org-id.ts';
+import type { Mutation } from '../../src/protocol/mutations.ts';
+import { createTestEdge, seedCatalog, type TestEdge } from '../helpers/edge.ts';
+import { createTestPlatform, engineNames, type TestPlatform, uniqueId } from '../helpers/engines.ts';
+
+describe.each(engineNames)('applying pushed batches on %s', (engine) => {
+  let p: TestPlatform;
+  let db: ClosableSqlDatabase;
+  let edge: TestEdge;
+  let deviceId: string;
+  const scope = { branchCode: 'MAIN', terminals: new Set(['T1']), currency: 'EUR' };
+  const count = async (table: string) =>
+    (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0]!.n;
+  const counts = async () => ({
+    sales: await count('sales'),
+    lines: await count('sale_lines'),
+    payments: await count('payments'),
+    stock: await count('stock_movements'),
+    shifts: await count('shifts'),
+    cash: await count('cash_movements'),
+    counts: await count('shift_counts'),
+    quarantine: await count('sync_quarantine'),
+  });
+  const outbox = (): Mutation[] =>
+    (
+      edge.store.database.sqlite
+        .prepare('SELECT seq, mutation_id, kind, payload FROM outbox ORDER BY seq')
+        .all() as {
+        seq: number;
+        mutation_id: string;
+        kind: string;
+        payload: string;
+      }[]
+    ).map((r) => ({ seq: r.seq, id: r.mutation_id, kind: r.kind, payload: JSON.parse(r.payload) }));
+  const push = (mutations: readonly Mutation[]) => applyBatch(db, { deviceId, scope, mutations });
+
+  beforeAll(async () => {
+    p = await createTestPlatform(engine);
+    const orgId = uniqueId();
+    await onboardTenant(p.tenants, { orgId, name: 'Sync', currency: 'EUR' });
+    db = p.engine.openDatabase(tenantDatabaseName(orgId));
+    deviceId = (await registerDevice({ db, orgId, actor: 'test' }, { branch: 'MAIN', name: 'Till' }))
+      .deviceId;
+    edge = await createTestEdge({ identity: { branch: 'MAIN', currency: 'EUR' } });
+    seedCatalog(edge.store, { products: [{ sku: 'TEA', priceMinor: 300, taxRateBp: 2000 }] });
+  });
+  afterAll(async () => {
+    edge?.destroy();
+    await db?.close();
+    await p?.destroy();
+  });
+
+  it('applies what an edge recorded, whole and once, and acks each mutation', async () => {
+    const { store } = edge;
+    const shift = store.shifts.open({ terminal: 'T1', openingFloatMinor: 1000 });
+    if (!shift.ok) throw new Error('shift');
+    const sale = store.sales.recordSale({
+      terminal: 'T1',
+      lines: [
+        { sku: 'TEA', qtyMilli: 2000 },
+        { name: 'Bag', unitPriceMinor: 10, qtyMilli: 1000, taxRateBp: 0 },
+      ],
+      payments: [{ method: 'cash', amountMinor: 1000 }],
+    });
+    if (!sale.ok) throw new Error('sale');
+    store.sales.recordRefund(sale.value.value.id, {
+      terminal: 'T1',
+      lines: [{ lineNo: 1, qtyMilli: 1000 }],
+      payments: [{ method: 'cash', amountMinor: 360 }],
+    });
+    store.shifts.moveCash(shift.value.value.id, { direction: 'out', amountMinor: 100, reason: 'bank' });
+    store.shifts.close(shift.value.value.id, { counted: [{ method: 'cash', countedMinor: 1270 }] });
+
+    const batch = outbox();
+    const outcome = await push(batch);
+    expect(outcome).toEqual({
+      ok: true,
+      lastAppliedSeq: 5,
+      results: batch.map((m) => ({ seq: m.seq, id: m.id, status: 'applied' })),
+    });
+    expect(await counts()).toEqual({
+      sales: 2,
+      lines: 3,
+      payments: 2,
+      stock: 2,
+      shifts: 1,
+      cash: 1,
+      counts: 1,
+      quarantine: 0,
+    });
+    const [stored] = await db.query<{
+      receipt_no: string;
+      total_minor: number;
+      flags: string;
+      device_id: string;
+    }>("SELECT receipt_no, total_minor, flags, device_id FROM sales WHERE kind = 'sale'");
+    expect(stored).toMatchObject({
+      receipt_no: 'MAIN-T1-000001',
+      total_minor: sale.value.value.totalMinor,
+      device_id: deviceId,
+    });
+    // Nothing received TEA before, so the sale took its stock below zero: flagged, not refused.
+    expect(JSON.parse(stored!.flags)).toContain('stock_below_zero');
+    const [closed] = await db.query<{ closed_at: string | null; counted_cash_minor: number }>(
+      'SELECT closed_at, counted_cash_minor FROM shifts',
+    );
+    expect(closed).toMatchObject({ closed_at: expect.any(String), counted_cash_minor: 1270 });
+    const [device] = await db.query<{ last_applied_seq: number }>('SELECT last_applied_seq FROM devices');
+    expect(Number(device!.last_applied_seq)).toBe(5);
+  });
+
+  it('answers a replayed batch with duplicates and changes nothing', async () => {
+    const before = await counts();
+    const batch = outbox();
+    const outcome = await push(batch);
+    expect(outcome).toMatchObject({ ok: true, lastAppliedSeq: 5 });
+    expect(outcome.ok && outcome.results.map((r) => r.status)).toEqual(Array(5).fill('duplicate'));
+    expect(await counts()).toEqual(before);
+  });
+
+  it('refuses a batch that skips a seq and says where to resume', async () => {
+    const before = await counts();
+    const [first] = outbox();
+    const outcome = await push([{ ...first!, seq: 7 }]);
+    expect(outcome).toEqual({
+      ok: false,
+      code: 'seq_gap',
+      message: expect.stringMatching(/resend from 6/),
+      expectedSeq: 6,
+    });
+    expect(await counts()).toEqual(before);
+  });
+
+  it('quarantines invalid mutations whole, acks them rejected and applies the rest of the batch', async () => {
+    const { store } = edge;
+    const good = store.sales.recordSale({
+      terminal: 'T1',
+      lines: [{ name: 'Bag', unitPriceMinor: 10, qtyMilli: 1000, taxRateBp: 0 }],
+      payments: [{ method: 'card', amountMinor: 10 }],
+    });
+    if (!good.ok) throw new Error('sale');
+    const doc = outbox().at(-1)!.payload as Record<string, unknown>;
+    const before = await counts();
+    const bad: Mutation[] = [
+      { seq: 6, id: 'x1', kind: 'sale', payload: { nonsense: true } },
+      { seq: 7, id: 'x2', kind: 'teleport', payload: {} },
+      { seq: 8, id: 'x3', kind: 'sale', payload: { ...doc, id: 'x3', branch: 'OTHER' } },
+      {
+        seq: 9,
+        id: 'x4',
+        kind: 'sale',
+        payload: { ...doc, id: 'x4', terminal: 'T9', receiptNo: 'MAIN-T9-000001' },
+      },
+      {
+        seq: 10,
+        id: 'x5',
+        kind: 'sale',
+        payload: { ...doc, id: 'x5', totalMinor: 11, receiptNo: 'MAIN-T1-000099' },
+      },
+      {
+        seq: 11,
+        id: 'x6',
+        kind: 'sale',
+        payload: { ...doc, id: 'x6', currency: 'USD', receiptNo: 'MAIN-T1-000098' },
+      },
+      { seq: 12, id: good.value.value.id, kind: 'sale', payload: doc },
+      // The same receipt number under another id: the first in seq order keeps it.
+      { seq: 13, id: 'x7', kind: 'sale', payload: { ...doc, id: 'x7' } },
+    ];
+    const outcome = await push(bad);
+    if (!outcome.ok) throw new Error(outcome.message);
+    expect(outcome.results.map((r) => [r.status, r.code])).toEqual([
+      ['rejected', 'invalid_payload'],
+      ['rejected', 'invalid_payload'],
+      ['rejected', 'wrong_branch'],
+      ['rejected', 'terminal_not_owned'],
+      ['rejected', 'totals_mismatch'],
+      ['rejected', 'wrong_currency'],
+      ['applied', undefined],
+      ['rejected', 'receipt_taken'],
+    ]);
+    expect(outcome.lastAppliedSeq).toBe(13);
+    expect(await counts()).toEqual({
+      ...before,
+      sales: before.sales + 1,
+      lines: before.lines + 1,
+      payments: before.payments + 1,
+      quarantine: 7,
+    });
+    const kept = await db.query<{ seq: number; payload: string; reason_code: string }>(
+      'SELECT seq, payload, reason_code FROM sync_quarantine ORDER BY seq',
+    );
+    expect(kept.map((q) => Number(q.seq))).toEqual([6, 7, 8, 9, 10, 11, 13]);
+    expect(JSON.parse(kept[0]!.payload)).toEqual({ nonsense: true });
+  });
+
+  it('refuses the next batch of a revoked device', async () => {
+    const orgId = (await db.query<{ v: string }>('SELECT current_database() AS v'))[0]!.v.replace(
+      'modernpos_org_',
+      '',
+    );
+    await revokeDevice({ db, orgId, actor: 'test' }, deviceId);
+    await expect(push([])).rejects.toThrow(/revoked/);
+  });
+});
