@@ -23,7 +23,7 @@ export const edgeSettings = {
 
 export interface EdgeConfig {
   port: number;
-  /** 0.0.0.0 by default: in branch-server mode the terminals post over the shop's network. */
+  /** 127.0.0.1 by default (the API has no authentication); a branch server opts in with 0.0.0.0. */
   host: string;
   dbFile: string;
   synchronous: Synchronous;
@@ -75,14 +75,14 @@ export function resolveEdgeConfig(
   }
   return {
     port: intSetting(edgeSettings, raw, 'port', 8081, 0, 65535),
-    host: raw.host ?? '0.0.0.0',
+    host: raw.host ?? '127.0.0.1',
     dbFile: resolve(raw.db ?? './edge-data/edge.db'),
     synchronous,
     identity: {
       orgId: token.orgId,
       branch: raw.branch,
       currency: raw.currency,
-      timeZone: raw.timeZone,
+      timeZone: raw.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
       cloudUrl: url.toString(),
     },
   };

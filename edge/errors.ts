@@ -1,7 +1,7 @@
 // What the cashier API answers when it refuses something: a documented code and its HTTP status.
 // Store functions return these as values (a cashier's mistake is not an exception); the app's one
 // error handler turns them, and anything thrown, into {"error":{"code","message","details"}}.
-import type { DomainErrorCode } from '../src/domain/outcome.ts';
+import type { DomainErrorCode, Outcome } from '../src/domain/outcome.ts';
 
 export const edgeErrorStatus = {
   // Refusals of the domain rules (src/domain/outcome.ts documents each).
@@ -49,9 +49,9 @@ export interface EdgeRefusal {
   details?: unknown;
 }
 
-export type EdgeOutcome<T> = { ok: true; value: T } | { ok: false; error: EdgeRefusal };
+export type EdgeOutcome<T> = Outcome<T, EdgeRefusal>;
 
-export const accept = <T>(value: T): EdgeOutcome<T> => ({ ok: true, value });
+export { ok as accept } from '../src/domain/outcome.ts';
 export const refuseWith = (code: EdgeErrorCode, message: string, details?: unknown): EdgeOutcome<never> => ({
   ok: false,
   error: details === undefined ? { code, message } : { code, message, details },

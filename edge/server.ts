@@ -23,15 +23,20 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
     logError: (err) => options.log(`internal error: ${(err as Error).stack ?? String(err)}`),
   });
   const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: options.port, hostname: options.hostname ?? '0.0.0.0' }, () =>
+    const s = serve({ fetch: app.fetch, port: options.port, hostname: options.hostname ?? '127.0.0.1' }, () =>
       resolve(s),
     );
     s.once('error', reject);
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
+  // The address a client can use: localhost for the loopback and wildcard addresses, else the one given.
+  const host =
+    options.hostname && !['0.0.0.0', '::', '127.0.0.1'].includes(options.hostname)
+      ? options.hostname
+      : 'localhost';
   return {
-    url: `http://localhost:${port}`,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     async stop() {
       await new Promise<void>((resolve) => {

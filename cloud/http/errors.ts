@@ -4,12 +4,13 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import { driverErrorCode, isConnectionFailure } from '../../src/db/driver-errors.ts';
 import { isAppError } from '../../src/errors.ts';
-import { errorBody, invalidInputBody } from '../../src/http/errors.ts';
+import { errorBody, InvalidInput, invalidInputBody } from '../../src/http/errors.ts';
 
 /** Turns any thrown value into the documented error shape; never a stack trace. */
 export function toErrorResponse(c: Context, err: unknown, log: (err: unknown) => void): Response {
   if (isAppError(err))
     return c.json(errorBody(err.code, err.message, err.details), err.status as ContentfulStatusCode);
+  if (err instanceof InvalidInput) return c.json(invalidInputBody(err.zodError, err.where), 400);
   if (err instanceof z.ZodError) {
     return c.json(invalidInputBody(err), 400);
   }

@@ -6,16 +6,13 @@ import { type CliIO, EXIT } from '../../src/cli/io.ts';
 import { AppError } from '../../src/errors.ts';
 import { resolveEdgeConfig } from '../config.ts';
 import { startEdgeServer } from '../server.ts';
-import { openEdgeStore } from '../store/store.ts';
+import { BRANCH_REQUIRED, openEdgeStore } from '../store/store.ts';
 
 async function runAgent(args: ParsedArgs, io: CliIO): Promise<number> {
   const config = resolveEdgeConfig(io.env, args.flags);
   if (config.identity.branch === undefined && !existsSync(config.dbFile)) {
     // Checked before the store file is created, so the mistake leaves nothing behind.
-    throw new AppError(
-      'invalid_input',
-      'pass --branch CODE on first start: the branch this device was registered to (receipts carry it)',
-    );
+    throw new AppError('invalid_input', BRANCH_REQUIRED);
   }
   const store = await openEdgeStore(config.dbFile, {
     synchronous: config.synchronous,

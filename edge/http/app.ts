@@ -14,8 +14,14 @@ import {
   shiftOpenSchema,
 } from '../../src/domain/payloads.ts';
 import { AppError, isAppError } from '../../src/errors.ts';
-import { errorBody, invalidInputBody, parseJsonBody } from '../../src/http/errors.ts';
-import { type EdgeOutcome, edgeErrorStatus } from '../errors.ts';
+import {
+  errorBody,
+  InvalidInput,
+  invalidInputBody,
+  parseJsonBody,
+  parseQuery,
+} from '../../src/http/errors.ts';
+import { accept, type EdgeOutcome, edgeErrorStatus, refuseWith } from '../errors.ts';
 import type { Recorded } from '../store/sales.ts';
 import type { EdgeStore } from '../store/store.ts';
 
@@ -76,21 +82,21 @@ export function createEdgeApp(options: EdgeAppOptions): Hono {
   app.post('/v1/sales', async (c) =>
     answerRecorded(c, store.sales.recordSale(await parseJsonBody(c, saleInputSchema))),
   );
-  app.get('/v1/sales', (c) => c.json(store.listSales(saleListQuery.parse(c.req.query()))));
+  app.get('/v1/sales', (c) => answer(c, store.listSales(parseQuery(c, saleListQuery))));
   app.get('/v1/sales/:id', (c) => {
     const sale = store.documents.read(c.req.param('id'));
-    if (!sale) return c.json(errorBody('sale_not_found', `no sale ${c.req.param('id')} on this edge`), 404);
-    return c.json(sale);
+    return answer(
+      c,
+      sale ? accept(sale) : refuseWith('sale_not_found', `no sale ${c.req.param('id')} on this edge`),
+    );
   });
   app.post('/v1/sales/:id/refunds', async (c) =>
     answerRecorded(c, store.sales.recordRefund(c.req.param('id'), await parseJsonBody(c, refundInputSchema))),
   );
 
   app.get('/v1/products', (c) => {
-    const { q, limit } = productQuery.parse(c.req.query());
-    const ctx = store.catalog.branchContext(store.branch);
-    const at = store.now().toISOString();
-    return c.json({ products: store.catalog.searchProducts(q, ctx.branchId, at, limit) });
+    const { q, limit } = parseQuery(c, productQuery);
+    return c.json({ products: store.searchProducts(q, limit) });
   });
 
   app.post('/v1/shifts', async (c) =>
@@ -111,8 +117,10 @@ export function createEdgeApp(options: EdgeAppOptions): Hono {
     if (isAppError(err)) {
       return c.json(errorBody(err.code, err.message, err.details), err.status as ContentfulStatusCode);
     }
+    if (err instanceof InvalidInput) return c.json(invalidInputBody(err.zodError, err.where), 400);
     if (err instanceof z.ZodError) return c.json(invalidInputBody(err), 400);
-    if ((err as { code?: unknown }).code === 'SQLITE_BUSY') {
+    // better-sqlite3 reports extended codes too (SQLITE_BUSY_SNAPSHOT, …).
+    if (String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY')) {
       return c.json(errorBody('store_busy', 'the local store is busy; try again'), 503);
     }
     logError(err);

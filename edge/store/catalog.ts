@@ -101,11 +101,9 @@ export function createCatalog(db: BetterSQLite3Database, meta: EdgeMeta): Catalo
         branchCode,
         branchId: row?.id ?? null,
         currency: setting.get({ key: 'currency' })?.value ?? meta.get('currency'),
-        timeZone:
-          row?.timeZone ??
-          meta.get('time_zone') ??
-          setting.get({ key: 'time_zone' })?.value ??
-          Intl.DateTimeFormat().resolvedOptions().timeZone,
+        // The branch's own zone, else the tenant's, else what the edge was started with, else UTC.
+        timeZone: row?.timeZone ?? setting.get({ key: 'time_zone' })?.value ?? meta.get('time_zone') ?? 'UTC',
+        // Before the first pull there is no default rate: open-price lines are tax-exclusive unless they say.
         openLinesTaxInclusive: defaultInclusive.get()?.inclusive ?? false,
       };
     },

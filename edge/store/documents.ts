@@ -3,49 +3,19 @@
 // Written once and never changed: a completed sale is immutable, a refund is a new document.
 import { asc, eq, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import type { SaleFlag, SaleLine, SalePayment } from '../../src/domain/sale.ts';
+import { flagsSchema, type SaleDocument } from '../../src/protocol/mutations.ts';
 import { payments, saleLines, sales, stockMovements } from '../../src/schema/sqlite.ts';
 import { preparedInsert } from './prepared.ts';
 
-export type DocumentLine = SaleLine & { originalLineNo: number | null };
-
-export interface SaleDocument {
-  id: string;
-  kind: 'sale' | 'refund';
-  receiptNo: string;
-  /** The sale a refund takes back; null for a sale. */
-  originalSaleId: string | null;
-  branch: string;
-  terminal: string;
-  shiftId: string | null;
-  /** As the cashier gave it; `cashierUserId` when the edge knew the user. */
-  cashier: string | null;
-  cashierUserId: string | null;
-  customerId: string | null;
-  currency: string;
-  subtotalMinor: number;
-  discountMinor: number;
-  taxMinor: number;
-  totalMinor: number;
-  changeMinor: number;
-  occurredAt: string;
-  businessDate: string;
-  reason: string | null;
-  flags: SaleFlag[];
-  lines: DocumentLine[];
-  payments: SalePayment[];
-}
+/** A sale or refund as the cashier API answers it: the wire document without its stock movements. */
+export type SaleView = Omit<SaleDocument, 'stockMovements'>;
 
 /** A stock ledger entry a sale (−) or refund (+) writes for each catalog line. */
-export interface DocumentStockMovement {
-  id: string;
-  productId: string;
-  deltaQtyMilli: number;
-}
+export type DocumentStockMovement = SaleDocument['stockMovements'][number];
 
 export interface Documents {
-  write(doc: SaleDocument, movements: readonly DocumentStockMovement[]): void;
-  read(id: string): SaleDocument | undefined;
+  write(doc: SaleView, movements: readonly DocumentStockMovement[]): void;
+  read(id: string): SaleView | undefined;
   kindOf(id: string): { kind: 'sale' | 'refund'; originalSaleId: string | null } | undefined;
 }
 
@@ -140,7 +110,7 @@ export function createDocuments(db: BetterSQLite3Database): Documents {
         occurredAt: row.occurredAt,
         businessDate: row.businessDate,
         reason: row.reason,
-        flags: JSON.parse(row.flags) as SaleFlag[],
+        flags: flagsSchema.parse(JSON.parse(row.flags)),
         lines: lineRows.all({ id: saleId }).map((l) => ({
           lineNo: l.lineNo,
           productId: l.productId,
@@ -153,7 +123,7 @@ export function createDocuments(db: BetterSQLite3Database): Documents {
           taxInclusive: l.taxInclusive,
           taxMinor: l.taxMinor,
           totalMinor: l.totalMinor,
-          flags: JSON.parse(l.flags) as SaleFlag[],
+          flags: flagsSchema.parse(JSON.parse(l.flags)),
           originalLineNo: l.originalLineNo,
         })),
         payments: paymentRows.all({ id: saleId }).map((p) => ({

@@ -1,5 +1,5 @@
-// What the edge knows about itself, in edge_meta: the tenant and branch it belongs to (fixed once the
-// first sale is numbered), fallbacks for currency and time zone until the catalog brings the tenant's
+// What the edge knows about itself, in edge_meta: the tenant and branch it belongs to (fixed on first
+// start), fallbacks for currency and time zone until the catalog brings the tenant's
 // own, and the sync client's last success and error.
 import { eq, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';

@@ -2,13 +2,11 @@
 // the rows it describes, so the outbox never misses a sale and never holds one that was rolled back.
 import { and, count, eq, isNull, min, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import type { MutationKind, PayloadOf } from '../../src/protocol/mutations.ts';
 import type { EdgeMeta } from './meta.ts';
 import { preparedInsert } from './prepared.ts';
 import { type NextValue, OUTBOX_SEQUENCE } from './sequences.ts';
 import { outbox } from './tables.ts';
-
-/** What the edge records and the cloud applies; the payload of each is its document. */
-export type MutationKind = 'sale' | 'refund' | 'shift_open' | 'cash_movement' | 'shift_close';
 
 export interface SyncStatus {
   /** Mutations not yet acknowledged by the cloud. */
@@ -22,7 +20,8 @@ export interface SyncStatus {
 }
 
 export interface Outbox {
-  append(kind: MutationKind, mutationId: string, payload: unknown, at: string): number;
+  /** Appends a mutation with the next seq; its payload is typed by the wire contract of its kind. */
+  append<K extends MutationKind>(kind: K, mutationId: string, payload: PayloadOf<K>, at: string): number;
   status(now: Date): SyncStatus;
 }
 

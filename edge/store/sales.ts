@@ -2,17 +2,19 @@
 // and outbox entry in one SQLite transaction. Prices and tax come from the local catalog; what the
 // edge cannot know is flagged, never refused. A repeated id returns the first answer and writes nothing.
 import { randomUUID } from 'node:crypto';
-import { and, eq, isNull, sql, sum } from 'drizzle-orm';
+import { eq, sql, sum } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { businessDate } from '../../src/domain/business-date.ts';
 import type { RefundInput, SaleInput } from '../../src/domain/payloads.ts';
 import { formatReceiptNo, type ReceiptSeries } from '../../src/domain/receipt.ts';
 import { buildRefund } from '../../src/domain/refund.ts';
 import { buildSale, type SaleFlag } from '../../src/domain/sale.ts';
-import { saleLines, sales, shifts } from '../../src/schema/sqlite.ts';
+import type { SaleDocument } from '../../src/protocol/mutations.ts';
+import { saleLines, sales } from '../../src/schema/sqlite.ts';
 import { accept, type EdgeOutcome, refuseWith } from '../errors.ts';
 import type { BranchContext, Catalog } from './catalog.ts';
-import type { DocumentLine, DocumentStockMovement, Documents, SaleDocument } from './documents.ts';
+import type { DocumentStockMovement, Documents, SaleView } from './documents.ts';
+import type { EdgeMeta } from './meta.ts';
 import type { Outbox } from './outbox.ts';
 import { type NextValue, receiptSequence } from './sequences.ts';
 
@@ -29,26 +31,24 @@ export interface SalesDeps {
   catalog: Catalog;
   documents: Documents;
   outbox: Outbox;
+  meta: EdgeMeta;
   next: NextValue;
   branch: string;
   now: () => Date;
   /** Ids that may belong to another kind of document (shifts, cash movements). */
   idTaken: (id: string) => boolean;
+  /** The open shift of a terminal, which its sales and refunds belong to. */
+  openShiftOf: (terminal: string) => string | null;
 }
 
 export interface SalesService {
-  recordSale(input: SaleInput): EdgeOutcome<Recorded<SaleDocument>>;
-  recordRefund(saleId: string, input: RefundInput): EdgeOutcome<Recorded<SaleDocument>>;
+  recordSale(input: SaleInput): EdgeOutcome<Recorded<SaleView>>;
+  recordRefund(saleId: string, input: RefundInput): EdgeOutcome<Recorded<SaleView>>;
 }
 
 export function createSalesService(deps: SalesDeps): SalesService {
-  const { db, catalog, documents, outbox } = deps;
-  const openShift = db
-    .select({ id: shifts.id })
-    .from(shifts)
-    .where(and(eq(shifts.terminal, sql.placeholder('terminal')), isNull(shifts.closedAt)))
-    .prepare();
-  const refundedQty = db
+  const { catalog, documents, outbox } = deps;
+  const refundedQty = deps.db
     .select({ lineNo: saleLines.originalLineNo, qtyMilli: sum(saleLines.qtyMilli).mapWith(Number) })
     .from(saleLines)
     .innerJoin(sales, eq(sales.id, saleLines.saleId))
@@ -60,7 +60,7 @@ export function createSalesService(deps: SalesDeps): SalesService {
   function replay(
     id: string | undefined,
     matches: (k: NonNullable<ReturnType<Documents['kindOf']>>) => boolean,
-  ): EdgeOutcome<Recorded<SaleDocument>> | undefined {
+  ): EdgeOutcome<Recorded<SaleView>> | undefined {
     if (id === undefined) return undefined;
     const existing = documents.kindOf(id);
     if (existing && matches(existing)) return accept({ created: false, value: documents.read(id)! });
@@ -70,13 +70,13 @@ export function createSalesService(deps: SalesDeps): SalesService {
     return undefined;
   }
 
-  function stamp(terminal: string, series: ReceiptSeries, ctx: BranchContext) {
-    const at = deps.now();
+  /** Receipt number, instant, business date and shift: one clock reading for all of them. */
+  function stamp(terminal: string, series: ReceiptSeries, ctx: BranchContext, at: Date) {
     return {
       receiptNo: formatReceiptNo(deps.branch, terminal, series, deps.next(receiptSequence(terminal, series))),
       occurredAt: at.toISOString(),
       businessDate: businessDate(at, ctx.timeZone),
-      shiftId: openShift.get({ terminal })?.id ?? null,
+      shiftId: deps.openShiftOf(terminal),
     };
   }
 
@@ -86,9 +86,20 @@ export function createSalesService(deps: SalesDeps): SalesService {
     return id ? { cashierUserId: id, flags: [] } : { cashierUserId: null, flags: ['unknown_cashier'] };
   }
 
-  function commit(doc: SaleDocument, movements: DocumentStockMovement[]) {
+  function commit(doc: SaleView, movements: DocumentStockMovement[]) {
     documents.write(doc, movements);
-    outbox.append(doc.kind, doc.id, { ...doc, stockMovements: movements }, doc.occurredAt);
+    const payload: SaleDocument = { ...doc, stockMovements: movements };
+    outbox.append(doc.kind, doc.id, payload, doc.occurredAt);
+  }
+
+  /**
+   * The tenant's currency, or — before the catalog brings it — the one this edge was started with or
+   * its first sale named, kept from then on so one edge never sells in two currencies.
+   */
+  function currencyFor(ctx: BranchContext, named: string | undefined): string | undefined {
+    if (ctx.currency !== undefined) return ctx.currency;
+    if (named !== undefined) deps.meta.set('currency', named);
+    return named;
   }
 
   return {
@@ -97,29 +108,29 @@ export function createSalesService(deps: SalesDeps): SalesService {
         const replayed = replay(input.id, (k) => k.kind === 'sale');
         if (replayed) return replayed;
         const ctx = catalog.branchContext(deps.branch);
-        const currency = ctx.currency ?? input.currency;
+        const currency = currencyFor(ctx, input.currency);
         if (currency === undefined) {
           return refuseWith(
             'currency_unknown',
             "this edge has not learned the tenant's currency yet: sync once, start it with --currency, or name the sale's currency",
           );
         }
-        const at = deps.now().toISOString();
+        const at = deps.now();
         const built = buildSale(input, {
           currency,
           openLinesTaxInclusive: ctx.openLinesTaxInclusive,
-          findProduct: (ref) => catalog.findProduct(ref, ctx.branchId, at),
+          findProduct: (ref) => catalog.findProduct(ref, ctx.branchId, at.toISOString()),
         });
         if (!built.ok) return built;
         const cashier = cashierOf(input.cashier);
         const sale = built.value;
-        const doc: SaleDocument = {
+        const doc: SaleView = {
           id: input.id ?? randomUUID(),
           kind: 'sale',
           originalSaleId: null,
           branch: deps.branch,
           terminal: input.terminal,
-          ...stamp(input.terminal, 'sale', ctx),
+          ...stamp(input.terminal, 'sale', ctx, at),
           cashier: input.cashier ?? null,
           cashierUserId: cashier.cashierUserId,
           customerId: input.customerId ?? null,
@@ -154,13 +165,13 @@ export function createSalesService(deps: SalesDeps): SalesService {
         if (!built.ok) return built;
         const cashier = cashierOf(input.cashier);
         const refund = built.value;
-        const doc: SaleDocument = {
+        const doc: SaleView = {
           id: input.id ?? randomUUID(),
           kind: 'refund',
           originalSaleId: saleId,
           branch: deps.branch,
           terminal: input.terminal,
-          ...stamp(input.terminal, 'refund', catalog.branchContext(deps.branch)),
+          ...stamp(input.terminal, 'refund', catalog.branchContext(deps.branch), deps.now()),
           cashier: input.cashier ?? null,
           cashierUserId: cashier.cashierUserId,
           customerId: original.customerId,
@@ -182,7 +193,7 @@ export function createSalesService(deps: SalesDeps): SalesService {
 }
 
 /** One ledger entry per catalog line: out for a sale (−1), back in for a refund (+1). */
-function movementsOf(lines: readonly DocumentLine[], sign: 1 | -1): DocumentStockMovement[] {
+function movementsOf(lines: SaleView['lines'], sign: 1 | -1): DocumentStockMovement[] {
   return lines.flatMap((l) =>
     l.productId === null
       ? []

@@ -1,14 +1,16 @@
 // The edge's local store: one SQLite file holding the tenant schema, the outbox and what the edge
 // knows about itself, with the services the cashier API calls. Everything a request writes happens
 // in one IMMEDIATE transaction; nothing here waits for the network.
-import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { AppError } from '../../src/errors.ts';
 import { cashMovements, sales, shifts } from '../../src/schema/sqlite.ts';
-import { type Catalog, createCatalog } from './catalog.ts';
+import type { EdgeOutcome } from '../errors.ts';
+import { type Catalog, createCatalog, type ProductView } from './catalog.ts';
 import { type EdgeDatabase, type OpenEdgeDatabaseOptions, openEdgeDatabase } from './database.ts';
 import { createDocuments, type Documents } from './documents.ts';
 import { createEdgeMeta, type EdgeMeta } from './meta.ts';
 import { createOutbox, type Outbox } from './outbox.ts';
+import { createSaleList, type SaleFilter, type SalePage } from './sale-list.ts';
 import { createSalesService, type SalesService } from './sales.ts';
 import { createSequences } from './sequences.ts';
 import { createShiftsService, type ShiftsService } from './shifts.ts';
@@ -21,7 +23,7 @@ export interface EdgeIdentity {
   branch?: string | undefined;
   /** Used until the catalog brings the tenant's currency. */
   currency?: string | undefined;
-  /** Used until the catalog brings the branch's time zone. */
+  /** Used until the catalog brings the branch's or the tenant's time zone (the CLI passes the machine's). */
   timeZone?: string | undefined;
   cloudUrl?: string | undefined;
 }
@@ -29,31 +31,6 @@ export interface EdgeIdentity {
 export interface EdgeStoreOptions extends OpenEdgeDatabaseOptions {
   identity?: EdgeIdentity;
   now?: () => Date;
-}
-
-export interface SaleSummary {
-  id: string;
-  kind: 'sale' | 'refund';
-  receiptNo: string;
-  originalSaleId: string | null;
-  terminal: string;
-  shiftId: string | null;
-  cashier: string | null;
-  currency: string;
-  totalMinor: number;
-  occurredAt: string;
-  businessDate: string;
-  flags: string[];
-}
-
-export interface SaleFilter {
-  terminal?: string | undefined;
-  kind?: 'sale' | 'refund' | undefined;
-  businessDate?: string | undefined;
-  shiftId?: string | undefined;
-  /** Newest first; `before` is the id of the last sale of the previous page. */
-  before?: string | undefined;
-  limit: number;
 }
 
 export interface EdgeStore {
@@ -66,9 +43,15 @@ export interface EdgeStore {
   readonly sales: SalesService;
   readonly shifts: ShiftsService;
   readonly now: () => Date;
-  listSales(filter: SaleFilter): { sales: SaleSummary[]; next: string | null };
+  listSales(filter: SaleFilter): EdgeOutcome<SalePage>;
+  /** Products by name, SKU or barcode with the price in force at this branch now. */
+  searchProducts(query: string, limit: number): ProductView[];
   close(): void;
 }
+
+/** The one message for a store that does not know its branch yet (the CLI checks it before creating the file). */
+export const BRANCH_REQUIRED =
+  'pass --branch CODE on first start: the branch this device was registered to (receipts carry it)';
 
 export async function openEdgeStore(file: string, options: EdgeStoreOptions = {}): Promise<EdgeStore> {
   const database = await openEdgeDatabase(file, options);
@@ -84,7 +67,7 @@ export async function openEdgeStore(file: string, options: EdgeStoreOptions = {}
  * Checks `identity` (already validated in form, see edge/config.ts) against what the store knows and
  * records it; returns the branch code.
  */
-function bindIdentity(meta: EdgeMeta, identity: EdgeIdentity): string {
+function bindIdentity(meta: EdgeMeta, identity: EdgeIdentity, hasSales: () => boolean): string {
   const known = { orgId: meta.get('org_id'), branch: meta.get('branch') };
   if (identity.orgId !== undefined && known.orgId !== undefined && identity.orgId !== known.orgId) {
     throw new AppError(
@@ -99,10 +82,17 @@ function bindIdentity(meta: EdgeMeta, identity: EdgeIdentity): string {
     );
   }
   const branch = known.branch ?? identity.branch;
-  if (branch === undefined) {
+  if (branch === undefined) throw new AppError('invalid_input', BRANCH_REQUIRED);
+  const knownCurrency = meta.get('currency');
+  if (
+    identity.currency !== undefined &&
+    knownCurrency !== undefined &&
+    identity.currency !== knownCurrency &&
+    hasSales()
+  ) {
     throw new AppError(
       'invalid_input',
-      'pass --branch CODE on first start: the branch this device was registered to (receipts carry it)',
+      `this edge has sold in ${knownCurrency}; it cannot switch to ${identity.currency} (the catalog's currency wins once synced)`,
     );
   }
   meta.set('branch', branch);
@@ -117,7 +107,8 @@ export function createEdgeStore(database: EdgeDatabase, options: EdgeStoreOption
   const { sqlite, db } = database;
   const now = options.now ?? (() => new Date());
   const meta = createEdgeMeta(db);
-  const branch = sqlite.transaction(() => bindIdentity(meta, options.identity ?? {})).immediate();
+  const hasSales = () => sqlite.prepare('SELECT 1 FROM sales LIMIT 1').get() !== undefined;
+  const branch = sqlite.transaction(() => bindIdentity(meta, options.identity ?? {}, hasSales)).immediate();
   const next = createSequences(db);
   const catalog = createCatalog(db, meta);
   const documents = createDocuments(db);
@@ -132,7 +123,15 @@ export function createEdgeStore(database: EdgeDatabase, options: EdgeStoreOption
       .prepare(),
   );
   const idTaken = (id: string) => taken.some((q) => q.get({ id }) !== undefined);
-  const deps = { db, transaction, catalog, outbox, branch, now, idTaken };
+  // Reads that must see one snapshot (reports) take no write lock: WAL readers never wait for writers.
+  const read = <T>(fn: () => T): T => run.deferred(fn) as T;
+  const openShift = db
+    .select({ id: shifts.id })
+    .from(shifts)
+    .where(and(eq(shifts.terminal, sql.placeholder('terminal')), isNull(shifts.closedAt)))
+    .prepare();
+  const openShiftOf = (terminal: string) => openShift.get({ terminal })?.id ?? null;
+  const deps = { db, transaction, read, catalog, outbox, branch, now, idTaken, openShiftOf };
 
   return {
     database,
@@ -142,41 +141,12 @@ export function createEdgeStore(database: EdgeDatabase, options: EdgeStoreOption
     documents,
     outbox,
     now,
-    sales: createSalesService({ ...deps, documents, next }),
+    sales: createSalesService({ ...deps, documents, next, meta }),
     shifts: createShiftsService(deps),
-    listSales(filter) {
-      const where: SQL[] = [];
-      if (filter.terminal !== undefined) where.push(eq(sales.terminal, filter.terminal));
-      if (filter.kind !== undefined) where.push(eq(sales.kind, filter.kind));
-      if (filter.businessDate !== undefined) where.push(eq(sales.businessDate, filter.businessDate));
-      if (filter.shiftId !== undefined) where.push(eq(sales.shiftId, filter.shiftId));
-      if (filter.before !== undefined) {
-        where.push(
-          sql`rowid < coalesce((SELECT rowid FROM ${sales} WHERE ${sales.id} = ${filter.before}), 0)`,
-        );
-      }
-      const rows = db
-        .select({
-          id: sales.id,
-          kind: sales.kind,
-          receiptNo: sales.receiptNo,
-          originalSaleId: sales.originalSaleId,
-          terminal: sales.terminal,
-          shiftId: sales.shiftId,
-          cashier: sales.cashier,
-          currency: sales.currency,
-          totalMinor: sales.totalMinor,
-          occurredAt: sales.occurredAt,
-          businessDate: sales.businessDate,
-          flags: sales.flags,
-        })
-        .from(sales)
-        .where(and(...where))
-        .orderBy(desc(sql`rowid`))
-        .limit(filter.limit + 1)
-        .all();
-      const page = rows.slice(0, filter.limit).map((r) => ({ ...r, flags: JSON.parse(r.flags) as string[] }));
-      return { sales: page, next: rows.length > filter.limit ? (page.at(-1)?.id ?? null) : null };
+    listSales: createSaleList(db),
+    searchProducts(query, limit) {
+      const ctx = catalog.branchContext(branch);
+      return catalog.searchProducts(query, ctx.branchId, now().toISOString(), limit);
     },
     close: () => database.close(),
   };

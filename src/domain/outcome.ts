@@ -33,7 +33,8 @@ export interface DomainError {
   details?: unknown;
 }
 
-export type Outcome<T> = { ok: true; value: T } | { ok: false; error: DomainError };
+/** A result or a documented refusal; `E` is the refusal's shape (the edge widens the codes). */
+export type Outcome<T, E = DomainError> = { ok: true; value: T } | { ok: false; error: E };
 
 export const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
 export const refuse = (code: DomainErrorCode, message: string, details?: unknown): Outcome<never> => ({

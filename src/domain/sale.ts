@@ -33,12 +33,14 @@ export interface SaleContext {
  * Why a recorded sale deserves a look, never a reason to refuse it: a price typed over the catalog's,
  * an open-price line, a product HQ had deactivated, stock going below zero, a cashier the edge did not know.
  */
-export type SaleFlag =
-  | 'price_override'
-  | 'open_price'
-  | 'inactive_product'
-  | 'stock_below_zero'
-  | 'unknown_cashier';
+export const saleFlags = [
+  'price_override',
+  'open_price',
+  'inactive_product',
+  'stock_below_zero',
+  'unknown_cashier',
+] as const;
+export type SaleFlag = (typeof saleFlags)[number];
 
 export interface SaleLine {
   lineNo: number;

@@ -8,13 +8,33 @@ export function errorBody(code: string, message: string, details?: unknown) {
   return { error: { code, message, ...(details === undefined ? {} : { details }) } };
 }
 
+/** Input that failed its schema, with where it came from (`body` or `query`) for messages. */
+export class InvalidInput extends Error {
+  constructor(
+    readonly where: 'body' | 'query',
+    readonly zodError: z.ZodError,
+  ) {
+    super(zodError.message);
+  }
+}
+
 /** A zod failure as `invalid_input`: every issue in the message, each with its path in the details. */
-export function invalidInputBody(err: z.ZodError) {
+export function invalidInputBody(err: z.ZodError, where: 'body' | 'query' = 'body') {
+  // Body paths read as before (`lines.0.qtyMilli`, or `body` for the whole); query paths say so.
+  const path = (i: z.core.$ZodIssue) =>
+    where === 'query' ? ['query', ...i.path.map(String)].join('.') : i.path.join('.') || 'body';
   return errorBody(
     'invalid_input',
-    err.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
-    err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    err.issues.map((i) => `${path(i)}: ${i.message}`).join('; '),
+    err.issues.map((i) => ({ path: path(i), message: i.message })),
   );
+}
+
+/** Parses the query string with a zod schema; failures name the query, not the body. */
+export function parseQuery<T>(c: Context, schema: z.ZodType<T>): T {
+  const parsed = schema.safeParse(c.req.query());
+  if (!parsed.success) throw new InvalidInput('query', parsed.error);
+  return parsed.data;
 }
 
 /** Parses a JSON body with a zod schema, answering malformed JSON as invalid input. */

@@ -3,14 +3,15 @@
 // outbox as they go on the wire; the cloud validates each payload and quarantines what fails.
 import { z } from 'zod';
 import { codeSchema, paymentMethods } from '../domain/payloads.ts';
+import { saleFlags } from '../domain/sale.ts';
 
 const id = z.string().min(1).max(64);
 const minor = z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
 const nonNegative = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const instant = z.iso.datetime({ offset: true });
-const flags = z.array(
-  z.enum(['price_override', 'open_price', 'inactive_product', 'stock_below_zero', 'unknown_cashier']),
-);
+/** Flags of a document or line (src/domain/sale.ts says what each means). */
+export const flagsSchema = z.array(z.enum(saleFlags));
+const flags = flagsSchema;
 
 export const mutationKinds = ['sale', 'refund', 'shift_open', 'cash_movement', 'shift_close'] as const;
 export type MutationKind = (typeof mutationKinds)[number];
@@ -108,6 +109,7 @@ export const payloadSchemas = {
   shift_close: shiftClosedSchema,
 } as const satisfies Record<MutationKind, z.ZodType>;
 
+export type PayloadOf<K extends MutationKind> = z.infer<(typeof payloadSchemas)[K]>;
 export type SaleDocument = z.infer<typeof saleDocumentSchema>;
 export type DocumentLine = z.infer<typeof documentLineSchema>;
 export type ShiftOpened = z.infer<typeof shiftOpenedSchema>;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { openEdgeDatabase } from '../../edge/store/database.ts';
-import type { SaleDocument } from '../../edge/store/documents.ts';
+import type { SaleView } from '../../edge/store/documents.ts';
 import type { EdgeStore } from '../../edge/store/store.ts';
 import type { SaleInput } from '../../src/domain/payloads.ts';
 import { createTestEdge, seedCatalog, type TestEdge } from '../helpers/edge.ts';
@@ -47,7 +47,7 @@ export async function createSalesEdge(): Promise<TestEdge> {
 }
 
 /** Records one sale through the store; a refusal is a broken benchmark, not a figure. */
-export function recordOne(store: EdgeStore): SaleDocument {
+export function recordOne(store: EdgeStore): SaleView {
   const outcome = store.sales.recordSale(saleInput());
   if (!outcome.ok) throw new Error(`recordSale refused: ${outcome.error.code} ${outcome.error.message}`);
   return outcome.value.value;
@@ -94,10 +94,10 @@ function rawStatements(sqlite: Database.Database) {
  * The ceiling: the rows of a store sale shaped like `t` (fresh ids, receipt number, time and outbox
  * payload each time), in one IMMEDIATE transaction with nothing else: no catalog reads, no checks.
  */
-function rawSaleWriter(sqlite: Database.Database, t: SaleDocument): () => void {
+function rawSaleWriter(sqlite: Database.Database, t: SaleView): () => void {
   const s = rawStatements(sqlite);
   const totals = [t.currency, t.subtotalMinor, t.discountMinor, t.taxMinor, t.totalMinor, t.changeMinor];
-  const lineValues = (l: SaleDocument['lines'][number]) => [
+  const lineValues = (l: SaleView['lines'][number]) => [
     ...[l.lineNo, l.productId, l.name, l.qtyMilli, l.unitPriceMinor, l.amountMinor, l.discountMinor],
     ...[l.taxRateBp, l.taxInclusive ? 1 : 0, l.taxMinor, l.totalMinor, JSON.stringify(l.flags)],
   ];

@@ -4,9 +4,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openEdgeStore } from '../../edge/store/store.ts';
 import type { SaleInput } from '../../src/domain/payloads.ts';
+import { type MutationKind, payloadSchemas } from '../../src/protocol/mutations.ts';
 import { createTestEdge, rowCounts, seedCatalog, type TestEdge } from '../helpers/edge.ts';
 
 let edge: TestEdge | undefined;
@@ -237,9 +239,17 @@ describe('edge store: sales', () => {
     };
     expect(store.sales.recordSale(input)).toMatchObject({ ok: false, error: { code: 'currency_unknown' } });
     expect(recorded(store.sales.recordSale({ ...input, currency: 'USD' })).value.currency).toBe('USD');
-    seedCatalog(store, { products: [], currency: 'GBP' });
-    expect(recorded(store.sales.recordSale(input)).value.currency).toBe('GBP');
+    // The first sale's currency is kept: the edge never sells in two.
     expect(store.sales.recordSale({ ...input, currency: 'EUR' })).toMatchObject({
+      ok: false,
+      error: { code: 'wrong_currency' },
+    });
+    expect(recorded(store.sales.recordSale(input)).value.currency).toBe('USD');
+    await expect(edge!.reopen({ identity: { currency: 'EUR' } })).rejects.toThrow(/has sold in USD/);
+    await edge!.reopen({ identity: {} });
+    seedCatalog(edge!.store, { products: [], currency: 'GBP' });
+    expect(recorded(edge!.store.sales.recordSale(input)).value.currency).toBe('GBP');
+    expect(edge!.store.sales.recordSale({ ...input, currency: 'EUR' })).toMatchObject({
       ok: false,
       error: { code: 'wrong_currency' },
     });
@@ -404,6 +414,27 @@ describe('edge store: shifts', () => {
     expect(rowCounts(store)).toEqual(before);
     // Sales after the close belong to no shift until the next one opens.
     expect(recorded(store.sales.recordSale(coffeeSale())).value.shiftId).toBeNull();
+    // A retried open answers the shift as opened; a retried close gets its Z report in the refusal.
+    expect(recorded(store.shifts.open({ id: shift.id, terminal: 'T1', openingFloatMinor: 10_000 }))).toEqual({
+      created: false,
+      value: shift,
+    });
+    expect(store.shifts.close(shift.id, { counted: [{ method: 'cash', countedMinor: 9000 }] })).toMatchObject(
+      {
+        ok: false,
+        error: {
+          code: 'shift_closed',
+          details: { zReport: { kind: 'z', tenders: [{ countedMinor: 9000 }, {}] } },
+        },
+      },
+    );
+    // Every outbox payload is what the wire contract says its kind carries.
+    const rows = store.database.sqlite.prepare('SELECT kind, payload FROM outbox ORDER BY seq').all() as {
+      kind: MutationKind;
+      payload: string;
+    }[];
+    for (const row of rows)
+      expect(payloadSchemas[row.kind].safeParse(JSON.parse(row.payload)).error).toBeUndefined();
     const kinds = store.database.sqlite.prepare('SELECT kind FROM outbox ORDER BY seq').pluck().all();
     expect(kinds).toEqual([
       'shift_open',
@@ -416,6 +447,21 @@ describe('edge store: shifts', () => {
       'shift_close',
       'sale',
     ]);
+  });
+
+  it('gives an X report while another process holds the write lock', async () => {
+    const { store } = await edgeWithCatalog();
+    const shift = recorded(store.shifts.open({ terminal: 'T1', openingFloatMinor: 100 })).value;
+    const other = new Database(edge!.file);
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      const started = Date.now();
+      expect(store.shifts.report(shift.id)).toMatchObject({ ok: true, value: { kind: 'x' } });
+      expect(Date.now() - started).toBeLessThan(1000);
+      other.exec('ROLLBACK');
+    } finally {
+      other.close();
+    }
   });
 
   it('answers unknown shifts and repeated ids', async () => {

@@ -298,6 +298,8 @@ describe('bad input is refused with a clear code and writes nothing', () => {
       'invalid_input',
     ],
     ['a bad listing filter', 'GET', '/v1/sales?businessDate=yesterday', undefined, 400, 'invalid_input'],
+    ['an unknown page anchor', 'GET', '/v1/sales?before=nope', undefined, 400, 'invalid_input'],
+    ['an unknown query parameter', 'GET', '/v1/products?sku=X', undefined, 400, 'invalid_input'],
     ['an unknown route', 'GET', '/v1/nothing', undefined, 404, 'not_found'],
     [
       'a body over the limit',
@@ -314,6 +316,7 @@ describe('bad input is refused with a clear code and writes nothing', () => {
     const res = await call(app, method, path, body);
     expect(res.status).toBe(status);
     expect(res.body.error).toMatchObject({ code, message: expect.any(String) });
+    if (method === 'GET' && status === 400) expect(res.body.error.message).toMatch(/^query/);
     expect(rowCounts(edge.store)).toEqual(before);
   });
 

@@ -1,0 +1,141 @@
+// X and Z reports of a shift: per tender, what the drawer should hold against what was counted.
+// Expected cash = float + cash taken (net of change) − cash refunded + cash in − cash out; other
+// tenders are what they took less what they refunded. Sums are checked (money.ts), never wrapped.
+import { asc, count, eq, sql } from 'drizzle-orm';
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { sum } from '../../src/domain/money.ts';
+import { type PaymentMethod, paymentMethods } from '../../src/domain/payloads.ts';
+import { cashMovements, payments, sales, shiftCounts, type shifts } from '../../src/schema/sqlite.ts';
+
+export type ShiftRow = typeof shifts.$inferSelect;
+
+export interface ShiftView {
+  id: string;
+  branch: string;
+  terminal: string;
+  openedBy: string | null;
+  openedAt: string;
+  openingFloatMinor: number;
+  businessDate: string;
+  closedBy: string | null;
+  closedAt: string | null;
+}
+
+export interface TenderLine {
+  method: PaymentMethod;
+  expectedMinor: number;
+  /** null in an X report and for a tender that was not counted at close. */
+  countedMinor: number | null;
+  /** counted − expected: negative is a shortage. */
+  differenceMinor: number | null;
+}
+
+export interface ShiftReport {
+  /** `x`: a snapshot of an open shift; `z`: the final report of a closed one. */
+  kind: 'x' | 'z';
+  shift: ShiftView;
+  salesCount: number;
+  salesTotalMinor: number;
+  refundsCount: number;
+  refundsTotalMinor: number;
+  /** Tax of sales less tax of refunds. */
+  taxMinor: number;
+  cashInMinor: number;
+  cashOutMinor: number;
+  tenders: TenderLine[];
+  generatedAt: string;
+}
+
+export const shiftView = (row: ShiftRow): ShiftView => ({
+  id: row.id,
+  branch: row.branchCode,
+  terminal: row.terminal,
+  openedBy: row.openedBy,
+  openedAt: row.openedAt,
+  openingFloatMinor: row.openingFloatMinor,
+  businessDate: row.businessDate,
+  closedBy: row.closedBy,
+  closedAt: row.closedAt,
+});
+
+/** Prepares the report's queries once; the returned function builds the report of a shift row. */
+export function createShiftReporter(db: BetterSQLite3Database): (row: ShiftRow, at: Date) => ShiftReport {
+  const id = sql.placeholder('id');
+  const documentTotals = db
+    .select({
+      kind: sales.kind,
+      n: count(),
+      total: sql<number>`coalesce(sum(${sales.totalMinor}), 0)`,
+      tax: sql<number>`coalesce(sum(${sales.taxMinor}), 0)`,
+    })
+    .from(sales)
+    .where(eq(sales.shiftId, id))
+    .groupBy(sales.kind)
+    .prepare();
+  // What each tender took in: sales add what was kept (net of change), refunds take back what they paid.
+  const tenderTotals = db
+    .select({
+      method: payments.method,
+      taken: sql<number>`coalesce(sum(CASE WHEN ${sales.kind} = 'sale' THEN ${payments.amountMinor} ELSE 0 END), 0)`,
+      refunded: sql<number>`coalesce(sum(CASE WHEN ${sales.kind} = 'refund' THEN ${payments.amountMinor} ELSE 0 END), 0)`,
+    })
+    .from(payments)
+    .innerJoin(sales, eq(sales.id, payments.saleId))
+    .where(eq(sales.shiftId, id))
+    .groupBy(payments.method)
+    .prepare();
+  const cashTotals = db
+    .select({
+      direction: cashMovements.direction,
+      total: sql<number>`coalesce(sum(${cashMovements.amountMinor}), 0)`,
+    })
+    .from(cashMovements)
+    .where(eq(cashMovements.shiftId, id))
+    .groupBy(cashMovements.direction)
+    .prepare();
+  const counts = db
+    .select()
+    .from(shiftCounts)
+    .where(eq(shiftCounts.shiftId, id))
+    .orderBy(asc(shiftCounts.method))
+    .prepare();
+
+  return (row, at) => {
+    const docs = documentTotals.all({ id: row.id });
+    const sold = docs.find((d) => d.kind === 'sale');
+    const refunded = docs.find((d) => d.kind === 'refund');
+    const cash = cashTotals.all({ id: row.id });
+    const cashIn = cash.find((c) => c.direction === 'in')?.total ?? 0;
+    const cashOut = cash.find((c) => c.direction === 'out')?.total ?? 0;
+    const taken = new Map(tenderTotals.all({ id: row.id }).map((t) => [t.method, t]));
+    const counted = new Map(counts.all({ id: row.id }).map((c) => [c.method, c.countedMinor]));
+    const closed = row.closedAt !== null;
+    const tenders = paymentMethods
+      .filter((m) => m === 'cash' || taken.has(m) || counted.has(m))
+      .map((method): TenderLine => {
+        const t = taken.get(method);
+        const drawer = method === 'cash' ? [row.openingFloatMinor, cashIn, -cashOut] : [];
+        const expectedMinor = sum([t?.taken ?? 0, -(t?.refunded ?? 0), ...drawer]);
+        const countedMinor = closed ? (counted.get(method) ?? null) : null;
+        return {
+          method,
+          expectedMinor,
+          countedMinor,
+          differenceMinor: countedMinor === null ? null : sum([countedMinor, -expectedMinor]),
+        };
+      });
+    return {
+      kind: closed ? 'z' : 'x',
+      shift: shiftView(row),
+      salesCount: sold?.n ?? 0,
+      salesTotalMinor: sold?.total ?? 0,
+      refundsCount: refunded?.n ?? 0,
+      refundsTotalMinor: refunded?.total ?? 0,
+      taxMinor: sum([sold?.tax ?? 0, -(refunded?.tax ?? 0)]),
+      cashInMinor: cashIn,
+      cashOutMinor: cashOut,
+      tenders,
+      generatedAt: at.toISOString(),
+    };
+  };
+}
