@@ -1,10 +1,21 @@
-// Runs the cloud service: platform, resolver, background migrations, metrics and the HTTP app on
-// @hono/node-server. Returns a handle whose stop() shuts everything down in order.
+// Runs the cloud service: platform, resolver, background migrations, metrics, the HTTP app on
+// @hono/node-server and the sync WebSocket endpoint on the same server. Returns a handle whose
+// stop() shuts everything down in order.
+
+import type { Server } from 'node:http';
 import { type ServerType, serve } from '@hono/node-server';
+import { latestVersion } from '../src/migrate/files.ts';
 import { createCloudApp } from './http/app.ts';
 import { createCloudMetrics } from './http/metrics.ts';
 import type { Platform } from './platform.ts';
 import { createTenantResolver, type TenantResolver } from './resolver/tenant-resolver.ts';
+import {
+  attachSyncEndpoint,
+  defaultSyncLimits,
+  MIN_EDGE_SCHEMA_VERSION,
+  type SyncEndpoint,
+} from './sync/endpoint.ts';
+import type { SyncLimits } from './sync/session.ts';
 import { createMigrationJob, type MigrationJob } from './tenants/migration-job.ts';
 
 export interface CloudServerOptions {
@@ -14,6 +25,7 @@ export interface CloudServerOptions {
   hostname?: string;
   resolver: { maxPools: number; poolSize: number };
   migration: { intervalMs: number; concurrency: number };
+  sync?: Partial<SyncLimits>;
   log: (line: string) => void;
 }
 
@@ -22,6 +34,7 @@ export interface CloudServer {
   port: number;
   resolver: TenantResolver;
   migrationJob: MigrationJob;
+  sync: SyncEndpoint;
   stop(): Promise<void>;
 }
 
@@ -61,6 +74,12 @@ export async function startCloudServer(options: CloudServerOptions): Promise<Clo
     );
     s.once('error', reject);
   });
+  const sync = attachSyncEndpoint(server as Server, {
+    resolver,
+    limits: { ...defaultSyncLimits, ...options.sync },
+    schemaVersions: { min: MIN_EDGE_SCHEMA_VERSION, max: latestVersion(platform.tenants.tenantMigrations) },
+    log: options.log,
+  });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   migrationJob.start();
@@ -69,7 +88,9 @@ export async function startCloudServer(options: CloudServerOptions): Promise<Clo
     port,
     resolver,
     migrationJob,
+    sync,
     async stop() {
+      await sync.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();

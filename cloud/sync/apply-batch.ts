@@ -6,6 +6,7 @@ import type { SqlDatabase, SqlQueryable } from '../../src/db/sql.ts';
 import { AppError } from '../../src/errors.ts';
 import type { MutationResult } from '../../src/protocol/messages.ts';
 import type { Mutation, SaleDocument } from '../../src/protocol/mutations.ts';
+import { claimTerminals } from './terminals.ts';
 import { type Column, unnestInsert } from './unnest.ts';
 import {
   checkSaleDocument,
@@ -13,6 +14,7 @@ import {
   type DeviceScope,
   parseMutation,
   type Rejection,
+  terminalOf,
   type ValidMutation,
 } from './validate.ts';
 
@@ -102,7 +104,8 @@ const movementColumns: Column<MovementRow>[] = [
 
 export interface ApplyBatchOptions {
   deviceId: string;
-  scope: DeviceScope;
+  /** The device's branch and the tenant's currency; terminals are claimed from the batch itself. */
+  scope: Omit<DeviceScope, 'terminals'>;
   mutations: readonly Mutation[];
   now?: () => Date;
 }
@@ -133,11 +136,14 @@ export async function applyBatch(db: SqlDatabase, options: ApplyBatchOptions): P
     }
     const quarantined: Quarantined[] = [];
     const valid: ValidMutation[] = [];
-    for (const m of fresh) {
-      const parsed = parseMutation(m);
-      const rejection = 'code' in parsed ? parsed : check(parsed, options.scope);
+    const parsed = fresh.map((m) => ({ m, parsed: parseMutation(m) }));
+    const named = parsed.flatMap(({ parsed: p }) => ('code' in p ? [] : (terminalOf(p) ?? [])));
+    const terminals = await claimTerminals(tx, options.deviceId, named, receivedAt);
+    const scope: DeviceScope = { ...options.scope, terminals };
+    for (const { m, parsed: p } of parsed) {
+      const rejection = 'code' in p ? p : check(p, scope);
       if (rejection) quarantined.push({ m, rejection });
-      else valid.push(parsed as ValidMutation);
+      else valid.push(p as ValidMutation);
     }
     await applyValid(tx, valid, options, receivedAt, (m, outcome) => {
       if (typeof outcome === 'object')

@@ -48,9 +48,14 @@ export interface Rejection {
 
 export interface DeviceScope {
   branchCode: string;
-  /** Terminal codes this device owns in its branch. */
+  /** Terminal codes this device owns in its branch (claimed as its documents first name them). */
   terminals: ReadonlySet<string>;
   currency: string;
+}
+
+/** The terminal codes a mutation's document names, to be claimed before it is checked. */
+export function terminalOf(m: ValidMutation): string | undefined {
+  return m.kind === 'sale' || m.kind === 'refund' || m.kind === 'shift_open' ? m.doc.terminal : undefined;
 }
 
 const isKind = (kind: string): kind is MutationKind => (mutationKinds as readonly string[]).includes(kind);

@@ -1,6 +1,6 @@
 // The outbox: every local mutation, numbered by a per-device gapless seq in the same transaction as
 // the rows it describes, so the outbox never misses a sale and never holds one that was rolled back.
-import { and, count, eq, isNull, min, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, isNull, lt, lte, min, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { MutationKind, PayloadOf } from '../../src/protocol/mutations.ts';
 import type { EdgeMeta } from './meta.ts';
@@ -19,10 +19,28 @@ export interface SyncStatus {
   quarantined: number;
 }
 
+/** An outbox entry as it goes on the wire. */
+export interface PendingMutation {
+  seq: number;
+  id: string;
+  kind: string;
+  payload: unknown;
+  /** Size of the payload's JSON, to keep a batch under the frame limit. */
+  bytes: number;
+}
+
 export interface Outbox {
   /** Appends a mutation with the next seq; its payload is typed by the wire contract of its kind. */
   append<K extends MutationKind>(kind: K, mutationId: string, payload: PayloadOf<K>, at: string): number;
   status(now: Date): SyncStatus;
+  /** Unacknowledged mutations after `afterSeq`, in seq order, at most `maxCount` and about `maxBytes` (always at least one). */
+  pending(afterSeq: number, maxCount: number, maxBytes: number): PendingMutation[];
+  /** Records the cloud's verdict on each acknowledged mutation. */
+  markAcked(results: readonly { seq: number; status: string }[], at: string): void;
+  /** Marks everything up to `seq` applied (the cloud has it; its ack was lost with a connection). */
+  markAppliedThrough(seq: number, at: string): void;
+  /** Deletes entries acknowledged before `before` (rejected ones stay: they are what `quarantined` counts); returns how many. */
+  prune(before: string): number;
 }
 
 export function createOutbox(db: BetterSQLite3Database, next: NextValue, meta: EdgeMeta): Outbox {
@@ -37,6 +55,21 @@ export function createOutbox(db: BetterSQLite3Database, next: NextValue, meta: E
     .from(outbox)
     .where(and(sql`${outbox.ackedAt} IS NOT NULL`, eq(outbox.result, 'rejected')))
     .prepare();
+  const unacked = db
+    .select()
+    .from(outbox)
+    .where(and(isNull(outbox.ackedAt), gt(outbox.seq, sql.placeholder('after'))))
+    .orderBy(asc(outbox.seq))
+    .limit(sql.placeholder('limit'))
+    .prepare();
+  const ack = db
+    .update(outbox)
+    .set({
+      ackedAt: sql.placeholder('at') as unknown as string,
+      result: sql.placeholder('result') as unknown as string,
+    })
+    .where(eq(outbox.seq, sql.placeholder('seq')))
+    .prepare();
   return {
     append(kind, mutationId, payload, at) {
       const seq = next(OUTBOX_SEQUENCE);
@@ -50,6 +83,39 @@ export function createOutbox(db: BetterSQLite3Database, next: NextValue, meta: E
         result: null,
       });
       return seq;
+    },
+    pending(afterSeq, maxCount, maxBytes) {
+      const rows = unacked.all({ after: afterSeq, limit: maxCount });
+      const batch: PendingMutation[] = [];
+      let bytes = 0;
+      for (const r of rows) {
+        const size = Buffer.byteLength(r.payload);
+        if (batch.length > 0 && bytes + size > maxBytes) break;
+        bytes += size;
+        batch.push({
+          seq: r.seq,
+          id: r.mutationId,
+          kind: r.kind,
+          payload: JSON.parse(r.payload),
+          bytes: size,
+        });
+      }
+      return batch;
+    },
+    markAcked(results, at) {
+      for (const r of results) ack.run({ seq: r.seq, at, result: r.status });
+    },
+    markAppliedThrough(seq, at) {
+      db.update(outbox)
+        .set({ ackedAt: at, result: 'applied' })
+        .where(and(isNull(outbox.ackedAt), lte(outbox.seq, seq)))
+        .run();
+    },
+    prune(before) {
+      return db
+        .delete(outbox)
+        .where(and(lt(outbox.ackedAt, before), sql`${outbox.result} IS DISTINCT FROM 'rejected'`))
+        .run().changes;
     },
     status(now) {
       const p = pending.get();

@@ -47,6 +47,8 @@ export const welcomeSchema = z.strictObject({
   orgId: z.string(),
   deviceId: z.string(),
   branch: z.strictObject({ code: codeSchema, timeZone: z.string() }),
+  /** The terminal codes of the hello this device now owns; a code another device owns is left out (its documents are quarantined). */
+  terminals: z.array(codeSchema),
   /** The last seq the tenant database has applied for this device; the edge pushes from the next. */
   lastAppliedSeq: cursor,
   /** The tenant's latest change-log cursor. */

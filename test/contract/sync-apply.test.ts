@@ -16,7 +16,8 @@ describe.each(engineNames)('applying pushed batches on %s', (engine) => {
   let db: ClosableSqlDatabase;
   let edge: TestEdge;
   let deviceId: string;
-  const scope = { branchCode: 'MAIN', terminals: new Set(['T1']), currency: 'EUR' };
+  let orgId: string;
+  const scope = { branchCode: 'MAIN', currency: 'EUR' };
   const count = async (table: string) =>
     (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0]!.n;
   const counts = async () => ({
@@ -44,7 +45,7 @@ describe.each(engineNames)('applying pushed batches on %s', (engine) => {
 
   beforeAll(async () => {
     p = await createTestPlatform(engine);
-    const orgId = uniqueId();
+    orgId = uniqueId();
     await onboardTenant(p.tenants, { orgId, name: 'Sync', currency: 'EUR' });
     db = p.engine.openDatabase(tenantDatabaseName(orgId));
     deviceId = (await registerDevice({ db, orgId, actor: 'test' }, { branch: 'MAIN', name: 'Till' }))
@@ -148,6 +149,12 @@ describe.each(engineNames)('applying pushed batches on %s', (engine) => {
     });
     if (!good.ok) throw new Error('sale');
     const doc = outbox().at(-1)!.payload as Record<string, unknown>;
+    // Another device of the branch already numbers terminal T9.
+    const other = await registerDevice({ db, orgId, actor: 'test' }, { branch: 'MAIN', name: 'Other' });
+    await db.query(
+      "INSERT INTO terminals (branch_id, code, device_id, created_at) SELECT branch_id, 'T9', id, now() FROM devices WHERE id = $1",
+      [other.deviceId],
+    );
     const before = await counts();
     const bad: Mutation[] = [
       { seq: 6, id: 'x1', kind: 'sale', payload: { nonsense: true } },

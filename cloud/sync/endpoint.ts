@@ -1,0 +1,74 @@
+// GET /v1/sync: the WebSocket upgrade on the cloud's HTTP server (`ws` in noServer mode), one session
+// per connection, and the registry of live sessions by tenant that catalog pokes go through.
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { closeCodes } from '../../src/protocol/errors.ts';
+import { type SessionDeps, type SyncLimits, type SyncSession, startSession } from './session.ts';
+
+/**
+ * The oldest tenant schema an edge may sync with: 2 brought the POS tables the documents land in.
+ * Raise it (with a line in the README's protocol section) when the cloud stops reading an old shape.
+ */
+export const MIN_EDGE_SCHEMA_VERSION = 2;
+
+export const defaultSyncLimits: SyncLimits = {
+  maxFrameBytes: 1024 * 1024,
+  maxBatchMutations: 500,
+  heartbeatMs: 15_000,
+  pullPageSize: 500,
+};
+
+export interface SyncEndpoint {
+  /** Pokes every session of `orgId` on this process: its catalog reached `cursor`. */
+  poke(orgId: string, cursor: number): void;
+  /** Live sessions by tenant (for metrics and tests). */
+  sessionCount(orgId?: string): number;
+  /** Closes every session (going away: the edges reconnect elsewhere) and stops accepting upgrades. */
+  close(): Promise<void>;
+}
+
+export function attachSyncEndpoint(server: Server, deps: Omit<SessionDeps, 'onReady'>): SyncEndpoint {
+  // Frames over the limit are answered `frame_too_large`; far over it, ws drops the connection
+  // before buffering them (1009), so no edge can make the cloud hold more than this.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * deps.limits.maxFrameBytes });
+  const byOrg = new Map<string, Set<SyncSession>>();
+
+  const onReady = (session: SyncSession) => {
+    const set = byOrg.get(session.orgId) ?? new Set();
+    set.add(session);
+    byOrg.set(session.orgId, set);
+    return () => {
+      set.delete(session);
+      if (set.size === 0) byOrg.delete(session.orgId);
+    };
+  };
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path !== '/v1/sync') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) =>
+      startSession(ws, req.headers.authorization, { ...deps, onReady }),
+    );
+  };
+  server.on('upgrade', onUpgrade);
+
+  return {
+    poke(orgId, cursor) {
+      for (const session of byOrg.get(orgId) ?? []) session.poke(cursor);
+    },
+    sessionCount: (orgId) =>
+      orgId === undefined
+        ? [...byOrg.values()].reduce((n, s) => n + s.size, 0)
+        : (byOrg.get(orgId)?.size ?? 0),
+    async close() {
+      server.off('upgrade', onUpgrade);
+      for (const client of wss.clients) client.close(closeCodes.goingAway, 'server shutting down');
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      for (const client of wss.clients) client.terminate();
+    },
+  };
+}

@@ -1,0 +1,280 @@
+// One edge's sync connection: hello → welcome (or a refusal and a close), then pushes acknowledged
+// after they commit, pulls answered with catalog pages, pokes when the tenant's catalog moves, and
+// heartbeats both ways. Messages of a connection are handled one at a time, in order.
+import type { WebSocket } from 'ws';
+import { isConnectionFailure } from '../../src/db/driver-errors.ts';
+import type { SqlDatabase } from '../../src/db/sql.ts';
+import { parseDeviceToken } from '../../src/domain/device-token.ts';
+import { isAppError } from '../../src/errors.ts';
+import { closeCodes, type SyncErrorCode } from '../../src/protocol/errors.ts';
+import {
+  type Down,
+  type Hello,
+  type Pull,
+  type Push,
+  parseFrame,
+  upSchema,
+} from '../../src/protocol/messages.ts';
+import { SUPPORTED_PROTOCOL_VERSIONS } from '../../src/protocol/version.ts';
+import { deviceIsActive, findDeviceByToken } from '../devices/devices.ts';
+import type { TenantResolver } from '../resolver/tenant-resolver.ts';
+import { applyBatch } from './apply-batch.ts';
+import { latestCursor, readChanges } from './pull.ts';
+import { claimTerminals } from './terminals.ts';
+
+export interface SyncLimits {
+  maxFrameBytes: number;
+  maxBatchMutations: number;
+  heartbeatMs: number;
+  /** Most catalog changes per page. */
+  pullPageSize: number;
+}
+
+export interface SessionDeps {
+  resolver: TenantResolver;
+  limits: SyncLimits;
+  /** Tenant schema versions the cloud accepts from edges (oldest and newest). */
+  schemaVersions: { min: number; max: number };
+  log: (line: string) => void;
+  now?: () => Date;
+  /** Called once the device is known, so catalog pokes can reach it; returns the unsubscribe. */
+  onReady?: (session: SyncSession) => () => void;
+}
+
+export interface SyncSession {
+  orgId: string;
+  deviceId: string;
+  poke(cursor: number): void;
+  close(code: number, reason: string): void;
+}
+
+/** A refusal that ends the connection: the error message, then a close code that tells the edge whether to retry. */
+class Refusal extends Error {
+  constructor(
+    readonly code: SyncErrorCode,
+    message: string,
+    readonly closeCode: number,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** What a failure of the tenant's database or resolver means to the edge. */
+function tenantRefusal(err: unknown): Refusal | undefined {
+  if (isAppError(err)) {
+    if (err.code === 'unauthorized' || err.code === 'not_found') {
+      return new Refusal('unauthorized', 'the device token is not valid', closeCodes.unauthorized);
+    }
+    if (err.code === 'tenant_suspended' || err.code === 'tenant_offboarded') {
+      return new Refusal('tenant_suspended', err.message, closeCodes.unavailable, 60_000);
+    }
+    if (err.code === 'tenant_unavailable' || err.code === 'database_unavailable') {
+      return new Refusal('tenant_unavailable', err.message, closeCodes.unavailable, 5_000);
+    }
+  }
+  if (isConnectionFailure(err)) {
+    return new Refusal(
+      'tenant_unavailable',
+      'the tenant database is unavailable',
+      closeCodes.unavailable,
+      5_000,
+    );
+  }
+  return undefined;
+}
+
+export function startSession(ws: WebSocket, authorization: string | undefined, deps: SessionDeps): void {
+  const { limits } = deps;
+  const now = deps.now ?? (() => new Date());
+  let ready: { orgId: string; deviceId: string; branchCode: string; currency: string } | undefined;
+  let unsubscribe: (() => void) | undefined;
+  let queue = Promise.resolve();
+  let lastHeard = Date.now();
+  let closed = false;
+
+  const send = (message: Down) => {
+    if (!closed && ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+  };
+  const sendError = (
+    code: SyncErrorCode,
+    message: string,
+    extra: { retryAfterMs?: number; details?: Record<string, unknown> } = {},
+  ) => send({ type: 'error', code, message, ...extra });
+  const close = (code: number, reason: string) => {
+    if (closed) return;
+    closed = true;
+    ws.close(code, reason.slice(0, 120));
+  };
+  const refuse = (r: Refusal) => {
+    sendError(r.code, r.message, r.retryAfterMs === undefined ? {} : { retryAfterMs: r.retryAfterMs });
+    close(r.closeCode, r.code);
+  };
+
+  const withTenant = <T>(orgId: string, fn: (db: SqlDatabase) => Promise<T>) =>
+    deps.resolver.withTenant(orgId, fn);
+
+  async function hello(message: Hello): Promise<void> {
+    if (ready)
+      throw new Refusal('unexpected_message', 'hello was already received', closeCodes.protocolError);
+    const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
+    const parsed = token === undefined ? undefined : parseDeviceToken(token);
+    if (!token || !parsed)
+      throw new Refusal(
+        'unauthorized',
+        'a device token is required (Authorization: Bearer mpd_…)',
+        closeCodes.unauthorized,
+      );
+    if (!SUPPORTED_PROTOCOL_VERSIONS.includes(message.protocolVersion)) {
+      throw new Refusal(
+        'upgrade_required',
+        `protocol ${message.protocolVersion} is not supported; this cloud speaks ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}`,
+        closeCodes.upgradeRequired,
+      );
+    }
+    const { min, max } = deps.schemaVersions;
+    if (message.schemaVersion < min || message.schemaVersion > max) {
+      throw new Refusal(
+        'upgrade_required',
+        `tenant schema ${message.schemaVersion} is not supported; this cloud accepts ${min}–${max}`,
+        closeCodes.upgradeRequired,
+      );
+    }
+    const welcome = await withTenant(parsed.orgId, async (db) => {
+      const device = await findDeviceByToken(db, parsed.orgId, token);
+      if (!device || device.revoked)
+        throw new Refusal('unauthorized', 'the device token is not valid', closeCodes.unauthorized);
+      const terminals = await claimTerminals(db, device.id, message.terminals, now().toISOString());
+      const [currency] = await db.query<{ value: string }>(
+        "SELECT value FROM settings WHERE key = 'currency'",
+      );
+      await db.query('UPDATE devices SET last_seen_at = $2 WHERE id = $1', [device.id, now().toISOString()]);
+      return { device, terminals, currency: currency?.value ?? '', cursor: await latestCursor(db) };
+    });
+    ready = {
+      orgId: parsed.orgId,
+      deviceId: welcome.device.id,
+      branchCode: welcome.device.branchCode,
+      currency: welcome.currency,
+    };
+    unsubscribe = deps.onReady?.({
+      orgId: parsed.orgId,
+      deviceId: welcome.device.id,
+      poke: (cursor) => send({ type: 'poke', cursor }),
+      close,
+    });
+    send({
+      type: 'welcome',
+      protocolVersion: message.protocolVersion,
+      orgId: parsed.orgId,
+      deviceId: welcome.device.id,
+      branch: { code: welcome.device.branchCode, timeZone: welcome.device.branchTimeZone },
+      terminals: message.terminals.filter((t) => welcome.terminals.has(t)),
+      lastAppliedSeq: welcome.device.lastAppliedSeq,
+      latestCursor: welcome.cursor,
+      limits: { maxFrameBytes: limits.maxFrameBytes, maxBatchMutations: limits.maxBatchMutations },
+      heartbeatMs: limits.heartbeatMs,
+    });
+  }
+
+  async function push(message: Push): Promise<void> {
+    if (!ready) throw new Refusal('unexpected_message', 'send hello first', closeCodes.protocolError);
+    if (message.mutations.length > limits.maxBatchMutations) {
+      sendError('batch_too_large', `a push carries at most ${limits.maxBatchMutations} mutations`, {
+        details: { maxBatchMutations: limits.maxBatchMutations },
+      });
+      return;
+    }
+    const session = ready;
+    const outcome = await withTenant(session.orgId, (db) =>
+      applyBatch(db, {
+        deviceId: session.deviceId,
+        scope: { branchCode: session.branchCode, currency: session.currency },
+        mutations: message.mutations,
+        now,
+      }),
+    );
+    if (outcome.ok) send({ type: 'ack', results: outcome.results, lastAppliedSeq: outcome.lastAppliedSeq });
+    else sendError('seq_gap', outcome.message, { details: { expectedSeq: outcome.expectedSeq } });
+  }
+
+  async function pull(message: Pull): Promise<void> {
+    if (!ready) throw new Refusal('unexpected_message', 'send hello first', closeCodes.protocolError);
+    const session = ready;
+    const page = await withTenant(session.orgId, async (db) => {
+      if (!(await deviceIsActive(db, session.deviceId))) {
+        throw new Refusal('unauthorized', 'the device was revoked', closeCodes.unauthorized);
+      }
+      return readChanges(
+        db,
+        message.cursor,
+        Math.min(message.limit ?? limits.pullPageSize, limits.pullPageSize),
+      );
+    });
+    send({ type: 'changes', ...page });
+  }
+
+  async function handle(frame: string): Promise<void> {
+    const parsed = parseFrame(upSchema, frame);
+    if (!parsed.ok) {
+      sendError('invalid_message', parsed.reason);
+      return;
+    }
+    const message = parsed.message;
+    try {
+      if (message.type === 'hello') await hello(message);
+      else if (message.type === 'push') await push(message);
+      else if (message.type === 'pull') await pull(message);
+      else send({ type: 'pong', ...(message.at === undefined ? {} : { at: message.at }) });
+    } catch (err) {
+      const refusal = err instanceof Refusal ? err : tenantRefusal(err);
+      if (refusal) {
+        if (refusal.code === 'unexpected_message') sendError(refusal.code, refusal.message);
+        else refuse(refusal);
+        return;
+      }
+      deps.log(
+        `sync: internal error for ${ready?.orgId ?? 'unknown tenant'}: ${(err as Error).stack ?? String(err)}`,
+      );
+      refuse(new Refusal('internal_error', 'internal error', closeCodes.unavailable, 5_000));
+    }
+  }
+
+  ws.on('message', (data, isBinary) => {
+    lastHeard = Date.now();
+    const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer).byteLength;
+    if (bytes > limits.maxFrameBytes) {
+      sendError('frame_too_large', `frames are at most ${limits.maxFrameBytes} bytes`, {
+        details: { maxFrameBytes: limits.maxFrameBytes },
+      });
+      return;
+    }
+    if (isBinary) {
+      sendError('invalid_message', 'frames are JSON text');
+      return;
+    }
+    const text = Array.isArray(data)
+      ? Buffer.concat(data).toString('utf8')
+      : Buffer.from(data as Buffer).toString('utf8');
+    queue = queue.then(() => handle(text));
+  });
+  ws.on('pong', () => {
+    lastHeard = Date.now();
+  });
+  // Heartbeat: a ping every interval; a connection silent for two intervals is dead and is dropped.
+  const heartbeat = setInterval(() => {
+    if (Date.now() - lastHeard > 2 * limits.heartbeatMs) {
+      closed = true;
+      ws.terminate();
+    } else if (ws.readyState === ws.OPEN) ws.ping();
+  }, limits.heartbeatMs);
+  heartbeat.unref();
+  ws.on('close', () => {
+    closed = true;
+    clearInterval(heartbeat);
+    unsubscribe?.();
+  });
+  ws.on('error', () => {
+    // A broken socket closes; 'close' cleans up.
+  });
+}

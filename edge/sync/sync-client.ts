@@ -1,0 +1,167 @@
+// The edge's side of sync: hello, then push the outbox in batches bounded in count and bytes until
+// it is empty (acks marked as they come, a gap answered by resending from where the cloud stands),
+// then pull catalog pages until there are no more and apply them with the new cursor.
+import type { Down, Welcome } from '../../src/protocol/messages.ts';
+import { PROTOCOL_VERSION } from '../../src/protocol/version.ts';
+import type { EdgeStore } from '../store/store.ts';
+import { applyChanges, readPullCursor } from './apply-changes.ts';
+import type { SyncConnection } from './connection.ts';
+
+export interface SyncSummary {
+  pushed: number;
+  duplicates: number;
+  rejected: number;
+  pulled: number;
+}
+
+/** The cloud refused this edge; `retry` says whether trying again later can help, `retryAfterMs` when. */
+export class SyncRefused extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly retry: boolean,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+const FATAL = new Set(['unauthorized', 'upgrade_required']);
+
+function refusalOf(reply: Down): SyncRefused {
+  if (reply.type !== 'error')
+    return new SyncRefused('unexpected_reply', `unexpected ${reply.type} from the cloud`, true);
+  const explain: Record<string, string> = {
+    unauthorized: "the cloud refused this device's token (revoked, or registered to another tenant)",
+    upgrade_required: `this edge is too old or too new for the cloud: ${reply.message}`,
+    tenant_suspended: 'the tenant is suspended; sales stay in the outbox until it is active again',
+  };
+  return new SyncRefused(
+    reply.code,
+    explain[reply.code] ?? reply.message,
+    !FATAL.has(reply.code),
+    reply.retryAfterMs,
+  );
+}
+
+export interface SessionHooks {
+  /** Progress for a terminal: pushed so far and still pending. */
+  onProgress?: (done: number, pending: number) => void;
+  /** Default 500; the cloud's limit wins when lower. */
+  maxBatchMutations?: number;
+}
+
+/** Says hello and returns the welcome, or throws the refusal. */
+export async function sayHello(conn: SyncConnection, store: EdgeStore): Promise<Welcome> {
+  const terminals = store.database.sqlite
+    .prepare('SELECT terminal FROM sales UNION SELECT terminal FROM shifts ORDER BY 1 LIMIT 64')
+    .pluck()
+    .all() as string[];
+  const reply = await conn.request({
+    type: 'hello',
+    protocolVersion: PROTOCOL_VERSION,
+    schemaVersion: store.database.tenantSchemaVersion,
+    pullCursor: readPullCursor(store.database.db),
+    terminals,
+    agent: `modernpos-edge ${process.version}`,
+  });
+  if (reply.type !== 'welcome') throw refusalOf(reply);
+  store.outbox.markAppliedThrough(reply.lastAppliedSeq, store.now().toISOString());
+  return reply;
+}
+
+/** Where the cloud stands for this device on an open connection (moves on with every ack). */
+export interface PushPosition {
+  after: number;
+  limits: Welcome['limits'];
+}
+
+export const positionOf = (welcome: Welcome): PushPosition => ({
+  after: welcome.lastAppliedSeq,
+  limits: welcome.limits,
+});
+
+/** Pushes until the outbox is empty; returns the counts of this push and moves `position` on. */
+export async function pushAll(
+  conn: SyncConnection,
+  store: EdgeStore,
+  position: PushPosition,
+  hooks: SessionHooks = {},
+): Promise<Omit<SyncSummary, 'pulled'>> {
+  const counts = { pushed: 0, duplicates: 0, rejected: 0 };
+  const welcome = position;
+  let after = position.after;
+  let maxCount = Math.min(hooks.maxBatchMutations ?? 500, welcome.limits.maxBatchMutations);
+  // Leave room for the envelope of each mutation and of the message.
+  const maxBytes = Math.floor(welcome.limits.maxFrameBytes * 0.9);
+  for (;;) {
+    position.after = after;
+    const batch = store.outbox.pending(after, maxCount, maxBytes);
+    if (batch.length === 0) return counts;
+    const reply = await conn.request({
+      type: 'push',
+      mutations: batch.map(({ seq, id, kind, payload }) => ({ seq, id, kind, payload })),
+    });
+    if (reply.type === 'ack') {
+      store.outbox.markAcked(reply.results, store.now().toISOString());
+      for (const r of reply.results) {
+        if (r.status === 'applied') counts.pushed++;
+        else if (r.status === 'duplicate') counts.duplicates++;
+        else counts.rejected++;
+      }
+      after = reply.lastAppliedSeq;
+      hooks.onProgress?.(
+        counts.pushed + counts.duplicates + counts.rejected,
+        store.outbox.status(store.now()).pending,
+      );
+      continue;
+    }
+    if (reply.type === 'error' && reply.code === 'seq_gap') {
+      // The cloud stands elsewhere than this edge thought: everything before its expected seq is there.
+      const expected = Number(reply.details?.expectedSeq ?? after + 1);
+      store.outbox.markAppliedThrough(expected - 1, store.now().toISOString());
+      after = expected - 1;
+      continue;
+    }
+    if (
+      reply.type === 'error' &&
+      (reply.code === 'batch_too_large' || reply.code === 'frame_too_large') &&
+      batch.length > 1
+    ) {
+      maxCount = Math.max(1, Math.floor(batch.length / 2));
+      continue;
+    }
+    throw refusalOf(reply);
+  }
+}
+
+/** Pulls every page after the stored cursor and applies them together with the last cursor. */
+export async function pullAll(conn: SyncConnection, store: EdgeStore): Promise<number> {
+  const start = readPullCursor(store.database.db);
+  let cursor = start;
+  const changes = [];
+  for (;;) {
+    const reply = await conn.request({ type: 'pull', cursor });
+    if (reply.type !== 'changes') throw refusalOf(reply);
+    changes.push(...reply.changes);
+    cursor = reply.cursor;
+    if (!reply.more) break;
+  }
+  if (cursor === start) return 0;
+  return applyChanges(store.database, changes, cursor, store.now().toISOString());
+}
+
+/** One complete exchange on an open connection: hello, push everything, pull everything. */
+export async function syncOn(
+  conn: SyncConnection,
+  store: EdgeStore,
+  hooks: SessionHooks = {},
+): Promise<SyncSummary> {
+  const welcome = await sayHello(conn, store);
+  const pushed = await pushAll(conn, store, positionOf(welcome), hooks);
+  const pulled = await pullAll(conn, store);
+  const at = store.now().toISOString();
+  store.meta.set('last_sync_at', at);
+  store.meta.set('last_sync_error', null);
+  return { ...pushed, pulled };
+}

@@ -1,0 +1,135 @@
+// Continuous sync for a running agent: keeps one connection, pushes whenever a mutation is recorded,
+// pulls whenever the cloud pokes, pings to notice a dead socket, and reconnects with jittered
+// exponential backoff (or after the cloud's hint). Sales never wait for any of it.
+import type { EdgeStore } from '../store/store.ts';
+import { type ConnectionLost, connect, type SyncConnection } from './connection.ts';
+import { positionOf, pullAll, pushAll, SyncRefused, sayHello } from './sync-client.ts';
+
+export interface SyncLoopOptions {
+  cloudUrl: string;
+  token: string;
+  log: (line: string) => void;
+  /** First retry delay and the ceiling of the exponential backoff. */
+  backoff?: { baseMs: number; maxMs: number };
+  random?: () => number;
+}
+
+export interface SyncLoop {
+  /** Something was recorded: push soon. */
+  kick(): void;
+  /** Whether a connection is up and welcomed. */
+  connected(): boolean;
+  stop(): Promise<void>;
+}
+
+/** Full jitter: a random delay up to the exponential bound, so a fleet does not reconnect in step. */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
+  const bound = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 20));
+  return Math.round(bound / 2 + (random() * bound) / 2);
+}
+
+export function startSyncLoop(store: EdgeStore, options: SyncLoopOptions): SyncLoop {
+  const { baseMs, maxMs } = options.backoff ?? { baseMs: 500, maxMs: 30_000 };
+  const random = options.random ?? Math.random;
+  let stopped = false;
+  let pushWanted = true;
+  let pullWanted = true;
+  let conn: SyncConnection | undefined;
+  let welcomed = false;
+  let wake: () => void = () => {};
+  let signalStop: () => void = () => {};
+  const stopSignal = new Promise<void>((resolve) => {
+    signalStop = resolve;
+  });
+  const nextWake = () =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+
+  const recordError = (message: string) => {
+    store.meta.set('last_sync_error', `${store.now().toISOString()} ${message}`);
+  };
+
+  async function session(): Promise<void> {
+    conn = await connect(options.cloudUrl, options.token);
+    const current = conn;
+    const welcome = await sayHello(current, store);
+    welcomed = true;
+    const position = positionOf(welcome);
+    current.onPoke(() => {
+      pullWanted = true;
+      wake();
+    });
+    // Heartbeat: a ping every interval; no pong within two intervals means the socket is dead.
+    const heartbeat = setInterval(() => {
+      const timeout = setTimeout(() => current.close(), 2 * welcome.heartbeatMs);
+      current.request({ type: 'ping', at: Date.now() }).then(
+        () => clearTimeout(timeout),
+        () => clearTimeout(timeout),
+      );
+    }, welcome.heartbeatMs);
+    heartbeat.unref();
+    try {
+      while (!stopped) {
+        const woke = nextWake();
+        if (pushWanted) {
+          pushWanted = false;
+          await pushAll(current, store, position);
+        }
+        if (pullWanted) {
+          pullWanted = false;
+          await pullAll(current, store);
+        }
+        store.meta.set('last_sync_at', store.now().toISOString());
+        store.meta.set('last_sync_error', null);
+        if (pushWanted || pullWanted) continue;
+        const lost = await Promise.race([woke.then(() => undefined), current.closed]);
+        if (lost) throw lost;
+      }
+    } finally {
+      clearInterval(heartbeat);
+      welcomed = false;
+      current.close();
+    }
+  }
+
+  const running = (async () => {
+    let attempt = 0;
+    while (!stopped) {
+      let delay: number;
+      try {
+        await session();
+        attempt = 0;
+        continue;
+      } catch (err) {
+        if (stopped) break;
+        const refused = err instanceof SyncRefused ? err : undefined;
+        recordError(refused ? `${refused.code}: ${refused.message}` : (err as ConnectionLost).message);
+        // A refused token or version will not heal by itself: retry at the slowest pace.
+        delay =
+          refused?.retryAfterMs ??
+          (refused && !refused.retry ? maxMs : backoffDelay(attempt++, baseMs, maxMs, random));
+        if (refused && !refused.retry) options.log(`sync: ${refused.message}`);
+      }
+      pushWanted = true;
+      pullWanted = true;
+      // Only stop() cuts the wait short: sales recorded during an outage must not hammer the cloud.
+      await Promise.race([new Promise((r) => setTimeout(r, delay).unref()), stopSignal]);
+    }
+  })();
+
+  return {
+    kick() {
+      pushWanted = true;
+      wake();
+    },
+    connected: () => welcomed,
+    async stop() {
+      stopped = true;
+      signalStop();
+      wake();
+      conn?.close();
+      await running;
+    },
+  };
+}
