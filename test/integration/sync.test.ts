@@ -1,0 +1,124 @@
+// Sync end to end on every engine: a real cloud server, an edge store that sold offline, and the
+// WebSocket between them. Sales arrive once, the catalog comes down, refusals are clear.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProduct } from '../../cloud/catalog/products.ts';
+import { registerDevice, revokeDevice } from '../../cloud/devices/devices.ts';
+import { type CloudServer, startCloudServer } from '../../cloud/server.ts';
+import { onboardTenant } from '../../cloud/tenants/onboard.ts';
+import { connect } from '../../edge/sync/connection.ts';
+import { SyncRefused, syncOn } from '../../edge/sync/sync-client.ts';
+import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
+import { tenantDatabaseName } from '../../src/domain/org-id.ts';
+import { createTestEdge, type TestEdge } from '../helpers/edge.ts';
+import { createTestPlatform, engineNames, type TestPlatform, uniqueId } from '../helpers/engines.ts';
+
+describe.each(engineNames)('sync on %s', (engine) => {
+  let p: TestPlatform;
+  let server: CloudServer;
+  let db: ClosableSqlDatabase;
+  let edge: TestEdge;
+  let token: string;
+  let deviceId: string;
+  const orgId = uniqueId();
+  const url = () => `http://127.0.0.1:${server.port}`;
+  const sync = async (t = token) => {
+    const conn = await connect(url(), t);
+    try {
+      return await syncOn(conn, edge.store);
+    } finally {
+      conn.close();
+    }
+  };
+  const cloudSales = () =>
+    db.query<{ id: string; receipt_no: string; total_minor: number }>(
+      'SELECT id, receipt_no, total_minor FROM sales ORDER BY receipt_no',
+    );
+
+  beforeAll(async () => {
+    p = await createTestPlatform(engine);
+    await onboardTenant(p.tenants, { orgId, name: 'Sync', currency: 'EUR' });
+    db = p.engine.openDatabase(tenantDatabaseName(orgId));
+    ({ token, deviceId } = await registerDevice(
+      { db, orgId, actor: 'test' },
+      { branch: 'MAIN', name: 'Till 1' },
+    ));
+    server = await startCloudServer({
+      platform: { ...p, close: async () => {} },
+      adminToken: 'mpa_sync_test_token_0123456789',
+      port: 0,
+      hostname: '127.0.0.1',
+      resolver: { maxPools: 4, poolSize: 2 },
+      migration: { intervalMs: 0, concurrency: 1 },
+      log: () => {},
+    });
+    edge = await createTestEdge({ identity: { orgId, branch: 'MAIN', currency: 'EUR' } });
+  });
+  afterAll(async () => {
+    edge?.destroy();
+    await server?.stop().catch(() => {});
+    await db?.close();
+    await p?.destroy();
+  });
+
+  it('pushes what the edge sold offline and pulls the catalog down', async () => {
+    const sold = edge.store.sales.recordSale({
+      terminal: 'T1',
+      lines: [{ name: 'Gift wrap', unitPriceMinor: 150, qtyMilli: 1000, taxRateBp: 2000 }],
+      payments: [{ method: 'cash', amountMinor: 200 }],
+    });
+    if (!sold.ok) throw new Error(sold.error.message);
+    await createProduct({ db, actor: 'hq' }, { sku: 'COFFEE-250', name: 'Coffee 250 g', priceMinor: 650 });
+
+    const summary = await sync();
+    expect(summary).toMatchObject({ pushed: 1, duplicates: 0, rejected: 0 });
+    expect(summary.pulled).toBeGreaterThanOrEqual(11);
+    expect(await cloudSales()).toEqual([
+      { id: sold.value.value.id, receipt_no: 'MAIN-T1-000001', total_minor: sold.value.value.totalMinor },
+    ]);
+    expect(edge.store.outbox.status(new Date())).toMatchObject({
+      pending: 0,
+      lastError: null,
+      lastSyncAt: expect.any(String),
+    });
+    // The catalog is local now: a sale by SKU takes the HQ price.
+    expect(edge.store.searchProducts('COFFEE', 5)).toEqual([
+      expect.objectContaining({ sku: 'COFFEE-250', priceMinor: 650 }),
+    ]);
+    const byCatalog = edge.store.sales.recordSale({
+      terminal: 'T1',
+      lines: [{ sku: 'COFFEE-250', qtyMilli: 1000 }],
+      payments: [{ method: 'card', amountMinor: 650 }],
+    });
+    expect(byCatalog.ok).toBe(true);
+    expect(await sync()).toEqual({ pushed: 1, duplicates: 0, rejected: 0, pulled: 0 });
+    expect((await cloudSales()).map((s) => s.receipt_no)).toEqual(['MAIN-T1-000001', 'MAIN-T1-000002']);
+    const [device] = await db.query<{ last_applied_seq: number }>(
+      'SELECT last_applied_seq FROM devices WHERE id = $1',
+      [deviceId],
+    );
+    expect(Number(device!.last_applied_seq)).toBe(2);
+  });
+
+  it('resends from where the cloud stands when the edge lost its acks', async () => {
+    edge.store.database.sqlite.exec('UPDATE outbox SET acked_at = NULL, result = NULL');
+    expect(await sync()).toEqual({ pushed: 0, duplicates: 0, rejected: 0, pulled: 0 });
+    expect(await cloudSales()).toHaveLength(2);
+    expect(edge.store.outbox.status(new Date()).pending).toBe(0);
+  });
+
+  it('refuses an unknown token, a token of another tenant and a revoked device, and keeps the outbox', async () => {
+    const forged = `${token.slice(0, -32)}${'A'.repeat(32)}`;
+    await expect(sync(forged)).rejects.toMatchObject({ code: 'unauthorized', retry: false });
+    const spliced = token.replace(`mpd_${orgId}_`, 'mpd_someoneelse_');
+    await expect(sync(spliced)).rejects.toBeInstanceOf(SyncRefused);
+    await revokeDevice({ db, orgId, actor: 'test' }, deviceId);
+    edge.store.sales.recordSale({
+      terminal: 'T1',
+      lines: [{ name: 'X', unitPriceMinor: 1, qtyMilli: 1000, taxRateBp: 0 }],
+      payments: [{ method: 'cash', amountMinor: 1 }],
+    });
+    await expect(sync()).rejects.toMatchObject({ code: 'unauthorized' });
+    expect(edge.store.outbox.status(new Date()).pending).toBe(1);
+    expect(await cloudSales()).toHaveLength(2);
+  });
+});
