@@ -1,5 +1,6 @@
 // Edge agent configuration (SPEC §4–§5) from the environment and CLI flags (a flag wins). Pure: the
 // caller passes the environment in. Checked before the store opens, so bad input creates nothing.
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isTimeZone } from '../src/domain/business-date.ts';
 import { parseDeviceToken } from '../src/domain/device-token.ts';
@@ -19,6 +20,7 @@ export const edgeSettings = {
   currency: { env: 'MODERNPOS_EDGE_CURRENCY', flag: 'currency' },
   timeZone: { env: 'MODERNPOS_EDGE_TIMEZONE', flag: 'timezone' },
   synchronous: { env: 'MODERNPOS_EDGE_SYNCHRONOUS', flag: 'synchronous' },
+  retentionDays: { env: 'MODERNPOS_EDGE_OUTBOX_RETENTION_DAYS', flag: 'outbox-retention-days' },
 } as const;
 
 export interface EdgeConfig {
@@ -27,39 +29,71 @@ export interface EdgeConfig {
   host: string;
   dbFile: string;
   synchronous: Synchronous;
+  /** How long acknowledged outbox entries are kept (they are the edge's own record of what went up). */
+  retentionMs: number;
+  /** The device token, when given (the agent stores it beside its database for `edge sync --once`). */
+  token: string | undefined;
   identity: EdgeIdentity;
 }
 
-export function resolveEdgeConfig(
-  env: Record<string, string | undefined>,
-  flags: Record<string, unknown>,
-): EdgeConfig {
-  const raw: RawValues<typeof edgeSettings> = readSettingTable(edgeSettings, env, flags);
-  if (raw.cloudUrl === undefined || raw.token === undefined) {
-    throw new AppError(
-      'invalid_input',
-      'usage: modernpos edge --cloud-url URL --token TOKEN [--branch CODE] (or MODERNPOS_CLOUD_URL and MODERNPOS_DEVICE_TOKEN)',
-    );
+/** Where the agent keeps its device token: beside the database, readable by its owner only. */
+export const deviceTokenFile = (dbFile: string) => `${dbFile}.token`;
+
+export function storeDeviceToken(dbFile: string, token: string): void {
+  writeFileSync(deviceTokenFile(dbFile), `${token}\n`, { mode: 0o600 });
+  chmodSync(deviceTokenFile(dbFile), 0o600);
+}
+
+export function readDeviceToken(dbFile: string): string | undefined {
+  try {
+    return readFileSync(deviceTokenFile(dbFile), 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
   }
+}
+
+function checkCloudUrl(value: string): string {
   let url: URL;
   try {
-    url = new URL(raw.cloudUrl);
+    url = new URL(value);
   } catch {
-    throw new AppError(
-      'invalid_input',
-      `--cloud-url ${raw.cloudUrl} is not a URL (https://cloud.example.com)`,
-    );
+    throw new AppError('invalid_input', `--cloud-url ${value} is not a URL (https://cloud.example.com)`);
   }
   if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) {
     throw new AppError('invalid_input', '--cloud-url must start with http://, https://, ws:// or wss://');
   }
-  const token = parseDeviceToken(raw.token);
-  if (!token) {
+  return url.toString();
+}
+
+function checkToken(value: string): { token: string; orgId: string } {
+  const parsed = parseDeviceToken(value);
+  if (!parsed) {
     throw new AppError(
       'invalid_input',
       'the device token is malformed; use the mpd_… token printed by `modernpos device register`',
     );
   }
+  return { token: value, orgId: parsed.orgId };
+}
+
+/**
+ * The agent's settings. `cloudRequired`: the agent needs the cloud URL and token on the command line
+ * (or environment); `edge sync --once` falls back to the ones the agent was started with.
+ */
+export function resolveEdgeConfig(
+  env: Record<string, string | undefined>,
+  flags: Record<string, unknown>,
+  options: { cloudRequired: boolean } = { cloudRequired: true },
+): EdgeConfig {
+  const raw: RawValues<typeof edgeSettings> = readSettingTable(edgeSettings, env, flags);
+  if (options.cloudRequired && (raw.cloudUrl === undefined || raw.token === undefined)) {
+    throw new AppError(
+      'invalid_input',
+      'usage: modernpos edge --cloud-url URL --token TOKEN [--branch CODE] (or MODERNPOS_CLOUD_URL and MODERNPOS_DEVICE_TOKEN)',
+    );
+  }
+  const cloudUrl = raw.cloudUrl === undefined ? undefined : checkCloudUrl(raw.cloudUrl);
+  const token = raw.token === undefined ? undefined : checkToken(raw.token);
   if (raw.branch !== undefined && !CODE_PATTERN.test(raw.branch)) {
     throw new AppError('invalid_input', '--branch must be 1–16 capital letters, digits or underscores');
   }
@@ -78,12 +112,14 @@ export function resolveEdgeConfig(
     host: raw.host ?? '127.0.0.1',
     dbFile: resolve(raw.db ?? './edge-data/edge.db'),
     synchronous,
+    retentionMs: intSetting(edgeSettings, raw, 'retentionDays', 7, 0, 3650) * 24 * 3600 * 1000,
+    token: token?.token,
     identity: {
-      orgId: token.orgId,
+      orgId: token?.orgId,
       branch: raw.branch,
       currency: raw.currency,
       timeZone: raw.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
-      cloudUrl: url.toString(),
+      cloudUrl,
     },
   };
 }

@@ -1,12 +1,16 @@
-// The edge commands of `modernpos` (SPEC §5): `edge` runs the agent (the cashier API now; continuous
-// sync with the sync issue). It starts and sells without the cloud: nothing here touches the network.
+// The edge commands of `modernpos` (SPEC §5): `edge` runs the agent (the cashier API and continuous
+// sync; it starts and sells with the cloud unreachable), `edge sync --once` is nightly mode on the
+// same database: push everything, pull everything, print a summary, exit.
 import { existsSync } from 'node:fs';
 import type { ParsedArgs } from '../../src/cli/args.ts';
 import { type CliIO, EXIT } from '../../src/cli/io.ts';
 import { AppError } from '../../src/errors.ts';
-import { resolveEdgeConfig } from '../config.ts';
+import { readDeviceToken, resolveEdgeConfig, storeDeviceToken } from '../config.ts';
 import { startEdgeServer } from '../server.ts';
 import { BRANCH_REQUIRED, openEdgeStore } from '../store/store.ts';
+import { ConnectionLost, connect } from '../sync/connection.ts';
+import { SyncRefused, syncOn } from '../sync/sync-client.ts';
+import { startSyncLoop } from '../sync/sync-loop.ts';
 
 async function runAgent(args: ParsedArgs, io: CliIO): Promise<number> {
   const config = resolveEdgeConfig(io.env, args.flags);
@@ -18,6 +22,8 @@ async function runAgent(args: ParsedArgs, io: CliIO): Promise<number> {
     synchronous: config.synchronous,
     identity: config.identity,
   });
+  const token = config.token!;
+  storeDeviceToken(config.dbFile, token);
   const server = await startEdgeServer({
     store,
     port: config.port,
@@ -27,19 +33,92 @@ async function runAgent(args: ParsedArgs, io: CliIO): Promise<number> {
     store.close();
     throw err;
   });
+  const sync = startSyncLoop(store, {
+    cloudUrl: config.identity.cloudUrl!,
+    token,
+    retentionMs: config.retentionMs,
+    log: (line) => io.err(line),
+  });
+  store.outbox.onAppend(() => sync.kick());
   io.out(`ModernPOS edge for branch ${store.branch} listening on ${server.url}`);
-  io.out(`Store: ${config.dbFile} (synchronous=${config.synchronous}); cloud: ${config.identity.cloudUrl}`);
+  io.out(
+    `Store: ${config.dbFile} (synchronous=${config.synchronous}); syncing with ${config.identity.cloudUrl}`,
+  );
   io.out(`Try: curl ${server.url}/v1/sync/status`);
   const signal = await io.waitForStop();
   io.err(`received ${signal}; shutting down`);
+  await sync.stop();
   await server.stop();
   return EXIT.ok;
+}
+
+async function runSyncOnce(args: ParsedArgs, io: CliIO): Promise<number> {
+  if (args.flags.once !== true) {
+    throw new AppError(
+      'invalid_input',
+      'usage: modernpos edge sync --once [--cloud-url URL --token TOKEN] [--edge-db FILE]',
+    );
+  }
+  const config = resolveEdgeConfig(io.env, args.flags, { cloudRequired: false });
+  if (!existsSync(config.dbFile)) {
+    throw new AppError(
+      'invalid_input',
+      `no edge database at ${config.dbFile}; start the agent once (modernpos edge …) or pass --edge-db`,
+    );
+  }
+  const store = await openEdgeStore(config.dbFile, {
+    synchronous: config.synchronous,
+    identity: config.identity,
+  });
+  try {
+    const cloudUrl = config.identity.cloudUrl ?? store.meta.get('cloud_url');
+    const token = config.token ?? readDeviceToken(config.dbFile);
+    if (cloudUrl === undefined || token === undefined) {
+      throw new AppError(
+        'invalid_input',
+        'this edge has no cloud URL or token yet: pass --cloud-url and --token',
+      );
+    }
+    const started = Date.now();
+    const summary = await (async () => {
+      try {
+        const conn = await connect(cloudUrl, token);
+        try {
+          return await syncOn(conn, store, {
+            onProgress: (done, pending) => io.progress?.(`pushed ${done}, ${pending} to go`),
+          });
+        } finally {
+          conn.close();
+        }
+      } catch (err) {
+        if (err instanceof ConnectionLost || err instanceof SyncRefused) {
+          store.meta.set('last_sync_error', `${new Date().toISOString()} ${err.message}`);
+        }
+        if (err instanceof ConnectionLost) throw new AppError('operation_failed', err.message);
+        if (err instanceof SyncRefused) {
+          throw new AppError(err.code === 'unauthorized' ? 'unauthorized' : 'operation_failed', err.message);
+        }
+        throw err;
+      }
+    })();
+    if (io.progress) io.progress('');
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    if (args.flags.json) io.out(JSON.stringify({ ...summary, seconds: Number(seconds) }));
+    else {
+      io.out(
+        `Synced with ${cloudUrl}: pushed ${summary.pushed}, duplicates ${summary.duplicates}, rejected ${summary.rejected}, pulled ${summary.pulled} in ${seconds} s`,
+      );
+    }
+    return EXIT.ok;
+  } finally {
+    store.close();
+  }
 }
 
 export async function runEdgeCommand(args: ParsedArgs, io: CliIO): Promise<number | undefined> {
   const [command, sub] = args.positionals;
   if (command !== 'edge') return undefined;
-  if (sub !== undefined)
-    throw new AppError('invalid_input', `unknown edge command ${sub}; see modernpos --help`);
-  return runAgent(args, io);
+  if (sub === undefined) return runAgent(args, io);
+  if (sub === 'sync') return runSyncOnce(args, io);
+  throw new AppError('invalid_input', `unknown edge command ${sub}; see modernpos --help`);
 }

@@ -39,6 +39,8 @@ export interface Outbox {
   markAcked(results: readonly { seq: number; status: string }[], at: string): void;
   /** Marks everything up to `seq` applied (the cloud has it; its ack was lost with a connection). */
   markAppliedThrough(seq: number, at: string): void;
+  /** Calls `listener` after each append (inside the writing transaction: it must only schedule work). */
+  onAppend(listener: () => void): void;
   /** Deletes entries acknowledged before `before` (rejected ones stay: they are what `quarantined` counts); returns how many. */
   prune(before: string): number;
 }
@@ -70,7 +72,11 @@ export function createOutbox(db: BetterSQLite3Database, next: NextValue, meta: E
     })
     .where(eq(outbox.seq, sql.placeholder('seq')))
     .prepare();
+  const listeners: (() => void)[] = [];
   return {
+    onAppend: (listener) => {
+      listeners.push(listener);
+    },
     append(kind, mutationId, payload, at) {
       const seq = next(OUTBOX_SEQUENCE);
       insert.run({
@@ -82,6 +88,7 @@ export function createOutbox(db: BetterSQLite3Database, next: NextValue, meta: E
         ackedAt: null,
         result: null,
       });
+      for (const listener of listeners) listener();
       return seq;
     },
     pending(afterSeq, maxCount, maxBytes) {

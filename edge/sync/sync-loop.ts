@@ -9,6 +9,8 @@ export interface SyncLoopOptions {
   cloudUrl: string;
   token: string;
   log: (line: string) => void;
+  /** How long acknowledged outbox entries are kept before they are pruned (default 7 days). */
+  retentionMs?: number;
   /** First retry delay and the ceiling of the exponential backoff. */
   backoff?: { baseMs: number; maxMs: number };
   random?: () => number;
@@ -31,6 +33,7 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
 export function startSyncLoop(store: EdgeStore, options: SyncLoopOptions): SyncLoop {
   const { baseMs, maxMs } = options.backoff ?? { baseMs: 500, maxMs: 30_000 };
   const random = options.random ?? Math.random;
+  const retentionMs = options.retentionMs ?? 7 * 24 * 3600 * 1000;
   let stopped = false;
   let pushWanted = true;
   let pullWanted = true;
@@ -80,8 +83,10 @@ export function startSyncLoop(store: EdgeStore, options: SyncLoopOptions): SyncL
           pullWanted = false;
           await pullAll(current, store);
         }
-        store.meta.set('last_sync_at', store.now().toISOString());
+        const at = store.now();
+        store.meta.set('last_sync_at', at.toISOString());
         store.meta.set('last_sync_error', null);
+        store.outbox.prune(new Date(at.getTime() - retentionMs).toISOString());
         if (pushWanted || pullWanted) continue;
         const lost = await Promise.race([woke.then(() => undefined), current.closed]);
         if (lost) throw lost;

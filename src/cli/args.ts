@@ -32,8 +32,9 @@ const stringFlags = [
   'token',
   'branch',
   'synchronous',
+  'outbox-retention-days',
 ] as const;
-const booleanFlags = ['json', 'verbose', 'yes', 'all', 'help', 'version'] as const;
+const booleanFlags = ['json', 'verbose', 'yes', 'all', 'help', 'version', 'once'] as const;
 
 export type Flags = Partial<
   Record<(typeof stringFlags)[number], string> & Record<(typeof booleanFlags)[number], boolean>
@@ -79,7 +80,10 @@ export const usage = `Usage: modernpos <command> [options]
                                         register a device; prints its token once
   device revoke ORG DEVICE_ID           its next sync message is refused
   edge --cloud-url URL --token TOKEN [--branch CODE] [--currency CUR] [--timezone TZ]
-                                        run an edge agent (cashier API); sells without the cloud
+                                        run an edge agent (cashier API and continuous sync);
+                                        sells without the cloud
+  edge sync --once [--cloud-url URL --token TOKEN] [--json]
+                                        nightly mode: push everything, pull everything, exit
 
 Settings (environment variable or flag): --pg-url MODERNPOS_PG_URL, --data-dir MODERNPOS_DATA_DIR,
   --master-key MODERNPOS_MASTER_KEY, --previous-master-keys MODERNPOS_PREVIOUS_MASTER_KEYS,
@@ -89,5 +93,6 @@ Settings (environment variable or flag): --pg-url MODERNPOS_PG_URL, --data-dir M
 Edge settings: --edge-port MODERNPOS_EDGE_PORT (8081), --edge-host MODERNPOS_EDGE_HOST (0.0.0.0),
   --edge-db MODERNPOS_EDGE_DB (./edge-data/edge.db), --cloud-url MODERNPOS_CLOUD_URL,
   --token MODERNPOS_DEVICE_TOKEN, --branch MODERNPOS_EDGE_BRANCH, --currency MODERNPOS_EDGE_CURRENCY,
-  --timezone MODERNPOS_EDGE_TIMEZONE, --synchronous MODERNPOS_EDGE_SYNCHRONOUS (full|normal; full).
+  --timezone MODERNPOS_EDGE_TIMEZONE, --synchronous MODERNPOS_EDGE_SYNCHRONOUS (full|normal; full),
+  --outbox-retention-days MODERNPOS_EDGE_OUTBOX_RETENTION_DAYS (7).
 Exit status: 0 success, 1 operational failure, 2 bad usage or input. --verbose adds detail to errors.`;
