@@ -7,9 +7,14 @@ import { AppError, isAppError } from '../src/errors.ts';
 import { loadMigrationSet, MIGRATIONS_DIR } from '../src/migrate/files.ts';
 import { migrate } from '../src/migrate/runner.ts';
 import { postgresMigrationTarget } from '../src/migrate/targets.ts';
+import {
+  createLocalNotifications,
+  createPostgresNotifications,
+  type Notifications,
+} from './control/notifications.ts';
 import { createEmbeddedEngine } from './engines/embedded.ts';
 import type { Engine } from './engines/engine.ts';
-import { createPostgresEngine } from './engines/postgres.ts';
+import { createPostgresEngine, withDatabase } from './engines/postgres.ts';
 import type { Keyring } from './secrets/keyring.ts';
 import { KeyedMutex, type TenantContext } from './tenants/context.ts';
 
@@ -31,6 +36,8 @@ export interface PlatformConfig {
 export interface Platform {
   engine: Engine;
   control: SqlDatabase;
+  /** Messages between cloud processes on the control plane's channel (catalog pokes). */
+  notifications: Notifications;
   tenants: TenantContext;
   close(): Promise<void>;
 }
@@ -76,9 +83,14 @@ export async function openPlatform(config: PlatformConfig): Promise<Platform> {
       ...(lockSessions ? { lockSessions } : {}),
       ...(config.afterStep ? { afterStep: config.afterStep } : {}),
     };
+    const notifications =
+      config.engine.kind === 'postgres'
+        ? createPostgresNotifications(control, withDatabase(config.engine.adminUrl, controlDatabase))
+        : createLocalNotifications();
     return {
       engine,
       control,
+      notifications,
       tenants,
       close: async () => {
         await lockSessions?.close();

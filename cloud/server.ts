@@ -9,6 +9,7 @@ import { createCloudApp } from './http/app.ts';
 import { createCloudMetrics } from './http/metrics.ts';
 import type { Platform } from './platform.ts';
 import { createTenantResolver, type TenantResolver } from './resolver/tenant-resolver.ts';
+import { startCatalogPokes } from './sync/catalog-pokes.ts';
 import {
   attachSyncEndpoint,
   defaultSyncLimits,
@@ -35,6 +36,8 @@ export interface CloudServer {
   resolver: TenantResolver;
   migrationJob: MigrationJob;
   sync: SyncEndpoint;
+  /** Announces a committed catalog change to every cloud process, whose connected devices then pull. */
+  catalogChanged(orgId: string, cursor: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -80,6 +83,11 @@ export async function startCloudServer(options: CloudServerOptions): Promise<Clo
     schemaVersions: { min: MIN_EDGE_SCHEMA_VERSION, max: latestVersion(platform.tenants.tenantMigrations) },
     log: options.log,
   });
+  const pokes = await startCatalogPokes(platform.notifications, sync, options.log).catch(async (err) => {
+    await sync.close();
+    server.close();
+    throw err;
+  });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   migrationJob.start();
@@ -89,7 +97,9 @@ export async function startCloudServer(options: CloudServerOptions): Promise<Clo
     resolver,
     migrationJob,
     sync,
+    catalogChanged: (orgId, cursor) => pokes.changed(orgId, cursor),
     async stop() {
+      await pokes.stop();
       await sync.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -16,6 +16,8 @@ export interface WriteContext {
   /** Who is writing, for the tenant's audit log. */
   actor: string;
   now?: () => Date;
+  /** Called with the new change-log cursor once the write has committed (the cloud pokes connected devices). */
+  onCommitted?: (cursor: number) => void | Promise<void>;
 }
 
 /** Runs one catalog write: the change-log lock, then `fn`, then its changes and audit entry, all in one transaction. */
@@ -34,11 +36,11 @@ export async function catalogWrite<T>(
   }>,
 ): Promise<T> {
   const at = (ctx.now?.() ?? new Date()).toISOString();
-  return uniqueViolationIsConflict(() =>
+  const { result, cursor } = await uniqueViolationIsConflict(() =>
     ctx.db.transaction(async (tx) => {
       await lockChangeLog(tx);
       const { result, changes, action, subject, details } = await fn(tx, at);
-      await appendChanges(tx, changes, at);
+      const cursor = await appendChanges(tx, changes, at);
       const first = subject ?? changes[0]!;
       await auditTenant(
         tx,
@@ -51,9 +53,11 @@ export async function catalogWrite<T>(
         },
         at,
       );
-      return result;
+      return { result, cursor };
     }),
   );
+  await ctx.onCommitted?.(cursor);
+  return result;
 }
 
 /** A unique key the checks above did not foresee (two writers racing, a repeated effective_from): a conflict, not a 500. */

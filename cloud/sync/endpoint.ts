@@ -22,6 +22,8 @@ export const defaultSyncLimits: SyncLimits = {
 export interface SyncEndpoint {
   /** Pokes every session of `orgId` on this process: its catalog reached `cursor`. */
   poke(orgId: string, cursor: number): void;
+  /** Pokes every session on this process (after missed notifications). */
+  pokeAll(): void;
   /** Live sessions by tenant (for metrics and tests). */
   sessionCount(orgId?: string): number;
   /** Closes every session (going away: the edges reconnect elsewhere) and stops accepting upgrades. */
@@ -59,6 +61,9 @@ export function attachSyncEndpoint(server: Server, deps: Omit<SessionDeps, 'onRe
   return {
     poke(orgId, cursor) {
       for (const session of byOrg.get(orgId) ?? []) session.poke(cursor);
+    },
+    pokeAll() {
+      for (const set of byOrg.values()) for (const session of set) session.poke(0);
     },
     sessionCount: (orgId) =>
       orgId === undefined

@@ -7,10 +7,19 @@ import { type CloudServer, startCloudServer } from '../../cloud/server.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
 import { connect } from '../../edge/sync/connection.ts';
 import { SyncRefused, syncOn } from '../../edge/sync/sync-client.ts';
+import { startSyncLoop } from '../../edge/sync/sync-loop.ts';
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import { createTestEdge, type TestEdge } from '../helpers/edge.ts';
 import { createTestPlatform, engineNames, type TestPlatform, uniqueId } from '../helpers/engines.ts';
+
+async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 describe.each(engineNames)('sync on %s', (engine) => {
   let p: TestPlatform;
@@ -104,6 +113,44 @@ describe.each(engineNames)('sync on %s', (engine) => {
     expect(await sync()).toEqual({ pushed: 0, duplicates: 0, rejected: 0, pulled: 0 });
     expect(await cloudSales()).toHaveLength(2);
     expect(edge.store.outbox.status(new Date()).pending).toBe(0);
+  });
+
+  it('delivers a catalog change to a connected edge within a second, also through another cloud process', async () => {
+    // On Postgres a second cloud process (its own platform, its own listening connection) serves the
+    // edge; the embedded engine serves one process per data directory, so there it is the same one.
+    const other = engine === 'postgres' ? await p.reopen() : undefined;
+    const second = other
+      ? await startCloudServer({
+          platform: other,
+          adminToken: 'mpa_sync_test_token_0123456789',
+          port: 0,
+          hostname: '127.0.0.1',
+          resolver: { maxPools: 4, poolSize: 1 },
+          migration: { intervalMs: 0, concurrency: 1 },
+          log: () => {},
+        })
+      : server;
+    const live = await createTestEdge({ identity: { orgId, branch: 'MAIN', currency: 'EUR' } });
+    const device = await registerDevice({ db, orgId, actor: 'test' }, { branch: 'MAIN', name: 'Till 2' });
+    const loop = startSyncLoop(live.store, {
+      cloudUrl: `http://127.0.0.1:${second.port}`,
+      token: device.token,
+      log: () => {},
+    });
+    try {
+      await waitFor(() => loop.connected() && live.store.searchProducts('COFFEE', 5).length === 1);
+      const started = performance.now();
+      await createProduct(
+        { db, actor: 'hq', onCommitted: (cursor) => server.catalogChanged(orgId, cursor) },
+        { sku: 'TEA-1', name: 'Green tea', priceMinor: 300 },
+      );
+      await waitFor(() => live.store.searchProducts('TEA-1', 5).length === 1);
+      expect(performance.now() - started).toBeLessThan(1000);
+    } finally {
+      await loop.stop();
+      live.destroy();
+      if (second !== server) await second.stop();
+    }
   });
 
   it('refuses an unknown token, a token of another tenant and a revoked device, and keeps the outbox', async () => {
