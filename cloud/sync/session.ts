@@ -2,7 +2,11 @@
 // after they commit, pulls answered with catalog pages, pokes when the tenant's catalog moves, and
 // heartbeats both ways. Messages of a connection are handled one at a time, in order.
 import type { WebSocket } from 'ws';
-import { isConnectionFailure } from '../../src/db/driver-errors.ts';
+import {
+  isAuthenticationFailure,
+  isConnectionFailure,
+  isDatabaseRefusal,
+} from '../../src/db/driver-errors.ts';
 import type { SqlDatabase } from '../../src/db/sql.ts';
 import { parseDeviceToken } from '../../src/domain/device-token.ts';
 import { isAppError } from '../../src/errors.ts';
@@ -73,7 +77,7 @@ function tenantRefusal(err: unknown): Refusal | undefined {
       return new Refusal('tenant_unavailable', err.message, closeCodes.unavailable, 5_000);
     }
   }
-  if (isConnectionFailure(err)) {
+  if (isConnectionFailure(err) || isDatabaseRefusal(err) || isAuthenticationFailure(err)) {
     return new Refusal(
       'tenant_unavailable',
       'the tenant database is unavailable',

@@ -27,4 +27,10 @@ export function isAuthenticationFailure(err: unknown): boolean {
   return code === '28P01' || code === '28000';
 }
 
+/** The database itself refuses sessions: it does not exist (3D000) or does not allow connections (55000). */
+export function isDatabaseRefusal(err: unknown): boolean {
+  const code = driverErrorCode(err);
+  return code === '3D000' || code === '55000';
+}
+
 export const isUniqueViolation = (err: unknown): boolean => driverErrorCode(err) === '23505';

@@ -153,6 +153,24 @@ describe.each(engineNames)('sync on %s', (engine) => {
     }
   });
 
+  it('answers an edge on an unsupported schema with upgrade_required and leaves its outbox alone', async () => {
+    const old = await createTestEdge({ identity: { orgId, branch: 'MAIN', currency: 'EUR' } });
+    try {
+      old.store.sales.recordSale({
+        terminal: 'T7',
+        lines: [{ name: 'X', unitPriceMinor: 1, qtyMilli: 1000, taxRateBp: 0 }],
+        payments: [{ method: 'cash', amountMinor: 1 }],
+      });
+      old.store.database.tenantSchemaVersion = 1;
+      const conn = await connect(url(), token);
+      await expect(syncOn(conn, old.store)).rejects.toMatchObject({ code: 'upgrade_required', retry: false });
+      expect(await conn.closed).toMatchObject({ closeCode: 4002 });
+      expect(old.store.outbox.status(new Date()).pending).toBe(1);
+    } finally {
+      old.destroy();
+    }
+  });
+
   it('refuses an unknown token, a token of another tenant and a revoked device, and keeps the outbox', async () => {
     const forged = `${token.slice(0, -32)}${'A'.repeat(32)}`;
     await expect(sync(forged)).rejects.toMatchObject({ code: 'unauthorized', retry: false });
