@@ -22,7 +22,7 @@ export type BatchOutcome =
   | { ok: true; results: MutationResult[]; lastAppliedSeq: number }
   | { ok: false; code: 'seq_gap'; message: string; expectedSeq: number };
 
-interface Quarantined {
+export interface Quarantined {
   m: Mutation;
   rejection: Rejection;
 }
@@ -134,22 +134,14 @@ export async function applyBatch(db: SqlDatabase, options: ApplyBatchOptions): P
     for (const m of options.mutations) {
       if (m.seq <= last) results.set(m.seq, { seq: m.seq, id: m.id, status: 'duplicate' });
     }
-    const quarantined: Quarantined[] = [];
-    const valid: ValidMutation[] = [];
-    const parsed = fresh.map((m) => ({ m, parsed: parseMutation(m) }));
-    const named = parsed.flatMap(({ parsed: p }) => ('code' in p ? [] : (terminalOf(p) ?? [])));
-    const terminals = await claimTerminals(tx, options.deviceId, named, receivedAt);
-    const scope: DeviceScope = { ...options.scope, terminals };
-    for (const { m, parsed: p } of parsed) {
-      const rejection = 'code' in p ? p : check(p, scope);
-      if (rejection) quarantined.push({ m, rejection });
-      else valid.push(p as ValidMutation);
-    }
-    await applyValid(tx, valid, options, receivedAt, (m, outcome) => {
-      if (typeof outcome === 'object')
-        quarantined.push({ m: fresh.find((f) => f.seq === m.seq)!, rejection: outcome });
-      else results.set(m.seq, { seq: m.seq, id: m.id, status: outcome });
-    });
+    const { outcomes, quarantined } = await applyMutations(
+      tx,
+      options.deviceId,
+      options.scope,
+      fresh,
+      receivedAt,
+    );
+    for (const [seq, result] of outcomes) results.set(seq, result);
     await quarantine(tx, options.deviceId, quarantined, receivedAt);
     for (const { m, rejection } of quarantined) {
       results.set(m.seq, {
@@ -174,6 +166,38 @@ export async function applyBatch(db: SqlDatabase, options: ApplyBatchOptions): P
   });
 }
 
+/**
+ * Validates and applies mutations whose seq is already settled (fresh ones of a batch, or one
+ * quarantined mutation replayed): terminals claimed, each checked, the valid ones written with one
+ * statement per table. Returns the results of those written and the ones refused, not yet quarantined.
+ */
+export async function applyMutations(
+  tx: SqlQueryable,
+  deviceId: string,
+  scopeWithoutTerminals: Omit<DeviceScope, 'terminals'>,
+  mutations: readonly Mutation[],
+  receivedAt: string,
+): Promise<{ outcomes: Map<number, MutationResult>; quarantined: Quarantined[] }> {
+  const outcomes = new Map<number, MutationResult>();
+  const quarantined: Quarantined[] = [];
+  const valid: ValidMutation[] = [];
+  const parsed = mutations.map((m) => ({ m, parsed: parseMutation(m) }));
+  const named = parsed.flatMap(({ parsed: p }) => ('code' in p ? [] : (terminalOf(p) ?? [])));
+  const terminals = await claimTerminals(tx, deviceId, named, receivedAt);
+  const scope: DeviceScope = { ...scopeWithoutTerminals, terminals };
+  for (const { m, parsed: p } of parsed) {
+    const rejection = 'code' in p ? p : check(p, scope);
+    if (rejection) quarantined.push({ m, rejection });
+    else valid.push(p as ValidMutation);
+  }
+  await applyValid(tx, valid, deviceId, receivedAt, (m, outcome) => {
+    if (typeof outcome === 'object') {
+      quarantined.push({ m: mutations.find((f) => f.seq === m.seq)!, rejection: outcome });
+    } else outcomes.set(m.seq, { seq: m.seq, id: m.id, status: outcome });
+  });
+  return { outcomes, quarantined };
+}
+
 function check(m: ValidMutation, scope: DeviceScope): Rejection | undefined {
   if (m.kind === 'sale' || m.kind === 'refund') return checkSaleDocument(m.doc, scope);
   if (m.kind === 'shift_open') return checkShift(m.doc, scope);
@@ -186,14 +210,14 @@ type Report = (m: ValidMutation, outcome: 'applied' | 'duplicate' | Rejection) =
 async function applyValid(
   tx: SqlQueryable,
   valid: ValidMutation[],
-  options: ApplyBatchOptions,
+  deviceId: string,
   receivedAt: string,
   report: Report,
 ): Promise<void> {
   const byKind = <K extends ValidMutation['kind']>(...kinds: K[]) =>
     valid.filter((m): m is Extract<ValidMutation, { kind: K }> => (kinds as string[]).includes(m.kind));
-  await applyShiftOpens(tx, byKind('shift_open'), options.deviceId, report);
-  await applySales(tx, byKind('sale', 'refund'), options.deviceId, receivedAt, report);
+  await applyShiftOpens(tx, byKind('shift_open'), deviceId, report);
+  await applySales(tx, byKind('sale', 'refund'), deviceId, receivedAt, report);
   await applyCashMovements(tx, byKind('cash_movement'), report);
   await applyShiftCloses(tx, byKind('shift_close'), report);
 }

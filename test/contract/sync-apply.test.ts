@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerDevice, revokeDevice } from '../../cloud/devices/devices.ts';
 import { applyBatch } from '../../cloud/sync/apply-batch.ts';
+import { discardQuarantined, listQuarantine, replayQuarantined } from '../../cloud/sync/quarantine.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
@@ -207,6 +208,33 @@ describe.each(engineNames)('applying pushed batches on %s', (engine) => {
     );
     expect(kept.map((q) => Number(q.seq))).toEqual([6, 7, 8, 9, 10, 11, 13]);
     expect(JSON.parse(kept[0]!.payload)).toEqual({ nonsense: true });
+  });
+
+  it('replays a quarantined mutation after a fix, or with a corrected payload, and discards with a reason', async () => {
+    const quarantine = await listQuarantine(db, { unresolvedOnly: true });
+    const bySeq = (seq: number) => quarantine.find((q) => q.seq === seq)!;
+    const ctx = { db, actor: 'owner@example.com' };
+    const before = await count('sales');
+    // Terminal T9 still belongs to the other device: refused again, still quarantined.
+    await expect(replayQuarantined(ctx, bySeq(9).id)).rejects.toThrow(/terminal_not_owned/);
+    await db.query("UPDATE terminals SET device_id = $1 WHERE code = 'T9'", [deviceId]);
+    expect(await replayQuarantined(ctx, bySeq(9).id)).toEqual({ status: 'applied' });
+    await expect(replayQuarantined(ctx, bySeq(9).id)).rejects.toThrow(/already resolved/);
+    const fixed = { ...(bySeq(11).payload as Record<string, unknown>), currency: 'EUR' };
+    expect(await replayQuarantined(ctx, bySeq(11).id, fixed)).toEqual({ status: 'applied' });
+    expect(await count('sales')).toBe(before + 2);
+    await expect(discardQuarantined(ctx, bySeq(6).id, ' ')).rejects.toThrow(/reason/);
+    await discardQuarantined(ctx, bySeq(6).id, 'test garbage');
+    const left = await listQuarantine(db, { unresolvedOnly: true });
+    expect(left.map((q) => q.seq)).toEqual([7, 8, 10, 13]);
+    const audit = await db.query<{ action: string }>(
+      "SELECT action FROM audit_logs WHERE entity = 'sync_quarantine' ORDER BY at, action",
+    );
+    expect(audit.map((a) => a.action).sort()).toEqual([
+      'sync_quarantine.discarded',
+      'sync_quarantine.replayed',
+      'sync_quarantine.replayed',
+    ]);
   });
 
   it('refuses the next batch of a revoked device', async () => {

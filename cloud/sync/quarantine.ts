@@ -1,0 +1,158 @@
+// The tenant's sync quarantine: mutations that failed validation, kept whole with their reason.
+// After a fix (a branch created, a terminal handed over, a corrected payload) a quarantined mutation
+// is replayed through the same checks and writes as a push; or it is discarded with a reason. Either
+// way it is resolved once, and the tenant's audit log says who did it.
+import type { SqlDatabase } from '../../src/db/sql.ts';
+import { AppError } from '../../src/errors.ts';
+import { auditTenant } from '../catalog/change-log.ts';
+import { applyMutations } from './apply-batch.ts';
+
+export interface QuarantinedMutation {
+  id: string;
+  deviceId: string;
+  seq: number;
+  mutationId: string;
+  kind: string;
+  payload: unknown;
+  reasonCode: string;
+  reason: string;
+  receivedAt: string;
+  resolvedAt: string | null;
+  resolution: string | null;
+}
+
+interface Row {
+  id: string;
+  device_id: string;
+  seq: number;
+  mutation_id: string;
+  kind: string;
+  payload: string;
+  reason_code: string;
+  reason: string;
+  received_at: string;
+  resolved_at: string | null;
+  resolution: string | null;
+}
+
+const view = (r: Row): QuarantinedMutation => ({
+  id: r.id,
+  deviceId: r.device_id,
+  seq: Number(r.seq),
+  mutationId: r.mutation_id,
+  kind: r.kind,
+  payload: JSON.parse(r.payload),
+  reasonCode: r.reason_code,
+  reason: r.reason,
+  receivedAt: r.received_at,
+  resolvedAt: r.resolved_at,
+  resolution: r.resolution,
+});
+
+export async function listQuarantine(db: SqlDatabase, options: { unresolvedOnly?: boolean } = {}) {
+  const rows = await db.query<Row>(
+    `SELECT * FROM sync_quarantine ${options.unresolvedOnly ? 'WHERE resolved_at IS NULL' : ''} ORDER BY received_at, seq`,
+  );
+  return rows.map(view);
+}
+
+export interface QuarantineContext {
+  db: SqlDatabase;
+  actor: string;
+  now?: () => Date;
+}
+
+async function lockUnresolved(tx: Parameters<Parameters<SqlDatabase['transaction']>[0]>[0], id: string) {
+  const [row] = await tx.query<Row>('SELECT * FROM sync_quarantine WHERE id = $1 FOR UPDATE', [id]);
+  if (!row) throw new AppError('not_found', `no quarantined mutation ${id}`);
+  if (row.resolved_at !== null) {
+    throw new AppError('conflict', `quarantined mutation ${id} was already resolved (${row.resolution})`);
+  }
+  return row;
+}
+
+/**
+ * Replays a quarantined mutation, as stored or with a corrected payload. Applied (or found already
+ * there) resolves it; refused again leaves it quarantined and answers `conflict` with the new reason.
+ */
+export async function replayQuarantined(
+  ctx: QuarantineContext,
+  id: string,
+  correctedPayload?: unknown,
+): Promise<{ status: 'applied' | 'duplicate' }> {
+  const at = (ctx.now?.() ?? new Date()).toISOString();
+  return ctx.db.transaction(async (tx) => {
+    const row = await lockUnresolved(tx, id);
+    const [device] = await tx.query<{ branch: string }>(
+      'SELECT b.code AS branch FROM devices d JOIN branches b ON b.id = d.branch_id WHERE d.id = $1',
+      [row.device_id],
+    );
+    const [currency] = await tx.query<{ value: string }>("SELECT value FROM settings WHERE key = 'currency'");
+    const payload = correctedPayload === undefined ? JSON.parse(row.payload) : correctedPayload;
+    const mutation = { seq: Number(row.seq), id: row.mutation_id, kind: row.kind, payload };
+    const { outcomes, quarantined } = await applyMutations(
+      tx,
+      row.device_id,
+      { branchCode: device?.branch ?? '', currency: currency?.value ?? '' },
+      [mutation],
+      at,
+    );
+    const refused = quarantined[0];
+    if (refused) {
+      throw new AppError(
+        'conflict',
+        `still refused: ${refused.rejection.code}: ${refused.rejection.reason}`,
+        {
+          code: refused.rejection.code,
+        },
+      );
+    }
+    const status = outcomes.get(mutation.seq)?.status === 'duplicate' ? 'duplicate' : 'applied';
+    const resolution =
+      correctedPayload === undefined ? `replayed (${status})` : `replayed corrected (${status})`;
+    await tx.query('UPDATE sync_quarantine SET resolved_at = $2, resolution = $3 WHERE id = $1', [
+      id,
+      at,
+      resolution,
+    ]);
+    await auditTenant(
+      tx,
+      {
+        actor: ctx.actor,
+        action: 'sync_quarantine.replayed',
+        entity: 'sync_quarantine',
+        entityId: id,
+        details: { status, corrected: correctedPayload !== undefined },
+      },
+      at,
+    );
+    return { status };
+  });
+}
+
+/** Resolves a quarantined mutation without applying it; the reason is kept with it and audited. */
+export async function discardQuarantined(ctx: QuarantineContext, id: string, reason: string): Promise<void> {
+  const text = reason.trim();
+  if (text.length === 0 || text.length > 500)
+    throw new AppError('invalid_input', 'a discard needs a reason (1–500 characters)');
+  const at = (ctx.now?.() ?? new Date()).toISOString();
+  await ctx.db.transaction(async (tx) => {
+    await lockUnresolved(tx, id);
+    await tx.query('UPDATE sync_quarantine SET resolved_at = $2, resolution = $3 WHERE id = $1', [
+      id,
+      at,
+      `discarded: ${text}`,
+    ]);
+    await auditTenant(
+      tx,
+      {
+        actor: ctx.actor,
+        action: 'sync_quarantine.discarded',
+        entity: 'sync_quarantine',
+        entityId: id,
+        details: { reason: text },
+      },
+      at,
+    );
+  });
+}
