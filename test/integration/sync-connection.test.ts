@@ -1,0 +1,162 @@
+// Connection life: the cloud drops a socket that stops answering its pings, the edge drops a cloud
+// that stops answering its pings, and an edge that sold while the cloud was down reconnects with
+// backoff and pushes without anyone asking.
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
+import { registerDevice } from '../../cloud/devices/devices.ts';
+import { type CloudServer, startCloudServer } from '../../cloud/server.ts';
+import { onboardTenant } from '../../cloud/tenants/onboard.ts';
+import { backoffDelay, startSyncLoop } from '../../edge/sync/sync-loop.ts';
+import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
+import { tenantDatabaseName } from '../../src/domain/org-id.ts';
+import { PROTOCOL_VERSION } from '../../src/protocol/version.ts';
+import { createTestEdge } from '../helpers/edge.ts';
+import { createTestPlatform, type TestPlatform, uniqueId } from '../helpers/engines.ts';
+
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('backoff', () => {
+  it('grows exponentially to its ceiling with full jitter between half and all of the bound', () => {
+    expect([0, 1, 2, 3].map((a) => backoffDelay(a, 500, 30_000, () => 1))).toEqual([500, 1000, 2000, 4000]);
+    expect(backoffDelay(3, 500, 30_000, () => 0)).toBe(2000);
+    expect(backoffDelay(50, 500, 30_000, () => 1)).toBe(30_000);
+  });
+});
+
+describe('sync connection life', () => {
+  let p: TestPlatform;
+  let server: CloudServer | undefined;
+  let db: ClosableSqlDatabase;
+  let token: string;
+  const orgId = uniqueId();
+  const start = (port = 0) =>
+    startCloudServer({
+      platform: { ...p, close: async () => {} },
+      adminToken: 'mpa_connection_test_token_01234',
+      port,
+      hostname: '127.0.0.1',
+      resolver: { maxPools: 2, poolSize: 1 },
+      migration: { intervalMs: 0, concurrency: 1 },
+      sync: { heartbeatMs: 100 },
+      log: () => {},
+    });
+
+  beforeAll(async () => {
+    p = await createTestPlatform('embedded');
+    await onboardTenant(p.tenants, { orgId, name: 'Life', currency: 'EUR' });
+    db = p.engine.openDatabase(tenantDatabaseName(orgId));
+    ({ token } = await registerDevice({ db, orgId, actor: 'test' }, { branch: 'MAIN', name: 'Till' }));
+  });
+  afterAll(async () => {
+    await server?.stop().catch(() => {});
+    await db?.close();
+    await p?.destroy();
+  });
+
+  it('drops a device that stops answering pings', async () => {
+    server = await start();
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/v1/sync`, {
+      headers: { authorization: `Bearer ${token}` },
+      autoPong: false,
+    });
+    const replies: string[] = [];
+    ws.on('message', (d) => replies.push(d.toString()));
+    await new Promise((r) => ws.once('open', r));
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        protocolVersion: PROTOCOL_VERSION,
+        schemaVersion: 2,
+        pullCursor: 0,
+        terminals: [],
+      }),
+    );
+    await waitFor(() => server!.sync.sessionCount(orgId) === 1);
+    const closed = await new Promise<number>((r) => ws.once('close', (code) => r(code)));
+    expect(closed).toBe(1006);
+    await waitFor(() => server!.sync.sessionCount(orgId) === 0);
+    expect(JSON.parse(replies[0]!)).toMatchObject({ type: 'welcome', heartbeatMs: 100 });
+    await server.stop();
+    server = undefined;
+  });
+
+  it('reconnects to a cloud that was down and pushes what was sold meanwhile', async () => {
+    // A port that was free a moment ago: the cloud will come up there later.
+    server = await start();
+    const port = server.port;
+    await server.stop();
+    server = undefined;
+    const edge = await createTestEdge({ identity: { orgId, branch: 'MAIN', currency: 'EUR' } });
+    const loop = startSyncLoop(edge.store, {
+      cloudUrl: `http://127.0.0.1:${port}`,
+      token,
+      log: () => {},
+      backoff: { baseMs: 50, maxMs: 200 },
+    });
+    try {
+      edge.store.sales.recordSale({
+        terminal: 'T1',
+        lines: [{ name: 'Item', unitPriceMinor: 100, qtyMilli: 1000, taxRateBp: 0 }],
+        payments: [{ method: 'cash', amountMinor: 100 }],
+      });
+      await waitFor(() => edge.store.outbox.status(new Date()).lastError !== null);
+      expect(edge.store.outbox.status(new Date()).lastError).toMatch(/cannot reach the cloud/);
+      server = await start(port);
+      await waitFor(() => edge.store.outbox.status(new Date()).pending === 0);
+      await waitFor(() => edge.store.outbox.status(new Date()).lastError === null);
+      const [sales] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM sales');
+      expect(sales!.n).toBe(1);
+    } finally {
+      await loop.stop();
+      edge.destroy();
+    }
+  });
+
+  it('drops a cloud that stops answering pings and connects again', async () => {
+    // A fake cloud that welcomes the edge and then never answers anything.
+    const silent = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise((r) => silent.once('listening', r));
+    let connections = 0;
+    silent.on('connection', (ws) => {
+      connections++;
+      ws.once('message', () =>
+        ws.send(
+          JSON.stringify({
+            type: 'welcome',
+            protocolVersion: PROTOCOL_VERSION,
+            orgId,
+            deviceId: 'd',
+            branch: { code: 'MAIN', timeZone: 'UTC' },
+            terminals: [],
+            lastAppliedSeq: 0,
+            latestCursor: 0,
+            limits: { maxFrameBytes: 1 << 20, maxBatchMutations: 500 },
+            heartbeatMs: 50,
+          }),
+        ),
+      );
+    });
+    const edge = await createTestEdge({ identity: { orgId, branch: 'MAIN', currency: 'EUR' } });
+    const loop = startSyncLoop(edge.store, {
+      cloudUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+      token,
+      log: () => {},
+      backoff: { baseMs: 20, maxMs: 50 },
+    });
+    try {
+      await waitFor(() => connections >= 3);
+    } finally {
+      await loop.stop();
+      edge.destroy();
+      for (const c of silent.clients) c.terminate();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+});
