@@ -148,6 +148,19 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
       const device = await findDeviceByToken(db, parsed.orgId, token);
       if (!device || device.revoked)
         throw new Refusal('unauthorized', 'the device token is not valid', closeCodes.unauthorized);
+      // Bind the token to the first edge database that syncs with it; another database is refused,
+      // or its first sales would be taken for duplicates of the first one's.
+      const [bound] = await db.query<{ store_id: string }>(
+        'UPDATE devices SET store_id = coalesce(store_id, $2) WHERE id = $1 RETURNING store_id',
+        [device.id, message.storeId],
+      );
+      if (bound?.store_id !== message.storeId) {
+        throw new Refusal(
+          'device_in_use',
+          'this device token is bound to another edge database; register a new device for this one',
+          closeCodes.unauthorized,
+        );
+      }
       const terminals = await claimTerminals(db, device.id, message.terminals, now().toISOString());
       const [currency] = await db.query<{ value: string }>(
         "SELECT value FROM settings WHERE key = 'currency'",

@@ -6,6 +6,7 @@ import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { edgeMeta } from './tables.ts';
 
 export const metaKeys = [
+  'store_id',
   'org_id',
   'branch',
   'currency',

@@ -1,6 +1,7 @@
 // The edge's local store: one SQLite file holding the tenant schema, the outbox and what the edge
 // knows about itself, with the services the cashier API calls. Everything a request writes happens
 // in one IMMEDIATE transaction; nothing here waits for the network.
+import { randomUUID } from 'node:crypto';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { AppError } from '../../src/errors.ts';
 import { cashMovements, sales, shifts } from '../../src/schema/sqlite.ts';
@@ -95,6 +96,8 @@ function bindIdentity(meta: EdgeMeta, identity: EdgeIdentity, hasSales: () => bo
       `this edge has sold in ${knownCurrency}; it cannot switch to ${identity.currency} (the catalog's currency wins once synced)`,
     );
   }
+  // This database's own id, made once: the cloud binds a device token to it (seq numbers are per database).
+  if (meta.get('store_id') === undefined) meta.set('store_id', randomUUID());
   meta.set('branch', branch);
   if (identity.orgId !== undefined) meta.set('org_id', identity.orgId);
   if (identity.currency !== undefined) meta.set('currency', identity.currency);

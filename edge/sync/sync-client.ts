@@ -26,7 +26,7 @@ export class SyncRefused extends Error {
   }
 }
 
-const FATAL = new Set(['unauthorized', 'upgrade_required']);
+const FATAL = new Set(['unauthorized', 'upgrade_required', 'device_in_use']);
 
 function refusalOf(reply: Down): SyncRefused {
   if (reply.type !== 'error')
@@ -35,6 +35,8 @@ function refusalOf(reply: Down): SyncRefused {
     unauthorized: "the cloud refused this device's token (revoked, or registered to another tenant)",
     upgrade_required: `this edge is too old or too new for the cloud: ${reply.message}`,
     tenant_suspended: 'the tenant is suspended; sales stay in the outbox until it is active again',
+    device_in_use:
+      'this device token is bound to another edge database; register a new device for this one (modernpos device register)',
   };
   return new SyncRefused(
     reply.code,
@@ -61,6 +63,7 @@ export async function sayHello(conn: SyncConnection, store: EdgeStore): Promise<
     type: 'hello',
     protocolVersion: PROTOCOL_VERSION,
     schemaVersion: store.database.tenantSchemaVersion,
+    storeId: store.meta.get('store_id')!,
     pullCursor: readPullCursor(store.database.db),
     terminals,
     agent: `modernpos-edge ${process.version}`,

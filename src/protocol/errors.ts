@@ -4,6 +4,8 @@
 export const syncErrorCodes = {
   /** The token is missing, malformed, unknown, or its device was revoked. The edge stops and says so; retrying will not help. */
   unauthorized: 'unauthorized',
+  /** The token is bound to another edge database (a reinstalled till, or two tills sharing a token). The edge stops; an operator registers a new device for it. */
+  device_in_use: 'device_in_use',
   /** The edge's protocol or tenant schema version is one the cloud no longer accepts. The edge keeps its outbox and waits for an upgrade. */
   upgrade_required: 'upgrade_required',
   /** The tenant is suspended (or offboarded). The edge keeps its outbox and retries later. */

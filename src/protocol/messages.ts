@@ -15,6 +15,8 @@ export const helloSchema = z.strictObject({
   protocolVersion: version,
   /** The tenant schema version of the edge's store. */
   schemaVersion: version,
+  /** The edge database's own id: a device token is bound to the first database that syncs with it. */
+  storeId: z.uuid(),
   /** The edge's change-log cursor: catalog changes after it are still to come. */
   pullCursor: cursor,
   /** Terminal codes this device records sales for (a branch server has several). */

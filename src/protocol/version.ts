@@ -6,7 +6,7 @@ export const PROTOCOL_VERSION = 1;
 
 /** One line per version: what changed on the wire. */
 export const PROTOCOL_HISTORY: Record<number, string> = {
-  1: 'hello/welcome, push/ack with per-mutation results, pull/changes by change-log cursor, poke, ping/pong, error',
+  1: 'hello (with the store id a token binds to)/welcome, push/ack with per-mutation results, pull/changes by change-log cursor, poke, ping/pong, error',
 };
 
 /** Protocol versions the cloud accepts from edges. */

@@ -83,6 +83,8 @@ export const devices = pgTable('devices', {
   revokedAt: instant('revoked_at'),
   lastSeenAt: instant('last_seen_at'),
   lastAppliedSeq: int64('last_applied_seq').notNull().default(0),
+  /** The edge database this device's token is bound to (seq numbers are per database). */
+  storeId: text('store_id'),
 });
 
 /** Terminal codes per branch, each owned by one device: receipt series never collide. */

@@ -1,16 +1,19 @@
 // Connection life: the cloud drops a socket that stops answering its pings, the edge drops a cloud
 // that stops answering its pings, and an edge that sold while the cloud was down reconnects with
 // backoff and pushes without anyone asking.
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { registerDevice } from '../../cloud/devices/devices.ts';
 import { type CloudServer, startCloudServer } from '../../cloud/server.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
+import { storeDeviceToken } from '../../edge/config.ts';
 import { backoffDelay, startSyncLoop } from '../../edge/sync/sync-loop.ts';
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import { PROTOCOL_VERSION } from '../../src/protocol/version.ts';
+import { runCli } from '../helpers/cli.ts';
 import { createTestEdge } from '../helpers/edge.ts';
 import { createTestPlatform, type TestPlatform, uniqueId } from '../helpers/engines.ts';
 
@@ -34,7 +37,9 @@ describe('sync connection life', () => {
   let p: TestPlatform;
   let server: CloudServer | undefined;
   let db: ClosableSqlDatabase;
-  let token: string;
+  /** A device of its own for each test: a token is bound to the first edge database that syncs with it. */
+  const newDevice = async () =>
+    (await registerDevice({ db, orgId, actor: 'test' }, { branch: 'MAIN', name: 'Till' })).token;
   const orgId = uniqueId();
   const start = (port = 0) =>
     startCloudServer({
@@ -52,7 +57,6 @@ describe('sync connection life', () => {
     p = await createTestPlatform('embedded');
     await onboardTenant(p.tenants, { orgId, name: 'Life', currency: 'EUR' });
     db = p.engine.openDatabase(tenantDatabaseName(orgId));
-    ({ token } = await registerDevice({ db, orgId, actor: 'test' }, { branch: 'MAIN', name: 'Till' }));
   });
   afterAll(async () => {
     await server?.stop().catch(() => {});
@@ -61,6 +65,7 @@ describe('sync connection life', () => {
   });
 
   it('drops a device that stops answering pings', async () => {
+    const token = await newDevice();
     server = await start();
     const ws = new WebSocket(`ws://127.0.0.1:${server.port}/v1/sync`, {
       headers: { authorization: `Bearer ${token}` },
@@ -73,7 +78,8 @@ describe('sync connection life', () => {
       JSON.stringify({
         type: 'hello',
         protocolVersion: PROTOCOL_VERSION,
-        schemaVersion: 2,
+        schemaVersion: 3,
+        storeId: randomUUID(),
         pullCursor: 0,
         terminals: [],
       }),
@@ -88,6 +94,7 @@ describe('sync connection life', () => {
   });
 
   it('reconnects to a cloud that was down and pushes what was sold meanwhile', async () => {
+    const token = await newDevice();
     // A port that was free a moment ago: the cloud will come up there later.
     server = await start();
     const port = server.port;
@@ -119,7 +126,49 @@ describe('sync connection life', () => {
     }
   });
 
+  it('runs nightly mode with the URL and token the agent was started with, and fails in one line', async () => {
+    const token = await newDevice();
+    server = await start();
+    const edge = await createTestEdge({
+      identity: { orgId, branch: 'MAIN', currency: 'EUR', cloudUrl: `http://127.0.0.1:${server.port}` },
+    });
+    try {
+      storeDeviceToken(edge.file, token);
+      for (let i = 0; i < 3; i++) {
+        edge.store.sales.recordSale({
+          terminal: 'T2',
+          lines: [{ name: 'Item', unitPriceMinor: 100, qtyMilli: 1000, taxRateBp: 0 }],
+          payments: [{ method: 'cash', amountMinor: 100 }],
+        });
+      }
+      edge.store.close();
+      const run = await runCli(['edge', 'sync', '--once', '--edge-db', edge.file], {});
+      expect(run).toMatchObject({ code: 0, err: '' });
+      expect(run.out).toMatch(
+        /^Synced with http:\/\/127\.0\.0\.1:\d+\/?: pushed 3, duplicates 0, rejected 0, pulled \d+ in [\d.]+ s$/,
+      );
+      const json = await runCli(['edge', 'sync', '--once', '--edge-db', edge.file, '--json'], {});
+      expect(JSON.parse(json.out)).toMatchObject({ pushed: 0, duplicates: 0, rejected: 0, pulled: 0 });
+      const refused = await runCli(
+        ['edge', 'sync', '--once', '--edge-db', edge.file, '--token', `mpd_${orgId}_${'Z'.repeat(32)}`],
+        {},
+      );
+      expect(refused.code).toBe(2);
+      expect(refused.err).toMatch(/^modernpos: the cloud refused this device's token/);
+      await server.stop();
+      server = undefined;
+      const down = await runCli(['edge', 'sync', '--once', '--edge-db', edge.file], {});
+      expect(down.code).toBe(1);
+      expect(down.err.split('\n')).toEqual([expect.stringMatching(/^modernpos: cannot reach the cloud at/)]);
+      const missing = await runCli(['edge', 'sync', '--once', '--edge-db', `${edge.file}.nope`], {});
+      expect(missing).toMatchObject({ code: 2, err: expect.stringMatching(/no edge database/) });
+    } finally {
+      edge.destroy();
+    }
+  });
+
   it('drops a cloud that stops answering pings and connects again', async () => {
+    const token = await newDevice();
     // A fake cloud that welcomes the edge and then never answers anything.
     const silent = new WebSocketServer({ port: 0, host: '127.0.0.1' });
     await new Promise((r) => silent.once('listening', r));

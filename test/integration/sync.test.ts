@@ -153,6 +153,23 @@ describe.each(engineNames)('sync on %s', (engine) => {
     }
   });
 
+  it('refuses a second edge database using the same token, before its sales could pass for duplicates', async () => {
+    const twin = await createTestEdge({ identity: { orgId, branch: 'MAIN', currency: 'EUR' } });
+    try {
+      twin.store.sales.recordSale({
+        terminal: 'T1',
+        lines: [{ name: 'X', unitPriceMinor: 1, qtyMilli: 1000, taxRateBp: 0 }],
+        payments: [{ method: 'cash', amountMinor: 1 }],
+      });
+      const conn = await connect(url(), token);
+      await expect(syncOn(conn, twin.store)).rejects.toMatchObject({ code: 'device_in_use', retry: false });
+      expect(twin.store.outbox.status(new Date()).pending).toBe(1);
+      expect(await cloudSales()).toHaveLength(2);
+    } finally {
+      twin.destroy();
+    }
+  });
+
   it('answers an edge on an unsupported schema with upgrade_required and leaves its outbox alone', async () => {
     const old = await createTestEdge({ identity: { orgId, branch: 'MAIN', currency: 'EUR' } });
     try {
