@@ -9,7 +9,6 @@ import { createCloudApp } from './http/app.ts';
 import { createCloudMetrics } from './http/metrics.ts';
 import type { Platform } from './platform.ts';
 import { createTenantResolver, type TenantResolver } from './resolver/tenant-resolver.ts';
-import { startCatalogPokes } from './sync/catalog-pokes.ts';
 import {
   attachSyncEndpoint,
   defaultSyncLimits,
@@ -17,6 +16,7 @@ import {
   type SyncEndpoint,
 } from './sync/endpoint.ts';
 import type { SyncLimits } from './sync/session.ts';
+import { type SyncSignals, startSyncSignals } from './sync/sync-signals.ts';
 import { createMigrationJob, type MigrationJob } from './tenants/migration-job.ts';
 
 export interface CloudServerOptions {
@@ -36,8 +36,8 @@ export interface CloudServer {
   resolver: TenantResolver;
   migrationJob: MigrationJob;
   sync: SyncEndpoint;
-  /** Announces a committed catalog change to every cloud process, whose connected devices then pull. */
-  catalogChanged(orgId: string, cursor: number): Promise<void>;
+  /** Signals to every cloud process: catalog changes (devices pull) and revocations (connections end). */
+  signals: Pick<SyncSignals, 'catalogChanged' | 'deviceRevoked'>;
   stop(): Promise<void>;
 }
 
@@ -83,7 +83,7 @@ export async function startCloudServer(options: CloudServerOptions): Promise<Clo
     schemaVersions: { min: MIN_EDGE_SCHEMA_VERSION, max: latestVersion(platform.tenants.tenantMigrations) },
     log: options.log,
   });
-  const pokes = await startCatalogPokes(platform.notifications, sync, options.log).catch(async (err) => {
+  const signals = await startSyncSignals(platform.notifications, sync, options.log).catch(async (err) => {
     await sync.close();
     server.close();
     throw err;
@@ -97,9 +97,9 @@ export async function startCloudServer(options: CloudServerOptions): Promise<Clo
     resolver,
     migrationJob,
     sync,
-    catalogChanged: (orgId, cursor) => pokes.changed(orgId, cursor),
+    signals,
     async stop() {
-      await pokes.stop();
+      await signals.stop();
       await sync.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -17,6 +17,8 @@ export interface DeviceContext {
   /** Who is acting, for the tenant's audit log. */
   actor: string;
   now?: () => Date;
+  /** Called once a revocation has committed (the cloud ends the device's connection at once). */
+  onRevoked?: (deviceId: string) => void | Promise<void>;
 }
 
 export interface RegisteredDevice {
@@ -90,7 +92,7 @@ export async function registerDevice(
 /** Revokes a device; its next sync message is refused. Revoking twice changes nothing. */
 export async function revokeDevice(ctx: DeviceContext, deviceId: string): Promise<{ revokedAt: string }> {
   const at = (ctx.now?.() ?? new Date()).toISOString();
-  return ctx.db.transaction(async (tx) => {
+  const result = await ctx.db.transaction(async (tx) => {
     const db = pgDrizzle(tx);
     const [device] = await db
       .select({ revokedAt: devices.revokedAt })
@@ -106,6 +108,8 @@ export async function revokeDevice(ctx: DeviceContext, deviceId: string): Promis
     );
     return { revokedAt: at };
   });
+  await ctx.onRevoked?.(deviceId);
+  return result;
 }
 
 /** The device a token belongs to in this tenant's database, or undefined for an unknown or malformed token. */

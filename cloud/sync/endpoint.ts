@@ -22,6 +22,8 @@ export const defaultSyncLimits: SyncLimits = {
 export interface SyncEndpoint {
   /** Pokes every session of `orgId` on this process: its catalog reached `cursor`. */
   poke(orgId: string, cursor: number): void;
+  /** Ends the sessions of a revoked device on this process (`unauthorized`, close 4001). */
+  revoke(orgId: string, deviceId: string): void;
   /** Pokes every session on this process (after missed notifications). */
   pokeAll(): void;
   /** Live sessions by tenant (for metrics and tests). */
@@ -61,6 +63,9 @@ export function attachSyncEndpoint(server: Server, deps: Omit<SessionDeps, 'onRe
   return {
     poke(orgId, cursor) {
       for (const session of byOrg.get(orgId) ?? []) session.poke(cursor);
+    },
+    revoke(orgId, deviceId) {
+      for (const session of byOrg.get(orgId) ?? []) if (session.deviceId === deviceId) session.revoke();
     },
     pokeAll() {
       for (const set of byOrg.values()) for (const session of set) session.poke(0);

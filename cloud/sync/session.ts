@@ -49,7 +49,8 @@ export interface SyncSession {
   orgId: string;
   deviceId: string;
   poke(cursor: number): void;
-  close(code: number, reason: string): void;
+  /** The device was revoked: `unauthorized`, then close. */
+  revoke(): void;
 }
 
 /** A refusal that ends the connection: the error message, then a close code that tells the edge whether to retry. */
@@ -178,7 +179,7 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
       orgId: parsed.orgId,
       deviceId: welcome.device.id,
       poke: (cursor) => send({ type: 'poke', cursor }),
-      close,
+      revoke: () => refuse(new Refusal('unauthorized', 'the device was revoked', closeCodes.unauthorized)),
     });
     send({
       type: 'welcome',

@@ -1,6 +1,7 @@
 // Continuous sync for a running agent: keeps one connection, pushes whenever a mutation is recorded,
 // pulls whenever the cloud pokes, pings to notice a dead socket, and reconnects with jittered
 // exponential backoff (or after the cloud's hint). Sales never wait for any of it.
+import { closeCodes } from '../../src/protocol/errors.ts';
 import type { EdgeStore } from '../store/store.ts';
 import { type ConnectionLost, connect, type SyncConnection } from './connection.ts';
 import { positionOf, pullAll, pushAll, SyncRefused, sayHello } from './sync-client.ts';
@@ -109,11 +110,23 @@ export function startSyncLoop(store: EdgeStore, options: SyncLoopOptions): SyncL
       } catch (err) {
         if (stopped) break;
         const refused = err instanceof SyncRefused ? err : undefined;
-        recordError(refused ? `${refused.code}: ${refused.message}` : (err as ConnectionLost).message);
+        const lost = err as ConnectionLost;
+        // Closed for a refused token or version (4001, 4002), e.g. revoked while connected.
+        const fatalClose =
+          lost.closeCode === closeCodes.unauthorized || lost.closeCode === closeCodes.upgradeRequired;
+        recordError(
+          refused
+            ? `${refused.code}: ${refused.message}`
+            : fatalClose
+              ? `unauthorized: ${lost.message}`
+              : lost.message,
+        );
         // A refused token or version will not heal by itself: retry at the slowest pace.
         delay =
           refused?.retryAfterMs ??
-          (refused && !refused.retry ? maxMs : backoffDelay(attempt++, baseMs, maxMs, random));
+          ((refused && !refused.retry) || fatalClose
+            ? maxMs
+            : backoffDelay(attempt++, baseMs, maxMs, random));
         if (refused && !refused.retry) options.log(`sync: ${refused.message}`);
       }
       pushWanted = true;

@@ -141,11 +141,21 @@ describe.each(engineNames)('sync on %s', (engine) => {
       await waitFor(() => loop.connected() && live.store.searchProducts('COFFEE', 5).length === 1);
       const started = performance.now();
       await createProduct(
-        { db, actor: 'hq', onCommitted: (cursor) => server.catalogChanged(orgId, cursor) },
+        { db, actor: 'hq', onCommitted: (cursor) => server.signals.catalogChanged(orgId, cursor) },
         { sku: 'TEA-1', name: 'Green tea', priceMinor: 300 },
       );
       await waitFor(() => live.store.searchProducts('TEA-1', 5).length === 1);
       expect(performance.now() - started).toBeLessThan(1000);
+      // A revocation through the first process ends the connection held by the second at once.
+      await revokeDevice(
+        { db, orgId, actor: 'hq', onRevoked: (id) => server.signals.deviceRevoked(orgId, id) },
+        device.deviceId,
+      );
+      await waitFor(() => !loop.connected(), 2000);
+      await waitFor(
+        () => /unauthorized|revoked/.test(live.store.outbox.status(new Date()).lastError ?? ''),
+        2000,
+      );
     } finally {
       await loop.stop();
       live.destroy();
