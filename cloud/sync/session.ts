@@ -26,6 +26,9 @@ import { applyBatch } from './apply-batch.ts';
 import { latestCursor, readChanges } from './pull.ts';
 import { claimTerminals } from './terminals.ts';
 
+/** Messages a connection may have waiting for their replies (heartbeat pings ride along with a push). */
+const MAX_QUEUED = 64;
+
 export interface SyncLimits {
   maxFrameBytes: number;
   maxBatchMutations: number;
@@ -95,6 +98,7 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
   let ready: { orgId: string; deviceId: string; branchCode: string; currency: string } | undefined;
   let unsubscribe: (() => void) | undefined;
   let queue = Promise.resolve();
+  let queued = 0;
   let lastHeard = Date.now();
   let closed = false;
 
@@ -274,7 +278,22 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
     const text = Array.isArray(data)
       ? Buffer.concat(data).toString('utf8')
       : Buffer.from(data as Buffer).toString('utf8');
-    queue = queue.then(() => handle(text));
+    // An edge waits for each reply before its next request; one that floods the queue is broken.
+    if (++queued > MAX_QUEUED) {
+      refuse(
+        new Refusal(
+          'invalid_message',
+          `more than ${MAX_QUEUED} messages awaiting replies`,
+          closeCodes.protocolError,
+        ),
+      );
+      return;
+    }
+    queue = queue
+      .then(() => handle(text))
+      .finally(() => {
+        queued--;
+      });
   });
   ws.on('pong', () => {
     lastHeard = Date.now();
