@@ -16,14 +16,7 @@ import { PROTOCOL_VERSION } from '../../src/protocol/version.ts';
 import { runCli } from '../helpers/cli.ts';
 import { createTestEdge } from '../helpers/edge.ts';
 import { createTestPlatform, type TestPlatform, uniqueId } from '../helpers/engines.ts';
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { waitFor } from '../helpers/wait.ts';
 
 describe('backoff', () => {
   it('grows exponentially to its ceiling with full jitter between half and all of the bound', () => {

@@ -16,14 +16,7 @@ import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import { BIN } from '../helpers/cli.ts';
 import { createTestEdge, type TestEdge } from '../helpers/edge.ts';
 import { createTestPlatform, NO_PG, PG_URL, type TestPlatform, uniqueId } from '../helpers/engines.ts';
-
-async function waitFor(check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { waitFor } from '../helpers/wait.ts';
 
 describe.skipIf(NO_PG)('catalog changes across cloud processes (needs MODERNPOS_TEST_PG_URL)', () => {
   const masterKey = randomBytes(32);
