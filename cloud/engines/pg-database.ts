@@ -60,6 +60,13 @@ export function createPgDatabase(options: PgPoolOptions): ClosableSqlDatabase & 
     async transaction(fn) {
       const client = await pool.connect();
       let broken = false;
+      // A checked-out client whose server goes away (restart, pg_terminate_backend) emits 'error';
+      // unheard, that would crash the process. The query in flight fails on its own; the client is
+      // then discarded, never returned to the pool.
+      const onError = () => {
+        broken = true;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await fn(queryable(client));
@@ -73,6 +80,7 @@ export function createPgDatabase(options: PgPoolOptions): ClosableSqlDatabase & 
         }
         throw err;
       } finally {
+        client.off('error', onError);
         client.release(broken);
       }
     },

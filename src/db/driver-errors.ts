@@ -16,7 +16,7 @@ const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOST
 export function isConnectionFailure(err: unknown): boolean {
   const code = driverErrorCode(err);
   if (/^(08|57P|53)/.test(code) || SOCKET_ERRORS.has(code)) return true;
-  return /Connection terminated|timeout exceeded when trying to connect/i.test(
+  return /Connection terminated|timeout exceeded when trying to connect|not queryable/i.test(
     String((err as Error)?.message),
   );
 }

@@ -3,6 +3,16 @@
 import { z } from 'zod';
 import { CODE_PATTERN } from './receipt.ts';
 
+/** Control characters other than tab and line breaks: Postgres refuses NUL in text, and none belongs on a receipt. */
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/** Text a person typed or a system named: no control characters (NUL would stop a device's sync queue). */
+export const text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((s) => !CONTROL.test(s), 'control characters are not allowed');
+
 const qtyMilli = z.number().int().positive().max(1_000_000_000);
 const minorAmount = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 /** A branch or terminal code, as receipts print it. */
@@ -13,9 +23,9 @@ export type PaymentMethod = (typeof paymentMethods)[number];
 
 /** A line naming a catalog product by exactly one of sku, barcode or productId; unitPriceMinor overrides the catalog price (flagged). */
 export const catalogLineSchema = z.strictObject({
-  sku: z.string().min(1).max(64).optional(),
-  barcode: z.string().min(1).max(64).optional(),
-  productId: z.string().min(1).max(64).optional(),
+  sku: text(64).min(1).optional(),
+  barcode: text(64).min(1).optional(),
+  productId: text(64).min(1).optional(),
   qtyMilli,
   unitPriceMinor: minorAmount.optional(),
   discountMinor: minorAmount.optional(),
@@ -23,7 +33,7 @@ export const catalogLineSchema = z.strictObject({
 
 /** An open-price line: a custom amount, as real registers allow (SPEC §7). */
 export const openLineSchema = z.strictObject({
-  name: z.string().trim().min(1).max(120),
+  name: text(120).trim().min(1),
   unitPriceMinor: minorAmount,
   qtyMilli,
   taxRateBp: z.number().int().min(0).max(100_000),
@@ -44,15 +54,15 @@ export const saleLineSchema = z.union([openLineSchema, catalogLineSchema]).super
 export const paymentSchema = z.strictObject({
   method: z.enum(paymentMethods),
   amountMinor: minorAmount.refine((n) => n > 0, 'a payment is more than zero'),
-  reference: z.string().max(120).optional(),
+  reference: text(120).optional(),
 });
 
 /** POST /v1/sales (SPEC §7). */
 export const saleInputSchema = z.strictObject({
   id: z.uuid().optional(),
   terminal: codeSchema,
-  cashier: z.string().trim().min(1).max(254).optional(),
-  customerId: z.string().min(1).max(64).optional(),
+  cashier: text(254).trim().min(1).optional(),
+  customerId: text(64).min(1).optional(),
   currency: z
     .string()
     .regex(/^[A-Z]{3}$/)
@@ -66,8 +76,8 @@ export const saleInputSchema = z.strictObject({
 export const refundInputSchema = z.strictObject({
   id: z.uuid().optional(),
   terminal: codeSchema,
-  cashier: z.string().trim().min(1).max(254).optional(),
-  reason: z.string().trim().min(1).max(500).optional(),
+  cashier: text(254).trim().min(1).optional(),
+  reason: text(500).trim().min(1).optional(),
   lines: z
     .array(z.strictObject({ lineNo: z.number().int().positive(), qtyMilli }))
     .min(1)
@@ -80,7 +90,7 @@ export const refundInputSchema = z.strictObject({
 export const shiftOpenSchema = z.strictObject({
   id: z.uuid().optional(),
   terminal: codeSchema,
-  cashier: z.string().trim().min(1).max(254).optional(),
+  cashier: text(254).trim().min(1).optional(),
   openingFloatMinor: minorAmount,
 });
 
@@ -89,13 +99,13 @@ export const cashMovementSchema = z.strictObject({
   id: z.uuid().optional(),
   direction: z.enum(['in', 'out']),
   amountMinor: minorAmount.refine((n) => n > 0, 'a cash movement is more than zero'),
-  reason: z.string().trim().min(1).max(500),
-  cashier: z.string().trim().min(1).max(254).optional(),
+  reason: text(500).trim().min(1),
+  cashier: text(254).trim().min(1).optional(),
 });
 
 /** POST /v1/shifts/:id/close: what was counted, per tender (at least cash). */
 export const shiftCloseSchema = z.strictObject({
-  cashier: z.string().trim().min(1).max(254).optional(),
+  cashier: text(254).trim().min(1).optional(),
   counted: z
     .array(z.strictObject({ method: z.enum(paymentMethods), countedMinor: minorAmount }))
     .min(1)
@@ -107,7 +117,7 @@ export const shiftCloseSchema = z.strictObject({
 /** A stock movement recorded by hand (receive, adjust, count, transfer); sales and refunds write their own. */
 export const stockMovementSchema = z.strictObject({
   id: z.uuid().optional(),
-  productId: z.string().min(1).max(64),
+  productId: text(64).min(1),
   deltaQtyMilli: z
     .number()
     .int()
@@ -115,7 +125,7 @@ export const stockMovementSchema = z.strictObject({
     .max(1_000_000_000)
     .refine((n) => n !== 0, 'a movement changes stock'),
   reason: z.enum(['receive', 'adjust', 'count', 'transfer']),
-  note: z.string().trim().max(500).optional(),
+  note: text(500).trim().optional(),
 });
 
 export type SaleLineInput = z.infer<typeof saleLineSchema>;

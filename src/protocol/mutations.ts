@@ -2,10 +2,10 @@
 // carries (a sale or refund, a shift opened or closed, a cash movement). The edge writes these to its
 // outbox as they go on the wire; the cloud validates each payload and quarantines what fails.
 import { z } from 'zod';
-import { codeSchema, paymentMethods } from '../domain/payloads.ts';
+import { codeSchema, paymentMethods, text } from '../domain/payloads.ts';
 import { saleFlags } from '../domain/sale.ts';
 
-const id = z.string().min(1).max(64);
+const id = text(64).min(1);
 const minor = z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
 const nonNegative = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const instant = z.iso.datetime({ offset: true });
@@ -19,7 +19,7 @@ export type MutationKind = (typeof mutationKinds)[number];
 export const documentLineSchema = z.strictObject({
   lineNo: z.number().int().positive(),
   productId: id.nullable(),
-  name: z.string().min(1).max(200),
+  name: text(200).min(1),
   qtyMilli: z.number().int().positive(),
   unitPriceMinor: nonNegative,
   amountMinor: nonNegative,
@@ -38,19 +38,19 @@ export const documentPaymentSchema = z.strictObject({
   amountMinor: nonNegative,
   tenderedMinor: nonNegative,
   changeMinor: nonNegative,
-  reference: z.string().max(120).nullable(),
+  reference: text(120).nullable(),
 });
 
 /** A sale or refund exactly as the edge answered it (201), plus the stock movements it wrote. */
 export const saleDocumentSchema = z.strictObject({
   id,
   kind: z.enum(['sale', 'refund']),
-  receiptNo: z.string().min(1).max(64),
+  receiptNo: text(64).min(1),
   originalSaleId: id.nullable(),
   branch: codeSchema,
   terminal: codeSchema,
   shiftId: id.nullable(),
-  cashier: z.string().max(254).nullable(),
+  cashier: text(254).nullable(),
   cashierUserId: id.nullable(),
   customerId: id.nullable(),
   currency: z.string().regex(/^[A-Z]{3}$/),
@@ -61,7 +61,7 @@ export const saleDocumentSchema = z.strictObject({
   changeMinor: nonNegative,
   occurredAt: instant,
   businessDate: z.iso.date(),
-  reason: z.string().max(500).nullable(),
+  reason: text(500).nullable(),
   flags,
   lines: z.array(documentLineSchema).min(1).max(500),
   payments: z.array(documentPaymentSchema).max(20),
@@ -72,7 +72,7 @@ export const shiftOpenedSchema = z.strictObject({
   id,
   branch: codeSchema,
   terminal: codeSchema,
-  openedBy: z.string().max(254).nullable(),
+  openedBy: text(254).nullable(),
   openedAt: instant,
   openingFloatMinor: nonNegative,
   businessDate: z.iso.date(),
@@ -85,15 +85,15 @@ export const cashMovementDocumentSchema = z.strictObject({
   shiftId: id,
   direction: z.enum(['in', 'out']),
   amountMinor: nonNegative.refine((n) => n > 0, 'a cash movement is more than zero'),
-  reason: z.string().min(1).max(500),
-  cashier: z.string().max(254).nullable(),
+  reason: text(500).min(1),
+  cashier: text(254).nullable(),
   occurredAt: instant,
 });
 
 export const shiftClosedSchema = z.strictObject({
   shiftId: id,
   closedAt: instant,
-  closedBy: z.string().max(254).nullable(),
+  closedBy: text(254).nullable(),
   counted: z
     .array(z.strictObject({ method: z.enum(paymentMethods), countedMinor: nonNegative }))
     .min(1)
@@ -125,7 +125,7 @@ export const mutationSchema = z.strictObject({
   seq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
   /** The mutation's UUID (for a document, its id). */
   id,
-  kind: z.string().min(1).max(32),
+  kind: text(32).min(1),
   payload: z.unknown(),
 });
 export type Mutation = z.infer<typeof mutationSchema>;

@@ -172,6 +172,14 @@ describe('bad input is refused with a clear code and writes nothing', () => {
     ['malformed JSON', 'POST', '/v1/sales', '{"terminal":', 400, 'invalid_input'],
     ['a body that is not an object', 'POST', '/v1/sales', '[1,2]', 400, 'invalid_input'],
     ['an unknown field', 'POST', '/v1/sales', sale({ discount: 5 }), 400, 'invalid_input'],
+    [
+      'a control character in a name',
+      'POST',
+      '/v1/sales',
+      sale({ lines: [{ name: 'Tea\u0000cup', unitPriceMinor: 1, qtyMilli: 1000, taxRateBp: 0 }] }),
+      400,
+      'invalid_input',
+    ],
     ['no lines', 'POST', '/v1/sales', sale({ lines: [] }), 400, 'invalid_input'],
     ['a bad terminal code', 'POST', '/v1/sales', sale({ terminal: 't-1' }), 400, 'invalid_input'],
     [
