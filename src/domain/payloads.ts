@@ -4,14 +4,20 @@ import { z } from 'zod';
 import { CODE_PATTERN } from './receipt.ts';
 
 /** Control characters other than tab and line breaks: Postgres refuses NUL in text, and none belongs on a receipt. */
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+function hasControlCharacter(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f) return true;
+  }
+  return false;
+}
 
 /** Text a person typed or a system named: no control characters (NUL would stop a device's sync queue). */
 export const text = (max: number) =>
   z
     .string()
     .max(max)
-    .refine((s) => !CONTROL.test(s), 'control characters are not allowed');
+    .refine((s) => !hasControlCharacter(s), 'control characters are not allowed');
 
 const qtyMilli = z.number().int().positive().max(1_000_000_000);
 const minorAmount = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
