@@ -109,8 +109,14 @@ export function createOutbox(db: BetterSQLite3Database, next: NextValue, meta: E
       }
       return batch;
     },
+    // One transaction for a whole ack: at synchronous=FULL a commit per entry would cost a disk sync each.
     markAcked(results, at) {
-      for (const r of results) ack.run({ seq: r.seq, at, result: r.status });
+      db.transaction(
+        () => {
+          for (const r of results) ack.run({ seq: r.seq, at, result: r.status });
+        },
+        { behavior: 'immediate' },
+      );
     },
     markAppliedThrough(seq, at) {
       db.update(outbox)
