@@ -210,7 +210,9 @@ async function applySales(
 
 /**
  * Stock is a ledger the cloud alone sees whole: on hand per branch and product is every movement's
- * sum, so a sale taking it below zero is flagged here (accepted, never refused).
+ * sum, so a sale taking it below zero is flagged here (accepted, never refused). Two devices of a
+ * branch pushing the same product at the same moment may each miss the other's batch in this read:
+ * the flag is a hint for HQ, the ledger and its sum stay exact.
  */
 async function flagStockBelowZero<M extends { doc: SaleDocument }>(
   tx: SqlQueryable,
@@ -221,11 +223,11 @@ async function flagStockBelowZero<M extends { doc: SaleDocument }>(
   ];
   if (keys.length === 0) return docs;
   const pairs = keys.map((k) => k.split('\u0000') as [string, string]);
+  // On hand before this batch: the trigger-kept running sum (tenant migration 0004), one key lookup each.
   const rows = await tx.query<{ branch: string; product: string; on_hand: number }>(
-    `SELECT m.branch_code AS branch, m.product_id AS product, sum(m.delta_qty_milli)::int8 AS on_hand
-       FROM stock_movements m
-       JOIN unnest($1::text[], $2::text[]) AS k(branch, product) ON k.branch = m.branch_code AND k.product = m.product_id
-      GROUP BY 1, 2`,
+    `SELECT s.branch_code AS branch, s.product_id AS product, s.qty_milli AS on_hand
+       FROM stock_on_hand s
+       JOIN unnest($1::text[], $2::text[]) AS k(branch, product) ON k.branch = s.branch_code AND k.product = s.product_id`,
     [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
   );
   const onHand = new Map(rows.map((r) => [`${r.branch}\u0000${r.product}`, Number(r.on_hand)]));

@@ -23,6 +23,13 @@ const manifestSchema = z.object({
 
 const BATCH = 500;
 
+/**
+ * Tables the database keeps itself from others (stock_on_hand: a trigger sums stock_movements as
+ * they are inserted). Loading them too would count twice; they are rebuilt and then checked against
+ * the export instead.
+ */
+const DERIVED_TABLES = new Set(['stock_on_hand']);
+
 export async function loadTenantExport(
   db: SqlDatabase,
   file: string,
@@ -46,7 +53,9 @@ export async function loadTenantExport(
           `the export is at schema ${manifest.schemaVersion} but the database is at ${current?.v ?? 0}; migrate it to match first`,
         );
       }
-      const tables = manifest.tables.filter((t) => t.name !== 'schema_migrations');
+      const tables = manifest.tables.filter(
+        (t) => t.name !== 'schema_migrations' && !DERIVED_TABLES.has(t.name),
+      );
       let rows = 0;
       for (const table of await parentsFirst(
         tx,
@@ -60,6 +69,18 @@ export async function loadTenantExport(
             `${entry.file} holds ${loaded} rows, the manifest says ${entry.rows}`,
           );
         rows += loaded;
+      }
+      for (const derived of manifest.tables.filter((t) => DERIVED_TABLES.has(t.name))) {
+        const [rebuilt] = await tx.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM ${quoteIdent(derived.name)}`,
+        );
+        if (Number(rebuilt?.n ?? 0) !== derived.rows) {
+          throw new AppError(
+            'invalid_input',
+            `${derived.name} rebuilt to ${rebuilt?.n ?? 0} rows, the export holds ${derived.rows}`,
+          );
+        }
+        rows += derived.rows;
       }
       return { tables: tables.length, rows };
     });

@@ -282,6 +282,17 @@ export const stockMovements = pgTable(
   (t) => [index('stock_movements_branch_product').on(t.branchCode, t.productId)],
 );
 
+/** Running sum of stock_movements per branch and product, kept by a trigger on the cloud (empty on the edge). */
+export const stockOnHand = pgTable(
+  'stock_on_hand',
+  {
+    branchCode: text('branch_code').notNull(),
+    productId: text('product_id').notNull(),
+    qtyMilli: int64('qty_milli').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.branchCode, t.productId] })],
+);
+
 export const auditLogs = pgTable(
   'audit_logs',
   {
@@ -345,6 +356,7 @@ export const tenantTables = {
   sale_lines: saleLines,
   payments,
   stock_movements: stockMovements,
+  stock_on_hand: stockOnHand,
   audit_logs: auditLogs,
   change_log: changeLog,
   sync_quarantine: syncQuarantine,

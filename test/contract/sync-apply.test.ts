@@ -111,6 +111,13 @@ describe.each(engineNames)('applying pushed batches on %s', (engine) => {
     });
     // Nothing received TEA before, so the sale took its stock below zero: flagged, not refused.
     expect(JSON.parse(stored!.flags)).toContain('stock_below_zero');
+    // The running sum (kept by the database) is the ledger's sum: 2 sold, 1 refunded.
+    const onHand = await db.query<{ qty_milli: number }>('SELECT qty_milli FROM stock_on_hand');
+    const ledger = await db.query<{ n: number }>(
+      'SELECT sum(delta_qty_milli)::int AS n FROM stock_movements',
+    );
+    expect(onHand.map((r) => Number(r.qty_milli))).toEqual([-1000]);
+    expect(ledger[0]!.n).toBe(-1000);
     const [closed] = await db.query<{ closed_at: string | null; counted_cash_minor: number }>(
       'SELECT closed_at, counted_cash_minor FROM shifts',
     );
