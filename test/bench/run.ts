@@ -1,6 +1,7 @@
-// `npm run bench [-- onboarding migrate-all resolver edge-sales edge-http]`: runs the selected benchmarks
-// (default all), the Postgres ones on MODERNPOS_BENCH_PG_URL, drops everything they create, and ends
-// with one table. The edge ones need only temp SQLite files, so Postgres is checked only when selected.
+// `npm run bench [-- onboarding migrate-all resolver edge-sales edge-http sync-nightly sync-live
+// sync-fleet]`: runs the selected benchmarks (default all), the Postgres ones on MODERNPOS_BENCH_PG_URL,
+// drops everything they create, and ends with one table. The edge ones need only temp SQLite files,
+// so Postgres is checked only when selected.
 import {
   adminClient,
   BENCH_PG_URL,
@@ -16,7 +17,14 @@ import {
   sweepLeftovers,
 } from './common.ts';
 
-const PG_NAMES = ['onboarding', 'migrate-all', 'resolver'] as const;
+const PG_NAMES = [
+  'onboarding',
+  'migrate-all',
+  'resolver',
+  'sync-nightly',
+  'sync-live',
+  'sync-fleet',
+] as const;
 const NAMES = [...PG_NAMES, 'edge-sales', 'edge-http'] as const;
 type Name = (typeof NAMES)[number];
 
@@ -85,6 +93,19 @@ try {
   if (selected.has('edge-http')) {
     const { edgeHttpBench } = await import('./edge-http.ts');
     await bench('edge-http', edgeHttpBench);
+  }
+  // The sync ones before the 500-tenant fleet too: its teardown I/O would disturb their commits.
+  if (selected.has('sync-nightly')) {
+    const { syncNightlyBench } = await import('./sync-nightly.ts');
+    await bench('sync-nightly', syncNightlyBench);
+  }
+  if (selected.has('sync-live')) {
+    const { syncLiveBench } = await import('./sync-live.ts');
+    await bench('sync-live', syncLiveBench);
+  }
+  if (selected.has('sync-fleet')) {
+    const { syncFleetBench } = await import('./sync-fleet.ts');
+    await bench('sync-fleet', syncFleetBench);
   }
   if (selected.has('onboarding')) {
     const { onboardingBench } = await import('./onboarding.ts');

@@ -1,0 +1,144 @@
+// Benchmark: the nightly sync of BENCH_SYNC_SALES (default 50,000) sales of 3 catalog lines and a cash
+// payment from one edge into the local Postgres, connect to end of `syncOn`, cloud in this process;
+// ceiling: a bare pg client writing the same rows (unnest, 500 a batch) into a second fresh tenant.
+import type pg from 'pg';
+import { onboardTenant } from '../../cloud/tenants/onboard.ts';
+import type { SyncSummary } from '../../edge/sync/sync-client.ts';
+import { tenantDatabaseName } from '../../src/domain/org-id.ts';
+import type { TestEdge } from '../helpers/edge.ts';
+import { createTestPlatform } from '../helpers/engines.ts';
+import { adminClient, createdNames, fmt, log, now, orgId, type Row, row } from './common.ts';
+import { outboxSales, type RawStatement, rawBatches, runRawBatches } from './sync-raw.ts';
+import {
+  CLOUD_ROWS_PER_SALE,
+  type CloudTable,
+  checkSaleRows,
+  countSaleRows,
+  createSyncedEdge,
+  formatTimings,
+  onboardSyncTenant,
+  recordSales,
+  type SyncTenant,
+  startInProcessCloud,
+  syncOnce,
+  timedEngine,
+  timedStore,
+} from './sync-setup.ts';
+
+export const NIGHTLY_SALES = Number(process.env.BENCH_SYNC_SALES || 50_000);
+/** The edge pushes at most this many mutations a frame; the ceiling uses the same batches. */
+const BATCH = 500;
+const TARGET = 0.6;
+
+interface Measured {
+  syncMs: number;
+  rawMs: [before: number, after: number];
+}
+
+/** Raw, sync, raw again (so neither side alone gets the warmer or the quieter server); checks the rows. */
+async function measure(
+  sync: () => Promise<SyncSummary>,
+  raw: pg.Client,
+  rawBatchesOf: () => RawStatement[][],
+  countCloud: () => Promise<Record<CloudTable, number>>,
+): Promise<Measured> {
+  const rawPass = async () => {
+    await raw.query(`TRUNCATE ${Object.keys(CLOUD_ROWS_PER_SALE).join(', ')}`);
+    const batches = rawBatchesOf();
+    const start = now();
+    await runRawBatches(raw, batches);
+    return now() - start;
+  };
+  const before = await rawPass();
+  const start = now();
+  const summary = await sync();
+  const syncMs = now() - start;
+  const after = await rawPass();
+  if (summary.pushed !== NIGHTLY_SALES || summary.rejected !== 0 || summary.duplicates !== 0) {
+    throw new Error(`sync summary ${JSON.stringify(summary)}; expected ${NIGHTLY_SALES} pushed`);
+  }
+  checkSaleRows('cloud', await countCloud(), NIGHTLY_SALES);
+  checkSaleRows('raw', await countSaleRows(async (sql) => (await raw.query(sql)).rows), NIGHTLY_SALES);
+  log(
+    `  same rows on both sides: ${JSON.stringify(CLOUD_ROWS_PER_SALE)} per sale, ${Math.ceil(NIGHTLY_SALES / BATCH)} batches of ≤ ${BATCH}`,
+  );
+  return { syncMs, rawMs: [before, after] };
+}
+
+function report({ syncMs, rawMs }: Measured): Row {
+  const rate = (ms: number) => NIGHTLY_SALES / (ms / 1000);
+  const [before, after] = rawMs;
+  log(
+    `  sync ${fmt(syncMs / 1000, 2)} s (${fmt(rate(syncMs), 0)} sales/s); raw ${fmt(before / 1000, 2)} s before, ${fmt(after / 1000, 2)} s after (${fmt(rate(before), 0)}, ${fmt(rate(after), 0)} sales/s)`,
+  );
+  const figure = rate(syncMs);
+  const ceiling = rate(Math.min(before, after));
+  const limit = TARGET * ceiling;
+  return row(
+    `sync-nightly: ${NIGHTLY_SALES} sales (3 lines + 1 payment), edge at sync FULL → Postgres, connect to done (${fmt(syncMs / 1000, 1)} s)`,
+    { value: figure, text: `${fmt(figure, 0)} sales/s` },
+    {
+      ceiling: { value: ceiling, text: `${fmt(ceiling, 0)} sales/s raw unnest INSERT, batches of ${BATCH}` },
+      higherIsBetter: true,
+      target: { limit, text: `≥ ${TARGET}× raw: ≥ ${fmt(limit, 0)}/s (ratio ≤ ${fmt(1 / TARGET, 1)}×)` },
+    },
+  );
+}
+
+export async function syncNightlyBench(): Promise<Row[]> {
+  if (!Number.isInteger(NIGHTLY_SALES) || NIGHTLY_SALES < BATCH) {
+    throw new Error(`BENCH_SYNC_SALES must be a whole number ≥ ${BATCH}`);
+  }
+  const platform = await createTestPlatform('postgres');
+  createdNames.add(platform.config.controlDatabase!).add(platform.config.templateDatabase!);
+  let tenant: SyncTenant | undefined;
+  let edge: TestEdge | undefined;
+  let server: Awaited<ReturnType<typeof startInProcessCloud>> | undefined;
+  try {
+    tenant = await onboardSyncTenant(platform, orgId('n', 0));
+    const { db, token, deviceId } = tenant;
+    // The ceiling's own tenant: a fresh copy of the same template.
+    const rawOrg = orgId('n', 1);
+    await onboardTenant(platform.tenants, { orgId: rawOrg, name: 'Nightly raw', currency: 'EUR' });
+    const cloudSql = timedEngine(platform.engine);
+    server = await startInProcessCloud(
+      { ...platform, engine: cloudSql.engine },
+      { maxPools: 4, poolSize: 2 },
+    );
+    const url = `http://127.0.0.1:${server.port}`;
+    edge = await createSyncedEdge(url, tenant);
+
+    const start = now();
+    recordSales(edge, NIGHTLY_SALES);
+    const docs = outboxSales(edge.store.database.sqlite);
+    if (docs.length !== NIGHTLY_SALES) throw new Error(`${docs.length} sales in the outbox`);
+    log(
+      `  prepared: ${NIGHTLY_SALES} sales recorded on the edge in ${fmt((now() - start) / 1000)} s (not timed)`,
+    );
+    // Recorded at NORMAL to prepare fast; the agent syncs at its default, FULL (each commit fsyncs).
+    const edgeSide = timedStore(await edge.reopen({ synchronous: 'full' }));
+
+    const raw = await adminClient(tenantDatabaseName(rawOrg));
+    try {
+      const measured = await measure(
+        async () => {
+          cloudSql.timings.clear();
+          return syncOnce(url, token, edgeSide.store);
+        },
+        raw,
+        () => rawBatches(docs, { batchSize: BATCH, deviceId, receivedAt: new Date().toISOString() }),
+        () => countSaleRows((sql) => db.query(sql)),
+      );
+      log(`  edge (synchronous=FULL) during the sync: ${formatTimings(edgeSide.timings)}`);
+      log(`  cloud SQL during the sync: ${formatTimings(cloudSql.timings, 8)}`);
+      return [report(measured)];
+    } finally {
+      await raw.end();
+    }
+  } finally {
+    edge?.destroy();
+    await server?.stop();
+    await tenant?.db.close();
+    await platform.destroy();
+  }
+}
