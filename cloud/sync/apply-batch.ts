@@ -32,6 +32,9 @@ export interface ApplyBatchOptions {
 /** Applies a batch; throws `unauthorized` if the device was revoked meanwhile. */
 export async function applyBatch(db: SqlDatabase, options: ApplyBatchOptions): Promise<BatchOutcome> {
   const receivedAt = (options.now?.() ?? new Date()).toISOString();
+  // Parsing payloads needs no database: done before BEGIN, so the transaction holds its locks (the
+  // device row above all) only for the SQL.
+  const parsed = new Map(options.mutations.map((m) => [m.seq, parseMutation(m)]));
   return db.transaction(async (tx) => {
     const [device] = await tx.query<{ last: number; revoked: boolean }>(
       'SELECT last_applied_seq AS last, revoked_at IS NOT NULL AS revoked FROM devices WHERE id = $1 FOR UPDATE',
@@ -57,7 +60,7 @@ export async function applyBatch(db: SqlDatabase, options: ApplyBatchOptions): P
       tx,
       options.deviceId,
       options.scope,
-      fresh,
+      fresh.map((m) => ({ m, parsed: parsed.get(m.seq)! })),
       receivedAt,
     );
     for (const [seq, result] of outcomes) results.set(seq, result);
@@ -85,6 +88,15 @@ export async function applyBatch(db: SqlDatabase, options: ApplyBatchOptions): P
   });
 }
 
+/** A mutation with its payload parsed for its kind (or why it could not be). */
+export interface ParsedMutation {
+  m: Mutation;
+  parsed: ReturnType<typeof parseMutation>;
+}
+
+/** Parses a mutation's payload for its kind; pure, so callers do it outside their transaction. */
+export const parsedMutation = (m: Mutation): ParsedMutation => ({ m, parsed: parseMutation(m) });
+
 /**
  * Validates and applies mutations whose seq is already settled (fresh ones of a batch, or one
  * quarantined mutation replayed): terminals claimed, each checked, the valid ones written with one
@@ -94,13 +106,12 @@ export async function applyMutations(
   tx: SqlQueryable,
   deviceId: string,
   scopeWithoutTerminals: Omit<DeviceScope, 'terminals'>,
-  mutations: readonly Mutation[],
+  parsed: readonly ParsedMutation[],
   receivedAt: string,
 ): Promise<{ outcomes: Map<number, MutationResult>; quarantined: Quarantined[] }> {
   const outcomes = new Map<number, MutationResult>();
   const quarantined: Quarantined[] = [];
   const valid: ValidMutation[] = [];
-  const parsed = mutations.map((m) => ({ m, parsed: parseMutation(m) }));
   const named = parsed.flatMap(({ parsed: p }) => ('code' in p ? [] : (terminalOf(p) ?? [])));
   const terminals = await claimTerminals(tx, deviceId, named, receivedAt);
   const scope: DeviceScope = { ...scopeWithoutTerminals, terminals };
@@ -111,7 +122,7 @@ export async function applyMutations(
   }
   await applyValid(tx, valid, deviceId, receivedAt, (m, outcome) => {
     if (typeof outcome === 'object') {
-      quarantined.push({ m: mutations.find((f) => f.seq === m.seq)!, rejection: outcome });
+      quarantined.push({ m: parsed.find((f) => f.m.seq === m.seq)!.m, rejection: outcome });
     } else outcomes.set(m.seq, { seq: m.seq, id: m.id, status: outcome });
   });
   return { outcomes, quarantined };

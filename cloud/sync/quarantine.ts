@@ -5,7 +5,7 @@
 import type { SqlDatabase } from '../../src/db/sql.ts';
 import { AppError } from '../../src/errors.ts';
 import { auditTenant } from '../catalog/change-log.ts';
-import { applyMutations } from './apply-batch.ts';
+import { applyMutations, parsedMutation } from './apply-batch.ts';
 
 export interface QuarantinedMutation {
   id: string;
@@ -94,7 +94,7 @@ export async function replayQuarantined(
       tx,
       row.device_id,
       { branchCode: device?.branch ?? '', currency: currency?.value ?? '' },
-      [mutation],
+      [parsedMutation(mutation)],
       at,
     );
     const refused = quarantined[0];

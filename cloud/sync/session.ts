@@ -17,6 +17,7 @@ import {
   type Pull,
   type Push,
   parseFrame,
+  type Up,
   upSchema,
 } from '../../src/protocol/messages.ts';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../../src/protocol/version.ts';
@@ -236,8 +237,7 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
     send({ type: 'changes', ...page });
   }
 
-  async function handle(frame: string): Promise<void> {
-    const parsed = parseFrame(upSchema, frame);
+  async function handle(parsed: ReturnType<typeof parseFrame<Up>>): Promise<void> {
     if (!parsed.ok) {
       sendError('invalid_message', parsed.reason);
       return;
@@ -289,8 +289,10 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
       );
       return;
     }
+    // Parsed on arrival, so the next frame's parsing overlaps the database work of the one before.
+    const parsed = parseFrame(upSchema, text);
     queue = queue
-      .then(() => handle(text))
+      .then(() => handle(parsed))
       .finally(() => {
         queued--;
       });

@@ -26,6 +26,9 @@ export class SyncRefused extends Error {
   }
 }
 
+/** Push batches awaiting their acks at once. */
+const PIPELINE_DEPTH = 2;
+
 const FATAL = new Set(['unauthorized', 'upgrade_required', 'device_in_use']);
 
 function refusalOf(reply: Down): SyncRefused {
@@ -92,19 +95,33 @@ export async function pushAll(
   hooks: SessionHooks = {},
 ): Promise<Omit<SyncSummary, 'pulled'>> {
   const counts = { pushed: 0, duplicates: 0, rejected: 0 };
-  const welcome = position;
-  let after = position.after;
-  let maxCount = Math.min(hooks.maxBatchMutations ?? 500, welcome.limits.maxBatchMutations);
+  let maxCount = Math.min(hooks.maxBatchMutations ?? 500, position.limits.maxBatchMutations);
   // Leave room for the envelope of each mutation and of the message.
-  const maxBytes = Math.floor(welcome.limits.maxFrameBytes * 0.9);
+  const maxBytes = Math.floor(position.limits.maxFrameBytes * 0.9);
+  // Two batches in flight: the cloud answers a connection's messages in order, so the next batch is
+  // read, sent and parsed while the one before is being written.
+  const inFlight: { size: number; reply: Promise<Down> }[] = [];
+  let sent = position.after;
+  /** After a refusal, the replies still owed are for batches sent too early: heard and dropped. */
+  const drain = async () => {
+    for (const f of inFlight.splice(0)) await f.reply.catch(() => undefined);
+  };
   for (;;) {
-    position.after = after;
-    const batch = store.outbox.pending(after, maxCount, maxBytes);
-    if (batch.length === 0) return counts;
-    const reply = await conn.request({
-      type: 'push',
-      mutations: batch.map(({ seq, id, kind, payload }) => ({ seq, id, kind, payload })),
-    });
+    while (inFlight.length < PIPELINE_DEPTH) {
+      const batch = store.outbox.pending(sent, maxCount, maxBytes);
+      if (batch.length === 0) break;
+      inFlight.push({
+        size: batch.length,
+        reply: conn.request({
+          type: 'push',
+          mutations: batch.map(({ seq, id, kind, payload }) => ({ seq, id, kind, payload })),
+        }),
+      });
+      sent = batch.at(-1)!.seq;
+    }
+    const next = inFlight.shift();
+    if (!next) return counts;
+    const reply = await next.reply;
     if (reply.type === 'ack') {
       store.outbox.markAcked(reply.results, store.now().toISOString());
       for (const r of reply.results) {
@@ -112,26 +129,29 @@ export async function pushAll(
         else if (r.status === 'duplicate') counts.duplicates++;
         else counts.rejected++;
       }
-      after = reply.lastAppliedSeq;
+      position.after = reply.lastAppliedSeq;
       hooks.onProgress?.(
         counts.pushed + counts.duplicates + counts.rejected,
         store.outbox.status(store.now()).pending,
       );
       continue;
     }
+    await drain();
     if (reply.type === 'error' && reply.code === 'seq_gap') {
       // The cloud stands elsewhere than this edge thought: everything before its expected seq is there.
-      const expected = Number(reply.details?.expectedSeq ?? after + 1);
+      const expected = Number(reply.details?.expectedSeq ?? position.after + 1);
       store.outbox.markAppliedThrough(expected - 1, store.now().toISOString());
-      after = expected - 1;
+      position.after = expected - 1;
+      sent = position.after;
       continue;
     }
     if (
       reply.type === 'error' &&
       (reply.code === 'batch_too_large' || reply.code === 'frame_too_large') &&
-      batch.length > 1
+      next.size > 1
     ) {
-      maxCount = Math.max(1, Math.floor(batch.length / 2));
+      maxCount = Math.max(1, Math.floor(next.size / 2));
+      sent = position.after;
       continue;
     }
     throw refusalOf(reply);
