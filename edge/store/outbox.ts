@@ -1,6 +1,6 @@
 // The outbox: every local mutation, numbered by a per-device gapless seq in the same transaction as
 // the rows it describes, so the outbox never misses a sale and never holds one that was rolled back.
-import { and, asc, count, eq, gt, isNull, lt, lte, min, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, gte, isNull, lt, lte, min, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { MutationKind, PayloadOf } from '../../src/protocol/mutations.ts';
 import type { EdgeMeta } from './meta.ts';
@@ -24,9 +24,8 @@ export interface PendingMutation {
   seq: number;
   id: string;
   kind: string;
-  payload: unknown;
-  /** Size of the payload's JSON, to keep a batch under the frame limit. */
-  bytes: number;
+  /** The payload's JSON as stored (written by JSON.stringify when recorded): spliced into the frame as is. */
+  payloadJson: string;
 }
 
 export interface Outbox {
@@ -73,6 +72,11 @@ export function createOutbox(db: BetterSQLite3Database, next: NextValue, meta: E
     .where(eq(outbox.seq, sql.placeholder('seq')))
     .prepare();
   const listeners: (() => void)[] = [];
+  const ackRange = db
+    .update(outbox)
+    .set({ ackedAt: sql.placeholder('at') as unknown as string, result: 'applied' })
+    .where(and(gte(outbox.seq, sql.placeholder('from')), lte(outbox.seq, sql.placeholder('to'))))
+    .prepare();
   return {
     onAppend: (listener) => {
       listeners.push(listener);
@@ -99,21 +103,31 @@ export function createOutbox(db: BetterSQLite3Database, next: NextValue, meta: E
         const size = Buffer.byteLength(r.payload);
         if (batch.length > 0 && bytes + size > maxBytes) break;
         bytes += size;
-        batch.push({
-          seq: r.seq,
-          id: r.mutationId,
-          kind: r.kind,
-          payload: JSON.parse(r.payload),
-          bytes: size,
-        });
+        batch.push({ seq: r.seq, id: r.mutationId, kind: r.kind, payloadJson: r.payload });
       }
       return batch;
     },
-    // One transaction for a whole ack: at synchronous=FULL a commit per entry would cost a disk sync each.
+    // One transaction for a whole ack (at synchronous=FULL a commit per entry would cost a disk sync
+    // each), and one UPDATE per run of consecutive `applied` seqs, by far the common case.
     markAcked(results, at) {
       db.transaction(
         () => {
-          for (const r of results) ack.run({ seq: r.seq, at, result: r.status });
+          let run: [number, number] | undefined;
+          const flush = () => {
+            if (run) ackRange.run({ from: run[0], to: run[1], at });
+            run = undefined;
+          };
+          for (const r of [...results].sort((a, b) => a.seq - b.seq)) {
+            if (r.status !== 'applied') {
+              flush();
+              ack.run({ seq: r.seq, at, result: r.status });
+            } else if (run && r.seq === run[1] + 1) run[1] = r.seq;
+            else {
+              flush();
+              run = [r.seq, r.seq];
+            }
+          }
+          flush();
         },
         { behavior: 'immediate' },
       );

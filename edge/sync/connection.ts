@@ -16,6 +16,8 @@ export class ConnectionLost extends Error {
 
 export interface SyncConnection {
   request(message: Up): Promise<Down>;
+  /** Sends a frame serialized by the caller (a push spliced from stored JSON); same reply order. */
+  requestFrame(frame: string): Promise<Down>;
   /** Called for each poke: the tenant's catalog moved on. */
   onPoke(listener: (cursor: number) => void): void;
   readonly closed: Promise<ConnectionLost>;
@@ -55,15 +57,19 @@ export function connect(
       markClosed(err);
     };
 
+    const send = (frame: string) => {
+      if (lost) return Promise.reject(lost);
+      return new Promise<Down>((res, rej) => {
+        waiters.push({ resolve: res, reject: rej });
+        ws.send(frame);
+      });
+    };
     ws.on('open', () =>
       resolve({
         request(message) {
-          if (lost) return Promise.reject(lost);
-          return new Promise<Down>((res, rej) => {
-            waiters.push({ resolve: res, reject: rej });
-            ws.send(JSON.stringify(message));
-          });
+          return send(JSON.stringify(message));
         },
+        requestFrame: (frame) => send(frame),
         onPoke: (listener) => {
           pokeListeners.push(listener);
         },

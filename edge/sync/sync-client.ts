@@ -1,8 +1,9 @@
 // The edge's side of sync: hello, then push the outbox in batches bounded in count and bytes until
 // it is empty (acks marked as they come, a gap answered by resending from where the cloud stands),
 // then pull catalog pages until there are no more and apply them with the new cursor.
-import type { Down, Welcome } from '../../src/protocol/messages.ts';
+import type { Down, MutationResult, Welcome } from '../../src/protocol/messages.ts';
 import { PROTOCOL_VERSION } from '../../src/protocol/version.ts';
+import type { PendingMutation } from '../store/outbox.ts';
 import type { EdgeStore } from '../store/store.ts';
 import { applyChanges, readPullCursor } from './apply-changes.ts';
 import type { SyncConnection } from './connection.ts';
@@ -28,6 +29,9 @@ export class SyncRefused extends Error {
 
 /** Push batches awaiting their acks at once. */
 const PIPELINE_DEPTH = 2;
+
+/** Acknowledged results recorded in one commit. */
+const ACKS_PER_RECORD = 5000;
 
 const FATAL = new Set(['unauthorized', 'upgrade_required', 'device_in_use']);
 
@@ -106,56 +110,74 @@ export async function pushAll(
   const drain = async () => {
     for (const f of inFlight.splice(0)) await f.reply.catch(() => undefined);
   };
-  for (;;) {
-    while (inFlight.length < PIPELINE_DEPTH) {
-      const batch = store.outbox.pending(sent, maxCount, maxBytes);
-      if (batch.length === 0) break;
-      inFlight.push({
-        size: batch.length,
-        reply: conn.request({
-          type: 'push',
-          mutations: batch.map(({ seq, id, kind, payload }) => ({ seq, id, kind, payload })),
-        }),
-      });
-      sent = batch.at(-1)!.seq;
-    }
-    const next = inFlight.shift();
-    if (!next) return counts;
-    const reply = await next.reply;
-    if (reply.type === 'ack') {
-      store.outbox.markAcked(reply.results, store.now().toISOString());
-      for (const r of reply.results) {
-        if (r.status === 'applied') counts.pushed++;
-        else if (r.status === 'duplicate') counts.duplicates++;
-        else counts.rejected++;
+  // Acks are recorded a few batches at a time: each record is a synced commit, and one lost to a
+  // crash costs only a resend that the cloud answers `duplicate`.
+  let unrecorded: MutationResult[] = [];
+  const record = () => {
+    if (unrecorded.length > 0) store.outbox.markAcked(unrecorded, store.now().toISOString());
+    unrecorded = [];
+  };
+  const total = store.outbox.status(store.now()).pending;
+  try {
+    for (;;) {
+      while (inFlight.length < PIPELINE_DEPTH) {
+        const batch = store.outbox.pending(sent, maxCount, maxBytes);
+        if (batch.length === 0) break;
+        inFlight.push({ size: batch.length, reply: conn.requestFrame(pushFrame(batch)) });
+        sent = batch.at(-1)!.seq;
       }
-      position.after = reply.lastAppliedSeq;
-      hooks.onProgress?.(
-        counts.pushed + counts.duplicates + counts.rejected,
-        store.outbox.status(store.now()).pending,
-      );
-      continue;
+      const next = inFlight.shift();
+      if (!next) return counts;
+      const reply = await next.reply;
+      if (reply.type === 'ack') {
+        unrecorded.push(...reply.results);
+        if (unrecorded.length >= ACKS_PER_RECORD) record();
+        for (const r of reply.results) {
+          if (r.status === 'applied') counts.pushed++;
+          else if (r.status === 'duplicate') counts.duplicates++;
+          else counts.rejected++;
+        }
+        position.after = reply.lastAppliedSeq;
+        const done = counts.pushed + counts.duplicates + counts.rejected;
+        hooks.onProgress?.(done, Math.max(0, total - done));
+        continue;
+      }
+      record();
+      await drain();
+      if (reply.type === 'error' && reply.code === 'seq_gap') {
+        // The cloud stands elsewhere than this edge thought: everything before its expected seq is there.
+        const expected = Number(reply.details?.expectedSeq ?? position.after + 1);
+        store.outbox.markAppliedThrough(expected - 1, store.now().toISOString());
+        position.after = expected - 1;
+        sent = position.after;
+        continue;
+      }
+      if (
+        reply.type === 'error' &&
+        (reply.code === 'batch_too_large' || reply.code === 'frame_too_large') &&
+        next.size > 1
+      ) {
+        maxCount = Math.max(1, Math.floor(next.size / 2));
+        sent = position.after;
+        continue;
+      }
+      throw refusalOf(reply);
     }
-    await drain();
-    if (reply.type === 'error' && reply.code === 'seq_gap') {
-      // The cloud stands elsewhere than this edge thought: everything before its expected seq is there.
-      const expected = Number(reply.details?.expectedSeq ?? position.after + 1);
-      store.outbox.markAppliedThrough(expected - 1, store.now().toISOString());
-      position.after = expected - 1;
-      sent = position.after;
-      continue;
-    }
-    if (
-      reply.type === 'error' &&
-      (reply.code === 'batch_too_large' || reply.code === 'frame_too_large') &&
-      next.size > 1
-    ) {
-      maxCount = Math.max(1, Math.floor(next.size / 2));
-      sent = position.after;
-      continue;
-    }
-    throw refusalOf(reply);
+  } finally {
+    record();
   }
+}
+
+/**
+ * A `push` message (src/protocol/messages.ts) built around the payloads' stored JSON, so a large
+ * backlog is not parsed and serialized again on its way out.
+ */
+export function pushFrame(batch: readonly PendingMutation[]): string {
+  const mutations = batch.map(
+    (m) =>
+      `{"seq":${m.seq},"id":${JSON.stringify(m.id)},"kind":${JSON.stringify(m.kind)},"payload":${m.payloadJson}}`,
+  );
+  return `{"type":"push","mutations":[${mutations.join(',')}]}`;
 }
 
 /** Pulls every page after the stored cursor and applies them together with the last cursor. */
