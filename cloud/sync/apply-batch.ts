@@ -26,6 +26,8 @@ export interface ApplyBatchOptions {
   /** The device's branch and the tenant's currency; terminals are claimed from the batch itself. */
   scope: Omit<DeviceScope, 'terminals'>;
   mutations: readonly Mutation[];
+  /** The mutations' payloads parsed already (the session does it on arrival, while the previous batch is written). */
+  parsed?: ReadonlyMap<number, ParsedMutation['parsed']>;
   now?: () => Date;
 }
 
@@ -34,7 +36,7 @@ export async function applyBatch(db: SqlDatabase, options: ApplyBatchOptions): P
   const receivedAt = (options.now?.() ?? new Date()).toISOString();
   // Parsing payloads needs no database: done before BEGIN, so the transaction holds its locks (the
   // device row above all) only for the SQL.
-  const parsed = new Map(options.mutations.map((m) => [m.seq, parseMutation(m)]));
+  const parsed = options.parsed ?? parsePayloads(options.mutations);
   return db.transaction(async (tx) => {
     const [device] = await tx.query<{ last: number; revoked: boolean }>(
       'SELECT last_applied_seq AS last, revoked_at IS NOT NULL AS revoked FROM devices WHERE id = $1 FOR UPDATE',
@@ -93,6 +95,11 @@ export interface ParsedMutation {
   m: Mutation;
   parsed: ReturnType<typeof parseMutation>;
 }
+
+/** Every mutation's payload parsed for its kind, by seq. */
+export const parsePayloads = (
+  mutations: readonly Mutation[],
+): ReadonlyMap<number, ParsedMutation['parsed']> => new Map(mutations.map((m) => [m.seq, parseMutation(m)]));
 
 /** Parses a mutation's payload for its kind; pure, so callers do it outside their transaction. */
 export const parsedMutation = (m: Mutation): ParsedMutation => ({ m, parsed: parseMutation(m) });

@@ -23,7 +23,7 @@ import {
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../../src/protocol/version.ts';
 import { deviceIsActive, findDeviceByToken } from '../devices/devices.ts';
 import type { TenantResolver } from '../resolver/tenant-resolver.ts';
-import { applyBatch } from './apply-batch.ts';
+import { applyBatch, type ParsedMutation, parsePayloads } from './apply-batch.ts';
 import { latestCursor, readChanges } from './pull.ts';
 import { claimTerminals } from './terminals.ts';
 
@@ -200,7 +200,10 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
     });
   }
 
-  async function push(message: Push): Promise<void> {
+  async function push(
+    message: Push,
+    payloads: ReadonlyMap<number, ParsedMutation['parsed']> | undefined,
+  ): Promise<void> {
     if (!ready) throw new Refusal('unexpected_message', 'send hello first', closeCodes.protocolError);
     if (message.mutations.length > limits.maxBatchMutations) {
       sendError('batch_too_large', `a push carries at most ${limits.maxBatchMutations} mutations`, {
@@ -214,6 +217,7 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
         deviceId: session.deviceId,
         scope: { branchCode: session.branchCode, currency: session.currency },
         mutations: message.mutations,
+        ...(payloads ? { parsed: payloads } : {}),
         now,
       }),
     );
@@ -237,7 +241,10 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
     send({ type: 'changes', ...page });
   }
 
-  async function handle(parsed: ReturnType<typeof parseFrame<Up>>): Promise<void> {
+  async function handle(
+    parsed: ReturnType<typeof parseFrame<Up>>,
+    payloads?: ReadonlyMap<number, ParsedMutation['parsed']>,
+  ): Promise<void> {
     if (!parsed.ok) {
       sendError('invalid_message', parsed.reason);
       return;
@@ -245,7 +252,7 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
     const message = parsed.message;
     try {
       if (message.type === 'hello') await hello(message);
-      else if (message.type === 'push') await push(message);
+      else if (message.type === 'push') await push(message, payloads);
       else if (message.type === 'pull') await pull(message);
       else send({ type: 'pong', ...(message.at === undefined ? {} : { at: message.at }) });
     } catch (err) {
@@ -291,8 +298,15 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
     }
     // Parsed on arrival, so the next frame's parsing overlaps the database work of the one before.
     const parsed = parseFrame(upSchema, text);
+    // A push's payloads too (pure work): only the SQL waits its turn.
+    const payloads =
+      parsed.ok &&
+      parsed.message.type === 'push' &&
+      parsed.message.mutations.length <= limits.maxBatchMutations
+        ? parsePayloads(parsed.message.mutations)
+        : undefined;
     queue = queue
-      .then(() => handle(parsed))
+      .then(() => handle(parsed, payloads))
       .finally(() => {
         queued--;
       });
