@@ -13,16 +13,20 @@ export interface Quarantined {
   rejection: Rejection;
 }
 
-type SaleRow = SaleDocument & { deviceId: string; receivedAt: string };
+// Rows are read straight from the pushed documents (a document, or a document and one of its lines,
+// payments or movements), never copied into row objects first: a nightly backlog is 50,000 sales.
+type Line = SaleDocument['lines'][number];
+type Payment = SaleDocument['payments'][number];
+type Movement = SaleDocument['stockMovements'][number];
 
-const saleColumns: Column<SaleRow>[] = [
+const saleColumns = (deviceId: string, receivedAt: string): Column<SaleDocument>[] => [
   ['id', 'text', (s) => s.id],
   ['receipt_no', 'text', (s) => s.receiptNo],
   ['kind', 'text', (s) => s.kind],
   ['original_sale_id', 'text', (s) => s.originalSaleId],
   ['branch_code', 'text', (s) => s.branch],
   ['terminal', 'text', (s) => s.terminal],
-  ['device_id', 'text', (s) => s.deviceId],
+  ['device_id', 'text', () => deviceId],
   ['shift_id', 'text', (s) => s.shiftId],
   ['cashier', 'text', (s) => s.cashier],
   ['cashier_user_id', 'text', (s) => s.cashierUserId],
@@ -37,55 +41,44 @@ const saleColumns: Column<SaleRow>[] = [
   ['business_date', 'date', (s) => s.businessDate],
   ['reason', 'text', (s) => s.reason],
   ['flags', 'text', (s) => JSON.stringify(s.flags)],
-  ['received_at', 'timestamptz', (s) => s.receivedAt],
+  ['received_at', 'timestamptz', () => receivedAt],
 ];
 
-type LineRow = SaleDocument['lines'][number] & { saleId: string };
-const lineColumns: Column<LineRow>[] = [
-  ['sale_id', 'text', (l) => l.saleId],
-  ['line_no', 'int4', (l) => l.lineNo],
-  ['product_id', 'text', (l) => l.productId],
-  ['name', 'text', (l) => l.name],
-  ['qty_milli', 'int8', (l) => l.qtyMilli],
-  ['unit_price_minor', 'int8', (l) => l.unitPriceMinor],
-  ['amount_minor', 'int8', (l) => l.amountMinor],
-  ['discount_minor', 'int8', (l) => l.discountMinor],
-  ['tax_rate_bp', 'int4', (l) => l.taxRateBp],
-  ['tax_inclusive', 'bool', (l) => l.taxInclusive],
-  ['tax_minor', 'int8', (l) => l.taxMinor],
-  ['total_minor', 'int8', (l) => l.totalMinor],
-  ['original_line_no', 'int4', (l) => l.originalLineNo],
-  ['flags', 'text', (l) => JSON.stringify(l.flags)],
+const lineColumns: Column<readonly [SaleDocument, Line]>[] = [
+  ['sale_id', 'text', ([d]) => d.id],
+  ['line_no', 'int4', ([, l]) => l.lineNo],
+  ['product_id', 'text', ([, l]) => l.productId],
+  ['name', 'text', ([, l]) => l.name],
+  ['qty_milli', 'int8', ([, l]) => l.qtyMilli],
+  ['unit_price_minor', 'int8', ([, l]) => l.unitPriceMinor],
+  ['amount_minor', 'int8', ([, l]) => l.amountMinor],
+  ['discount_minor', 'int8', ([, l]) => l.discountMinor],
+  ['tax_rate_bp', 'int4', ([, l]) => l.taxRateBp],
+  ['tax_inclusive', 'bool', ([, l]) => l.taxInclusive],
+  ['tax_minor', 'int8', ([, l]) => l.taxMinor],
+  ['total_minor', 'int8', ([, l]) => l.totalMinor],
+  ['original_line_no', 'int4', ([, l]) => l.originalLineNo],
+  ['flags', 'text', ([, l]) => JSON.stringify(l.flags)],
 ];
 
-type PaymentRow = SaleDocument['payments'][number] & { saleId: string; paymentNo: number };
-const paymentColumns: Column<PaymentRow>[] = [
-  ['sale_id', 'text', (p) => p.saleId],
-  ['payment_no', 'int4', (p) => p.paymentNo],
-  ['method', 'text', (p) => p.method],
-  ['amount_minor', 'int8', (p) => p.amountMinor],
-  ['tendered_minor', 'int8', (p) => p.tenderedMinor],
-  ['change_minor', 'int8', (p) => p.changeMinor],
-  ['reference', 'text', (p) => p.reference],
+const paymentColumns: Column<readonly [SaleDocument, Payment, number]>[] = [
+  ['sale_id', 'text', ([d]) => d.id],
+  ['payment_no', 'int4', ([, , i]) => i + 1],
+  ['method', 'text', ([, p]) => p.method],
+  ['amount_minor', 'int8', ([, p]) => p.amountMinor],
+  ['tendered_minor', 'int8', ([, p]) => p.tenderedMinor],
+  ['change_minor', 'int8', ([, p]) => p.changeMinor],
+  ['reference', 'text', ([, p]) => p.reference],
 ];
 
-interface MovementRow {
-  id: string;
-  branchCode: string;
-  productId: string;
-  deltaQtyMilli: number;
-  reason: 'sale' | 'refund';
-  occurredAt: string;
-  sourceId: string;
-}
-const movementColumns: Column<MovementRow>[] = [
-  ['id', 'text', (m) => m.id],
-  ['branch_code', 'text', (m) => m.branchCode],
-  ['product_id', 'text', (m) => m.productId],
-  ['delta_qty_milli', 'int8', (m) => m.deltaQtyMilli],
-  ['reason', 'text', (m) => m.reason],
-  ['occurred_at', 'timestamptz', (m) => m.occurredAt],
-  ['source_id', 'text', (m) => m.sourceId],
+const movementColumns: Column<readonly [SaleDocument, Movement]>[] = [
+  ['id', 'text', ([, m]) => m.id],
+  ['branch_code', 'text', ([d]) => d.branch],
+  ['product_id', 'text', ([, m]) => m.productId],
+  ['delta_qty_milli', 'int8', ([, m]) => m.deltaQtyMilli],
+  ['reason', 'text', ([d]) => d.kind],
+  ['occurred_at', 'timestamptz', ([d]) => d.occurredAt],
+  ['source_id', 'text', ([d]) => d.id],
 ];
 
 /** What became of a valid mutation: stored, already there, or refused after all (quarantined). */
@@ -157,11 +150,11 @@ async function applySales(
     } else accepted.push(m);
   }
   const flagged = await flagStockBelowZero(tx, accepted);
-  const inserted = await unnestInsert<SaleRow, { id: string }>(
+  const inserted = await unnestInsert<SaleDocument, { id: string }>(
     tx,
     'sales',
-    saleColumns,
-    flagged.map((m) => ({ ...m.doc, deviceId, receivedAt })),
+    saleColumns(deviceId, receivedAt),
+    flagged.map((m) => m.doc),
     { onConflict: 'ON CONFLICT DO NOTHING', returning: 'id' },
   );
   const insertedIds = new Set(inserted.map((r) => r.id));
@@ -179,31 +172,24 @@ async function applySales(
     else if (existing.has(m.doc.id)) report(m, 'duplicate');
     else report(m, { code: 'receipt_taken', reason: `receipt ${m.doc.receiptNo} is already taken` });
   }
-  await unnestInsert<LineRow>(
+  const written = stored.map((m) => m.doc);
+  await unnestInsert(
     tx,
     'sale_lines',
     lineColumns,
-    stored.flatMap((m) => m.doc.lines.map((l) => ({ ...l, saleId: m.doc.id }))),
+    written.flatMap((d) => d.lines.map((l) => [d, l] as const)),
   );
-  await unnestInsert<PaymentRow>(
+  await unnestInsert(
     tx,
     'payments',
     paymentColumns,
-    stored.flatMap((m) => m.doc.payments.map((p, i) => ({ ...p, saleId: m.doc.id, paymentNo: i + 1 }))),
+    written.flatMap((d) => d.payments.map((p, i) => [d, p, i] as const)),
   );
-  await unnestInsert<MovementRow>(
+  await unnestInsert(
     tx,
     'stock_movements',
     movementColumns,
-    stored.flatMap((m) =>
-      m.doc.stockMovements.map((s) => ({
-        ...s,
-        branchCode: m.doc.branch,
-        reason: m.doc.kind,
-        occurredAt: m.doc.occurredAt,
-        sourceId: m.doc.id,
-      })),
-    ),
+    written.flatMap((d) => d.stockMovements.map((m) => [d, m] as const)),
     { onConflict: 'ON CONFLICT DO NOTHING' },
   );
 }
