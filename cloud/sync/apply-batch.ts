@@ -19,7 +19,8 @@ import { applyValid, type Quarantined, quarantine } from './write-documents.ts';
 
 export type BatchOutcome =
   | { ok: true; results: MutationResult[]; lastAppliedSeq: number }
-  | { ok: false; code: 'seq_gap'; message: string; expectedSeq: number };
+  | { ok: false; code: 'seq_gap'; message: string; expectedSeq: number }
+  | { ok: false; code: 'seq_conflict'; message: string; seq: number };
 
 export interface ApplyBatchOptions {
   deviceId: string;
@@ -54,10 +55,12 @@ export async function applyBatch(db: SqlDatabase, options: ApplyBatchOptions): P
         expectedSeq: last + 1,
       };
     }
-    const results = new Map<number, MutationResult>();
-    for (const m of options.mutations) {
-      if (m.seq <= last) results.set(m.seq, { seq: m.seq, id: m.id, status: 'duplicate' });
-    }
+    const results = await resendResults(
+      tx,
+      options.deviceId,
+      options.mutations.filter((m) => m.seq <= last),
+    );
+    if (!(results instanceof Map)) return results;
     const { outcomes, quarantined } = await applyMutations(
       tx,
       options.deviceId,
@@ -88,6 +91,67 @@ export async function applyBatch(db: SqlDatabase, options: ApplyBatchOptions): P
       lastAppliedSeq,
     };
   });
+}
+
+/** Where a resent mutation's document would be, by kind (a shift close has no id of its own). */
+const documentTables: Partial<Record<string, string>> = {
+  sale: 'sales',
+  refund: 'sales',
+  shift_open: 'shifts',
+  cash_movement: 'cash_movements',
+};
+
+/**
+ * Answers mutations at or below the device's last applied seq: `duplicate` when the document with
+ * that id is there, `rejected` (with its reason) when that seq is quarantined, and `seq_conflict` when
+ * the cloud holds something else under the seq: an edge database reusing numbers (restored, cloned,
+ * or one that lost its last commits) must never have a new sale taken for a duplicate.
+ */
+async function resendResults(
+  tx: SqlQueryable,
+  deviceId: string,
+  resent: readonly Mutation[],
+): Promise<Map<number, MutationResult> | Extract<BatchOutcome, { code: 'seq_conflict' }>> {
+  const results = new Map<number, MutationResult>();
+  if (resent.length === 0) return results;
+  const quarantined = new Map(
+    (
+      await tx.query<{ seq: number; mutation_id: string; reason_code: string; reason: string }>(
+        'SELECT seq, mutation_id, reason_code, reason FROM sync_quarantine WHERE device_id = $1 AND seq = ANY($2::int8[])',
+        [deviceId, resent.map((m) => m.seq)],
+      )
+    ).map((q) => [Number(q.seq), q]),
+  );
+  const present = new Set<string>();
+  for (const table of new Set(Object.values(documentTables))) {
+    const ids = resent.filter((m) => documentTables[m.kind] === table).map((m) => m.id);
+    if (ids.length === 0) continue;
+    const rows = await tx.query<{ id: string }>(`SELECT id FROM ${table} WHERE id = ANY($1::text[])`, [ids]);
+    for (const r of rows) present.add(`${table}:${r.id}`);
+  }
+  for (const m of resent) {
+    const q = quarantined.get(m.seq);
+    const table = documentTables[m.kind];
+    if (q && q.mutation_id === m.id) {
+      results.set(m.seq, {
+        seq: m.seq,
+        id: m.id,
+        status: 'rejected',
+        code: q.reason_code,
+        message: q.reason,
+      });
+    } else if (!q && (table === undefined || present.has(`${table}:${m.id}`))) {
+      results.set(m.seq, { seq: m.seq, id: m.id, status: 'duplicate' });
+    } else {
+      return {
+        ok: false,
+        code: 'seq_conflict',
+        message: `seq ${m.seq} was applied to another document than ${m.id}: this edge database reuses sequence numbers; register a new device for it`,
+        seq: m.seq,
+      };
+    }
+  }
+  return results;
 }
 
 /** A mutation with its payload parsed for its kind (or why it could not be). */

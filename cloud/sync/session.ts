@@ -222,7 +222,9 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
       }),
     );
     if (outcome.ok) send({ type: 'ack', results: outcome.results, lastAppliedSeq: outcome.lastAppliedSeq });
-    else sendError('seq_gap', outcome.message, { details: { expectedSeq: outcome.expectedSeq } });
+    else if (outcome.code === 'seq_gap') {
+      sendError('seq_gap', outcome.message, { details: { expectedSeq: outcome.expectedSeq } });
+    } else throw new Refusal('seq_conflict', outcome.message, closeCodes.unauthorized);
   }
 
   async function pull(message: Pull): Promise<void> {

@@ -1,6 +1,6 @@
 // The outbox: every local mutation, numbered by a per-device gapless seq in the same transaction as
 // the rows it describes, so the outbox never misses a sale and never holds one that was rolled back.
-import { and, asc, count, eq, gt, gte, isNull, lt, lte, min, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, gte, isNotNull, isNull, lt, lte, max, min, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { MutationKind, PayloadOf } from '../../src/protocol/mutations.ts';
 import type { EdgeMeta } from './meta.ts';
@@ -36,6 +36,15 @@ export interface Outbox {
   pending(afterSeq: number, maxCount: number, maxBytes: number): PendingMutation[];
   /** Records the cloud's verdict on each acknowledged mutation. */
   markAcked(results: readonly { seq: number; status: string }[], at: string): void;
+  /** The oldest unacknowledged seq, if any. */
+  firstUnacked(): number | undefined;
+  /** The newest acknowledged seq, if any. */
+  highestAcked(): number | undefined;
+  /**
+   * Makes entries from `seq` on pending again (the cloud lost them); false if the outbox no longer
+   * holds `seq` (pruned), so they cannot be pushed again.
+   */
+  reopenFrom(seq: number): boolean;
   /** Marks everything up to `seq` applied (the cloud has it; its ack was lost with a connection). */
   markAppliedThrough(seq: number, at: string): void;
   /** Calls `listener` after each append (inside the writing transaction: it must only schedule work). */
@@ -72,6 +81,11 @@ export function createOutbox(db: BetterSQLite3Database, next: NextValue, meta: E
     .where(eq(outbox.seq, sql.placeholder('seq')))
     .prepare();
   const listeners: (() => void)[] = [];
+  const firstUnacked = db
+    .select({ seq: min(outbox.seq) })
+    .from(outbox)
+    .where(isNull(outbox.ackedAt))
+    .prepare();
   const ackRange = db
     .update(outbox)
     .set({ ackedAt: sql.placeholder('at') as unknown as string, result: 'applied' })
@@ -131,6 +145,18 @@ export function createOutbox(db: BetterSQLite3Database, next: NextValue, meta: E
         },
         { behavior: 'immediate' },
       );
+    },
+    firstUnacked: () => firstUnacked.get()?.seq ?? undefined,
+    highestAcked: () =>
+      db
+        .select({ seq: max(outbox.seq) })
+        .from(outbox)
+        .where(isNotNull(outbox.ackedAt))
+        .get()?.seq ?? undefined,
+    reopenFrom(seq) {
+      if (!db.select({ seq: outbox.seq }).from(outbox).where(eq(outbox.seq, seq)).get()) return false;
+      db.update(outbox).set({ ackedAt: null, result: null }).where(gte(outbox.seq, seq)).run();
+      return true;
     },
     markAppliedThrough(seq, at) {
       db.update(outbox)

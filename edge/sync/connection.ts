@@ -22,6 +22,8 @@ export interface SyncConnection {
   onPoke(listener: (cursor: number) => void): void;
   readonly closed: Promise<ConnectionLost>;
   close(): void;
+  /** Drops the socket without a closing handshake (a peer that stopped answering). */
+  terminate(): void;
 }
 
 /** `http(s)://host[/base]` → `ws(s)://host[/base]/v1/sync`. */
@@ -75,6 +77,7 @@ export function connect(
         },
         closed,
         close: () => ws.close(1000, 'done'),
+        terminate: () => ws.terminate(),
       }),
     );
     ws.on('message', (data) => {

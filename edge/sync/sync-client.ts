@@ -33,7 +33,7 @@ const PIPELINE_DEPTH = 2;
 /** Acknowledged results recorded in one commit. */
 const ACKS_PER_RECORD = 5000;
 
-const FATAL = new Set(['unauthorized', 'upgrade_required', 'device_in_use']);
+const FATAL = new Set(['unauthorized', 'upgrade_required', 'device_in_use', 'seq_conflict']);
 
 function refusalOf(reply: Down): SyncRefused {
   if (reply.type !== 'error')
@@ -44,6 +44,8 @@ function refusalOf(reply: Down): SyncRefused {
     tenant_suspended: 'the tenant is suspended; sales stay in the outbox until it is active again',
     device_in_use:
       'this device token is bound to another edge database; register a new device for this one (modernpos device register)',
+    seq_conflict:
+      'the cloud holds other documents under sequence numbers this database reuses (restored, cloned or power-cut store); register a new device for it: nothing is lost, its outbox is pushed again',
   };
   return new SyncRefused(
     reply.code,
@@ -58,6 +60,17 @@ export interface SessionHooks {
   onProgress?: (done: number, pending: number) => void;
   /** Default 500; the cloud's limit wins when lower. */
   maxBatchMutations?: number;
+}
+
+/** Makes the entries after `seq` pending again, or refuses if the outbox no longer holds them. */
+function reopenAfter(store: EdgeStore, seq: number): void {
+  if (!store.outbox.reopenFrom(seq + 1)) {
+    throw new SyncRefused(
+      'seq_gap',
+      `the cloud has this device's mutations only up to seq ${seq}, and this edge has pruned the ones after it; an operator must reconcile`,
+      false,
+    );
+  }
 }
 
 /** Says hello and returns the welcome, or throws the refusal. */
@@ -76,7 +89,12 @@ export async function sayHello(conn: SyncConnection, store: EdgeStore): Promise<
     agent: `modernpos-edge ${process.version}`,
   });
   if (reply.type !== 'welcome') throw refusalOf(reply);
-  store.outbox.markAppliedThrough(reply.lastAppliedSeq, store.now().toISOString());
+  // The cloud's position is not taken on trust: the edge pushes from its own first unacknowledged
+  // entry, and the cloud answers what it already has `duplicate` after checking the ids match. A
+  // cloud behind what this edge holds as acknowledged was restored to an earlier point: the entries
+  // it lost are pushed again while the outbox still has them.
+  const highest = store.outbox.highestAcked();
+  if (highest !== undefined && reply.lastAppliedSeq < highest) reopenAfter(store, reply.lastAppliedSeq);
   return reply;
 }
 
@@ -86,8 +104,8 @@ export interface PushPosition {
   limits: Welcome['limits'];
 }
 
-export const positionOf = (welcome: Welcome): PushPosition => ({
-  after: welcome.lastAppliedSeq,
+export const positionOf = (welcome: Welcome, store: EdgeStore): PushPosition => ({
+  after: (store.outbox.firstUnacked() ?? Number.MAX_SAFE_INTEGER) - 1,
   limits: welcome.limits,
 });
 
@@ -145,9 +163,9 @@ export async function pushAll(
       record();
       await drain();
       if (reply.type === 'error' && reply.code === 'seq_gap') {
-        // The cloud stands elsewhere than this edge thought: everything before its expected seq is there.
+        // The cloud lacks entries this edge holds as acknowledged: pushed again from where it stands.
         const expected = Number(reply.details?.expectedSeq ?? position.after + 1);
-        store.outbox.markAppliedThrough(expected - 1, store.now().toISOString());
+        reopenAfter(store, expected - 1);
         position.after = expected - 1;
         sent = position.after;
         continue;
@@ -203,7 +221,7 @@ export async function syncOn(
   hooks: SessionHooks = {},
 ): Promise<SyncSummary> {
   const welcome = await sayHello(conn, store);
-  const pushed = await pushAll(conn, store, positionOf(welcome), hooks);
+  const pushed = await pushAll(conn, store, positionOf(welcome, store), hooks);
   const pulled = await pullAll(conn, store);
   const at = store.now().toISOString();
   store.meta.set('last_sync_at', at);

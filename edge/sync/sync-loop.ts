@@ -25,7 +25,7 @@ export interface SyncLoop {
   stop(): Promise<void>;
 }
 
-/** Full jitter: a random delay up to the exponential bound, so a fleet does not reconnect in step. */
+/** Equal jitter: between half and all of the exponential bound, so a fleet does not reconnect in step. */
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
   const bound = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 20));
   return Math.round(bound / 2 + (random() * bound) / 2);
@@ -57,16 +57,24 @@ export function startSyncLoop(store: EdgeStore, options: SyncLoopOptions): SyncL
   async function session(): Promise<void> {
     conn = await connect(options.cloudUrl, options.token);
     const current = conn;
-    const welcome = await sayHello(current, store);
+    let welcome: Awaited<ReturnType<typeof sayHello>>;
+    try {
+      welcome = await sayHello(current, store);
+    } catch (err) {
+      current.terminate();
+      throw err;
+    }
     welcomed = true;
-    const position = positionOf(welcome);
+    onWelcome();
+    const position = positionOf(welcome, store);
     current.onPoke(() => {
       pullWanted = true;
       wake();
     });
     // Heartbeat: a ping every interval; no pong within two intervals means the socket is dead.
     const heartbeat = setInterval(() => {
-      const timeout = setTimeout(() => current.close(), 2 * welcome.heartbeatMs);
+      // A dead socket never answers a closing handshake either: it is dropped, not closed.
+      const timeout = setTimeout(() => current.terminate(), 2 * welcome.heartbeatMs);
       current.request({ type: 'ping', at: Date.now() }).then(
         () => clearTimeout(timeout),
         () => clearTimeout(timeout),
@@ -99,13 +107,16 @@ export function startSyncLoop(store: EdgeStore, options: SyncLoopOptions): SyncL
     }
   }
 
+  let attempt = 0;
+  /** A welcome means the cloud is back: the next failure starts the backoff from the beginning. */
+  const onWelcome = () => {
+    attempt = 0;
+  };
   const running = (async () => {
-    let attempt = 0;
     while (!stopped) {
       let delay: number;
       try {
         await session();
-        attempt = 0;
         continue;
       } catch (err) {
         if (stopped) break;

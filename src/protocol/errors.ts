@@ -20,6 +20,8 @@ export const syncErrorCodes = {
   invalid_message: 'invalid_message',
   /** A message out of order (a push before hello, a second hello). */
   unexpected_message: 'unexpected_message',
+  /** A push resends a seq the cloud applied to a different document (a restored, cloned or power-cut edge database reusing numbers). The edge stops; an operator registers a new device for it, whose outbox is then pushed afresh. */
+  seq_conflict: 'seq_conflict',
   /** A push that does not start right after the last applied seq. `details.expectedSeq` says where to resume. */
   seq_gap: 'seq_gap',
   /** The cloud failed in a way it did not expect; logged there. The edge retries with backoff. */

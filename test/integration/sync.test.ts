@@ -1,5 +1,6 @@
 // Sync end to end on every engine: a real cloud server, an edge store that sold offline, and the
 // WebSocket between them. Sales arrive once, the catalog comes down, refusals are clear.
+import { copyFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProduct } from '../../cloud/catalog/products.ts';
 import { registerDevice, revokeDevice } from '../../cloud/devices/devices.ts';
@@ -101,9 +102,10 @@ describe.each(engineNames)('sync on %s', (engine) => {
     expect(Number(device!.last_applied_seq)).toBe(2);
   });
 
-  it('resends from where the cloud stands when the edge lost its acks', async () => {
+  it('resends what it never saw acknowledged, and the cloud answers duplicate', async () => {
     edge.store.database.sqlite.exec('UPDATE outbox SET acked_at = NULL, result = NULL');
-    expect(await sync()).toEqual({ pushed: 0, duplicates: 0, rejected: 0, pulled: 0 });
+    // Not taken on trust from the welcome: resent, checked against the ids the cloud holds, duplicate.
+    expect(await sync()).toEqual({ pushed: 0, duplicates: 2, rejected: 0, pulled: 0 });
     expect(await cloudSales()).toHaveLength(2);
     expect(edge.store.outbox.status(new Date()).pending).toBe(0);
   });
@@ -191,7 +193,51 @@ describe.each(engineNames)('sync on %s', (engine) => {
     }
   });
 
+  it('pushes again what a cloud restored to an earlier point lost', async () => {
+    const sold = edge.store.sales.recordSale({
+      terminal: 'T1',
+      lines: [{ name: 'Lost', unitPriceMinor: 5, qtyMilli: 1000, taxRateBp: 0 }],
+      payments: [{ method: 'cash', amountMinor: 5 }],
+    });
+    if (!sold.ok) throw new Error(sold.error.message);
+    expect(await sync()).toMatchObject({ pushed: 1 });
+    // The tenant database goes back in time: the last sale and the device's position with it.
+    const id = sold.value.value.id;
+    for (const table of ['sale_lines', 'payments'])
+      await db.query(`DELETE FROM ${table} WHERE sale_id = $1`, [id]);
+    await db.query('DELETE FROM sales WHERE id = $1', [id]);
+    await db.query('UPDATE devices SET last_applied_seq = last_applied_seq - 1 WHERE id = $1', [deviceId]);
+    expect(await sync()).toMatchObject({ pushed: 1 });
+    expect((await cloudSales()).map((s) => s.id)).toContain(id);
+  });
+
+  it('refuses a cloned edge database that reuses sequence numbers, and loses nothing', async () => {
+    const clone = await createTestEdge({ identity: { orgId, branch: 'MAIN', currency: 'EUR' } });
+    try {
+      // An image of the till: the same database file, the same store id, the same token.
+      clone.store.close();
+      edge.store.database.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+      copyFileSync(edge.file, clone.file);
+      await clone.reopen();
+      const sell = (store: TestEdge['store'], name: string) =>
+        store.sales.recordSale({
+          terminal: 'T1',
+          lines: [{ name, unitPriceMinor: 7, qtyMilli: 1000, taxRateBp: 0 }],
+          payments: [{ method: 'cash', amountMinor: 7 }],
+        });
+      sell(edge.store, 'Original');
+      sell(clone.store, 'Clone');
+      expect(await sync()).toMatchObject({ pushed: 1 });
+      const conn = await connect(url(), token);
+      await expect(syncOn(conn, clone.store)).rejects.toMatchObject({ code: 'seq_conflict', retry: false });
+      expect(clone.store.outbox.status(new Date()).pending).toBe(1);
+    } finally {
+      clone.destroy();
+    }
+  });
+
   it('refuses an unknown token, a token of another tenant and a revoked device, and keeps the outbox', async () => {
+    const before = (await cloudSales()).length;
     const forged = `${token.slice(0, -32)}${'A'.repeat(32)}`;
     await expect(sync(forged)).rejects.toMatchObject({ code: 'unauthorized', retry: false });
     const spliced = token.replace(`mpd_${orgId}_`, 'mpd_someoneelse_');
@@ -204,6 +250,6 @@ describe.each(engineNames)('sync on %s', (engine) => {
     });
     await expect(sync()).rejects.toMatchObject({ code: 'unauthorized' });
     expect(edge.store.outbox.status(new Date()).pending).toBe(1);
-    expect(await cloudSales()).toHaveLength(2);
+    expect(await cloudSales()).toHaveLength(before);
   });
 });
