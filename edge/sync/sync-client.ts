@@ -141,7 +141,10 @@ export async function pushAll(
       while (inFlight.length < PIPELINE_DEPTH) {
         const batch = store.outbox.pending(sent, maxCount, maxBytes);
         if (batch.length === 0) break;
-        inFlight.push({ size: batch.length, reply: conn.requestFrame(pushFrame(batch)) });
+        const reply = conn.requestFrame(pushFrame(batch));
+        // Awaited in turn below; if the connection dies first, this one's rejection is expected.
+        reply.catch(() => undefined);
+        inFlight.push({ size: batch.length, reply });
         sent = batch.at(-1)!.seq;
       }
       const next = inFlight.shift();
