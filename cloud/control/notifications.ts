@@ -48,6 +48,7 @@ export function createPostgresNotifications(
     },
     async listen(channel, onPayload, onResume) {
       let stopped = false;
+      let started = false;
       let client: pg.Client | undefined;
       let retry: NodeJS.Timeout | undefined;
       const open = async (resuming: boolean): Promise<void> => {
@@ -59,7 +60,8 @@ export function createPostgresNotifications(
           // 'end' follows and reconnects.
         });
         c.on('end', () => {
-          if (stopped) return;
+          // Reconnects only a listener that was up: a failed first start is the caller's to report.
+          if (stopped || !started) return;
           options.log?.(`notifications: lost the listening connection on ${channel}; reconnecting`);
           retry = setTimeout(() => void open(true).catch(() => {}), options.retryMs ?? 1000);
           retry.unref();
@@ -76,6 +78,7 @@ export function createPostgresNotifications(
         if (resuming) onResume?.();
       };
       await open(false);
+      started = true;
       return async () => {
         stopped = true;
         if (retry) clearTimeout(retry);

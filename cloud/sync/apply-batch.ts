@@ -1,6 +1,7 @@
 // Applies one pushed batch to the tenant's database in one transaction together with the device's
 // last applied seq: replays are duplicates, a gap refuses the batch, each table gets one set-based
 // insert, and the ack (built from what committed) is sent only after the commit.
+import { driverErrorCode } from '../../src/db/driver-errors.ts';
 import type { SqlDatabase, SqlQueryable } from '../../src/db/sql.ts';
 import { AppError } from '../../src/errors.ts';
 import type { MutationResult } from '../../src/protocol/messages.ts';
@@ -33,7 +34,20 @@ export interface ApplyBatchOptions {
 }
 
 /** Applies a batch; throws `unauthorized` if the device was revoked meanwhile. */
+/** Serialization failures and deadlocks (two devices of a branch moving the same stock) are retried. */
+const RETRYABLE = new Set(['40001', '40P01']);
+
 export async function applyBatch(db: SqlDatabase, options: ApplyBatchOptions): Promise<BatchOutcome> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await applyBatchOnce(db, options);
+    } catch (err) {
+      if (attempt >= 3 || !RETRYABLE.has(driverErrorCode(err))) throw err;
+    }
+  }
+}
+
+async function applyBatchOnce(db: SqlDatabase, options: ApplyBatchOptions): Promise<BatchOutcome> {
   const receivedAt = (options.now?.() ?? new Date()).toISOString();
   // Parsing payloads needs no database: done before BEGIN, so the transaction holds its locks (the
   // device row above all) only for the SQL.
@@ -186,10 +200,19 @@ export async function applyMutations(
   const named = parsed.flatMap(({ parsed: p }) => ('code' in p ? [] : (terminalOf(p) ?? [])));
   const terminals = await claimTerminals(tx, deviceId, named, receivedAt);
   const scope: DeviceScope = { ...scopeWithoutTerminals, terminals };
+  const ids = new Set<string>();
   for (const { m, parsed: p } of parsed) {
-    const rejection = 'code' in p ? p : check(p, scope);
+    const rejection: Rejection | undefined =
+      'code' in p
+        ? p
+        : ids.has(m.id)
+          ? { code: 'invalid_payload', reason: `mutation id ${m.id} appears twice in the batch` }
+          : check(p, scope);
     if (rejection) quarantined.push({ m, rejection });
-    else valid.push(p as ValidMutation);
+    else {
+      ids.add(m.id);
+      valid.push(p as ValidMutation);
+    }
   }
   await applyValid(tx, valid, deviceId, receivedAt, (m, outcome) => {
     if (typeof outcome === 'object') {

@@ -174,6 +174,8 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
       await db.query('UPDATE devices SET last_seen_at = $2 WHERE id = $1', [device.id, now().toISOString()]);
       return { device, terminals, currency: currency?.value ?? '', cursor: await latestCursor(db) };
     });
+    // The socket may have gone while the tenant answered: a dead session is never registered.
+    if (closed) return;
     ready = {
       orgId: parsed.orgId,
       deviceId: welcome.device.id,
@@ -247,8 +249,12 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
     parsed: ReturnType<typeof parseFrame<Up>>,
     payloads?: ReadonlyMap<number, ParsedMutation['parsed']>,
   ): Promise<void> {
+    // Refused and closing: what was still queued is not run against the tenant's database.
+    if (closed) return;
     if (!parsed.ok) {
-      sendError('invalid_message', parsed.reason);
+      if (parsed.code === 'frame_too_large') {
+        sendError('frame_too_large', parsed.reason, { details: { maxFrameBytes: limits.maxFrameBytes } });
+      } else sendError('invalid_message', parsed.reason);
       return;
     }
     const message = parsed.message;
@@ -274,19 +280,23 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
   ws.on('message', (data, isBinary) => {
     lastHeard = Date.now();
     const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer).byteLength;
+    // Every reply, errors included, goes through the queue: replies come in the order of requests.
+    let parsed: ReturnType<typeof parseFrame<Up>>;
     if (bytes > limits.maxFrameBytes) {
-      sendError('frame_too_large', `frames are at most ${limits.maxFrameBytes} bytes`, {
-        details: { maxFrameBytes: limits.maxFrameBytes },
-      });
-      return;
+      parsed = {
+        ok: false,
+        reason: `frames are at most ${limits.maxFrameBytes} bytes`,
+        code: 'frame_too_large',
+      };
+    } else if (isBinary) {
+      parsed = { ok: false, reason: 'frames are JSON text' };
+    } else {
+      const text = Array.isArray(data)
+        ? Buffer.concat(data).toString('utf8')
+        : Buffer.from(data as Buffer).toString('utf8');
+      // Parsed on arrival, so the next frame's parsing overlaps the database work of the one before.
+      parsed = parseFrame(upSchema, text);
     }
-    if (isBinary) {
-      sendError('invalid_message', 'frames are JSON text');
-      return;
-    }
-    const text = Array.isArray(data)
-      ? Buffer.concat(data).toString('utf8')
-      : Buffer.from(data as Buffer).toString('utf8');
     // An edge waits for each reply before its next request; one that floods the queue is broken.
     if (++queued > MAX_QUEUED) {
       refuse(
@@ -298,8 +308,6 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
       );
       return;
     }
-    // Parsed on arrival, so the next frame's parsing overlaps the database work of the one before.
-    const parsed = parseFrame(upSchema, text);
     // A push's payloads too (pure work): only the SQL waits its turn.
     const payloads =
       parsed.ok &&

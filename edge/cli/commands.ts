@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import type { ParsedArgs } from '../../src/cli/args.ts';
 import { type CliIO, EXIT } from '../../src/cli/io.ts';
 import { AppError } from '../../src/errors.ts';
+import { closeCodes } from '../../src/protocol/errors.ts';
 import { readDeviceToken, resolveEdgeConfig, storeDeviceToken } from '../config.ts';
 import { startEdgeServer } from '../server.ts';
 import { BRANCH_REQUIRED, openEdgeStore } from '../store/store.ts';
@@ -94,9 +95,14 @@ async function runSyncOnce(args: ParsedArgs, io: CliIO): Promise<number> {
         if (err instanceof ConnectionLost || err instanceof SyncRefused) {
           store.meta.set('last_sync_error', `${new Date().toISOString()} ${err.message}`);
         }
+        // Closed for a refused token (4001) without a reply to the request in flight: refused all the same.
+        if (err instanceof ConnectionLost && err.closeCode === closeCodes.unauthorized) {
+          throw new AppError('unauthorized', `the cloud refused this device: ${err.message}`);
+        }
         if (err instanceof ConnectionLost) throw new AppError('operation_failed', err.message);
         if (err instanceof SyncRefused) {
-          throw new AppError(err.code === 'unauthorized' ? 'unauthorized' : 'operation_failed', err.message);
+          const tokenRefused = ['unauthorized', 'device_in_use', 'seq_conflict'].includes(err.code);
+          throw new AppError(tokenRefused ? 'unauthorized' : 'operation_failed', err.message);
         }
         throw err;
       }

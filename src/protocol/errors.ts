@@ -2,7 +2,7 @@
 // with what the edge does about it. Expected failures are values on the wire, never stack traces.
 
 export const syncErrorCodes = {
-  /** The token is missing, malformed, unknown, or its device was revoked. The edge stops and says so; retrying will not help. */
+  /** The token is missing, malformed, unknown, or its device was revoked. The edge keeps its outbox and retries only at the slowest pace. */
   unauthorized: 'unauthorized',
   /** The token is bound to another edge database (a reinstalled till, or two tills sharing a token). The edge stops; an operator registers a new device for it. */
   device_in_use: 'device_in_use',

@@ -149,7 +149,7 @@ function withinDepth(value: unknown, max: number): boolean {
 export function parseFrame<T>(
   schema: z.ZodType<T>,
   frame: string,
-): { ok: true; message: T } | { ok: false; reason: string } {
+): { ok: true; message: T } | { ok: false; reason: string; code?: 'frame_too_large' } {
   let raw: unknown;
   try {
     raw = JSON.parse(frame);

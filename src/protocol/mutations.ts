@@ -16,8 +16,11 @@ const flags = flagsSchema;
 export const mutationKinds = ['sale', 'refund', 'shift_open', 'cash_movement', 'shift_close'] as const;
 export type MutationKind = (typeof mutationKinds)[number];
 
+/** Line numbers are `int4` columns. */
+const lineNo = z.number().int().positive().max(2_147_483_647);
+
 export const documentLineSchema = z.strictObject({
-  lineNo: z.number().int().positive(),
+  lineNo,
   productId: id.nullable(),
   name: text(200).min(1),
   qtyMilli: z.number().int().positive(),
@@ -30,7 +33,7 @@ export const documentLineSchema = z.strictObject({
   totalMinor: nonNegative,
   flags,
   /** The sale line a refund line takes back; null on a sale. */
-  originalLineNo: z.number().int().positive().nullable(),
+  originalLineNo: lineNo.nullable(),
 });
 
 export const documentPaymentSchema = z.strictObject({
@@ -63,7 +66,11 @@ export const saleDocumentSchema = z.strictObject({
   businessDate: z.iso.date(),
   reason: text(500).nullable(),
   flags,
-  lines: z.array(documentLineSchema).min(1).max(500),
+  lines: z
+    .array(documentLineSchema)
+    .min(1)
+    .max(500)
+    .refine((lines) => new Set(lines.map((l) => l.lineNo)).size === lines.length, 'line numbers are unique'),
   payments: z.array(documentPaymentSchema).max(20),
   stockMovements: z.array(z.strictObject({ id, productId: id, deltaQtyMilli: minor })).max(500),
 });
