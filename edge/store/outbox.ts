@@ -45,8 +45,6 @@ export interface Outbox {
    * holds `seq` (pruned), so they cannot be pushed again.
    */
   reopenFrom(seq: number): boolean;
-  /** Marks everything up to `seq` applied (the cloud has it; its ack was lost with a connection). */
-  markAppliedThrough(seq: number, at: string): void;
   /** Calls `listener` after each append (inside the writing transaction: it must only schedule work). */
   onAppend(listener: () => void): void;
   /** Deletes entries acknowledged before `before` (rejected ones stay: they are what `quarantined` counts); returns how many. */
@@ -157,12 +155,6 @@ export function createOutbox(db: BetterSQLite3Database, next: NextValue, meta: E
       if (!db.select({ seq: outbox.seq }).from(outbox).where(eq(outbox.seq, seq)).get()) return false;
       db.update(outbox).set({ ackedAt: null, result: null }).where(gte(outbox.seq, seq)).run();
       return true;
-    },
-    markAppliedThrough(seq, at) {
-      db.update(outbox)
-        .set({ ackedAt: at, result: 'applied' })
-        .where(and(isNull(outbox.ackedAt), lte(outbox.seq, seq)))
-        .run();
     },
     prune(before) {
       return db
