@@ -69,6 +69,7 @@ export async function startCloudServer(options: CloudServerOptions): Promise<Clo
     adminToken: options.adminToken,
     metrics,
     migrationJob,
+    resolver,
     logError: (err) => options.log(`internal error: ${(err as Error).stack ?? String(err)}`),
   });
   const server: ServerType = await new Promise((resolve, reject) => {

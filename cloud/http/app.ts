@@ -4,10 +4,13 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { AppError } from '../../src/errors.ts';
 import { errorBody } from '../../src/http/errors.ts';
+import { createLoginThrottle } from '../hq/login-throttle.ts';
+import type { TenantResolver } from '../resolver/tenant-resolver.ts';
 import type { TenantContext } from '../tenants/context.ts';
 import type { MigrationJob } from '../tenants/migration-job.ts';
 import { createAdminRoutes } from './admin-routes.ts';
 import { toErrorResponse } from './errors.ts';
+import { createHqRoutes } from './hq-routes.ts';
 import type { CloudMetrics } from './metrics.ts';
 
 export interface CloudAppOptions {
@@ -15,6 +18,8 @@ export interface CloudAppOptions {
   adminToken: string;
   metrics: CloudMetrics;
   migrationJob?: MigrationJob | undefined;
+  /** Serves the HQ routes (sessions) when given. */
+  resolver?: TenantResolver | undefined;
   /** Largest accepted request body. */
   maxBodyBytes?: number;
   logError?: (err: unknown) => void;
@@ -54,6 +59,10 @@ export function createCloudApp(options: CloudAppOptions): Hono {
     '/admin',
     createAdminRoutes({ tenants: options.tenants, adminToken: options.adminToken, metrics: options.metrics }),
   );
+
+  if (options.resolver) {
+    app.route('/v1', createHqRoutes({ resolver: options.resolver, throttle: createLoginThrottle() }));
+  }
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => toErrorResponse(c, err, logError));

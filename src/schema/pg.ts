@@ -337,6 +337,21 @@ export const syncQuarantine = pgTable(
   (t) => [uniqueIndex('sync_quarantine_device_seq').on(t.deviceId, t.seq)],
 );
 
+/** HQ logins: the token's SHA-256, whose user, until when (cloud only; empty on the edge). */
+export const hqSessions = pgTable(
+  'hq_sessions',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    createdAt: instant('created_at').notNull(),
+    expiresAt: instant('expires_at').notNull(),
+    revokedAt: instant('revoked_at'),
+  },
+  (t) => [index('hq_sessions_user').on(t.userId)],
+);
+
 /** Every shared tenant table, by SQL name. */
 export const tenantTables = {
   settings,
@@ -360,4 +375,5 @@ export const tenantTables = {
   audit_logs: auditLogs,
   change_log: changeLog,
   sync_quarantine: syncQuarantine,
+  hq_sessions: hqSessions,
 } as const;

@@ -1,0 +1,87 @@
+// HQ sessions over HTTP (SPEC §6): `POST /v1/orgs/:orgId/sessions` logs in, `GET /v1/session` says
+// who the bearer is, `DELETE /v1/session` logs out. The management and report routes of the HQ issue
+// sit behind `requireSession`.
+import { type Context, Hono } from 'hono';
+import { z } from 'zod';
+import { checkOrgId } from '../../src/domain/org-id.ts';
+import { AppError, isAppError } from '../../src/errors.ts';
+import { parseJsonBody } from '../../src/http/errors.ts';
+import type { LoginThrottle } from '../hq/login-throttle.ts';
+import { authenticate, badLogin, type HqUser, login, logout, sessionOrg } from '../hq/sessions.ts';
+import type { TenantResolver } from '../resolver/tenant-resolver.ts';
+
+export interface HqRoutesOptions {
+  resolver: TenantResolver;
+  throttle: LoginThrottle;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const loginBody = z.strictObject({
+  email: z.string().trim().min(1).max(254),
+  password: z.string().min(1).max(200),
+});
+
+const bearer = (c: Context) => /^Bearer (\S+)$/.exec(c.req.header('authorization') ?? '')?.[1];
+
+/** The session's org and user, or 401. */
+export async function requireSession(
+  c: Context,
+  resolver: TenantResolver,
+  now: () => Date,
+): Promise<{ orgId: string; user: HqUser; token: string }> {
+  const token = bearer(c);
+  const orgId = token === undefined ? undefined : sessionOrg(token);
+  if (!token || !orgId)
+    throw new AppError('unauthorized', 'a session token is required (Authorization: Bearer mph_…)');
+  const user = await resolver
+    .withTenant(orgId, (db) => authenticate(db, token, now()))
+    .catch((err: unknown) => {
+      if (isAppError(err) && err.code === 'not_found') return undefined;
+      throw err;
+    });
+  if (!user) throw new AppError('unauthorized', 'the session is unknown, expired or logged out');
+  return { orgId, user, token };
+}
+
+export function createHqRoutes(options: HqRoutesOptions): Hono {
+  const { resolver, throttle } = options;
+  const now = options.now ?? (() => new Date());
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const app = new Hono();
+
+  app.post('/orgs/:orgId/sessions', async (c) => {
+    const body = await parseJsonBody(c, loginBody);
+    const check = checkOrgId(c.req.param('orgId'));
+    const key = `${c.req.param('orgId')}\u0000${body.email.toLowerCase()}`;
+    const delay = throttle.delayFor(key);
+    if (delay > 0) await sleep(delay);
+    try {
+      if (!check.ok) throw badLogin();
+      const session = await resolver
+        .withTenant(check.orgId, (db) => login(db, check.orgId, body, now()))
+        .catch((err: unknown) => {
+          if (isAppError(err) && err.code === 'not_found') throw badLogin();
+          throw err;
+        });
+      throttle.succeeded(key);
+      return c.json({ token: session.token, expiresAt: session.expiresAt, user: session.user }, 201);
+    } catch (err) {
+      if (isAppError(err) && err.code === 'unauthorized') throttle.failed(key);
+      throw err;
+    }
+  });
+
+  app.get('/session', async (c) => {
+    const { orgId, user } = await requireSession(c, resolver, now);
+    return c.json({ orgId, user });
+  });
+
+  app.delete('/session', async (c) => {
+    const { orgId, token } = await requireSession(c, resolver, now);
+    await resolver.withTenant(orgId, (db) => logout(db, token, now()));
+    return c.body(null, 204);
+  });
+
+  return app;
+}

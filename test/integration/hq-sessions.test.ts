@@ -1,0 +1,159 @@
+// HQ sessions through app.request() on every engine: login gives an opaque token stored hashed with
+// an expiry, logout revokes it, every failed login answers the same 401, repeated failures are
+// slowed, cashiers are kept out, and a token never reaches another tenant.
+import { createHash } from 'node:crypto';
+import type { Hono } from 'hono';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLoginThrottle } from '../../cloud/hq/login-throttle.ts';
+import { authenticate, SESSION_TTL_MS } from '../../cloud/hq/sessions.ts';
+import { createCloudApp } from '../../cloud/http/app.ts';
+import { createHqRoutes } from '../../cloud/http/hq-routes.ts';
+import { createCloudMetrics } from '../../cloud/http/metrics.ts';
+import { createTenantResolver, type TenantResolver } from '../../cloud/resolver/tenant-resolver.ts';
+import { hashSecret } from '../../cloud/secrets/passwords.ts';
+import { onboardTenant } from '../../cloud/tenants/onboard.ts';
+import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
+import { tenantDatabaseName } from '../../src/domain/org-id.ts';
+import { call } from '../helpers/edge.ts';
+import { createTestPlatform, engineNames, type TestPlatform, uniqueId } from '../helpers/engines.ts';
+
+describe('login throttle', () => {
+  it('lets a few failures through, then doubles the wait up to a ceiling, and forgets on success', () => {
+    let clock = 0;
+    const t = createLoginThrottle({
+      freeFailures: 2,
+      baseDelayMs: 100,
+      maxDelayMs: 500,
+      windowMs: 1000,
+      now: () => clock,
+    });
+    const delays = [];
+    for (let i = 0; i < 6; i++) {
+      delays.push(t.delayFor('k'));
+      t.failed('k');
+    }
+    expect(delays).toEqual([0, 0, 100, 200, 400, 500]);
+    t.succeeded('k');
+    expect(t.delayFor('k')).toBe(0);
+    for (let i = 0; i < 3; i++) t.failed('k');
+    clock = 2000;
+    expect(t.delayFor('k')).toBe(0);
+  });
+});
+
+describe.each(engineNames)('HQ sessions on %s', (engine) => {
+  let p: TestPlatform;
+  let resolver: TenantResolver;
+  let app: Hono;
+  let db: ClosableSqlDatabase;
+  const orgA = uniqueId('a');
+  const orgB = uniqueId('b');
+  let owner: { email: string; password: string };
+  const waits: number[] = [];
+  const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+  const get = (token: string) => app.request('/v1/session', { headers: auth(token) });
+
+  beforeAll(async () => {
+    p = await createTestPlatform(engine);
+    const a = await onboardTenant(p.tenants, { orgId: orgA, name: 'A', ownerEmail: 'owner@a.example' });
+    await onboardTenant(p.tenants, { orgId: orgB, name: 'B', ownerEmail: 'owner@b.example' });
+    owner = { email: a.ownerEmail, password: a.ownerPassword };
+    db = p.engine.openDatabase(tenantDatabaseName(orgA));
+    await db.query(
+      `INSERT INTO users (id, email, name, role_id, password_hash, active, created_at, updated_at)
+       VALUES ('c1', 'cashier@a.example', 'Cash', 'cashier', $1, true, now(), now())`,
+      [await hashSecret('cashier-password')],
+    );
+    resolver = createTenantResolver({
+      control: p.control,
+      engine: p.engine,
+      keyring: p.tenants.keyring,
+      maxPools: 4,
+      poolSize: 1,
+    });
+    const metrics = createCloudMetrics({ tenants: p.tenants, resolver });
+    app = createCloudApp({
+      tenants: p.tenants,
+      adminToken: 'mpa_test_token_0123456789abcdef',
+      metrics,
+      logError: () => {},
+    });
+    app.route(
+      '/v1',
+      createHqRoutes({
+        resolver,
+        throttle: createLoginThrottle({ freeFailures: 3, baseDelayMs: 10, maxDelayMs: 40 }),
+        sleep: async (ms) => {
+          waits.push(ms);
+        },
+      }),
+    );
+  });
+  afterAll(async () => {
+    await db?.close();
+    await resolver?.close();
+    await p?.destroy();
+  });
+
+  it('logs the owner in with an opaque token, stored only hashed, that logout revokes', async () => {
+    const res = await call(app, 'POST', `/v1/orgs/${orgA}/sessions`, owner);
+    expect(res).toMatchObject({
+      status: 201,
+      body: { token: expect.stringMatching(new RegExp(`^mph_${orgA}_`)), expiresAt: expect.any(String) },
+    });
+    const token: string = res.body.token;
+    expect(Date.parse(res.body.expiresAt) - Date.now()).toBeGreaterThan(SESSION_TTL_MS - 60_000);
+    const [stored] = await db.query<{ token_hash: string }>('SELECT token_hash FROM hq_sessions');
+    expect(stored!.token_hash).toBe(createHash('sha256').update(token.slice(-32)).digest('hex'));
+    expect(await (await get(token)).json()).toMatchObject({
+      orgId: orgA,
+      user: { email: owner.email, role: 'owner' },
+    });
+    expect((await app.request('/v1/session', { method: 'DELETE', headers: auth(token) })).status).toBe(204);
+    expect((await get(token)).status).toBe(401);
+  });
+
+  it('answers the same 401 whether the org, the email or the password is wrong, and slows repeats', async () => {
+    const attempts = [
+      [`/v1/orgs/${orgA}/sessions`, { ...owner, password: 'wrong' }],
+      [`/v1/orgs/${orgA}/sessions`, { email: 'nobody@a.example', password: owner.password }],
+      [`/v1/orgs/nosuchorg/sessions`, owner],
+      [`/v1/orgs/Not-An-Org!/sessions`, owner],
+      [`/v1/orgs/${orgB}/sessions`, owner],
+    ] as const;
+    const bodies = [];
+    for (const [path, body] of attempts) {
+      const res = await call(app, 'POST', path, body);
+      expect(res.status).toBe(401);
+      bodies.push(res.body);
+    }
+    expect(new Set(bodies.map((b) => JSON.stringify(b))).size).toBe(1);
+    waits.length = 0;
+    for (let i = 0; i < 5; i++)
+      await call(app, 'POST', `/v1/orgs/${orgA}/sessions`, { ...owner, password: 'again' });
+    // One failure above and five here: from the third failure on, each attempt waits, doubling to the ceiling.
+    expect(waits).toEqual([10, 20, 40]);
+    expect((await call(app, 'POST', `/v1/orgs/${orgA}/sessions`, owner)).status).toBe(201);
+  });
+
+  it('keeps cashiers out of HQ and sessions out of other tenants, and expires them', async () => {
+    const cashier = await call(app, 'POST', `/v1/orgs/${orgA}/sessions`, {
+      email: 'cashier@a.example',
+      password: 'cashier-password',
+    });
+    expect(cashier).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
+    const token: string = (await call(app, 'POST', `/v1/orgs/${orgA}/sessions`, owner)).body.token;
+    const spliced = token.replace(`mph_${orgA}_`, `mph_${orgB}_`);
+    expect((await get(spliced)).status).toBe(401);
+    expect((await get('mph_nosuchorg_' + token.slice(-32))).status).toBe(401);
+    expect((await get('garbage')).status).toBe(401);
+    const later = new Date(Date.now() + SESSION_TTL_MS + 1000);
+    expect(await authenticate(db, token, later)).toBeUndefined();
+    expect(await authenticate(db, token)).toMatchObject({ role: 'owner' });
+  });
+
+  it('refuses malformed login bodies with 400', async () => {
+    expect((await call(app, 'POST', `/v1/orgs/${orgA}/sessions`, '{"email":')).status).toBe(400);
+    expect((await call(app, 'POST', `/v1/orgs/${orgA}/sessions`, { email: owner.email })).status).toBe(400);
+  });
+});
