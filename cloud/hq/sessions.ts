@@ -50,7 +50,7 @@ export async function login(
     .from(users)
     .where(and(sql`lower(${users.email}) = lower(${credentials.email})`, eq(users.active, true)));
   const matches = await verifySecret(credentials.password, user?.hash ?? (await dummy()));
-  if (!user || !user.hash || !matches) throw badLogin();
+  if (!user?.hash || !matches) throw badLogin();
   if (user.role === 'cashier')
     throw new AppError('forbidden', 'cashiers sell at the edge; HQ is for owners, managers and viewers');
   const secret = randomBytes(24).toString('base64url');

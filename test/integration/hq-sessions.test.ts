@@ -145,7 +145,7 @@ describe.each(engineNames)('HQ sessions on %s', (engine) => {
     const token: string = (await call(app, 'POST', `/v1/orgs/${orgA}/sessions`, owner)).body.token;
     const spliced = token.replace(`mph_${orgA}_`, `mph_${orgB}_`);
     expect((await get(spliced)).status).toBe(401);
-    expect((await get('mph_nosuchorg_' + token.slice(-32))).status).toBe(401);
+    expect((await get(`mph_nosuchorg_${token.slice(-32)}`)).status).toBe(401);
     expect((await get('garbage')).status).toBe(401);
     const later = new Date(Date.now() + SESSION_TTL_MS + 1000);
     expect(await authenticate(db, token, later)).toBeUndefined();
