@@ -64,12 +64,15 @@ export async function startCloudServer(options: CloudServerOptions): Promise<Clo
     },
   );
   const metrics = createCloudMetrics({ tenants, resolver, migrationJob });
+  // The signals listen once the sync endpoint exists, after the app; revocations reach them late-bound.
+  let signalsRef: SyncSignals | undefined;
   const app = createCloudApp({
     tenants,
     adminToken: options.adminToken,
     metrics,
     migrationJob,
     resolver,
+    signals: { deviceRevoked: async (orgId, deviceId) => signalsRef?.deviceRevoked(orgId, deviceId) },
     logError: (err) => options.log(`internal error: ${(err as Error).stack ?? String(err)}`),
   });
   const server: ServerType = await new Promise((resolve, reject) => {
@@ -89,6 +92,7 @@ export async function startCloudServer(options: CloudServerOptions): Promise<Clo
     server.close();
     throw err;
   });
+  signalsRef = signals;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   migrationJob.start();

@@ -112,6 +112,33 @@ export async function revokeDevice(ctx: DeviceContext, deviceId: string): Promis
   return result;
 }
 
+/** A device as HQ lists it (never its token). */
+export interface DeviceView {
+  id: string;
+  name: string;
+  branch: string;
+  createdAt: string;
+  lastSeenAt: string | null;
+  lastAppliedSeq: number;
+  revokedAt: string | null;
+}
+
+export async function listDevices(db: SqlDatabase): Promise<DeviceView[]> {
+  return pgDrizzle(db)
+    .select({
+      id: devices.id,
+      name: devices.name,
+      branch: branches.code,
+      createdAt: devices.createdAt,
+      lastSeenAt: devices.lastSeenAt,
+      lastAppliedSeq: devices.lastAppliedSeq,
+      revokedAt: devices.revokedAt,
+    })
+    .from(devices)
+    .innerJoin(branches, eq(branches.id, devices.branchId))
+    .orderBy(devices.createdAt);
+}
+
 /** The device a token belongs to in this tenant's database, or undefined for an unknown or malformed token. */
 export async function findDeviceByToken(
   db: SqlDatabase,

@@ -3,11 +3,12 @@
 // SHA-256) that expires; logout revokes it. A failed login says the same whatever was wrong.
 import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import { pgDrizzle } from '../../src/db/drizzle.ts';
 import type { SqlDatabase } from '../../src/db/sql.ts';
 import { formatTenantToken, parseTenantToken } from '../../src/domain/device-token.ts';
 import { AppError } from '../../src/errors.ts';
-import { hqSessions, users } from '../../src/schema/pg.ts';
+import { hqSessions, roles, users } from '../../src/schema/pg.ts';
 import { hashSecret, verifySecret } from '../secrets/passwords.ts';
 
 /** How long a session lasts. */
@@ -30,6 +31,22 @@ export interface HqUser {
   email: string;
   name: string;
   role: string;
+}
+
+/** A session's user with what their role may do (`*`: everything). */
+export interface SessionUser extends HqUser {
+  permissions: string[];
+}
+
+/** Whether `user` may do `permission` (catalog:write, users:write, devices:write, reports:read). */
+export const can = (user: SessionUser, permission: string) =>
+  user.permissions.includes('*') || user.permissions.includes(permission);
+
+/** Refuses with 403 unless `user` may do `permission`. */
+export function requirePermission(user: SessionUser, permission: string): void {
+  if (!can(user, permission)) {
+    throw new AppError('forbidden', `the ${user.role} role may not do this (needs ${permission})`);
+  }
 }
 
 export async function login(
@@ -76,13 +93,20 @@ export async function authenticate(
   db: SqlDatabase,
   token: string,
   now: Date = new Date(),
-): Promise<HqUser | undefined> {
+): Promise<SessionUser | undefined> {
   const parsed = parseTenantToken('mph', token);
   if (!parsed) return undefined;
   const [row] = await pgDrizzle(db)
-    .select({ userId: users.id, email: users.email, name: users.name, role: users.roleId })
+    .select({
+      userId: users.id,
+      email: users.email,
+      name: users.name,
+      role: users.roleId,
+      permissions: roles.permissions,
+    })
     .from(hqSessions)
     .innerJoin(users, eq(users.id, hqSessions.userId))
+    .innerJoin(roles, eq(roles.id, users.roleId))
     .where(
       and(
         eq(hqSessions.tokenHash, tokenHash(parsed.secret)),
@@ -91,7 +115,9 @@ export async function authenticate(
         eq(users.active, true),
       ),
     );
-  return row ? { ...row, email: row.email ?? '' } : undefined;
+  if (!row) return undefined;
+  const permissions = z.array(z.string()).parse(JSON.parse(row.permissions));
+  return { ...row, email: row.email ?? '', permissions };
 }
 
 /** Revokes the session of `token`; revoking twice changes nothing. */

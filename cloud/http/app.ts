@@ -6,11 +6,13 @@ import { AppError } from '../../src/errors.ts';
 import { errorBody } from '../../src/http/errors.ts';
 import { createLoginThrottle } from '../hq/login-throttle.ts';
 import type { TenantResolver } from '../resolver/tenant-resolver.ts';
+import type { SyncSignals } from '../sync/sync-signals.ts';
 import type { TenantContext } from '../tenants/context.ts';
 import type { MigrationJob } from '../tenants/migration-job.ts';
 import { createAdminRoutes } from './admin-routes.ts';
 import { toErrorResponse } from './errors.ts';
 import { createHqRoutes } from './hq-routes.ts';
+import { createHqSyncRoutes } from './hq-sync-routes.ts';
 import type { CloudMetrics } from './metrics.ts';
 
 export interface CloudAppOptions {
@@ -18,8 +20,10 @@ export interface CloudAppOptions {
   adminToken: string;
   metrics: CloudMetrics;
   migrationJob?: MigrationJob | undefined;
-  /** Serves the HQ routes (sessions) when given. */
+  /** Serves the HQ routes (sessions, devices, quarantine) when given. */
   resolver?: TenantResolver | undefined;
+  /** Ends revoked devices' connections on every cloud process. */
+  signals?: Pick<SyncSignals, 'deviceRevoked'> | undefined;
   /** Largest accepted request body. */
   maxBodyBytes?: number;
   logError?: (err: unknown) => void;
@@ -62,6 +66,7 @@ export function createCloudApp(options: CloudAppOptions): Hono {
 
   if (options.resolver) {
     app.route('/v1', createHqRoutes({ resolver: options.resolver, throttle: createLoginThrottle() }));
+    app.route('/v1', createHqSyncRoutes({ resolver: options.resolver, signals: options.signals }));
   }
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));

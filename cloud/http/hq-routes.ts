@@ -7,7 +7,7 @@ import { checkOrgId } from '../../src/domain/org-id.ts';
 import { AppError, isAppError } from '../../src/errors.ts';
 import { parseJsonBody } from '../../src/http/errors.ts';
 import type { LoginThrottle } from '../hq/login-throttle.ts';
-import { authenticate, badLogin, type HqUser, login, logout, sessionOrg } from '../hq/sessions.ts';
+import { authenticate, badLogin, login, logout, type SessionUser, sessionOrg } from '../hq/sessions.ts';
 import type { TenantResolver } from '../resolver/tenant-resolver.ts';
 
 export interface HqRoutesOptions {
@@ -29,7 +29,7 @@ export async function requireSession(
   c: Context,
   resolver: TenantResolver,
   now: () => Date,
-): Promise<{ orgId: string; user: HqUser; token: string }> {
+): Promise<{ orgId: string; user: SessionUser; token: string }> {
   const token = bearer(c);
   const orgId = token === undefined ? undefined : sessionOrg(token);
   if (!token || !orgId)
@@ -74,7 +74,8 @@ export function createHqRoutes(options: HqRoutesOptions): Hono {
 
   app.get('/session', async (c) => {
     const { orgId, user } = await requireSession(c, resolver, now);
-    return c.json({ orgId, user });
+    const { permissions: _, ...shown } = user;
+    return c.json({ orgId, user: shown });
   });
 
   app.delete('/session', async (c) => {

@@ -8,6 +8,7 @@ import { createLoginThrottle } from '../../cloud/hq/login-throttle.ts';
 import { authenticate, SESSION_TTL_MS } from '../../cloud/hq/sessions.ts';
 import { createCloudApp } from '../../cloud/http/app.ts';
 import { createHqRoutes } from '../../cloud/http/hq-routes.ts';
+import { createHqSyncRoutes } from '../../cloud/http/hq-sync-routes.ts';
 import { createCloudMetrics } from '../../cloud/http/metrics.ts';
 import { createTenantResolver, type TenantResolver } from '../../cloud/resolver/tenant-resolver.ts';
 import { hashSecret } from '../../cloud/secrets/passwords.ts';
@@ -61,8 +62,9 @@ describe.each(engineNames)('HQ sessions on %s', (engine) => {
     db = p.engine.openDatabase(tenantDatabaseName(orgA));
     await db.query(
       `INSERT INTO users (id, email, name, role_id, password_hash, active, created_at, updated_at)
-       VALUES ('c1', 'cashier@a.example', 'Cash', 'cashier', $1, true, now(), now())`,
-      [await hashSecret('cashier-password')],
+       VALUES ('c1', 'cashier@a.example', 'Cash', 'cashier', $1, true, now(), now()),
+              ('v1', 'viewer@a.example', 'View', 'viewer', $2, true, now(), now())`,
+      [await hashSecret('cashier-password'), await hashSecret('viewer-password')],
     );
     resolver = createTenantResolver({
       control: p.control,
@@ -78,6 +80,7 @@ describe.each(engineNames)('HQ sessions on %s', (engine) => {
       metrics,
       logError: () => {},
     });
+    app.route('/v1', createHqSyncRoutes({ resolver }));
     app.route(
       '/v1',
       createHqRoutes({
@@ -155,5 +158,74 @@ describe.each(engineNames)('HQ sessions on %s', (engine) => {
   it('refuses malformed login bodies with 400', async () => {
     expect((await call(app, 'POST', `/v1/orgs/${orgA}/sessions`, '{"email":')).status).toBe(400);
     expect((await call(app, 'POST', `/v1/orgs/${orgA}/sessions`, { email: owner.email })).status).toBe(400);
+  });
+
+  it('registers devices (token once), lists them without it, revokes them; viewers may only look', async () => {
+    const token: string = (await call(app, 'POST', `/v1/orgs/${orgA}/sessions`, owner)).body.token;
+    const viewer: string = (
+      await call(app, 'POST', `/v1/orgs/${orgA}/sessions`, {
+        email: 'viewer@a.example',
+        password: 'viewer-password',
+      })
+    ).body.token;
+    const as = (t: string, method: string, path: string, body?: unknown) =>
+      app.request(path, {
+        method,
+        headers: { ...auth(t), 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const created = await as(token, 'POST', '/v1/devices', { branch: 'MAIN', name: 'Till 9' });
+    expect(created.status).toBe(201);
+    const device = (await created.json()) as { deviceId: string; branch: string; token: string };
+    expect(device).toEqual({
+      deviceId: expect.any(String),
+      branch: 'MAIN',
+      token: expect.stringMatching(/^mpd_/),
+    });
+    expect((await as(viewer, 'POST', '/v1/devices', { branch: 'MAIN', name: 'Nope' })).status).toBe(403);
+    expect((await as(token, 'POST', '/v1/devices', { branch: 'NOPE', name: 'x' })).status).toBe(404);
+    const listed = (await (await as(viewer, 'GET', '/v1/devices')).json()) as { devices: unknown[] };
+    expect(listed.devices).toEqual([
+      expect.objectContaining({ id: device.deviceId, branch: 'MAIN', revokedAt: null }),
+    ]);
+    expect(JSON.stringify(listed)).not.toContain(device.token);
+    expect((await as(viewer, 'DELETE', `/v1/devices/${device.deviceId}`)).status).toBe(403);
+    expect(await (await as(token, 'DELETE', `/v1/devices/${device.deviceId}`)).json()).toEqual({
+      revokedAt: expect.any(String),
+    });
+    const audit = await db.query<{ action: string; actor: string }>(
+      "SELECT action, actor FROM audit_logs WHERE entity = 'device' ORDER BY at",
+    );
+    expect(audit).toEqual([
+      { action: 'device.registered', actor: owner.email },
+      { action: 'device.revoked', actor: owner.email },
+    ]);
+  });
+
+  it('lists the quarantine and discards with a reason', async () => {
+    const token: string = (await call(app, 'POST', `/v1/orgs/${orgA}/sessions`, owner)).body.token;
+    const [device] = await db.query<{ id: string }>('SELECT id FROM devices LIMIT 1');
+    await db.query(
+      `INSERT INTO sync_quarantine (id, device_id, seq, mutation_id, kind, payload, reason_code, reason, received_at)
+       VALUES ('q1', $1, 1, 'm1', 'sale', '{}', 'invalid_payload', 'broken', now())`,
+      [device!.id],
+    );
+    const as = (method: string, path: string, body?: unknown) =>
+      app.request(path, {
+        method,
+        headers: { ...auth(token), 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const quarantine = async (query = '') =>
+      ((await (await as('GET', `/v1/sync/quarantine${query}`)).json()) as { quarantine: unknown[] })
+        .quarantine;
+    expect(await quarantine()).toEqual([
+      expect.objectContaining({ id: 'q1', reasonCode: 'invalid_payload', payload: {} }),
+    ]);
+    expect((await as('POST', '/v1/sync/quarantine/q1/discard', {})).status).toBe(400);
+    expect((await as('POST', '/v1/sync/quarantine/q1/discard', { reason: 'test data' })).status).toBe(204);
+    expect(await quarantine()).toEqual([]);
+    expect(await quarantine('?unresolved=false')).toHaveLength(1);
+    expect((await as('POST', '/v1/sync/quarantine/q1/replay', {})).status).toBe(409);
   });
 });

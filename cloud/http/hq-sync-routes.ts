@@ -1,0 +1,93 @@
+// HQ management of what syncs (SPEC §6): devices (POST answers the token once, DELETE revokes and
+// ends the device's connection on every cloud process) and the sync quarantine (list, replay as is
+// or corrected, discard with a reason). Every change lands in the tenant's audit log as its user.
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { parseJsonBody, parseQuery } from '../../src/http/errors.ts';
+import { listDevices, registerDevice, revokeDevice } from '../devices/devices.ts';
+import { requirePermission } from '../hq/sessions.ts';
+import type { TenantResolver } from '../resolver/tenant-resolver.ts';
+import { discardQuarantined, listQuarantine, replayQuarantined } from '../sync/quarantine.ts';
+import type { SyncSignals } from '../sync/sync-signals.ts';
+import { requireSession } from './hq-routes.ts';
+
+export interface HqSyncRoutesOptions {
+  resolver: TenantResolver;
+  /** Ends a revoked device's connection wherever it is (the cloud server passes its signals). */
+  signals?: Pick<SyncSignals, 'deviceRevoked'> | undefined;
+  now?: () => Date;
+}
+
+const deviceBody = z.strictObject({ branch: z.string().min(1).max(16), name: z.string().min(1).max(120) });
+const replayBody = z.strictObject({ payload: z.unknown().optional() });
+const discardBody = z.strictObject({ reason: z.string().min(1).max(500) });
+const quarantineQuery = z.strictObject({ unresolved: z.enum(['true', 'false']).optional() });
+
+export function createHqSyncRoutes(options: HqSyncRoutesOptions): Hono {
+  const { resolver } = options;
+  const now = options.now ?? (() => new Date());
+  const app = new Hono();
+
+  app.get('/devices', async (c) => {
+    const { orgId } = await requireSession(c, resolver, now);
+    return c.json({ devices: await resolver.withTenant(orgId, (db) => listDevices(db)) });
+  });
+
+  app.post('/devices', async (c) => {
+    const { orgId, user } = await requireSession(c, resolver, now);
+    requirePermission(user, 'devices:write');
+    const body = await parseJsonBody(c, deviceBody);
+    const device = await resolver.withTenant(orgId, (db) =>
+      registerDevice({ db, orgId, actor: user.email }, body),
+    );
+    return c.json(device, 201);
+  });
+
+  app.delete('/devices/:id', async (c) => {
+    const { orgId, user } = await requireSession(c, resolver, now);
+    requirePermission(user, 'devices:write');
+    const revoked = await resolver.withTenant(orgId, (db) =>
+      revokeDevice(
+        {
+          db,
+          orgId,
+          actor: user.email,
+          onRevoked: (id) => options.signals?.deviceRevoked(orgId, id),
+        },
+        c.req.param('id'),
+      ),
+    );
+    return c.json(revoked);
+  });
+
+  app.get('/sync/quarantine', async (c) => {
+    const { orgId } = await requireSession(c, resolver, now);
+    const { unresolved } = parseQuery(c, quarantineQuery);
+    const items = await resolver.withTenant(orgId, (db) =>
+      listQuarantine(db, { unresolvedOnly: unresolved !== 'false' }),
+    );
+    return c.json({ quarantine: items });
+  });
+
+  app.post('/sync/quarantine/:id/replay', async (c) => {
+    const { orgId, user } = await requireSession(c, resolver, now);
+    requirePermission(user, 'devices:write');
+    const body = await parseJsonBody(c, replayBody);
+    const result = await resolver.withTenant(orgId, (db) =>
+      replayQuarantined({ db, actor: user.email }, c.req.param('id'), body.payload),
+    );
+    return c.json(result);
+  });
+
+  app.post('/sync/quarantine/:id/discard', async (c) => {
+    const { orgId, user } = await requireSession(c, resolver, now);
+    requirePermission(user, 'devices:write');
+    const { reason } = await parseJsonBody(c, discardBody);
+    await resolver.withTenant(orgId, (db) =>
+      discardQuarantined({ db, actor: user.email }, c.req.param('id'), reason),
+    );
+    return c.body(null, 204);
+  });
+
+  return app;
+}
