@@ -1,9 +1,7 @@
 // The cloud HTTP app: health, metrics and the operator API. Built from its dependencies so tests
 // drive it with app.request() and no sockets; one error handler for everything.
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { AppError } from '../../src/errors.ts';
-import { errorBody } from '../../src/http/errors.ts';
+import { errorBody, limitBody } from '../../src/http/errors.ts';
 import { createLoginThrottle } from '../hq/login-throttle.ts';
 import type { TenantResolver } from '../resolver/tenant-resolver.ts';
 import type { SyncSignals } from '../sync/sync-signals.ts';
@@ -33,15 +31,7 @@ export function createCloudApp(options: CloudAppOptions): Hono {
   const app = new Hono();
   const logError = options.logError ?? ((err: unknown) => console.error(err));
 
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: options.maxBodyBytes ?? 1024 * 1024,
-      onError: () => {
-        throw new AppError('too_large', 'request body is too large');
-      },
-    }),
-  );
+  app.use('*', limitBody(options.maxBodyBytes));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 

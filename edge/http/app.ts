@@ -2,7 +2,6 @@
 // this edge. Built from its store so tests drive it with app.request(); one error handler answers
 // every refusal and failure as {"error":{"code","message","details"}}.
 import { type Context, Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import {
@@ -13,11 +12,12 @@ import {
   shiftCloseSchema,
   shiftOpenSchema,
 } from '../../src/domain/payloads.ts';
-import { AppError, isAppError } from '../../src/errors.ts';
+import { isAppError } from '../../src/errors.ts';
 import {
   errorBody,
   InvalidInput,
   invalidInputBody,
+  limitBody,
   parseJsonBody,
   parseQuery,
 } from '../../src/http/errors.ts';
@@ -67,15 +67,7 @@ export function createEdgeApp(options: EdgeAppOptions): Hono {
   const logError = options.logError ?? ((err: unknown) => console.error(err));
   const app = new Hono();
 
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: options.maxBodyBytes ?? 1024 * 1024,
-      onError: () => {
-        throw new AppError('too_large', 'request body is too large');
-      },
-    }),
-  );
+  app.use('*', limitBody(options.maxBodyBytes));
 
   app.get('/healthz', (c) => c.json({ status: 'ok', branch: store.branch }));
 

@@ -1,6 +1,7 @@
 // The one error shape of every HTTP API here, cloud and edge (SPEC §6):
 // {"error":{"code":"snake_case_code","message":"…","details":…}}, and JSON bodies parsed with zod.
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { z } from 'zod';
 import { AppError } from '../errors.ts';
 
@@ -46,4 +47,14 @@ export async function parseJsonBody<T>(c: Context, schema: z.ZodType<T>): Promis
     throw new AppError('invalid_input', 'request body is not valid JSON');
   }
   return schema.parse(raw);
+}
+
+/** Refuses request bodies over `maxBytes` (default 1 MiB) as `too_large` (413), before parsing them. */
+export function limitBody(maxBytes = 1024 * 1024): MiddlewareHandler {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new AppError('too_large', 'request body is too large');
+    },
+  });
 }
