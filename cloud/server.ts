@@ -72,7 +72,10 @@ export async function startCloudServer(options: CloudServerOptions): Promise<Clo
     metrics,
     migrationJob,
     resolver,
-    signals: { deviceRevoked: async (orgId, deviceId) => signalsRef?.deviceRevoked(orgId, deviceId) },
+    signals: {
+      deviceRevoked: async (orgId, deviceId) => signalsRef?.deviceRevoked(orgId, deviceId),
+      catalogChanged: async (orgId, cursor) => signalsRef?.catalogChanged(orgId, cursor),
+    },
     logError: (err) => options.log(`internal error: ${(err as Error).stack ?? String(err)}`),
   });
   const server: ServerType = await new Promise((resolve, reject) => {

@@ -9,6 +9,7 @@ import type { TenantContext } from '../tenants/context.ts';
 import type { MigrationJob } from '../tenants/migration-job.ts';
 import { createAdminRoutes } from './admin-routes.ts';
 import { toErrorResponse } from './errors.ts';
+import { createHqCatalogRoutes } from './hq-catalog-routes.ts';
 import { createHqRoutes } from './hq-routes.ts';
 import { createHqSyncRoutes } from './hq-sync-routes.ts';
 import type { CloudMetrics } from './metrics.ts';
@@ -20,8 +21,8 @@ export interface CloudAppOptions {
   migrationJob?: MigrationJob | undefined;
   /** Serves the HQ routes (sessions, devices, quarantine) when given. */
   resolver?: TenantResolver | undefined;
-  /** Ends revoked devices' connections on every cloud process. */
-  signals?: Pick<SyncSignals, 'deviceRevoked'> | undefined;
+  /** Catalog pokes and revocations for every cloud process. */
+  signals?: Pick<SyncSignals, 'deviceRevoked' | 'catalogChanged'> | undefined;
   /** Largest accepted request body. */
   maxBodyBytes?: number;
   logError?: (err: unknown) => void;
@@ -57,6 +58,7 @@ export function createCloudApp(options: CloudAppOptions): Hono {
   if (options.resolver) {
     app.route('/v1', createHqRoutes({ resolver: options.resolver, throttle: createLoginThrottle() }));
     app.route('/v1', createHqSyncRoutes({ resolver: options.resolver, signals: options.signals }));
+    app.route('/v1', createHqCatalogRoutes({ resolver: options.resolver, signals: options.signals }));
   }
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLoginThrottle } from '../../cloud/hq/login-throttle.ts';
 import { authenticate, SESSION_TTL_MS } from '../../cloud/hq/sessions.ts';
 import { createCloudApp } from '../../cloud/http/app.ts';
+import { createHqCatalogRoutes } from '../../cloud/http/hq-catalog-routes.ts';
 import { createHqRoutes } from '../../cloud/http/hq-routes.ts';
 import { createHqSyncRoutes } from '../../cloud/http/hq-sync-routes.ts';
 import { createCloudMetrics } from '../../cloud/http/metrics.ts';
@@ -81,6 +82,7 @@ describe.each(engineNames)('HQ sessions on %s', (engine) => {
       logError: () => {},
     });
     app.route('/v1', createHqSyncRoutes({ resolver }));
+    app.route('/v1', createHqCatalogRoutes({ resolver }));
     app.route(
       '/v1',
       createHqRoutes({
@@ -227,5 +229,72 @@ describe.each(engineNames)('HQ sessions on %s', (engine) => {
     expect(await quarantine()).toEqual([]);
     expect(await quarantine('?unresolved=false')).toHaveLength(1);
     expect((await as('POST', '/v1/sync/quarantine/q1/replay', {})).status).toBe(409);
+  });
+
+  it('manages the catalog through the services that log changes, as the user, with role checks', async () => {
+    const token: string = (await call(app, 'POST', `/v1/orgs/${orgA}/sessions`, owner)).body.token;
+    const viewer: string = (
+      await call(app, 'POST', `/v1/orgs/${orgA}/sessions`, {
+        email: 'viewer@a.example',
+        password: 'viewer-password',
+      })
+    ).body.token;
+    const as = async (t: string, method: string, path: string, body?: unknown) => {
+      const res = await app.request(path, {
+        method,
+        headers: { ...auth(t), 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      // biome-ignore lint/suspicious/noExplicitAny: the assertions below check each body's shape
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const changes = async () =>
+      (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM change_log'))[0]!.n;
+    const before = await changes();
+    expect(
+      await as(token, 'POST', '/v1/branches', { code: 'B2', name: 'Second', timeZone: 'Asia/Tokyo' }),
+    ).toMatchObject({ status: 201 });
+    const product = await as(token, 'POST', '/v1/products', { sku: 'TEA', name: 'Tea', priceMinor: 300 });
+    expect(product).toMatchObject({ status: 201, body: { sku: 'TEA', priceMinor: 300, active: true } });
+    expect(await as(token, 'PATCH', `/v1/products/${product.body.id}`, { name: 'Green tea' })).toMatchObject({
+      status: 200,
+    });
+    expect(
+      await as(token, 'POST', '/v1/prices', { productId: product.body.id, priceMinor: 350 }),
+    ).toMatchObject({ status: 201 });
+    expect((await as(viewer, 'GET', '/v1/products')).body.products).toEqual([
+      expect.objectContaining({ sku: 'TEA', name: 'Green tea', priceMinor: 350 }),
+    ]);
+    expect(
+      (await as(viewer, 'GET', '/v1/branches')).body.branches.map((b: { code: string }) => b.code),
+    ).toEqual(['B2', 'MAIN']);
+    expect((await as(viewer, 'GET', '/v1/tax-rates')).body.taxRates).toHaveLength(1);
+    const logged = await changes();
+    expect(logged).toBeGreaterThan(before);
+    // Viewers may not write; bad input writes nothing.
+    expect((await as(viewer, 'POST', '/v1/products', { sku: 'X', name: 'X', priceMinor: 1 })).status).toBe(
+      403,
+    );
+    for (const bad of [
+      { sku: '', name: 'X', priceMinor: 1 },
+      { sku: 'Y', name: 'Y', priceMinor: -1 },
+      { sku: 'Z' },
+    ]) {
+      expect(await as(token, 'POST', '/v1/products', bad)).toMatchObject({
+        status: 400,
+        body: { error: { code: 'invalid_input' } },
+      });
+    }
+    expect(
+      await as(token, 'POST', '/v1/branches', { code: 'b-3', name: 'x', timeZone: 'Mars/Base' }),
+    ).toMatchObject({ status: 400 });
+    expect(
+      await as(token, 'POST', '/v1/products', { sku: 'TEA', name: 'Again', priceMinor: 1 }),
+    ).toMatchObject({ status: 409 });
+    expect(await changes()).toBe(logged);
+    const [audit] = await db.query<{ actor: string }>(
+      "SELECT actor FROM audit_logs WHERE action = 'product.created'",
+    );
+    expect(audit!.actor).toBe(owner.email);
   });
 });

@@ -1,0 +1,72 @@
+// HQ catalog management (SPEC §6): branches, products, prices and tax rates. Every write goes through
+// the catalog services, which write the change log and the tenant's audit log in the same transaction,
+// and signals every cloud process once it commits, so connected edges pull the change within a second.
+import { type Context, Hono } from 'hono';
+import { z } from 'zod';
+import type { SqlDatabase } from '../../src/db/sql.ts';
+import { parseJsonBody } from '../../src/http/errors.ts';
+import type { WriteContext } from '../catalog/catalog-write.ts';
+import { createProduct, setPrice, updateProduct } from '../catalog/products.ts';
+import { listBranches, listProducts, listTaxRates } from '../catalog/queries.ts';
+import { createBranch, createTaxRate, updateBranch, updateTaxRate } from '../catalog/reference-data.ts';
+import { requirePermission } from '../hq/sessions.ts';
+import type { TenantResolver } from '../resolver/tenant-resolver.ts';
+import type { SyncSignals } from '../sync/sync-signals.ts';
+import { requireSession } from './hq-routes.ts';
+
+export interface HqCatalogRoutesOptions {
+  resolver: TenantResolver;
+  signals?: Pick<SyncSignals, 'catalogChanged'> | undefined;
+  now?: () => Date;
+}
+
+const anyJson = z.unknown();
+
+export function createHqCatalogRoutes(options: HqCatalogRoutesOptions): Hono {
+  const { resolver } = options;
+  const now = options.now ?? (() => new Date());
+  const app = new Hono();
+
+  /** Runs a catalog write as the session's user, who needs catalog:write. */
+  const write = async <T>(c: Context, fn: (ctx: WriteContext, body: unknown) => Promise<T>): Promise<T> => {
+    const { orgId, user } = await requireSession(c, resolver, now);
+    requirePermission(user, 'catalog:write');
+    const body = await parseJsonBody(c, anyJson);
+    return resolver.withTenant(orgId, (db) =>
+      fn(
+        {
+          db,
+          actor: user.email,
+          now,
+          onCommitted: (cursor) => options.signals?.catalogChanged(orgId, cursor),
+        },
+        body,
+      ),
+    );
+  };
+  const read = async <T>(c: Context, fn: (db: SqlDatabase) => Promise<T>) => {
+    const { orgId } = await requireSession(c, resolver, now);
+    return resolver.withTenant(orgId, fn);
+  };
+
+  app.get('/branches', async (c) => c.json({ branches: await read(c, listBranches) }));
+  app.post('/branches', async (c) => c.json(await write(c, createBranch), 201));
+  app.patch('/branches/:code', async (c) =>
+    c.json(await write(c, (ctx, body) => updateBranch(ctx, c.req.param('code'), body))),
+  );
+
+  app.get('/tax-rates', async (c) => c.json({ taxRates: await read(c, listTaxRates) }));
+  app.post('/tax-rates', async (c) => c.json(await write(c, createTaxRate), 201));
+  app.patch('/tax-rates/:id', async (c) =>
+    c.json(await write(c, (ctx, body) => updateTaxRate(ctx, c.req.param('id'), body))),
+  );
+
+  app.get('/products', async (c) => c.json({ products: await read(c, (db) => listProducts(db, now())) }));
+  app.post('/products', async (c) => c.json(await write(c, createProduct), 201));
+  app.patch('/products/:id', async (c) =>
+    c.json(await write(c, (ctx, body) => updateProduct(ctx, c.req.param('id'), body))),
+  );
+  app.post('/prices', async (c) => c.json(await write(c, setPrice), 201));
+
+  return app;
+}
