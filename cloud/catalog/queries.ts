@@ -2,7 +2,7 @@
 import { asc, sql } from 'drizzle-orm';
 import { pgDrizzle } from '../../src/db/drizzle.ts';
 import type { SqlQueryable } from '../../src/db/sql.ts';
-import { branches, products, taxRates } from '../../src/schema/pg.ts';
+import { branches, products, taxRates, users } from '../../src/schema/pg.ts';
 
 export const listBranches = (db: SqlQueryable) =>
   pgDrizzle(db).select().from(branches).orderBy(asc(branches.code));
@@ -32,3 +32,18 @@ export async function listProducts(db: SqlQueryable, at: Date = new Date()) {
     .from(products)
     .orderBy(asc(products.sku));
 }
+
+/** The tenant's users as HQ sees them: never a password or PIN hash. */
+export const listUsers = (db: SqlQueryable) =>
+  pgDrizzle(db)
+    .select({
+      id: users.id,
+      email: users.email,
+      name: users.name,
+      role: users.roleId,
+      active: users.active,
+      createdAt: users.createdAt,
+      updatedAt: users.updatedAt,
+    })
+    .from(users)
+    .orderBy(asc(users.name));

@@ -1,13 +1,14 @@
-// HQ catalog management (SPEC §6): branches, products, prices and tax rates. Every write goes through
+// HQ catalog management (SPEC §6): branches, products, prices, tax rates and cashiers. Every write goes through
 // the catalog services, which write the change log and the tenant's audit log in the same transaction,
 // and signals every cloud process once it commits, so connected edges pull the change within a second.
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { SqlDatabase } from '../../src/db/sql.ts';
 import { parseJsonBody } from '../../src/http/errors.ts';
+import { createCashier, updateCashier } from '../catalog/cashiers.ts';
 import type { WriteContext } from '../catalog/catalog-write.ts';
 import { createProduct, setPrice, updateProduct } from '../catalog/products.ts';
-import { listBranches, listProducts, listTaxRates } from '../catalog/queries.ts';
+import { listBranches, listProducts, listTaxRates, listUsers } from '../catalog/queries.ts';
 import { createBranch, createTaxRate, updateBranch, updateTaxRate } from '../catalog/reference-data.ts';
 import { requirePermission } from '../hq/sessions.ts';
 import type { TenantResolver } from '../resolver/tenant-resolver.ts';
@@ -27,10 +28,14 @@ export function createHqCatalogRoutes(options: HqCatalogRoutesOptions): Hono {
   const now = options.now ?? (() => new Date());
   const app = new Hono();
 
-  /** Runs a catalog write as the session's user, who needs catalog:write. */
-  const write = async <T>(c: Context, fn: (ctx: WriteContext, body: unknown) => Promise<T>): Promise<T> => {
+  /** Runs a catalog write as the session's user, who needs `permission` (catalog:write by default). */
+  const write = async <T>(
+    c: Context,
+    fn: (ctx: WriteContext, body: unknown) => Promise<T>,
+    permission = 'catalog:write',
+  ): Promise<T> => {
     const { orgId, user } = await requireSession(c, resolver, now);
-    requirePermission(user, 'catalog:write');
+    requirePermission(user, permission);
     const body = await parseJsonBody(c, anyJson);
     return resolver.withTenant(orgId, (db) =>
       fn(
@@ -67,6 +72,13 @@ export function createHqCatalogRoutes(options: HqCatalogRoutesOptions): Hono {
     c.json(await write(c, (ctx, body) => updateProduct(ctx, c.req.param('id'), body))),
   );
   app.post('/prices', async (c) => c.json(await write(c, setPrice), 201));
+
+  // Cashiers (PINs, which edges pull to check offline); HQ users with passwords come with the rest of HQ.
+  app.get('/users', async (c) => c.json({ users: await read(c, listUsers) }));
+  app.post('/users', async (c) => c.json(await write(c, createCashier, 'users:write'), 201));
+  app.patch('/users/:id', async (c) =>
+    c.json(await write(c, (ctx, body) => updateCashier(ctx, c.req.param('id'), body), 'users:write')),
+  );
 
   return app;
 }
