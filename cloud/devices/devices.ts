@@ -1,7 +1,7 @@
 // Devices of a tenant: registered to a branch with a token shown once (`mpd_{orgId}_{secret}`, 192
 // random bits, stored as its SHA-256), authenticated by that hash, revoked by a timestamp that the
 // sync endpoint reads on every message. Each change is written to the tenant's audit log.
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import { pgDrizzle } from '../../src/db/drizzle.ts';
 import type { SqlDatabase } from '../../src/db/sql.ts';
@@ -10,6 +10,7 @@ import { codeSchema } from '../../src/domain/payloads.ts';
 import { AppError } from '../../src/errors.ts';
 import { branches, devices } from '../../src/schema/pg.ts';
 import { auditTenant } from '../catalog/change-log.ts';
+import { hashToken } from '../secrets/passwords.ts';
 
 export interface DeviceContext {
   db: SqlDatabase;
@@ -37,9 +38,6 @@ export interface AuthenticatedDevice {
   lastAppliedSeq: number;
   revoked: boolean;
 }
-
-/** Tokens carry 192 random bits, so a fast hash is enough: nothing can be guessed from it. */
-export const tokenHash = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
 export async function registerDevice(
   ctx: DeviceContext,
@@ -70,7 +68,7 @@ export async function registerDevice(
       id: deviceId,
       branchId: branch.id,
       name,
-      tokenHash: tokenHash(secret),
+      tokenHash: hashToken(secret),
       createdAt: at,
       lastAppliedSeq: 0,
     });
@@ -158,7 +156,7 @@ export async function findDeviceByToken(
     })
     .from(devices)
     .innerJoin(branches, eq(branches.id, devices.branchId))
-    .where(eq(devices.tokenHash, tokenHash(parsed.secret)));
+    .where(eq(devices.tokenHash, hashToken(parsed.secret)));
   if (!row) return undefined;
   const { revokedAt, ...device } = row;
   return { ...device, revoked: revokedAt !== null };

@@ -1,7 +1,7 @@
 // HQ sessions (SPEC §6): the owner or another HQ user logs in with email and password and gets an
 // opaque bearer token `mph_{orgId}_{secret}` (the org id routes it; the tenant stores only its
 // SHA-256) that expires; logout revokes it. A failed login says the same whatever was wrong.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { pgDrizzle } from '../../src/db/drizzle.ts';
@@ -9,15 +9,13 @@ import type { SqlDatabase } from '../../src/db/sql.ts';
 import { formatTenantToken, parseTenantToken } from '../../src/domain/device-token.ts';
 import { AppError } from '../../src/errors.ts';
 import { hqSessions, roles, users } from '../../src/schema/pg.ts';
-import { hashSecret, verifySecret } from '../secrets/passwords.ts';
+import { hashSecret, hashToken, verifySecret } from '../secrets/passwords.ts';
 
 /** How long a session lasts. */
 export const SESSION_TTL_MS = 12 * 3600 * 1000;
 
 /** The one answer to every failed login, so it reveals neither the org, the email nor the password. */
 export const badLogin = () => new AppError('unauthorized', 'wrong organization, email or password');
-
-const tokenHash = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
 /** A hash to verify against when the user does not exist, so a miss takes as long as a wrong password. */
 let dummyHash: Promise<string> | undefined;
@@ -73,7 +71,7 @@ export async function login(
   const secret = randomBytes(24).toString('base64url');
   const expiresAt = new Date(now.getTime() + SESSION_TTL_MS).toISOString();
   await d.insert(hqSessions).values({
-    tokenHash: tokenHash(secret),
+    tokenHash: hashToken(secret),
     userId: user.id,
     createdAt: now.toISOString(),
     expiresAt,
@@ -109,7 +107,7 @@ export async function authenticate(
     .innerJoin(roles, eq(roles.id, users.roleId))
     .where(
       and(
-        eq(hqSessions.tokenHash, tokenHash(parsed.secret)),
+        eq(hqSessions.tokenHash, hashToken(parsed.secret)),
         isNull(hqSessions.revokedAt),
         gt(hqSessions.expiresAt, now.toISOString()),
         eq(users.active, true),
@@ -127,5 +125,5 @@ export async function logout(db: SqlDatabase, token: string, now: Date = new Dat
   await pgDrizzle(db)
     .update(hqSessions)
     .set({ revokedAt: now.toISOString() })
-    .where(and(eq(hqSessions.tokenHash, tokenHash(parsed.secret)), isNull(hqSessions.revokedAt)));
+    .where(and(eq(hqSessions.tokenHash, hashToken(parsed.secret)), isNull(hqSessions.revokedAt)));
 }

@@ -36,6 +36,12 @@ export function randomSecret(bytes = 24): string {
   return randomBytes(bytes).toString('base64url');
 }
 
+/**
+ * The stored form of a random token's secret (device tokens, HQ sessions): they carry 192 random bits,
+ * so a fast hash is enough; passwords and PINs, which people choose, get scrypt instead.
+ */
+export const hashToken = (secret: string) => createHash('sha256').update(secret).digest('hex');
+
 /** Compares two secrets in constant time (hashing first, so lengths leak nothing either). */
 export function secretsEqual(a: string, b: string): boolean {
   const da = createHash('sha256').update(a).digest();
