@@ -3,8 +3,8 @@
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isTimeZone } from '../src/domain/business-date.ts';
-import { parseDeviceToken } from '../src/domain/device-token.ts';
 import { CODE_PATTERN } from '../src/domain/receipt.ts';
+import { parseDeviceToken } from '../src/domain/tenant-token.ts';
 import { AppError } from '../src/errors.ts';
 import { intSetting, type RawValues, readSettingTable } from '../src/settings.ts';
 import type { Synchronous } from './store/database.ts';

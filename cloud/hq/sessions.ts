@@ -6,7 +6,7 @@ import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { pgDrizzle } from '../../src/db/drizzle.ts';
 import type { SqlDatabase } from '../../src/db/sql.ts';
-import { formatTenantToken, parseTenantToken } from '../../src/domain/device-token.ts';
+import { formatTenantToken, parseTenantToken } from '../../src/domain/tenant-token.ts';
 import { AppError } from '../../src/errors.ts';
 import { hqSessions, roles, users } from '../../src/schema/pg.ts';
 import { hashSecret, hashToken, verifySecret } from '../secrets/passwords.ts';

@@ -8,7 +8,7 @@ import {
   isDatabaseRefusal,
 } from '../../src/db/driver-errors.ts';
 import type { SqlDatabase } from '../../src/db/sql.ts';
-import { parseDeviceToken } from '../../src/domain/device-token.ts';
+import { parseDeviceToken } from '../../src/domain/tenant-token.ts';
 import { isAppError } from '../../src/errors.ts';
 import { closeCodes, type SyncErrorCode } from '../../src/protocol/errors.ts';
 import {

@@ -1,6 +1,6 @@
 // Device tokens split unambiguously into org id and secret although both may contain underscores.
 import { describe, expect, it } from 'vitest';
-import { formatDeviceToken, parseDeviceToken } from '../../src/domain/device-token.ts';
+import { formatDeviceToken, parseDeviceToken } from '../../src/domain/tenant-token.ts';
 
 describe('device tokens', () => {
   const secret = 'Ab_-0123456789abcdefghijklmnopq_';
