@@ -86,10 +86,61 @@ export function createSalesService(deps: SalesDeps): SalesService {
     return id ? { cashierUserId: id, flags: [] } : { cashierUserId: null, flags: ['unknown_cashier'] };
   }
 
-  function commit(doc: SaleView, movements: DocumentStockMovement[]) {
+  /** What differs between a sale and a refund; `record` fills in the rest. */
+  type Body = Pick<
+    SaleView,
+    | 'originalSaleId'
+    | 'customerId'
+    | 'currency'
+    | 'subtotalMinor'
+    | 'discountMinor'
+    | 'taxMinor'
+    | 'totalMinor'
+    | 'changeMinor'
+    | 'reason'
+    | 'flags'
+    | 'lines'
+    | 'payments'
+  >;
+
+  /**
+   * Completes a document (id, branch, receipt number, instant, business date, shift, cashier) and
+   * writes it with its stock movements and outbox entry, inside the caller's transaction.
+   */
+  function record(
+    kind: SaleView['kind'],
+    input: { id?: string | undefined; terminal: string; cashier?: string | undefined },
+    ctx: BranchContext,
+    at: Date,
+    body: Body,
+  ): EdgeOutcome<Recorded<SaleView>> {
+    const cashier = cashierOf(input.cashier);
+    const doc: SaleView = {
+      id: input.id ?? randomUUID(),
+      kind,
+      originalSaleId: body.originalSaleId,
+      branch: deps.branch,
+      terminal: input.terminal,
+      ...stamp(input.terminal, kind, ctx, at),
+      cashier: input.cashier ?? null,
+      cashierUserId: cashier.cashierUserId,
+      customerId: body.customerId,
+      currency: body.currency,
+      subtotalMinor: body.subtotalMinor,
+      discountMinor: body.discountMinor,
+      taxMinor: body.taxMinor,
+      totalMinor: body.totalMinor,
+      changeMinor: body.changeMinor,
+      reason: body.reason,
+      flags: [...body.flags, ...cashier.flags],
+      lines: body.lines,
+      payments: body.payments,
+    };
+    const movements = movementsOf(doc.lines, kind === 'sale' ? -1 : 1);
     documents.write(doc, movements);
     const payload: SaleDocument = { ...doc, stockMovements: movements };
     outbox.append(doc.kind, doc.id, payload, doc.occurredAt);
+    return accept({ created: true, value: doc });
   }
 
   /**
@@ -122,17 +173,9 @@ export function createSalesService(deps: SalesDeps): SalesService {
           findProduct: (ref) => catalog.findProduct(ref, ctx.branchId, at.toISOString()),
         });
         if (!built.ok) return built;
-        const cashier = cashierOf(input.cashier);
         const sale = built.value;
-        const doc: SaleView = {
-          id: input.id ?? randomUUID(),
-          kind: 'sale',
+        return record('sale', input, ctx, at, {
           originalSaleId: null,
-          branch: deps.branch,
-          terminal: input.terminal,
-          ...stamp(input.terminal, 'sale', ctx, at),
-          cashier: input.cashier ?? null,
-          cashierUserId: cashier.cashierUserId,
           customerId: input.customerId ?? null,
           currency: sale.currency,
           subtotalMinor: sale.subtotalMinor,
@@ -141,12 +184,10 @@ export function createSalesService(deps: SalesDeps): SalesService {
           totalMinor: sale.totalMinor,
           changeMinor: sale.changeMinor,
           reason: null,
-          flags: [...sale.flags, ...cashier.flags],
+          flags: sale.flags,
           lines: sale.lines.map((l) => ({ ...l, originalLineNo: null })),
           payments: sale.payments,
-        };
-        commit(doc, movementsOf(doc.lines, -1));
-        return accept({ created: true, value: doc });
+        });
       }),
 
     recordRefund: (saleId, input) =>
@@ -163,17 +204,9 @@ export function createSalesService(deps: SalesDeps): SalesService {
         );
         const built = buildRefund(input, original.lines, already);
         if (!built.ok) return built;
-        const cashier = cashierOf(input.cashier);
         const refund = built.value;
-        const doc: SaleView = {
-          id: input.id ?? randomUUID(),
-          kind: 'refund',
+        return record('refund', input, catalog.branchContext(deps.branch), deps.now(), {
           originalSaleId: saleId,
-          branch: deps.branch,
-          terminal: input.terminal,
-          ...stamp(input.terminal, 'refund', catalog.branchContext(deps.branch), deps.now()),
-          cashier: input.cashier ?? null,
-          cashierUserId: cashier.cashierUserId,
           customerId: original.customerId,
           currency: original.currency,
           subtotalMinor: refund.subtotalMinor,
@@ -182,12 +215,10 @@ export function createSalesService(deps: SalesDeps): SalesService {
           totalMinor: refund.totalMinor,
           changeMinor: 0,
           reason: input.reason ?? null,
-          flags: cashier.flags,
+          flags: [],
           lines: refund.lines.map((l) => ({ ...l, flags: [] })),
           payments: refund.payments,
-        };
-        commit(doc, movementsOf(doc.lines, 1));
-        return accept({ created: true, value: doc });
+        });
       }),
   };
 }
