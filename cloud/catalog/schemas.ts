@@ -47,11 +47,16 @@ export const branchInputSchema = z.strictObject({
   timeZone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Berlin'),
 });
 
-export const cashierInputSchema = z.strictObject({
-  name: z.string().trim().min(1).max(200),
-  email: z.email().optional(),
-  pin: z.string().regex(/^\d{4,8}$/, 'a PIN is 4–8 digits'),
-});
+const name = z.string().trim().min(1).max(200);
+const pin = z.string().regex(/^\d{4,8}$/, 'a PIN is 4–8 digits');
+/** HQ passwords: long enough to resist guessing; scrypt makes each guess slow as well. */
+const password = z.string().min(12, 'a password has at least 12 characters').max(200);
+
+/** POST /v1/users: a cashier with a PIN (the default role) or an HQ manager or viewer with a password. */
+export const userInputSchema = z.discriminatedUnion('role', [
+  z.strictObject({ role: z.literal('cashier').default('cashier'), name, email: z.email().optional(), pin }),
+  z.strictObject({ role: z.enum(['manager', 'viewer']), name, email: z.email(), password }),
+]);
 
 export const taxRateChangesSchema = z.strictObject({
   name: z.string().trim().min(1).max(100).optional(),
@@ -65,8 +70,9 @@ export const branchChangesSchema = z.strictObject({
   active: z.boolean().optional(),
 });
 
-export const cashierChangesSchema = z.strictObject({
-  name: z.string().trim().min(1).max(200).optional(),
-  pin: cashierInputSchema.shape.pin.optional(),
+export const userChangesSchema = z.strictObject({
+  name: name.optional(),
+  pin: pin.optional(),
+  password: password.optional(),
   active: z.boolean().optional(),
 });

@@ -1,16 +1,16 @@
-// HQ catalog management (SPEC §6): branches, products, prices, tax rates and cashiers. Every write goes through
+// HQ catalog management (SPEC §6): branches, products, prices, tax rates and users. Every write goes through
 // the catalog services, which write the change log and the tenant's audit log in the same transaction,
 // and signals every cloud process once it commits, so connected edges pull the change within a second.
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { SqlDatabase } from '../../src/db/sql.ts';
 import { parseJsonBody } from '../../src/http/errors.ts';
-import { createCashier, updateCashier } from '../catalog/cashiers.ts';
 import type { WriteContext } from '../catalog/catalog-write.ts';
 import { createProduct, setPrice, updateProduct } from '../catalog/products.ts';
 import { listBranches, listProducts, listTaxRates, listUsers } from '../catalog/queries.ts';
 import { createBranch, createTaxRate, updateBranch, updateTaxRate } from '../catalog/reference-data.ts';
-import { requirePermission } from '../hq/sessions.ts';
+import { createUser, type MayManage, updateUser } from '../catalog/users.ts';
+import { can, requirePermission, type SessionUser } from '../hq/sessions.ts';
 import type { TenantResolver } from '../resolver/tenant-resolver.ts';
 import type { SyncSignals } from '../sync/sync-signals.ts';
 import { requireSession } from './hq-routes.ts';
@@ -31,7 +31,7 @@ export function createHqCatalogRoutes(options: HqCatalogRoutesOptions): Hono {
   /** Runs a catalog write as the session's user, who needs `permission` (catalog:write by default). */
   const write = async <T>(
     c: Context,
-    fn: (ctx: WriteContext, body: unknown) => Promise<T>,
+    fn: (ctx: WriteContext, body: unknown, user: SessionUser) => Promise<T>,
     permission = 'catalog:write',
   ): Promise<T> => {
     const { orgId, user } = await requireSession(c, resolver, now);
@@ -46,9 +46,15 @@ export function createHqCatalogRoutes(options: HqCatalogRoutesOptions): Hono {
           onCommitted: (cursor) => options.signals?.catalogChanged(orgId, cursor),
         },
         body,
+        user,
       ),
     );
   };
+  /** Managers are the owner's to make: a manager may not create or change one. */
+  const mayManage =
+    (user: SessionUser): MayManage =>
+    (role) =>
+      role !== 'manager' || can(user, '*');
   const read = async <T>(c: Context, fn: (db: SqlDatabase) => Promise<T>) => {
     const { orgId } = await requireSession(c, resolver, now);
     return resolver.withTenant(orgId, fn);
@@ -73,11 +79,19 @@ export function createHqCatalogRoutes(options: HqCatalogRoutesOptions): Hono {
   );
   app.post('/prices', async (c) => c.json(await write(c, setPrice), 201));
 
-  // Cashiers (PINs, which edges pull to check offline); HQ users with passwords come with the rest of HQ.
+  // Cashiers (with PINs, which edges pull to check offline) and HQ managers and viewers (with passwords).
   app.get('/users', async (c) => c.json({ users: await read(c, listUsers) }));
-  app.post('/users', async (c) => c.json(await write(c, createCashier, 'users:write'), 201));
+  app.post('/users', async (c) =>
+    c.json(await write(c, (ctx, body, user) => createUser(ctx, body, mayManage(user)), 'users:write'), 201),
+  );
   app.patch('/users/:id', async (c) =>
-    c.json(await write(c, (ctx, body) => updateCashier(ctx, c.req.param('id'), body), 'users:write')),
+    c.json(
+      await write(
+        c,
+        (ctx, body, user) => updateUser(ctx, c.req.param('id'), body, mayManage(user)),
+        'users:write',
+      ),
+    ),
   );
 
   return app;

@@ -1,7 +1,6 @@
 // Catalog writes on every engine: the row, its change-log entry and a tenant audit entry in one
 // transaction; bad input writes nothing; cursors only ever grow.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCashier, updateCashier } from '../../cloud/catalog/cashiers.ts';
 import { createProduct, setPrice, updateProduct } from '../../cloud/catalog/products.ts';
 import {
   createBranch,
@@ -9,6 +8,7 @@ import {
   updateBranch,
   updateTaxRate,
 } from '../../cloud/catalog/reference-data.ts';
+import { createUser, updateUser } from '../../cloud/catalog/users.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
@@ -88,7 +88,7 @@ describe.each(engineNames)('catalog writes on %s', (engine) => {
     await expect(
       createBranch(ctx(), { code: 'B2', name: 'Mars', timeZone: 'Mars/Olympus' }),
     ).rejects.toThrow();
-    await expect(createCashier(ctx(), { name: 'Al', pin: '12' })).rejects.toThrow();
+    await expect(createUser(ctx(), { name: 'Al', pin: '12' })).rejects.toThrow();
     await expect(setPrice(ctx(), { productId: 'nope', priceMinor: 1 })).rejects.toMatchObject({
       code: 'not_found',
     });
@@ -120,7 +120,7 @@ describe.each(engineNames)('catalog writes on %s', (engine) => {
       inclusive: true,
       isDefault: true,
     });
-    const cashier = await createCashier(ctx(), { name: 'Alice', email: 'Alice@Example.com', pin: '4321' });
+    const cashier = await createUser(ctx(), { name: 'Alice', email: 'Alice@Example.com', pin: '4321' });
 
     const log = await changes();
     const cursors = log.map((c) => c.cursor);
@@ -157,7 +157,7 @@ describe.each(engineNames)('catalog writes on %s', (engine) => {
     const [alice] = await db.query<{ id: string; pin_hash: string }>(
       "SELECT id, pin_hash FROM users WHERE email = 'alice@example.com'",
     );
-    await updateCashier(ctx(), alice!.id, { pin: '9876', active: false });
+    await updateUser(ctx(), alice!.id, { pin: '9876', active: false });
     expect((await changes()).slice(before).map((c) => c.entity)).toEqual(['tax_rate', 'branch', 'user']);
     expect(await db.query("SELECT time_zone FROM branches WHERE code = 'B02'")).toEqual([
       { time_zone: 'Atlantic/Madeira' },
@@ -172,7 +172,7 @@ describe.each(engineNames)('catalog writes on %s', (engine) => {
     await expect(updateBranch(ctx(), 'B02', { code: 'B03' })).rejects.toThrow();
     await expect(updateTaxRate(ctx(), rate!.id, { rateBp: -1 })).rejects.toThrow();
     const owner = await db.query<{ id: string }>("SELECT id FROM users WHERE role_id = 'owner'");
-    await expect(updateCashier(ctx(), owner[0]!.id, { active: false })).rejects.toMatchObject({
+    await expect(updateUser(ctx(), owner[0]!.id, { active: false })).rejects.toMatchObject({
       code: 'not_found',
     });
     expect(await count('change_log')).toBe(before + 3);

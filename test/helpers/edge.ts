@@ -135,9 +135,10 @@ export async function call(
   method: string,
   path: string,
   body?: unknown,
+  headers: Record<string, string> = {},
   // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies by path and assert their shape
 ): Promise<{ status: number; body: any }> {
-  const init: RequestInit = { method, headers: { 'content-type': 'application/json' } };
+  const init: RequestInit = { method, headers: { 'content-type': 'application/json', ...headers } };
   if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
   const res = await app.request(path, init);
   const text = await res.text();

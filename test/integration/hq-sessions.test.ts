@@ -297,4 +297,90 @@ describe.each(engineNames)('HQ sessions on %s', (engine) => {
     );
     expect(audit!.actor).toBe(owner.email);
   });
+
+  it('makes HQ users with passwords: the owner makes managers, managers make viewers and cashiers', async () => {
+    const login = async (email: string, password: string) =>
+      call(app, 'POST', `/v1/orgs/${orgA}/sessions`, { email, password });
+    const as = (t: string, method: string, path: string, body?: unknown) =>
+      call(app, method, path, body, auth(t));
+    const ownerToken: string = (await login(owner.email, owner.password)).body.token;
+    const manager = await as(ownerToken, 'POST', '/v1/users', {
+      role: 'manager',
+      name: 'Mia',
+      email: 'Mia@A.example',
+      password: 'manager-password-1',
+    });
+    expect(manager).toMatchObject({ status: 201, body: { role: 'manager' } });
+    const mia = await login('mia@a.example', 'manager-password-1');
+    expect(mia).toMatchObject({ status: 201, body: { user: { role: 'manager' } } });
+    const miaToken: string = mia.body.token;
+    // A manager may not make or change a manager; the owner is changed by no one here.
+    expect(
+      await as(miaToken, 'POST', '/v1/users', {
+        role: 'manager',
+        name: 'Max',
+        email: 'max@a.example',
+        password: 'manager-password-2',
+      }),
+    ).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
+    expect(await as(miaToken, 'PATCH', `/v1/users/${manager.body.id}`, { active: false })).toMatchObject({
+      status: 403,
+    });
+    const [ownerRow] = await db.query<{ id: string }>("SELECT id FROM users WHERE role_id = 'owner'");
+    expect(await as(ownerToken, 'PATCH', `/v1/users/${ownerRow!.id}`, { name: 'X' })).toMatchObject({
+      status: 404,
+    });
+    const viewer = await as(miaToken, 'POST', '/v1/users', {
+      role: 'viewer',
+      name: 'Vic',
+      email: 'vic@a.example',
+      password: 'viewer-password-1',
+    });
+    expect(viewer.status).toBe(201);
+    expect(await as(miaToken, 'POST', '/v1/users', { name: 'Cal', pin: '2468' })).toMatchObject({
+      status: 201,
+      body: { role: 'cashier' },
+    });
+    // Wrong credential for the role, weak passwords, unknown roles: 400 and nothing written.
+    const users = async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM users'))[0]!.n;
+    const before = await users();
+    for (const bad of [
+      { role: 'viewer', name: 'W', email: 'w@a.example', password: 'short' },
+      { role: 'viewer', name: 'W', email: 'w@a.example', pin: '1234' },
+      { role: 'viewer', name: 'W', password: 'long-enough-password' },
+      { role: 'owner', name: 'W', email: 'w@a.example', password: 'long-enough-password' },
+      { name: 'W', pin: '12' },
+    ]) {
+      expect(await as(ownerToken, 'POST', '/v1/users', bad)).toMatchObject({
+        status: 400,
+        body: { error: { code: 'invalid_input' } },
+      });
+    }
+    expect(await as(ownerToken, 'PATCH', `/v1/users/${viewer.body.id}`, { pin: '1234' })).toMatchObject({
+      status: 400,
+    });
+    expect(await users()).toBe(before);
+    const listed = await as(ownerToken, 'GET', '/v1/users');
+    expect(JSON.stringify(listed.body)).not.toMatch(/scrypt|hash/i);
+    // A new password ends the user's sessions; the new one works, the old one does not.
+    const vicToken: string = (await login('vic@a.example', 'viewer-password-1')).body.token;
+    expect((await get(vicToken)).status).toBe(200);
+    expect(
+      await as(miaToken, 'PATCH', `/v1/users/${viewer.body.id}`, { password: 'viewer-password-2' }),
+    ).toMatchObject({ status: 200 });
+    expect((await get(vicToken)).status).toBe(401);
+    expect((await login('vic@a.example', 'viewer-password-1')).status).toBe(401);
+    expect((await login('vic@a.example', 'viewer-password-2')).status).toBe(201);
+    // Deactivating ends sessions as well.
+    expect(await as(ownerToken, 'PATCH', `/v1/users/${manager.body.id}`, { active: false })).toMatchObject({
+      status: 200,
+    });
+    expect((await get(miaToken)).status).toBe(401);
+    const audit = await db.query<{ action: string; actor: string }>(
+      "SELECT action, actor FROM audit_logs WHERE action LIKE 'manager.%' OR action LIKE 'viewer.%' ORDER BY at, action",
+    );
+    expect(audit.map((a) => a.action)).toEqual(
+      expect.arrayContaining(['manager.created', 'viewer.created', 'viewer.updated', 'manager.updated']),
+    );
+  });
 });
