@@ -1,10 +1,9 @@
-// X and Z reports of a shift: per tender, what the drawer should hold against what was counted.
-// Expected cash = float + cash taken (net of change) − cash refunded + cash in − cash out; other
-// tenders are what they took less what they refunded. Sums are checked (money.ts), never wrapped.
+// X and Z reports of a shift: per tender, what the drawer should hold against what was counted
+// (the rule is src/domain/shift-tenders.ts, shared with HQ's Z report).
 import { asc, count, eq, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { sum } from '../../src/domain/money.ts';
-import { type PaymentMethod, paymentMethods } from '../../src/domain/payloads.ts';
+import { type TenderLine, tenderLines } from '../../src/domain/shift-tenders.ts';
 import { cashMovements, payments, sales, shiftCounts, type shifts } from '../../src/schema/sqlite.ts';
 
 export type ShiftRow = typeof shifts.$inferSelect;
@@ -19,15 +18,6 @@ export interface ShiftView {
   businessDate: string;
   closedBy: string | null;
   closedAt: string | null;
-}
-
-export interface TenderLine {
-  method: PaymentMethod;
-  expectedMinor: number;
-  /** null in an X report and for a tender that was not counted at close. */
-  countedMinor: number | null;
-  /** counted − expected: negative is a shortage. */
-  differenceMinor: number | null;
 }
 
 export interface ShiftReport {
@@ -107,23 +97,21 @@ export function createShiftReporter(db: BetterSQLite3Database): (row: ShiftRow, 
     const cash = cashTotals.all({ id: row.id });
     const cashIn = cash.find((c) => c.direction === 'in')?.total ?? 0;
     const cashOut = cash.find((c) => c.direction === 'out')?.total ?? 0;
-    const taken = new Map(tenderTotals.all({ id: row.id }).map((t) => [t.method, t]));
-    const counted = new Map(counts.all({ id: row.id }).map((c) => [c.method, c.countedMinor]));
+    const taken = new Map(
+      tenderTotals
+        .all({ id: row.id })
+        .map((t) => [t.method, { takenMinor: t.taken, refundedMinor: t.refunded }]),
+    );
     const closed = row.closedAt !== null;
-    const tenders = paymentMethods
-      .filter((m) => m === 'cash' || taken.has(m) || counted.has(m))
-      .map((method): TenderLine => {
-        const t = taken.get(method);
-        const drawer = method === 'cash' ? [row.openingFloatMinor, cashIn, -cashOut] : [];
-        const expectedMinor = sum([t?.taken ?? 0, -(t?.refunded ?? 0), ...drawer]);
-        const countedMinor = closed ? (counted.get(method) ?? null) : null;
-        return {
-          method,
-          expectedMinor,
-          countedMinor,
-          differenceMinor: countedMinor === null ? null : sum([countedMinor, -expectedMinor]),
-        };
-      });
+    const tenders = tenderLines({
+      openingFloatMinor: row.openingFloatMinor,
+      cashInMinor: cashIn,
+      cashOutMinor: cashOut,
+      taken,
+      counted: closed
+        ? new Map(counts.all({ id: row.id }).map((c) => [c.method, c.countedMinor]))
+        : undefined,
+    });
     return {
       kind: closed ? 'z' : 'x',
       shift: shiftView(row),
