@@ -10,6 +10,7 @@ import type { MigrationJob } from '../tenants/migration-job.ts';
 import { createAdminRoutes } from './admin-routes.ts';
 import { toErrorResponse } from './errors.ts';
 import { createHqCatalogRoutes } from './hq-catalog-routes.ts';
+import { createHqReportRoutes } from './hq-report-routes.ts';
 import { createHqRoutes } from './hq-routes.ts';
 import { createHqSyncRoutes } from './hq-sync-routes.ts';
 import type { CloudMetrics } from './metrics.ts';
@@ -59,6 +60,7 @@ export function createCloudApp(options: CloudAppOptions): Hono {
     app.route('/v1', createHqRoutes({ resolver: options.resolver, throttle: createLoginThrottle() }));
     app.route('/v1', createHqSyncRoutes({ resolver: options.resolver, signals: options.signals }));
     app.route('/v1', createHqCatalogRoutes({ resolver: options.resolver, signals: options.signals }));
+    app.route('/v1', createHqReportRoutes({ resolver: options.resolver }));
   }
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));

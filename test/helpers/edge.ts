@@ -50,6 +50,8 @@ export async function createTestEdge(options: EdgeStoreOptions = {}): Promise<Te
 }
 
 export interface SeedProduct {
+  /** The product's id, for a catalog that must match the cloud's; a new one otherwise. */
+  id?: string;
   sku: string;
   name?: string;
   priceMinor?: number | null;
@@ -91,7 +93,7 @@ export function seedCatalog(
           'INSERT INTO tax_rates (id, name, rate_bp, inclusive, is_default, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)',
         ).run(rateId, key, bp, inclusive ? 1 : 0, at, at);
       }
-      const id = randomUUID();
+      const id = p.id ?? randomUUID();
       ids.set(p.sku, id);
       db.prepare(
         'INSERT INTO products (id, sku, barcode, name, category, tax_rate_id, active, created_at, updated_at) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?)',

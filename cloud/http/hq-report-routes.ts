@@ -1,0 +1,53 @@
+// HQ reports over HTTP (SPEC §10): `GET /v1/reports/:name` for users whose role may read reports,
+// JSON by default and CSV with `Accept: text/csv`. A CSV carries the data's freshness in headers
+// (X-Report-Last-Sync-At, X-Report-Oldest-Sync-At, X-Report-Quarantined), since it has no place
+// for it in the rows.
+import { Hono } from 'hono';
+import { AppError } from '../../src/errors.ts';
+import { parseQuery } from '../../src/http/errors.ts';
+import { requirePermission } from '../hq/sessions.ts';
+import { toCsv } from '../reports/csv.ts';
+import { isReportName, reports, runReport } from '../reports/reports.ts';
+import type { TenantResolver } from '../resolver/tenant-resolver.ts';
+import { requireSession } from './hq-routes.ts';
+
+export interface HqReportRoutesOptions {
+  resolver: TenantResolver;
+  now?: () => Date;
+}
+
+const wantsCsv = (accept: string | undefined) => /\btext\/csv\b/i.test(accept ?? '');
+
+export function createHqReportRoutes(options: HqReportRoutesOptions): Hono {
+  const { resolver } = options;
+  const now = options.now ?? (() => new Date());
+  const app = new Hono();
+
+  app.get('/reports/:name', async (c) => {
+    const { orgId, user } = await requireSession(c, resolver, now);
+    requirePermission(user, 'reports:read');
+    const name = c.req.param('name');
+    if (!isReportName(name)) {
+      throw new AppError('not_found', `no report ${name}; reports: ${Object.keys(reports).join(', ')}`);
+    }
+    const query = parseQuery(c, reports[name].query);
+    const at = now();
+    const result = await resolver.withTenant(orgId, (db) => runReport(db, name, query, at));
+    if (!wantsCsv(c.req.header('accept'))) {
+      return c.json({ report: name, currency: result.currency, ...result.body, freshness: result.freshness });
+    }
+    const f = result.freshness;
+    const period = result.period ? `-${result.period.from}-${result.period.to}` : '';
+    return c.body(toCsv(result.csv.columns, result.csv.rows), 200, {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="${orgId}-${name}${period}.csv"`,
+      'x-report-currency': result.currency,
+      'x-report-generated-at': f.generatedAt,
+      'x-report-last-sync-at': f.lastSyncAt ?? '',
+      'x-report-oldest-sync-at': f.oldestSyncAt ?? '',
+      'x-report-quarantined': String(f.quarantined),
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,184 @@
+// The operational reports of SPEC §10: stock on hand (now, not over a period), the Z reports of the
+// shifts closed in a period, and how fresh the cloud's copy of each device's data is. Every report
+// also carries `freshness` (see `freshnessOf`), because HQ sees only what the edges have pushed.
+import type { SqlQueryable } from '../../src/db/sql.ts';
+import { type TenderLine, type TenderTotals, tenderLines } from '../../src/domain/shift-tenders.ts';
+import type { Period } from './params.ts';
+import { documentFilter } from './sales.ts';
+
+export interface StockRow {
+  branch: string;
+  productId: string;
+  sku: string | null;
+  name: string | null;
+  qtyMilli: number;
+  lowStock: boolean;
+  belowZero: boolean;
+}
+
+/** On hand per branch and product (the ledger's running sum, kept by tenant migration 0004). */
+export async function inventoryReport(
+  db: SqlQueryable,
+  branch: string | null,
+  lowStockMilli: number,
+): Promise<{ rows: StockRow[]; lowStock: number; belowZero: number }> {
+  const params: unknown[] = [lowStockMilli];
+  if (branch) params.push(branch);
+  const rows = await db.query<StockRow>(
+    `SELECT h.branch_code AS branch, h.product_id AS "productId", p.sku, p.name, h.qty_milli AS "qtyMilli",
+       (h.qty_milli >= 0 AND h.qty_milli < $1) AS "lowStock", h.qty_milli < 0 AS "belowZero"
+     FROM stock_on_hand h LEFT JOIN products p ON p.id = h.product_id
+     ${branch ? 'WHERE h.branch_code = $2' : ''}
+     ORDER BY h.branch_code, p.sku NULLS LAST, h.product_id`,
+    params,
+  );
+  return {
+    rows,
+    lowStock: rows.filter((r) => r.lowStock).length,
+    belowZero: rows.filter((r) => r.belowZero).length,
+  };
+}
+
+export interface ZReport {
+  shiftId: string;
+  branch: string;
+  terminal: string;
+  businessDate: string;
+  openedBy: string | null;
+  openedAt: string;
+  closedBy: string | null;
+  closedAt: string;
+  openingFloatMinor: number;
+  cashInMinor: number;
+  cashOutMinor: number;
+  tenders: TenderLine[];
+}
+
+/** Z reports of the shifts closed in the period (by the shift's business date), oldest first. */
+export async function zReports(db: SqlQueryable, p: Period): Promise<ZReport[]> {
+  const { where, params } = documentFilter(p, 'sh');
+  const shifts = await db.query<Omit<ZReport, 'tenders' | 'cashInMinor' | 'cashOutMinor'>>(
+    `SELECT sh.id AS "shiftId", sh.branch_code AS branch, sh.terminal,
+       to_char(sh.business_date, 'YYYY-MM-DD') AS "businessDate", sh.opened_by AS "openedBy",
+       sh.opened_at AS "openedAt", sh.closed_by AS "closedBy", sh.closed_at AS "closedAt",
+       sh.opening_float_minor AS "openingFloatMinor"
+     FROM shifts sh
+     WHERE sh.closed_at IS NOT NULL AND ${where}
+     ORDER BY sh.closed_at, sh.id`,
+    params,
+  );
+  if (shifts.length === 0) return [];
+  const ids = shifts.map((s) => s.shiftId);
+  const [tenders, cash, counts] = await Promise.all([
+    db.query<{ shift_id: string; method: string; taken: number; refunded: number }>(
+      `SELECT s.shift_id, p.method,
+         coalesce(sum(p.amount_minor) FILTER (WHERE s.kind = 'sale'), 0)::bigint AS taken,
+         coalesce(sum(p.amount_minor) FILTER (WHERE s.kind = 'refund'), 0)::bigint AS refunded
+       FROM sales s JOIN payments p ON p.sale_id = s.id
+       WHERE s.shift_id = ANY($1::text[]) GROUP BY 1, 2`,
+      [ids],
+    ),
+    db.query<{ shift_id: string; direction: 'in' | 'out'; total: number }>(
+      `SELECT shift_id, direction, sum(amount_minor)::bigint AS total
+       FROM cash_movements WHERE shift_id = ANY($1::text[]) GROUP BY 1, 2`,
+      [ids],
+    ),
+    db.query<{ shift_id: string; method: string; counted_minor: number }>(
+      'SELECT shift_id, method, counted_minor FROM shift_counts WHERE shift_id = ANY($1::text[])',
+      [ids],
+    ),
+  ]);
+  const takenBy = new Map<string, Map<string, TenderTotals>>();
+  for (const t of tenders) {
+    const m = takenBy.get(t.shift_id) ?? new Map<string, TenderTotals>();
+    m.set(t.method, { takenMinor: t.taken, refundedMinor: t.refunded });
+    takenBy.set(t.shift_id, m);
+  }
+  const countedBy = new Map<string, Map<string, number>>();
+  for (const c of counts) {
+    const m = countedBy.get(c.shift_id) ?? new Map<string, number>();
+    m.set(c.method, c.counted_minor);
+    countedBy.set(c.shift_id, m);
+  }
+  const cashOf = (id: string, direction: 'in' | 'out') =>
+    cash.find((c) => c.shift_id === id && c.direction === direction)?.total ?? 0;
+  return shifts.map((s) => {
+    const cashInMinor = cashOf(s.shiftId, 'in');
+    const cashOutMinor = cashOf(s.shiftId, 'out');
+    return {
+      ...s,
+      cashInMinor,
+      cashOutMinor,
+      tenders: tenderLines({
+        openingFloatMinor: s.openingFloatMinor,
+        cashInMinor,
+        cashOutMinor,
+        taken: takenBy.get(s.shiftId) ?? new Map(),
+        counted: countedBy.get(s.shiftId) ?? new Map(),
+      }),
+    };
+  });
+}
+
+/**
+ * How current the data behind a report is, over the devices (not revoked) of the branch or of all
+ * branches: the latest and the oldest last contact, devices never heard from, and mutations waiting
+ * in quarantine. A report is complete up to `oldestSyncAt` for every device that had nothing left to
+ * push then; a quarantined mutation is missing from every report until it is replayed.
+ */
+export interface Freshness {
+  generatedAt: string;
+  devices: number;
+  lastSyncAt: string | null;
+  oldestSyncAt: string | null;
+  neverSynced: number;
+  quarantined: number;
+}
+
+export async function freshnessOf(db: SqlQueryable, branch: string | null, now: Date): Promise<Freshness> {
+  const [row] = await db.query<{
+    devices: number;
+    last: string | null;
+    oldest: string | null;
+    never: number;
+    quarantined: number;
+  }>(
+    `SELECT count(*)::int AS devices, max(d.last_seen_at) AS last, min(d.last_seen_at) AS oldest,
+       count(*) FILTER (WHERE d.last_seen_at IS NULL)::int AS never,
+       coalesce(sum((SELECT count(*) FROM sync_quarantine q WHERE q.device_id = d.id AND q.resolved_at IS NULL)), 0)::int AS quarantined
+     FROM devices d JOIN branches b ON b.id = d.branch_id
+     WHERE d.revoked_at IS NULL ${branch ? 'AND b.code = $1' : ''}`,
+    branch ? [branch] : [],
+  );
+  return {
+    generatedAt: now.toISOString(),
+    devices: row?.devices ?? 0,
+    lastSyncAt: row?.last ?? null,
+    oldestSyncAt: row?.oldest ?? null,
+    neverSynced: row?.never ?? 0,
+    quarantined: row?.quarantined ?? 0,
+  };
+}
+
+export interface DeviceFreshness {
+  deviceId: string;
+  name: string;
+  branch: string;
+  revoked: boolean;
+  lastSyncAt: string | null;
+  lastAppliedSeq: number;
+  quarantined: number;
+}
+
+/** Per device (revoked ones too, marked): last contact, last applied seq, unresolved quarantine. */
+export async function freshnessReport(db: SqlQueryable, branch: string | null): Promise<DeviceFreshness[]> {
+  return db.query<DeviceFreshness>(
+    `SELECT d.id AS "deviceId", d.name, b.code AS branch, d.revoked_at IS NOT NULL AS revoked,
+       d.last_seen_at AS "lastSyncAt", d.last_applied_seq AS "lastAppliedSeq",
+       (SELECT count(*) FROM sync_quarantine q WHERE q.device_id = d.id AND q.resolved_at IS NULL)::int AS quarantined
+     FROM devices d JOIN branches b ON b.id = d.branch_id
+     ${branch ? 'WHERE b.code = $1' : ''}
+     ORDER BY b.code, d.name, d.id`,
+    branch ? [branch] : [],
+  );
+}

@@ -1,0 +1,222 @@
+// The HQ reports by name (SPEC §10): each parses its query, runs on the tenant's database in one
+// read-only snapshot, and answers JSON (with its period, currency and freshness) or CSV rows.
+import type { z } from 'zod';
+import type { SqlQueryable } from '../../src/db/sql.ts';
+import { AppError } from '../../src/errors.ts';
+import { type Freshness, freshnessOf, freshnessReport, inventoryReport, zReports } from './operations.ts';
+import { type Period, reportQueries, resolvePeriod } from './params.ts';
+import { paymentsReport, refundsReport, salesReport, taxReport, topProductsReport } from './sales.ts';
+
+export interface TenantFacts {
+  timeZone: string;
+  currency: string;
+}
+
+export interface ReportResult {
+  /** The JSON body, less `report`, `currency` and `freshness`, which every report carries. */
+  body: Record<string, unknown>;
+  /** The same data as flat rows, for CSV. */
+  csv: { columns: string[]; rows: readonly object[] };
+  /** Used for the CSV file's name. */
+  period?: Period;
+}
+
+interface ReportDefinition<Q extends z.ZodType> {
+  query: Q;
+  run(db: SqlQueryable, q: z.output<Q>, facts: TenantFacts, now: Date): Promise<ReportResult>;
+}
+
+const define = <Q extends z.ZodType>(d: ReportDefinition<Q>) => d;
+
+const columnsOf = (rows: readonly object[], fallback: string[]) =>
+  rows.length > 0 ? Object.keys(rows[0]!) : fallback;
+
+const periodOf = (
+  q: { from?: string | undefined; to?: string | undefined; branch?: string | undefined },
+  facts: TenantFacts,
+  now: Date,
+) => resolvePeriod(q, { now, timeZone: facts.timeZone });
+
+const SALES_COLUMNS = [
+  'count',
+  'grossMinor',
+  'discountsMinor',
+  'refundsCount',
+  'refundsMinor',
+  'netMinor',
+  'taxMinor',
+  'averageTicketMinor',
+];
+
+export const reports = {
+  sales: define({
+    query: reportQueries.sales,
+    async run(db, q, facts, now) {
+      const period = periodOf(q, facts, now);
+      const { rows, totals } = await salesReport(db, period, q.groupBy, facts.timeZone);
+      return {
+        body: { period, groupBy: q.groupBy, rows, totals },
+        csv: { columns: columnsOf(rows, SALES_COLUMNS), rows },
+        period,
+      };
+    },
+  }),
+  'top-products': define({
+    query: reportQueries.topProducts,
+    async run(db, q, facts, now) {
+      const period = periodOf(q, facts, now);
+      const top = await topProductsReport(db, period, q.limit);
+      const rows = [
+        ...top.byQuantity.map((r) => ({ ranking: 'quantity', ...r })),
+        ...top.byRevenue.map((r) => ({ ranking: 'revenue', ...r })),
+      ];
+      const columns = ['ranking', 'rank', 'productId', 'sku', 'name', 'qtyMilli', 'revenueMinor', 'lines'];
+      return { body: { period, limit: q.limit, ...top }, csv: { columns, rows }, period };
+    },
+  }),
+  payments: define({
+    query: reportQueries.payments,
+    async run(db, q, facts, now) {
+      const period = periodOf(q, facts, now);
+      const rows = await paymentsReport(db, period);
+      const columns = ['method', 'count', 'takenMinor', 'refundsCount', 'refundedMinor', 'netMinor'];
+      return { body: { period, rows }, csv: { columns, rows: rows }, period };
+    },
+  }),
+  tax: define({
+    query: reportQueries.tax,
+    async run(db, q, facts, now) {
+      const period = periodOf(q, facts, now);
+      const rows = await taxReport(db, period);
+      const columns = ['rateBp', 'inclusive', 'baseMinor', 'taxMinor'];
+      return { body: { period, rows }, csv: { columns, rows: rows }, period };
+    },
+  }),
+  refunds: define({
+    query: reportQueries.refunds,
+    async run(db, q, facts, now) {
+      const period = periodOf(q, facts, now);
+      const result = await refundsReport(db, period, q.limit);
+      const columns = [
+        'refundId',
+        'receiptNo',
+        'branch',
+        'businessDate',
+        'occurredAt',
+        'totalMinor',
+        'taxMinor',
+        'reason',
+        'cashier',
+        'originalSaleId',
+        'originalReceiptNo',
+        'originalBusinessDate',
+        'originalBranch',
+        'originalTotalMinor',
+      ];
+      return { body: { period, ...result }, csv: { columns, rows: result.rows }, period };
+    },
+  }),
+  inventory: define({
+    query: reportQueries.inventory,
+    async run(db, q) {
+      const result = await inventoryReport(db, q.branch ?? null, q.lowStockMilli);
+      const columns = ['branch', 'productId', 'sku', 'name', 'qtyMilli', 'lowStock', 'belowZero'];
+      return {
+        body: { branch: q.branch ?? null, lowStockMilli: q.lowStockMilli, ...result },
+        csv: { columns, rows: result.rows },
+      };
+    },
+  }),
+  z: define({
+    query: reportQueries.z,
+    async run(db, q, facts, now) {
+      const period = periodOf(q, facts, now);
+      const shifts = await zReports(db, period);
+      const rows = shifts.flatMap(({ tenders, ...shift }) => tenders.map((t) => ({ ...shift, ...t })));
+      const columns = [
+        'shiftId',
+        'branch',
+        'terminal',
+        'businessDate',
+        'openedAt',
+        'closedAt',
+        'closedBy',
+        'method',
+        'expectedMinor',
+        'countedMinor',
+        'differenceMinor',
+      ];
+      return { body: { period, shifts }, csv: { columns, rows: rows }, period };
+    },
+  }),
+  freshness: define({
+    query: reportQueries.freshness,
+    async run(db, q) {
+      const devices = await freshnessReport(db, q.branch ?? null);
+      const byBranch = new Map<string, typeof devices>();
+      for (const d of devices) byBranch.set(d.branch, [...(byBranch.get(d.branch) ?? []), d]);
+      const branches = [...byBranch].map(([branch, ds]) => {
+        const live = ds.filter((d) => !d.revoked);
+        const seen = live
+          .map((d) => d.lastSyncAt)
+          .filter((t): t is string => t !== null)
+          .sort();
+        return {
+          branch,
+          devices: live.length,
+          lastSyncAt: seen.at(-1) ?? null,
+          oldestSyncAt: seen[0] ?? null,
+          neverSynced: live.length - seen.length,
+          quarantined: ds.reduce((n, d) => n + d.quarantined, 0),
+        };
+      });
+      const columns = [
+        'branch',
+        'deviceId',
+        'name',
+        'revoked',
+        'lastSyncAt',
+        'lastAppliedSeq',
+        'quarantined',
+      ];
+      return {
+        body: { branch: q.branch ?? null, branches, devices },
+        csv: { columns, rows: devices },
+      };
+    },
+  }),
+} as const;
+
+export type ReportName = keyof typeof reports;
+
+export const isReportName = (name: string): name is ReportName => Object.hasOwn(reports, name);
+
+/** The tenant's time zone and currency (settings written at onboarding). */
+export async function tenantFacts(db: SqlQueryable): Promise<TenantFacts> {
+  const rows = await db.query<{ key: string; value: string }>(
+    "SELECT key, value FROM settings WHERE key IN ('time_zone', 'currency')",
+  );
+  const get = (key: string) => rows.find((r) => r.key === key)?.value;
+  return { timeZone: get('time_zone') ?? 'UTC', currency: get('currency') ?? 'XXX' };
+}
+
+/** Runs report `name` with an already parsed query in one read-only snapshot, with its freshness. */
+export async function runReport(
+  db: { transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> },
+  name: ReportName,
+  query: unknown,
+  now: Date,
+): Promise<ReportResult & { currency: string; freshness: Freshness }> {
+  const definition = reports[name] as ReportDefinition<z.ZodType>;
+  return db.transaction(async (tx) => {
+    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    const q = query as { branch?: string };
+    if (q.branch) {
+      const [known] = await tx.query('SELECT 1 FROM branches WHERE code = $1', [q.branch]);
+      if (!known) throw new AppError('not_found', `branch ${q.branch} not found`);
+    }
+    const facts = await tenantFacts(tx);
+    const result = await definition.run(tx, query, facts, now);
+    return { ...result, currency: facts.currency, freshness: await freshnessOf(tx, q.branch ?? null, now) };
+  });
+}

@@ -1,0 +1,343 @@
+// The money reports of SPEC §10 over completed documents: sales (by day, branch, local hour or
+// cashier), top products, payments, tax and refunds. Each document counts on its own branch-local
+// business date, as the edge dated it when it was recorded, so a sale at 23:30 local time is that
+// day's and a refund is counted on the day it was given, not on the day of the sale it refunds.
+//
+// Definitions (all in minor units of the tenant's currency, tax included unless said otherwise):
+//   gross      = Σ sales (total + discount): what was sold before discounts
+//   discounts  = Σ sales discount
+//   refunds    = Σ refunds total
+//   net        = gross − discounts − refunds = Σ sales total − Σ refunds total
+//   tax        = Σ sales tax − Σ refunds tax
+//   averageTicket = Σ sales total / sales count, rounded half-up (0 without sales)
+import type { SqlQueryable } from '../../src/db/sql.ts';
+import { divRoundHalfUp, toMinor } from '../../src/domain/money.ts';
+import { datesOf, type Period } from './params.ts';
+
+/** `WHERE` over documents (`alias`) in the period and branch; parameters start at $1. */
+export function documentFilter(p: Period, alias = 's'): { where: string; params: unknown[] } {
+  const params: unknown[] = [p.from, p.to];
+  let where = `${alias}.business_date BETWEEN $1::date AND $2::date`;
+  if (p.branch) {
+    params.push(p.branch);
+    where += ` AND ${alias}.branch_code = $${params.length}`;
+  }
+  return { where, params };
+}
+
+/** Sums over documents `s`: the columns every sales figure is made of. */
+const FIGURES = `
+  count(*) FILTER (WHERE s.kind = 'sale')::int AS sales_count,
+  coalesce(sum(s.total_minor + s.discount_minor) FILTER (WHERE s.kind = 'sale'), 0)::bigint AS gross,
+  coalesce(sum(s.discount_minor) FILTER (WHERE s.kind = 'sale'), 0)::bigint AS discounts,
+  count(*) FILTER (WHERE s.kind = 'refund')::int AS refunds_count,
+  coalesce(sum(s.total_minor) FILTER (WHERE s.kind = 'refund'), 0)::bigint AS refunds,
+  coalesce(sum(s.total_minor) FILTER (WHERE s.kind = 'sale'), 0)::bigint AS sales_total,
+  coalesce(sum(CASE WHEN s.kind = 'sale' THEN s.tax_minor ELSE -s.tax_minor END), 0)::bigint AS tax`;
+
+interface FigureRow {
+  sales_count: number;
+  gross: number;
+  discounts: number;
+  refunds_count: number;
+  refunds: number;
+  sales_total: number;
+  tax: number;
+}
+
+export interface SalesFigures {
+  count: number;
+  grossMinor: number;
+  discountsMinor: number;
+  refundsCount: number;
+  refundsMinor: number;
+  netMinor: number;
+  taxMinor: number;
+  averageTicketMinor: number;
+}
+
+const zero: FigureRow = {
+  sales_count: 0,
+  gross: 0,
+  discounts: 0,
+  refunds_count: 0,
+  refunds: 0,
+  sales_total: 0,
+  tax: 0,
+};
+
+function figures(r: FigureRow): SalesFigures {
+  return {
+    count: r.sales_count,
+    grossMinor: r.gross,
+    discountsMinor: r.discounts,
+    refundsCount: r.refunds_count,
+    refundsMinor: r.refunds,
+    netMinor: toMinor(BigInt(r.sales_total) - BigInt(r.refunds), 'net'),
+    taxMinor: r.tax,
+    averageTicketMinor:
+      r.sales_count === 0 ? 0 : toMinor(divRoundHalfUp(BigInt(r.sales_total), BigInt(r.sales_count))),
+  };
+}
+
+export type SalesGroup = 'day' | 'branch' | 'hour' | 'cashier';
+
+export type SalesRow = SalesFigures &
+  (
+    | { businessDate: string }
+    | { branch: string }
+    | { hour: number }
+    | { cashierUserId: string | null; cashier: string | null; cashierName: string | null }
+  );
+
+/** The grouping key of each `groupBy`; `hour` is the hour on the branch's own clock. */
+const GROUPS: Record<SalesGroup, { select: string; groupBy: string; join?: string }> = {
+  day: { select: `to_char(s.business_date, 'YYYY-MM-DD') AS key`, groupBy: '1' },
+  branch: { select: 's.branch_code AS key', groupBy: '1' },
+  hour: {
+    select: `extract(hour FROM s.occurred_at AT TIME ZONE coalesce(b.time_zone, $tz))::int AS key`,
+    groupBy: '1',
+    join: 'LEFT JOIN branches b ON b.code = s.branch_code',
+  },
+  cashier: {
+    select: `s.cashier_user_id AS key, CASE WHEN s.cashier_user_id IS NULL THEN s.cashier END AS given,
+      min(u.name) AS user_name, min(s.cashier) AS any_given`,
+    groupBy: '1, 2',
+    join: 'LEFT JOIN users u ON u.id = s.cashier_user_id',
+  },
+};
+
+export async function salesReport(
+  db: SqlQueryable,
+  p: Period,
+  groupBy: SalesGroup,
+  timeZone: string,
+): Promise<{ rows: SalesRow[]; totals: SalesFigures }> {
+  const { where, params } = documentFilter(p);
+  const g = GROUPS[groupBy];
+  let select = g.select;
+  if (select.includes('$tz')) {
+    params.push(timeZone);
+    select = select.replace('$tz', `$${params.length}`);
+  }
+  type Row = FigureRow & {
+    key: string | number | null;
+    given?: string | null;
+    user_name?: string | null;
+    any_given?: string | null;
+  };
+  const rows = await db.query<Row>(
+    `SELECT ${select}, ${FIGURES}
+     FROM sales s ${g.join ?? ''}
+     WHERE ${where}
+     GROUP BY ${g.groupBy}
+     ORDER BY 1 NULLS LAST${groupBy === 'cashier' ? ', 2 NULLS LAST' : ''}`,
+    params,
+  );
+  const [all] = await db.query<FigureRow>(
+    `SELECT ${FIGURES} FROM sales s WHERE ${where}`,
+    documentFilter(p).params,
+  );
+  const totals = figures(all ?? zero);
+
+  if (groupBy === 'day') {
+    // Every day of the period, quiet ones as zeros, so a chart has no holes.
+    const byDay = new Map(rows.map((r) => [String(r.key), r]));
+    return { rows: datesOf(p).map((d) => ({ businessDate: d, ...figures(byDay.get(d) ?? zero) })), totals };
+  }
+  if (groupBy === 'hour') {
+    const byHour = new Map(rows.map((r) => [Number(r.key), r]));
+    return {
+      rows: Array.from({ length: 24 }, (_, h) => ({ hour: h, ...figures(byHour.get(h) ?? zero) })),
+      totals,
+    };
+  }
+  if (groupBy === 'branch')
+    return { rows: rows.map((r) => ({ branch: String(r.key), ...figures(r) })), totals };
+  return {
+    rows: rows.map((r) => ({
+      cashierUserId: r.key === null ? null : String(r.key),
+      cashier: r.key === null ? (r.given ?? null) : (r.any_given ?? null),
+      cashierName: r.user_name ?? null,
+      ...figures(r),
+    })),
+    totals,
+  };
+}
+
+export interface ProductFigures {
+  rank: number;
+  productId: string;
+  sku: string | null;
+  name: string;
+  /** Sold less refunded, in thousandths. */
+  qtyMilli: number;
+  /** Sold less refunded, tax included (the sales report's net, for lines of catalog products). */
+  revenueMinor: number;
+  lines: number;
+}
+
+/**
+ * The best-selling catalog products by quantity and by revenue, both net of refunds. Open-price
+ * lines name no product and are left out. One pass ranks every product both ways.
+ */
+export async function topProductsReport(
+  db: SqlQueryable,
+  p: Period,
+  limit: number,
+): Promise<{ byQuantity: ProductFigures[]; byRevenue: ProductFigures[] }> {
+  const { where, params } = documentFilter(p);
+  params.push(limit);
+  const rows = await db.query<{
+    product_id: string;
+    sku: string | null;
+    name: string;
+    qty: number;
+    revenue: number;
+    lines: number;
+    by_qty: number;
+    by_revenue: number;
+  }>(
+    `WITH per_product AS (
+       SELECT l.product_id,
+         sum(CASE WHEN s.kind = 'sale' THEN l.qty_milli ELSE -l.qty_milli END)::bigint AS qty,
+         sum(CASE WHEN s.kind = 'sale' THEN l.total_minor ELSE -l.total_minor END)::bigint AS revenue,
+         count(*) FILTER (WHERE s.kind = 'sale')::int AS lines,
+         min(l.name) AS line_name
+       FROM sales s JOIN sale_lines l ON l.sale_id = s.id
+       WHERE ${where} AND l.product_id IS NOT NULL
+       GROUP BY l.product_id),
+     ranked AS (
+       SELECT *, row_number() OVER (ORDER BY qty DESC, product_id)::int AS by_qty,
+         row_number() OVER (ORDER BY revenue DESC, product_id)::int AS by_revenue
+       FROM per_product)
+     SELECT r.product_id, pr.sku, coalesce(pr.name, r.line_name) AS name, r.qty, r.revenue, r.lines, r.by_qty, r.by_revenue
+     FROM ranked r LEFT JOIN products pr ON pr.id = r.product_id
+     WHERE r.by_qty <= $${params.length} OR r.by_revenue <= $${params.length}`,
+    params,
+  );
+  const shape = (rank: number, r: (typeof rows)[number]): ProductFigures => ({
+    rank,
+    productId: r.product_id,
+    sku: r.sku,
+    name: r.name,
+    qtyMilli: r.qty,
+    revenueMinor: r.revenue,
+    lines: r.lines,
+  });
+  return {
+    byQuantity: rows
+      .filter((r) => r.by_qty <= limit)
+      .sort((a, b) => a.by_qty - b.by_qty)
+      .map((r) => shape(r.by_qty, r)),
+    byRevenue: rows
+      .filter((r) => r.by_revenue <= limit)
+      .sort((a, b) => a.by_revenue - b.by_revenue)
+      .map((r) => shape(r.by_revenue, r)),
+  };
+}
+
+export interface PaymentFigures {
+  method: string;
+  count: number;
+  /** What sales kept in this tender (net of change). */
+  takenMinor: number;
+  refundsCount: number;
+  refundedMinor: number;
+  netMinor: number;
+}
+
+/** Per tender: what sales took and refunds paid back. */
+export async function paymentsReport(db: SqlQueryable, p: Period): Promise<PaymentFigures[]> {
+  const { where, params } = documentFilter(p);
+  const rows = await db.query<{ method: string; n: number; taken: number; rn: number; refunded: number }>(
+    `SELECT p.method,
+       count(*) FILTER (WHERE s.kind = 'sale')::int AS n,
+       coalesce(sum(p.amount_minor) FILTER (WHERE s.kind = 'sale'), 0)::bigint AS taken,
+       count(*) FILTER (WHERE s.kind = 'refund')::int AS rn,
+       coalesce(sum(p.amount_minor) FILTER (WHERE s.kind = 'refund'), 0)::bigint AS refunded
+     FROM sales s JOIN payments p ON p.sale_id = s.id
+     WHERE ${where}
+     GROUP BY p.method ORDER BY p.method`,
+    params,
+  );
+  return rows.map((r) => ({
+    method: r.method,
+    count: r.n,
+    takenMinor: r.taken,
+    refundsCount: r.rn,
+    refundedMinor: r.refunded,
+    netMinor: toMinor(BigInt(r.taken) - BigInt(r.refunded), 'net'),
+  }));
+}
+
+export interface TaxFigures {
+  rateBp: number;
+  inclusive: boolean;
+  /** Net of refunds, tax excluded. */
+  baseMinor: number;
+  taxMinor: number;
+}
+
+/** Per rate (as copied onto each line when sold): base without tax and tax, net of refunds. */
+export async function taxReport(db: SqlQueryable, p: Period): Promise<TaxFigures[]> {
+  const { where, params } = documentFilter(p);
+  const rows = await db.query<{ rate_bp: number; inclusive: boolean; base: number; tax: number }>(
+    `SELECT l.tax_rate_bp AS rate_bp, l.tax_inclusive AS inclusive,
+       sum(CASE WHEN s.kind = 'sale' THEN 1 ELSE -1 END * (l.total_minor - l.tax_minor))::bigint AS base,
+       sum(CASE WHEN s.kind = 'sale' THEN 1 ELSE -1 END * l.tax_minor)::bigint AS tax
+     FROM sales s JOIN sale_lines l ON l.sale_id = s.id
+     WHERE ${where}
+     GROUP BY 1, 2 ORDER BY 1, 2`,
+    params,
+  );
+  return rows.map((r) => ({ rateBp: r.rate_bp, inclusive: r.inclusive, baseMinor: r.base, taxMinor: r.tax }));
+}
+
+export interface RefundRow {
+  refundId: string;
+  receiptNo: string;
+  branch: string;
+  businessDate: string;
+  occurredAt: string;
+  totalMinor: number;
+  taxMinor: number;
+  reason: string | null;
+  cashier: string | null;
+  /** The sale refunded; null fields when that sale has not reached the cloud (yet). */
+  originalSaleId: string | null;
+  originalReceiptNo: string | null;
+  originalBusinessDate: string | null;
+  originalBranch: string | null;
+  originalTotalMinor: number | null;
+}
+
+/** Refunds of the period, oldest first, each with the sale it refunds; at most `limit`. */
+export async function refundsReport(
+  db: SqlQueryable,
+  p: Period,
+  limit: number,
+): Promise<{ rows: RefundRow[]; truncated: boolean; count: number; totalMinor: number }> {
+  const { where, params } = documentFilter(p, 'r');
+  const [summary] = await db.query<{ n: number; total: number }>(
+    `SELECT count(*)::int AS n, coalesce(sum(r.total_minor), 0)::bigint AS total
+     FROM sales r WHERE r.kind = 'refund' AND ${where}`,
+    params,
+  );
+  params.push(limit);
+  const rows = await db.query<RefundRow>(
+    `SELECT r.id AS "refundId", r.receipt_no AS "receiptNo", r.branch_code AS branch,
+       to_char(r.business_date, 'YYYY-MM-DD') AS "businessDate", r.occurred_at AS "occurredAt",
+       r.total_minor AS "totalMinor", r.tax_minor AS "taxMinor", r.reason, r.cashier,
+       r.original_sale_id AS "originalSaleId", o.receipt_no AS "originalReceiptNo",
+       to_char(o.business_date, 'YYYY-MM-DD') AS "originalBusinessDate", o.branch_code AS "originalBranch",
+       o.total_minor AS "originalTotalMinor"
+     FROM sales r LEFT JOIN sales o ON o.id = r.original_sale_id
+     WHERE r.kind = 'refund' AND ${where}
+     ORDER BY r.occurred_at, r.id
+     LIMIT $${params.length}`,
+    params,
+  );
+  const count = summary?.n ?? 0;
+  return { rows, truncated: count > rows.length, count, totalMinor: summary?.total ?? 0 };
+}
