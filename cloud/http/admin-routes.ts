@@ -10,6 +10,7 @@ import { parseJsonBody } from '../../src/http/errors.ts';
 import { secretsEqual } from '../secrets/passwords.ts';
 import type { TenantContext } from '../tenants/context.ts';
 import { exportTenant } from '../tenants/export.ts';
+import { fleetReport } from '../tenants/fleet-report.ts';
 import { migrateTenant } from '../tenants/migrate.ts';
 import { offboardTenant } from '../tenants/offboard.ts';
 import { onboardTenant } from '../tenants/onboard.ts';
@@ -72,6 +73,8 @@ export function createAdminRoutes(deps: AdminRoutesDeps): Hono {
     if (!result.alreadyOffboarded) deps.metrics?.offboarded.inc();
     return c.json(result);
   });
+
+  app.get('/reports/tenants', async (c) => c.json(await fleetReport(ctx)));
 
   app.get('/tenants/:orgId/export', async (c) => {
     const orgId = requireOrgId(c.req.param('orgId'));

@@ -1,5 +1,6 @@
 // Bringing tenant databases to the latest schema: one tenant, or all of them with bounded
 // concurrency, carrying on past failures and reporting each.
+import { mapBounded } from '../../src/concurrency.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import { isAppError } from '../../src/errors.ts';
 import { latestVersion } from '../../src/migrate/files.ts';
@@ -67,36 +68,31 @@ export async function migrateAllTenants(
   let orgs = await listOrganizations(ctx.control, ['active', 'suspended']);
   if (options.outdatedOnly) orgs = orgs.filter((o) => o.schemaVersion < latest);
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 4, 64));
-  const results: TenantMigration[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < orgs.length) {
-      const org = orgs[next++]!;
-      let outcome: TenantMigration;
-      try {
-        outcome = await migrateTenant(ctx, org.id);
-      } catch (err) {
-        const message = isAppError(err) ? err.message : err instanceof Error ? err.message : String(err);
-        outcome = {
-          orgId: org.id,
-          ok: false,
-          from: org.schemaVersion,
-          to: org.schemaVersion,
-          applied: [],
-          error: message,
-        };
-        await audit(ctx.control, {
-          actor: ctx.actor,
-          action: 'tenant.migration_failed',
-          orgId: org.id,
-          details: { error: message },
-        }).catch(() => {});
-      }
-      results.push(outcome);
-      options.onProgress?.(results.length, orgs.length, outcome);
+  let done = 0;
+  const results = await mapBounded(orgs, concurrency, async (org) => {
+    let outcome: TenantMigration;
+    try {
+      outcome = await migrateTenant(ctx, org.id);
+    } catch (err) {
+      const message = isAppError(err) ? err.message : err instanceof Error ? err.message : String(err);
+      outcome = {
+        orgId: org.id,
+        ok: false,
+        from: org.schemaVersion,
+        to: org.schemaVersion,
+        applied: [],
+        error: message,
+      };
+      await audit(ctx.control, {
+        actor: ctx.actor,
+        action: 'tenant.migration_failed',
+        orgId: org.id,
+        details: { error: message },
+      }).catch(() => {});
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, orgs.length) }, worker));
+    options.onProgress?.(++done, orgs.length, outcome);
+    return outcome;
+  });
   results.sort((a, b) => a.orgId.localeCompare(b.orgId));
   const failed = results.filter((r) => !r.ok);
   return {

@@ -139,6 +139,64 @@ describe.each(engineNames)('admin API on %s', (engine) => {
     expect((await call('POST', `/admin/tenants/${uniqueId()}/offboard`, { confirm: true })).status).toBe(404);
   });
 
+  it('reports across tenant databases, carrying on past a failing one', async () => {
+    const [shop, broken, paused] = [uniqueId('fa'), uniqueId('fb'), uniqueId('fc')];
+    for (const orgId of [shop, broken, paused]) {
+      expect(
+        (await call('POST', '/admin/tenants', { orgId, name: `Fleet ${orgId}`, currency: 'EUR' })).status,
+      ).toBe(201);
+    }
+    const db = p.engine.openDatabase(`modernpos_org_${shop}`, 1);
+    try {
+      // Two sales and a refund today on the branch's own clock, one sale yesterday, one device seen.
+      await db.query(
+        `INSERT INTO devices (id, branch_id, name, token_hash, created_at, last_seen_at)
+         SELECT 'd1', id, 'Till', 'h', now(), '2026-01-02T03:04:05Z' FROM branches WHERE code = 'MAIN'`,
+      );
+      await db.query(
+        `INSERT INTO sales (id, receipt_no, kind, branch_code, terminal, currency, subtotal_minor, discount_minor,
+           tax_minor, total_minor, change_minor, occurred_at, business_date, flags)
+         SELECT v.id, v.id, v.kind, 'MAIN', 'T1', 'EUR', v.total, 0, 0, v.total, 0, now(),
+           (now() AT TIME ZONE b.time_zone)::date - v.days_ago, '[]'
+         FROM branches b, (VALUES ('s1', 'sale', 1000, 0), ('s2', 'sale', 500, 0), ('r1', 'refund', 200, 0),
+           ('s0', 'sale', 9999, 1)) AS v (id, kind, total, days_ago)
+         WHERE b.code = 'MAIN'`,
+      );
+      // A tenant whose schema is broken fails alone.
+      const bad = p.engine.openDatabase(`modernpos_org_${broken}`, 1);
+      await bad.query('DROP TABLE sales CASCADE').finally(() => bad.close());
+    } finally {
+      await db.close();
+    }
+    await p.control.query("UPDATE organizations SET status = 'suspended' WHERE id = $1", [paused]);
+
+    const res = await call('GET', '/admin/reports/tenants');
+    expect(res.status).toBe(200);
+    const body = await json(res);
+    const of = (orgId: string) => body.tenants.find((t: { orgId: string }) => t.orgId === orgId);
+    expect(of(shop)).toMatchObject({
+      status: 'active',
+      schemaVersion: p.tenants.tenantMigrations.migrations.length,
+      latestSchemaVersion: p.tenants.tenantMigrations.migrations.length,
+      sizeBytes: expect.any(Number),
+      currency: 'EUR',
+      salesToday: { count: 2, netMinor: 1300 },
+      devices: 1,
+      lastSyncAt: '2026-01-02T03:04:05.000Z',
+    });
+    expect(of(shop).error).toBeUndefined();
+    expect(of(broken)).toMatchObject({
+      status: 'active',
+      salesToday: null,
+      error: { code: 'tenant_unavailable' },
+    });
+    expect(of(broken).error.message).toMatch(/sales/);
+    expect(of(paused)).toMatchObject({ status: 'suspended', salesToday: { count: 0, netMinor: 0 } });
+    expect(body.failed).toContain(broken);
+    expect(body.failed).not.toContain(shop);
+    expect((await call('GET', '/admin/reports/tenants', undefined, 'wrong')).status).toBe(401);
+  });
+
   it('answers unknown routes with 404 in the error shape', async () => {
     const res = await call('GET', '/nope');
     expect(res.status).toBe(404);
