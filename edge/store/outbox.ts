@@ -6,7 +6,7 @@ import type { MutationKind, PayloadOf } from '../../src/protocol/mutations.ts';
 import type { EdgeMeta } from './meta.ts';
 import { preparedInsert } from './prepared.ts';
 import { type NextValue, OUTBOX_SEQUENCE } from './sequences.ts';
-import { outbox } from './tables.ts';
+import { localSequences, outbox } from './tables.ts';
 
 export interface SyncStatus {
   /** Mutations not yet acknowledged by the cloud. */
@@ -40,6 +40,8 @@ export interface Outbox {
   firstUnacked(): number | undefined;
   /** The newest acknowledged seq, if any. */
   highestAcked(): number | undefined;
+  /** The last seq ever given out (0 before the first): a new entry comes after it, even once pruned. */
+  lastAssigned(): number;
   /**
    * Makes entries from `seq` on pending again (the cloud lost them); false if the outbox no longer
    * holds `seq` (pruned), so they cannot be pushed again.
@@ -151,6 +153,12 @@ export function createOutbox(db: BetterSQLite3Database, next: NextValue, meta: E
         .from(outbox)
         .where(isNotNull(outbox.ackedAt))
         .get()?.seq ?? undefined,
+    lastAssigned: () =>
+      db
+        .select({ value: localSequences.value })
+        .from(localSequences)
+        .where(eq(localSequences.name, OUTBOX_SEQUENCE))
+        .get()?.value ?? 0,
     reopenFrom(seq) {
       if (!db.select({ seq: outbox.seq }).from(outbox).where(eq(outbox.seq, seq)).get()) return false;
       db.update(outbox).set({ ackedAt: null, result: null }).where(gte(outbox.seq, seq)).run();

@@ -104,8 +104,9 @@ export interface PushPosition {
   limits: Welcome['limits'];
 }
 
+/** Pushing starts before the first unacknowledged entry; with none, after the last seq given out. */
 export const positionOf = (welcome: Welcome, store: EdgeStore): PushPosition => ({
-  after: (store.outbox.firstUnacked() ?? Number.MAX_SAFE_INTEGER) - 1,
+  after: (store.outbox.firstUnacked() ?? store.outbox.lastAssigned() + 1) - 1,
   limits: welcome.limits,
 });
 

@@ -119,6 +119,34 @@ describe('sync connection life', () => {
     }
   });
 
+  it('pushes the first sale of a new edge that connected before it had sold anything', async () => {
+    const token = await newDevice();
+    server = await start();
+    const edge = await createTestEdge({ identity: { orgId, branch: 'MAIN', currency: 'EUR' } });
+    const loop = startSyncLoop(edge.store, {
+      cloudUrl: `http://127.0.0.1:${server.port}`,
+      token,
+      log: () => {},
+    });
+    edge.store.outbox.onAppend(() => loop.kick());
+    try {
+      await waitFor(() => loop.connected() && edge.store.outbox.status(new Date()).lastSyncAt !== null);
+      const [before] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM sales');
+      const sale = edge.store.sales.recordSale({
+        terminal: 'T9',
+        lines: [{ name: 'Item', unitPriceMinor: 100, qtyMilli: 1000, taxRateBp: 0 }],
+        payments: [{ method: 'cash', amountMinor: 100 }],
+      });
+      expect(sale.ok).toBe(true);
+      await waitFor(() => edge.store.outbox.status(new Date()).pending === 0);
+      const [after] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM sales');
+      expect(after!.n).toBe(before!.n + 1);
+    } finally {
+      await loop.stop();
+      edge.destroy();
+    }
+  });
+
   it('runs nightly mode with the URL and token the agent was started with, and fails in one line', async () => {
     const token = await newDevice();
     server = await start();
