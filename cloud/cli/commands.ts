@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import type { ParsedArgs } from '../../src/cli/args.ts';
 import { type CliIO, EXIT } from '../../src/cli/io.ts';
 import { AppError } from '../../src/errors.ts';
-import { resolveAdminToken } from '../config.ts';
-import { startCloudServer } from '../server.ts';
+import { type CloudConfig, resolveAdminToken } from '../config.ts';
+import type { Platform } from '../platform.ts';
+import { type CloudServer, startCloudServer } from '../server.ts';
 import { rotateTenantCredentials } from '../tenants/credentials.ts';
 import { exportTenant } from '../tenants/export.ts';
 import { migrateAllTenants, migrateTenant } from '../tenants/migrate.ts';
@@ -181,47 +182,58 @@ const tenantCommands: Record<string, Command> = {
   },
 };
 
-/** `cloud` (and, until the edge exists, `dev`): serve until SIGINT/SIGTERM. */
-const serveCommand =
-  (banner: 'cloud' | 'dev'): Command =>
-  async (args, io) => {
-    const { config: planned } = cliSettings(args.flags, io);
-    if (planned.engine.kind === 'embedded' && !existsSync(join(planned.dataDir, 'modernpos_control'))) {
-      io.err(`First start: initialising the embedded databases in ${planned.dataDir} (takes a few seconds)…`);
-    }
-    const opened = await openCliPlatform(args.flags, io, 'cloud');
-    const { raw, config, platform } = opened;
-    let token: { token: string; generated: boolean };
-    try {
-      token = resolveAdminToken(raw, config);
-    } catch (err) {
-      await platform.close();
-      throw err;
-    }
-    const server = await startCloudServer({
-      platform,
-      adminToken: token.token,
-      port: config.port,
-      resolver: config.resolver,
-      migration: config.migration,
-      log: (line) => io.err(line),
-    }).catch(async (err) => {
-      await platform.close();
-      throw err;
-    });
-    io.out(`ModernPOS cloud (${banner}) listening on ${server.url} — engine ${config.engine.kind}`);
-    if (config.engine.kind === 'embedded') io.out(`Data directory: ${config.dataDir}`);
-    if (token.generated) {
-      io.out(`Admin token (generated, shown once; also in ${config.dataDir}/admin.token): ${token.token}`);
-    } else if (config.engine.kind === 'embedded' && !raw.adminToken) {
-      io.out(`Admin token: in ${config.dataDir}/admin.token`);
-    }
-    io.out(`Try: curl ${server.url}/healthz`);
-    const signal = await io.waitForStop();
-    io.err(`received ${signal}; shutting down`);
-    await server.stop();
-    return EXIT.ok;
-  };
+/** A cloud service started from the command line, with what `dev` needs to add its demo. */
+export interface CliCloud {
+  server: CloudServer;
+  platform: Platform;
+  config: CloudConfig;
+  stop(): Promise<void>;
+}
+
+/** Opens the platform and starts the cloud service from the environment and flags; prints where it is. */
+export async function startCliCloud(args: ParsedArgs, io: CliIO, banner: 'cloud' | 'dev'): Promise<CliCloud> {
+  const { config: planned } = cliSettings(args.flags, io);
+  if (planned.engine.kind === 'embedded' && !existsSync(join(planned.dataDir, 'modernpos_control'))) {
+    io.err(`First start: initialising the embedded databases in ${planned.dataDir} (takes a few seconds)…`);
+  }
+  const { raw, config, platform } = await openCliPlatform(args.flags, io, 'cloud');
+  let token: { token: string; generated: boolean };
+  try {
+    token = resolveAdminToken(raw, config);
+  } catch (err) {
+    await platform.close();
+    throw err;
+  }
+  const server = await startCloudServer({
+    platform,
+    adminToken: token.token,
+    port: config.port,
+    resolver: config.resolver,
+    migration: config.migration,
+    log: (line) => io.err(line),
+  }).catch(async (err) => {
+    await platform.close();
+    throw err;
+  });
+  io.out(`ModernPOS cloud (${banner}) listening on ${server.url} — engine ${config.engine.kind}`);
+  if (config.engine.kind === 'embedded') io.out(`Data directory: ${config.dataDir}`);
+  if (token.generated) {
+    io.out(`Admin token (generated, shown once; also in ${config.dataDir}/admin.token): ${token.token}`);
+  } else if (config.engine.kind === 'embedded' && !raw.adminToken) {
+    io.out(`Admin token: in ${config.dataDir}/admin.token`);
+  }
+  return { server, platform, config, stop: () => server.stop() };
+}
+
+/** `cloud`: serve until SIGINT/SIGTERM. */
+async function serveCloud(args: ParsedArgs, io: CliIO): Promise<number> {
+  const cloud = await startCliCloud(args, io, 'cloud');
+  io.out(`Try: curl ${cloud.server.url}/healthz`);
+  const signal = await io.waitForStop();
+  io.err(`received ${signal}; shutting down`);
+  await cloud.stop();
+  return EXIT.ok;
+}
 
 export async function runCloudCommand(args: ParsedArgs, io: CliIO): Promise<number | undefined> {
   const [command, sub] = args.positionals;
@@ -239,7 +251,6 @@ export async function runCloudCommand(args: ParsedArgs, io: CliIO): Promise<numb
     return rotateKeys(args, io);
   }
   if (command === 'device') return runDeviceCommand(args, io);
-  if (command === 'cloud') return serveCommand('cloud')(args, io);
-  if (command === 'dev') return serveCommand('dev')(args, io);
+  if (command === 'cloud') return serveCloud(args, io);
   return undefined;
 }

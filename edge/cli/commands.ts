@@ -6,15 +6,23 @@ import type { ParsedArgs } from '../../src/cli/args.ts';
 import { type CliIO, EXIT } from '../../src/cli/io.ts';
 import { AppError } from '../../src/errors.ts';
 import { closeCodes } from '../../src/protocol/errors.ts';
-import { readDeviceToken, resolveEdgeConfig, storeDeviceToken } from '../config.ts';
+import { type EdgeConfig, readDeviceToken, resolveEdgeConfig, storeDeviceToken } from '../config.ts';
 import { startEdgeServer } from '../server.ts';
-import { BRANCH_REQUIRED, openEdgeStore } from '../store/store.ts';
+import { BRANCH_REQUIRED, type EdgeStore, openEdgeStore } from '../store/store.ts';
 import { ConnectionLost, connect } from '../sync/connection.ts';
 import { SyncRefused, syncOn } from '../sync/sync-client.ts';
 import { startSyncLoop } from '../sync/sync-loop.ts';
 
-async function runAgent(args: ParsedArgs, io: CliIO): Promise<number> {
-  const config = resolveEdgeConfig(io.env, args.flags);
+/** A running agent: its store, the cashier API and the sync loop. */
+export interface RunningAgent {
+  store: EdgeStore;
+  url: string;
+  /** Stops syncing, lets requests in flight finish, closes the store. */
+  stop(): Promise<void>;
+}
+
+/** Starts the agent from a resolved configuration (cloud URL and token required) and prints where it is. */
+export async function startAgent(config: EdgeConfig, io: CliIO): Promise<RunningAgent> {
   if (config.identity.branch === undefined && !existsSync(config.dbFile)) {
     // Checked before the store file is created, so the mistake leaves nothing behind.
     throw new AppError('invalid_input', BRANCH_REQUIRED);
@@ -45,11 +53,22 @@ async function runAgent(args: ParsedArgs, io: CliIO): Promise<number> {
   io.out(
     `Store: ${config.dbFile} (synchronous=${config.synchronous}); syncing with ${config.identity.cloudUrl}`,
   );
-  io.out(`Try: curl ${server.url}/v1/sync/status`);
+  return {
+    store,
+    url: server.url,
+    async stop() {
+      await sync.stop();
+      await server.stop();
+    },
+  };
+}
+
+async function runAgent(args: ParsedArgs, io: CliIO): Promise<number> {
+  const agent = await startAgent(resolveEdgeConfig(io.env, args.flags), io);
+  io.out(`Try: curl ${agent.url}/v1/sync/status`);
   const signal = await io.waitForStop();
   io.err(`received ${signal}; shutting down`);
-  await sync.stop();
-  await server.stop();
+  await agent.stop();
   return EXIT.ok;
 }
 

@@ -66,7 +66,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
 
 export const usage = `Usage: modernpos <command> [options]
 
-  dev                                   embedded cloud for a laptop (what npm start runs)
+  dev                                   cloud + demo tenant + one edge agent (what npm start runs)
   cloud                                 run the cloud service
   tenant create ORG --name N [--owner-email E] [--timezone TZ] [--currency CUR] [--json]
   tenant list [--json]                  every tenant: status, schema version, size, cluster

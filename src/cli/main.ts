@@ -29,7 +29,9 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
     const code =
       command === 'edge'
         ? await (await import('../../edge/cli/commands.ts')).runEdgeCommand(args, io)
-        : await (await import('../../cloud/cli/commands.ts')).runCloudCommand(args, io);
+        : command === 'dev'
+          ? await (await import('./dev.ts')).runDev(args, io)
+          : await (await import('../../cloud/cli/commands.ts')).runCloudCommand(args, io);
     if (code === undefined) {
       io.err(
         `modernpos: unknown command ${JSON.stringify(args.positionals.join(' '))}; see modernpos --help`,

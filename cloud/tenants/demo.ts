@@ -1,0 +1,119 @@
+// The demo tenant `modernpos dev` runs (SPEC §5): made once — a tenant "demo" with a tax rate, three
+// products and its owner's login kept in the data directory — and found again on every later start.
+// For trying the product on one machine; an operator onboards real tenants with `tenant create`.
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { createProduct } from '../catalog/products.ts';
+import { createTaxRate } from '../catalog/reference-data.ts';
+import { getOrganization } from '../control/organizations.ts';
+import { registerDevice } from '../devices/devices.ts';
+import { login } from '../hq/sessions.ts';
+import type { TenantResolver } from '../resolver/tenant-resolver.ts';
+import { hashSecret, randomSecret } from '../secrets/passwords.ts';
+import type { TenantContext } from './context.ts';
+import { onboardTenant } from './onboard.ts';
+
+export const DEMO_ORG = 'demo';
+const OWNER_EMAIL = 'owner@demo.example';
+
+export const demoProducts = [
+  { sku: 'COFFEE', name: 'Coffee', priceMinor: 350 },
+  { sku: 'TEA', name: 'Tea', priceMinor: 300 },
+  { sku: 'CROISSANT', name: 'Croissant', priceMinor: 250 },
+] as const;
+
+const loginFile = z.object({ ownerEmail: z.string(), ownerPassword: z.string() });
+
+export interface DemoTenant {
+  orgId: string;
+  name: string;
+  timeZone: string;
+  currency: string;
+  ownerEmail: string;
+  ownerPassword: string;
+  /** A session for the owner made for this run, for the printed `curl`. */
+  hqToken: string;
+}
+
+/** The machine's own time zone, so "today" in the demo's reports is the user's today. */
+const localTimeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+
+/**
+ * The demo tenant, made if it is missing. Its owner's password is kept (0600) in `dataDir`; if that
+ * file was lost, the password is set anew, since the first one was shown only once.
+ */
+export async function ensureDemoTenant(
+  tenants: TenantContext,
+  resolver: TenantResolver,
+  dataDir: string,
+): Promise<DemoTenant> {
+  const file = join(dataDir, 'demo-login.json');
+  const save = (ownerPassword: string) => {
+    writeFileSync(file, `${JSON.stringify({ ownerEmail: OWNER_EMAIL, ownerPassword })}\n`, { mode: 0o600 });
+    chmodSync(file, 0o600);
+    return { ownerEmail: OWNER_EMAIL, ownerPassword };
+  };
+  let credentials: z.infer<typeof loginFile> | undefined;
+  if (!(await getOrganization(tenants.control, DEMO_ORG))) {
+    const made = await onboardTenant(tenants, {
+      orgId: DEMO_ORG,
+      name: 'Demo Coffee',
+      ownerEmail: OWNER_EMAIL,
+      timezone: localTimeZone(),
+      currency: 'EUR',
+    });
+    credentials = save(made.ownerPassword);
+  } else {
+    try {
+      credentials = loginFile.parse(JSON.parse(readFileSync(file, 'utf8')));
+    } catch {
+      credentials = undefined;
+    }
+  }
+  return resolver.withTenant(DEMO_ORG, async (db) => {
+    if (!credentials) {
+      const password = randomSecret(16);
+      await db.query("UPDATE users SET password_hash = $1 WHERE email = $2 AND role_id = 'owner'", [
+        await hashSecret(password),
+        OWNER_EMAIL,
+      ]);
+      credentials = save(password);
+    }
+    const ctx = { db, actor: 'modernpos dev' };
+    const [{ n } = { n: 0 }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM products');
+    if (n === 0) {
+      await createTaxRate(ctx, {
+        name: 'VAT 19% (included)',
+        rateBp: 1900,
+        inclusive: true,
+        isDefault: true,
+      });
+      for (const p of demoProducts) await createProduct(ctx, p);
+    }
+    const settings = await db.query<{ key: string; value: string }>(
+      "SELECT key, value FROM settings WHERE key IN ('organization_name', 'time_zone', 'currency')",
+    );
+    const setting = (key: string) => settings.find((s) => s.key === key)?.value ?? '';
+    const session = await login(db, DEMO_ORG, {
+      email: credentials.ownerEmail,
+      password: credentials.ownerPassword,
+    });
+    return {
+      orgId: DEMO_ORG,
+      name: setting('organization_name'),
+      timeZone: setting('time_zone'),
+      currency: setting('currency'),
+      ...credentials,
+      hqToken: session.token,
+    };
+  });
+}
+
+/** A new device for the demo's till on branch MAIN; its token is shown once, so the caller keeps it. */
+export async function registerDemoTill(resolver: TenantResolver): Promise<string> {
+  const device = await resolver.withTenant(DEMO_ORG, (db) =>
+    registerDevice({ db, orgId: DEMO_ORG, actor: 'modernpos dev' }, { branch: 'MAIN', name: 'Demo till' }),
+  );
+  return device.token;
+}
