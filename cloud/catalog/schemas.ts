@@ -1,33 +1,38 @@
 // zod schemas of catalog writes: what HQ may send for products, prices, tax rates, branches and
-// cashiers. Parsed before any transaction starts, so bad input never writes anything.
+// cashiers. Parsed before any transaction starts, so bad input never writes anything. Text refuses
+// control characters: Postgres refuses NUL in text (a 500, not a 400), and none belongs on a receipt.
 import { z } from 'zod';
 import { isTimeZone } from '../../src/domain/business-date.ts';
-import { codeSchema } from '../../src/domain/payloads.ts';
+import { codeSchema, text } from '../../src/domain/payloads.ts';
 
-const sku = z.string().trim().min(1).max(64);
+/** Text a person typed: trimmed, 1 to `max` characters, no control characters. */
+const typed = (max: number) => text(max).trim().min(1);
+/** The id of a row the write refers to (a UUID the cloud made; 64 at most, as sync documents allow). */
+const ref = text(64).min(1);
+const sku = typed(64);
 const money = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const branchCode = codeSchema;
 
 /** SPEC §6: the body of POST /v1/products. */
 export const productInputSchema = z.strictObject({
   sku,
-  name: z.string().trim().min(1).max(200),
+  name: typed(200),
   priceMinor: money,
-  taxRateId: z.string().min(1).optional(),
-  barcode: z.string().trim().min(1).max(64).optional(),
-  category: z.string().trim().min(1).max(100).optional(),
+  taxRateId: ref.optional(),
+  barcode: typed(64).optional(),
+  category: typed(100).optional(),
 });
 
 export const productChangesSchema = z.strictObject({
-  name: z.string().trim().min(1).max(200).optional(),
-  taxRateId: z.string().min(1).optional(),
-  barcode: z.string().trim().min(1).max(64).nullable().optional(),
-  category: z.string().trim().min(1).max(100).nullable().optional(),
+  name: typed(200).optional(),
+  taxRateId: ref.optional(),
+  barcode: typed(64).nullable().optional(),
+  category: typed(100).nullable().optional(),
   active: z.boolean().optional(),
 });
 
 export const priceInputSchema = z.strictObject({
-  productId: z.string().min(1),
+  productId: ref,
   /** Omitted: the default price for every branch. */
   branchCode: branchCode.optional(),
   priceMinor: money,
@@ -35,7 +40,7 @@ export const priceInputSchema = z.strictObject({
 });
 
 export const taxRateInputSchema = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: typed(100),
   rateBp: z.number().int().min(0).max(100_000),
   inclusive: z.boolean(),
   isDefault: z.boolean().optional(),
@@ -43,11 +48,11 @@ export const taxRateInputSchema = z.strictObject({
 
 export const branchInputSchema = z.strictObject({
   code: branchCode,
-  name: z.string().trim().min(1).max(200),
+  name: typed(200),
   timeZone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Berlin'),
 });
 
-const name = z.string().trim().min(1).max(200);
+const name = typed(200);
 const pin = z.string().regex(/^\d{4,8}$/, 'a PIN is 4–8 digits');
 /** HQ passwords: long enough to resist guessing; scrypt makes each guess slow as well. */
 const password = z.string().min(12, 'a password has at least 12 characters').max(200);
@@ -59,13 +64,13 @@ export const userInputSchema = z.discriminatedUnion('role', [
 ]);
 
 export const taxRateChangesSchema = z.strictObject({
-  name: z.string().trim().min(1).max(100).optional(),
+  name: typed(100).optional(),
   rateBp: z.number().int().min(0).max(100_000).optional(),
   inclusive: z.boolean().optional(),
 });
 
 export const branchChangesSchema = z.strictObject({
-  name: z.string().trim().min(1).max(200).optional(),
+  name: typed(200).optional(),
   timeZone: branchInputSchema.shape.timeZone.optional(),
   active: z.boolean().optional(),
 });

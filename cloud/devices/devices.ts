@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import { pgDrizzle } from '../../src/db/drizzle.ts';
 import type { SqlDatabase } from '../../src/db/sql.ts';
-import { codeSchema } from '../../src/domain/payloads.ts';
+import { codeSchema, text } from '../../src/domain/payloads.ts';
 import { formatDeviceToken, parseDeviceToken } from '../../src/domain/tenant-token.ts';
 import { AppError } from '../../src/errors.ts';
 import { branches, devices } from '../../src/schema/pg.ts';
@@ -49,10 +49,12 @@ export async function registerDevice(
       '--branch must be a branch code (capital letters, digits, underscores)',
     );
   }
-  const name = input.name.trim();
-  if (name.length === 0 || name.length > 120) {
-    throw new AppError('invalid_input', 'a device name is 1–120 characters');
+  // No control characters: Postgres refuses NUL in text, and none belongs in a device's name.
+  const checked = text(120).trim().min(1).safeParse(input.name);
+  if (!checked.success) {
+    throw new AppError('invalid_input', 'a device name is 1–120 characters, without control characters');
   }
+  const name = checked.data;
   const secret = randomBytes(24).toString('base64url');
   const at = (ctx.now?.() ?? new Date()).toISOString();
   const deviceId = randomUUID();

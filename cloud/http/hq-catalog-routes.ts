@@ -4,7 +4,6 @@
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { SqlDatabase } from '../../src/db/sql.ts';
-import { parseJsonBody } from '../../src/http/errors.ts';
 import type { WriteContext } from '../catalog/catalog-write.ts';
 import { createProduct, setPrice, updateProduct } from '../catalog/products.ts';
 import { listBranches, listProducts, listTaxRates, listUsers } from '../catalog/queries.ts';
@@ -13,7 +12,7 @@ import { createUser, type MayManage, updateUser } from '../catalog/users.ts';
 import { can, requirePermission, type SessionUser } from '../hq/sessions.ts';
 import type { TenantResolver } from '../resolver/tenant-resolver.ts';
 import type { SyncSignals } from '../sync/sync-signals.ts';
-import { requireSession } from './hq-routes.ts';
+import { idParam, jsonBody, requireSession } from './hq-routes.ts';
 
 export interface HqCatalogRoutesOptions {
   resolver: TenantResolver;
@@ -36,7 +35,7 @@ export function createHqCatalogRoutes(options: HqCatalogRoutesOptions): Hono {
   ): Promise<T> => {
     const { orgId, user } = await requireSession(c, resolver, now);
     requirePermission(user, permission);
-    const body = await parseJsonBody(c, anyJson);
+    const body = await jsonBody(c, anyJson);
     return resolver.withTenant(orgId, (db) =>
       fn(
         {
@@ -63,19 +62,19 @@ export function createHqCatalogRoutes(options: HqCatalogRoutesOptions): Hono {
   app.get('/branches', async (c) => c.json({ branches: await read(c, listBranches) }));
   app.post('/branches', async (c) => c.json(await write(c, createBranch), 201));
   app.patch('/branches/:code', async (c) =>
-    c.json(await write(c, (ctx, body) => updateBranch(ctx, c.req.param('code'), body))),
+    c.json(await write(c, (ctx, body) => updateBranch(ctx, idParam(c, 'code'), body))),
   );
 
   app.get('/tax-rates', async (c) => c.json({ taxRates: await read(c, listTaxRates) }));
   app.post('/tax-rates', async (c) => c.json(await write(c, createTaxRate), 201));
   app.patch('/tax-rates/:id', async (c) =>
-    c.json(await write(c, (ctx, body) => updateTaxRate(ctx, c.req.param('id'), body))),
+    c.json(await write(c, (ctx, body) => updateTaxRate(ctx, idParam(c, 'id'), body))),
   );
 
   app.get('/products', async (c) => c.json({ products: await read(c, (db) => listProducts(db, now())) }));
   app.post('/products', async (c) => c.json(await write(c, createProduct), 201));
   app.patch('/products/:id', async (c) =>
-    c.json(await write(c, (ctx, body) => updateProduct(ctx, c.req.param('id'), body))),
+    c.json(await write(c, (ctx, body) => updateProduct(ctx, idParam(c, 'id'), body))),
   );
   app.post('/prices', async (c) => c.json(await write(c, setPrice), 201));
 
@@ -88,7 +87,7 @@ export function createHqCatalogRoutes(options: HqCatalogRoutesOptions): Hono {
     c.json(
       await write(
         c,
-        (ctx, body, user) => updateUser(ctx, c.req.param('id'), body, mayManage(user)),
+        (ctx, body, user) => updateUser(ctx, idParam(c, 'id'), body, mayManage(user)),
         'users:write',
       ),
     ),

@@ -4,6 +4,7 @@
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import { checkOrgId } from '../../src/domain/org-id.ts';
+import { text } from '../../src/domain/payloads.ts';
 import { AppError, isAppError } from '../../src/errors.ts';
 import { parseJsonBody } from '../../src/http/errors.ts';
 import type { LoginThrottle } from '../hq/login-throttle.ts';
@@ -18,9 +19,31 @@ export interface HqRoutesOptions {
 }
 
 const loginBody = z.strictObject({
-  email: z.string().trim().min(1).max(254),
+  // No control characters: a NUL in the email's lookup is a Postgres error (a 500), not a failed login.
+  email: text(254).trim().min(1),
   password: z.string().min(1).max(200),
 });
+
+/**
+ * Parses an HQ request's JSON body, which must come as `content-type: application/json`: a text or
+ * form post is refused (400) rather than read as JSON.
+ */
+export async function jsonBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/json\s*(;|$)/i.test(type)) {
+    throw new AppError('invalid_input', 'send the body as JSON with content-type: application/json', [
+      { path: 'content-type', message: `expected application/json, got ${type || 'none'}` },
+    ]);
+  }
+  return parseJsonBody(c, schema);
+}
+
+/** A path parameter naming a row: with control characters it names none (and Postgres refuses NUL): 404. */
+export function idParam(c: Context, name: string): string {
+  const value = c.req.param(name) ?? '';
+  if (!text(200).safeParse(value).success) throw new AppError('not_found', `no such ${name}`);
+  return value;
+}
 
 const bearer = (c: Context) => /^Bearer (\S+)$/.exec(c.req.header('authorization') ?? '')?.[1];
 
@@ -51,7 +74,7 @@ export function createHqRoutes(options: HqRoutesOptions): Hono {
   const app = new Hono();
 
   app.post('/orgs/:orgId/sessions', async (c) => {
-    const body = await parseJsonBody(c, loginBody);
+    const body = await jsonBody(c, loginBody);
     const check = checkOrgId(c.req.param('orgId'));
     const key = `${c.req.param('orgId')}\u0000${body.email.toLowerCase()}`;
     const delay = throttle.delayFor(key);

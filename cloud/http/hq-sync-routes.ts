@@ -3,13 +3,14 @@
 // or corrected, discard with a reason). Every change lands in the tenant's audit log as its user.
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { parseJsonBody, parseQuery } from '../../src/http/errors.ts';
+import { codeSchema, text } from '../../src/domain/payloads.ts';
+import { parseQuery } from '../../src/http/errors.ts';
 import { listDevices, registerDevice, revokeDevice } from '../devices/devices.ts';
 import { requirePermission } from '../hq/sessions.ts';
 import type { TenantResolver } from '../resolver/tenant-resolver.ts';
 import { discardQuarantined, listQuarantine, replayQuarantined } from '../sync/quarantine.ts';
 import type { SyncSignals } from '../sync/sync-signals.ts';
-import { requireSession } from './hq-routes.ts';
+import { idParam, jsonBody, requireSession } from './hq-routes.ts';
 
 export interface HqSyncRoutesOptions {
   resolver: TenantResolver;
@@ -18,9 +19,10 @@ export interface HqSyncRoutesOptions {
   now?: () => Date;
 }
 
-const deviceBody = z.strictObject({ branch: z.string().min(1).max(16), name: z.string().min(1).max(120) });
+// Text refuses control characters: Postgres refuses NUL in text (a 500, not a 400).
+const deviceBody = z.strictObject({ branch: codeSchema, name: text(120).trim().min(1) });
 const replayBody = z.strictObject({ payload: z.unknown().optional() });
-const discardBody = z.strictObject({ reason: z.string().min(1).max(500) });
+const discardBody = z.strictObject({ reason: text(500).trim().min(1) });
 const quarantineQuery = z.strictObject({ unresolved: z.enum(['true', 'false']).optional() });
 
 export function createHqSyncRoutes(options: HqSyncRoutesOptions): Hono {
@@ -36,7 +38,7 @@ export function createHqSyncRoutes(options: HqSyncRoutesOptions): Hono {
   app.post('/devices', async (c) => {
     const { orgId, user } = await requireSession(c, resolver, now);
     requirePermission(user, 'devices:write');
-    const body = await parseJsonBody(c, deviceBody);
+    const body = await jsonBody(c, deviceBody);
     const device = await resolver.withTenant(orgId, (db) =>
       registerDevice({ db, orgId, actor: user.email }, body),
     );
@@ -54,7 +56,7 @@ export function createHqSyncRoutes(options: HqSyncRoutesOptions): Hono {
           actor: user.email,
           onRevoked: (id) => options.signals?.deviceRevoked(orgId, id),
         },
-        c.req.param('id'),
+        idParam(c, 'id'),
       ),
     );
     return c.json(revoked);
@@ -72,9 +74,9 @@ export function createHqSyncRoutes(options: HqSyncRoutesOptions): Hono {
   app.post('/sync/quarantine/:id/replay', async (c) => {
     const { orgId, user } = await requireSession(c, resolver, now);
     requirePermission(user, 'devices:write');
-    const body = await parseJsonBody(c, replayBody);
+    const body = await jsonBody(c, replayBody);
     const result = await resolver.withTenant(orgId, (db) =>
-      replayQuarantined({ db, actor: user.email }, c.req.param('id'), body.payload),
+      replayQuarantined({ db, actor: user.email }, idParam(c, 'id'), body.payload),
     );
     return c.json(result);
   });
@@ -82,9 +84,9 @@ export function createHqSyncRoutes(options: HqSyncRoutesOptions): Hono {
   app.post('/sync/quarantine/:id/discard', async (c) => {
     const { orgId, user } = await requireSession(c, resolver, now);
     requirePermission(user, 'devices:write');
-    const { reason } = await parseJsonBody(c, discardBody);
+    const { reason } = await jsonBody(c, discardBody);
     await resolver.withTenant(orgId, (db) =>
-      discardQuarantined({ db, actor: user.email }, c.req.param('id'), reason),
+      discardQuarantined({ db, actor: user.email }, idParam(c, 'id'), reason),
     );
     return c.body(null, 204);
   });

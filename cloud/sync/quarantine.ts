@@ -4,6 +4,7 @@
 // way it is resolved once, and the tenant's audit log says who did it.
 import type { SqlDatabase } from '../../src/db/sql.ts';
 import { AppError } from '../../src/errors.ts';
+import { payloadSchemas } from '../../src/protocol/mutations.ts';
 import { auditTenant } from '../catalog/change-log.ts';
 import { applyMutations, parsedMutation } from './apply-batch.ts';
 
@@ -90,11 +91,20 @@ export async function replayQuarantined(
     const [currency] = await tx.query<{ value: string }>("SELECT value FROM settings WHERE key = 'currency'");
     const payload = correctedPayload === undefined ? JSON.parse(row.payload) : correctedPayload;
     const mutation = { seq: Number(row.seq), id: row.mutation_id, kind: row.kind, payload };
+    const parsed = parsedMutation(mutation);
+    // A mutation of a kind this build does not know is refused again below, whatever the payload.
+    if (
+      correctedPayload !== undefined &&
+      'code' in parsed.parsed &&
+      Object.hasOwn(payloadSchemas, row.kind)
+    ) {
+      throw invalidCorrection(row.kind, correctedPayload, parsed.parsed.reason);
+    }
     const { outcomes, quarantined } = await applyMutations(
       tx,
       row.device_id,
       { branchCode: device?.branch ?? '', currency: currency?.value ?? '' },
-      [parsedMutation(mutation)],
+      [parsed],
       at,
     );
     const refused = quarantined[0];
@@ -128,6 +138,19 @@ export async function replayQuarantined(
     );
     return { status };
   });
+}
+
+/**
+ * A corrected payload is HQ's input: one its kind's schema refuses (or that names another mutation)
+ * is answered 400 naming the fields, and the mutation stays quarantined as it was.
+ */
+function invalidCorrection(kind: string, payload: unknown, reason: string): AppError {
+  const issues = payloadSchemas[kind as keyof typeof payloadSchemas].safeParse(payload).error?.issues ?? [];
+  const details =
+    issues.length > 0
+      ? issues.map((i) => ({ path: ['payload', ...i.path.map(String)].join('.'), message: i.message }))
+      : [{ path: 'payload', message: reason }];
+  return new AppError('invalid_input', `the corrected payload is refused: ${reason}`, details);
 }
 
 /** Resolves a quarantined mutation without applying it; the reason is kept with it and audited. */
