@@ -49,6 +49,11 @@ export async function startCloudServer(options: CloudServerOptions): Promise<Clo
     keyring: platform.tenants.keyring,
     maxPools: options.resolver.maxPools,
     poolSize: options.resolver.poolSize,
+    // Late-bound: the metrics need the resolver for their pool gauges; nothing queries before they exist.
+    observer: {
+      query: (orgId, seconds, failed) => metrics.tenantQueries.query(orgId, seconds, failed),
+      leaseWait: (seconds) => metrics.tenantQueries.leaseWait(seconds),
+    },
   });
   const tenants = { ...platform.tenants, onTenantChanged: (orgId: string) => resolver.invalidate(orgId) };
   const migrationJob = createMigrationJob(
@@ -89,6 +94,7 @@ export async function startCloudServer(options: CloudServerOptions): Promise<Clo
     limits: { ...defaultSyncLimits, ...options.sync },
     schemaVersions: { min: MIN_EDGE_SCHEMA_VERSION, max: latestVersion(platform.tenants.tenantMigrations) },
     log: options.log,
+    observer: metrics.sync,
   });
   const signals = await startSyncSignals(platform.notifications, sync, options.log).catch(async (err) => {
     await sync.close();

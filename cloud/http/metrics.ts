@@ -1,7 +1,13 @@
-// Prometheus metrics of the cloud process, in a registry of its own (no global default registry).
-import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+// Prometheus metrics of the cloud process, in a registry of its own (no global default registry):
+// the control plane (tenants by status, onboardings, migration backlog), each tenant (database size,
+// queries, errors), the resolver's pools, sync (connections, batches, their latency) and each device
+// as this process last heard from it (backlog, oldest unsynced sale, last seen).
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { mapBounded } from '../../src/concurrency.ts';
+import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import { listOrganizations, orgStatuses } from '../control/organizations.ts';
-import type { TenantResolver } from '../resolver/tenant-resolver.ts';
+import type { ResolverObserver, TenantResolver } from '../resolver/tenant-resolver.ts';
+import type { SyncObserver } from '../sync/session.ts';
 import type { TenantContext } from '../tenants/context.ts';
 import type { MigrationJob } from '../tenants/migration-job.ts';
 
@@ -9,7 +15,15 @@ export interface CloudMetrics {
   registry: Registry;
   onboarded: Counter;
   offboarded: Counter;
+  /** Give to the resolver: times every tenant query and lease. */
+  tenantQueries: ResolverObserver;
+  /** Give to the sync endpoint: devices and batches. */
+  sync: SyncObserver;
 }
+
+/** Tenant database sizes are read at most this often (a scrape must stay cheap with many tenants). */
+const SIZE_TTL_MS = 60_000;
+const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export function createCloudMetrics(deps: {
   tenants: TenantContext;
@@ -67,8 +81,185 @@ export function createCloudMetrics(deps: {
       this.set(deps.migrationJob?.stats().failures.length ?? 0);
     },
   });
+
+  // Each tenant: its database's size (cached), and its queries' count, time and errors.
+  let sizes: { at: number; bytes: Map<string, number> } | undefined;
+  new Gauge({
+    name: 'modernpos_tenant_database_bytes',
+    help: 'Size of each active or suspended tenant database (read at most once a minute)',
+    labelNames: ['org'],
+    registers: [registry],
+    async collect() {
+      if (!sizes || Date.now() - sizes.at > SIZE_TTL_MS) {
+        const orgs = await listOrganizations(deps.tenants.control, ['active', 'suspended']);
+        const read = await mapBounded(orgs, 4, async (o) => {
+          const bytes = await deps.tenants.engine
+            .databaseSizeBytes(tenantDatabaseName(o.id))
+            .catch(() => undefined);
+          return [o.id, bytes] as const;
+        });
+        sizes = {
+          at: Date.now(),
+          bytes: new Map(read.filter((r): r is readonly [string, number] => r[1] !== undefined)),
+        };
+      }
+      this.reset();
+      for (const [org, bytes] of sizes.bytes) this.set({ org }, bytes);
+    },
+  });
+  const queryDuration = new Histogram({
+    name: 'modernpos_tenant_query_duration_seconds',
+    help: 'Statements and transactions on tenant databases, all tenants',
+    labelNames: ['outcome'],
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const queries = new Counter({
+    name: 'modernpos_tenant_queries_total',
+    help: 'Statements and transactions per tenant',
+    labelNames: ['org'],
+    registers: [registry],
+  });
+  const querySeconds = new Counter({
+    name: 'modernpos_tenant_query_seconds_total',
+    help: 'Time spent in statements and transactions per tenant',
+    labelNames: ['org'],
+    registers: [registry],
+  });
+  const queryErrors = new Counter({
+    name: 'modernpos_tenant_query_errors_total',
+    help: 'Statements and transactions per tenant that failed',
+    labelNames: ['org'],
+    registers: [registry],
+  });
+  const leaseWait = new Histogram({
+    name: 'modernpos_tenant_pool_wait_seconds',
+    help: 'Time to get a tenant database lease (DSN lookup, room in the pool budget, pool opening)',
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+
+  // Sync: connections, batches and, per device, what it last told this process.
+  const connections = new Gauge({
+    name: 'modernpos_sync_connections',
+    help: 'Devices connected to this process',
+    registers: [registry],
+  });
+  const batches = new Counter({
+    name: 'modernpos_sync_batches_total',
+    help: 'Pushed batches answered: applied (acknowledged), seq_gap, seq_conflict or failed',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  const mutations = new Counter({
+    name: 'modernpos_sync_mutations_total',
+    help: 'Pushed mutations acknowledged: applied, duplicate or rejected (quarantined)',
+    labelNames: ['status'],
+    registers: [registry],
+  });
+  const batchDuration = new Histogram({
+    name: 'modernpos_sync_batch_duration_seconds',
+    help: 'From a push being taken up to its answer (the tenant transaction included)',
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  interface DeviceState {
+    org: string;
+    device: string;
+    connected: number;
+    lastSeen: number;
+    pending?: number;
+    oldestPendingAt?: number | null | undefined;
+  }
+  const devices = new Map<string, DeviceState>();
+  const deviceGauge = (
+    name: string,
+    help: string,
+    value: (d: DeviceState, now: number) => number | undefined,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['org', 'device'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        const now = Date.now();
+        for (const d of devices.values()) {
+          const v = value(d, now);
+          if (v !== undefined) this.set({ org: d.org, device: d.device }, v);
+        }
+      },
+    });
+  deviceGauge(
+    'modernpos_device_last_seen_timestamp_seconds',
+    'When the device last said hello, pinged or pushed (as this process heard it)',
+    (d) => d.lastSeen / 1000,
+  );
+  deviceGauge('modernpos_device_connected', 'Whether the device is connected to this process', (d) =>
+    d.connected > 0 ? 1 : 0,
+  );
+  deviceGauge(
+    'modernpos_device_backlog',
+    'Mutations the device had not had acknowledged when it last reported (protocol 2 edges)',
+    (d) => d.pending,
+  );
+  deviceGauge(
+    'modernpos_device_oldest_unsynced_seconds',
+    "Age of the device's oldest unacknowledged mutation, from its last report (0 when none)",
+    (d, now) =>
+      d.oldestPendingAt === undefined
+        ? undefined
+        : d.oldestPendingAt === null
+          ? 0
+          : Math.max(0, (now - d.oldestPendingAt) / 1000),
+  );
+  const deviceOf = (org: string, device: string) => {
+    const key = `${org}/${device}`;
+    let d = devices.get(key);
+    if (!d) {
+      d = { org, device, connected: 0, lastSeen: Date.now() };
+      devices.set(key, d);
+    }
+    return d;
+  };
+
   return {
     registry,
+    tenantQueries: {
+      query(org, seconds, failed) {
+        queryDuration.observe({ outcome: failed ? 'error' : 'ok' }, seconds);
+        queries.inc({ org });
+        querySeconds.inc({ org }, seconds);
+        if (failed) queryErrors.inc({ org });
+      },
+      leaseWait: (seconds) => leaseWait.observe(seconds),
+    },
+    sync: {
+      deviceSeen(org, device, backlog) {
+        const d = deviceOf(org, device);
+        d.lastSeen = Date.now();
+        if (backlog) {
+          d.pending = backlog.pending;
+          const at = backlog.oldestPendingAt === null ? null : Date.parse(backlog.oldestPendingAt);
+          d.oldestPendingAt = at !== null && Number.isNaN(at) ? undefined : at;
+        }
+      },
+      deviceConnected(org, device) {
+        deviceOf(org, device).connected++;
+        connections.inc();
+      },
+      deviceGone(org, device) {
+        const d = deviceOf(org, device);
+        d.connected = Math.max(0, d.connected - 1);
+        connections.dec();
+      },
+      batch(_org, seconds, result, statuses) {
+        batches.inc({ result });
+        batchDuration.observe(seconds);
+        for (const status of statuses ?? []) mutations.inc({ status });
+      },
+    },
     onboarded: new Counter({
       name: 'modernpos_tenants_onboarded_total',
       help: 'Tenants onboarded by this process',

@@ -24,6 +24,15 @@ export interface TenantResolverOptions {
   /** How long a decrypted DSN (and the tenant's status) is trusted before the control plane is asked again. */
   dsnTtlMs?: number;
   now?: () => number;
+  /** Told of every tenant query and lease wait (the cloud's metrics). */
+  observer?: ResolverObserver;
+}
+
+export interface ResolverObserver {
+  /** A statement or transaction on `orgId`'s database took `seconds`; `failed` if it threw. */
+  query(orgId: string, seconds: number, failed: boolean): void;
+  /** A caller waited `seconds` for a lease (a DSN lookup, room in the pool budget, a pool opening). */
+  leaseWait(seconds: number): void;
 }
 
 /** A tenant database on loan: use `db`, then `release()` exactly once. */
@@ -164,18 +173,30 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
     generations.set(orgId, (generations.get(orgId) ?? 0) + 1);
   };
 
-  /** A pool whose password was rotated elsewhere fails with 28P01: forget the DSN so the next lease re-reads it. */
-  const watchAuth = (orgId: string, dsn: string, db: ClosableSqlDatabase): ClosableSqlDatabase => {
-    const guard = <T>(p: Promise<T>): Promise<T> =>
-      p.catch((err: unknown) => {
+  /**
+   * A pool whose password was rotated elsewhere fails with 28P01: forget the DSN so the next lease
+   * re-reads it. Every statement and transaction is timed for the observer.
+   */
+  const watch = (orgId: string, dsn: string, db: ClosableSqlDatabase): ClosableSqlDatabase => {
+    const observer = options.observer;
+    const guard = async <T>(run: () => Promise<T>): Promise<T> => {
+      const started = performance.now();
+      try {
+        const result = await run();
+        observer?.query(orgId, (performance.now() - started) / 1000, false);
+        return result;
+      } catch (err) {
+        observer?.query(orgId, (performance.now() - started) / 1000, true);
         if (driverErrorCode(err) === '28P01' && cache.get(orgId)?.dsn === dsn) forget(orgId);
         throw err;
-      });
+      }
+    };
     return {
-      query: (sql, params) => guard(db.query(sql, params)),
-      exec: (sql) => guard(db.exec(sql)),
-      queryArrays: (sql, params) => guard(db.queryArrays(sql, params)),
-      transaction: (fn) => guard(db.transaction(fn)),
+      query: (sql, params) => guard(() => db.query(sql, params)),
+      exec: (sql) => guard(() => db.exec(sql)),
+      queryArrays: (sql, params) => guard(() => db.queryArrays(sql, params)),
+      // A transaction counts as one operation; the statements inside run on its own session.
+      transaction: (fn) => guard(() => db.transaction(fn)),
       close: () => db.close(),
     };
   };
@@ -226,7 +247,7 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
         }
         let db: ClosableSqlDatabase;
         try {
-          db = watchAuth(
+          db = watch(
             orgId,
             dsn,
             options.engine.connect(dsn, { maxConnections: poolSize, idleTimeoutMs: idleMs }),
@@ -247,6 +268,7 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
   };
 
   const acquire = async (orgId: string): Promise<TenantLease> => {
+    const started = performance.now();
     let pool: Pool | undefined;
     for (;;) {
       if (closed) throw new AppError('tenant_unavailable', 'the resolver is closed');
@@ -263,6 +285,7 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
     }
     pools.delete(orgId);
     if (!pool.retired) pools.set(orgId, pool);
+    options.observer?.leaseWait((performance.now() - started) / 1000);
     pool.holders++;
     pool.fresh = false;
     pool.lastUsed = now();

@@ -12,6 +12,7 @@ import { parseDeviceToken } from '../../src/domain/tenant-token.ts';
 import { isAppError } from '../../src/errors.ts';
 import { closeCodes, type SyncErrorCode } from '../../src/protocol/errors.ts';
 import {
+  type Backlog,
   type Down,
   type Hello,
   type Pull,
@@ -47,6 +48,20 @@ export interface SessionDeps {
   now?: () => Date;
   /** Called once the device is known, so catalog pokes can reach it; returns the unsubscribe. */
   onReady?: (session: SyncSession) => () => void;
+  /** Told of devices and batches (the cloud's metrics). */
+  observer?: SyncObserver;
+}
+
+export type BatchResult = 'applied' | 'seq_gap' | 'seq_conflict' | 'failed';
+
+export interface SyncObserver {
+  /** A device was welcomed on this connection (`deviceGone` follows when it closes). */
+  deviceConnected(orgId: string, deviceId: string): void;
+  /** A device said hello, pinged or pushed; `backlog` when it reported one (protocol 2). */
+  deviceSeen(orgId: string, deviceId: string, backlog?: Backlog): void;
+  deviceGone(orgId: string, deviceId: string): void;
+  /** A push was answered after `seconds`: acknowledged (with its results) or refused. */
+  batch(orgId: string, seconds: number, result: BatchResult, statuses?: readonly string[]): void;
 }
 
 export interface SyncSession {
@@ -182,6 +197,8 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
       branchCode: welcome.device.branchCode,
       currency: welcome.currency,
     };
+    deps.observer?.deviceConnected(ready.orgId, ready.deviceId);
+    deps.observer?.deviceSeen(ready.orgId, ready.deviceId, message.backlog);
     unsubscribe = deps.onReady?.({
       orgId: parsed.orgId,
       deviceId: welcome.device.id,
@@ -214,6 +231,8 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
       return;
     }
     const session = ready;
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
     const outcome = await withTenant(session.orgId, (db) =>
       applyBatch(db, {
         deviceId: session.deviceId,
@@ -222,7 +241,17 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
         ...(payloads ? { parsed: payloads } : {}),
         now,
       }),
+    ).catch((err: unknown) => {
+      deps.observer?.batch(session.orgId, seconds(), 'failed');
+      throw err;
+    });
+    deps.observer?.batch(
+      session.orgId,
+      seconds(),
+      outcome.ok ? 'applied' : outcome.code,
+      outcome.ok ? outcome.results.map((r) => r.status) : undefined,
     );
+    deps.observer?.deviceSeen(session.orgId, session.deviceId);
     if (outcome.ok) send({ type: 'ack', results: outcome.results, lastAppliedSeq: outcome.lastAppliedSeq });
     else if (outcome.code === 'seq_gap') {
       sendError('seq_gap', outcome.message, { details: { expectedSeq: outcome.expectedSeq } });
@@ -262,7 +291,10 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
       if (message.type === 'hello') await hello(message);
       else if (message.type === 'push') await push(message, payloads);
       else if (message.type === 'pull') await pull(message);
-      else send({ type: 'pong', ...(message.at === undefined ? {} : { at: message.at }) });
+      else {
+        if (ready) deps.observer?.deviceSeen(ready.orgId, ready.deviceId, message.backlog);
+        send({ type: 'pong', ...(message.at === undefined ? {} : { at: message.at }) });
+      }
     } catch (err) {
       const refusal = err instanceof Refusal ? err : tenantRefusal(err);
       if (refusal) {
@@ -336,6 +368,7 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
     closed = true;
     clearInterval(heartbeat);
     unsubscribe?.();
+    if (ready) deps.observer?.deviceGone(ready.orgId, ready.deviceId);
   });
   ws.on('error', () => {
     // A broken socket closes; 'close' cleans up.

@@ -32,6 +32,8 @@ export interface Outbox {
   /** Appends a mutation with the next seq; its payload is typed by the wire contract of its kind. */
   append<K extends MutationKind>(kind: K, mutationId: string, payload: PayloadOf<K>, at: string): number;
   status(now: Date): SyncStatus;
+  /** What the cloud has not acknowledged yet, as the edge reports it in hello and ping (protocol 2). */
+  backlog(): { pending: number; oldestPendingAt: string | null };
   /** Unacknowledged mutations after `afterSeq`, in seq order, at most `maxCount` and about `maxBytes` (always at least one). */
   pending(afterSeq: number, maxCount: number, maxBytes: number): PendingMutation[];
   /** Records the cloud's verdict on each acknowledged mutation. */
@@ -169,6 +171,10 @@ export function createOutbox(db: BetterSQLite3Database, next: NextValue, meta: E
         .delete(outbox)
         .where(and(lt(outbox.ackedAt, before), sql`${outbox.result} IS DISTINCT FROM 'rejected'`))
         .run().changes;
+    },
+    backlog() {
+      const p = pending.get();
+      return { pending: p?.n ?? 0, oldestPendingAt: p?.oldest ?? null };
     },
     status(now) {
       const p = pending.get();

@@ -10,6 +10,16 @@ const cursor = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const version = z.number().int().positive().max(1_000_000);
 
 /** First message of a connection: who the edge is and where it stands. */
+/** What an edge has not yet had acknowledged (protocol 2): the cloud shows it per device in /metrics. */
+export const backlogSchema = z.strictObject({
+  pending: z.number().int().nonnegative(),
+  /**
+   * When the oldest unacknowledged mutation was recorded (ISO-8601); null with nothing pending. Loose on
+   * purpose: a figure for metrics must never be the reason a till cannot sync (an unparsable one is ignored).
+   */
+  oldestPendingAt: z.string().max(64).nullable(),
+});
+
 export const helloSchema = z.strictObject({
   type: z.literal('hello'),
   protocolVersion: version,
@@ -23,6 +33,7 @@ export const helloSchema = z.strictObject({
   terminals: z.array(codeSchema).max(64),
   /** Free text for operators (build, host). */
   agent: z.string().max(200).optional(),
+  backlog: backlogSchema.optional(),
 });
 
 /** A batch of outbox mutations in seq order, starting right after the last acknowledged one. */
@@ -38,7 +49,11 @@ export const pullSchema = z.strictObject({
   limit: z.number().int().positive().max(10_000).optional(),
 });
 
-export const pingSchema = z.strictObject({ type: z.literal('ping'), at: z.number().optional() });
+export const pingSchema = z.strictObject({
+  type: z.literal('ping'),
+  at: z.number().optional(),
+  backlog: backlogSchema.optional(),
+});
 
 export const upSchema = z.discriminatedUnion('type', [helloSchema, pushSchema, pullSchema, pingSchema]);
 
@@ -118,6 +133,7 @@ export const downSchema = z.discriminatedUnion('type', [
   errorSchema,
 ]);
 
+export type Backlog = z.infer<typeof backlogSchema>;
 export type Hello = z.infer<typeof helloSchema>;
 export type Push = z.infer<typeof pushSchema>;
 export type Pull = z.infer<typeof pullSchema>;

@@ -2,12 +2,13 @@
 // names the versions it still speaks, and an edge outside them is told `upgrade_required`.
 
 /** The version this build speaks. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** One line per version: what changed on the wire. */
 export const PROTOCOL_HISTORY: Record<number, string> = {
   1: 'hello (with the store id a token binds to)/welcome, push/ack with per-mutation results, pull/changes by change-log cursor, poke, ping/pong, error',
+  2: "hello and ping may carry the edge's backlog (pending mutations, the oldest one's instant) for the cloud's metrics",
 };
 
 /** Protocol versions the cloud accepts from edges. */
-export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [1];
+export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [1, 2];

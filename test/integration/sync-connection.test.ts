@@ -3,7 +3,7 @@
 // backoff and pushes without anyone asking.
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { registerDevice } from '../../cloud/devices/devices.ts';
 import { type CloudServer, startCloudServer } from '../../cloud/server.ts';
@@ -16,6 +16,7 @@ import { PROTOCOL_VERSION } from '../../src/protocol/version.ts';
 import { runCli } from '../helpers/cli.ts';
 import { createTestEdge } from '../helpers/edge.ts';
 import { createTestPlatform, type TestPlatform, uniqueId } from '../helpers/engines.ts';
+import { hello, openRawSync } from '../helpers/sync.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 describe('backoff', () => {
@@ -50,6 +51,11 @@ describe('sync connection life', () => {
     p = await createTestPlatform('embedded');
     await onboardTenant(p.tenants, { orgId, name: 'Life', currency: 'EUR' });
     db = p.engine.openDatabase(tenantDatabaseName(orgId));
+  });
+  // Each test starts its own server; the next must not find the last one still holding the platform.
+  afterEach(async () => {
+    await server?.stop().catch(() => {});
+    server = undefined;
   });
   afterAll(async () => {
     await server?.stop().catch(() => {});
@@ -141,9 +147,50 @@ describe('sync connection life', () => {
       await waitFor(() => edge.store.outbox.status(new Date()).pending === 0);
       const [after] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM sales');
       expect(after!.n).toBe(before!.n + 1);
+      const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+      expect(metrics).toMatch(/modernpos_sync_batches_total\{result="applied"\} [1-9]/);
+      expect(metrics).toMatch(/modernpos_sync_mutations_total\{status="applied"\} [1-9]/);
+      expect(metrics).toMatch(/modernpos_sync_batch_duration_seconds_count [1-9]/);
     } finally {
       await loop.stop();
       edge.destroy();
+    }
+  });
+
+  it('shows sync and each device in /metrics: batches, mutations, backlog, oldest unsynced sale, last seen', async () => {
+    const token = await newDevice();
+    server = await start();
+    const client = await openRawSync(`http://127.0.0.1:${server.port}`, token);
+    const oldest = new Date(Date.now() - 90_000).toISOString();
+    try {
+      const welcome = await client.request(hello({ backlog: { pending: 3, oldestPendingAt: oldest } }));
+      expect(welcome.type).toBe('welcome');
+      const deviceId = welcome.type === 'welcome' ? welcome.deviceId : '';
+      expect(
+        (await client.request({ type: 'ping', backlog: { pending: 1, oldestPendingAt: oldest } })).type,
+      ).toBe('pong');
+      const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+      const labels = `{org="${orgId}",device="${deviceId}"}`;
+      expect(metrics).toContain(`modernpos_device_backlog${labels} 1`);
+      expect(metrics).toContain(`modernpos_device_connected${labels} 1`);
+      const age = Number(
+        new RegExp(`modernpos_device_oldest_unsynced_seconds${labels.replace(/[{}]/g, '\\$&')} (\\S+)`).exec(
+          metrics,
+        )?.[1],
+      );
+      expect(age).toBeGreaterThanOrEqual(90);
+      expect(age).toBeLessThan(120);
+      expect(metrics).toMatch(
+        new RegExp(
+          `modernpos_device_last_seen_timestamp_seconds\\{org="${orgId}",device="${deviceId}"\\} \\d`,
+        ),
+      );
+      expect(metrics).toMatch(/modernpos_sync_connections [1-9]/);
+      expect(metrics).toMatch(new RegExp(`modernpos_tenant_queries_total\\{org="${orgId}"\\} [1-9]`));
+      expect(metrics).toMatch(new RegExp(`modernpos_tenant_database_bytes\\{org="${orgId}"\\} [1-9]`));
+      expect(metrics).toContain('modernpos_tenant_pool_wait_seconds_count');
+    } finally {
+      client.close();
     }
   });
 
