@@ -9,6 +9,8 @@ export interface EdgeServerOptions {
   port: number;
   hostname?: string;
   log: (line: string) => void;
+  /** Whether the sync loop is connected (for /metrics). */
+  syncConnected?: () => boolean;
 }
 
 export interface EdgeServer {
@@ -20,6 +22,7 @@ export interface EdgeServer {
 export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeServer> {
   const app = createEdgeApp({
     store: options.store,
+    ...(options.syncConnected ? { syncConnected: options.syncConnected } : {}),
     logError: (err) => options.log(`internal error: ${(err as Error).stack ?? String(err)}`),
   });
   const server: ServerType = await new Promise((resolve, reject) => {

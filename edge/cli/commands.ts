@@ -33,22 +33,25 @@ export async function startAgent(config: EdgeConfig, io: CliIO): Promise<Running
   });
   const token = config.token!;
   storeDeviceToken(config.dbFile, token);
+  let sync: ReturnType<typeof startSyncLoop> | undefined;
   const server = await startEdgeServer({
     store,
     port: config.port,
     hostname: config.host,
     log: (line) => io.err(line),
+    syncConnected: () => sync?.connected() ?? false,
   }).catch((err) => {
     store.close();
     throw err;
   });
-  const sync = startSyncLoop(store, {
+  const loop = startSyncLoop(store, {
     cloudUrl: config.identity.cloudUrl!,
     token,
     retentionMs: config.retentionMs,
     log: (line) => io.err(line),
   });
-  store.outbox.onAppend(() => sync.kick());
+  sync = loop;
+  store.outbox.onAppend(() => loop.kick());
   io.out(`ModernPOS edge for branch ${store.branch} listening on ${server.url}`);
   io.out(
     `Store: ${config.dbFile} (synchronous=${config.synchronous}); syncing with ${config.identity.cloudUrl}`,
@@ -57,7 +60,7 @@ export async function startAgent(config: EdgeConfig, io: CliIO): Promise<Running
     store,
     url: server.url,
     async stop() {
-      await sync.stop();
+      await loop.stop();
       await server.stop();
     },
   };

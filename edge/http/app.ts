@@ -24,12 +24,15 @@ import {
 import { accept, type EdgeOutcome, edgeErrorStatus, refuseWith } from '../errors.ts';
 import type { Recorded } from '../store/sales.ts';
 import type { EdgeStore } from '../store/store.ts';
+import { createEdgeMetrics } from './metrics.ts';
 
 export interface EdgeAppOptions {
   store: EdgeStore;
   /** Largest accepted request body (default 1 MiB). */
   maxBodyBytes?: number;
   logError?: (err: unknown) => void;
+  /** Whether the sync loop is connected, for /metrics (absent: not syncing). */
+  syncConnected?: () => boolean;
 }
 
 const limit = (max: number, fallback: number) =>
@@ -67,9 +70,15 @@ export function createEdgeApp(options: EdgeAppOptions): Hono {
   const logError = options.logError ?? ((err: unknown) => console.error(err));
   const app = new Hono();
 
+  const metrics = createEdgeMetrics(store, options.syncConnected);
+  app.use('*', metrics.timing);
   app.use('*', limitBody(options.maxBodyBytes));
 
   app.get('/healthz', (c) => c.json({ status: 'ok', branch: store.branch }));
+  app.get('/metrics', async (c) => {
+    c.header('content-type', metrics.registry.contentType);
+    return c.body(await metrics.registry.metrics());
+  });
 
   app.post('/v1/sales', async (c) =>
     answerRecorded(c, store.sales.recordSale(await parseJsonBody(c, saleInputSchema))),

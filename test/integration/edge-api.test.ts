@@ -136,6 +136,19 @@ describe('cashier API', () => {
     });
   });
 
+  it('exposes its own Prometheus metrics: backlog, oldest unsynced, connection, request times', async () => {
+    const res = await app.request('/metrics');
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await res.text();
+    expect(text).toMatch(/modernpos_edge_outbox_pending\{branch="B01"\} 5/);
+    expect(text).toMatch(/modernpos_edge_oldest_unsynced_seconds\{branch="B01"\} \d/);
+    expect(text).toMatch(/modernpos_edge_sync_connected\{branch="B01"\} 0/);
+    expect(text).toMatch(
+      /modernpos_edge_http_request_duration_seconds_count\{branch="B01",method="POST",route="\/v1\/sales",status="201"\} [1-9]/,
+    );
+    expect(text).toContain('modernpos_edge_process_cpu_seconds_total');
+  });
+
   it('serves several terminals of a branch, each with its own receipt series', async () => {
     const terminals = ['T2', 'T3', 'T4'];
     const results = await Promise.all(

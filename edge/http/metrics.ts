@@ -1,0 +1,77 @@
+// The edge agent's own /metrics (Prometheus text): what it has not synced yet, how old the oldest of
+// it is, when it last synced, what the cloud quarantined, whether it is connected, and how long the
+// cashier API takes to answer. Read from the store on each scrape, so they are never stale.
+import type { MiddlewareHandler } from 'hono';
+import { routePath } from 'hono/route';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { EdgeStore } from '../store/store.ts';
+
+export interface EdgeMetrics {
+  registry: Registry;
+  /** Times each cashier API request by method, route pattern and status. */
+  timing: MiddlewareHandler;
+}
+
+export function createEdgeMetrics(store: EdgeStore, connected?: () => boolean): EdgeMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ branch: store.branch });
+  collectDefaultMetrics({ register: registry, prefix: 'modernpos_edge_' });
+  const fromStatus = (
+    name: string,
+    help: string,
+    pick: (s: ReturnType<EdgeStore['outbox']['status']>) => number | null,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const value = pick(store.outbox.status(store.now()));
+        if (value !== null) this.set(value);
+      },
+    });
+  fromStatus(
+    'modernpos_edge_outbox_pending',
+    'Mutations recorded here and not yet acknowledged by the cloud',
+    (s) => s.pending,
+  );
+  fromStatus(
+    'modernpos_edge_oldest_unsynced_seconds',
+    'Age of the oldest mutation not yet acknowledged (0 when none)',
+    (s) => s.oldestPendingAgeSeconds ?? 0,
+  );
+  fromStatus('modernpos_edge_last_sync_timestamp_seconds', 'When the last sync pass completed', (s) =>
+    s.lastSyncAt === null ? null : Date.parse(s.lastSyncAt) / 1000,
+  );
+  fromStatus(
+    'modernpos_edge_quarantined',
+    'Mutations the cloud acknowledged as rejected (in its quarantine)',
+    (s) => s.quarantined,
+  );
+  new Gauge({
+    name: 'modernpos_edge_sync_connected',
+    help: 'Whether the agent has a welcomed sync connection to the cloud',
+    registers: [registry],
+    collect() {
+      this.set(connected?.() ? 1 : 0);
+    },
+  });
+  const requests = new Histogram({
+    name: 'modernpos_edge_http_request_duration_seconds',
+    help: 'Cashier API requests by method, route and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [registry],
+  });
+  return {
+    registry,
+    timing: async (c, next) => {
+      const started = performance.now();
+      await next();
+      requests.observe(
+        { method: c.req.method, route: routePath(c, -1), status: String(c.res.status) },
+        (performance.now() - started) / 1000,
+      );
+    },
+  };
+}
