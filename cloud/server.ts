@@ -4,6 +4,7 @@
 
 import type { Server } from 'node:http';
 import { type ServerType, serve } from '@hono/node-server';
+import { type Logger, silentLogger } from '../src/log.ts';
 import { latestVersion } from '../src/migrate/files.ts';
 import { createCloudApp } from './http/app.ts';
 import { createCloudMetrics } from './http/metrics.ts';
@@ -27,7 +28,8 @@ export interface CloudServerOptions {
   resolver: { maxPools: number; poolSize: number };
   migration: { intervalMs: number; concurrency: number };
   sync?: Partial<SyncLimits>;
-  log: (line: string) => void;
+  /** Structured logs (requests, sync sessions, background work); default: none. */
+  logger?: Logger;
 }
 
 export interface CloudServer {
@@ -43,6 +45,7 @@ export interface CloudServer {
 
 export async function startCloudServer(options: CloudServerOptions): Promise<CloudServer> {
   const { platform } = options;
+  const logger = options.logger ?? silentLogger();
   const resolver = createTenantResolver({
     control: platform.control,
     engine: platform.engine,
@@ -60,10 +63,10 @@ export async function startCloudServer(options: CloudServerOptions): Promise<Clo
     { ...tenants, actor: 'migration-job' },
     {
       ...options.migration,
-      onError: (err) => options.log(`background migration pass failed: ${(err as Error).message}`),
+      onError: (err) => logger.error({ err }, 'background migration pass failed'),
       onRun: ({ migrated, failed }) => {
         if (migrated > 0 || failed.length > 0) {
-          options.log(`background migrations: ${migrated} tenant(s) migrated, ${failed.length} failed`);
+          logger.info({ migrated, failed: failed.length }, 'background migrations');
         }
       },
     },
@@ -81,7 +84,7 @@ export async function startCloudServer(options: CloudServerOptions): Promise<Clo
       deviceRevoked: async (orgId, deviceId) => signalsRef?.deviceRevoked(orgId, deviceId),
       catalogChanged: async (orgId, cursor) => signalsRef?.catalogChanged(orgId, cursor),
     },
-    logError: (err) => options.log(`internal error: ${(err as Error).stack ?? String(err)}`),
+    logger,
   });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: options.port, hostname: options.hostname ?? '0.0.0.0' }, () =>
@@ -93,10 +96,10 @@ export async function startCloudServer(options: CloudServerOptions): Promise<Clo
     resolver,
     limits: { ...defaultSyncLimits, ...options.sync },
     schemaVersions: { min: MIN_EDGE_SCHEMA_VERSION, max: latestVersion(platform.tenants.tenantMigrations) },
-    log: options.log,
+    logger,
     observer: metrics.sync,
   });
-  const signals = await startSyncSignals(platform.notifications, sync, options.log).catch(async (err) => {
+  const signals = await startSyncSignals(platform.notifications, sync, logger).catch(async (err) => {
     await sync.close();
     server.close();
     throw err;

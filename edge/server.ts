@@ -1,6 +1,8 @@
 // Runs the edge agent: the store and the cashier API on @hono/node-server. Returns a handle whose
 // stop() closes the server (letting requests in flight finish) and then the store.
+
 import { type ServerType, serve } from '@hono/node-server';
+import type { Logger } from '../src/log.ts';
 import { createEdgeApp } from './http/app.ts';
 import type { EdgeStore } from './store/store.ts';
 
@@ -8,7 +10,8 @@ export interface EdgeServerOptions {
   store: EdgeStore;
   port: number;
   hostname?: string;
-  log: (line: string) => void;
+  /** Request lines and internal errors (default: nowhere). */
+  logger?: Logger;
   /** Whether the sync loop is connected (for /metrics). */
   syncConnected?: () => boolean;
 }
@@ -23,7 +26,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
   const app = createEdgeApp({
     store: options.store,
     ...(options.syncConnected ? { syncConnected: options.syncConnected } : {}),
-    logError: (err) => options.log(`internal error: ${(err as Error).stack ?? String(err)}`),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: options.port, hostname: options.hostname ?? '127.0.0.1' }, () =>

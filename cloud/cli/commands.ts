@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { ParsedArgs } from '../../src/cli/args.ts';
 import { type CliIO, EXIT } from '../../src/cli/io.ts';
 import { AppError } from '../../src/errors.ts';
+import { lineLogger } from '../../src/log.ts';
 import { type CloudConfig, resolveAdminToken } from '../config.ts';
 import type { Platform } from '../platform.ts';
 import { type CloudServer, startCloudServer } from '../server.ts';
@@ -210,7 +211,7 @@ export async function startCliCloud(args: ParsedArgs, io: CliIO, banner: 'cloud'
     port: config.port,
     resolver: config.resolver,
     migration: config.migration,
-    log: (line) => io.err(line),
+    logger: lineLogger('cloud', io.env.MODERNPOS_LOG_LEVEL, (line) => io.err(line)),
   }).catch(async (err) => {
     await platform.close();
     throw err;

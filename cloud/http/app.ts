@@ -1,8 +1,13 @@
 // The cloud HTTP app: health, metrics and the operator API. Built from its dependencies so tests
 // drive it with app.request() and no sockets; one error handler for everything.
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
+import { checkOrgId } from '../../src/domain/org-id.ts';
+import { parseDeviceToken } from '../../src/domain/tenant-token.ts';
 import { errorBody, limitBody } from '../../src/http/errors.ts';
+import { requestLog } from '../../src/http/request-log.ts';
+import { type Logger, silentLogger } from '../../src/log.ts';
 import { createLoginThrottle } from '../hq/login-throttle.ts';
+import { sessionOrg } from '../hq/sessions.ts';
 import type { TenantResolver } from '../resolver/tenant-resolver.ts';
 import type { SyncSignals } from '../sync/sync-signals.ts';
 import type { TenantContext } from '../tenants/context.ts';
@@ -26,13 +31,24 @@ export interface CloudAppOptions {
   signals?: Pick<SyncSignals, 'deviceRevoked' | 'catalogChanged'> | undefined;
   /** Largest accepted request body. */
   maxBodyBytes?: number;
-  logError?: (err: unknown) => void;
+  /** Where request lines and internal errors go (default: nowhere). */
+  logger?: Logger;
+}
+
+/** The org a request is about, for its log line: from its token (`mph_`/`mpd_{org}_…`) or its path. */
+function orgOf(c: Context): { org?: string } {
+  const token = /^Bearer (mp[hd]_[a-z0-9_-]+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+  const fromToken = token === undefined ? undefined : (sessionOrg(token) ?? parseDeviceToken(token)?.orgId);
+  const fromPath = /^\/(?:v1\/orgs|admin\/tenants)\/([^/]+)/.exec(c.req.path)?.[1];
+  const org = fromToken ?? fromPath;
+  return org !== undefined && checkOrgId(org).ok ? { org } : {};
 }
 
 export function createCloudApp(options: CloudAppOptions): Hono {
   const app = new Hono();
-  const logError = options.logError ?? ((err: unknown) => console.error(err));
+  const logger = options.logger ?? silentLogger();
 
+  app.use('*', requestLog(logger, orgOf));
   app.use('*', limitBody(options.maxBodyBytes));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
@@ -64,6 +80,8 @@ export function createCloudApp(options: CloudAppOptions): Hono {
   }
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
-  app.onError((err, c) => toErrorResponse(c, err, logError));
+  app.onError((err, c) =>
+    toErrorResponse(c, err, (e) => (c.get('log') ?? logger).error({ err: e }, 'internal error')),
+  );
   return app;
 }

@@ -8,6 +8,7 @@ import { errorBody, InvalidInput, invalidInputBody } from '../../src/http/errors
 
 /** Turns any thrown value into the documented error shape; never a stack trace. */
 export function toErrorResponse(c: Context, err: unknown, log: (err: unknown) => void): Response {
+  // `log` is told only of what the caller did not cause: the unexpected, as an internal error.
   if (isAppError(err))
     return c.json(errorBody(err.code, err.message, err.details), err.status as ContentfulStatusCode);
   if (err instanceof InvalidInput) return c.json(invalidInputBody(err.zodError, err.where), 400);

@@ -1,6 +1,7 @@
 // One edge's sync connection: hello → welcome (or a refusal and a close), then pushes acknowledged
 // after they commit, pulls answered with catalog pages, pokes when the tenant's catalog moves, and
 // heartbeats both ways. Messages of a connection are handled one at a time, in order.
+import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import {
   isAuthenticationFailure,
@@ -10,6 +11,7 @@ import {
 import type { SqlDatabase } from '../../src/db/sql.ts';
 import { parseDeviceToken } from '../../src/domain/tenant-token.ts';
 import { isAppError } from '../../src/errors.ts';
+import type { Logger } from '../../src/log.ts';
 import { closeCodes, type SyncErrorCode } from '../../src/protocol/errors.ts';
 import {
   type Backlog,
@@ -44,7 +46,8 @@ export interface SessionDeps {
   limits: SyncLimits;
   /** Tenant schema versions the cloud accepts from edges (oldest and newest). */
   schemaVersions: { min: number; max: number };
-  log: (line: string) => void;
+  /** Lines about this connection carry its id, and the org and device once known. */
+  logger: Logger;
   now?: () => Date;
   /** Called once the device is known, so catalog pokes can reach it; returns the unsubscribe. */
   onReady?: (session: SyncSession) => () => void;
@@ -117,6 +120,7 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
   let queued = 0;
   let lastHeard = Date.now();
   let closed = false;
+  let log = deps.logger.child({ conn: randomUUID() });
 
   const send = (message: Down) => {
     if (!closed && ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
@@ -132,6 +136,7 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
     ws.close(code, reason.slice(0, 120));
   };
   const refuse = (r: Refusal) => {
+    log.warn({ code: r.code, closeCode: r.closeCode }, `sync refused: ${r.message}`);
     sendError(r.code, r.message, r.retryAfterMs === undefined ? {} : { retryAfterMs: r.retryAfterMs });
     close(r.closeCode, r.code);
   };
@@ -197,6 +202,11 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
       branchCode: welcome.device.branchCode,
       currency: welcome.currency,
     };
+    log = log.child({ org: ready.orgId, device: ready.deviceId });
+    log.info(
+      { protocol: message.protocolVersion, schema: message.schemaVersion, agent: message.agent },
+      'sync connected',
+    );
     deps.observer?.deviceConnected(ready.orgId, ready.deviceId);
     deps.observer?.deviceSeen(ready.orgId, ready.deviceId, message.backlog);
     unsubscribe = deps.onReady?.({
@@ -302,9 +312,7 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
         else refuse(refusal);
         return;
       }
-      deps.log(
-        `sync: internal error for ${ready?.orgId ?? 'unknown tenant'}: ${(err as Error).stack ?? String(err)}`,
-      );
+      log.error({ err }, 'sync: internal error');
       refuse(new Refusal('internal_error', 'internal error', closeCodes.unavailable, 5_000));
     }
   }
@@ -368,7 +376,10 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
     closed = true;
     clearInterval(heartbeat);
     unsubscribe?.();
-    if (ready) deps.observer?.deviceGone(ready.orgId, ready.deviceId);
+    if (ready) {
+      deps.observer?.deviceGone(ready.orgId, ready.deviceId);
+      log.info('sync closed');
+    }
   });
   ws.on('error', () => {
     // A broken socket closes; 'close' cleans up.

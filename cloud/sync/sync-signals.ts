@@ -3,6 +3,7 @@
 // (org id and new cursor), on which each process pokes its connected devices of that tenant, which
 // then pull; and a revoked device, whose connection is closed wherever it is.
 import { z } from 'zod';
+import type { Logger } from '../../src/log.ts';
 import type { Notifications } from '../control/notifications.ts';
 import type { SyncEndpoint } from './endpoint.ts';
 
@@ -25,7 +26,7 @@ export interface SyncSignals {
 export async function startSyncSignals(
   notifications: Notifications,
   endpoint: Pick<SyncEndpoint, 'poke' | 'pokeAll' | 'revoke'>,
-  log: (line: string) => void,
+  logger: Logger,
 ): Promise<SyncSignals> {
   const stop = await notifications.listen(
     SYNC_CHANNEL,
@@ -34,7 +35,7 @@ export async function startSyncSignals(
       try {
         signal = signalSchema.parse(JSON.parse(raw));
       } catch {
-        log(`sync signals: ignored a malformed notification ${JSON.stringify(raw.slice(0, 100))}`);
+        logger.warn({ notification: raw.slice(0, 100) }, 'sync signals: ignored a malformed notification');
         return;
       }
       if (signal.kind === 'catalog') endpoint.poke(signal.orgId, signal.cursor);

@@ -1,10 +1,12 @@
 // The edge commands of `modernpos` (SPEC §5): `edge` runs the agent (the cashier API and continuous
 // sync; it starts and sells with the cloud unreachable), `edge sync --once` is nightly mode on the
 // same database: push everything, pull everything, print a summary, exit.
+
 import { existsSync } from 'node:fs';
 import type { ParsedArgs } from '../../src/cli/args.ts';
 import { type CliIO, EXIT } from '../../src/cli/io.ts';
 import { AppError } from '../../src/errors.ts';
+import { lineLogger } from '../../src/log.ts';
 import { closeCodes } from '../../src/protocol/errors.ts';
 import { type EdgeConfig, readDeviceToken, resolveEdgeConfig, storeDeviceToken } from '../config.ts';
 import { startEdgeServer } from '../server.ts';
@@ -31,6 +33,10 @@ export async function startAgent(config: EdgeConfig, io: CliIO): Promise<Running
     synchronous: config.synchronous,
     identity: config.identity,
   });
+  const logger = lineLogger('edge', io.env.MODERNPOS_LOG_LEVEL, (line) => io.err(line)).child({
+    branch: store.branch,
+    ...(config.identity.orgId ? { org: config.identity.orgId } : {}),
+  });
   const token = config.token!;
   storeDeviceToken(config.dbFile, token);
   let sync: ReturnType<typeof startSyncLoop> | undefined;
@@ -38,7 +44,7 @@ export async function startAgent(config: EdgeConfig, io: CliIO): Promise<Running
     store,
     port: config.port,
     hostname: config.host,
-    log: (line) => io.err(line),
+    logger,
     syncConnected: () => sync?.connected() ?? false,
   }).catch((err) => {
     store.close();
@@ -48,7 +54,7 @@ export async function startAgent(config: EdgeConfig, io: CliIO): Promise<Running
     cloudUrl: config.identity.cloudUrl!,
     token,
     retentionMs: config.retentionMs,
-    log: (line) => io.err(line),
+    logger,
   });
   sync = loop;
   store.outbox.onAppend(() => loop.kick());

@@ -21,6 +21,8 @@ import {
   parseJsonBody,
   parseQuery,
 } from '../../src/http/errors.ts';
+import { requestLog } from '../../src/http/request-log.ts';
+import { type Logger, silentLogger } from '../../src/log.ts';
 import { accept, type EdgeOutcome, edgeErrorStatus, refuseWith } from '../errors.ts';
 import type { Recorded } from '../store/sales.ts';
 import type { EdgeStore } from '../store/store.ts';
@@ -30,7 +32,8 @@ export interface EdgeAppOptions {
   store: EdgeStore;
   /** Largest accepted request body (default 1 MiB). */
   maxBodyBytes?: number;
-  logError?: (err: unknown) => void;
+  /** Request lines and internal errors (default: nowhere). */
+  logger?: Logger;
   /** Whether the sync loop is connected, for /metrics (absent: not syncing). */
   syncConnected?: () => boolean;
 }
@@ -67,10 +70,11 @@ function answerRecorded<T>(c: Context, outcome: EdgeOutcome<Recorded<T>>): Respo
 
 export function createEdgeApp(options: EdgeAppOptions): Hono {
   const { store } = options;
-  const logError = options.logError ?? ((err: unknown) => console.error(err));
+  const logger = options.logger ?? silentLogger();
   const app = new Hono();
 
   const metrics = createEdgeMetrics(store, options.syncConnected);
+  app.use('*', requestLog(logger));
   app.use('*', metrics.timing);
   app.use('*', limitBody(options.maxBodyBytes));
 
@@ -124,7 +128,7 @@ export function createEdgeApp(options: EdgeAppOptions): Hono {
     if (String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY')) {
       return c.json(errorBody('store_busy', 'the local store is busy; try again'), 503);
     }
-    logError(err);
+    (c.get('log') ?? logger).error({ err }, 'internal error');
     return c.json(errorBody('internal_error', 'internal error'), 500);
   });
   return app;

@@ -1,6 +1,7 @@
 // Continuous sync for a running agent: keeps one connection, pushes whenever a mutation is recorded,
 // pulls whenever the cloud pokes, pings to notice a dead socket, and reconnects with jittered
 // exponential backoff (or after the cloud's hint). Sales never wait for any of it.
+import type { Logger } from '../../src/log.ts';
 import { closeCodes } from '../../src/protocol/errors.ts';
 import type { EdgeStore } from '../store/store.ts';
 import { type ConnectionLost, connect, type SyncConnection } from './connection.ts';
@@ -9,7 +10,8 @@ import { positionOf, pullAll, pushAll, SyncRefused, sayHello } from './sync-clie
 export interface SyncLoopOptions {
   cloudUrl: string;
   token: string;
-  log: (line: string) => void;
+  /** Refusals that will not heal by themselves are logged (default: nowhere). */
+  logger?: Logger;
   /** How long acknowledged outbox entries are kept before they are pruned (default 7 days). */
   retentionMs?: number;
   /** First retry delay and the ceiling of the exponential backoff. */
@@ -138,7 +140,8 @@ export function startSyncLoop(store: EdgeStore, options: SyncLoopOptions): SyncL
           ((refused && !refused.retry) || fatalClose
             ? maxMs
             : backoffDelay(attempt++, baseMs, maxMs, random));
-        if (refused && !refused.retry) options.log(`sync: ${refused.message}`);
+        if (refused && !refused.retry)
+          options.logger?.warn({ code: refused.code }, `sync refused: ${refused.message}`);
       }
       pushWanted = true;
       pullWanted = true;

@@ -1,8 +1,10 @@
 // Benchmark: POST /v1/sales on a real edge server (127.0.0.1, synchronous=FULL) from 1 and 16 keep-alive
 // fetch clients in a worker thread, so client work does not share the server's event loop. Ceiling: direct
 // recordSale on the same store in the same run, the most a single-threaded store can answer; no target.
+
 import { Worker } from 'node:worker_threads';
 import { startEdgeServer } from '../../edge/server.ts';
+import { lineLogger } from '../../src/log.ts';
 import type { TestEdge } from '../helpers/edge.ts';
 import { checkInterrupted, fmt, log, now, percentile, type Row, row } from './common.ts';
 import { createSalesEdge, rateFor, recordOne, saleInput } from './edge-sales.ts';
@@ -129,7 +131,7 @@ export async function edgeHttpBench(): Promise<Row[]> {
       store: edge.store,
       port: 0,
       hostname: '127.0.0.1',
-      log: (line) => console.error(`  edge server: ${line}`),
+      logger: lineLogger('edge', 'warn', (line) => console.error(`  edge server: ${line}`)),
     });
     try {
       return await runAll(edge, `http://127.0.0.1:${server.port}`);

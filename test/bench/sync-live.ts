@@ -1,12 +1,14 @@
 // Benchmark: a live catalog change, from before `createProduct` until the product is in a connected
 // edge's store (sync loop, synchronous=FULL), p50 and p99, interleaved with its raw ceiling: the same
 // hops with bare pg clients and a bare ws socket (commit, NOTIFY → LISTEN, poke, pull round trip).
+
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createProduct } from '../../cloud/catalog/products.ts';
 import { startSyncLoop } from '../../edge/sync/sync-loop.ts';
 import { quoteIdent } from '../../src/db/sql.ts';
+import { lineLogger } from '../../src/log.ts';
 import { createTestEdge, type TestEdge } from '../helpers/edge.ts';
 import { createTestPlatform } from '../helpers/engines.ts';
 import {
@@ -190,7 +192,11 @@ export async function syncLiveBench(): Promise<Row[]> {
     });
     const store = edge.store;
     const cloudUrl = `http://127.0.0.1:${cloud.port}`;
-    loop = startSyncLoop(store, { cloudUrl, token, log: (line) => console.error(`  edge: ${line}`) });
+    loop = startSyncLoop(store, {
+      cloudUrl,
+      token,
+      logger: lineLogger('edge', 'warn', (line) => console.error(`  edge: ${line}`)),
+    });
     const live = loop;
     await until(() => live.connected() && store.searchProducts('COFFEE-250G', 5).length === 1);
     await admin.query(`CREATE DATABASE ${quoteIdent(rawDb)}`);

@@ -1,6 +1,7 @@
 // What the sync benchmarks share: a tenant with one device and the edge-sales catalog created on the
 // cloud, an in-process cloud server, an edge that pulled that catalog, sales recorded fast (not timed),
 // and row counts that prove both sides wrote the same rows.
+
 import { createProduct } from '../../cloud/catalog/products.ts';
 import { registerDevice } from '../../cloud/devices/devices.ts';
 import type { Engine } from '../../cloud/engines/engine.ts';
@@ -12,6 +13,7 @@ import { connect } from '../../edge/sync/connection.ts';
 import { syncOn } from '../../edge/sync/sync-client.ts';
 import type { ClosableSqlDatabase, SqlQueryable } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
+import { lineLogger } from '../../src/log.ts';
 import { createTestEdge, type TestEdge } from '../helpers/edge.ts';
 import { checkInterrupted, fmt, now } from './common.ts';
 import { saleInput } from './edge-sales.ts';
@@ -63,7 +65,7 @@ export function startInProcessCloud(
     hostname: '127.0.0.1',
     resolver,
     migration: { intervalMs: 0, concurrency: 1 },
-    log: (line) => console.error(`  cloud: ${line}`),
+    logger: lineLogger('cloud', 'warn', (line) => console.error(`  cloud: ${line}`)),
   });
 }
 

@@ -35,7 +35,7 @@ describe.each(engineNames)('admin API on %s', (engine) => {
     p = await createTestPlatform(engine);
     resolver = createTenantResolver({ control: p.control, engine: p.engine, keyring: p.tenants.keyring });
     const metrics = createCloudMetrics({ tenants: p.tenants, resolver });
-    app = createCloudApp({ tenants: p.tenants, adminToken: TOKEN, metrics, logError: () => {} });
+    app = createCloudApp({ tenants: p.tenants, adminToken: TOKEN, metrics });
   });
   afterAll(async () => {
     await resolver?.close();

@@ -36,7 +36,6 @@ describe.each(engineNames)('cloud server on %s', (engine) => {
       hostname: '127.0.0.1',
       resolver: { maxPools: 4, poolSize: 1 },
       migration: { intervalMs: 0, concurrency: 2 },
-      log: () => {},
     });
     const health = await fetch(`http://127.0.0.1:${server.port}/healthz`);
     expect(await health.json()).toEqual({ status: 'ok' });

@@ -17,7 +17,7 @@ beforeAll(async () => {
       { sku: 'TEA-GREEN', name: 'Green tea', priceMinor: 300, taxRateBp: 2000 },
     ],
   });
-  app = createEdgeApp({ store: edge.store, maxBodyBytes: 64 * 1024, logError: () => {} });
+  app = createEdgeApp({ store: edge.store, maxBodyBytes: 64 * 1024 });
 });
 afterAll(() => edge.destroy());
 

@@ -265,7 +265,6 @@ describe.each(engineNames)('HQ matrices on %s', (engine) => {
       adminToken: ADMIN_TOKEN,
       metrics,
       resolver,
-      logError: () => {},
     });
   });
   afterAll(async () => {

@@ -234,7 +234,6 @@ describe.each(engineNames)('HQ reports on %s', (engine) => {
       tenants: p.tenants,
       adminToken: 'mpa_test_token_0123456789abcdef',
       metrics: createCloudMetrics({ tenants: p.tenants, resolver }),
-      logError: () => {},
     });
     app.route('/v1', createHqRoutes({ resolver, throttle: createLoginThrottle() }));
     app.route('/v1', createHqReportRoutes({ resolver }));

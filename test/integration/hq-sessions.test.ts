@@ -79,7 +79,6 @@ describe.each(engineNames)('HQ sessions on %s', (engine) => {
       tenants: p.tenants,
       adminToken: 'mpa_test_token_0123456789abcdef',
       metrics,
-      logError: () => {},
     });
     app.route('/v1', createHqSyncRoutes({ resolver }));
     app.route('/v1', createHqCatalogRoutes({ resolver }));

@@ -44,7 +44,6 @@ describe('sync connection life', () => {
       resolver: { maxPools: 2, poolSize: 1 },
       migration: { intervalMs: 0, concurrency: 1 },
       sync: { heartbeatMs: 100 },
-      log: () => {},
     });
 
   beforeAll(async () => {
@@ -103,7 +102,6 @@ describe('sync connection life', () => {
     const loop = startSyncLoop(edge.store, {
       cloudUrl: `http://127.0.0.1:${port}`,
       token,
-      log: () => {},
       backoff: { baseMs: 50, maxMs: 200 },
     });
     try {
@@ -132,7 +130,6 @@ describe('sync connection life', () => {
     const loop = startSyncLoop(edge.store, {
       cloudUrl: `http://127.0.0.1:${server.port}`,
       token,
-      log: () => {},
     });
     edge.store.outbox.onAppend(() => loop.kick());
     try {
@@ -264,7 +261,6 @@ describe('sync connection life', () => {
     const loop = startSyncLoop(edge.store, {
       cloudUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
       token,
-      log: () => {},
       backoff: { baseMs: 20, maxMs: 50 },
     });
     try {

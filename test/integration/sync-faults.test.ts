@@ -3,6 +3,7 @@
 // mid-batch and (on Postgres) the tenant's database connections killed mid-transaction. After each:
 // every sale the edge answered 201 is in the tenant's database exactly once with its totals, the other
 // tenant has nothing of it, and the cloud still serves.
+
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { revokeDevice } from '../../cloud/devices/devices.ts';
@@ -14,6 +15,7 @@ import { SyncRefused, syncOn } from '../../edge/sync/sync-client.ts';
 import { isConnectionFailure } from '../../src/db/driver-errors.ts';
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
+import { lineLogger } from '../../src/log.ts';
 import { closeCodes } from '../../src/protocol/errors.ts';
 import type { Down } from '../../src/protocol/messages.ts';
 import { createTestPlatform, engineNames, PG_URL, type TestPlatform, uniqueId } from '../helpers/engines.ts';
@@ -124,7 +126,7 @@ describe.each(engineNames)('sync faults and attacks on %s', (engine) => {
       resolver: { maxPools: 4, poolSize: 2 },
       migration: { intervalMs: 0, concurrency: 1 },
       sync: { maxFrameBytes: MAX_FRAME },
-      log: (line) => logs.push(line),
+      logger: lineLogger('cloud', 'info', (line) => logs.push(line)),
     });
     canary = await newTill('Canary');
     tillOfB = await newTill('Till of B', orgB);
@@ -479,7 +481,6 @@ describe.each(engineNames)('sync faults and attacks on %s', (engine) => {
       hostname: '127.0.0.1',
       resolver: { maxPools: 2, poolSize: 1 },
       migration: { intervalMs: 0, concurrency: 1 },
-      log: () => {},
     });
     let stopping: Promise<void> | undefined;
     const outcome = await syncTill(`http://127.0.0.1:${doomed.port}`, till, {

@@ -68,7 +68,6 @@ describe.skipIf(NO_PG)('sync isolation between tenants (needs MODERNPOS_TEST_PG_
       hostname: '127.0.0.1',
       resolver: { maxPools: 4, poolSize: 2 },
       migration: { intervalMs: 0, concurrency: 1 },
-      log: () => {},
     });
   });
   afterAll(async () => {

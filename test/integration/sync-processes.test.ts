@@ -2,6 +2,7 @@
 // platform, and a `modernpos cloud` child process serving the edge pokes it. The change crosses
 // processes on the control plane's one channel and reaches the edge within a second. Postgres only:
 // the embedded engine serves one process per data directory.
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import { onboardTenant } from '../../cloud/tenants/onboard.ts';
 import { type SyncLoop, startSyncLoop } from '../../edge/sync/sync-loop.ts';
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
+import { silentLogger } from '../../src/log.ts';
 import { BIN } from '../helpers/cli.ts';
 import { createTestEdge, type TestEdge } from '../helpers/edge.ts';
 import { createTestPlatform, NO_PG, PG_URL, type TestPlatform, uniqueId } from '../helpers/engines.ts';
@@ -33,7 +35,11 @@ describe.skipIf(NO_PG)('catalog changes across cloud processes (needs MODERNPOS_
     p = await createTestPlatform('postgres', { keyring: createKeyring(masterKey) });
     await onboardTenant(p.tenants, { orgId, name: 'Two processes', currency: 'EUR' });
     db = p.engine.openDatabase(tenantDatabaseName(orgId));
-    signals = await startSyncSignals(p.notifications, { poke() {}, pokeAll() {}, revoke() {} }, () => {});
+    signals = await startSyncSignals(
+      p.notifications,
+      { poke() {}, pokeAll() {}, revoke() {} },
+      silentLogger(),
+    );
     child = spawn(
       process.execPath,
       [BIN, 'cloud', '--control-db', p.config.controlDatabase!, '--template-db', p.config.templateDatabase!],
@@ -77,7 +83,7 @@ describe.skipIf(NO_PG)('catalog changes across cloud processes (needs MODERNPOS_
   it('reaches an edge connected to the other process within a second of the write', async () => {
     const port = Number(/listening on http:\/\/localhost:(\d+)/.exec(output)![1]);
     const { token } = await registerDevice({ db, orgId, actor: 'test' }, { branch: 'MAIN', name: 'Till' });
-    loop = startSyncLoop(edge.store, { cloudUrl: `http://127.0.0.1:${port}`, token, log: () => {} });
+    loop = startSyncLoop(edge.store, { cloudUrl: `http://127.0.0.1:${port}`, token });
     await waitFor(() => loop!.connected() && edge.store.outbox.status(new Date()).lastSyncAt !== null);
     for (const sku of ['A-1', 'A-2', 'A-3']) {
       const started = performance.now();

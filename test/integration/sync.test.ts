@@ -52,7 +52,6 @@ describe.each(engineNames)('sync on %s', (engine) => {
       hostname: '127.0.0.1',
       resolver: { maxPools: 4, poolSize: 2 },
       migration: { intervalMs: 0, concurrency: 1 },
-      log: () => {},
     });
     edge = await createTestEdge({ identity: { orgId, branch: 'MAIN', currency: 'EUR' } });
   });
@@ -122,7 +121,6 @@ describe.each(engineNames)('sync on %s', (engine) => {
           hostname: '127.0.0.1',
           resolver: { maxPools: 4, poolSize: 1 },
           migration: { intervalMs: 0, concurrency: 1 },
-          log: () => {},
         })
       : server;
     const live = await createTestEdge({ identity: { orgId, branch: 'MAIN', currency: 'EUR' } });
@@ -130,7 +128,6 @@ describe.each(engineNames)('sync on %s', (engine) => {
     const loop = startSyncLoop(live.store, {
       cloudUrl: `http://127.0.0.1:${second.port}`,
       token: device.token,
-      log: () => {},
     });
     try {
       await waitFor(() => loop.connected() && live.store.searchProducts('COFFEE', 5).length === 1);
