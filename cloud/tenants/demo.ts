@@ -23,7 +23,8 @@ export const demoProducts = [
   { sku: 'CROISSANT', name: 'Croissant', priceMinor: 250 },
 ] as const;
 
-const loginFile = z.object({ ownerEmail: z.string(), ownerPassword: z.string() });
+/** The owner's login as `POST /v1/orgs/demo/sessions` takes it, so `curl -d @data/demo-login.json` works. */
+const loginFile = z.object({ email: z.string(), password: z.string() });
 
 export interface DemoTenant {
   orgId: string;
@@ -50,9 +51,11 @@ export async function ensureDemoTenant(
 ): Promise<DemoTenant> {
   const file = join(dataDir, 'demo-login.json');
   const save = (ownerPassword: string) => {
-    writeFileSync(file, `${JSON.stringify({ ownerEmail: OWNER_EMAIL, ownerPassword })}\n`, { mode: 0o600 });
+    writeFileSync(file, `${JSON.stringify({ email: OWNER_EMAIL, password: ownerPassword })}\n`, {
+      mode: 0o600,
+    });
     chmodSync(file, 0o600);
-    return { ownerEmail: OWNER_EMAIL, ownerPassword };
+    return { email: OWNER_EMAIL, password: ownerPassword };
   };
   let credentials: z.infer<typeof loginFile> | undefined;
   if (!(await getOrganization(tenants.control, DEMO_ORG))) {
@@ -95,16 +98,14 @@ export async function ensureDemoTenant(
       "SELECT key, value FROM settings WHERE key IN ('organization_name', 'time_zone', 'currency')",
     );
     const setting = (key: string) => settings.find((s) => s.key === key)?.value ?? '';
-    const session = await login(db, DEMO_ORG, {
-      email: credentials.ownerEmail,
-      password: credentials.ownerPassword,
-    });
+    const session = await login(db, DEMO_ORG, credentials);
     return {
       orgId: DEMO_ORG,
       name: setting('organization_name'),
       timeZone: setting('time_zone'),
       currency: setting('currency'),
-      ...credentials,
+      ownerEmail: credentials.email,
+      ownerPassword: credentials.password,
       hqToken: session.token,
     };
   });
