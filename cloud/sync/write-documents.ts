@@ -59,6 +59,10 @@ const lineColumns: Column<readonly [SaleDocument, Line]>[] = [
   ['total_minor', 'int8', ([, l]) => l.totalMinor],
   ['original_line_no', 'int4', ([, l]) => l.originalLineNo],
   ['flags', 'text', ([, l]) => JSON.stringify(l.flags)],
+  // The document's date, kind and branch (tenant migration 0006): reports read lines without `sales`.
+  ['business_date', 'date', ([d]) => d.businessDate],
+  ['kind', 'text', ([d]) => d.kind],
+  ['branch_code', 'text', ([d]) => d.branch],
 ];
 
 const paymentColumns: Column<readonly [SaleDocument, Payment, number]>[] = [
@@ -69,6 +73,9 @@ const paymentColumns: Column<readonly [SaleDocument, Payment, number]>[] = [
   ['tendered_minor', 'int8', ([, p]) => p.tenderedMinor],
   ['change_minor', 'int8', ([, p]) => p.changeMinor],
   ['reference', 'text', ([, p]) => p.reference],
+  ['business_date', 'date', ([d]) => d.businessDate],
+  ['kind', 'text', ([d]) => d.kind],
+  ['branch_code', 'text', ([d]) => d.branch],
 ];
 
 const movementColumns: Column<readonly [SaleDocument, Movement]>[] = [

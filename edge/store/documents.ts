@@ -70,11 +70,13 @@ export function createDocuments(db: BetterSQLite3Database): Documents {
         flags: JSON.stringify(doc.flags),
         receivedAt: null,
       });
+      // Lines and payments carry the document's date, kind and branch (tenant migration 0006).
+      const copied = { businessDate: doc.businessDate, kind: doc.kind, branchCode: doc.branch };
       for (const line of doc.lines) {
-        insertLine.run({ ...line, saleId: doc.id, flags: JSON.stringify(line.flags) });
+        insertLine.run({ ...line, ...copied, saleId: doc.id, flags: JSON.stringify(line.flags) });
       }
       doc.payments.forEach((p, i) => {
-        insertPayment.run({ ...p, saleId: doc.id, paymentNo: i + 1 });
+        insertPayment.run({ ...p, ...copied, saleId: doc.id, paymentNo: i + 1 });
       });
       for (const m of movements) {
         insertMovement.run({

@@ -237,8 +237,16 @@ export const saleLines = sqliteTable(
     totalMinor: int64('total_minor').notNull(),
     originalLineNo: integer('original_line_no'),
     flags: text('flags').notNull(),
+    /** Copied from the sale (tenant migration 0006): reports read a period's lines without `sales`. */
+    businessDate: businessDate('business_date').notNull(),
+    kind: text('kind', { enum: ['sale', 'refund'] }).notNull(),
+    branchCode: text('branch_code').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.saleId, t.lineNo] }), index('sale_lines_product').on(t.productId)],
+  (t) => [
+    primaryKey({ columns: [t.saleId, t.lineNo] }),
+    index('sale_lines_product').on(t.productId),
+    index('sale_lines_date_branch').on(t.businessDate, t.branchCode),
+  ],
 );
 
 export const payments = sqliteTable(
@@ -253,8 +261,15 @@ export const payments = sqliteTable(
     tenderedMinor: int64('tendered_minor').notNull(),
     changeMinor: int64('change_minor').notNull(),
     reference: text('reference'),
+    /** Copied from the sale (tenant migration 0006): reports read a period's payments without `sales`. */
+    businessDate: businessDate('business_date').notNull(),
+    kind: text('kind', { enum: ['sale', 'refund'] }).notNull(),
+    branchCode: text('branch_code').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.saleId, t.paymentNo] })],
+  (t) => [
+    primaryKey({ columns: [t.saleId, t.paymentNo] }),
+    index('payments_date_branch').on(t.businessDate, t.branchCode),
+  ],
 );
 
 export const stockMovements = sqliteTable(

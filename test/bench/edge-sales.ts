@@ -79,10 +79,11 @@ function rawStatements(sqlite: Database.Database) {
       total_minor, change_minor, occurred_at, business_date, reason, flags, received_at)
       VALUES (?, ?, 'sale', NULL, ?, ?, NULL, NULL, NULL, NULL, NULL, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL)`),
     line: prepare(`INSERT INTO sale_lines (sale_id, line_no, product_id, name, qty_milli, unit_price_minor,
-      amount_minor, discount_minor, tax_rate_bp, tax_inclusive, tax_minor, total_minor, original_line_no, flags)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`),
+      amount_minor, discount_minor, tax_rate_bp, tax_inclusive, tax_minor, total_minor, original_line_no, flags,
+      business_date, kind, branch_code)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, 'sale', ?)`),
     payment: prepare(`INSERT INTO payments (sale_id, payment_no, method, amount_minor, tendered_minor,
-      change_minor, reference) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      change_minor, reference, business_date, kind, branch_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'sale', ?)`),
     movement: prepare(`INSERT INTO stock_movements (id, branch_code, product_id, delta_qty_milli, reason,
       occurred_at, source_id) VALUES (?, ?, ?, ?, 'sale', ?, ?)`),
     outbox: prepare(`INSERT INTO outbox (seq, mutation_id, kind, payload, created_at, acked_at, result)
@@ -106,9 +107,10 @@ function rawSaleWriter(sqlite: Database.Database, t: SaleView): () => void {
     const at = new Date().toISOString();
     const receiptNo = `${t.branch}-${t.terminal}-${String(s.next.get(`receipt:${t.terminal}:sale`)).padStart(6, '0')}`;
     s.sale.run(id, receiptNo, t.branch, t.terminal, ...totals, at, t.businessDate, JSON.stringify(t.flags));
-    for (const l of t.lines) s.line.run(id, ...lineValues(l));
+    for (const l of t.lines) s.line.run(id, ...lineValues(l), t.businessDate, t.branch);
     t.payments.forEach((p, i) => {
-      s.payment.run(id, i + 1, p.method, p.amountMinor, p.tenderedMinor, p.changeMinor, p.reference);
+      const { method, amountMinor: amount, tenderedMinor: tendered, changeMinor: change, reference: ref } = p;
+      s.payment.run(id, i + 1, method, amount, tendered, change, ref, t.businessDate, t.branch);
     });
     const stockMovements = t.lines.map((l) => ({
       id: randomUUID(),

@@ -9,11 +9,11 @@ type Value = string | number | boolean | null;
 type Columns<T> = readonly (readonly [name: string, pgType: string, value: (row: T) => Value])[];
 
 interface Line {
-  saleId: string;
+  s: SaleDocument;
   l: SaleDocument['lines'][number];
 }
 interface Payment {
-  saleId: string;
+  s: SaleDocument;
   no: number;
   p: SaleDocument['payments'][number];
 }
@@ -22,7 +22,7 @@ interface Movement {
   m: SaleDocument['stockMovements'][number];
 }
 
-/** Each table's columns, as the tenant schema (migrations/tenant/0002_pos.pg.sql) has them. */
+/** Each table's columns, as the tenant schema has them (0002_pos.pg.sql; lines and payments + 0006). */
 function saleColumns(deviceId: string, receivedAt: string): Columns<SaleDocument> {
   return [
     ['id', 'text', (s) => s.id],
@@ -50,7 +50,7 @@ function saleColumns(deviceId: string, receivedAt: string): Columns<SaleDocument
   ];
 }
 const lineColumns: Columns<Line> = [
-  ['sale_id', 'text', (r) => r.saleId],
+  ['sale_id', 'text', (r) => r.s.id],
   ['line_no', 'int4', (r) => r.l.lineNo],
   ['product_id', 'text', (r) => r.l.productId],
   ['name', 'text', (r) => r.l.name],
@@ -64,15 +64,21 @@ const lineColumns: Columns<Line> = [
   ['total_minor', 'int8', (r) => r.l.totalMinor],
   ['original_line_no', 'int4', (r) => r.l.originalLineNo],
   ['flags', 'text', (r) => JSON.stringify(r.l.flags)],
+  ['business_date', 'date', (r) => r.s.businessDate],
+  ['kind', 'text', (r) => r.s.kind],
+  ['branch_code', 'text', (r) => r.s.branch],
 ];
 const paymentColumns: Columns<Payment> = [
-  ['sale_id', 'text', (r) => r.saleId],
+  ['sale_id', 'text', (r) => r.s.id],
   ['payment_no', 'int4', (r) => r.no],
   ['method', 'text', (r) => r.p.method],
   ['amount_minor', 'int8', (r) => r.p.amountMinor],
   ['tendered_minor', 'int8', (r) => r.p.tenderedMinor],
   ['change_minor', 'int8', (r) => r.p.changeMinor],
   ['reference', 'text', (r) => r.p.reference],
+  ['business_date', 'date', (r) => r.s.businessDate],
+  ['kind', 'text', (r) => r.s.kind],
+  ['branch_code', 'text', (r) => r.s.branch],
 ];
 const movementColumns: Columns<Movement> = [
   ['id', 'text', (r) => r.m.id],
@@ -112,12 +118,12 @@ export function rawBatches(
       statement(
         'sale_lines',
         lineColumns,
-        batch.flatMap((s) => s.lines.map((l) => ({ saleId: s.id, l }))),
+        batch.flatMap((s) => s.lines.map((l) => ({ s, l }))),
       ),
       statement(
         'payments',
         paymentColumns,
-        batch.flatMap((s) => s.payments.map((p, n) => ({ saleId: s.id, no: n + 1, p }))),
+        batch.flatMap((s) => s.payments.map((p, n) => ({ s, no: n + 1, p }))),
       ),
       statement(
         'stock_movements',

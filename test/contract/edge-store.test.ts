@@ -65,6 +65,10 @@ describe('edge store: sales', () => {
     ]);
     expect(store.documents.read(sale.id)).toEqual(sale);
     const db = store.database.sqlite;
+    // Lines and payments carry the document's date, kind and branch (tenant migration 0006).
+    const copied = { business_date: sale.businessDate, kind: 'sale', branch_code: 'B01' };
+    expect(db.prepare('SELECT business_date, kind, branch_code FROM sale_lines').all()).toEqual([copied]);
+    expect(db.prepare('SELECT business_date, kind, branch_code FROM payments').all()).toEqual([copied]);
     expect(
       db.prepare('SELECT product_id, delta_qty_milli, reason, source_id FROM stock_movements').all(),
     ).toEqual([
@@ -280,6 +284,13 @@ describe('edge store: refunds', () => {
         expect.objectContaining({ originalLineNo: 1, qtyMilli: 1000, productId: ids.get('COFFEE-250') }),
       ],
     });
+    const copies = (table: string) =>
+      store.database.sqlite
+        .prepare(`SELECT business_date, kind, branch_code FROM ${table} WHERE sale_id = ?`)
+        .all(first.id);
+    const copied = { business_date: first.businessDate, kind: 'refund', branch_code: 'B01' };
+    expect(copies('sale_lines')).toEqual([copied]);
+    expect(copies('payments')).toEqual([copied]);
     const before = rowCounts(store);
     expect(refund(2001, 1081)).toMatchObject({ ok: false, error: { code: 'refund_exceeds_sold' } });
     expect(refund(2000, 1)).toMatchObject({ ok: false, error: { code: 'refund_payment_mismatch' } });

@@ -73,11 +73,12 @@ describe.each(engineNames)('applying pushed batches on %s', (engine) => {
       payments: [{ method: 'cash', amountMinor: 1000 }],
     });
     if (!sale.ok) throw new Error('sale');
-    store.sales.recordRefund(sale.value.value.id, {
+    const refund = store.sales.recordRefund(sale.value.value.id, {
       terminal: 'T1',
       lines: [{ lineNo: 1, qtyMilli: 1000 }],
       payments: [{ method: 'cash', amountMinor: 360 }],
     });
+    if (!refund.ok) throw new Error('refund');
     store.shifts.moveCash(shift.value.value.id, { direction: 'out', amountMinor: 100, reason: 'bank' });
     store.shifts.close(shift.value.value.id, { counted: [{ method: 'cash', countedMinor: 1270 }] });
 
@@ -109,6 +110,19 @@ describe.each(engineNames)('applying pushed batches on %s', (engine) => {
       total_minor: sale.value.value.totalMinor,
       device_id: deviceId,
     });
+    // Lines and payments carry their document's date, kind and branch (tenant migration 0006).
+    const docs = [sale.value.value, refund.value.value];
+    const copied = (saleId: string) => {
+      const d = docs.find((x) => x.id === saleId)!;
+      return { sale_id: d.id, business_date: d.businessDate, kind: d.kind, branch_code: d.branch };
+    };
+    for (const table of ['sale_lines', 'payments']) {
+      const rows = await db.query<{ sale_id: string }>(
+        `SELECT sale_id, business_date, kind, branch_code FROM ${table}`,
+      );
+      expect(rows).toEqual(rows.map((r) => copied(r.sale_id)));
+      expect(new Set(rows.map((r) => r.sale_id))).toEqual(new Set(docs.map((d) => d.id)));
+    }
     // Nothing received TEA before, so the sale took its stock below zero: flagged, not refused.
     expect(JSON.parse(stored!.flags)).toContain('stock_below_zero');
     // The running sum (kept by the database) is the ledger's sum: 2 sold, 1 refunded.
