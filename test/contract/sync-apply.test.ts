@@ -9,7 +9,7 @@ import { onboardTenant } from '../../cloud/tenants/onboard.ts';
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import type { Mutation } from '../../src/protocol/mutations.ts';
-import { createTestEdge, seedCatalog, type TestEdge } from '../helpers/edge.ts';
+import { createTestEdge, outboxMutations, seedCatalog, type TestEdge } from '../helpers/edge.ts';
 import { createTestPlatform, engineNames, type TestPlatform, uniqueId } from '../helpers/engines.ts';
 
 describe.each(engineNames)('applying pushed batches on %s', (engine) => {
@@ -31,17 +31,7 @@ describe.each(engineNames)('applying pushed batches on %s', (engine) => {
     counts: await count('shift_counts'),
     quarantine: await count('sync_quarantine'),
   });
-  const outbox = (): Mutation[] =>
-    (
-      edge.store.database.sqlite
-        .prepare('SELECT seq, mutation_id, kind, payload FROM outbox ORDER BY seq')
-        .all() as {
-        seq: number;
-        mutation_id: string;
-        kind: string;
-        payload: string;
-      }[]
-    ).map((r) => ({ seq: r.seq, id: r.mutation_id, kind: r.kind, payload: JSON.parse(r.payload) }));
+  const outbox = (): Mutation[] => outboxMutations(edge.store);
   const push = (mutations: readonly Mutation[]) => applyBatch(db, { deviceId, scope, mutations });
 
   beforeAll(async () => {

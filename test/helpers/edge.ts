@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
 import { type EdgeStore, type EdgeStoreOptions, openEdgeStore } from '../../edge/store/store.ts';
+import type { Mutation } from '../../src/protocol/mutations.ts';
 
 /** A device token in the documented shape (`mpd_{orgId}_{32 base64url}`) for tests that need one. */
 export const testDeviceToken = (orgId = 'acme') => `mpd_${orgId}_${'x'.repeat(32)}`;
@@ -129,6 +130,16 @@ export function rowCounts(store: EdgeStore): Record<string, unknown> {
     ),
     sequences: db.prepare('SELECT name, value FROM local_sequences ORDER BY name').all(),
   };
+}
+
+/** The store's whole outbox as the mutations a push carries, in seq order. */
+export function outboxMutations(store: EdgeStore): Mutation[] {
+  const rows = store.database.sqlite
+    .prepare('SELECT seq, mutation_id AS id, kind, payload FROM outbox ORDER BY seq')
+    .all() as { seq: number; id: string; kind: string; payload: string }[];
+  return rows.map(
+    (r) => ({ seq: r.seq, id: r.id, kind: r.kind, payload: JSON.parse(r.payload) }) as Mutation,
+  );
 }
 
 /** A JSON request through app.request(): status and parsed body. */

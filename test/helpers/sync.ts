@@ -12,7 +12,7 @@ import type { SqlDatabase } from '../../src/db/sql.ts';
 import { type Down, downSchema, type Hello, parseFrame, type Up } from '../../src/protocol/messages.ts';
 import type { Mutation } from '../../src/protocol/mutations.ts';
 import { PROTOCOL_VERSION } from '../../src/protocol/version.ts';
-import { createTestEdge, type TestEdge } from './edge.ts';
+import { createTestEdge, outboxMutations, type TestEdge } from './edge.ts';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -195,12 +195,7 @@ export async function createTill(db: SqlDatabase, orgId: string, name: string): 
       }
       return now;
     },
-    outbox() {
-      const rows = edge.store.database.sqlite
-        .prepare('SELECT seq, mutation_id AS id, kind, payload FROM outbox ORDER BY seq')
-        .all() as { seq: number; id: string; kind: string; payload: string }[];
-      return rows.map((r) => ({ seq: r.seq, id: r.id, kind: r.kind, payload: JSON.parse(r.payload) }));
-    },
+    outbox: () => outboxMutations(edge.store),
     pending: () => edge.store.outbox.status(new Date()).pending,
   };
   return till;

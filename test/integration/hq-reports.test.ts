@@ -18,8 +18,7 @@ import { onboardTenant } from '../../cloud/tenants/onboard.ts';
 import type { EdgeStore } from '../../edge/store/store.ts';
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
-import type { Mutation } from '../../src/protocol/mutations.ts';
-import { call, createTestEdge, seedCatalog, type TestEdge } from '../helpers/edge.ts';
+import { call, createTestEdge, outboxMutations, seedCatalog, type TestEdge } from '../helpers/edge.ts';
 import { createTestPlatform, engineNames, type TestPlatform, uniqueId } from '../helpers/engines.ts';
 
 /** A small deterministic PRNG (mulberry32), so a failure reproduces. */
@@ -201,19 +200,7 @@ describe.each(engineNames)('HQ reports on %s', (engine) => {
         zs.push({ branch, businessDate: date, shiftId: shift.value.value.id, tenders: closed.value.tenders });
       }
       // What the edge pushed, applied by the cloud as a sync session would.
-      const mutations = (
-        store.database.sqlite
-          .prepare('SELECT seq, mutation_id, kind, payload FROM outbox ORDER BY seq')
-          .all() as {
-          seq: number;
-          mutation_id: string;
-          kind: string;
-          payload: string;
-        }[]
-      ).map(
-        (r): Mutation =>
-          ({ seq: r.seq, id: r.mutation_id, kind: r.kind, payload: JSON.parse(r.payload) }) as Mutation,
-      );
+      const mutations = outboxMutations(store);
       const results = await applyBatch(db, {
         deviceId: device.deviceId,
         scope: { branchCode: branch, currency: 'EUR' },
