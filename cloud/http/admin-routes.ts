@@ -3,7 +3,7 @@ import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { AppError } from '../../src/errors.ts';
 import { parseJsonBody } from '../../src/http/errors.ts';
@@ -28,6 +28,18 @@ export const createTenantBody = z.strictObject({
 
 export const offboardBody = z.strictObject({ confirm: z.literal(true) });
 
+/** The operator's bearer token, compared in constant time (the /admin routes and /metrics). */
+export function requireAdminToken(adminToken: string): MiddlewareHandler {
+  return async (c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
+    if (!token || !secretsEqual(token, adminToken)) {
+      throw new AppError('unauthorized', 'missing or wrong admin token');
+    }
+    await next();
+  };
+}
+
 export interface AdminRoutesDeps {
   tenants: TenantContext;
   adminToken: string;
@@ -38,14 +50,7 @@ export function createAdminRoutes(deps: AdminRoutesDeps): Hono {
   const app = new Hono();
   const ctx = { ...deps.tenants, actor: 'admin-api' };
 
-  app.use('*', async (c, next) => {
-    const header = c.req.header('authorization') ?? '';
-    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-    if (!token || !secretsEqual(token, deps.adminToken)) {
-      throw new AppError('unauthorized', 'missing or wrong admin token');
-    }
-    await next();
-  });
+  app.use('*', requireAdminToken(deps.adminToken));
 
   app.post('/tenants', async (c) => {
     const body = await parseJsonBody(c, createTenantBody);

@@ -12,7 +12,7 @@ import type { TenantResolver } from '../resolver/tenant-resolver.ts';
 import type { SyncSignals } from '../sync/sync-signals.ts';
 import type { TenantContext } from '../tenants/context.ts';
 import type { MigrationJob } from '../tenants/migration-job.ts';
-import { createAdminRoutes } from './admin-routes.ts';
+import { createAdminRoutes, requireAdminToken } from './admin-routes.ts';
 import { toErrorResponse } from './errors.ts';
 import { createHqCatalogRoutes } from './hq-catalog-routes.ts';
 import { createHqReportRoutes } from './hq-report-routes.ts';
@@ -62,7 +62,8 @@ export function createCloudApp(options: CloudAppOptions): Hono {
     return c.json({ status: 'ready', migrations: options.migrationJob?.stats() ?? null });
   });
 
-  app.get('/metrics', async (c) => {
+  // Per-tenant and per-device series name every customer: the operator's token, as for /admin.
+  app.get('/metrics', requireAdminToken(options.adminToken), async (c) => {
     c.header('content-type', options.metrics.registry.contentType);
     return c.body(await options.metrics.registry.metrics());
   });

@@ -23,6 +23,8 @@ export interface CloudMetrics {
 
 /** Tenant database sizes are read at most this often (a scrape must stay cheap with many tenants). */
 const SIZE_TTL_MS = 60_000;
+/** How long a disconnected device's figures stay in /metrics. */
+const DEVICE_TTL_MS = 3600_000;
 const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export function createCloudMetrics(deps: {
@@ -32,15 +34,33 @@ export function createCloudMetrics(deps: {
 }): CloudMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'modernpos_' });
+  // The control plane down must not take every metric with it: its figures keep their last values
+  // and modernpos_control_plane_up says 0.
+  new Gauge({
+    name: 'modernpos_control_plane_up',
+    help: 'Whether this scrape could read the control plane',
+    registers: [registry],
+    async collect() {
+      this.set((await fromControl(() => deps.tenants.control.query('SELECT 1'))) ? 1 : 0);
+    },
+  });
+  const fromControl = async <T>(read: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await read();
+    } catch {
+      return undefined;
+    }
+  };
   new Gauge({
     name: 'modernpos_tenants',
     help: 'Organizations in the control plane by status',
     labelNames: ['status'],
     registers: [registry],
     async collect() {
+      const orgs = await fromControl(() => listOrganizations(deps.tenants.control));
+      if (!orgs) return;
       const counts = new Map<string, number>(orgStatuses.map((s) => [s, 0]));
-      for (const org of await listOrganizations(deps.tenants.control))
-        counts.set(org.status, (counts.get(org.status) ?? 0) + 1);
+      for (const org of orgs) counts.set(org.status, (counts.get(org.status) ?? 0) + 1);
       for (const [status, n] of counts) this.set({ status }, n);
     },
   });
@@ -90,8 +110,11 @@ export function createCloudMetrics(deps: {
     labelNames: ['org'],
     registers: [registry],
     async collect() {
-      if (!sizes || Date.now() - sizes.at > SIZE_TTL_MS) {
-        const orgs = await listOrganizations(deps.tenants.control, ['active', 'suspended']);
+      const stale = !sizes || Date.now() - sizes.at > SIZE_TTL_MS;
+      const orgs = stale
+        ? await fromControl(() => listOrganizations(deps.tenants.control, ['active', 'suspended']))
+        : undefined;
+      if (orgs) {
         const read = await mapBounded(orgs, 4, async (o) => {
           const bytes = await deps.tenants.engine
             .databaseSizeBytes(tenantDatabaseName(o.id))
@@ -104,7 +127,7 @@ export function createCloudMetrics(deps: {
         };
       }
       this.reset();
-      for (const [org, bytes] of sizes.bytes) this.set({ org }, bytes);
+      for (const [org, bytes] of sizes?.bytes ?? []) this.set({ org }, bytes);
     },
   });
   const queryDuration = new Histogram({
@@ -172,6 +195,14 @@ export function createCloudMetrics(deps: {
     oldestPendingAt?: number | null | undefined;
   }
   const devices = new Map<string, DeviceState>();
+  /**
+   * A device gone from this process for an hour is forgotten (it reconnected elsewhere, was revoked
+   * or its tenant left), so the series do not grow with every device a process ever saw.
+   */
+  const forgetGone = (now: number) => {
+    for (const [key, d] of devices)
+      if (d.connected === 0 && now - d.lastSeen > DEVICE_TTL_MS) devices.delete(key);
+  };
   const deviceGauge = (
     name: string,
     help: string,
@@ -185,6 +216,7 @@ export function createCloudMetrics(deps: {
       collect() {
         this.reset();
         const now = Date.now();
+        forgetGone(now);
         for (const d of devices.values()) {
           const v = value(d, now);
           if (v !== undefined) this.set({ org: d.org, device: d.device }, v);
@@ -241,8 +273,11 @@ export function createCloudMetrics(deps: {
         d.lastSeen = Date.now();
         if (backlog) {
           d.pending = backlog.pending;
-          const at = backlog.oldestPendingAt === null ? null : Date.parse(backlog.oldestPendingAt);
-          d.oldestPendingAt = at !== null && Number.isNaN(at) ? undefined : at;
+          // Kept as an instant on this process's clock, so the age goes on growing between reports.
+          d.oldestPendingAt =
+            backlog.oldestPendingAgeSeconds === null
+              ? null
+              : Date.now() - backlog.oldestPendingAgeSeconds * 1000;
         }
       },
       deviceConnected(org, device) {

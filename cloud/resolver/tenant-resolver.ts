@@ -178,18 +178,26 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
    * re-reads it. Every statement and transaction is timed for the observer.
    */
   const watch = (orgId: string, dsn: string, db: ClosableSqlDatabase): ClosableSqlDatabase => {
-    const observer = options.observer;
+    /** Metrics must never turn a committed transaction into a failure: the observer's own errors are dropped. */
+    const observe = (started: number, failed: boolean) => {
+      try {
+        options.observer?.query(orgId, (performance.now() - started) / 1000, failed);
+      } catch {
+        // a metric lost, nothing else
+      }
+    };
     const guard = async <T>(run: () => Promise<T>): Promise<T> => {
       const started = performance.now();
+      let result: T;
       try {
-        const result = await run();
-        observer?.query(orgId, (performance.now() - started) / 1000, false);
-        return result;
+        result = await run();
       } catch (err) {
-        observer?.query(orgId, (performance.now() - started) / 1000, true);
+        observe(started, true);
         if (driverErrorCode(err) === '28P01' && cache.get(orgId)?.dsn === dsn) forget(orgId);
         throw err;
       }
+      observe(started, false);
+      return result;
     };
     return {
       query: (sql, params) => guard(() => db.query(sql, params)),
@@ -285,7 +293,11 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
     }
     pools.delete(orgId);
     if (!pool.retired) pools.set(orgId, pool);
-    options.observer?.leaseWait((performance.now() - started) / 1000);
+    try {
+      options.observer?.leaseWait((performance.now() - started) / 1000);
+    } catch {
+      // a metric lost, nothing else
+    }
     pool.holders++;
     pool.fresh = false;
     pool.lastUsed = now();

@@ -33,7 +33,7 @@ export interface Outbox {
   append<K extends MutationKind>(kind: K, mutationId: string, payload: PayloadOf<K>, at: string): number;
   status(now: Date): SyncStatus;
   /** What the cloud has not acknowledged yet, as the edge reports it in hello and ping (protocol 2). */
-  backlog(): { pending: number; oldestPendingAt: string | null };
+  backlog(now: Date): { pending: number; oldestPendingAgeSeconds: number | null };
   /** Unacknowledged mutations after `afterSeq`, in seq order, at most `maxCount` and about `maxBytes` (always at least one). */
   pending(afterSeq: number, maxCount: number, maxBytes: number): PendingMutation[];
   /** Records the cloud's verdict on each acknowledged mutation. */
@@ -172,9 +172,9 @@ export function createOutbox(db: BetterSQLite3Database, next: NextValue, meta: E
         .where(and(lt(outbox.ackedAt, before), sql`${outbox.result} IS DISTINCT FROM 'rejected'`))
         .run().changes;
     },
-    backlog() {
-      const p = pending.get();
-      return { pending: p?.n ?? 0, oldestPendingAt: p?.oldest ?? null };
+    backlog(now) {
+      const { pending, oldestPendingAgeSeconds } = this.status(now);
+      return { pending, oldestPendingAgeSeconds };
     },
     status(now) {
       const p = pending.get();

@@ -87,7 +87,7 @@ export async function sayHello(conn: SyncConnection, store: EdgeStore): Promise<
     pullCursor: readPullCursor(store.database.db),
     terminals,
     agent: `modernpos-edge ${process.version}`,
-    backlog: store.outbox.backlog(),
+    backlog: store.outbox.backlog(store.now()),
   });
   if (reply.type !== 'welcome') throw refusalOf(reply);
   // The cloud's position is not taken on trust: the edge pushes from its own first unacknowledged

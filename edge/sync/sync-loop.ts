@@ -77,7 +77,7 @@ export function startSyncLoop(store: EdgeStore, options: SyncLoopOptions): SyncL
     const heartbeat = setInterval(() => {
       // A dead socket never answers a closing handshake either: it is dropped, not closed.
       const timeout = setTimeout(() => current.terminate(), 2 * welcome.heartbeatMs);
-      current.request({ type: 'ping', at: Date.now(), backlog: store.outbox.backlog() }).then(
+      current.request({ type: 'ping', at: Date.now(), backlog: store.outbox.backlog(store.now()) }).then(
         () => clearTimeout(timeout),
         () => clearTimeout(timeout),
       );

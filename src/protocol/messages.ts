@@ -10,15 +10,17 @@ const cursor = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const version = z.number().int().positive().max(1_000_000);
 
 /** First message of a connection: who the edge is and where it stands. */
-/** What an edge has not yet had acknowledged (protocol 2): the cloud shows it per device in /metrics. */
+/**
+ * What an edge has not yet had acknowledged (protocol 2), for the cloud's per-device metrics. The
+ * age is the edge's own arithmetic, so a till whose clock is wrong still reports it right. Parsed
+ * leniently where it is used: a figure for metrics is never the reason a till cannot sync.
+ */
 export const backlogSchema = z.strictObject({
   pending: z.number().int().nonnegative(),
-  /**
-   * When the oldest unacknowledged mutation was recorded (ISO-8601); null with nothing pending. Loose on
-   * purpose: a figure for metrics must never be the reason a till cannot sync (an unparsable one is ignored).
-   */
-  oldestPendingAt: z.string().max(64).nullable(),
+  /** Seconds since the oldest unacknowledged mutation was recorded; null with nothing pending. */
+  oldestPendingAgeSeconds: z.number().nonnegative().nullable(),
 });
+const lenientBacklog = backlogSchema.optional().catch(undefined);
 
 export const helloSchema = z.strictObject({
   type: z.literal('hello'),
@@ -33,7 +35,7 @@ export const helloSchema = z.strictObject({
   terminals: z.array(codeSchema).max(64),
   /** Free text for operators (build, host). */
   agent: z.string().max(200).optional(),
-  backlog: backlogSchema.optional(),
+  backlog: lenientBacklog,
 });
 
 /** A batch of outbox mutations in seq order, starting right after the last acknowledged one. */
@@ -52,7 +54,7 @@ export const pullSchema = z.strictObject({
 export const pingSchema = z.strictObject({
   type: z.literal('ping'),
   at: z.number().optional(),
-  backlog: backlogSchema.optional(),
+  backlog: lenientBacklog,
 });
 
 export const upSchema = z.discriminatedUnion('type', [helloSchema, pushSchema, pullSchema, pingSchema]);

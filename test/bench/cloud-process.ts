@@ -107,7 +107,8 @@ export async function startCloudProcess(
       }
     },
     async metric(name) {
-      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const headers = { authorization: `Bearer ${ADMIN_TOKEN}` };
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers })).text();
       return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
     },
     output: () => output,

@@ -45,10 +45,13 @@ describe.each(engineNames)('admin API on %s', (engine) => {
   it('serves health, readiness and Prometheus metrics', async () => {
     expect(await json(await call('GET', '/healthz', undefined, null))).toEqual({ status: 'ok' });
     expect((await call('GET', '/readyz', undefined, null)).status).toBe(200);
-    const metrics = await (await call('GET', '/metrics', undefined, null)).text();
+    // Metrics name every tenant: the operator's token, as for /admin.
+    expect((await call('GET', '/metrics', undefined, null)).status).toBe(401);
+    const metrics = await (await call('GET', '/metrics')).text();
     expect(metrics).toMatch(/modernpos_tenants\{status="active"\} \d+/);
     expect(metrics).toContain('modernpos_tenant_pools');
     expect(metrics).toContain('modernpos_migration_backlog');
+    expect(metrics).toContain('modernpos_control_plane_up 1');
   });
 
   it('answers a missing or wrong admin token with 401 and the error shape', async () => {

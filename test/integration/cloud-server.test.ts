@@ -50,7 +50,11 @@ describe.each(engineNames)('cloud server on %s', (engine) => {
       headers: { authorization: `Bearer ${TOKEN}` },
     });
     expect(listed.status).toBe(200);
-    const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+    const metrics = await (
+      await fetch(`http://127.0.0.1:${server.port}/metrics`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      })
+    ).text();
     expect(metrics).toMatch(/modernpos_migration_backlog 0/);
 
     await server.stop();

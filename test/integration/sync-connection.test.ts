@@ -144,7 +144,11 @@ describe('sync connection life', () => {
       await waitFor(() => edge.store.outbox.status(new Date()).pending === 0);
       const [after] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM sales');
       expect(after!.n).toBe(before!.n + 1);
-      const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+      const metrics = await (
+        await fetch(`http://127.0.0.1:${server.port}/metrics`, {
+          headers: { authorization: 'Bearer mpa_connection_test_token_01234' },
+        })
+      ).text();
       expect(metrics).toMatch(/modernpos_sync_batches_total\{result="applied"\} [1-9]/);
       expect(metrics).toMatch(/modernpos_sync_mutations_total\{status="applied"\} [1-9]/);
       expect(metrics).toMatch(/modernpos_sync_batch_duration_seconds_count [1-9]/);
@@ -158,15 +162,22 @@ describe('sync connection life', () => {
     const token = await newDevice();
     server = await start();
     const client = await openRawSync(`http://127.0.0.1:${server.port}`, token);
-    const oldest = new Date(Date.now() - 90_000).toISOString();
     try {
-      const welcome = await client.request(hello({ backlog: { pending: 3, oldestPendingAt: oldest } }));
+      const welcome = await client.request(hello({ backlog: { pending: 3, oldestPendingAgeSeconds: 90 } }));
       expect(welcome.type).toBe('welcome');
       const deviceId = welcome.type === 'welcome' ? welcome.deviceId : '';
       expect(
-        (await client.request({ type: 'ping', backlog: { pending: 1, oldestPendingAt: oldest } })).type,
+        (await client.request({ type: 'ping', backlog: { pending: 1, oldestPendingAgeSeconds: 90 } })).type,
       ).toBe('pong');
-      const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+      // A malformed backlog is a lost figure, never a refused till.
+      expect(
+        (await client.request({ type: 'ping', backlog: { pending: -1, oldestPendingAgeSeconds: 'x' } })).type,
+      ).toBe('pong');
+      const metrics = await (
+        await fetch(`http://127.0.0.1:${server.port}/metrics`, {
+          headers: { authorization: 'Bearer mpa_connection_test_token_01234' },
+        })
+      ).text();
       const labels = `{org="${orgId}",device="${deviceId}"}`;
       expect(metrics).toContain(`modernpos_device_backlog${labels} 1`);
       expect(metrics).toContain(`modernpos_device_connected${labels} 1`);
