@@ -4,6 +4,8 @@
 import { Writable } from 'node:stream';
 import { type DestinationStream, type Logger, pino, stdTimeFunctions, destination as toFd } from 'pino';
 
+import { AppError } from './errors.ts';
+
 export type { Logger };
 
 /** Field names whose values are secrets, at the top level or one object down. */
@@ -30,7 +32,10 @@ export function createLogger(options: {
 }): Logger {
   const level = options.level ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(level)) {
-    throw new Error(`log level ${level} is not one of ${LOG_LEVELS.join(', ')}`);
+    throw new AppError(
+      'invalid_input',
+      `MODERNPOS_LOG_LEVEL ${level} is not one of ${LOG_LEVELS.join(', ')}`,
+    );
   }
   return pino(
     {

@@ -193,6 +193,8 @@ export interface CliCloud {
 
 /** Opens the platform and starts the cloud service from the environment and flags; prints where it is. */
 export async function startCliCloud(args: ParsedArgs, io: CliIO, banner: 'cloud' | 'dev'): Promise<CliCloud> {
+  // Checked before anything opens: a bad log level is bad input, and leaves nothing open behind it.
+  const logger = lineLogger('cloud', io.env.MODERNPOS_LOG_LEVEL, (line) => io.err(line));
   const { config: planned } = cliSettings(args.flags, io);
   if (planned.engine.kind === 'embedded' && !existsSync(join(planned.dataDir, 'modernpos_control'))) {
     io.err(`First start: initialising the embedded databases in ${planned.dataDir} (takes a few seconds)…`);
@@ -211,7 +213,7 @@ export async function startCliCloud(args: ParsedArgs, io: CliIO, banner: 'cloud'
     port: config.port,
     resolver: config.resolver,
     migration: config.migration,
-    logger: lineLogger('cloud', io.env.MODERNPOS_LOG_LEVEL, (line) => io.err(line)),
+    logger,
   }).catch(async (err) => {
     await platform.close();
     throw err;

@@ -11,7 +11,10 @@ import { AppError } from '../../src/errors.ts';
 export const MAX_PERIOD_DAYS = 366;
 export const DEFAULT_PERIOD_DAYS = 30;
 
-const isoDate = z.iso.date('a date as YYYY-MM-DD');
+/** A calendar date a report can mean: 1970 to 2999 (beyond, date arithmetic leaves YYYY-MM-DD). */
+const isoDate = z.iso
+  .date('a date as YYYY-MM-DD')
+  .refine((d) => d >= '1970-01-01' && d <= '2999-12-31', 'a date from 1970-01-01 to 2999-12-31');
 const count = (max: number, fallback: number) =>
   z
     .string()

@@ -17,6 +17,7 @@ export const defaultSyncLimits: SyncLimits = {
   maxBatchMutations: 500,
   heartbeatMs: 15_000,
   pullPageSize: 500,
+  lastSeenEveryMs: 60_000,
 };
 
 export interface SyncEndpoint {

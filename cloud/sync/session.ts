@@ -39,6 +39,8 @@ export interface SyncLimits {
   heartbeatMs: number;
   /** Most catalog changes per page. */
   pullPageSize: number;
+  /** How often a ping may write the device's `last_seen_at` (pushes always do). */
+  lastSeenEveryMs: number;
 }
 
 export interface SessionDeps {
@@ -143,6 +145,20 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
 
   const withTenant = <T>(orgId: string, fn: (db: SqlDatabase) => Promise<T>) =>
     deps.resolver.withTenant(orgId, fn);
+
+  /**
+   * An idle till that pings is in touch even with nothing to push: its `last_seen_at` (what reports
+   * call its last sync) moves on at most once a minute, so heartbeats do not become writes.
+   */
+  let lastSeenWritten = Date.now();
+  const touchLastSeen = async (session: { orgId: string; deviceId: string }) => {
+    if (Date.now() - lastSeenWritten < limits.lastSeenEveryMs) return;
+    lastSeenWritten = Date.now();
+    // A heartbeat is answered whatever the tenant database says; pushes report its troubles.
+    await withTenant(session.orgId, (db) =>
+      db.query('UPDATE devices SET last_seen_at = $2 WHERE id = $1', [session.deviceId, now().toISOString()]),
+    ).catch((err: unknown) => log.debug({ err }, 'sync: last seen not written'));
+  };
 
   async function hello(message: Hello): Promise<void> {
     if (ready)
@@ -262,6 +278,7 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
       outcome.ok ? outcome.results.map((r) => r.status) : undefined,
     );
     deps.observer?.deviceSeen(session.orgId, session.deviceId);
+    lastSeenWritten = Date.now(); // the batch's transaction wrote it
     if (outcome.ok) send({ type: 'ack', results: outcome.results, lastAppliedSeq: outcome.lastAppliedSeq });
     else if (outcome.code === 'seq_gap') {
       sendError('seq_gap', outcome.message, { details: { expectedSeq: outcome.expectedSeq } });
@@ -302,7 +319,10 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
       else if (message.type === 'push') await push(message, payloads);
       else if (message.type === 'pull') await pull(message);
       else {
-        if (ready) deps.observer?.deviceSeen(ready.orgId, ready.deviceId, message.backlog);
+        if (ready) {
+          deps.observer?.deviceSeen(ready.orgId, ready.deviceId, message.backlog);
+          await touchLastSeen(ready);
+        }
         send({ type: 'pong', ...(message.at === undefined ? {} : { at: message.at }) });
       }
     } catch (err) {

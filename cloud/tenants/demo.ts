@@ -4,6 +4,7 @@
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { AppError } from '../../src/errors.ts';
 import { createProduct } from '../catalog/products.ts';
 import { createTaxRate } from '../catalog/reference-data.ts';
 import { getOrganization } from '../control/organizations.ts';
@@ -27,6 +28,8 @@ export const demoProducts = [
 const loginFile = z.object({ email: z.string(), password: z.string() });
 
 export interface DemoTenant {
+  /** Made by this start (a till from an earlier demo belongs to another tenant). */
+  created: boolean;
   orgId: string;
   name: string;
   timeZone: string;
@@ -58,7 +61,16 @@ export async function ensureDemoTenant(
     return { email: OWNER_EMAIL, password: ownerPassword };
   };
   let credentials: z.infer<typeof loginFile> | undefined;
-  if (!(await getOrganization(tenants.control, DEMO_ORG))) {
+  const org = await getOrganization(tenants.control, DEMO_ORG);
+  // Missing, or a first start interrupted while onboarding (which resumes): made now.
+  const created = !org || org.status === 'provisioning';
+  if (org && org.status !== 'active' && !created) {
+    throw new AppError(
+      'conflict',
+      `the demo organization is ${org.status}; use another MODERNPOS_DATA_DIR (or cluster) for the demo`,
+    );
+  }
+  if (created) {
     const made = await onboardTenant(tenants, {
       orgId: DEMO_ORG,
       name: 'Demo Coffee',
@@ -75,6 +87,18 @@ export async function ensureDemoTenant(
     }
   }
   return resolver.withTenant(DEMO_ORG, async (db) => {
+    // Only the tenant `modernpos dev` made is the demo: on a shared cluster an organization that
+    // happens to be called "demo" is someone's, and its owner's password is never reset here.
+    if (created) {
+      await db.query(
+        "INSERT INTO settings (key, value, updated_at) VALUES ('demo', 'made by modernpos dev', now()) ON CONFLICT (key) DO NOTHING",
+      );
+    } else if ((await db.query("SELECT 1 FROM settings WHERE key = 'demo'")).length === 0) {
+      throw new AppError(
+        'conflict',
+        'an organization "demo" exists that modernpos dev did not make; run the demo against another cluster or data directory',
+      );
+    }
     if (!credentials) {
       const password = randomSecret(16);
       await db.query("UPDATE users SET password_hash = $1 WHERE email = $2 AND role_id = 'owner'", [
@@ -100,6 +124,7 @@ export async function ensureDemoTenant(
     const setting = (key: string) => settings.find((s) => s.key === key)?.value ?? '';
     const session = await login(db, DEMO_ORG, credentials);
     return {
+      created,
       orgId: DEMO_ORG,
       name: setting('organization_name'),
       timeZone: setting('time_zone'),

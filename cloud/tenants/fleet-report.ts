@@ -4,14 +4,28 @@
 // error and the rest carry on. Tenant databases are opened directly with one connection each, not
 // through the resolver, so a fan-out never evicts the pools HQ users and devices are working on.
 import { mapBounded } from '../../src/concurrency.ts';
-import type { SqlQueryable } from '../../src/db/sql.ts';
+import type { ClosableSqlDatabase, SqlQueryable } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
-import { isAppError } from '../../src/errors.ts';
+import { AppError, isAppError } from '../../src/errors.ts';
 import { latestVersion } from '../../src/migrate/files.ts';
 import { listOrganizations, type Organization } from '../control/organizations.ts';
 import type { TenantContext } from './context.ts';
 
 export const FLEET_REPORT_CONCURRENCY = 8;
+/** One slow tenant must not hold up the whole report: its figures give up after this long. */
+export const TENANT_TIMEOUT_MS = 5_000;
+
+/** `work`, or a `tenant_unavailable` error once `ms` have passed (the work is abandoned, not cancelled). */
+function withinTime<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new AppError('tenant_unavailable', `no answer within ${ms / 1000} s`)),
+      ms,
+    );
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
 
 export interface TenantFigures {
   orgId: string;
@@ -79,15 +93,21 @@ export async function fleetReport(
       lastSyncAt: null,
     };
     if (org.status !== 'active' && org.status !== 'suspended') return base;
-    const database = tenantDatabaseName(org.id);
-    const db = ctx.engine.openDatabase(database, 1);
+    let db: ClosableSqlDatabase | undefined;
     try {
-      const figures = await figuresOf(db, now);
-      return { ...base, ...figures, sizeBytes: await ctx.engine.databaseSizeBytes(database) };
+      const database = tenantDatabaseName(org.id);
+      db = ctx.engine.openDatabase(database, 1);
+      const figures = await withinTime(figuresOf(db, now), TENANT_TIMEOUT_MS);
+      return {
+        ...base,
+        ...figures,
+        sizeBytes: await withinTime(ctx.engine.databaseSizeBytes(database), TENANT_TIMEOUT_MS),
+      };
     } catch (err) {
       return { ...base, error: describe(err) };
     } finally {
-      await db.close().catch(() => {});
+      // Not awaited: after a timeout, closing waits for the abandoned query, which the report must not.
+      void db?.close().catch(() => {});
     }
   });
   return {

@@ -25,6 +25,8 @@ export interface RunningAgent {
 
 /** Starts the agent from a resolved configuration (cloud URL and token required) and prints where it is. */
 export async function startAgent(config: EdgeConfig, io: CliIO): Promise<RunningAgent> {
+  // Checked before the store opens: a bad log level is bad input, and leaves nothing open behind it.
+  const baseLogger = lineLogger('edge', io.env.MODERNPOS_LOG_LEVEL, (line) => io.err(line));
   if (config.identity.branch === undefined && !existsSync(config.dbFile)) {
     // Checked before the store file is created, so the mistake leaves nothing behind.
     throw new AppError('invalid_input', BRANCH_REQUIRED);
@@ -33,7 +35,7 @@ export async function startAgent(config: EdgeConfig, io: CliIO): Promise<Running
     synchronous: config.synchronous,
     identity: config.identity,
   });
-  const logger = lineLogger('edge', io.env.MODERNPOS_LOG_LEVEL, (line) => io.err(line)).child({
+  const logger = baseLogger.child({
     branch: store.branch,
     ...(config.identity.orgId ? { org: config.identity.orgId } : {}),
   });

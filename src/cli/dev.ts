@@ -2,7 +2,7 @@
 // demo tenant, and one edge agent for its branch MAIN syncing with it — all in this process, found
 // again on the next start. Prints the URLs, the HQ login and two ready `curl`s: a sale at the edge
 // and the HQ report it shows up in. Ctrl-C stops the edge, then the cloud.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCliCloud } from '../../cloud/cli/commands.ts';
 import { ensureDemoTenant, registerDemoTill } from '../../cloud/tenants/demo.ts';
@@ -28,6 +28,15 @@ export async function runDev(args: ParsedArgs, io: CliIO): Promise<number> {
   try {
     const demo = await ensureDemoTenant(cloud.platform.tenants, cloud.server.resolver, cloud.config.dataDir);
     const edgeDb = io.env.MODERNPOS_EDGE_DB ?? join(cloud.config.dataDir, 'demo-edge', 'edge.db');
+    if (demo.created && existsSync(edgeDb)) {
+      // A till of an earlier demo tenant (another engine or cluster): its token and sales are not
+      // this tenant's. Kept aside, not deleted.
+      const suffix = `.old-${Date.now()}`;
+      for (const f of [edgeDb, `${edgeDb}-wal`, `${edgeDb}-shm`, `${edgeDb}.token`]) {
+        if (existsSync(f)) renameSync(f, `${f}${suffix}`);
+      }
+      io.err(`The demo tenant is new; the earlier demo till's files were renamed to ${edgeDb}*${suffix}`);
+    }
     const token = readDeviceToken(edgeDb) ?? (await registerDemoTill(cloud.server.resolver));
     const edgeConfig = resolveEdgeConfig(io.env, {
       ...args.flags,

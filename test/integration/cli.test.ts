@@ -32,6 +32,22 @@ describe('modernpos CLI on the embedded engine', () => {
     },
   );
 
+  it.each([
+    ['cloud'],
+    ['dev'],
+    ['edge', '--cloud-url', 'http://localhost:1', '--token', `mpd_acme_${'x'.repeat(32)}`, '--branch', 'B1'],
+  ])('refuses a bad MODERNPOS_LOG_LEVEL before opening anything (%s)', async (...argv) => {
+    const dir = join(root, `level-${randomBytes(3).toString('hex')}`);
+    const run = await runCli(argv, {
+      MODERNPOS_DATA_DIR: dir,
+      MODERNPOS_EDGE_DB: join(dir, 'edge.db'),
+      MODERNPOS_LOG_LEVEL: 'loud',
+    });
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/^modernpos: MODERNPOS_LOG_LEVEL loud is not one of/);
+    expect(existsSync(dir)).toBe(false);
+  });
+
   it('exits 2 on usage errors', async () => {
     for (const argv of [
       [],

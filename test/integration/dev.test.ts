@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { runCli } from '../helpers/cli.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 interface DevRun {
@@ -82,5 +83,14 @@ describe('modernpos dev', () => {
     } finally {
       expect(await second.stop()).toBe(0);
     }
+  }, 240_000);
+
+  it('never takes over an organization called "demo" that it did not make', async () => {
+    const other = join(dataDir, '..', 'other');
+    const env = { MODERNPOS_DATA_DIR: other, PORT: '0', MODERNPOS_EDGE_PORT: '0' };
+    expect((await runCli(['tenant', 'create', 'demo', '--name', 'Somebody'], env)).code).toBe(0);
+    const run = await runCli(['dev'], env);
+    expect(run.code).toBe(1);
+    expect(run.err).toMatch(/an organization "demo" exists that modernpos dev did not make/);
   }, 240_000);
 });

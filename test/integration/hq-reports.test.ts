@@ -480,6 +480,8 @@ describe.each(engineNames)('HQ reports on %s', (engine) => {
       ['/v1/reports/sales?from=2026-03-10&to=2026-03-01', 400],
       ['/v1/reports/sales?from=2024-01-01&to=2026-01-01', 400],
       ['/v1/reports/sales?from=2026-02-30', 400],
+      ['/v1/reports/sales?from=9999-12-15', 400],
+      ['/v1/reports/sales?to=0001-01-01', 400],
       ['/v1/reports/sales?groupBy=week', 400],
       ['/v1/reports/sales?branch=nyc', 400],
       ['/v1/reports/sales?brnach=NYC', 400],

@@ -43,7 +43,7 @@ describe('sync connection life', () => {
       hostname: '127.0.0.1',
       resolver: { maxPools: 2, poolSize: 1 },
       migration: { intervalMs: 0, concurrency: 1 },
-      sync: { heartbeatMs: 100 },
+      sync: { heartbeatMs: 100, lastSeenEveryMs: 50 },
     });
 
   beforeAll(async () => {
@@ -169,6 +169,15 @@ describe('sync connection life', () => {
       expect(
         (await client.request({ type: 'ping', backlog: { pending: 1, oldestPendingAgeSeconds: 90 } })).type,
       ).toBe('pong');
+      // An idle till's pings keep its last contact (what reports call its last sync) current.
+      const seen = async () =>
+        (
+          await db.query<{ at: string }>('SELECT last_seen_at AS at FROM devices WHERE id = $1', [deviceId])
+        )[0]!.at;
+      const before = await seen();
+      await new Promise((r) => setTimeout(r, 80));
+      await client.request({ type: 'ping' });
+      expect(Date.parse(await seen())).toBeGreaterThan(Date.parse(before));
       // A malformed backlog is a lost figure, never a refused till.
       expect(
         (await client.request({ type: 'ping', backlog: { pending: -1, oldestPendingAgeSeconds: 'x' } })).type,
