@@ -3,9 +3,25 @@
 import type { z } from 'zod';
 import type { SqlQueryable } from '../../src/db/sql.ts';
 import { AppError } from '../../src/errors.ts';
-import { type Freshness, freshnessOf, freshnessReport, inventoryReport, zReports } from './operations.ts';
+import {
+  type Freshness,
+  freshnessOf,
+  freshnessReport,
+  inventoryReport,
+  type StockRow,
+  zReports,
+} from './operations.ts';
 import { type Period, reportQueries, resolvePeriod } from './params.ts';
-import { paymentsReport, refundsReport, salesReport, taxReport, topProductsReport } from './sales.ts';
+import {
+  type PaymentFigures,
+  paymentsReport,
+  type RefundRow,
+  refundsReport,
+  salesReport,
+  type TaxFigures,
+  taxReport,
+  topProductsReport,
+} from './sales.ts';
 
 export interface TenantFacts {
   timeZone: string;
@@ -27,6 +43,12 @@ interface ReportDefinition<Q extends z.ZodType> {
 }
 
 const define = <Q extends z.ZodType>(d: ReportDefinition<Q>) => d;
+
+/** CSV columns checked against the row type, so a renamed field cannot silently drop out. */
+const csvOf = <T extends object>(columns: readonly (keyof T & string)[], rows: readonly T[]) => ({
+  columns: [...columns],
+  rows,
+});
 
 const columnsOf = (rows: readonly object[], fallback: string[]) =>
   rows.length > 0 ? Object.keys(rows[0]!) : fallback;
@@ -79,8 +101,11 @@ export const reports = {
     async run(db, q, facts, now) {
       const period = periodOf(q, facts, now);
       const rows = await paymentsReport(db, period);
-      const columns = ['method', 'count', 'takenMinor', 'refundsCount', 'refundedMinor', 'netMinor'];
-      return { body: { period, rows }, csv: { columns, rows: rows }, period };
+      const csv = csvOf<PaymentFigures>(
+        ['method', 'count', 'takenMinor', 'refundsCount', 'refundedMinor', 'netMinor'],
+        rows,
+      );
+      return { body: { period, rows }, csv, period };
     },
   }),
   tax: define({
@@ -88,8 +113,8 @@ export const reports = {
     async run(db, q, facts, now) {
       const period = periodOf(q, facts, now);
       const rows = await taxReport(db, period);
-      const columns = ['rateBp', 'inclusive', 'baseMinor', 'taxMinor'];
-      return { body: { period, rows }, csv: { columns, rows: rows }, period };
+      const csv = csvOf<TaxFigures>(['rateBp', 'inclusive', 'baseMinor', 'taxMinor'], rows);
+      return { body: { period, rows }, csv, period };
     },
   }),
   refunds: define({
@@ -97,33 +122,39 @@ export const reports = {
     async run(db, q, facts, now) {
       const period = periodOf(q, facts, now);
       const result = await refundsReport(db, period, q.limit);
-      const columns = [
-        'refundId',
-        'receiptNo',
-        'branch',
-        'businessDate',
-        'occurredAt',
-        'totalMinor',
-        'taxMinor',
-        'reason',
-        'cashier',
-        'originalSaleId',
-        'originalReceiptNo',
-        'originalBusinessDate',
-        'originalBranch',
-        'originalTotalMinor',
-      ];
-      return { body: { period, ...result }, csv: { columns, rows: result.rows }, period };
+      const csv = csvOf<RefundRow>(
+        [
+          'refundId',
+          'receiptNo',
+          'branch',
+          'businessDate',
+          'occurredAt',
+          'totalMinor',
+          'taxMinor',
+          'reason',
+          'cashier',
+          'originalSaleId',
+          'originalReceiptNo',
+          'originalBusinessDate',
+          'originalBranch',
+          'originalTotalMinor',
+        ],
+        result.rows,
+      );
+      return { body: { period, ...result }, csv, period };
     },
   }),
   inventory: define({
     query: reportQueries.inventory,
     async run(db, q) {
       const result = await inventoryReport(db, q.branch ?? null, q.lowStockMilli);
-      const columns = ['branch', 'productId', 'sku', 'name', 'qtyMilli', 'lowStock', 'belowZero'];
+      const csv = csvOf<StockRow>(
+        ['branch', 'productId', 'sku', 'name', 'qtyMilli', 'lowStock', 'belowZero'],
+        result.rows,
+      );
       return {
         body: { branch: q.branch ?? null, lowStockMilli: q.lowStockMilli, ...result },
-        csv: { columns, rows: result.rows },
+        csv,
       };
     },
   }),

@@ -106,21 +106,24 @@ export type SalesRow = SalesFigures &
     | { cashierUserId: string | null; cashier: string | null; cashierName: string | null }
   );
 
-/** The grouping key of each `groupBy`; `hour` is the hour on the branch's own clock. */
-const GROUPS: Record<SalesGroup, { select: string; groupBy: string; join?: string }> = {
-  day: { select: `to_char(s.business_date, 'YYYY-MM-DD') AS key`, groupBy: '1' },
-  branch: { select: 's.branch_code AS key', groupBy: '1' },
-  hour: {
-    select: `extract(hour FROM s.occurred_at AT TIME ZONE coalesce(b.time_zone, $tz))::int AS key`,
+/**
+ * The grouping key of each `groupBy`; `hour` is the hour on the branch's own clock, falling back to
+ * the tenant's zone, which is bound as parameter `tz` (e.g. `$3`).
+ */
+const GROUPS: Record<SalesGroup, (tz: string) => { select: string; groupBy: string; join?: string }> = {
+  day: () => ({ select: `to_char(s.business_date, 'YYYY-MM-DD') AS key`, groupBy: '1' }),
+  branch: () => ({ select: 's.branch_code AS key', groupBy: '1' }),
+  hour: (tz) => ({
+    select: `extract(hour FROM s.occurred_at AT TIME ZONE coalesce(b.time_zone, ${tz}))::int AS key`,
     groupBy: '1',
     join: 'LEFT JOIN branches b ON b.code = s.branch_code',
-  },
-  cashier: {
+  }),
+  cashier: () => ({
     select: `s.cashier_user_id AS key, CASE WHEN s.cashier_user_id IS NULL THEN s.cashier END AS given,
       min(u.name) AS user_name, min(s.cashier) AS any_given`,
     groupBy: '1, 2',
     join: 'LEFT JOIN users u ON u.id = s.cashier_user_id',
-  },
+  }),
 };
 
 export async function salesReport(
@@ -130,12 +133,9 @@ export async function salesReport(
   timeZone: string,
 ): Promise<{ rows: SalesRow[]; totals: SalesFigures }> {
   const { where, params } = documentFilter(p);
-  const g = GROUPS[groupBy];
-  let select = g.select;
-  if (select.includes('$tz')) {
-    params.push(timeZone);
-    select = select.replace('$tz', `$${params.length}`);
-  }
+  if (groupBy === 'hour') params.push(timeZone);
+  const g = GROUPS[groupBy](`$${params.length}::text`);
+  const select = g.select;
   type Row = FigureRow & {
     key: string | number | null;
     given?: string | null;
