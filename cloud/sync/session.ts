@@ -3,14 +3,8 @@
 // heartbeats both ways. Messages of a connection are handled one at a time, in order.
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import {
-  isAuthenticationFailure,
-  isConnectionFailure,
-  isDatabaseRefusal,
-} from '../../src/db/driver-errors.ts';
 import type { SqlDatabase } from '../../src/db/sql.ts';
 import { parseDeviceToken } from '../../src/domain/tenant-token.ts';
-import { isAppError } from '../../src/errors.ts';
 import type { Logger } from '../../src/log.ts';
 import { closeCodes, type SyncErrorCode } from '../../src/protocol/errors.ts';
 import {
@@ -28,6 +22,7 @@ import { deviceIsActive, findDeviceByToken } from '../devices/devices.ts';
 import type { TenantResolver } from '../resolver/tenant-resolver.ts';
 import { applyBatch, type ParsedMutation, parsePayloads } from './apply-batch.ts';
 import { latestCursor, readChanges } from './pull.ts';
+import { Refusal, tenantRefusal } from './refusal.ts';
 import { claimTerminals } from './terminals.ts';
 
 /** Messages a connection may have waiting for their replies (heartbeat pings ride along with a push). */
@@ -75,42 +70,6 @@ export interface SyncSession {
   poke(cursor: number): void;
   /** The device was revoked: `unauthorized`, then close. */
   revoke(): void;
-}
-
-/** A refusal that ends the connection: the error message, then a close code that tells the edge whether to retry. */
-class Refusal extends Error {
-  constructor(
-    readonly code: SyncErrorCode,
-    message: string,
-    readonly closeCode: number,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
-}
-
-/** What a failure of the tenant's database or resolver means to the edge. */
-function tenantRefusal(err: unknown): Refusal | undefined {
-  if (isAppError(err)) {
-    if (err.code === 'unauthorized' || err.code === 'not_found') {
-      return new Refusal('unauthorized', 'the device token is not valid', closeCodes.unauthorized);
-    }
-    if (err.code === 'tenant_suspended' || err.code === 'tenant_offboarded') {
-      return new Refusal('tenant_suspended', err.message, closeCodes.unavailable, 60_000);
-    }
-    if (err.code === 'tenant_unavailable' || err.code === 'database_unavailable') {
-      return new Refusal('tenant_unavailable', err.message, closeCodes.unavailable, 5_000);
-    }
-  }
-  if (isConnectionFailure(err) || isDatabaseRefusal(err) || isAuthenticationFailure(err)) {
-    return new Refusal(
-      'tenant_unavailable',
-      'the tenant database is unavailable',
-      closeCodes.unavailable,
-      5_000,
-    );
-  }
-  return undefined;
 }
 
 export function startSession(ws: WebSocket, authorization: string | undefined, deps: SessionDeps): void {
