@@ -235,6 +235,7 @@ async function serveCloud(args: ParsedArgs, io: CliIO): Promise<number> {
   const signal = await io.waitForStop();
   io.err(`received ${signal}; shutting down`);
   await cloud.stop();
+  io.err('stopped');
   return EXIT.ok;
 }
 

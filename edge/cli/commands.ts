@@ -80,6 +80,7 @@ async function runAgent(args: ParsedArgs, io: CliIO): Promise<number> {
   const signal = await io.waitForStop();
   io.err(`received ${signal}; shutting down`);
   await agent.stop();
+  io.err('stopped');
   return EXIT.ok;
 }
 

@@ -83,5 +83,6 @@ export async function runDev(args: ParsedArgs, io: CliIO): Promise<number> {
   } finally {
     await cloud.stop();
   }
+  io.err('stopped');
   return EXIT.ok;
 }
