@@ -1,6 +1,7 @@
 // The edge agent as a real process, SIGKILLed at random points while several tills record sales and
 // refunds: after every restart each answered document is there exactly once with its first answer,
 // no partial document exists, and the outbox seq and every receipt series stay gapless.
+
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { openEdgeStore } from '../../edge/store/store.ts';
 import { seedCatalog } from '../helpers/edge.ts';
 import { documentSchema, type Sent, storeProblems } from '../helpers/edge-invariants.ts';
 import { type EdgeProcess, startEdgeProcess } from '../helpers/edge-process.ts';
+import { seeded } from '../helpers/random.ts';
 
 /** Kills per run (EDGE_CRASH_ROUNDS); EDGE_CRASH_SEED replays the same sales (kill timing still varies). */
 const ROUNDS = Number(process.env.EDGE_CRASH_ROUNDS ?? 8);
@@ -23,16 +25,6 @@ const PRODUCTS = [
   { sku: 'CAKE', priceMinor: 333, taxRateBp: 1300, taxInclusive: false },
 ];
 
-/** mulberry32: a seeded generator, so a failing run's sales can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rng = seeded(SEED);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(rng() * items.length)]!;
 const between = (lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));

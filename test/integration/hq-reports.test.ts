@@ -2,6 +2,7 @@
 // the US clock change) record sales, refunds and shifts at chosen instants; the cloud applies what
 // they pushed; every report is checked against sums the test makes itself from the documents the
 // edges answered, dated with Intl in each branch's time zone (never the stored business_date).
+
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProduct } from '../../cloud/catalog/products.ts';
@@ -20,17 +21,7 @@ import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import { call, createTestEdge, outboxMutations, seedCatalog, type TestEdge } from '../helpers/edge.ts';
 import { createTestPlatform, engineNames, type TestPlatform, uniqueId } from '../helpers/engines.ts';
-
-/** A small deterministic PRNG (mulberry32), so a failure reproduces. */
-function random(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from '../helpers/random.ts';
 
 /** Local date and hour of an instant in a zone, by Intl: the test's own clock arithmetic. */
 function localOf(instant: string, timeZone: string): { date: string; hour: number } {
@@ -118,7 +109,7 @@ describe.each(engineNames)('HQ reports on %s', (engine) => {
       products.push({ ...c, id: made.id });
     }
 
-    const rnd = random(20260305);
+    const rnd = seeded(20260305);
     let clock = new Date(0);
     for (const branch of ['MAIN', 'NYC'] as const) {
       const device = await registerDevice({ db, orgId, actor: 'test' }, { branch, name: `Till ${branch}` });
