@@ -54,6 +54,9 @@ describe.each(engineNames)('HQ sessions on %s', (engine) => {
   const waits: number[] = [];
   const auth = (token: string) => ({ authorization: `Bearer ${token}` });
   const get = (token: string) => app.request('/v1/session', { headers: auth(token) });
+  /** A JSON request as the bearer of session `t`: status and parsed body. */
+  const as = (t: string, method: string, path: string, body?: unknown) =>
+    call(app, method, path, body, auth(t));
 
   beforeAll(async () => {
     p = await createTestPlatform(engine);
@@ -169,15 +172,9 @@ describe.each(engineNames)('HQ sessions on %s', (engine) => {
         password: 'viewer-password',
       })
     ).body.token;
-    const as = (t: string, method: string, path: string, body?: unknown) =>
-      app.request(path, {
-        method,
-        headers: { ...auth(t), 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
     const created = await as(token, 'POST', '/v1/devices', { branch: 'MAIN', name: 'Till 9' });
     expect(created.status).toBe(201);
-    const device = (await created.json()) as { deviceId: string; branch: string; token: string };
+    const device = created.body as { deviceId: string; branch: string; token: string };
     expect(device).toEqual({
       deviceId: expect.any(String),
       branch: 'MAIN',
@@ -185,13 +182,13 @@ describe.each(engineNames)('HQ sessions on %s', (engine) => {
     });
     expect((await as(viewer, 'POST', '/v1/devices', { branch: 'MAIN', name: 'Nope' })).status).toBe(403);
     expect((await as(token, 'POST', '/v1/devices', { branch: 'NOPE', name: 'x' })).status).toBe(404);
-    const listed = (await (await as(viewer, 'GET', '/v1/devices')).json()) as { devices: unknown[] };
+    const listed = (await as(viewer, 'GET', '/v1/devices')).body as { devices: unknown[] };
     expect(listed.devices).toEqual([
       expect.objectContaining({ id: device.deviceId, branch: 'MAIN', revokedAt: null }),
     ]);
     expect(JSON.stringify(listed)).not.toContain(device.token);
     expect((await as(viewer, 'DELETE', `/v1/devices/${device.deviceId}`)).status).toBe(403);
-    expect(await (await as(token, 'DELETE', `/v1/devices/${device.deviceId}`)).json()).toEqual({
+    expect((await as(token, 'DELETE', `/v1/devices/${device.deviceId}`)).body).toEqual({
       revokedAt: expect.any(String),
     });
     const audit = await db.query<{ action: string; actor: string }>(
@@ -211,23 +208,18 @@ describe.each(engineNames)('HQ sessions on %s', (engine) => {
        VALUES ('q1', $1, 1, 'm1', 'sale', '{}', 'invalid_payload', 'broken', now())`,
       [device!.id],
     );
-    const as = (method: string, path: string, body?: unknown) =>
-      app.request(path, {
-        method,
-        headers: { ...auth(token), 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
     const quarantine = async (query = '') =>
-      ((await (await as('GET', `/v1/sync/quarantine${query}`)).json()) as { quarantine: unknown[] })
-        .quarantine;
+      ((await as(token, 'GET', `/v1/sync/quarantine${query}`)).body as { quarantine: unknown[] }).quarantine;
     expect(await quarantine()).toEqual([
       expect.objectContaining({ id: 'q1', reasonCode: 'invalid_payload', payload: {} }),
     ]);
-    expect((await as('POST', '/v1/sync/quarantine/q1/discard', {})).status).toBe(400);
-    expect((await as('POST', '/v1/sync/quarantine/q1/discard', { reason: 'test data' })).status).toBe(204);
+    expect((await as(token, 'POST', '/v1/sync/quarantine/q1/discard', {})).status).toBe(400);
+    expect((await as(token, 'POST', '/v1/sync/quarantine/q1/discard', { reason: 'test data' })).status).toBe(
+      204,
+    );
     expect(await quarantine()).toEqual([]);
     expect(await quarantine('?unresolved=false')).toHaveLength(1);
-    expect((await as('POST', '/v1/sync/quarantine/q1/replay', {})).status).toBe(409);
+    expect((await as(token, 'POST', '/v1/sync/quarantine/q1/replay', {})).status).toBe(409);
   });
 
   it('manages the catalog through the services that log changes, as the user, with role checks', async () => {
@@ -238,15 +230,6 @@ describe.each(engineNames)('HQ sessions on %s', (engine) => {
         password: 'viewer-password',
       })
     ).body.token;
-    const as = async (t: string, method: string, path: string, body?: unknown) => {
-      const res = await app.request(path, {
-        method,
-        headers: { ...auth(t), 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      // biome-ignore lint/suspicious/noExplicitAny: the assertions below check each body's shape
-      return { status: res.status, body: (await res.json()) as any };
-    };
     const changes = async () =>
       (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM change_log'))[0]!.n;
     const before = await changes();
@@ -300,8 +283,6 @@ describe.each(engineNames)('HQ sessions on %s', (engine) => {
   it('makes HQ users with passwords: the owner makes managers, managers make viewers and cashiers', async () => {
     const login = async (email: string, password: string) =>
       call(app, 'POST', `/v1/orgs/${orgA}/sessions`, { email, password });
-    const as = (t: string, method: string, path: string, body?: unknown) =>
-      call(app, method, path, body, auth(t));
     const ownerToken: string = (await login(owner.email, owner.password)).body.token;
     const manager = await as(ownerToken, 'POST', '/v1/users', {
       role: 'manager',
