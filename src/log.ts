@@ -62,9 +62,3 @@ export function lineLogger(name: string, level: string | undefined, write: (line
   });
   return createLogger({ name, level, destination });
 }
-
-/** A logger whose lines are kept in memory, for tests that read what was logged. */
-export function memoryLogger(name = 'test'): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  return { logger: lineLogger(name, 'debug', (l) => lines.push(l)), lines };
-}

@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConnectionString } from '../../cloud/control/connection-strings.ts';
 import { type CloudServer, startCloudServer } from '../../cloud/server.ts';
-import { memoryLogger } from '../../src/log.ts';
 import { createTestPlatform, engineNames, type TestPlatform, uniqueId } from '../helpers/engines.ts';
+import { memoryLogger } from '../helpers/logs.ts';
 import { hello, openRawSync } from '../helpers/sync.ts';
 import { waitFor } from '../helpers/wait.ts';
 
