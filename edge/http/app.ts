@@ -81,7 +81,7 @@ export function createEdgeApp(options: EdgeAppOptions): Hono {
   app.get('/healthz', (c) => c.json({ status: 'ok', branch: store.branch }));
   app.get('/metrics', async (c) => {
     c.header('content-type', metrics.registry.contentType);
-    return c.body(await metrics.registry.metrics());
+    return c.body(await metrics.scrape());
   });
 
   app.post('/v1/sales', async (c) =>

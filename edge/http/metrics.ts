@@ -8,6 +8,8 @@ import type { EdgeStore } from '../store/store.ts';
 
 export interface EdgeMetrics {
   registry: Registry;
+  /** The Prometheus text, with the store's sync status read once for all the gauges that show it. */
+  scrape(): Promise<string>;
   /** Times each cashier API request by method, route pattern and status. */
   timing: MiddlewareHandler;
 }
@@ -16,17 +18,16 @@ export function createEdgeMetrics(store: EdgeStore, connected?: () => boolean): 
   const registry = new Registry();
   registry.setDefaultLabels({ branch: store.branch });
   collectDefaultMetrics({ register: registry, prefix: 'modernpos_edge_' });
-  const fromStatus = (
-    name: string,
-    help: string,
-    pick: (s: ReturnType<EdgeStore['outbox']['status']>) => number | null,
-  ) =>
+  type Status = ReturnType<EdgeStore['outbox']['status']>;
+  /** Set by scrape() for the duration of one collection. */
+  let status: Status | undefined;
+  const fromStatus = (name: string, help: string, pick: (s: Status) => number | null) =>
     new Gauge({
       name,
       help,
       registers: [registry],
       collect() {
-        const value = pick(store.outbox.status(store.now()));
+        const value = pick(status ?? store.outbox.status(store.now()));
         if (value !== null) this.set(value);
       },
     });
@@ -65,6 +66,14 @@ export function createEdgeMetrics(store: EdgeStore, connected?: () => boolean): 
   });
   return {
     registry,
+    async scrape() {
+      status = store.outbox.status(store.now());
+      try {
+        return await registry.metrics();
+      } finally {
+        status = undefined;
+      }
+    },
     timing: async (c, next) => {
       const started = performance.now();
       await next();
