@@ -1,17 +1,22 @@
 // Applies one pushed batch to the tenant's database in one transaction together with the device's
 // last applied seq: replays are duplicates, a gap refuses the batch, each table gets one set-based
-// insert, and the ack (built from what committed) is sent only after the commit.
-import { driverErrorCode } from '../../src/db/driver-errors.ts';
+// insert, and the ack (built from what committed) is sent only after the commit. A batch that the
+// database refuses for good is applied again one mutation at a time, so no mutation blocks a queue.
+import { driverErrorCode, isRetryableFailure } from '../../src/db/driver-errors.ts';
 import type { SqlDatabase, SqlQueryable } from '../../src/db/sql.ts';
 import { AppError } from '../../src/errors.ts';
 import type { MutationResult } from '../../src/protocol/messages.ts';
 import type { Mutation } from '../../src/protocol/mutations.ts';
+import { deviceScope } from './device-scope.ts';
+import { releaseHeldRefunds } from './held-refunds.ts';
+import { resendResults, type SeqConflict } from './resend.ts';
 import { claimTerminals } from './terminals.ts';
 import {
   checkSaleDocument,
   checkShift,
   type DeviceScope,
   parseMutation,
+  printable,
   type Rejection,
   terminalOf,
   type ValidMutation,
@@ -21,7 +26,7 @@ import { applyValid, type Quarantined, quarantine } from './write-documents.ts';
 export type BatchOutcome =
   | { ok: true; results: MutationResult[]; lastAppliedSeq: number }
   | { ok: false; code: 'seq_gap'; message: string; expectedSeq: number }
-  | { ok: false; code: 'seq_conflict'; message: string; seq: number };
+  | SeqConflict;
 
 export interface ApplyBatchOptions {
   deviceId: string;
@@ -33,25 +38,39 @@ export interface ApplyBatchOptions {
   now?: () => Date;
 }
 
-/** Applies a batch; throws `unauthorized` if the device was revoked meanwhile. */
-/** Serialization failures and deadlocks (two devices of a branch moving the same stock) are retried. */
-const RETRYABLE = new Set(['40001', '40P01']);
+/** Serialization failures and deadlocks (two devices of a branch moving the same stock) are retried here. */
+const RACES = new Set(['40001', '40P01']);
 
+/**
+ * Applies a batch; throws `unauthorized` if the device was revoked meanwhile, and rethrows what is
+ * worth retrying later (a lost connection: the edge resends). Any other failure of the whole batch
+ * makes it apply again one mutation at a time: the mutation the database refuses is quarantined with
+ * its SQLSTATE (`database_refused`) and the rest apply.
+ */
 export async function applyBatch(db: SqlDatabase, options: ApplyBatchOptions): Promise<BatchOutcome> {
+  // Parsing payloads needs no database: done before BEGIN, so the transaction holds its locks (the
+  // device row above all) only for the SQL.
+  const parsed = options.parsed ?? parsePayloads(options.mutations);
+  let oneByOne = false;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await applyBatchOnce(db, options);
+      return await applyBatchOnce(db, options, parsed, oneByOne);
     } catch (err) {
-      if (attempt >= 3 || !RETRYABLE.has(driverErrorCode(err))) throw err;
+      if (err instanceof AppError) throw err;
+      if (RACES.has(driverErrorCode(err)) && attempt < 3) continue;
+      if (isRetryableFailure(err) || oneByOne) throw err;
+      oneByOne = true;
     }
   }
 }
 
-async function applyBatchOnce(db: SqlDatabase, options: ApplyBatchOptions): Promise<BatchOutcome> {
+async function applyBatchOnce(
+  db: SqlDatabase,
+  options: ApplyBatchOptions,
+  parsed: ReadonlyMap<number, ParsedMutation['parsed']>,
+  oneByOne: boolean,
+): Promise<BatchOutcome> {
   const receivedAt = (options.now?.() ?? new Date()).toISOString();
-  // Parsing payloads needs no database: done before BEGIN, so the transaction holds its locks (the
-  // device row above all) only for the SQL.
-  const parsed = options.parsed ?? parsePayloads(options.mutations);
   return db.transaction(async (tx) => {
     const [device] = await tx.query<{ last: number; revoked: boolean }>(
       'SELECT last_applied_seq AS last, revoked_at IS NOT NULL AS revoked FROM devices WHERE id = $1 FOR UPDATE',
@@ -75,24 +94,11 @@ async function applyBatchOnce(db: SqlDatabase, options: ApplyBatchOptions): Prom
       options.mutations.filter((m) => m.seq <= last),
     );
     if (!(results instanceof Map)) return results;
-    const { outcomes, quarantined } = await applyMutations(
-      tx,
-      options.deviceId,
-      options.scope,
-      fresh.map((m) => ({ m, parsed: parsed.get(m.seq)! })),
-      receivedAt,
-    );
+    const batch = fresh.map((m) => ({ m, parsed: parsed.get(m.seq) ?? parseMutation(m) }));
+    const apply = oneByOne ? applyOneByOne : applyTogether;
+    const { outcomes, quarantined } = await apply(tx, options.deviceId, options.scope, batch, receivedAt);
     for (const [seq, result] of outcomes) results.set(seq, result);
-    await quarantine(tx, options.deviceId, quarantined, receivedAt);
-    for (const { m, rejection } of quarantined) {
-      results.set(m.seq, {
-        seq: m.seq,
-        id: m.id,
-        status: 'rejected',
-        code: rejection.code,
-        message: rejection.reason,
-      });
-    }
+    for (const { m, rejection } of quarantined) results.set(m.seq, rejectedResult(m, rejection));
     const lastAppliedSeq = fresh.at(-1)?.seq ?? last;
     await tx.query('UPDATE devices SET last_applied_seq = $2, last_seen_at = $3 WHERE id = $1', [
       options.deviceId,
@@ -107,65 +113,75 @@ async function applyBatchOnce(db: SqlDatabase, options: ApplyBatchOptions): Prom
   });
 }
 
-/** Where a resent mutation's document would be, by kind (a shift close has no id of its own). */
-const documentTables: Partial<Record<string, string>> = {
-  sale: 'sales',
-  refund: 'sales',
-  shift_open: 'shifts',
-  cash_movement: 'cash_movements',
-};
+/** A quarantined mutation's result; a refund awaiting its original is `held`, not refused. */
+const rejectedResult = (m: Mutation, rejection: Rejection): MutationResult => ({
+  seq: m.seq,
+  id: m.id,
+  status: rejection.code === 'awaiting_original' ? 'held' : 'rejected',
+  code: rejection.code,
+  message: printable(rejection.reason),
+});
 
-/**
- * Answers mutations at or below the device's last applied seq: `duplicate` when the document with
- * that id is there, `rejected` (with its reason) when that seq is quarantined, and `seq_conflict` when
- * the cloud holds something else under the seq: an edge database reusing numbers (restored, cloned,
- * or one that lost its last commits) must never have a new sale taken for a duplicate.
- */
-async function resendResults(
+type Applied = { outcomes: Map<number, MutationResult>; quarantined: Quarantined[] };
+
+async function applyTogether(
   tx: SqlQueryable,
   deviceId: string,
-  resent: readonly Mutation[],
-): Promise<Map<number, MutationResult> | Extract<BatchOutcome, { code: 'seq_conflict' }>> {
-  const results = new Map<number, MutationResult>();
-  if (resent.length === 0) return results;
-  const quarantined = new Map(
-    (
-      await tx.query<{ seq: number; mutation_id: string; reason_code: string; reason: string }>(
-        'SELECT seq, mutation_id, reason_code, reason FROM sync_quarantine WHERE device_id = $1 AND seq = ANY($2::int8[])',
-        [deviceId, resent.map((m) => m.seq)],
-      )
-    ).map((q) => [Number(q.seq), q]),
-  );
-  const present = new Set<string>();
-  for (const table of new Set(Object.values(documentTables))) {
-    const ids = resent.filter((m) => documentTables[m.kind] === table).map((m) => m.id);
-    if (ids.length === 0) continue;
-    const rows = await tx.query<{ id: string }>(`SELECT id FROM ${table} WHERE id = ANY($1::text[])`, [ids]);
-    for (const r of rows) present.add(`${table}:${r.id}`);
-  }
-  for (const m of resent) {
-    const q = quarantined.get(m.seq);
-    const table = documentTables[m.kind];
-    if (q && q.mutation_id === m.id) {
-      results.set(m.seq, {
-        seq: m.seq,
-        id: m.id,
-        status: 'rejected',
-        code: q.reason_code,
-        message: q.reason,
-      });
-    } else if (!q && (table === undefined || present.has(`${table}:${m.id}`))) {
-      results.set(m.seq, { seq: m.seq, id: m.id, status: 'duplicate' });
-    } else {
-      return {
-        ok: false,
-        code: 'seq_conflict',
-        message: `seq ${m.seq} was applied to another document than ${m.id}: this edge database reuses sequence numbers; register a new device for it`,
-        seq: m.seq,
+  scope: Omit<DeviceScope, 'terminals'>,
+  batch: readonly ParsedMutation[],
+  receivedAt: string,
+): Promise<Applied> {
+  const applied = await applyMutations(tx, deviceId, scope, batch, receivedAt, { checkSeries: true });
+  await quarantine(tx, deviceId, applied.quarantined, receivedAt);
+  return applied;
+}
+
+/**
+ * Each mutation under its own savepoint: one the database refuses is rolled back alone and
+ * quarantined with its SQLSTATE. A failure worth retrying still fails the whole batch.
+ */
+async function applyOneByOne(
+  tx: SqlQueryable,
+  deviceId: string,
+  scope: Omit<DeviceScope, 'terminals'>,
+  batch: readonly ParsedMutation[],
+  receivedAt: string,
+): Promise<Applied> {
+  const outcomes = new Map<number, MutationResult>();
+  const quarantined: Quarantined[] = [];
+  const seen = new Set<string>();
+  for (const item of batch) {
+    let one: Applied;
+    if (seen.has(item.m.id)) {
+      const rejection: Rejection = {
+        code: 'invalid_payload',
+        reason: `mutation id ${printable(item.m.id)} appears twice in the batch`,
       };
+      one = { outcomes: new Map(), quarantined: [{ m: item.m, rejection }] };
+    } else {
+      seen.add(item.m.id);
+      await tx.exec('SAVEPOINT mutation');
+      try {
+        one = await applyMutations(tx, deviceId, scope, [item], receivedAt, { checkSeries: true });
+        await tx.exec('RELEASE SAVEPOINT mutation');
+      } catch (err) {
+        await tx.exec('ROLLBACK TO SAVEPOINT mutation');
+        if (err instanceof AppError || isRetryableFailure(err)) throw err;
+        one = { outcomes: new Map(), quarantined: [{ m: item.m, rejection: databaseRefusal(err) }] };
+      }
     }
+    await quarantine(tx, deviceId, one.quarantined, receivedAt);
+    for (const [seq, result] of one.outcomes) outcomes.set(seq, result);
+    quarantined.push(...one.quarantined);
   }
-  return results;
+  return { outcomes, quarantined };
+}
+
+/** Why the database refused a mutation: its SQLSTATE and message (never the statement's parameters). */
+function databaseRefusal(err: unknown): Rejection {
+  const code = driverErrorCode(err) || 'none';
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: 'database_refused', reason: printable(`SQLSTATE ${code}: ${message}`) };
 }
 
 /** A mutation with its payload parsed for its kind (or why it could not be). */
@@ -182,10 +198,19 @@ export const parsePayloads = (
 /** Parses a mutation's payload for its kind; pure, so callers do it outside their transaction. */
 export const parsedMutation = (m: Mutation): ParsedMutation => ({ m, parsed: parseMutation(m) });
 
+export interface ApplyMutationsOptions {
+  /**
+   * Hold each receipt number to its terminal's series (a push). A quarantined mutation replayed by
+   * HQ, or a held refund released, was numbered long ago and is not held to it again.
+   */
+  checkSeries: boolean;
+}
+
 /**
- * Validates and applies mutations whose seq is already settled (fresh ones of a batch, or one
- * quarantined mutation replayed): terminals claimed, each checked, the valid ones written with one
- * statement per table. Returns the results of those written and the ones refused, not yet quarantined.
+ * Validates and applies mutations whose seq is already settled (fresh ones of a batch, one
+ * quarantined mutation replayed, a held refund released): terminals claimed, each checked, the
+ * valid ones written with one statement per table; refunds held for the sales just stored are
+ * released. Returns the results of those written and the ones refused, not yet quarantined.
  */
 export async function applyMutations(
   tx: SqlQueryable,
@@ -193,7 +218,8 @@ export async function applyMutations(
   scopeWithoutTerminals: Omit<DeviceScope, 'terminals'>,
   parsed: readonly ParsedMutation[],
   receivedAt: string,
-): Promise<{ outcomes: Map<number, MutationResult>; quarantined: Quarantined[] }> {
+  options: ApplyMutationsOptions,
+): Promise<Applied> {
   const outcomes = new Map<number, MutationResult>();
   const quarantined: Quarantined[] = [];
   const valid: ValidMutation[] = [];
@@ -201,12 +227,13 @@ export async function applyMutations(
   const terminals = await claimTerminals(tx, deviceId, named, receivedAt);
   const scope: DeviceScope = { ...scopeWithoutTerminals, terminals };
   const ids = new Set<string>();
+  const bySeq = new Map(parsed.map((p) => [p.m.seq, p.m]));
   for (const { m, parsed: p } of parsed) {
     const rejection: Rejection | undefined =
       'code' in p
         ? p
         : ids.has(m.id)
-          ? { code: 'invalid_payload', reason: `mutation id ${m.id} appears twice in the batch` }
+          ? { code: 'invalid_payload', reason: `mutation id ${printable(m.id)} appears twice in the batch` }
           : check(p, scope);
     if (rejection) quarantined.push({ m, rejection });
     else {
@@ -214,10 +241,21 @@ export async function applyMutations(
       valid.push(p as ValidMutation);
     }
   }
-  await applyValid(tx, valid, deviceId, receivedAt, (m, outcome) => {
-    if (typeof outcome === 'object') {
-      quarantined.push({ m: parsed.find((f) => f.m.seq === m.seq)!.m, rejection: outcome });
-    } else outcomes.set(m.seq, { seq: m.seq, id: m.id, status: outcome });
+  const storedSales: string[] = [];
+  await applyValid(tx, valid, deviceId, receivedAt, options, (m, outcome) => {
+    if (typeof outcome === 'object') quarantined.push({ m: bySeq.get(m.seq)!, rejection: outcome });
+    else {
+      outcomes.set(m.seq, { seq: m.seq, id: m.id, status: outcome });
+      if (m.kind === 'sale' && outcome === 'applied') storedSales.push(m.doc.id);
+    }
+  });
+  await releaseHeldRefunds(tx, storedSales, receivedAt, async (heldDeviceId, held) => {
+    const heldScope = heldDeviceId === deviceId ? scopeWithoutTerminals : await deviceScope(tx, heldDeviceId);
+    const one = await applyMutations(tx, heldDeviceId, heldScope, [parsedMutation(held)], receivedAt, {
+      checkSeries: false,
+    });
+    const rejection = one.quarantined[0]?.rejection;
+    return rejection ?? (one.outcomes.get(held.seq)?.status === 'applied' ? 'applied' : 'duplicate');
   });
   return { outcomes, quarantined };
 }

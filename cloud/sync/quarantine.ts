@@ -7,6 +7,7 @@ import { AppError } from '../../src/errors.ts';
 import { payloadSchemas } from '../../src/protocol/mutations.ts';
 import { auditTenant } from '../catalog/change-log.ts';
 import { applyMutations, parsedMutation } from './apply-batch.ts';
+import { deviceScope } from './device-scope.ts';
 
 export interface QuarantinedMutation {
   id: string;
@@ -84,11 +85,6 @@ export async function replayQuarantined(
   const at = (ctx.now?.() ?? new Date()).toISOString();
   return ctx.db.transaction(async (tx) => {
     const row = await lockUnresolved(tx, id);
-    const [device] = await tx.query<{ branch: string }>(
-      'SELECT b.code AS branch FROM devices d JOIN branches b ON b.id = d.branch_id WHERE d.id = $1',
-      [row.device_id],
-    );
-    const [currency] = await tx.query<{ value: string }>("SELECT value FROM settings WHERE key = 'currency'");
     const payload = correctedPayload === undefined ? JSON.parse(row.payload) : correctedPayload;
     const mutation = { seq: Number(row.seq), id: row.mutation_id, kind: row.kind, payload };
     const parsed = parsedMutation(mutation);
@@ -103,9 +99,10 @@ export async function replayQuarantined(
     const { outcomes, quarantined } = await applyMutations(
       tx,
       row.device_id,
-      { branchCode: device?.branch ?? '', currency: currency?.value ?? '' },
+      await deviceScope(tx, row.device_id),
       [parsed],
       at,
+      { checkSeries: false },
     );
     const refused = quarantined[0];
     if (refused) {

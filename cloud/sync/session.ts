@@ -11,6 +11,7 @@ import {
   type Backlog,
   type Down,
   type Hello,
+  type MutationResult,
   type Pull,
   type Push,
   parseFrame,
@@ -75,7 +76,9 @@ export interface SyncSession {
 export function startSession(ws: WebSocket, authorization: string | undefined, deps: SessionDeps): void {
   const { limits } = deps;
   const now = deps.now ?? (() => new Date());
-  let ready: { orgId: string; deviceId: string; branchCode: string; currency: string } | undefined;
+  let ready:
+    | { orgId: string; deviceId: string; branchCode: string; currency: string; protocolVersion: number }
+    | undefined;
   let unsubscribe: (() => void) | undefined;
   let queue = Promise.resolve();
   let queued = 0;
@@ -176,6 +179,7 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
       deviceId: welcome.device.id,
       branchCode: welcome.device.branchCode,
       currency: welcome.currency,
+      protocolVersion: message.protocolVersion,
     };
     log = log.child({ org: ready.orgId, device: ready.deviceId });
     log.info(
@@ -238,8 +242,10 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
     );
     deps.observer?.deviceSeen(session.orgId, session.deviceId);
     lastSeenWritten = Date.now(); // the batch's transaction wrote it
-    if (outcome.ok) send({ type: 'ack', results: outcome.results, lastAppliedSeq: outcome.lastAppliedSeq });
-    else if (outcome.code === 'seq_gap') {
+    if (outcome.ok) {
+      const results = heldAsRejected(outcome.results, session.protocolVersion);
+      send({ type: 'ack', results, lastAppliedSeq: outcome.lastAppliedSeq });
+    } else if (outcome.code === 'seq_gap') {
       sendError('seq_gap', outcome.message, { details: { expectedSeq: outcome.expectedSeq } });
     } else throw new Refusal('seq_conflict', outcome.message, closeCodes.unauthorized);
   }
@@ -364,3 +370,9 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
     // A broken socket closes; 'close' cleans up.
   });
 }
+
+/** Edges before protocol 3 know no `held`: they are told `rejected` (with the reason code) instead. */
+const heldAsRejected = (results: MutationResult[], protocolVersion: number): MutationResult[] =>
+  protocolVersion >= 3
+    ? results
+    : results.map((r) => (r.status === 'held' ? { ...r, status: 'rejected' as const } : r));

@@ -1,8 +1,7 @@
 // Validating pushed mutations before they are applied. A mutation that fails is kept whole in the
 // tenant's quarantine with its reason and acknowledged as rejected; it never blocks the queue. What
 // the edge could not know (a price changed, a product deactivated) is not a failure: it is flagged.
-import { sum } from '../../src/domain/money.ts';
-import { totalsOf } from '../../src/domain/sale.ts';
+import { parseReceiptNo } from '../../src/domain/receipt.ts';
 import {
   type CashMovementDocument,
   type Mutation,
@@ -13,8 +12,9 @@ import {
   type ShiftClosed,
   type ShiftOpened,
 } from '../../src/protocol/mutations.ts';
+import { checkSaleArithmetic } from './arithmetic.ts';
 
-/** Why a mutation was quarantined. */
+/** Why a mutation was quarantined (or, for `awaiting_original`, held). */
 export const rejectionCodes = {
   /** An unknown kind, or a payload that fails its kind's schema (or names another id or kind). */
   invalid_payload: 'invalid_payload',
@@ -24,14 +24,35 @@ export const rejectionCodes = {
   terminal_not_owned: 'terminal_not_owned',
   /** The document is in another currency than the tenant's. */
   wrong_currency: 'wrong_currency',
-  /** Totals that are not the sums of the lines, or payments that do not settle the total. */
-  totals_mismatch: 'totals_mismatch',
-  /** A refund of a sale the tenant does not have. */
-  unknown_original: 'unknown_original',
+  /** A figure the cloud recomputes (line amount, discount, tax, totals, payments, change, stock, refund share) differs; the reason gives both. */
+  arithmetic_mismatch: 'arithmetic_mismatch',
+  /** A refund names a line its original sale does not have. */
+  unknown_original_line: 'unknown_original_line',
+  /** A refund would take back more than was sold, counting every earlier refund of the original. */
+  refund_exceeds_sold: 'refund_exceeds_sold',
+  /** A refund names a refund as its original: only sales are refunded. */
+  refund_of_refund: 'refund_of_refund',
+  /**
+   * A refund whose original sale has not reached the cloud yet. Not a refusal: the refund is held in
+   * the quarantine and applied, by itself, when the original arrives (acked `held` from protocol 3).
+   */
+  awaiting_original: 'awaiting_original',
   /** A cash movement or close for a shift the tenant does not have. */
   unknown_shift: 'unknown_shift',
+  /** A document for a shift another device opened. */
+  shift_not_owned: 'shift_not_owned',
+  /** A close for a shift that another close already closed. */
+  shift_closed: 'shift_closed',
   /** Another document already holds this receipt number. */
   receipt_taken: 'receipt_taken',
+  /** The receipt number does not name the document's branch, terminal and series (refunds `R`). */
+  receipt_mismatch: 'receipt_mismatch',
+  /** The receipt number is not after the last one the cloud holds for its terminal and series. */
+  receipt_out_of_series: 'receipt_out_of_series',
+  /** The document id is already used by another device's document, or by a document of another kind. */
+  id_conflict: 'id_conflict',
+  /** The tenant database refused the mutation (a constraint, a trigger, a value out of range); the reason names the SQLSTATE. */
+  database_refused: 'database_refused',
 } as const;
 export type RejectionCode = keyof typeof rejectionCodes;
 
@@ -58,17 +79,34 @@ export function terminalOf(m: ValidMutation): string | undefined {
   return m.kind === 'sale' || m.kind === 'refund' || m.kind === 'shift_open' ? m.doc.terminal : undefined;
 }
 
+/** The longest reason kept with a quarantined mutation. */
+const MAX_REASON = 2000;
+
+/**
+ * A reason that is safe to store and show: control characters (a payload's unknown key may carry
+ * NUL, which Postgres refuses in text) written as \\uXXXX escapes, and the length capped.
+ */
+export function printable(reason: string): string {
+  let out = '';
+  for (const c of reason) {
+    const code = c.charCodeAt(0);
+    out += code < 0x20 || code === 0x7f ? `\\u${code.toString(16).padStart(4, '0')}` : c;
+  }
+  return out.length > MAX_REASON ? `${out.slice(0, MAX_REASON - 1)}…` : out;
+}
+
 const isKind = (kind: string): kind is MutationKind => (mutationKinds as readonly string[]).includes(kind);
 
 /** The payload parsed for its kind, or why it cannot be. */
 export function parseMutation(m: Mutation): ValidMutation | Rejection {
-  if (!isKind(m.kind)) return { code: 'invalid_payload', reason: `unknown mutation kind ${m.kind}` };
+  if (!isKind(m.kind))
+    return { code: 'invalid_payload', reason: printable(`unknown mutation kind ${m.kind}`) };
   const parsed = payloadSchemas[m.kind].safeParse(m.payload);
   if (!parsed.success) {
     const reason = parsed.error.issues
       .map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`)
       .join('; ');
-    return { code: 'invalid_payload', reason };
+    return { code: 'invalid_payload', reason: printable(reason) };
   }
   const valid = { kind: m.kind, seq: m.seq, id: m.id, doc: parsed.data } as ValidMutation;
   const docId = valid.kind === 'shift_close' ? undefined : valid.doc.id;
@@ -81,7 +119,10 @@ export function parseMutation(m: Mutation): ValidMutation | Rejection {
   return valid;
 }
 
-/** Checks a sale or refund against the device and its own arithmetic. */
+/**
+ * Checks a sale or refund against the device (branch, terminal, receipt series, currency) and a
+ * sale's own arithmetic. A refund's arithmetic needs its original: see refunds.ts.
+ */
 export function checkSaleDocument(doc: SaleDocument, scope: DeviceScope): Rejection | undefined {
   if (doc.branch !== scope.branchCode) {
     return {
@@ -92,29 +133,29 @@ export function checkSaleDocument(doc: SaleDocument, scope: DeviceScope): Reject
   if (!scope.terminals.has(doc.terminal)) {
     return { code: 'terminal_not_owned', reason: `terminal ${doc.terminal} is not this device's` };
   }
+  const receipt = parseReceiptNo(doc.receiptNo);
+  const series = doc.kind === 'refund' ? 'refund' : 'sale';
+  if (
+    !receipt ||
+    receipt.branch !== doc.branch ||
+    receipt.terminal !== doc.terminal ||
+    receipt.series !== series
+  ) {
+    return {
+      code: 'receipt_mismatch',
+      reason: `receipt ${doc.receiptNo} is not in the ${series} series of ${doc.branch}-${doc.terminal}`,
+    };
+  }
   if (doc.currency !== scope.currency) {
     return {
       code: 'wrong_currency',
       reason: `the document is in ${doc.currency}; the tenant's currency is ${scope.currency}`,
     };
   }
-  const totals = totalsOf(doc.lines);
-  const differs = (Object.keys(totals) as (keyof typeof totals)[]).filter((k) => totals[k] !== doc[k]);
-  if (differs.length > 0) {
-    return { code: 'totals_mismatch', reason: `${differs.join(', ')} are not the sums of the lines` };
-  }
-  const paid = sum(doc.payments.map((p) => p.amountMinor));
-  const change = sum(doc.payments.map((p) => p.changeMinor));
-  if (paid !== doc.totalMinor || change !== doc.changeMinor) {
-    return {
-      code: 'totals_mismatch',
-      reason: `payments of ${paid} (change ${change}) do not settle ${doc.totalMinor}`,
-    };
-  }
   if ((doc.kind === 'refund') !== (doc.originalSaleId !== null)) {
     return { code: 'invalid_payload', reason: 'a refund, and only a refund, names its original sale' };
   }
-  return undefined;
+  return doc.kind === 'sale' ? checkSaleArithmetic(doc) : undefined;
 }
 
 /** Checks a shift document against the device. */

@@ -143,7 +143,7 @@ async function runSyncOnce(args: ParsedArgs, io: CliIO): Promise<number> {
     if (args.flags.json) io.out(JSON.stringify({ ...summary, seconds: Number(seconds) }));
     else {
       io.out(
-        `Synced with ${cloudUrl}: pushed ${summary.pushed}, duplicates ${summary.duplicates}, rejected ${summary.rejected}, pulled ${summary.pulled} in ${seconds} s`,
+        `Synced with ${cloudUrl}: pushed ${summary.pushed}, duplicates ${summary.duplicates}, rejected ${summary.rejected}, held ${summary.held}, pulled ${summary.pulled} in ${seconds} s`,
       );
     }
     return EXIT.ok;

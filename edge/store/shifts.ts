@@ -119,6 +119,10 @@ export function createShiftsService(deps: ShiftsDeps): ShiftsService {
           closedBy: null,
           closedAt: null,
           countedCashMinor: null,
+          // The seqs and close id only the cloud records (tenant migration 0007).
+          openSeq: null,
+          closeSeq: null,
+          closeMutationId: null,
         };
         insertShift.run(row);
         const shift = shiftView(row);

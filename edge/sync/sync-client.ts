@@ -12,6 +12,8 @@ export interface SyncSummary {
   pushed: number;
   duplicates: number;
   rejected: number;
+  /** Accepted by the cloud and kept until what they depend on arrives (a refund before its original). */
+  held: number;
   pulled: number;
 }
 
@@ -118,7 +120,7 @@ export async function pushAll(
   position: PushPosition,
   hooks: SessionHooks = {},
 ): Promise<Omit<SyncSummary, 'pulled'>> {
-  const counts = { pushed: 0, duplicates: 0, rejected: 0 };
+  const counts = { pushed: 0, duplicates: 0, rejected: 0, held: 0 };
   let maxCount = Math.min(hooks.maxBatchMutations ?? 500, position.limits.maxBatchMutations);
   // Leave room for the envelope of each mutation and of the message.
   const maxBytes = Math.floor(position.limits.maxFrameBytes * 0.9);
@@ -158,10 +160,11 @@ export async function pushAll(
         for (const r of reply.results) {
           if (r.status === 'applied') counts.pushed++;
           else if (r.status === 'duplicate') counts.duplicates++;
+          else if (r.status === 'held') counts.held++;
           else counts.rejected++;
         }
         position.after = reply.lastAppliedSeq;
-        const done = counts.pushed + counts.duplicates + counts.rejected;
+        const done = counts.pushed + counts.duplicates + counts.rejected + counts.held;
         hooks.onProgress?.(done, Math.max(0, total - done));
         continue;
       }

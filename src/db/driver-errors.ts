@@ -34,3 +34,17 @@ export function isDatabaseRefusal(err: unknown): boolean {
 }
 
 export const isUniqueViolation = (err: unknown): boolean => driverErrorCode(err) === '23505';
+
+/** Serialization failure, deadlock, lock not available, statement cancelled (a timeout). */
+const TRANSIENT = new Set(['40001', '40P01', '55P03', '57014']);
+
+/**
+ * Worth running the same work again: the connection failed, the transaction lost a race
+ * (serialization, deadlock, lock timeout), or the server ran short of a resource (class 53).
+ * Anything else a statement fails with (data exceptions 22, constraints 23, a trigger's raise P0, a
+ * bug) will fail the same way every time.
+ */
+export function isRetryableFailure(err: unknown): boolean {
+  const code = driverErrorCode(err);
+  return isConnectionFailure(err) || TRANSIENT.has(code) || code.startsWith('53');
+}

@@ -37,9 +37,57 @@ function buildRefundUnchecked(
   originalLines: readonly SaleLine[],
   alreadyRefunded: ReadonlyMap<number, number>,
 ): Outcome<BuiltRefund> {
+  const shared = refundLinesUnchecked(input.lines, originalLines, alreadyRefunded);
+  if (!shared.ok) return shared;
+  const lines = shared.value;
+  const totals = totalsOf(lines);
+  const paid = sum(input.payments.map((p) => p.amountMinor));
+  if (paid !== totals.totalMinor) {
+    return refuse(
+      'refund_payment_mismatch',
+      `refund payments of ${paid} differ from the refund total of ${totals.totalMinor}`,
+      {
+        paidMinor: paid,
+        totalMinor: totals.totalMinor,
+      },
+    );
+  }
+  const payments = input.payments.map((p) => ({
+    method: p.method,
+    amountMinor: p.amountMinor,
+    tenderedMinor: p.amountMinor,
+    changeMinor: 0,
+    reference: p.reference ?? null,
+  }));
+  return ok({ ...totals, lines, payments });
+}
+
+/**
+ * The refunded lines alone: each request's share of its original line, after what earlier refunds
+ * took back. The cloud uses it to recompute a pushed refund against the original it holds.
+ */
+export function refundLines(
+  requests: readonly RefundLineRequest[],
+  originalLines: readonly SaleLine[],
+  alreadyRefunded: ReadonlyMap<number, number>,
+): Outcome<RefundLine[]> {
+  return refuseOverflow(() => refundLinesUnchecked(requests, originalLines, alreadyRefunded));
+}
+
+/** Which original line, and how much of it (thousandths). */
+export interface RefundLineRequest {
+  lineNo: number;
+  qtyMilli: number;
+}
+
+function refundLinesUnchecked(
+  requests: readonly RefundLineRequest[],
+  originalLines: readonly SaleLine[],
+  alreadyRefunded: ReadonlyMap<number, number>,
+): Outcome<RefundLine[]> {
   const refunded = new Map(alreadyRefunded);
   const lines: RefundLine[] = [];
-  for (const request of input.lines) {
+  for (const request of requests) {
     const original = originalLines.find((l) => l.lineNo === request.lineNo);
     if (!original)
       return refuse('unknown_line', `the sale has no line ${request.lineNo}`, { lineNo: request.lineNo });
@@ -77,24 +125,5 @@ function buildRefundUnchecked(
         : amountMinor - discountMinor + taxMinor,
     });
   }
-  const totals = totalsOf(lines);
-  const paid = sum(input.payments.map((p) => p.amountMinor));
-  if (paid !== totals.totalMinor) {
-    return refuse(
-      'refund_payment_mismatch',
-      `refund payments of ${paid} differ from the refund total of ${totals.totalMinor}`,
-      {
-        paidMinor: paid,
-        totalMinor: totals.totalMinor,
-      },
-    );
-  }
-  const payments = input.payments.map((p) => ({
-    method: p.method,
-    amountMinor: p.amountMinor,
-    tenderedMinor: p.amountMinor,
-    changeMinor: 0,
-    reference: p.reference ?? null,
-  }));
-  return ok({ ...totals, lines, payments });
+  return ok(lines);
 }

@@ -80,8 +80,13 @@ export const welcomeSchema = z.strictObject({
 export const mutationResultSchema = z.strictObject({
   seq: cursor,
   id: z.string(),
-  status: z.enum(['applied', 'duplicate', 'rejected']),
-  /** Why a mutation was rejected (and quarantined). */
+  /**
+   * `held` (protocol 3): accepted but not applied yet, kept by the cloud until what it depends on
+   * arrives (a refund whose original sale another device has not pushed yet); the edge treats it as
+   * acknowledged. Edges of protocol 1 and 2 get `rejected` with code `awaiting_original` instead.
+   */
+  status: z.enum(['applied', 'duplicate', 'rejected', 'held']),
+  /** Why a mutation was rejected (and quarantined) or held. */
   code: z.string().optional(),
   message: z.string().optional(),
 });

@@ -99,6 +99,9 @@ export const terminals = pgTable(
       .notNull()
       .references(() => devices.id),
     createdAt: instant('created_at').notNull(),
+    /** The last sale and refund receipt numbers the cloud holds for the terminal (tenant migration 0007). */
+    lastSaleNo: int64('last_sale_no'),
+    lastRefundNo: int64('last_refund_no'),
   },
   (t) => [primaryKey({ columns: [t.branchId, t.code] }), index('terminals_device').on(t.deviceId)],
 );
@@ -161,6 +164,10 @@ export const shifts = pgTable(
     closedBy: text('closed_by'),
     closedAt: instant('closed_at'),
     countedCashMinor: int64('counted_cash_minor'),
+    /** The device seqs of the open and of the close, and the close's mutation id (tenant migration 0007). */
+    openSeq: int64('open_seq'),
+    closeSeq: int64('close_seq'),
+    closeMutationId: text('close_mutation_id'),
   },
   (t) => [index('shifts_branch_date').on(t.branchCode, t.businessDate)],
 );
@@ -177,6 +184,8 @@ export const cashMovements = pgTable(
     reason: text('reason').notNull(),
     cashier: text('cashier'),
     occurredAt: instant('occurred_at').notNull(),
+    deviceId: text('device_id'),
+    deviceSeq: int64('device_seq'),
   },
   (t) => [index('cash_movements_shift').on(t.shiftId)],
 );
@@ -220,6 +229,8 @@ export const sales = pgTable(
     /** JSON array of flags. */
     flags: text('flags').notNull(),
     receivedAt: instant('received_at'),
+    /** The device seq that carried it (tenant migration 0007). */
+    deviceSeq: int64('device_seq'),
   },
   (t) => [
     index('sales_branch_date').on(t.branchCode, t.businessDate),
@@ -349,7 +360,13 @@ export const syncQuarantine = pgTable(
     resolvedAt: instant('resolved_at'),
     resolution: text('resolution'),
   },
-  (t) => [uniqueIndex('sync_quarantine_device_seq').on(t.deviceId, t.seq)],
+  (t) => [
+    uniqueIndex('sync_quarantine_device_seq').on(t.deviceId, t.seq),
+    // Refunds held until their original arrives (tenant migration 0007).
+    index('sync_quarantine_held')
+      .on(t.receivedAt)
+      .where(sql`${t.reasonCode} = 'awaiting_original' AND ${t.resolvedAt} IS NULL`),
+  ],
 );
 
 /** HQ logins: the token's SHA-256, whose user, until when (cloud only; empty on the edge). */

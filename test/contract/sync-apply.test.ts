@@ -191,7 +191,7 @@ describe.each(engineNames)('applying pushed batches on %s', (engine) => {
         payload: { ...doc, id: 'x6', currency: 'USD', receiptNo: 'MAIN-T1-000098' },
       },
       { seq: 12, id: good.value.value.id, kind: 'sale', payload: doc },
-      // The same receipt number under another id: the first in seq order keeps it.
+      // The same receipt number under another id: its terminal's series has moved past it.
       { seq: 13, id: 'x7', kind: 'sale', payload: { ...doc, id: 'x7' } },
     ];
     const outcome = await push(bad);
@@ -201,10 +201,10 @@ describe.each(engineNames)('applying pushed batches on %s', (engine) => {
       ['rejected', 'invalid_payload'],
       ['rejected', 'wrong_branch'],
       ['rejected', 'terminal_not_owned'],
-      ['rejected', 'totals_mismatch'],
+      ['rejected', 'arithmetic_mismatch'],
       ['rejected', 'wrong_currency'],
       ['applied', undefined],
-      ['rejected', 'receipt_taken'],
+      ['rejected', 'receipt_out_of_series'],
     ]);
     expect(outcome.lastAppliedSeq).toBe(13);
     expect(await counts()).toEqual({

@@ -1,0 +1,194 @@
+// Writing shift documents: opens, cash movements and closes. A device touches only the shifts it
+// opened; a cash movement or close for another device's shift is quarantined `shift_not_owned`, and
+// a close is a duplicate only when it is the very close already stored (same mutation id).
+import type { SqlQueryable } from '../../src/db/sql.ts';
+import { idVerdict, storedDocuments } from './stored-documents.ts';
+import { unnestInsert } from './unnest.ts';
+import type { ValidMutation } from './validate.ts';
+import type { Report } from './write-documents.ts';
+
+type Of<K extends ValidMutation['kind']> = Extract<ValidMutation, { kind: K }>;
+
+interface ShiftRow {
+  id: string;
+  device_id: string | null;
+  closed: boolean;
+  close_mutation_id: string | null;
+}
+
+async function shiftsById(tx: SqlQueryable, ids: readonly string[]): Promise<Map<string, ShiftRow>> {
+  if (ids.length === 0) return new Map();
+  const rows = await tx.query<ShiftRow>(
+    'SELECT id, device_id, closed_at IS NOT NULL AS closed, close_mutation_id FROM shifts WHERE id = ANY($1::text[])',
+    [[...new Set(ids)]],
+  );
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** The shifts named by `moves` that exist and are this device's; the others are reported refused. */
+export async function ownedShifts<M extends { doc: { shiftId: string } } & ValidMutation>(
+  tx: SqlQueryable,
+  moves: readonly M[],
+  deviceId: string,
+  report: Report,
+): Promise<{ owned: M[]; shifts: Map<string, ShiftRow> }> {
+  const shifts = await shiftsById(
+    tx,
+    moves.map((m) => m.doc.shiftId),
+  );
+  const owned: M[] = [];
+  for (const m of moves) {
+    const shift = shifts.get(m.doc.shiftId);
+    if (!shift) report(m, { code: 'unknown_shift', reason: `no shift ${m.doc.shiftId}` });
+    else if (shift.device_id !== deviceId) {
+      report(m, { code: 'shift_not_owned', reason: `shift ${m.doc.shiftId} is another device's` });
+    } else owned.push(m);
+  }
+  return { owned, shifts };
+}
+
+export async function applyShiftOpens(
+  tx: SqlQueryable,
+  opens: Of<'shift_open'>[],
+  deviceId: string,
+  report: Report,
+): Promise<void> {
+  if (opens.length === 0) return;
+  const stored = await storedDocuments(
+    tx,
+    opens.map((m) => m.doc.id),
+  );
+  const fresh = opens.filter((m) => {
+    const verdict = idVerdict('shift_open', m.doc.id, deviceId, stored.get(m.doc.id));
+    if (verdict !== 'new') report(m, verdict);
+    return verdict === 'new';
+  });
+  const inserted = await unnestInsert<(typeof fresh)[number], { id: string }>(
+    tx,
+    'shifts',
+    [
+      ['id', 'text', (m) => m.doc.id],
+      ['branch_code', 'text', (m) => m.doc.branch],
+      ['terminal', 'text', (m) => m.doc.terminal],
+      ['device_id', 'text', () => deviceId],
+      ['opened_by', 'text', (m) => m.doc.openedBy],
+      ['opened_at', 'timestamptz', (m) => m.doc.openedAt],
+      ['opening_float_minor', 'int8', (m) => m.doc.openingFloatMinor],
+      ['business_date', 'date', (m) => m.doc.businessDate],
+      ['open_seq', 'int8', (m) => m.seq],
+    ],
+    fresh,
+    { onConflict: 'ON CONFLICT DO NOTHING', returning: 'id' },
+  );
+  const ids = new Set(inserted.map((r) => r.id));
+  for (const m of fresh) {
+    report(
+      m,
+      ids.has(m.doc.id) ? 'applied' : { code: 'id_conflict', reason: `id ${m.doc.id} was taken meanwhile` },
+    );
+  }
+}
+
+export async function applyCashMovements(
+  tx: SqlQueryable,
+  moves: Of<'cash_movement'>[],
+  deviceId: string,
+  report: Report,
+): Promise<void> {
+  if (moves.length === 0) return;
+  const stored = await storedDocuments(
+    tx,
+    moves.map((m) => m.doc.id),
+  );
+  const fresh = moves.filter((m) => {
+    const verdict = idVerdict('cash_movement', m.doc.id, deviceId, stored.get(m.doc.id));
+    if (verdict !== 'new') report(m, verdict);
+    return verdict === 'new';
+  });
+  const { owned } = await ownedShifts(tx, fresh, deviceId, report);
+  const inserted = await unnestInsert<(typeof owned)[number], { id: string }>(
+    tx,
+    'cash_movements',
+    [
+      ['id', 'text', (m) => m.doc.id],
+      ['shift_id', 'text', (m) => m.doc.shiftId],
+      ['direction', 'text', (m) => m.doc.direction],
+      ['amount_minor', 'int8', (m) => m.doc.amountMinor],
+      ['reason', 'text', (m) => m.doc.reason],
+      ['cashier', 'text', (m) => m.doc.cashier],
+      ['occurred_at', 'timestamptz', (m) => m.doc.occurredAt],
+      ['device_id', 'text', () => deviceId],
+      ['device_seq', 'int8', (m) => m.seq],
+    ],
+    owned,
+    { onConflict: 'ON CONFLICT DO NOTHING', returning: 'id' },
+  );
+  const ids = new Set(inserted.map((r) => r.id));
+  for (const m of owned) {
+    report(
+      m,
+      ids.has(m.doc.id) ? 'applied' : { code: 'id_conflict', reason: `id ${m.doc.id} was taken meanwhile` },
+    );
+  }
+}
+
+export async function applyShiftCloses(
+  tx: SqlQueryable,
+  closes: Of<'shift_close'>[],
+  deviceId: string,
+  report: Report,
+): Promise<void> {
+  if (closes.length === 0) return;
+  const { owned, shifts } = await ownedShifts(tx, closes, deviceId, report);
+  const open: typeof owned = [];
+  const closing = new Set<string>();
+  for (const m of owned) {
+    const shift = shifts.get(m.doc.shiftId)!;
+    if (!shift.closed && !closing.has(m.doc.shiftId)) {
+      open.push(m);
+      closing.add(m.doc.shiftId);
+    }
+    // Closed before the cloud kept close ids, or by this very mutation: the same close again.
+    else if (shift.close_mutation_id === null || shift.close_mutation_id === m.id) report(m, 'duplicate');
+    else report(m, { code: 'shift_closed', reason: `shift ${m.doc.shiftId} is closed by another close` });
+  }
+  if (open.length === 0) return;
+  const closed = await tx.query<{ id: string }>(
+    `UPDATE shifts s SET closed_at = c.closed_at, closed_by = c.closed_by, counted_cash_minor = c.cash,
+            close_seq = c.seq, close_mutation_id = c.mutation_id
+       FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::int8[], $5::int8[], $6::text[])
+         AS c(id, closed_at, closed_by, cash, seq, mutation_id)
+      WHERE s.id = c.id AND s.closed_at IS NULL
+      RETURNING s.id`,
+    [
+      open.map((m) => m.doc.shiftId),
+      open.map((m) => m.doc.closedAt),
+      open.map((m) => m.doc.closedBy),
+      open.map((m) => m.doc.counted.find((c) => c.method === 'cash')?.countedMinor ?? null),
+      open.map((m) => m.seq),
+      open.map((m) => m.id),
+    ],
+  );
+  const closedIds = new Set(closed.map((r) => r.id));
+  await unnestInsert<{ shiftId: string; method: string; countedMinor: number }>(
+    tx,
+    'shift_counts',
+    [
+      ['shift_id', 'text', (c) => c.shiftId],
+      ['method', 'text', (c) => c.method],
+      ['counted_minor', 'int8', (c) => c.countedMinor],
+    ],
+    open
+      .filter((m) => closedIds.has(m.doc.shiftId))
+      .flatMap((m) => m.doc.counted.map((c) => ({ ...c, shiftId: m.doc.shiftId }))),
+    { onConflict: 'ON CONFLICT DO NOTHING' },
+  );
+  for (const m of open) {
+    report(
+      m,
+      closedIds.has(m.doc.shiftId)
+        ? 'applied'
+        : { code: 'shift_closed', reason: `shift ${m.doc.shiftId} was closed meanwhile` },
+    );
+  }
+}

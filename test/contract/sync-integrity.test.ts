@@ -1,0 +1,466 @@
+// A device is trusted only within its scope, on every engine: each attack a buggy or hostile till
+// made on another till's documents is quarantined with its own code and the victim's documents land
+// whole; the cloud recomputes every figure; refunds are checked against their originals and wait for
+// them; a resent seq is a duplicate only for the very document stored under it; and a mutation the
+// database refuses (a constraint or trigger added here) is quarantined alone, never blocking the queue.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBranch } from '../../cloud/catalog/reference-data.ts';
+import { registerDevice } from '../../cloud/devices/devices.ts';
+import { applyBatch, type BatchOutcome } from '../../cloud/sync/apply-batch.ts';
+import { onboardTenant } from '../../cloud/tenants/onboard.ts';
+import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
+import { tenantDatabaseName } from '../../src/domain/org-id.ts';
+import type { Mutation, SaleDocument } from '../../src/protocol/mutations.ts';
+import { createTestEdge, outboxMutations, seedCatalog, type TestEdge } from '../helpers/edge.ts';
+import { createTestPlatform, engineNames, type TestPlatform, uniqueId } from '../helpers/engines.ts';
+
+const TEA = '0190f5c2-0000-7000-8000-00000000a7ea';
+
+interface Device {
+  name: string;
+  id: string;
+  branch: string;
+  edge: TestEdge;
+  /** The last seq the cloud acknowledged. */
+  pushed: number;
+}
+
+describe.each(engineNames)('sync integrity on %s', (engine) => {
+  let p: TestPlatform;
+  let db: ClosableSqlDatabase;
+  let orgId: string;
+  /** Devices of branch MAIN (terminals T1, T2) and of branch BR2 (terminal T1). */
+  let a: Device;
+  let b: Device;
+  let c: Device;
+
+  const device = async (name: string, branch: string): Promise<Device> => {
+    const { deviceId } = await registerDevice({ db, orgId, actor: 'test' }, { branch, name });
+    const edge = await createTestEdge({ identity: { branch, currency: 'EUR' } });
+    seedCatalog(edge.store, { products: [{ id: TEA, sku: 'TEA', priceMinor: 300, taxRateBp: 2000 }] });
+    return { name, id: deviceId, branch, edge, pushed: 0 };
+  };
+  const push = async (d: Device, mutations: readonly Mutation[]): Promise<BatchOutcome> => {
+    const outcome = await applyBatch(db, {
+      deviceId: d.id,
+      scope: { branchCode: d.branch, currency: 'EUR' },
+      mutations,
+    });
+    if (outcome.ok) d.pushed = outcome.lastAppliedSeq;
+    return outcome;
+  };
+  /** Pushes what the device's edge recorded since its last push; the results' statuses and codes. */
+  const sync = async (d: Device) => {
+    const outcome = await push(
+      d,
+      outboxMutations(d.edge.store).filter((m) => m.seq > d.pushed),
+    );
+    if (!outcome.ok) throw new Error(`${outcome.code}: ${outcome.message}`);
+    return outcome.results.map((r) => (r.code ? `${r.status}:${r.code}` : r.status));
+  };
+  /** A forged mutation, put in the device's outbox as its next seq and pushed: its result. */
+  const forge = async (d: Device, kind: string, id: string, payload: unknown) => {
+    const store = d.edge.store;
+    store.database.sqlite.transaction(() =>
+      store.outbox.append(kind as never, id, payload as never, new Date().toISOString()),
+    )();
+    const outcome = await push(
+      d,
+      outboxMutations(store).filter((m) => m.seq > d.pushed),
+    );
+    if (!outcome.ok) throw new Error(`${outcome.code}: ${outcome.message}`);
+    const r = outcome.results.at(-1)!;
+    return { status: r.status, code: r.code, message: r.message ?? '' };
+  };
+  const sell = (d: Device, terminal: string, qtyMilli = 1000) => {
+    const sale = d.edge.store.sales.recordSale({
+      terminal,
+      lines: [{ sku: 'TEA', qtyMilli }],
+      payments: [{ method: 'cash', amountMinor: 10_000 }],
+    });
+    if (!sale.ok) throw new Error(JSON.stringify(sale.error));
+    return sale.value.value;
+  };
+  /** The last document a device's edge put in its outbox, as pushed. */
+  const lastPayload = <T = SaleDocument>(d: Device): T => outboxMutations(d.edge.store).at(-1)!.payload as T;
+  const count = async (table: string, where = 'true', params: unknown[] = []) =>
+    (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, params))[0]!.n;
+
+  beforeAll(async () => {
+    p = await createTestPlatform(engine);
+    orgId = uniqueId('integ');
+    await onboardTenant(p.tenants, { orgId, name: 'Integrity', currency: 'EUR' });
+    db = p.engine.openDatabase(tenantDatabaseName(orgId));
+    await createBranch({ db, actor: 'test' }, { code: 'BR2', name: 'Second', timeZone: 'Europe/Berlin' });
+    a = await device('A', 'MAIN');
+    b = await device('B', 'MAIN');
+    c = await device('C', 'BR2');
+    // Each device claims its terminal with its first sale.
+    sell(a, 'T1');
+    sell(b, 'T2');
+    sell(c, 'T1');
+    for (const d of [a, b, c]) expect(await sync(d)).toEqual(['applied']);
+  });
+  afterAll(async () => {
+    for (const d of [a, b, c]) d?.edge.destroy();
+    await db?.close();
+    await p?.destroy();
+  });
+
+  it("refuses cash movements and closes on another device's shift, and the owner's close lands with its counts", async () => {
+    const shift = c.edge.store.shifts.open({ terminal: 'T1', openingFloatMinor: 5000 });
+    if (!shift.ok) throw new Error('shift');
+    const shiftId = shift.value.value.id;
+    expect(await sync(c)).toEqual(['applied']);
+    const theft = await forge(a, 'cash_movement', crypto.randomUUID(), {
+      id: '',
+      shiftId,
+      direction: 'out',
+      amountMinor: 5000,
+      reason: 'theft',
+      cashier: null,
+      occurredAt: new Date().toISOString(),
+    });
+    // The forged payload names another id than its mutation: refused before it reaches the shift.
+    expect(theft.status).toBe('rejected');
+    const id = crypto.randomUUID();
+    expect(
+      await forge(a, 'cash_movement', id, {
+        id,
+        shiftId,
+        direction: 'out',
+        amountMinor: 5000,
+        reason: 'theft',
+        cashier: null,
+        occurredAt: new Date().toISOString(),
+      }),
+    ).toMatchObject({ status: 'rejected', code: 'shift_not_owned' });
+    expect(
+      await forge(a, 'shift_close', crypto.randomUUID(), {
+        shiftId,
+        closedAt: new Date().toISOString(),
+        closedBy: null,
+        counted: [{ method: 'cash', countedMinor: 0 }],
+      }),
+    ).toMatchObject({ status: 'rejected', code: 'shift_not_owned' });
+    c.edge.store.shifts.close(shiftId, { counted: [{ method: 'cash', countedMinor: 5000 }] });
+    expect(await sync(c)).toEqual(['applied']);
+    expect(await count('cash_movements', 'shift_id = $1', [shiftId])).toBe(0);
+    const [closed] = await db.query<{ counted_cash_minor: unknown }>(
+      'SELECT counted_cash_minor FROM shifts WHERE id = $1',
+      [shiftId],
+    );
+    expect(Number(closed!.counted_cash_minor)).toBe(5000);
+  });
+
+  it("refuses a receipt number of another device's terminal, and the genuine sale under it lands", async () => {
+    sell(a, 'T1');
+    const genuine = lastPayload(a);
+    // B numbers a sale of its own terminal T2 in T1's series, ahead of A's next number.
+    sell(b, 'T2');
+    const forged = lastPayload(b);
+    const next = genuine.receiptNo.replace(/\d+$/, (n) => String(Number(n) + 1).padStart(n.length, '0'));
+    const id = crypto.randomUUID();
+    expect(await forge(b, 'sale', id, { ...forged, id, receiptNo: next })).toMatchObject({
+      status: 'rejected',
+      code: 'receipt_mismatch',
+    });
+    // …or claims terminal T1 outright.
+    const id2 = crypto.randomUUID();
+    expect(
+      await forge(b, 'sale', id2, { ...forged, id: id2, terminal: 'T1', receiptNo: next }),
+    ).toMatchObject({ status: 'rejected', code: 'terminal_not_owned' });
+    // A refund numbered in the sale series is refused too.
+    const id3 = crypto.randomUUID();
+    expect(
+      await forge(b, 'sale', id3, { ...forged, id: id3, receiptNo: forged.receiptNo.replace('-0', '-R0') }),
+    ).toMatchObject({ status: 'rejected', code: 'receipt_mismatch' });
+    expect(await sync(a)).toEqual(['applied']);
+    sell(a, 'T1');
+    expect(await sync(a)).toEqual(['applied']);
+    expect(await count('sales', 'receipt_no = $1', [next])).toBe(1);
+    expect(await count('sales', 'receipt_no = $1 AND device_id = $2', [next, a.id])).toBe(1);
+  });
+
+  it('refuses a receipt number behind its terminal series', async () => {
+    sell(a, 'T1');
+    const doc = lastPayload(a);
+    expect(await sync(a)).toEqual(['applied']);
+    const id = crypto.randomUUID();
+    expect(await forge(a, 'sale', id, { ...doc, id, receiptNo: 'MAIN-T1-000001' })).toMatchObject({
+      status: 'rejected',
+      code: 'receipt_out_of_series',
+    });
+  });
+
+  it('recomputes line amounts and tax, totals and change, and quarantines a mismatch with both figures', async () => {
+    sell(a, 'T1');
+    const doc = lastPayload(a);
+    const line = doc.lines[0]!;
+    const next = (n: number) =>
+      doc.receiptNo.replace(/\d+$/, (s) => String(Number(s) + n).padStart(s.length, '0'));
+    const cases: [string, Partial<SaleDocument>, RegExp][] = [
+      [
+        'amount 1 for 1 × 1000',
+        {
+          lines: [{ ...line, unitPriceMinor: 1000, amountMinor: 1, taxMinor: 0, totalMinor: 1 }],
+          subtotalMinor: 1,
+          taxMinor: 0,
+          totalMinor: 1,
+        },
+        /amountMinor is 1; the cloud computes 1000/,
+      ],
+      [
+        '20 % tax of 1 on 1000',
+        {
+          lines: [{ ...line, unitPriceMinor: 1000, amountMinor: 1000, taxMinor: 1, totalMinor: 1001 }],
+          subtotalMinor: 1000,
+          taxMinor: 1,
+          totalMinor: 1001,
+        },
+        /taxMinor is 1; the cloud computes 200/,
+      ],
+      ['totals', { totalMinor: doc.totalMinor + 1 }, /totalMinor is \d+; the cloud computes \d+/],
+      [
+        'change',
+        {
+          changeMinor: doc.changeMinor + 1,
+          payments: doc.payments.map((p) => ({ ...p, changeMinor: p.changeMinor + 1 })),
+        },
+        /changeMinor is \d+; the cloud computes \d+/,
+      ],
+      [
+        'stock',
+        { stockMovements: [{ ...doc.stockMovements[0]!, deltaQtyMilli: -1 }] },
+        /stock movement 1 moves -1/,
+      ],
+    ];
+    for (const [i, [what, change, reason]] of cases.entries()) {
+      const id = crypto.randomUUID();
+      const outcome = await forge(a, 'sale', id, { ...doc, ...change, id, receiptNo: next(100 + i) });
+      expect(outcome, what).toMatchObject({ status: 'rejected', code: 'arithmetic_mismatch' });
+      expect(outcome.message, what).toMatch(reason);
+    }
+  });
+
+  it('checks a refund against its original: lines that exist, within what was sold, never a refund of a refund', async () => {
+    sell(a, 'T1', 1000);
+    expect(await sync(a)).toEqual(['applied']);
+    const sale = lastPayload(a);
+    const refund = a.edge.store.sales.recordRefund(sale.id, {
+      terminal: 'T1',
+      lines: [{ lineNo: 1, qtyMilli: 1000 }],
+      payments: [{ method: 'cash', amountMinor: 360 }],
+    });
+    if (!refund.ok) throw new Error(JSON.stringify(refund.error));
+    const genuine = lastPayload(a);
+    expect(await sync(a)).toEqual(['applied']);
+    const next = (n: number) =>
+      genuine.receiptNo.replace(/\d+$/, (s) => String(Number(s) + n).padStart(s.length, '0'));
+    const five = genuine.lines.map((l) => ({
+      ...l,
+      qtyMilli: 5000,
+      amountMinor: 1500,
+      taxMinor: 300,
+      totalMinor: 1800,
+    }));
+    const forged: [string, Partial<SaleDocument>, string][] = [
+      // Refunded in full already: another unit is beyond what was sold.
+      ['again', {}, 'refund_exceeds_sold'],
+      ['5 of 1', { lines: five }, 'refund_exceeds_sold'],
+      ['line 7', { lines: genuine.lines.map((l) => ({ ...l, originalLineNo: 7 })) }, 'unknown_original_line'],
+      ['of a refund', { originalSaleId: genuine.id }, 'refund_of_refund'],
+    ];
+    for (const [i, [what, change, code]] of forged.entries()) {
+      const id = crypto.randomUUID();
+      const outcome = await forge(a, 'refund', id, { ...genuine, ...change, id, receiptNo: next(i + 1) });
+      expect(outcome, what).toMatchObject({ status: 'rejected', code });
+    }
+    expect(await count('sales', 'original_sale_id = $1', [sale.id])).toBe(1);
+  });
+
+  it("holds a refund whose original has not arrived, and applies it when the original's device pushes", async () => {
+    // B sold on T2 but has not pushed; A refunds that sale (its copy of the original, as a till that
+    // fetched it would have) before B's push reaches the cloud.
+    sell(b, 'T2', 2000);
+    const original = lastPayload(b);
+    sell(a, 'T1');
+    const shape = lastPayload(a);
+    const refundId = crypto.randomUUID();
+    const lines = [
+      {
+        ...original.lines[0]!,
+        lineNo: 1,
+        originalLineNo: 1,
+        qtyMilli: 1000,
+        amountMinor: 300,
+        taxMinor: 60,
+        totalMinor: 360,
+        flags: [],
+      },
+    ];
+    const refund: SaleDocument = {
+      ...shape,
+      id: refundId,
+      kind: 'refund',
+      originalSaleId: original.id,
+      receiptNo: 'MAIN-T1-R000900',
+      subtotalMinor: 300,
+      discountMinor: 0,
+      taxMinor: 60,
+      totalMinor: 360,
+      changeMinor: 0,
+      flags: [],
+      lines,
+      payments: [{ method: 'cash', amountMinor: 360, tenderedMinor: 360, changeMinor: 0, reference: null }],
+      stockMovements: [{ id: crypto.randomUUID(), productId: TEA, deltaQtyMilli: 1000 }],
+    };
+    expect(await sync(a)).toEqual(['applied']);
+    const seq = a.pushed + 1;
+    expect(await forge(a, 'refund', refundId, refund)).toMatchObject({
+      status: 'held',
+      code: 'awaiting_original',
+    });
+    expect(await count('sales', 'id = $1', [refundId])).toBe(0);
+    // A's queue moves on meanwhile.
+    sell(a, 'T1');
+    expect(await sync(a)).toEqual(['applied']);
+    // A resend of the held seq is answered held again, nothing written.
+    const again = await push(a, [{ seq, id: refundId, kind: 'refund', payload: refund }]);
+    expect(again.ok && again.results[0]!.status).toBe('held');
+    expect(await sync(b)).toEqual(['applied']);
+    expect(await count('sales', 'id = $1 AND device_id = $2', [refundId, a.id])).toBe(1);
+    const [row] = await db.query<{ resolved_at: unknown; resolution: string }>(
+      'SELECT resolved_at, resolution FROM sync_quarantine WHERE mutation_id = $1',
+      [refundId],
+    );
+    expect(row).toMatchObject({
+      resolved_at: expect.anything(),
+      resolution: 'applied when its original arrived',
+    });
+    const resent = await push(a, [{ seq, id: refundId, kind: 'refund', payload: refund }]);
+    expect(resent.ok && resent.results[0]!.status).toBe('duplicate');
+  });
+
+  it("answers id_conflict, never duplicate, for a document reusing another device's or another kind's id", async () => {
+    sell(a, 'T1');
+    const taken = lastPayload(a);
+    expect(await sync(a)).toEqual(['applied']);
+    sell(b, 'T2');
+    const own = lastPayload(b);
+    const outcome = await forge(b, 'sale', taken.id, { ...own, id: taken.id });
+    expect(outcome).toMatchObject({ status: 'rejected', code: 'id_conflict' });
+    // B's own sale (pushed just before, under its own id) landed; A's is untouched.
+    expect(await count('sales', 'id = $1 AND device_id = $2', [own.id, b.id])).toBe(1);
+    expect(await count('sales', 'id = $1 AND device_id = $2', [taken.id, a.id])).toBe(1);
+    // A shift opened under a sale's id.
+    const shift = b.edge.store.shifts.open({ terminal: 'T2', openingFloatMinor: 0 });
+    if (!shift.ok) throw new Error('shift');
+    const open = lastPayload<Record<string, unknown>>(b);
+    const [first] = outboxMutations(a.edge.store);
+    expect(await forge(b, 'shift_open', first!.id, { ...open, id: first!.id })).toMatchObject({
+      status: 'rejected',
+      code: 'id_conflict',
+    });
+    expect(await count('shifts', 'id = $1', [shift.value.value.id])).toBe(1);
+    b.edge.store.shifts.close(shift.value.value.id, { counted: [{ method: 'cash', countedMinor: 0 }] });
+    expect(await sync(b)).toEqual(['applied']);
+  });
+
+  it('answers seq_conflict when a resent seq carries another kind or id than the document stored under it', async () => {
+    sell(a, 'T1');
+    expect(await sync(a)).toEqual(['applied']);
+    const [applied] = outboxMutations(a.edge.store).slice(-1);
+    const before = await count('shifts');
+    const asClose = await push(a, [
+      {
+        seq: applied!.seq,
+        id: crypto.randomUUID(),
+        kind: 'shift_close',
+        payload: { shiftId: 'x', closedAt: new Date().toISOString(), closedBy: null, counted: [] },
+      },
+    ]);
+    expect(asClose).toMatchObject({ ok: false, code: 'seq_conflict', seq: applied!.seq });
+    const asOtherSale = await push(a, [{ ...applied!, id: crypto.randomUUID() }]);
+    expect(asOtherSale).toMatchObject({ ok: false, code: 'seq_conflict' });
+    const asRefund = await push(a, [{ ...applied!, kind: 'refund' }]);
+    expect(asRefund).toMatchObject({ ok: false, code: 'seq_conflict' });
+    // The very same mutation again is a duplicate.
+    const same = await push(a, [applied!]);
+    expect(same.ok && same.results[0]!.status).toBe('duplicate');
+    expect(await count('shifts')).toBe(before);
+  });
+
+  it('quarantines a mutation the database refuses (a constraint, a trigger) with its SQLSTATE, and applies the rest', async () => {
+    await db.exec(
+      `ALTER TABLE sale_lines ADD CONSTRAINT test_no_poison CHECK (name <> 'POISON');
+       CREATE FUNCTION test_refuse_cash() RETURNS trigger LANGUAGE plpgsql AS
+         $$ BEGIN IF NEW.reason = 'REFUSE' THEN RAISE EXCEPTION 'refused by a trigger'; END IF; RETURN NEW; END $$;
+       CREATE TRIGGER test_refuse_cash BEFORE INSERT ON cash_movements FOR EACH ROW EXECUTE FUNCTION test_refuse_cash();`,
+    );
+    try {
+      const shift = a.edge.store.shifts.open({ terminal: 'T1', openingFloatMinor: 0 });
+      if (!shift.ok) throw new Error('shift');
+      sell(a, 'T1');
+      const poisoned = a.edge.store.sales.recordSale({
+        terminal: 'T1',
+        lines: [{ name: 'POISON', unitPriceMinor: 100, qtyMilli: 1000, taxRateBp: 0 }],
+        payments: [{ method: 'card', amountMinor: 100 }],
+      });
+      if (!poisoned.ok) throw new Error('sale');
+      a.edge.store.shifts.moveCash(shift.value.value.id, {
+        direction: 'in',
+        amountMinor: 100,
+        reason: 'REFUSE',
+      });
+      sell(a, 'T1');
+      const seqBefore = a.pushed;
+      expect(await sync(a)).toEqual([
+        'applied',
+        'applied',
+        'rejected:database_refused',
+        'rejected:database_refused',
+        'applied',
+      ]);
+      expect(a.pushed).toBe(seqBefore + 5);
+      const kept = await db.query<{ reason: string }>(
+        "SELECT reason FROM sync_quarantine WHERE device_id = $1 AND reason_code = 'database_refused' ORDER BY seq",
+        [a.id],
+      );
+      expect(kept.map((k) => k.reason)).toEqual([
+        expect.stringMatching(/^SQLSTATE 23514: /),
+        expect.stringMatching(/^SQLSTATE P0001: refused by a trigger/),
+      ]);
+      expect(await count('sales', 'id = $1', [poisoned.value.value.id])).toBe(0);
+      // The queue keeps moving.
+      sell(a, 'T1');
+      expect(await sync(a)).toEqual(['applied']);
+    } finally {
+      await db.exec(
+        `ALTER TABLE sale_lines DROP CONSTRAINT test_no_poison;
+         DROP TRIGGER test_refuse_cash ON cash_movements; DROP FUNCTION test_refuse_cash();`,
+      );
+    }
+  });
+
+  it('stores an unknown payload key with a NUL byte, and dates Postgres refuses, in the quarantine without blocking', async () => {
+    sell(a, 'T1');
+    const doc = lastPayload(a);
+    expect(await sync(a)).toEqual(['applied']);
+    const next = (n: number) =>
+      doc.receiptNo.replace(/\d+$/, (s) => String(Number(s) + n).padStart(s.length, '0'));
+    const poisons: Record<string, unknown>[] = [
+      { ...doc, 'bad\u0000key': 1, receiptNo: next(1) },
+      { ...doc, businessDate: '0000-01-01', receiptNo: next(2) },
+      { ...doc, occurredAt: '2026-01-01T10:00:00+23:59', receiptNo: next(3) },
+    ];
+    for (const payload of poisons) {
+      const id = crypto.randomUUID();
+      const outcome = await forge(a, 'sale', id, { ...payload, id });
+      expect(outcome.status).toBe('rejected');
+      expect(outcome.message).not.toContain('\u0000');
+    }
+    sell(a, 'T1');
+    expect(await sync(a)).toEqual(['applied']);
+  });
+});
