@@ -118,7 +118,12 @@ export interface DeviceView {
   name: string;
   branch: string;
   createdAt: string;
+  /** The last hello, ping or push heard from it. */
   lastSeenAt: string | null;
+  /** The last time the cloud acknowledged it: a push committed, or an empty outbox reported. */
+  lastSyncAt: string | null;
+  /** The last time it reported an empty outbox. */
+  outboxEmptyAt: string | null;
   lastAppliedSeq: number;
   revokedAt: string | null;
 }
@@ -131,6 +136,8 @@ export async function listDevices(db: SqlDatabase): Promise<DeviceView[]> {
       branch: branches.code,
       createdAt: devices.createdAt,
       lastSeenAt: devices.lastSeenAt,
+      lastSyncAt: devices.lastSyncAt,
+      outboxEmptyAt: devices.outboxEmptyAt,
       lastAppliedSeq: devices.lastAppliedSeq,
       revokedAt: devices.revokedAt,
     })

@@ -45,6 +45,7 @@ export function createHqReportRoutes(options: HqReportRoutesOptions): Hono {
       'x-report-generated-at': f.generatedAt,
       'x-report-last-sync-at': f.lastSyncAt ?? '',
       'x-report-oldest-sync-at': f.oldestSyncAt ?? '',
+      'x-report-oldest-outbox-empty-at': f.oldestOutboxEmptyAt ?? '',
       'x-report-quarantined': String(f.quarantined),
     });
   });

@@ -191,6 +191,10 @@ export function createCloudMetrics(deps: {
     device: string;
     connected: number;
     lastSeen: number;
+    /** When this process last acknowledged the device (a push acked, or an empty outbox reported). */
+    lastSync?: number;
+    /** When the device last reported an empty outbox to this process. */
+    outboxEmpty?: number;
     pending?: number;
     oldestPendingAt?: number | null | undefined;
   }
@@ -227,6 +231,16 @@ export function createCloudMetrics(deps: {
     'modernpos_device_last_seen_timestamp_seconds',
     'When the device last said hello, pinged or pushed (as this process heard it)',
     (d) => d.lastSeen / 1000,
+  );
+  deviceGauge(
+    'modernpos_device_last_sync_timestamp_seconds',
+    'When this process last acknowledged the device: a push batch acked, or a hello or ping reporting an empty outbox',
+    (d) => (d.lastSync === undefined ? undefined : d.lastSync / 1000),
+  );
+  deviceGauge(
+    'modernpos_device_outbox_empty_timestamp_seconds',
+    'When the device last reported an empty outbox to this process (hello or ping, protocol 2 edges)',
+    (d) => (d.outboxEmpty === undefined ? undefined : d.outboxEmpty / 1000),
   );
   deviceGauge('modernpos_device_connected', 'Whether the device is connected to this process', (d) =>
     d.connected > 0 ? 1 : 0,
@@ -279,6 +293,11 @@ export function createCloudMetrics(deps: {
               ? null
               : Date.now() - backlog.oldestPendingAgeSeconds * 1000;
         }
+      },
+      deviceSynced(org, device, outboxEmpty) {
+        const d = deviceOf(org, device);
+        d.lastSync = Date.now();
+        if (outboxEmpty) d.outboxEmpty = d.lastSync;
       },
       deviceConnected(org, device) {
         deviceOf(org, device).connected++;

@@ -127,9 +127,10 @@ export async function zReports(db: SqlQueryable, p: Period): Promise<ZReport[]> 
 
 /**
  * How current the data behind a report is, over the devices (not revoked) of the branch or of all
- * branches: the latest and the oldest last contact, devices never heard from, and mutations waiting
- * in quarantine. A report is complete up to `oldestSyncAt` for every device that had nothing left to
- * push then; a quarantined mutation is missing from every report until it is replayed.
+ * branches: the latest and the oldest last sync (the cloud acknowledging the device, see
+ * docs/freshness.md), devices never synced, and mutations waiting in quarantine. The report holds
+ * everything recorded before `oldestOutboxEmptyAt` at every one of these devices (null while any has
+ * never reported an empty outbox); a quarantined mutation is missing until it is replayed.
  */
 export interface Freshness {
   generatedAt: string;
@@ -137,6 +138,8 @@ export interface Freshness {
   lastSyncAt: string | null;
   oldestSyncAt: string | null;
   neverSynced: number;
+  /** The earliest of the devices' last reported empty outbox; null if any never reported one. */
+  oldestOutboxEmptyAt: string | null;
   quarantined: number;
 }
 
@@ -146,10 +149,12 @@ export async function freshnessOf(db: SqlQueryable, branch: string | null, now: 
     last: string | null;
     oldest: string | null;
     never: number;
+    empty: string | null;
     quarantined: number;
   }>(
-    `SELECT count(*)::int AS devices, max(d.last_seen_at) AS last, min(d.last_seen_at) AS oldest,
-       count(*) FILTER (WHERE d.last_seen_at IS NULL)::int AS never,
+    `SELECT count(*)::int AS devices, max(d.last_sync_at) AS last, min(d.last_sync_at) AS oldest,
+       count(*) FILTER (WHERE d.last_sync_at IS NULL)::int AS never,
+       CASE WHEN count(*) = count(d.outbox_empty_at) THEN min(d.outbox_empty_at) END AS empty,
        coalesce(sum((SELECT count(*) FROM sync_quarantine q WHERE q.device_id = d.id AND q.resolved_at IS NULL)), 0)::int AS quarantined
      FROM devices d JOIN branches b ON b.id = d.branch_id
      WHERE d.revoked_at IS NULL ${branch ? 'AND b.code = $1' : ''}`,
@@ -161,6 +166,7 @@ export async function freshnessOf(db: SqlQueryable, branch: string | null, now: 
     lastSyncAt: row?.last ?? null,
     oldestSyncAt: row?.oldest ?? null,
     neverSynced: row?.never ?? 0,
+    oldestOutboxEmptyAt: row?.empty ?? null,
     quarantined: row?.quarantined ?? 0,
   };
 }
@@ -170,17 +176,23 @@ export interface DeviceFreshness {
   name: string;
   branch: string;
   revoked: boolean;
+  /** The last time the cloud acknowledged the device: a push batch committed, or an empty outbox reported. */
   lastSyncAt: string | null;
   lastAppliedSeq: number;
   quarantined: number;
+  /** The last hello, ping or push heard from the device, acknowledged or not. */
+  lastSeenAt: string | null;
+  /** The last time the device reported an empty outbox (hello or ping, protocol 2 edges). */
+  outboxEmptyAt: string | null;
 }
 
-/** Per device (revoked ones too, marked): last contact, last applied seq, unresolved quarantine. */
+/** Per device (revoked ones too, marked): last sync, last applied seq, unresolved quarantine, last contact, last empty outbox. */
 export async function freshnessReport(db: SqlQueryable, branch: string | null): Promise<DeviceFreshness[]> {
   return db.query<DeviceFreshness>(
     `SELECT d.id AS "deviceId", d.name, b.code AS branch, d.revoked_at IS NOT NULL AS revoked,
-       d.last_seen_at AS "lastSyncAt", d.last_applied_seq AS "lastAppliedSeq",
-       (SELECT count(*) FROM sync_quarantine q WHERE q.device_id = d.id AND q.resolved_at IS NULL)::int AS quarantined
+       d.last_sync_at AS "lastSyncAt", d.last_applied_seq AS "lastAppliedSeq",
+       (SELECT count(*) FROM sync_quarantine q WHERE q.device_id = d.id AND q.resolved_at IS NULL)::int AS quarantined,
+       d.last_seen_at AS "lastSeenAt", d.outbox_empty_at AS "outboxEmptyAt"
      FROM devices d JOIN branches b ON b.id = d.branch_id
      ${branch ? 'WHERE b.code = $1' : ''}
      ORDER BY b.code, d.name, d.id`,

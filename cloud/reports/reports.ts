@@ -192,12 +192,18 @@ export const reports = {
           .map((d) => d.lastSyncAt)
           .filter((t): t is string => t !== null)
           .sort();
+        const empty = live
+          .map((d) => d.outboxEmptyAt)
+          .filter((t): t is string => t !== null)
+          .sort();
         return {
           branch,
           devices: live.length,
           lastSyncAt: seen.at(-1) ?? null,
           oldestSyncAt: seen[0] ?? null,
           neverSynced: live.length - seen.length,
+          // As in every report's freshness: unknown while a device never reported an empty outbox.
+          oldestOutboxEmptyAt: empty.length === live.length ? (empty[0] ?? null) : null,
           quarantined: ds.reduce((n, d) => n + d.quarantined, 0),
         };
       });
@@ -209,6 +215,8 @@ export const reports = {
         'lastSyncAt',
         'lastAppliedSeq',
         'quarantined',
+        'lastSeenAt',
+        'outboxEmptyAt',
       ];
       return {
         body: { branch: q.branch ?? null, branches, devices },

@@ -100,11 +100,11 @@ async function applyBatchOnce(
     for (const [seq, result] of outcomes) results.set(seq, result);
     for (const { m, rejection } of quarantined) results.set(m.seq, rejectedResult(m, rejection));
     const lastAppliedSeq = fresh.at(-1)?.seq ?? last;
-    await tx.query('UPDATE devices SET last_applied_seq = $2, last_seen_at = $3 WHERE id = $1', [
-      options.deviceId,
-      lastAppliedSeq,
-      receivedAt,
-    ]);
+    // An ack is what a device syncs by: its last sync moves with the batch (docs/freshness.md).
+    await tx.query(
+      'UPDATE devices SET last_applied_seq = $2, last_seen_at = $3, last_sync_at = $3 WHERE id = $1',
+      [options.deviceId, lastAppliedSeq, receivedAt],
+    );
     return {
       ok: true,
       results: options.mutations.map((m) => results.get(m.seq)!),

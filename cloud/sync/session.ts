@@ -3,7 +3,7 @@
 // heartbeats both ways. Messages of a connection are handled one at a time, in order.
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import type { SqlDatabase } from '../../src/db/sql.ts';
+import type { SqlDatabase, SqlQueryable } from '../../src/db/sql.ts';
 import { parseDeviceToken } from '../../src/domain/tenant-token.ts';
 import type { Logger } from '../../src/log.ts';
 import { closeCodes, type SyncErrorCode } from '../../src/protocol/errors.ts';
@@ -35,7 +35,7 @@ export interface SyncLimits {
   heartbeatMs: number;
   /** Most catalog changes per page. */
   pullPageSize: number;
-  /** How often a ping may write the device's `last_seen_at` (pushes always do). */
+  /** How often a ping may write the device's `last_seen_at` (and its sync times; pushes always do). */
   lastSeenEveryMs: number;
 }
 
@@ -60,6 +60,11 @@ export interface SyncObserver {
   deviceConnected(orgId: string, deviceId: string): void;
   /** A device said hello, pinged or pushed; `backlog` when it reported one (protocol 2). */
   deviceSeen(orgId: string, deviceId: string, backlog?: Backlog): void;
+  /**
+   * The cloud acknowledged the device (its `lastSyncAt`, docs/freshness.md): a push batch was
+   * acked (`outboxEmpty` false), or a hello or ping reported an empty outbox (true).
+   */
+  deviceSynced(orgId: string, deviceId: string, outboxEmpty: boolean): void;
   deviceGone(orgId: string, deviceId: string): void;
   /** A push was answered after `seconds`: acknowledged (with its results) or refused. */
   batch(orgId: string, seconds: number, result: BatchResult, statuses?: readonly string[]): void;
@@ -109,17 +114,18 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
     deps.resolver.withTenant(orgId, fn);
 
   /**
-   * An idle till that pings is in touch even with nothing to push: its `last_seen_at` (what reports
-   * call its last sync) moves on at most once a minute, so heartbeats do not become writes.
+   * An idle till that pings is in touch even with nothing to push: its `last_seen_at` moves on at
+   * most once a minute, so heartbeats do not become writes. A ping reporting an empty outbox also
+   * moves `last_sync_at` and `outbox_empty_at`: everything that till recorded is here.
    */
   let lastSeenWritten = Date.now();
-  const touchLastSeen = async (session: { orgId: string; deviceId: string }) => {
+  const touchLastSeen = async (session: { orgId: string; deviceId: string }, backlog?: Backlog) => {
     if (Date.now() - lastSeenWritten < limits.lastSeenEveryMs) return;
     lastSeenWritten = Date.now();
     // A heartbeat is answered whatever the tenant database says; pushes report its troubles.
-    await withTenant(session.orgId, (db) =>
-      db.query('UPDATE devices SET last_seen_at = $2 WHERE id = $1', [session.deviceId, now().toISOString()]),
-    ).catch((err: unknown) => log.debug({ err }, 'sync: last seen not written'));
+    await withTenant(session.orgId, (db) => touchDevice(db, session.deviceId, now(), backlog)).catch(
+      (err: unknown) => log.debug({ err }, 'sync: last seen not written'),
+    );
   };
 
   async function hello(message: Hello): Promise<void> {
@@ -169,7 +175,7 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
       const [currency] = await db.query<{ value: string }>(
         "SELECT value FROM settings WHERE key = 'currency'",
       );
-      await db.query('UPDATE devices SET last_seen_at = $2 WHERE id = $1', [device.id, now().toISOString()]);
+      await touchDevice(db, device.id, now(), message.backlog);
       return { device, terminals, currency: currency?.value ?? '', cursor: await latestCursor(db) };
     });
     // The socket may have gone while the tenant answered: a dead session is never registered.
@@ -188,6 +194,7 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
     );
     deps.observer?.deviceConnected(ready.orgId, ready.deviceId);
     deps.observer?.deviceSeen(ready.orgId, ready.deviceId, message.backlog);
+    if (message.backlog?.pending === 0) deps.observer?.deviceSynced(ready.orgId, ready.deviceId, true);
     unsubscribe = deps.onReady?.({
       orgId: parsed.orgId,
       deviceId: welcome.device.id,
@@ -243,6 +250,8 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
     deps.observer?.deviceSeen(session.orgId, session.deviceId);
     lastSeenWritten = Date.now(); // the batch's transaction wrote it
     if (outcome.ok) {
+      // The batch's transaction also moved `last_sync_at`: the ack is what the device syncs by.
+      deps.observer?.deviceSynced(session.orgId, session.deviceId, false);
       const results = heldAsRejected(outcome.results, session.protocolVersion);
       send({ type: 'ack', results, lastAppliedSeq: outcome.lastAppliedSeq });
     } else if (outcome.code === 'seq_gap') {
@@ -286,7 +295,8 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
       else {
         if (ready) {
           deps.observer?.deviceSeen(ready.orgId, ready.deviceId, message.backlog);
-          await touchLastSeen(ready);
+          if (message.backlog?.pending === 0) deps.observer?.deviceSynced(ready.orgId, ready.deviceId, true);
+          await touchLastSeen(ready, message.backlog);
         }
         send({ type: 'pong', ...(message.at === undefined ? {} : { at: message.at }) });
       }
@@ -376,3 +386,16 @@ const heldAsRejected = (results: MutationResult[], protocolVersion: number): Mut
   protocolVersion >= 3
     ? results
     : results.map((r) => (r.status === 'held' ? { ...r, status: 'rejected' as const } : r));
+
+/**
+ * Writes the device's `last_seen_at` for a hello or a ping, and its `last_sync_at` and
+ * `outbox_empty_at` too when it reported an empty outbox: nothing it recorded waits for an ack. A
+ * protocol 1 edge reports no backlog, so only its acked pushes move its last sync.
+ */
+async function touchDevice(db: SqlQueryable, deviceId: string, at: Date, backlog: Backlog | undefined) {
+  const sql =
+    backlog?.pending === 0
+      ? 'UPDATE devices SET last_seen_at = $2, last_sync_at = $2, outbox_empty_at = $2 WHERE id = $1'
+      : 'UPDATE devices SET last_seen_at = $2 WHERE id = $1';
+  await db.query(sql, [deviceId, at.toISOString()]);
+}

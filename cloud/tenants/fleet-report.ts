@@ -38,8 +38,10 @@ export interface TenantFigures {
   /** Sales and net takings (sales less refunds) on each branch's own business date of today. */
   salesToday: { count: number; netMinor: number } | null;
   devices: number | null;
-  /** The latest contact of any (not revoked) device. */
+  /** The latest sync of any (not revoked) device: the cloud acknowledging it (docs/freshness.md). */
   lastSyncAt: string | null;
+  /** The latest contact (hello, ping or push) of any (not revoked) device, acknowledged or not. */
+  lastSeenAt: string | null;
   /** Why this tenant's figures are missing; the others are unaffected. */
   error?: { code: string; message: string };
 }
@@ -59,8 +61,8 @@ async function figuresOf(db: SqlQueryable, now: Date) {
      JOIN sales s ON s.branch_code = b.code AND s.business_date = ($1::timestamptz AT TIME ZONE b.time_zone)::date`,
     [now.toISOString()],
   );
-  const [devices] = await db.query<{ n: number; last: string | null }>(
-    'SELECT count(*)::int AS n, max(last_seen_at) AS last FROM devices WHERE revoked_at IS NULL',
+  const [devices] = await db.query<{ n: number; last: string | null; seen: string | null }>(
+    'SELECT count(*)::int AS n, max(last_sync_at) AS last, max(last_seen_at) AS seen FROM devices WHERE revoked_at IS NULL',
   );
   const [currency] = await db.query<{ value: string }>("SELECT value FROM settings WHERE key = 'currency'");
   return {
@@ -68,6 +70,7 @@ async function figuresOf(db: SqlQueryable, now: Date) {
     salesToday: { count: today?.n ?? 0, netMinor: today?.net ?? 0 },
     devices: devices?.n ?? 0,
     lastSyncAt: devices?.last ?? null,
+    lastSeenAt: devices?.seen ?? null,
   };
 }
 
@@ -91,6 +94,7 @@ export async function fleetReport(
       salesToday: null,
       devices: null,
       lastSyncAt: null,
+      lastSeenAt: null,
     };
     if (org.status !== 'active' && org.status !== 'suspended') return base;
     let db: ClosableSqlDatabase | undefined;

@@ -1,6 +1,7 @@
 // The edge agent's own /metrics (Prometheus text): what it has not synced yet, how old the oldest of
-// it is, when it last synced, what the cloud quarantined, whether it is connected, and how long the
-// cashier API takes to answer. Read from the store on each scrape, so they are never stale.
+// it is, when the cloud last acknowledged it and when its outbox was last empty (docs/freshness.md),
+// what the cloud quarantined, whether it is connected, and how long the cashier API takes to
+// answer. Read from the store on each scrape, so they are never stale.
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
@@ -41,8 +42,15 @@ export function createEdgeMetrics(store: EdgeStore, connected?: () => boolean): 
     'Age of the oldest mutation not yet acknowledged (0 when none)',
     (s) => s.oldestPendingAgeSeconds ?? 0,
   );
-  fromStatus('modernpos_edge_last_sync_timestamp_seconds', 'When the last sync pass completed', (s) =>
-    s.lastSyncAt === null ? null : Date.parse(s.lastSyncAt) / 1000,
+  fromStatus(
+    'modernpos_edge_last_sync_timestamp_seconds',
+    'When the cloud last acknowledged this edge: a push batch acked, or an exchange completed with nothing pending',
+    (s) => (s.lastSyncAt === null ? null : Date.parse(s.lastSyncAt) / 1000),
+  );
+  fromStatus(
+    'modernpos_edge_outbox_empty_timestamp_seconds',
+    'When the outbox was last seen empty after an exchange with the cloud',
+    (s) => (s.outboxEmptyAt === null ? null : Date.parse(s.outboxEmptyAt) / 1000),
   );
   fromStatus(
     'modernpos_edge_quarantined',

@@ -1,6 +1,6 @@
 // What the edge knows about itself, in edge_meta: the tenant and branch it belongs to (fixed on first
 // start), fallbacks for currency and time zone until the catalog brings the tenant's
-// own, and the sync client's last success and error.
+// own, and the sync client's last sync, last empty outbox and last error (docs/freshness.md).
 import { eq, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { edgeMeta } from './tables.ts';
@@ -13,6 +13,7 @@ export const metaKeys = [
   'time_zone',
   'cloud_url',
   'last_sync_at',
+  'outbox_empty_at',
   'last_sync_error',
 ] as const;
 export type MetaKey = (typeof metaKeys)[number];

@@ -13,7 +13,13 @@ export interface SyncStatus {
   pending: number;
   /** Seconds since the oldest unacknowledged mutation was recorded; null when none is pending. */
   oldestPendingAgeSeconds: number | null;
+  /**
+   * The last time the cloud acknowledged this edge: an ack of a push batch, or an exchange (pull or
+   * ping) completed with nothing pending. Moves while a backlog drains, even if it never empties.
+   */
   lastSyncAt: string | null;
+  /** The last time the outbox was seen empty after an exchange with the cloud. */
+  outboxEmptyAt: string | null;
   lastError: string | null;
   /** Mutations the cloud acknowledged as rejected and keeps in its quarantine. */
   quarantined: number;
@@ -36,8 +42,13 @@ export interface Outbox {
   backlog(now: Date): { pending: number; oldestPendingAgeSeconds: number | null };
   /** Unacknowledged mutations after `afterSeq`, in seq order, at most `maxCount` and about `maxBytes` (always at least one). */
   pending(afterSeq: number, maxCount: number, maxBytes: number): PendingMutation[];
-  /** Records the cloud's verdict on each acknowledged mutation. */
+  /** Records the cloud's verdict on each acknowledged mutation, and `at` as the last sync. */
   markAcked(results: readonly { seq: number; status: string }[], at: string): void;
+  /**
+   * After an exchange with the cloud completed at `at`: if nothing is pending, records `at` as both
+   * the last sync and the last empty outbox and returns true; otherwise records nothing.
+   */
+  markInSync(at: string): boolean;
   /** The oldest unacknowledged seq, if any. */
   firstUnacked(): number | undefined;
   /** The newest acknowledged seq, if any. */
@@ -144,6 +155,18 @@ export function createOutbox(db: BetterSQLite3Database, next: NextValue, meta: E
             }
           }
           flush();
+          meta.set('last_sync_at', at);
+        },
+        { behavior: 'immediate' },
+      );
+    },
+    markInSync(at) {
+      return db.transaction(
+        () => {
+          if ((firstUnacked.get()?.seq ?? null) !== null) return false;
+          meta.set('last_sync_at', at);
+          meta.set('outbox_empty_at', at);
+          return true;
         },
         { behavior: 'immediate' },
       );
@@ -184,6 +207,7 @@ export function createOutbox(db: BetterSQLite3Database, next: NextValue, meta: E
         oldestPendingAgeSeconds:
           oldest === null ? null : Math.max(0, Math.floor((now.getTime() - Date.parse(oldest)) / 1000)),
         lastSyncAt: meta.get('last_sync_at') ?? null,
+        outboxEmptyAt: meta.get('outbox_empty_at') ?? null,
         lastError: meta.get('last_sync_error') ?? null,
         quarantined: rejected.get()?.n ?? 0,
       };

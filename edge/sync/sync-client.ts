@@ -1,6 +1,7 @@
 // The edge's side of sync: hello, then push the outbox in batches bounded in count and bytes until
 // it is empty (acks marked as they come, a gap answered by resending from where the cloud stands),
-// then pull catalog pages until there are no more and apply them with the new cursor.
+// then pull catalog pages until there are no more and apply them with the new cursor. Each recorded
+// ack is a sync (lastSyncAt); an exchange that ends with nothing pending also marks the outbox empty.
 import type { Down, MutationResult, Welcome } from '../../src/protocol/messages.ts';
 import { PROTOCOL_VERSION } from '../../src/protocol/version.ts';
 import type { PendingMutation } from '../store/outbox.ts';
@@ -34,6 +35,9 @@ const PIPELINE_DEPTH = 2;
 
 /** Acknowledged results recorded in one commit. */
 const ACKS_PER_RECORD = 5000;
+
+/** Acks are recorded at least this often, so lastSyncAt keeps up with a backlog of small batches. */
+const RECORD_EVERY_MS = 1000;
 
 const FATAL = new Set(['unauthorized', 'upgrade_required', 'device_in_use', 'seq_conflict']);
 
@@ -135,9 +139,11 @@ export async function pushAll(
   // Acks are recorded a few batches at a time: each record is a synced commit, and one lost to a
   // crash costs only a resend that the cloud answers `duplicate`.
   let unrecorded: MutationResult[] = [];
+  let recordedAt = Date.now();
   const record = () => {
     if (unrecorded.length > 0) store.outbox.markAcked(unrecorded, store.now().toISOString());
     unrecorded = [];
+    recordedAt = Date.now();
   };
   const total = store.outbox.status(store.now()).pending;
   try {
@@ -156,7 +162,7 @@ export async function pushAll(
       const reply = await next.reply;
       if (reply.type === 'ack') {
         unrecorded.push(...reply.results);
-        if (unrecorded.length >= ACKS_PER_RECORD) record();
+        if (unrecorded.length >= ACKS_PER_RECORD || Date.now() - recordedAt >= RECORD_EVERY_MS) record();
         for (const r of reply.results) {
           if (r.status === 'applied') counts.pushed++;
           else if (r.status === 'duplicate') counts.duplicates++;
@@ -231,8 +237,8 @@ export async function syncOn(
   const welcome = await sayHello(conn, store);
   const pushed = await pushAll(conn, store, positionOf(welcome, store), hooks);
   const pulled = await pullAll(conn, store);
-  const at = store.now().toISOString();
-  store.meta.set('last_sync_at', at);
+  // The acks moved lastSyncAt already; a complete exchange with nothing left pending is in sync.
+  store.outbox.markInSync(store.now().toISOString());
   store.meta.set('last_sync_error', null);
   return { ...pushed, pulled };
 }

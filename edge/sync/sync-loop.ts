@@ -55,6 +55,14 @@ export function startSyncLoop(store: EdgeStore, options: SyncLoopOptions): SyncL
   const recordError = (message: string) => {
     store.meta.set('last_sync_error', `${store.now().toISOString()} ${message}`);
   };
+  /** From a heartbeat's answer: a store busy or closing must not turn a pong into a crash. */
+  const markInSyncQuietly = () => {
+    try {
+      store.outbox.markInSync(store.now().toISOString());
+    } catch (err) {
+      options.logger?.debug({ err }, 'sync: freshness not recorded');
+    }
+  };
 
   async function session(): Promise<void> {
     conn = await connect(options.cloudUrl, options.token);
@@ -77,8 +85,13 @@ export function startSyncLoop(store: EdgeStore, options: SyncLoopOptions): SyncL
     const heartbeat = setInterval(() => {
       // A dead socket never answers a closing handshake either: it is dropped, not closed.
       const timeout = setTimeout(() => current.terminate(), 2 * welcome.heartbeatMs);
-      current.request({ type: 'ping', at: Date.now(), backlog: store.outbox.backlog(store.now()) }).then(
-        () => clearTimeout(timeout),
+      const backlog = store.outbox.backlog(store.now());
+      current.request({ type: 'ping', at: Date.now(), backlog }).then(
+        () => {
+          clearTimeout(timeout);
+          // An idle till in touch with the cloud is in sync: the pong answered its empty outbox.
+          if (backlog.pending === 0 && !stopped) markInSyncQuietly();
+        },
         () => clearTimeout(timeout),
       );
     }, welcome.heartbeatMs);
@@ -95,7 +108,8 @@ export function startSyncLoop(store: EdgeStore, options: SyncLoopOptions): SyncL
           await pullAll(current, store);
         }
         const at = store.now();
-        store.meta.set('last_sync_at', at.toISOString());
+        // The acks moved lastSyncAt already; a pass that leaves nothing pending is in sync.
+        store.outbox.markInSync(at.toISOString());
         store.meta.set('last_sync_error', null);
         store.outbox.prune(new Date(at.getTime() - retentionMs).toISOString());
         if (pushWanted || pullWanted) continue;

@@ -85,6 +85,10 @@ export const devices = pgTable('devices', {
   lastAppliedSeq: int64('last_applied_seq').notNull().default(0),
   /** The edge database this device's token is bound to (seq numbers are per database). */
   storeId: text('store_id'),
+  /** The last time the cloud acknowledged the device: a committed push, or an empty outbox reported. */
+  lastSyncAt: instant('last_sync_at'),
+  /** The last time the device reported an empty outbox (hello or ping). */
+  outboxEmptyAt: instant('outbox_empty_at'),
 });
 
 /** Terminal codes per branch, each owned by one device: receipt series never collide. */

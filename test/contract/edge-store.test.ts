@@ -525,6 +525,7 @@ describe('edge store: identity, status and durability', () => {
       pending: 0,
       oldestPendingAgeSeconds: null,
       lastSyncAt: null,
+      outboxEmptyAt: null,
       lastError: null,
       quarantined: 0,
     });

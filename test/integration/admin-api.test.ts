@@ -151,10 +151,12 @@ describe.each(engineNames)('admin API on %s', (engine) => {
     }
     const db = p.engine.openDatabase(`modernpos_org_${shop}`, 1);
     try {
-      // Two sales and a refund today on the branch's own clock, one sale yesterday, one device seen.
+      // Two sales and a refund today on the branch's own clock, one sale yesterday, one device
+      // last acknowledged (synced) before it was last heard from.
       await db.query(
-        `INSERT INTO devices (id, branch_id, name, token_hash, created_at, last_seen_at)
-         SELECT 'd1', id, 'Till', 'h', now(), '2026-01-02T03:04:05Z' FROM branches WHERE code = 'MAIN'`,
+        `INSERT INTO devices (id, branch_id, name, token_hash, created_at, last_sync_at, last_seen_at)
+         SELECT 'd1', id, 'Till', 'h', now(), '2026-01-02T03:04:05Z', '2026-01-02T03:09:00Z'
+         FROM branches WHERE code = 'MAIN'`,
       );
       await db.query(
         `INSERT INTO sales (id, receipt_no, kind, branch_code, terminal, currency, subtotal_minor, discount_minor,
@@ -186,6 +188,7 @@ describe.each(engineNames)('admin API on %s', (engine) => {
       salesToday: { count: 2, netMinor: 1300 },
       devices: 1,
       lastSyncAt: '2026-01-02T03:04:05.000Z',
+      lastSeenAt: '2026-01-02T03:09:00.000Z',
     });
     expect(of(shop).error).toBeUndefined();
     expect(of(broken)).toMatchObject({

@@ -130,6 +130,7 @@ describe('cashier API', () => {
         pending: 5,
         oldestPendingAgeSeconds: expect.any(Number),
         lastSyncAt: null,
+        outboxEmptyAt: null,
         lastError: null,
         quarantined: 0,
       },

@@ -169,7 +169,7 @@ describe('sync connection life', () => {
       expect(
         (await client.request({ type: 'ping', backlog: { pending: 1, oldestPendingAgeSeconds: 90 } })).type,
       ).toBe('pong');
-      // An idle till's pings keep its last contact (what reports call its last sync) current.
+      // An idle till's pings keep its last contact (`last_seen_at`) current.
       const seen = async () =>
         (
           await db.query<{ at: string }>('SELECT last_seen_at AS at FROM devices WHERE id = $1', [deviceId])
