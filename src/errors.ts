@@ -14,6 +14,8 @@ export const errorCodes = {
   conflict: { status: 409, exit: 1 },
   /** A body or frame over its limit. HTTP 413, exit 2. */
   too_large: { status: 413, exit: 2 },
+  /** Too many attempts (a login already being checked for that email, or a flood): retry after `Retry-After` seconds. HTTP 429, exit 1. */
+  rate_limited: { status: 429, exit: 1 },
   /** The tenant is suspended: its database is not handed out. HTTP 503, exit 1. */
   tenant_suspended: { status: 503, exit: 1 },
   /** The tenant is offboarded (or being offboarded): its database is gone. HTTP 503, exit 1. */

@@ -1,10 +1,12 @@
 // Structured logs (pino): one JSON object per line on stderr, with the org, device and request ids a
 // line is about. Secrets never reach a line: fields that would carry one are redacted by name, and
-// nothing logs a request's headers or body. `MODERNPOS_LOG_LEVEL` picks the level (default info).
+// nothing logs a request's headers or body. Errors keep their code and message but never the values
+// bound to a failed statement (src/log-errors.ts). `MODERNPOS_LOG_LEVEL` picks the level (default info).
 import { Writable } from 'node:stream';
 import { type DestinationStream, type Logger, pino, stdTimeFunctions, destination as toFd } from 'pino';
 
 import { AppError } from './errors.ts';
+import { errorForLog } from './log-errors.ts';
 
 export type { Logger };
 
@@ -42,6 +44,7 @@ export function createLogger(options: {
       name: options.name,
       level,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: { err: (err: unknown) => errorForLog(err) },
       base: { pid: process.pid },
       timestamp: stdTimeFunctions.isoTime,
     },

@@ -89,18 +89,30 @@ export async function registerDevice(
   return { deviceId, branch: input.branch, token: formatDeviceToken(ctx.orgId, secret) };
 }
 
-/** Revokes a device; its next sync message is refused. Revoking twice changes nothing. */
+/**
+ * Revokes a device; its next sync message is refused. Revoking again (even concurrently) answers the
+ * first revocation's time and writes nothing: the conditional UPDATE lets exactly one caller win,
+ * so the audit log holds one `device.revoked` row.
+ */
 export async function revokeDevice(ctx: DeviceContext, deviceId: string): Promise<{ revokedAt: string }> {
   const at = (ctx.now?.() ?? new Date()).toISOString();
   const result = await ctx.db.transaction(async (tx) => {
     const db = pgDrizzle(tx);
-    const [device] = await db
-      .select({ revokedAt: devices.revokedAt })
-      .from(devices)
-      .where(eq(devices.id, deviceId));
-    if (!device) throw new AppError('not_found', `${ctx.orgId} has no device ${deviceId}`);
-    if (device.revokedAt !== null) return { revokedAt: device.revokedAt };
-    await db.update(devices).set({ revokedAt: at }).where(eq(devices.id, deviceId));
+    // A plain read-then-write lets two concurrent revokes both see `revoked_at IS NULL`; the UPDATE's
+    // row lock makes the second wait for the first and then match nothing.
+    const [won] = await db
+      .update(devices)
+      .set({ revokedAt: at })
+      .where(and(eq(devices.id, deviceId), isNull(devices.revokedAt)))
+      .returning({ revokedAt: devices.revokedAt });
+    if (!won) {
+      const [device] = await db
+        .select({ revokedAt: devices.revokedAt })
+        .from(devices)
+        .where(eq(devices.id, deviceId));
+      if (!device) throw new AppError('not_found', `${ctx.orgId} has no device ${deviceId}`);
+      return { revokedAt: device.revokedAt ?? at };
+    }
     await auditTenant(
       tx,
       { actor: ctx.actor, action: 'device.revoked', entity: 'device', entityId: deviceId },

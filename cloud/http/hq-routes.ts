@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { checkOrgId } from '../../src/domain/org-id.ts';
 import { text } from '../../src/domain/payloads.ts';
 import { AppError, isAppError } from '../../src/errors.ts';
-import { parseJsonBody } from '../../src/http/errors.ts';
+import { errorBody, parseJsonBody } from '../../src/http/errors.ts';
 import type { LoginThrottle } from '../hq/login-throttle.ts';
 import { authenticate, badLogin, login, logout, type SessionUser, sessionOrg } from '../hq/sessions.ts';
 import type { TenantResolver } from '../resolver/tenant-resolver.ts';
@@ -77,9 +77,20 @@ export function createHqRoutes(options: HqRoutesOptions): Hono {
     const body = await jsonBody(c, loginBody);
     const check = checkOrgId(c.req.param('orgId'));
     const key = `${c.req.param('orgId')}\u0000${body.email.toLowerCase()}`;
-    const delay = throttle.delayFor(key);
-    if (delay > 0) await sleep(delay);
+    const attempt = throttle.begin(key);
+    if (!attempt.ok) {
+      // The same answer whether the org or the email exists: the key is only the text asked about.
+      const seconds = Math.ceil(attempt.retryAfterMs / 1000);
+      const message =
+        attempt.reason === 'busy'
+          ? 'another login for this email is being checked; try again shortly'
+          : 'too many failed logins on this server; try again later';
+      return c.json(errorBody('rate_limited', message, { retryAfterMs: seconds * 1000 }), 429, {
+        'retry-after': String(seconds),
+      });
+    }
     try {
+      if (attempt.delayMs > 0) await sleep(attempt.delayMs);
       if (!check.ok) throw badLogin();
       const session = await resolver
         .withTenant(check.orgId, (db) => login(db, check.orgId, body, now()))
@@ -87,10 +98,11 @@ export function createHqRoutes(options: HqRoutesOptions): Hono {
           if (isAppError(err) && err.code === 'not_found') throw badLogin();
           throw err;
         });
-      throttle.succeeded(key);
+      attempt.succeeded();
       return c.json({ token: session.token, expiresAt: session.expiresAt, user: session.user }, 201);
     } catch (err) {
-      if (isAppError(err) && err.code === 'unauthorized') throttle.failed(key);
+      if (isAppError(err) && err.code === 'unauthorized') attempt.failed();
+      else attempt.abandoned();
       throw err;
     }
   });

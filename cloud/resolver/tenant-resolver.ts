@@ -51,9 +51,17 @@ export interface ResolverStats {
   poolsEvicted: number;
 }
 
+export interface AcquireOptions {
+  /**
+   * Hands out a suspended tenant's database too: only to check a credential before saying the tenant
+   * is suspended (SPEC §11), never to serve it.
+   */
+  allowSuspended?: boolean;
+}
+
 export interface TenantResolver {
-  acquire(orgId: string): Promise<TenantLease>;
-  withTenant<T>(orgId: string, fn: (db: SqlDatabase) => Promise<T>): Promise<T>;
+  acquire(orgId: string, options?: AcquireOptions): Promise<TenantLease>;
+  withTenant<T>(orgId: string, fn: (db: SqlDatabase) => Promise<T>, options?: AcquireOptions): Promise<T>;
   /** Forgets the cached DSN and retires the pool (after its leases end): credentials or status changed. */
   invalidate(orgId: string): Promise<void>;
   stats(): ResolverStats;
@@ -77,11 +85,25 @@ interface Pool {
   fresh: boolean;
 }
 
+/** A tenant that is not active, with its status (the sync endpoint decides what a device may learn of it). */
+export class TenantStatusError extends AppError {
+  constructor(
+    readonly orgStatus: Exclude<OrgStatus, 'active'>,
+    code: 'tenant_unavailable' | 'tenant_suspended' | 'tenant_offboarded',
+    message: string,
+  ) {
+    super(code, message);
+  }
+}
+
 const statusErrors: Record<Exclude<OrgStatus, 'active'>, () => AppError> = {
-  provisioning: () => new AppError('tenant_unavailable', 'the tenant is still being provisioned'),
-  suspended: () => new AppError('tenant_suspended', 'the tenant is suspended'),
-  offboarding: () => new AppError('tenant_offboarded', 'the tenant is being offboarded'),
-  offboarded: () => new AppError('tenant_offboarded', 'the tenant has been offboarded'),
+  provisioning: () =>
+    new TenantStatusError('provisioning', 'tenant_unavailable', 'the tenant is still being provisioned'),
+  suspended: () => new TenantStatusError('suspended', 'tenant_suspended', 'the tenant is suspended'),
+  offboarding: () =>
+    new TenantStatusError('offboarding', 'tenant_offboarded', 'the tenant is being offboarded'),
+  offboarded: () =>
+    new TenantStatusError('offboarded', 'tenant_offboarded', 'the tenant has been offboarded'),
 };
 
 /** A DSN must lead to the org's own database: a misfiled ciphertext must never route one tenant to another. */
@@ -149,19 +171,26 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
    * read is in flight bumps the generation: the result is then not cached, and a caller holding it
    * knows it may be stale (see acquire).
    */
-  const lookup = async (orgId: string): Promise<{ dsn: string; generation: number }> => {
+  const lookup = async (
+    orgId: string,
+    allowSuspended = false,
+  ): Promise<{ dsn: string; generation: number }> => {
     const generation = generations.get(orgId) ?? 0;
     let entry = cache.get(orgId);
     if (!entry || entry.expires <= now()) {
       const org = await getOrganization(options.control, orgId);
       const sealed =
-        org?.status === 'active' ? await loadConnectionString(options.control, orgId) : undefined;
+        org?.status === 'active' || org?.status === 'suspended'
+          ? await loadConnectionString(options.control, orgId)
+          : undefined;
       entry = { status: org?.status ?? 'missing', expires: now() + dsnTtlMs };
       if (sealed) entry.dsn = checkDsn(orgId, options.keyring.open(sealed, orgId));
       if (isCurrent(orgId, generation)) cache.set(orgId, entry);
     }
     if (entry.status === 'missing') throw new AppError('not_found', `organization ${orgId} not found`);
-    if (entry.status !== 'active') throw statusErrors[entry.status]();
+    if (entry.status !== 'active' && !(entry.status === 'suspended' && allowSuspended)) {
+      throw statusErrors[entry.status]();
+    }
     if (!entry.dsn) throw new AppError('tenant_unavailable', 'the tenant has no stored credentials');
     return { dsn: entry.dsn, generation };
   };
@@ -275,12 +304,12 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
     return opening;
   };
 
-  const acquire = async (orgId: string): Promise<TenantLease> => {
+  const acquire = async (orgId: string, acquireOptions: AcquireOptions = {}): Promise<TenantLease> => {
     const started = performance.now();
     let pool: Pool | undefined;
     for (;;) {
       if (closed) throw new AppError('tenant_unavailable', 'the resolver is closed');
-      const { dsn, generation } = await lookup(orgId);
+      const { dsn, generation } = await lookup(orgId, acquireOptions.allowSuspended);
       pool = pools.get(orgId);
       if (pool && pool.dsn !== dsn) {
         // Our DSN predates an invalidation: read it again rather than replace a fresher pool.
@@ -323,8 +352,8 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
 
   return {
     acquire,
-    async withTenant(orgId, fn) {
-      const lease = await acquire(orgId);
+    async withTenant(orgId, fn, acquireOptions) {
+      const lease = await acquire(orgId, acquireOptions);
       try {
         return await fn(lease.db);
       } finally {

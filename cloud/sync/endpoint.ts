@@ -16,6 +16,7 @@ export const defaultSyncLimits: SyncLimits = {
   maxFrameBytes: 1024 * 1024,
   maxBatchMutations: 500,
   heartbeatMs: 15_000,
+  helloTimeoutMs: 10_000,
   pullPageSize: 500,
   lastSeenEveryMs: 60_000,
 };

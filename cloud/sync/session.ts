@@ -23,7 +23,7 @@ import { deviceIsActive, findDeviceByToken } from '../devices/devices.ts';
 import type { TenantResolver } from '../resolver/tenant-resolver.ts';
 import { applyBatch, type ParsedMutation, parsePayloads } from './apply-batch.ts';
 import { latestCursor, readChanges } from './pull.ts';
-import { Refusal, tenantRefusal } from './refusal.ts';
+import { Refusal, refuseUnservedHello, tenantRefusal } from './refusal.ts';
 import { claimTerminals } from './terminals.ts';
 
 /** Messages a connection may have waiting for their replies (heartbeat pings ride along with a push). */
@@ -33,6 +33,8 @@ export interface SyncLimits {
   maxFrameBytes: number;
   maxBatchMutations: number;
   heartbeatMs: number;
+  /** A socket that sends no hello within this long is closed (`closeCodes.helloTimeout`). */
+  helloTimeoutMs: number;
   /** Most catalog changes per page. */
   pullPageSize: number;
   /** How often a ping may write the device's `last_seen_at` (and its sync times; pushes always do). */
@@ -177,7 +179,7 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
       );
       await touchDevice(db, device.id, now(), message.backlog);
       return { device, terminals, currency: currency?.value ?? '', cursor: await latestCursor(db) };
-    });
+    }).catch((err: unknown) => refuseUnservedHello(deps.resolver, parsed.orgId, token, err));
     // The socket may have gone while the tenant answered: a dead session is never registered.
     if (closed) return;
     ready = {
@@ -332,6 +334,7 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
       // Parsed on arrival, so the next frame's parsing overlaps the database work of the one before.
       parsed = parseFrame(upSchema, text);
     }
+    if (parsed.ok && parsed.message.type === 'hello') clearTimeout(helloDeadline);
     // An edge waits for each reply before its next request; one that floods the queue is broken.
     if (++queued > MAX_QUEUED) {
       refuse(
@@ -367,9 +370,16 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
     } else if (ws.readyState === ws.OPEN) ws.ping();
   }, limits.heartbeatMs);
   heartbeat.unref();
+  // A socket that never says hello holds a connection and a session for nothing (pings keep it alive).
+  const helloDeadline = setTimeout(
+    () => close(closeCodes.helloTimeout, 'hello_timeout'),
+    limits.helloTimeoutMs,
+  );
+  helloDeadline.unref();
   ws.on('close', () => {
     closed = true;
     clearInterval(heartbeat);
+    clearTimeout(helloDeadline);
     unsubscribe?.();
     if (ready) {
       deps.observer?.deviceGone(ready.orgId, ready.deviceId);

@@ -4,11 +4,15 @@
 import WebSocket from 'ws';
 import { type Down, downSchema, parseFrame, type Up } from '../../src/protocol/messages.ts';
 
-/** The connection ended or could not be made; `closeCode` says how the cloud closed it, if it did. */
+/**
+ * The connection ended or could not be made; `closeCode` says how the cloud closed it, if it did, and
+ * `httpStatus` what it answered instead of upgrading (a 404: the URL leads to no sync endpoint).
+ */
 export class ConnectionLost extends Error {
   constructor(
     message: string,
     readonly closeCode?: number,
+    readonly httpStatus?: number,
   ) {
     super(message);
   }
@@ -26,11 +30,16 @@ export interface SyncConnection {
   terminate(): void;
 }
 
-/** `http(s)://host[/base]` → `ws(s)://host[/base]/v1/sync`. */
+/**
+ * The sync endpoint of a cloud URL: `http(s)://host[/base]` or `ws(s)://host[/base]`, with or without
+ * a trailing slash or the `/v1/sync` path itself → `ws(s)://host[/base]/v1/sync`.
+ */
 export function syncUrl(cloudUrl: string): string {
   const url = new URL(cloudUrl);
   url.protocol = url.protocol === 'https:' || url.protocol === 'wss:' ? 'wss:' : 'ws:';
-  url.pathname = `${url.pathname.replace(/\/$/, '')}/v1/sync`;
+  const base = url.pathname.replace(/\/+$/, '').replace(/\/v1\/sync$/, '');
+  url.pathname = `${base}/v1/sync`;
+  url.hash = '';
   return url.toString();
 }
 
@@ -39,8 +48,10 @@ export function connect(
   token: string,
   options: { timeoutMs?: number; maxFrameBytes?: number } = {},
 ): Promise<SyncConnection> {
+  // Errors name the URL actually tried, which is not always the one the edge was given.
+  const target = syncUrl(cloudUrl);
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(syncUrl(cloudUrl), {
+    const ws = new WebSocket(target, {
       headers: { authorization: `Bearer ${token}` },
       handshakeTimeout: options.timeoutMs ?? 10_000,
       maxPayload: 64 * 1024 * 1024,
@@ -94,8 +105,22 @@ export function connect(
       }
       waiters.shift()?.resolve(message);
     });
+    // An HTTP answer instead of an upgrade (a 404 from a wrong path, a proxy's 502) says what is wrong.
+    ws.on('unexpected-response', (_req, res) => {
+      const hint =
+        res.statusCode === 404 ? ": no sync endpoint there; check --cloud-url (the cloud's base URL)" : '';
+      const lostErr = new ConnectionLost(
+        `the cloud at ${target} answered HTTP ${res.statusCode} instead of a WebSocket upgrade${hint}`,
+        undefined,
+        res.statusCode,
+      );
+      fail(lostErr);
+      reject(lostErr);
+      res.resume();
+      ws.terminate();
+    });
     ws.on('error', (err) => {
-      const lostErr = new ConnectionLost(`cannot reach the cloud at ${cloudUrl}: ${err.message}`);
+      const lostErr = new ConnectionLost(`cannot reach the cloud at ${target}: ${err.message}`);
       fail(lostErr);
       reject(lostErr);
     });

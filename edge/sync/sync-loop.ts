@@ -33,6 +33,14 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
   return Math.round(bound / 2 + (random() * bound) / 2);
 }
 
+/**
+ * Close codes after which reconnecting soon cannot help: a refused token or version (4001, 4002), e.g.
+ * revoked while connected. Every other code (unavailable, protocol error, heartbeat or hello timeout,
+ * going away) is retried with backoff.
+ */
+export const isFatalClose = (code: number | undefined) =>
+  code === closeCodes.unauthorized || code === closeCodes.upgradeRequired;
+
 export function startSyncLoop(store: EdgeStore, options: SyncLoopOptions): SyncLoop {
   const { baseMs, maxMs } = options.backoff ?? { baseMs: 500, maxMs: 30_000 };
   const random = options.random ?? Math.random;
@@ -138,9 +146,9 @@ export function startSyncLoop(store: EdgeStore, options: SyncLoopOptions): SyncL
         if (stopped) break;
         const refused = err instanceof SyncRefused ? err : undefined;
         const lost = err as ConnectionLost;
-        // Closed for a refused token or version (4001, 4002), e.g. revoked while connected.
-        const fatalClose =
-          lost.closeCode === closeCodes.unauthorized || lost.closeCode === closeCodes.upgradeRequired;
+        const fatalClose = isFatalClose(lost.closeCode);
+        // A URL that leads to no sync endpoint will not heal by itself either.
+        const wrongUrl = lost.httpStatus === 404;
         recordError(
           refused
             ? `${refused.code}: ${refused.message}`
@@ -151,9 +159,10 @@ export function startSyncLoop(store: EdgeStore, options: SyncLoopOptions): SyncL
         // A refused token or version will not heal by itself: retry at the slowest pace.
         delay =
           refused?.retryAfterMs ??
-          ((refused && !refused.retry) || fatalClose
+          ((refused && !refused.retry) || fatalClose || wrongUrl
             ? maxMs
             : backoffDelay(attempt++, baseMs, maxMs, random));
+        if (wrongUrl) options.logger?.warn({ status: 404 }, lost.message);
         if (refused && !refused.retry)
           options.logger?.warn({ code: refused.code }, `sync refused: ${refused.message}`);
       }

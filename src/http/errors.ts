@@ -49,12 +49,15 @@ export async function parseJsonBody<T>(c: Context, schema: z.ZodType<T>): Promis
   return schema.parse(raw);
 }
 
-/** Refuses request bodies over `maxBytes` (default 1 MiB) as `too_large` (413), before parsing them. */
+/**
+ * Refuses request bodies over `maxBytes` (default 1 MiB) as `too_large` (413), before parsing them.
+ * The answer says `Connection: close` and the server then closes the socket: the rest of the body is
+ * never read (draining it would let a client make the server read without bound), so a client must
+ * not send its next request on that socket; an HTTP client that honours the header opens a new one.
+ */
 export function limitBody(maxBytes = 1024 * 1024): MiddlewareHandler {
   return bodyLimit({
     maxSize: maxBytes,
-    onError: () => {
-      throw new AppError('too_large', 'request body is too large');
-    },
+    onError: (c) => c.json(errorBody('too_large', 'request body is too large'), 413, { connection: 'close' }),
   });
 }

@@ -8,7 +8,7 @@ export const syncErrorCodes = {
   device_in_use: 'device_in_use',
   /** The edge's protocol or tenant schema version is one the cloud no longer accepts. The edge keeps its outbox and waits for an upgrade. */
   upgrade_required: 'upgrade_required',
-  /** The tenant is suspended (or offboarded). The edge keeps its outbox and retries later. */
+  /** The tenant is suspended (told only to a device whose token is right). The edge keeps its outbox and retries later. */
   tenant_suspended: 'tenant_suspended',
   /** The tenant's database is unreachable or still provisioning. The edge retries with backoff (retryAfterMs when given). */
   tenant_unavailable: 'tenant_unavailable',
@@ -46,4 +46,9 @@ export const closeCodes = {
   protocolError: 4004,
   /** No heartbeat for too long. */
   timeout: 4008,
+  /**
+   * The socket opened but sent no hello within the cloud's hello timeout (default 10 s): a stalled or
+   * foreign client. Nothing was refused: the edge reconnects with backoff.
+   */
+  helloTimeout: 4009,
 } as const;

@@ -29,15 +29,20 @@ describe('login throttle', () => {
       windowMs: 1000,
       now: () => clock,
     });
+    const fail = (key: string) => {
+      const attempt = t.begin(key);
+      if (!attempt.ok) throw new Error(`refused: ${attempt.reason}`);
+      attempt.failed();
+      return attempt.delayMs;
+    };
     const delays = [];
-    for (let i = 0; i < 6; i++) {
-      delays.push(t.delayFor('k'));
-      t.failed('k');
-    }
+    for (let i = 0; i < 6; i++) delays.push(fail('k'));
     expect(delays).toEqual([0, 0, 100, 200, 400, 500]);
-    t.succeeded('k');
+    const success = t.begin('k');
+    if (!success.ok) throw new Error('refused');
+    success.succeeded();
     expect(t.delayFor('k')).toBe(0);
-    for (let i = 0; i < 3; i++) t.failed('k');
+    for (let i = 0; i < 3; i++) fail('k');
     clock = 2000;
     expect(t.delayFor('k')).toBe(0);
   });
