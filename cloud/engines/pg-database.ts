@@ -45,6 +45,13 @@ export function createPgDatabase(options: PgPoolOptions): ClosableSqlDatabase & 
   // DATABASE right after a close would see them and wait, so close() waits for each 'end'.
   const ended = new Set<Promise<void>>();
   pool.on('connect', (client) => {
+    // Every client hears its own 'error' for life. Until it is ready the pool hands its errors to
+    // the connect callback; from here ('connect' runs before the client is handed out) the pool's own
+    // listener is removed while the client is out, and the server can end the session in the same
+    // read as its ready message, before the caller has resumed: unheard, that 'error' would exit the
+    // process with every tenant on it. The work on the client then fails as a connection failure
+    // (not queryable → tenant_unavailable) and the pool discards the client.
+    client.on('error', () => {});
     const done: Promise<void> = new Promise<void>((resolve) => client.once('end', () => resolve())).then(
       () => {
         ended.delete(done);
@@ -59,10 +66,9 @@ export function createPgDatabase(options: PgPoolOptions): ClosableSqlDatabase & 
     ...base,
     async transaction(fn) {
       const client = await pool.connect();
+      // A client whose server went away (restart, pg_terminate_backend) is discarded, never returned
+      // to the pool; its 'error' is heard by the listener every client gets at birth (above).
       let broken = false;
-      // A checked-out client whose server goes away (restart, pg_terminate_backend) emits 'error';
-      // unheard, that would crash the process. The query in flight fails on its own; the client is
-      // then discarded, never returned to the pool.
       const onError = () => {
         broken = true;
       };

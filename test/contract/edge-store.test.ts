@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { resolveEdgeConfig } from '../../edge/config.ts';
 import { openEdgeStore } from '../../edge/store/store.ts';
 import type { SaleInput } from '../../src/domain/payloads.ts';
 import { type MutationKind, payloadSchemas } from '../../src/protocol/mutations.ts';
@@ -536,18 +537,32 @@ describe('edge store: identity, status and durability', () => {
   });
 
   it('syncs every commit to disk by default and keeps sales across a reopen', async () => {
-    edge = await createTestEdge({ synchronous: 'full' });
-    expect(edge.store.database.sqlite.pragma('synchronous', { simple: true })).toBe(2);
-    expect(edge.store.database.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
-    const open = { name: 'Item', unitPriceMinor: 100, qtyMilli: 1000, taxRateBp: 0 };
-    const sale = recorded(
-      edge.store.sales.recordSale({
-        terminal: 'T1',
-        lines: [open],
-        payments: [{ method: 'cash', amountMinor: 100 }],
-      }),
-    ).value;
-    const store = await edge.reopen();
-    expect(store.documents.read(sale.id)).toEqual(sale);
+    // Opened as the product opens it: no synchronous option (the test helper's default is NORMAL
+    // for speed), and the agent's own setting left unset.
+    expect(resolveEdgeConfig({}, {}, { cloudRequired: false }).synchronous).toBe('full');
+    const dir = mkdtempSync(join(tmpdir(), 'modernpos-edge-'));
+    const file = join(dir, 'edge.db');
+    const identity = { branch: 'B01', currency: 'EUR', timeZone: 'Europe/Lisbon' };
+    let store = await openEdgeStore(file, { identity });
+    try {
+      expect(store.database.sqlite.pragma('synchronous', { simple: true })).toBe(2); // FULL
+      expect(store.database.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
+      const open = { name: 'Item', unitPriceMinor: 100, qtyMilli: 1000, taxRateBp: 0 };
+      const sale = recorded(
+        store.sales.recordSale({
+          terminal: 'T1',
+          lines: [open],
+          payments: [{ method: 'cash', amountMinor: 100 }],
+        }),
+      ).value;
+      store.close();
+      store = await openEdgeStore(file, { identity: {} });
+      // synchronous is a setting of the connection, not of the file: a reopen must set it again.
+      expect(store.database.sqlite.pragma('synchronous', { simple: true })).toBe(2);
+      expect(store.documents.read(sale.id)).toEqual(sale);
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

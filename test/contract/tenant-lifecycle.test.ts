@@ -20,6 +20,7 @@ import type { SqlDatabase } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import { createTestPlatform, engineNames, type TestPlatform, uniqueId } from '../helpers/engines.ts';
 import { withExtraMigration } from '../helpers/migrations.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const badIds = ['x;drop database postgres', 'A', 'a-b', '../x', '', 'a'.repeat(49)];
 
@@ -427,29 +428,63 @@ describe.each(engineNames)('tenant lifecycle on %s', (engine) => {
     await expect(migrateTenant(ctx, uniqueId())).rejects.toMatchObject({ code: 'not_found' });
   });
 
-  it('ends idle tenant pools and, at its cap, evicts the least recently used idle pool', async () => {
-    const orgs = [uniqueId(), uniqueId()];
+  it('at its cap, evicts the least recently used idle pool, never a busy one, and ends idle pools', async () => {
+    const orgs = [uniqueId(), uniqueId(), uniqueId(), uniqueId()];
     for (const orgId of orgs) await onboardTenant(p.tenants, { orgId, name: 'Pooled' });
+    // A cap of 3 over four tenants, and pools never idle long enough to be ended meanwhile: the
+    // order of use, not the order of opening, picks which pool goes. poolsOpened tells which stayed.
     const resolver = createTenantResolver({
       control: p.control,
       engine: p.engine,
       keyring: p.tenants.keyring,
-      maxPools: 1,
+      maxPools: 3,
+    });
+    const use = (i: number) => resolver.withTenant(orgs[i]!, (db) => db.query('SELECT 1 AS n'));
+    try {
+      for (const i of [0, 1, 2, 0]) await use(i); // 1 is now the least recently used
+      expect(resolver.stats()).toMatchObject({ pools: 3, poolsOpened: 3, poolsEvicted: 0 });
+      await use(3);
+      expect(resolver.stats()).toMatchObject({ pools: 3, poolsOpened: 4, poolsEvicted: 1 });
+      for (const i of [0, 2, 3]) await use(i);
+      expect(resolver.stats().poolsOpened).toBe(4); // 0, 2 and 3 stayed open
+      await use(1); // 1 reopens; 0 is now the least recently used and goes
+      expect(resolver.stats()).toMatchObject({ pools: 3, poolsOpened: 5, poolsEvicted: 2 });
+      for (const i of [2, 3, 1]) await use(i);
+      expect(resolver.stats().poolsOpened).toBe(5);
+      await use(0); // 2 is now the least recently used and goes
+      expect(resolver.stats()).toMatchObject({ poolsOpened: 6, poolsEvicted: 3 });
+
+      // With every pool held, a fourth tenant waits; a released pool is the one that makes room.
+      const leases = await Promise.all([3, 1, 0].map((i) => resolver.acquire(orgs[i]!)));
+      expect(resolver.stats()).toMatchObject({ pools: 3, leases: 3, poolsOpened: 6 });
+      // Not awaited yet: a failure below must not leave its rejection unheard.
+      const waiting = use(2).catch((err: unknown) => err);
+      await waitFor(() => resolver.stats().waiting === 1, 10_000, 'the fourth tenant to wait');
+      expect(resolver.stats()).toMatchObject({ pools: 3, poolsOpened: 6 });
+      leases[1]!.release(); // 1 is the only idle pool: it goes, though 3 was used less recently
+      expect(await waiting).toEqual([{ n: 1 }]);
+      expect(resolver.stats()).toMatchObject({ pools: 3, leases: 2, poolsOpened: 7, poolsEvicted: 4 });
+      leases[0]!.release();
+      leases[2]!.release();
+      for (const i of [0, 3]) await use(i);
+      expect(resolver.stats().poolsOpened).toBe(7); // the held pools were never evicted
+    } finally {
+      await resolver.close();
+    }
+
+    const idle = createTenantResolver({
+      control: p.control,
+      engine: p.engine,
+      keyring: p.tenants.keyring,
       idleMs: 300,
     });
     try {
-      const first = await resolver.acquire(orgs[0]!);
-      // At the cap with the only pool held, the next tenant waits for it.
-      const second = resolver.withTenant(orgs[1]!, (db) => db.query('SELECT 2 AS n'));
-      await new Promise((r) => setTimeout(r, 50));
-      expect(resolver.stats()).toMatchObject({ pools: 1, leases: 1, waiting: 1 });
-      first.release();
-      expect(await second).toEqual([{ n: 2 }]);
-      expect(resolver.stats()).toMatchObject({ pools: 1, leases: 0, waiting: 0, poolsEvicted: 1 });
-      await new Promise((r) => setTimeout(r, 1200));
-      expect(resolver.stats()).toMatchObject({ pools: 0, poolsEvicted: 2 });
+      await idle.withTenant(orgs[0]!, (db) => db.query('SELECT 1'));
+      expect(idle.stats().pools).toBe(1);
+      await waitFor(() => idle.stats().pools === 0, 10_000, 'the idle pool to be ended');
+      expect(idle.stats()).toMatchObject({ poolsEvicted: 1 });
     } finally {
-      await resolver.close();
+      await idle.close();
     }
   });
 

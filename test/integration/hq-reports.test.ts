@@ -394,7 +394,8 @@ describe.each(engineNames)('HQ reports on %s', (engine) => {
     expect(few.body.rows).toHaveLength(2);
   });
 
-  it('stock on hand per branch and product, with low stock and below zero', async () => {
+  /** On hand per `branch:productId`, from the documents the edges answered: sales take, refunds give back. */
+  const onHandFromDocs = () => {
     const onHand = new Map<string, number>();
     for (const d of docs)
       for (const l of d.lines) {
@@ -402,18 +403,71 @@ describe.each(engineNames)('HQ reports on %s', (engine) => {
         const key = `${d.branch}:${l.productId}`;
         onHand.set(key, (onHand.get(key) ?? 0) - sign(d) * l.qtyMilli);
       }
+    return onHand;
+  };
+
+  it('stock on hand per branch and product, below zero (and so never low) where sales took more than was received', async () => {
+    const onHand = onHandFromDocs();
     const res = await report('/v1/reports/inventory?branch=NYC');
     const nyc = [...onHand].filter(([k]) => k.startsWith('NYC:'));
     expect(res.body.rows).toHaveLength(nyc.length);
     for (const row of res.body.rows) {
+      // Nothing was ever received at NYC: every product it sold is below zero.
       expect(row).toMatchObject({
         branch: 'NYC',
         qtyMilli: onHand.get(`NYC:${row.productId}`),
         belowZero: true,
+        lowStock: false,
       });
     }
-    expect(res.body.belowZero).toBe(nyc.length);
+    expect(res.body).toMatchObject({ belowZero: nyc.length, lowStock: 0 });
     expect((await report(`/v1/reports/inventory?${period}`)).status).toBe(400);
+  });
+
+  it('low stock is on hand from zero up to below the threshold: 5 units, or lowStockMilli', async () => {
+    const main = [...onHandFromDocs()]
+      .filter(([k]) => k.startsWith('MAIN:'))
+      .map(([k, qtyMilli]) => ({ productId: k.slice('MAIN:'.length), qtyMilli }));
+    expect(main.length).toBeGreaterThanOrEqual(3);
+    // Stock received at MAIN (ledger movements; the cloud has no route for receiving yet) brings its
+    // products to 0, 4.999 and 5 units: both sides of the default threshold, and zero.
+    const targets = [0, 4999, 5000];
+    const moves = main.slice(0, 3).map((m, i) => ({ ...m, delta: targets[i]! - m.qtyMilli }));
+    const record = async (reason: string, sign: 1 | -1) => {
+      for (const m of moves)
+        await db.query(
+          `INSERT INTO stock_movements (id, branch_code, product_id, delta_qty_milli, reason, occurred_at)
+           VALUES ($1, 'MAIN', $2, $3, $4, now())`,
+          [uniqueId('mv'), m.productId, sign * m.delta, reason],
+        );
+    };
+    await record('receive', 1);
+    try {
+      /** The report at MAIN: on hand → lowStock of the three received products; every row checked on the way. */
+      const lowAt = async (query: string) => {
+        const res = await report(`/v1/reports/inventory?branch=MAIN${query}`);
+        expect(res.status).toBe(200);
+        const rows = res.body.rows as {
+          productId: string;
+          qtyMilli: number;
+          lowStock: boolean;
+          belowZero: boolean;
+        }[];
+        expect(rows).toHaveLength(main.length);
+        for (const row of rows) expect(row.belowZero).toBe(row.qtyMilli < 0);
+        expect(res.body.lowStock).toBe(rows.filter((r) => r.lowStock).length);
+        const received = moves.map((m) => rows.find((r) => r.productId === m.productId)!);
+        return Object.fromEntries(received.map((r) => [r.qtyMilli, r.lowStock]));
+      };
+      expect(await lowAt('')).toEqual({ 0: true, 4999: true, 5000: false });
+      expect(await lowAt('&lowStockMilli=5001')).toEqual({ 0: true, 4999: true, 5000: true });
+      expect(await lowAt('&lowStockMilli=0')).toEqual({ 0: false, 4999: false, 5000: false });
+      // Rows still below zero are never low, whatever the threshold.
+      const res = await report('/v1/reports/inventory?branch=MAIN&lowStockMilli=999999999');
+      for (const row of res.body.rows) expect(row.lowStock).toBe(row.qtyMilli >= 0);
+    } finally {
+      await record('adjust', -1); // back to what the documents alone give, for the other tests
+    }
   });
 
   it('Z reports per shift, the same as the edge printed at close', async () => {

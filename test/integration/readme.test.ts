@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { signalGroup, stopGroup } from '../helpers/process-group.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -50,7 +51,7 @@ describe('the README, followed from a fresh clone', () => {
     );
     let stopped = false;
     const stop = () => {
-      if (!stopped && child.pid !== undefined) process.kill(-child.pid, 'SIGINT');
+      if (!stopped && child.pid !== undefined) signalGroup(child.pid, 'SIGINT');
       stopped = true;
     };
     try {
@@ -76,11 +77,8 @@ describe('the README, followed from a fresh clone', () => {
       expect(out).toMatch(/received SIGINT; shutting down/);
       await expect(fetch(`${cloudUrl}/healthz`)).rejects.toThrow();
     } finally {
-      stop();
-      if (child.exitCode === null) {
-        setTimeout(() => child.pid !== undefined && process.kill(-child.pid, 'SIGKILL'), 10_000).unref();
-        await exited;
-      }
+      // SIGINT unless already sent, SIGKILL after 10 s, and nothing of the group left behind.
+      await stopGroup(child, exited, stopped ? 'SIGKILL' : 'SIGINT');
     }
   }, 900_000);
 });
