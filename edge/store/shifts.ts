@@ -51,7 +51,20 @@ export function createShiftsService(deps: ShiftsDeps): ShiftsService {
   const insertMovement = preparedInsert(db, cashMovements);
   const insertCount = preparedInsert(db, shiftCounts);
   const shiftRow = db.select().from(shifts).where(eq(shifts.id, id)).prepare();
-  const movementRow = db.select().from(cashMovements).where(eq(cashMovements.id, id)).prepare();
+  // The document's own columns: the device and seq columns are the cloud's (tenant migration 0007).
+  const movementRow = db
+    .select({
+      id: cashMovements.id,
+      shiftId: cashMovements.shiftId,
+      direction: cashMovements.direction,
+      amountMinor: cashMovements.amountMinor,
+      reason: cashMovements.reason,
+      cashier: cashMovements.cashier,
+      occurredAt: cashMovements.occurredAt,
+    })
+    .from(cashMovements)
+    .where(eq(cashMovements.id, id))
+    .prepare();
   const closeShift = db
     .update(shifts)
     .set({

@@ -230,7 +230,7 @@ describe('sync connection life', () => {
       const run = await runCli(['edge', 'sync', '--once', '--edge-db', edge.file], {});
       expect(run).toMatchObject({ code: 0, err: '' });
       expect(run.out).toMatch(
-        /^Synced with http:\/\/127\.0\.0\.1:\d+\/?: pushed 3, duplicates 0, rejected 0, pulled \d+ in [\d.]+ s$/,
+        /^Synced with http:\/\/127\.0\.0\.1:\d+\/?: pushed 3, duplicates 0, rejected 0, held 0, pulled \d+ in [\d.]+ s$/,
       );
       const json = await runCli(['edge', 'sync', '--once', '--edge-db', edge.file, '--json'], {});
       expect(JSON.parse(json.out)).toMatchObject({ pushed: 0, duplicates: 0, rejected: 0, pulled: 0 });
