@@ -21,6 +21,7 @@ import {
   type ShiftView,
   shiftView,
 } from './shift-report.ts';
+import type { ShiftRoom } from './shift-turnover.ts';
 
 export type { ShiftReport, ShiftView } from './shift-report.ts';
 
@@ -35,6 +36,8 @@ export interface ShiftsDeps {
   now: () => Date;
   idTaken: (id: string) => boolean;
   openShiftOf: (terminal: string) => string | null;
+  /** Refuses a cash movement that would take its shift past the turnover bound. */
+  shiftRoom: ShiftRoom;
 }
 
 export interface ShiftsService {
@@ -63,7 +66,10 @@ export function createShiftsService(deps: ShiftsDeps): ShiftsService {
     .prepare();
   const buildReport = createShiftReporter(db);
 
-  /** The report, or `amount_too_large` if its sums leave the safe-integer range. */
+  /**
+   * The report, or `amount_too_large` if its sums leave the safe-integer range: a guard only, since
+   * the bounds on float, documents and the shift's turnover keep every sum below 2^53.
+   */
   const reportOf = (row: ShiftRow): EdgeOutcome<ShiftReport> => {
     try {
       return accept(buildReport(row, deps.now()));
@@ -137,6 +143,8 @@ export function createShiftsService(deps: ShiftsDeps): ShiftsService {
         const shift = findShift(shiftId);
         if (!shift.ok) return shift;
         if (shift.value.closedAt !== null) return closedRefusal(shift.value);
+        const full = deps.shiftRoom(shiftId, input.amountMinor);
+        if (full) return full;
         const movement: CashMovementDocument = {
           id: input.id ?? randomUUID(),
           shiftId,
