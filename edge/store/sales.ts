@@ -14,6 +14,7 @@ import type { SaleDocument } from '../../src/protocol/mutations.ts';
 import { saleLines, sales } from '../../src/schema/sqlite.ts';
 import { accept, type EdgeOutcome, refuseWith } from '../errors.ts';
 import type { BranchContext, Catalog } from './catalog.ts';
+import { clockRefusal } from './clock.ts';
 import type { DocumentStockMovement, Documents, SaleView } from './documents.ts';
 import type { EdgeMeta } from './meta.ts';
 import type { Outbox } from './outbox.ts';
@@ -183,6 +184,8 @@ export function createSalesService(deps: SalesDeps): SalesService {
           );
         }
         const at = deps.now();
+        const wrongClock = clockRefusal(at);
+        if (wrongClock) return wrongClock;
         const built = buildSale(input, {
           currency,
           openLinesTaxInclusive: ctx.openLinesTaxInclusive,
@@ -210,6 +213,9 @@ export function createSalesService(deps: SalesDeps): SalesService {
       deps.transaction(() => {
         const replayed = replay(input.id, (k) => k.kind === 'refund' && k.originalSaleId === saleId);
         if (replayed) return replayed;
+        const at = deps.now();
+        const wrongClock = clockRefusal(at);
+        if (wrongClock) return wrongClock;
         const original = documents.read(saleId);
         if (!original) return refuseWith('sale_not_found', `no sale ${saleId} on this edge`);
         if (original.kind !== 'sale') {
@@ -221,7 +227,7 @@ export function createSalesService(deps: SalesDeps): SalesService {
         const built = buildRefund(input, original.lines, already);
         if (!built.ok) return built;
         const refund = built.value;
-        return record('refund', input, catalog.branchContext(deps.branch), deps.now(), {
+        return record('refund', input, catalog.branchContext(deps.branch), at, {
           originalSaleId: saleId,
           customerId: original.customerId,
           currency: original.currency,

@@ -11,6 +11,7 @@ import type { CashMovementDocument } from '../../src/protocol/mutations.ts';
 import { cashMovements, shiftCounts, shifts } from '../../src/schema/sqlite.ts';
 import { accept, type EdgeOutcome, refuseWith } from '../errors.ts';
 import type { Catalog } from './catalog.ts';
+import { clockRefusal } from './clock.ts';
 import type { Outbox } from './outbox.ts';
 import { preparedInsert } from './prepared.ts';
 import type { Recorded } from './sales.ts';
@@ -113,6 +114,8 @@ export function createShiftsService(deps: ShiftsDeps): ShiftsService {
           );
         }
         const at = deps.now();
+        const wrongClock = clockRefusal(at);
+        if (wrongClock) return wrongClock;
         const row: ShiftRow = {
           id: input.id ?? randomUUID(),
           branchCode: deps.branch,
@@ -145,6 +148,9 @@ export function createShiftsService(deps: ShiftsDeps): ShiftsService {
         if (shift.value.closedAt !== null) return closedRefusal(shift.value);
         const full = deps.shiftRoom(shiftId, input.amountMinor);
         if (full) return full;
+        const at = deps.now();
+        const wrongClock = clockRefusal(at);
+        if (wrongClock) return wrongClock;
         const movement: CashMovementDocument = {
           id: input.id ?? randomUUID(),
           shiftId,
@@ -152,7 +158,7 @@ export function createShiftsService(deps: ShiftsDeps): ShiftsService {
           amountMinor: input.amountMinor,
           reason: input.reason,
           cashier: input.cashier ?? null,
-          occurredAt: deps.now().toISOString(),
+          occurredAt: at.toISOString(),
         };
         insertMovement.run(movement);
         outbox.append('cash_movement', movement.id, movement, movement.occurredAt);
@@ -164,7 +170,10 @@ export function createShiftsService(deps: ShiftsDeps): ShiftsService {
         const shift = findShift(shiftId);
         if (!shift.ok) return shift;
         if (shift.value.closedAt !== null) return closedRefusal(shift.value);
-        const closedAt = deps.now().toISOString();
+        const now = deps.now();
+        const wrongClock = clockRefusal(now);
+        if (wrongClock) return wrongClock;
+        const closedAt = now.toISOString();
         const closedBy = input.cashier ?? null;
         const countedCash = input.counted.find((c) => c.method === 'cash')?.countedMinor ?? null;
         const report = reportOf({ ...shift.value, closedAt, closedBy, countedCashMinor: countedCash });

@@ -145,6 +145,9 @@ export const taxRateBpSchema = z.number().int().min(0).max(MAX_TAX_RATE_BP);
 
 const yearInRange = (year: number) => year >= MIN_YEAR && year <= MAX_YEAR;
 
+/** Whether an instant falls in MIN_YEAR–MAX_YEAR (UTC): what a till's clock must read to date a document. */
+export const instantInRange = (at: Date): boolean => yearInRange(at.getUTCFullYear());
+
 /** A calendar date (YYYY-MM-DD) in MIN_YEAR–MAX_YEAR. */
 export const businessDateSchema = z.iso
   .date()
@@ -165,8 +168,7 @@ export const instantSchema = z.iso.datetime({ offset: true }).superRefine((s, ct
     ctx.addIssue({ code: 'custom', message: 'a UTC offset from -14:00 to +14:00' });
     return;
   }
-  const year = new Date(s).getUTCFullYear();
-  if (!yearInRange(year)) {
+  if (!instantInRange(new Date(s))) {
     ctx.addIssue({ code: 'custom', message: `an instant in the years ${MIN_YEAR}–${MAX_YEAR} (UTC)` });
   }
 });

@@ -185,3 +185,49 @@ describe("a shift's turnover is bounded", () => {
     expect(rowCounts(edge.store)).toEqual(before);
   });
 });
+
+describe("the till's clock", () => {
+  it('reading 1970 or 2101 refuses sales, shifts and cash with 503 clock_out_of_range and writes nothing', async () => {
+    let clock = new Date('2026-03-02T10:00:00Z');
+    const local = await createTestEdge({ now: () => clock });
+    try {
+      seedCatalog(local.store, { products: [{ sku: 'MUG', name: 'Mug', priceMinor: 1000, taxRateBp: 0 }] });
+      const till = createEdgeApp({ store: local.store });
+      const shift = await call(till, 'POST', '/v1/shifts', { terminal: 'T1', openingFloatMinor: 0 });
+      expect(shift.status).toBe(201);
+      for (const wrong of ['1970-01-01T00:00:00Z', '2101-01-01T00:00:00Z']) {
+        clock = new Date(wrong);
+        const before = rowCounts(local.store);
+        const answers = [
+          await call(till, 'POST', '/v1/sales', {
+            terminal: 'T1',
+            lines: [{ sku: 'MUG', qtyMilli: 1000 }],
+            payments: [{ method: 'cash', amountMinor: 1000 }],
+          }),
+          await call(till, 'POST', '/v1/shifts', { terminal: 'T2', openingFloatMinor: 0 }),
+          await call(till, 'POST', `/v1/shifts/${shift.body.id}/cash-movements`, {
+            direction: 'in',
+            amountMinor: 1,
+            reason: 'x',
+          }),
+          await call(till, 'POST', `/v1/shifts/${shift.body.id}/close`, {
+            counted: [{ method: 'cash', countedMinor: 0 }],
+          }),
+        ];
+        for (const a of answers) {
+          expect(a).toMatchObject({ status: 503, body: { error: { code: 'clock_out_of_range' } } });
+        }
+        expect(rowCounts(local.store)).toEqual(before);
+      }
+      clock = new Date('2026-03-02T11:00:00Z');
+      const sale = await call(till, 'POST', '/v1/sales', {
+        terminal: 'T1',
+        lines: [{ sku: 'MUG', qtyMilli: 1000 }],
+        payments: [{ method: 'cash', amountMinor: 1000 }],
+      });
+      expect(sale).toMatchObject({ status: 201, body: { receiptNo: 'B01-T1-000001' } });
+    } finally {
+      local.destroy();
+    }
+  });
+});
