@@ -27,6 +27,13 @@ export const edgeErrorStatus = {
   shift_closed: 409,
   /** The terminal already has an open shift; close it first. */
   shift_already_open: 409,
+  /**
+   * The shift has recorded as much money as one shift may (float + sales + refunds + cash movements,
+   * src/domain/bounds.ts MAX_SHIFT_TURNOVER_MINOR): close it and open another. Nothing was written.
+   */
+  shift_turnover_exceeded: 409,
+  /** The terminal's clock reads outside 2000–2100 (src/domain/bounds.ts): set it; nothing was written. */
+  clock_out_of_range: 503,
   /** The id was already used for a different kind of document (a refund's id sent as a sale, …). */
   id_conflict: 409,
   /** Refunds reference sales, never other refunds. */

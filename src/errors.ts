@@ -26,6 +26,11 @@ export const errorCodes = {
   database_unavailable: { status: 503, exit: 1 },
   /** A database's applied migrations do not match this build's files (edited, unknown or out of order). HTTP 409, exit 1. */
   migration_mismatch: { status: 409, exit: 1 },
+  /**
+   * A report figure is beyond 2^53 − 1 and cannot be answered exactly (only data far beyond the
+   * documented bounds gets there): ask for a shorter period or one branch. HTTP 409, exit 1.
+   */
+  report_out_of_range: { status: 409, exit: 1 },
   /** A step failed in a way an operator must look at; the message says which. HTTP 500, exit 1. */
   operation_failed: { status: 500, exit: 1 },
 } as const;

@@ -2,80 +2,85 @@
 // cashiers. Parsed before any transaction starts, so bad input never writes anything. Text refuses
 // control characters: Postgres refuses NUL in text (a 500, not a 400), and none belongs on a receipt.
 import { z } from 'zod';
+import { amountSchema, instantSchema, taxRateBpSchema, textLimits } from '../../src/domain/bounds.ts';
 import { isTimeZone } from '../../src/domain/business-date.ts';
-import { codeSchema, text } from '../../src/domain/payloads.ts';
+import { codeSchema, strictObject, text } from '../../src/domain/payloads.ts';
 
 /** Text a person typed: trimmed, 1 to `max` characters, no control characters. */
 const typed = (max: number) => text(max).trim().min(1);
 /** The id of a row the write refers to (a UUID the cloud made; 64 at most, as sync documents allow). */
-const ref = text(64).min(1);
-const sku = typed(64);
-const money = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const ref = text(textLimits.id).min(1);
+const sku = typed(textLimits.sku);
+/** A price: the same bound as any money field a till records (src/domain/bounds.ts). */
+const money = amountSchema;
+/** An HQ user's email: a well-formed address no longer than any email can be. */
+const email = z.email().max(textLimits.person);
 const branchCode = codeSchema;
 
 /** SPEC §6: the body of POST /v1/products. */
-export const productInputSchema = z.strictObject({
+export const productInputSchema = strictObject({
   sku,
-  name: typed(200),
+  name: typed(textLimits.name),
   priceMinor: money,
   taxRateId: ref.optional(),
-  barcode: typed(64).optional(),
-  category: typed(100).optional(),
+  barcode: typed(textLimits.sku).optional(),
+  category: typed(textLimits.label).optional(),
 });
 
-export const productChangesSchema = z.strictObject({
-  name: typed(200).optional(),
+export const productChangesSchema = strictObject({
+  name: typed(textLimits.name).optional(),
   taxRateId: ref.optional(),
-  barcode: typed(64).nullable().optional(),
-  category: typed(100).nullable().optional(),
+  barcode: typed(textLimits.sku).nullable().optional(),
+  category: typed(textLimits.label).nullable().optional(),
   active: z.boolean().optional(),
 });
 
-export const priceInputSchema = z.strictObject({
+export const priceInputSchema = strictObject({
   productId: ref,
   /** Omitted: the default price for every branch. */
   branchCode: branchCode.optional(),
   priceMinor: money,
-  effectiveFrom: z.iso.datetime({ offset: true }).optional(),
+  /** Offset within ±14:00, year 2000–2100: Postgres refused year 0 and +23:59 with a 500. */
+  effectiveFrom: instantSchema.optional(),
 });
 
-export const taxRateInputSchema = z.strictObject({
-  name: typed(100),
-  rateBp: z.number().int().min(0).max(100_000),
+export const taxRateInputSchema = strictObject({
+  name: typed(textLimits.label),
+  rateBp: taxRateBpSchema,
   inclusive: z.boolean(),
   isDefault: z.boolean().optional(),
 });
 
-export const branchInputSchema = z.strictObject({
+export const branchInputSchema = strictObject({
   code: branchCode,
-  name: typed(200),
+  name: typed(textLimits.name),
   timeZone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Berlin'),
 });
 
-const name = typed(200);
+const name = typed(textLimits.name);
 const pin = z.string().regex(/^\d{4,8}$/, 'a PIN is 4–8 digits');
 /** HQ passwords: long enough to resist guessing; scrypt makes each guess slow as well. */
 const password = z.string().min(12, 'a password has at least 12 characters').max(200);
 
 /** POST /v1/users: a cashier with a PIN (the default role) or an HQ manager or viewer with a password. */
 export const userInputSchema = z.discriminatedUnion('role', [
-  z.strictObject({ role: z.literal('cashier').default('cashier'), name, email: z.email().optional(), pin }),
-  z.strictObject({ role: z.enum(['manager', 'viewer']), name, email: z.email(), password }),
+  strictObject({ role: z.literal('cashier').default('cashier'), name, email: email.optional(), pin }),
+  strictObject({ role: z.enum(['manager', 'viewer']), name, email, password }),
 ]);
 
-export const taxRateChangesSchema = z.strictObject({
-  name: typed(100).optional(),
-  rateBp: z.number().int().min(0).max(100_000).optional(),
+export const taxRateChangesSchema = strictObject({
+  name: typed(textLimits.label).optional(),
+  rateBp: taxRateBpSchema.optional(),
   inclusive: z.boolean().optional(),
 });
 
-export const branchChangesSchema = z.strictObject({
-  name: typed(200).optional(),
+export const branchChangesSchema = strictObject({
+  name: typed(textLimits.name).optional(),
   timeZone: branchInputSchema.shape.timeZone.optional(),
   active: z.boolean().optional(),
 });
 
-export const userChangesSchema = z.strictObject({
+export const userChangesSchema = strictObject({
   name: name.optional(),
   pin: pin.optional(),
   password: password.optional(),

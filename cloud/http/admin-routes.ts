@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
+import { strictObject, text } from '../../src/domain/payloads.ts';
 import { AppError } from '../../src/errors.ts';
 import { parseJsonBody } from '../../src/http/errors.ts';
 import { secretsEqual } from '../secrets/passwords.ts';
@@ -18,15 +19,20 @@ import { listTenants, showTenant } from '../tenants/queries.ts';
 import { requireOrgId } from '../tenants/validate.ts';
 import type { CloudMetrics } from './metrics.ts';
 
-export const createTenantBody = z.strictObject({
+/**
+ * Text fields refuse control characters (a NUL in the name or email was a 500 from Postgres);
+ * validate.ts checks each field's own rules and length, with messages that name the flag.
+ */
+const field = text(1000);
+export const createTenantBody = strictObject({
   orgId: z.string(),
-  name: z.string(),
-  ownerEmail: z.string().optional(),
-  timezone: z.string().optional(),
-  currency: z.string().optional(),
+  name: field,
+  ownerEmail: field.optional(),
+  timezone: field.optional(),
+  currency: field.optional(),
 });
 
-export const offboardBody = z.strictObject({ confirm: z.literal(true) });
+export const offboardBody = strictObject({ confirm: z.literal(true) });
 
 /** The operator's bearer token, compared in constant time (the /admin routes and /metrics). */
 export function requireAdminToken(adminToken: string): MiddlewareHandler {

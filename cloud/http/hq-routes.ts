@@ -4,7 +4,7 @@
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import { checkOrgId } from '../../src/domain/org-id.ts';
-import { text } from '../../src/domain/payloads.ts';
+import { strictObject, text } from '../../src/domain/payloads.ts';
 import { AppError, isAppError } from '../../src/errors.ts';
 import { errorBody, parseJsonBody } from '../../src/http/errors.ts';
 import type { LoginThrottle } from '../hq/login-throttle.ts';
@@ -18,7 +18,7 @@ export interface HqRoutesOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const loginBody = z.strictObject({
+const loginBody = strictObject({
   // No control characters: a NUL in the email's lookup is a Postgres error (a 500), not a failed login.
   email: text(254).trim().min(1),
   password: z.string().min(1).max(200),

@@ -3,7 +3,7 @@
 // or corrected, discard with a reason). Every change lands in the tenant's audit log as its user.
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { codeSchema, text } from '../../src/domain/payloads.ts';
+import { codeSchema, strictObject, text } from '../../src/domain/payloads.ts';
 import { parseQuery } from '../../src/http/errors.ts';
 import { listDevices, registerDevice, revokeDevice } from '../devices/devices.ts';
 import { requirePermission } from '../hq/sessions.ts';
@@ -20,10 +20,10 @@ export interface HqSyncRoutesOptions {
 }
 
 // Text refuses control characters: Postgres refuses NUL in text (a 500, not a 400).
-const deviceBody = z.strictObject({ branch: codeSchema, name: text(120).trim().min(1) });
-const replayBody = z.strictObject({ payload: z.unknown().optional() });
-const discardBody = z.strictObject({ reason: text(500).trim().min(1) });
-const quarantineQuery = z.strictObject({ unresolved: z.enum(['true', 'false']).optional() });
+const deviceBody = strictObject({ branch: codeSchema, name: text(120).trim().min(1) });
+const replayBody = strictObject({ payload: z.unknown().optional() });
+const discardBody = strictObject({ reason: text(500).trim().min(1) });
+const quarantineQuery = strictObject({ unresolved: z.enum(['true', 'false']).optional() });
 
 export function createHqSyncRoutes(options: HqSyncRoutesOptions): Hono {
   const { resolver } = options;

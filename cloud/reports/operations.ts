@@ -2,7 +2,9 @@
 // shifts closed in a period, and how fresh the cloud's copy of each device's data is. Every report
 // also carries `freshness` (see `freshnessOf`), because HQ sees only what the edges have pushed.
 import type { SqlQueryable } from '../../src/db/sql.ts';
+import { MoneyError } from '../../src/domain/money.ts';
 import { type TenderLine, type TenderTotals, tenderLines } from '../../src/domain/shift-tenders.ts';
+import { exact, outOfRange } from './figures.ts';
 import type { Period } from './params.ts';
 import { documentFilter } from './sales.ts';
 
@@ -24,14 +26,19 @@ export async function inventoryReport(
 ): Promise<{ rows: StockRow[]; lowStock: number; belowZero: number }> {
   const params: unknown[] = [lowStockMilli];
   if (branch) params.push(branch);
-  const rows = await db.query<StockRow>(
-    `SELECT h.branch_code AS branch, h.product_id AS "productId", p.sku, p.name, h.qty_milli AS "qtyMilli",
+  // On hand as text: an int8 beyond 2^53 would otherwise come back rounded.
+  const raw = await db.query<Omit<StockRow, 'qtyMilli'> & { qtyMilli: string }>(
+    `SELECT h.branch_code AS branch, h.product_id AS "productId", p.sku, p.name, h.qty_milli::text AS "qtyMilli",
        (h.qty_milli >= 0 AND h.qty_milli < $1) AS "lowStock", h.qty_milli < 0 AS "belowZero"
      FROM stock_on_hand h LEFT JOIN products p ON p.id = h.product_id
      ${branch ? 'WHERE h.branch_code = $2' : ''}
      ORDER BY h.branch_code, p.sku NULLS LAST, h.product_id`,
     params,
   );
+  const rows = raw.map((r) => ({
+    ...r,
+    qtyMilli: exact(r.qtyMilli, `on hand of ${r.productId} at ${r.branch}`),
+  }));
   return {
     rows,
     lowStock: rows.filter((r) => r.lowStock).length,
@@ -76,16 +83,17 @@ export async function zReports(db: SqlQueryable, p: Period): Promise<ZReport[]> 
   // 1,000,000-line tenant (EXPLAIN: 221 → 103 ms) but doubled it over a year (590 → 1,150 ms): the
   // planner cannot see bounds computed in the statement. Asking for the bounds first saved ~90 ms over
   // 30 days and cost ~150 ms over a year, so the plain join stays.
-  const tenders = await db.query<{ shift_id: string; method: string; taken: number; refunded: number }>(
+  // Sums as numeric (text): a shift a device filled beyond the bounds cannot overflow them.
+  const tenders = await db.query<{ shift_id: string; method: string; taken: string; refunded: string }>(
     `SELECT s.shift_id, p.method,
-       coalesce(sum(p.amount_minor) FILTER (WHERE s.kind = 'sale'), 0)::bigint AS taken,
-       coalesce(sum(p.amount_minor) FILTER (WHERE s.kind = 'refund'), 0)::bigint AS refunded
+       coalesce(sum(p.amount_minor) FILTER (WHERE s.kind = 'sale'), 0) AS taken,
+       coalesce(sum(p.amount_minor) FILTER (WHERE s.kind = 'refund'), 0) AS refunded
      FROM sales s JOIN payments p ON p.sale_id = s.id
      WHERE s.shift_id = ANY($1::text[]) GROUP BY 1, 2`,
     [ids],
   );
-  const cash = await db.query<{ shift_id: string; direction: 'in' | 'out'; total: number }>(
-    `SELECT shift_id, direction, sum(amount_minor)::bigint AS total
+  const cash = await db.query<{ shift_id: string; direction: 'in' | 'out'; total: string }>(
+    `SELECT shift_id, direction, sum(amount_minor) AS total
      FROM cash_movements WHERE shift_id = ANY($1::text[]) GROUP BY 1, 2`,
     [ids],
   );
@@ -96,7 +104,10 @@ export async function zReports(db: SqlQueryable, p: Period): Promise<ZReport[]> 
   const takenBy = new Map<string, Map<string, TenderTotals>>();
   for (const t of tenders) {
     const m = takenBy.get(t.shift_id) ?? new Map<string, TenderTotals>();
-    m.set(t.method, { takenMinor: t.taken, refundedMinor: t.refunded });
+    m.set(t.method, {
+      takenMinor: exact(t.taken, `${t.method} taken in shift ${t.shift_id}`),
+      refundedMinor: exact(t.refunded, `${t.method} refunded in shift ${t.shift_id}`),
+    });
     takenBy.set(t.shift_id, m);
   }
   const countedBy = new Map<string, Map<string, number>>();
@@ -106,23 +117,35 @@ export async function zReports(db: SqlQueryable, p: Period): Promise<ZReport[]> 
     countedBy.set(c.shift_id, m);
   }
   const cashOf = (id: string, direction: 'in' | 'out') =>
-    cash.find((c) => c.shift_id === id && c.direction === direction)?.total ?? 0;
+    exact(
+      cash.find((c) => c.shift_id === id && c.direction === direction)?.total,
+      `cash ${direction} of shift ${id}`,
+    );
   return shifts.map((s) => {
     const cashInMinor = cashOf(s.shiftId, 'in');
     const cashOutMinor = cashOf(s.shiftId, 'out');
-    return {
-      ...s,
-      cashInMinor,
-      cashOutMinor,
-      tenders: tenderLines({
+    return { ...s, cashInMinor, cashOutMinor, tenders: shiftTenders(s, cashInMinor, cashOutMinor) };
+  });
+
+  /** The drawer's lines; a sum beyond 2^53 (expected cash, a difference) refuses the report, naming the shift. */
+  function shiftTenders(
+    s: { shiftId: string; openingFloatMinor: number },
+    cashInMinor: number,
+    cashOutMinor: number,
+  ) {
+    try {
+      return tenderLines({
         openingFloatMinor: s.openingFloatMinor,
         cashInMinor,
         cashOutMinor,
         taken: takenBy.get(s.shiftId) ?? new Map(),
         counted: countedBy.get(s.shiftId) ?? new Map(),
-      }),
-    };
-  });
+      });
+    } catch (err) {
+      if (err instanceof MoneyError) throw outOfRange(`the expected drawer of shift ${s.shiftId}`);
+      throw err;
+    }
+  }
 }
 
 /**

@@ -4,7 +4,7 @@
 // in the tenant's time zone.
 import { z } from 'zod';
 import { businessDate } from '../../src/domain/business-date.ts';
-import { codeSchema } from '../../src/domain/payloads.ts';
+import { codeSchema, strictObject } from '../../src/domain/payloads.ts';
 import { AppError } from '../../src/errors.ts';
 
 /** The longest period one report covers: a year and a day, so this year compares with the last. */
@@ -27,13 +27,13 @@ const branchOnly = { branch: codeSchema.optional() };
 const period = { ...branchOnly, from: isoDate.optional(), to: isoDate.optional() };
 
 export const reportQueries = {
-  sales: z.strictObject({ ...period, groupBy: z.enum(['day', 'branch', 'hour', 'cashier']).default('day') }),
-  topProducts: z.strictObject({ ...period, limit: count(100, 10) }),
-  payments: z.strictObject(period),
-  tax: z.strictObject(period),
-  refunds: z.strictObject({ ...period, limit: count(10_000, 1000) }),
+  sales: strictObject({ ...period, groupBy: z.enum(['day', 'branch', 'hour', 'cashier']).default('day') }),
+  topProducts: strictObject({ ...period, limit: count(100, 10) }),
+  payments: strictObject(period),
+  tax: strictObject(period),
+  refunds: strictObject({ ...period, limit: count(10_000, 1000) }),
   /** On hand now: no period. Low stock is below `lowStockMilli` thousandths (default 5 units) and not below zero. */
-  inventory: z.strictObject({
+  inventory: strictObject({
     ...branchOnly,
     lowStockMilli: z
       .string()
@@ -41,8 +41,8 @@ export const reportQueries = {
       .transform(Number)
       .default(5000),
   }),
-  z: z.strictObject(period),
-  freshness: z.strictObject(branchOnly),
+  z: strictObject(period),
+  freshness: strictObject(branchOnly),
 } as const;
 
 export interface Period {

@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import type { SqlQueryable } from '../../src/db/sql.ts';
 import { AppError } from '../../src/errors.ts';
+import { refuseOverflow } from './figures.ts';
 import {
   type Freshness,
   freshnessOf,
@@ -255,7 +256,7 @@ export async function runReport(
       if (!known) throw new AppError('not_found', `branch ${q.branch} not found`);
     }
     const facts = await tenantFacts(tx);
-    const result = await definition.run(tx, query, facts, now);
+    const result = await refuseOverflow(() => definition.run(tx, query, facts, now));
     return { ...result, currency: facts.currency, freshness: await freshnessOf(tx, q.branch ?? null, now) };
   });
 }

@@ -11,7 +11,8 @@
 //   tax        = Σ sales tax − Σ refunds tax
 //   averageTicket = Σ sales total / sales count, rounded half-up (0 without sales)
 import type { SqlQueryable } from '../../src/db/sql.ts';
-import { divRoundHalfUp, toMinor } from '../../src/domain/money.ts';
+import { divRoundHalfUp } from '../../src/domain/money.ts';
+import { exact } from './figures.ts';
 import { datesOf, type Period } from './params.ts';
 
 /**
@@ -29,24 +30,27 @@ export function documentFilter(p: Period, alias = 's'): { where: string; params:
   return { where, params };
 }
 
-/** Sums over documents `s`: the columns every sales figure is made of. */
+/** Sums over documents `s`: the columns every sales figure is made of (numeric: they never overflow). */
 const FIGURES = `
   count(*) FILTER (WHERE s.kind = 'sale')::int AS sales_count,
-  coalesce(sum(s.total_minor + s.discount_minor) FILTER (WHERE s.kind = 'sale'), 0)::bigint AS gross,
-  coalesce(sum(s.discount_minor) FILTER (WHERE s.kind = 'sale'), 0)::bigint AS discounts,
+  coalesce(sum(s.total_minor + s.discount_minor) FILTER (WHERE s.kind = 'sale'), 0)::numeric AS gross,
+  coalesce(sum(s.discount_minor) FILTER (WHERE s.kind = 'sale'), 0)::numeric AS discounts,
   count(*) FILTER (WHERE s.kind = 'refund')::int AS refunds_count,
-  coalesce(sum(s.total_minor) FILTER (WHERE s.kind = 'refund'), 0)::bigint AS refunds,
-  coalesce(sum(s.total_minor) FILTER (WHERE s.kind = 'sale'), 0)::bigint AS sales_total,
-  coalesce(sum(CASE WHEN s.kind = 'sale' THEN s.tax_minor ELSE -s.tax_minor END), 0)::bigint AS tax`;
+  coalesce(sum(s.total_minor) FILTER (WHERE s.kind = 'refund'), 0)::numeric AS refunds,
+  coalesce(sum(s.total_minor) FILTER (WHERE s.kind = 'sale'), 0)::numeric AS sales_total,
+  coalesce(sum(CASE WHEN s.kind = 'sale' THEN s.tax_minor ELSE -s.tax_minor END), 0)::numeric AS tax`;
+
+/** Sums come back as numeric text; `exact` makes them numbers. */
+type Summed = string | number;
 
 interface FigureRow {
   sales_count: number;
-  gross: number;
-  discounts: number;
+  gross: Summed;
+  discounts: Summed;
   refunds_count: number;
-  refunds: number;
-  sales_total: number;
-  tax: number;
+  refunds: Summed;
+  sales_total: Summed;
+  tax: Summed;
 }
 
 export interface SalesFigures {
@@ -72,27 +76,30 @@ const zero: FigureRow = {
 
 const FIGURE_KEYS = Object.keys(zero) as (keyof FigureRow)[];
 
-/** The figures of several groups as one (exact: summed as bigint). */
+/** The figures of several groups as one (exact: summed as bigint, kept as text). */
 function addUp(rows: readonly FigureRow[]): FigureRow {
-  const sum = (k: keyof FigureRow) =>
-    toMinor(
-      rows.reduce((n, r) => n + BigInt(r[k]), 0n),
-      k,
-    );
-  return Object.fromEntries(FIGURE_KEYS.map((k) => [k, sum(k)])) as unknown as FigureRow;
+  const sum = (k: keyof FigureRow) => String(rows.reduce((n, r) => n + BigInt(r[k]), 0n));
+  const total = Object.fromEntries(FIGURE_KEYS.map((k) => [k, sum(k)])) as unknown as FigureRow;
+  return {
+    ...total,
+    sales_count: exact(total.sales_count, 'count'),
+    refunds_count: exact(total.refunds_count, 'refunds count'),
+  };
 }
 
 function figures(r: FigureRow): SalesFigures {
   return {
     count: r.sales_count,
-    grossMinor: r.gross,
-    discountsMinor: r.discounts,
+    grossMinor: exact(r.gross, 'gross'),
+    discountsMinor: exact(r.discounts, 'discounts'),
     refundsCount: r.refunds_count,
-    refundsMinor: r.refunds,
-    netMinor: toMinor(BigInt(r.sales_total) - BigInt(r.refunds), 'net'),
-    taxMinor: r.tax,
+    refundsMinor: exact(r.refunds, 'refunds'),
+    netMinor: exact(BigInt(r.sales_total) - BigInt(r.refunds), 'net'),
+    taxMinor: exact(r.tax, 'tax'),
     averageTicketMinor:
-      r.sales_count === 0 ? 0 : toMinor(divRoundHalfUp(BigInt(r.sales_total), BigInt(r.sales_count))),
+      r.sales_count === 0
+        ? 0
+        : exact(divRoundHalfUp(BigInt(r.sales_total), BigInt(r.sales_count)), 'average ticket'),
   };
 }
 
@@ -208,16 +215,16 @@ export async function topProductsReport(
     product_id: string;
     sku: string | null;
     name: string | null;
-    qty: number;
-    revenue: number;
+    qty: Summed;
+    revenue: Summed;
     lines: number;
     by_qty: number;
     by_revenue: number;
   }>(
     `WITH per_product AS (
        SELECT l.product_id,
-         sum(CASE WHEN l.kind = 'sale' THEN l.qty_milli ELSE -l.qty_milli END)::bigint AS qty,
-         sum(CASE WHEN l.kind = 'sale' THEN l.total_minor ELSE -l.total_minor END)::bigint AS revenue,
+         sum(CASE WHEN l.kind = 'sale' THEN l.qty_milli ELSE -l.qty_milli END) AS qty,
+         sum(CASE WHEN l.kind = 'sale' THEN l.total_minor ELSE -l.total_minor END) AS revenue,
          count(*) FILTER (WHERE l.kind = 'sale')::int AS lines
        FROM sale_lines l
        WHERE ${where} AND l.product_id IS NOT NULL
@@ -242,8 +249,8 @@ export async function topProductsReport(
     sku: r.sku,
     // A ranked product has lines in the period, read in the same snapshot: it has a line name.
     name: r.name ?? lineNames.get(r.product_id) ?? r.product_id,
-    qtyMilli: r.qty,
-    revenueMinor: r.revenue,
+    qtyMilli: exact(r.qty, `quantity of ${r.product_id}`),
+    revenueMinor: exact(r.revenue, `revenue of ${r.product_id}`),
     lines: r.lines,
   });
   return {
@@ -294,12 +301,12 @@ export interface PaymentFigures {
 /** Per tender: what sales took and refunds paid back. */
 export async function paymentsReport(db: SqlQueryable, p: Period): Promise<PaymentFigures[]> {
   const { where, params } = documentFilter(p, 'p');
-  const rows = await db.query<{ method: string; n: number; taken: number; rn: number; refunded: number }>(
+  const rows = await db.query<{ method: string; n: number; taken: Summed; rn: number; refunded: Summed }>(
     `SELECT p.method,
        count(*) FILTER (WHERE p.kind = 'sale')::int AS n,
-       coalesce(sum(p.amount_minor) FILTER (WHERE p.kind = 'sale'), 0)::bigint AS taken,
+       coalesce(sum(p.amount_minor) FILTER (WHERE p.kind = 'sale'), 0) AS taken,
        count(*) FILTER (WHERE p.kind = 'refund')::int AS rn,
-       coalesce(sum(p.amount_minor) FILTER (WHERE p.kind = 'refund'), 0)::bigint AS refunded
+       coalesce(sum(p.amount_minor) FILTER (WHERE p.kind = 'refund'), 0) AS refunded
      FROM payments p
      WHERE ${where}
      GROUP BY p.method ORDER BY p.method`,
@@ -308,10 +315,10 @@ export async function paymentsReport(db: SqlQueryable, p: Period): Promise<Payme
   return rows.map((r) => ({
     method: r.method,
     count: r.n,
-    takenMinor: r.taken,
+    takenMinor: exact(r.taken, `${r.method} taken`),
     refundsCount: r.rn,
-    refundedMinor: r.refunded,
-    netMinor: toMinor(BigInt(r.taken) - BigInt(r.refunded), 'net'),
+    refundedMinor: exact(r.refunded, `${r.method} refunded`),
+    netMinor: exact(BigInt(r.taken) - BigInt(r.refunded), `${r.method} net`),
   }));
 }
 
@@ -326,16 +333,21 @@ export interface TaxFigures {
 /** Per rate (as copied onto each line when sold): base without tax and tax, net of refunds. */
 export async function taxReport(db: SqlQueryable, p: Period): Promise<TaxFigures[]> {
   const { where, params } = documentFilter(p, 'l');
-  const rows = await db.query<{ rate_bp: number; inclusive: boolean; base: number; tax: number }>(
+  const rows = await db.query<{ rate_bp: number; inclusive: boolean; base: Summed; tax: Summed }>(
     `SELECT l.tax_rate_bp AS rate_bp, l.tax_inclusive AS inclusive,
-       sum(CASE WHEN l.kind = 'sale' THEN 1 ELSE -1 END * (l.total_minor - l.tax_minor))::bigint AS base,
-       sum(CASE WHEN l.kind = 'sale' THEN 1 ELSE -1 END * l.tax_minor)::bigint AS tax
+       sum(CASE WHEN l.kind = 'sale' THEN 1 ELSE -1 END * (l.total_minor - l.tax_minor)::numeric) AS base,
+       sum(CASE WHEN l.kind = 'sale' THEN 1 ELSE -1 END * l.tax_minor) AS tax
      FROM sale_lines l
      WHERE ${where}
      GROUP BY 1, 2 ORDER BY 1, 2`,
     params,
   );
-  return rows.map((r) => ({ rateBp: r.rate_bp, inclusive: r.inclusive, baseMinor: r.base, taxMinor: r.tax }));
+  return rows.map((r) => ({
+    rateBp: r.rate_bp,
+    inclusive: r.inclusive,
+    baseMinor: exact(r.base, `base at ${r.rate_bp} bp`),
+    taxMinor: exact(r.tax, `tax at ${r.rate_bp} bp`),
+  }));
 }
 
 export interface RefundRow {
@@ -363,8 +375,8 @@ export async function refundsReport(
   limit: number,
 ): Promise<{ rows: RefundRow[]; truncated: boolean; count: number; totalMinor: number }> {
   const { where, params } = documentFilter(p, 'r');
-  const [summary] = await db.query<{ n: number; total: number }>(
-    `SELECT count(*)::int AS n, coalesce(sum(r.total_minor), 0)::bigint AS total
+  const [summary] = await db.query<{ n: number; total: Summed }>(
+    `SELECT count(*)::int AS n, coalesce(sum(r.total_minor), 0) AS total
      FROM sales r WHERE r.kind = 'refund' AND ${where}`,
     params,
   );
@@ -383,5 +395,5 @@ export async function refundsReport(
     params,
   );
   const count = summary?.n ?? 0;
-  return { rows, truncated: count > rows.length, count, totalMinor: summary?.total ?? 0 };
+  return { rows, truncated: count > rows.length, count, totalMinor: exact(summary?.total, 'refunds total') };
 }

@@ -1,6 +1,7 @@
 // Validating pushed mutations before they are applied. A mutation that fails is kept whole in the
 // tenant's quarantine with its reason and acknowledged as rejected; it never blocks the queue. What
 // the edge could not know (a price changed, a product deactivated) is not a failure: it is flagged.
+import { sanitizeText } from '../../src/domain/bounds.ts';
 import { parseReceiptNo } from '../../src/domain/receipt.ts';
 import {
   type CashMovementDocument,
@@ -86,14 +87,7 @@ const MAX_REASON = 2000;
  * A reason that is safe to store and show: control characters (a payload's unknown key may carry
  * NUL, which Postgres refuses in text) written as \\uXXXX escapes, and the length capped.
  */
-export function printable(reason: string): string {
-  let out = '';
-  for (const c of reason) {
-    const code = c.charCodeAt(0);
-    out += code < 0x20 || code === 0x7f ? `\\u${code.toString(16).padStart(4, '0')}` : c;
-  }
-  return out.length > MAX_REASON ? `${out.slice(0, MAX_REASON - 1)}…` : out;
-}
+export const printable = (reason: string): string => sanitizeText(reason, MAX_REASON);
 
 const isKind = (kind: string): kind is MutationKind => (mutationKinds as readonly string[]).includes(kind);
 

@@ -1,4 +1,5 @@
 // Checks of operator input, done before anything is written.
+import { sanitizeText, textLimits, textProblem } from '../../src/domain/bounds.ts';
 import { isTimeZone } from '../../src/domain/business-date.ts';
 import { checkOrgId } from '../../src/domain/org-id.ts';
 import { AppError } from '../../src/errors.ts';
@@ -36,8 +37,12 @@ export function requireCurrency(value: string): string {
 }
 
 export function requireEmail(value: string): string {
-  if (value.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) {
-    throw new AppError('invalid_input', `invalid email ${JSON.stringify(value)}`);
+  if (
+    value.length > textLimits.person ||
+    textProblem(value) !== undefined ||
+    !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)
+  ) {
+    throw new AppError('invalid_input', `invalid email "${sanitizeText(value, 300)}"`);
   }
   return value.toLowerCase();
 }
@@ -45,6 +50,10 @@ export function requireEmail(value: string): string {
 export function requireName(value: unknown): string {
   if (typeof value !== 'string' || value.trim().length === 0)
     throw new AppError('invalid_input', 'a name is required (--name)');
-  if (value.length > 200) throw new AppError('invalid_input', 'name is longer than 200 characters');
+  if (value.length > textLimits.name)
+    throw new AppError('invalid_input', `name is longer than ${textLimits.name} characters`);
+  const problem = textProblem(value);
+  // Postgres refuses NUL in text: without this a control character in a name was a 500.
+  if (problem !== undefined) throw new AppError('invalid_input', `name: ${problem}`);
   return value.trim();
 }

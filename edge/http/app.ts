@@ -11,6 +11,7 @@ import {
   saleInputSchema,
   shiftCloseSchema,
   shiftOpenSchema,
+  strictObject,
 } from '../../src/domain/payloads.ts';
 import { isAppError } from '../../src/errors.ts';
 import {
@@ -41,7 +42,7 @@ export interface EdgeAppOptions {
 const limit = (max: number, fallback: number) =>
   z.coerce.number().int().min(1).max(max).optional().default(fallback);
 
-const saleListQuery = z.strictObject({
+const saleListQuery = strictObject({
   terminal: codeSchema.optional(),
   kind: z.enum(['sale', 'refund']).optional(),
   businessDate: z.iso.date().optional(),
@@ -50,7 +51,7 @@ const saleListQuery = z.strictObject({
   limit: limit(500, 50),
 });
 
-const productQuery = z.strictObject({
+const productQuery = strictObject({
   q: z.string().trim().max(120).optional().default(''),
   limit: limit(200, 50),
 });

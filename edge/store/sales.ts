@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq, sql, sum } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { MAX_AMOUNT_MINOR } from '../../src/domain/bounds.ts';
 import { businessDate } from '../../src/domain/business-date.ts';
 import type { RefundInput, SaleInput } from '../../src/domain/payloads.ts';
 import { formatReceiptNo, type ReceiptSeries } from '../../src/domain/receipt.ts';
@@ -13,10 +14,12 @@ import type { SaleDocument } from '../../src/protocol/mutations.ts';
 import { saleLines, sales } from '../../src/schema/sqlite.ts';
 import { accept, type EdgeOutcome, refuseWith } from '../errors.ts';
 import type { BranchContext, Catalog } from './catalog.ts';
+import { clockRefusal } from './clock.ts';
 import type { DocumentStockMovement, Documents, SaleView } from './documents.ts';
 import type { EdgeMeta } from './meta.ts';
 import type { Outbox } from './outbox.ts';
 import { type NextValue, receiptSequence } from './sequences.ts';
+import type { ShiftRoom } from './shift-turnover.ts';
 
 /** 201 for a new document, 200 for a repeated id (the first answer, nothing written). */
 export interface Recorded<T> {
@@ -39,6 +42,8 @@ export interface SalesDeps {
   idTaken: (id: string) => boolean;
   /** The open shift of a terminal, which its sales and refunds belong to. */
   openShiftOf: (terminal: string) => string | null;
+  /** Refuses a document that would take its shift past the turnover bound. */
+  shiftRoom: ShiftRoom;
 }
 
 export interface SalesService {
@@ -70,13 +75,12 @@ export function createSalesService(deps: SalesDeps): SalesService {
     return undefined;
   }
 
-  /** Receipt number, instant, business date and shift: one clock reading for all of them. */
+  /** Receipt number, instant and business date: one clock reading for all of them. */
   function stamp(terminal: string, series: ReceiptSeries, ctx: BranchContext, at: Date) {
     return {
       receiptNo: formatReceiptNo(deps.branch, terminal, series, deps.next(receiptSequence(terminal, series))),
       occurredAt: at.toISOString(),
       businessDate: businessDate(at, ctx.timeZone),
-      shiftId: deps.openShiftOf(terminal),
     };
   }
 
@@ -114,6 +118,18 @@ export function createSalesService(deps: SalesDeps): SalesService {
     at: Date,
     body: Body,
   ): EdgeOutcome<Recorded<SaleView>> {
+    // Checked before the receipt number is drawn, so a refusal leaves no gap in the series.
+    const oversized = oversizedAmount(body);
+    if (oversized !== undefined) {
+      return refuseWith(
+        'amount_too_large',
+        `${oversized} is over ${MAX_AMOUNT_MINOR} minor units, the most one document may carry`,
+        { field: oversized, maxMinor: MAX_AMOUNT_MINOR },
+      );
+    }
+    const shiftId = deps.openShiftOf(input.terminal);
+    const full = shiftId === null ? undefined : deps.shiftRoom(shiftId, body.totalMinor);
+    if (full) return full;
     const cashier = cashierOf(input.cashier);
     const doc: SaleView = {
       id: input.id ?? randomUUID(),
@@ -122,6 +138,7 @@ export function createSalesService(deps: SalesDeps): SalesService {
       branch: deps.branch,
       terminal: input.terminal,
       ...stamp(input.terminal, kind, ctx, at),
+      shiftId,
       cashier: input.cashier ?? null,
       cashierUserId: cashier.cashierUserId,
       customerId: body.customerId,
@@ -167,6 +184,8 @@ export function createSalesService(deps: SalesDeps): SalesService {
           );
         }
         const at = deps.now();
+        const wrongClock = clockRefusal(at);
+        if (wrongClock) return wrongClock;
         const built = buildSale(input, {
           currency,
           openLinesTaxInclusive: ctx.openLinesTaxInclusive,
@@ -194,6 +213,9 @@ export function createSalesService(deps: SalesDeps): SalesService {
       deps.transaction(() => {
         const replayed = replay(input.id, (k) => k.kind === 'refund' && k.originalSaleId === saleId);
         if (replayed) return replayed;
+        const at = deps.now();
+        const wrongClock = clockRefusal(at);
+        if (wrongClock) return wrongClock;
         const original = documents.read(saleId);
         if (!original) return refuseWith('sale_not_found', `no sale ${saleId} on this edge`);
         if (original.kind !== 'sale') {
@@ -205,7 +227,7 @@ export function createSalesService(deps: SalesDeps): SalesService {
         const built = buildRefund(input, original.lines, already);
         if (!built.ok) return built;
         const refund = built.value;
-        return record('refund', input, catalog.branchContext(deps.branch), deps.now(), {
+        return record('refund', input, catalog.branchContext(deps.branch), at, {
           originalSaleId: saleId,
           customerId: original.customerId,
           currency: original.currency,
@@ -221,6 +243,32 @@ export function createSalesService(deps: SalesDeps): SalesService {
         });
       }),
   };
+}
+
+/**
+ * The first money field of a document over MAX_AMOUNT_MINOR, named as in the sync payload, or
+ * undefined. The cloud's schema has the same bound on each field: what the edge records, it accepts.
+ */
+function oversizedAmount(
+  body: Pick<
+    SaleView,
+    'subtotalMinor' | 'discountMinor' | 'taxMinor' | 'totalMinor' | 'changeMinor' | 'lines' | 'payments'
+  >,
+): string | undefined {
+  for (const f of ['subtotalMinor', 'discountMinor', 'taxMinor', 'totalMinor', 'changeMinor'] as const) {
+    if (body[f] > MAX_AMOUNT_MINOR) return f;
+  }
+  for (const [i, l] of body.lines.entries()) {
+    for (const f of ['unitPriceMinor', 'amountMinor', 'discountMinor', 'taxMinor', 'totalMinor'] as const) {
+      if (l[f] > MAX_AMOUNT_MINOR) return `lines.${i}.${f}`;
+    }
+  }
+  for (const [i, p] of body.payments.entries()) {
+    for (const f of ['amountMinor', 'tenderedMinor', 'changeMinor'] as const) {
+      if (p[f] > MAX_AMOUNT_MINOR) return `payments.${i}.${f}`;
+    }
+  }
+  return undefined;
 }
 
 /** One ledger entry per catalog line: out for a sale (−1), back in for a refund (+1). */

@@ -11,6 +11,7 @@ import type { CashMovementDocument } from '../../src/protocol/mutations.ts';
 import { cashMovements, shiftCounts, shifts } from '../../src/schema/sqlite.ts';
 import { accept, type EdgeOutcome, refuseWith } from '../errors.ts';
 import type { Catalog } from './catalog.ts';
+import { clockRefusal } from './clock.ts';
 import type { Outbox } from './outbox.ts';
 import { preparedInsert } from './prepared.ts';
 import type { Recorded } from './sales.ts';
@@ -21,6 +22,7 @@ import {
   type ShiftView,
   shiftView,
 } from './shift-report.ts';
+import type { ShiftRoom } from './shift-turnover.ts';
 
 export type { ShiftReport, ShiftView } from './shift-report.ts';
 
@@ -35,6 +37,8 @@ export interface ShiftsDeps {
   now: () => Date;
   idTaken: (id: string) => boolean;
   openShiftOf: (terminal: string) => string | null;
+  /** Refuses a cash movement that would take its shift past the turnover bound. */
+  shiftRoom: ShiftRoom;
 }
 
 export interface ShiftsService {
@@ -76,7 +80,10 @@ export function createShiftsService(deps: ShiftsDeps): ShiftsService {
     .prepare();
   const buildReport = createShiftReporter(db);
 
-  /** The report, or `amount_too_large` if its sums leave the safe-integer range. */
+  /**
+   * The report, or `amount_too_large` if its sums leave the safe-integer range: a guard only, since
+   * the bounds on float, documents and the shift's turnover keep every sum below 2^53.
+   */
   const reportOf = (row: ShiftRow): EdgeOutcome<ShiftReport> => {
     try {
       return accept(buildReport(row, deps.now()));
@@ -120,6 +127,8 @@ export function createShiftsService(deps: ShiftsDeps): ShiftsService {
           );
         }
         const at = deps.now();
+        const wrongClock = clockRefusal(at);
+        if (wrongClock) return wrongClock;
         const row: ShiftRow = {
           id: input.id ?? randomUUID(),
           branchCode: deps.branch,
@@ -154,6 +163,11 @@ export function createShiftsService(deps: ShiftsDeps): ShiftsService {
         const shift = findShift(shiftId);
         if (!shift.ok) return shift;
         if (shift.value.closedAt !== null) return closedRefusal(shift.value);
+        const full = deps.shiftRoom(shiftId, input.amountMinor);
+        if (full) return full;
+        const at = deps.now();
+        const wrongClock = clockRefusal(at);
+        if (wrongClock) return wrongClock;
         const movement: CashMovementDocument = {
           id: input.id ?? randomUUID(),
           shiftId,
@@ -161,7 +175,7 @@ export function createShiftsService(deps: ShiftsDeps): ShiftsService {
           amountMinor: input.amountMinor,
           reason: input.reason,
           cashier: input.cashier ?? null,
-          occurredAt: deps.now().toISOString(),
+          occurredAt: at.toISOString(),
         };
         insertMovement.run(movement);
         outbox.append('cash_movement', movement.id, movement, movement.occurredAt);
@@ -173,7 +187,10 @@ export function createShiftsService(deps: ShiftsDeps): ShiftsService {
         const shift = findShift(shiftId);
         if (!shift.ok) return shift;
         if (shift.value.closedAt !== null) return closedRefusal(shift.value);
-        const closedAt = deps.now().toISOString();
+        const now = deps.now();
+        const wrongClock = clockRefusal(now);
+        if (wrongClock) return wrongClock;
+        const closedAt = now.toISOString();
         const closedBy = input.cashier ?? null;
         const countedCash = input.counted.find((c) => c.method === 'cash')?.countedMinor ?? null;
         const report = reportOf({ ...shift.value, closedAt, closedBy, countedCashMinor: countedCash });

@@ -14,6 +14,7 @@ import { createOutbox, type Outbox } from './outbox.ts';
 import { createSaleList, type SaleFilter, type SalePage } from './sale-list.ts';
 import { createSalesService, type SalesService } from './sales.ts';
 import { createSequences } from './sequences.ts';
+import { createShiftRoom } from './shift-turnover.ts';
 import { createShiftsService, type ShiftsService } from './shifts.ts';
 
 /** Who this edge is. Fixed on first start: a store never changes tenant or branch under its receipts. */
@@ -134,7 +135,8 @@ export function createEdgeStore(database: EdgeDatabase, options: EdgeStoreOption
     .where(and(eq(shifts.terminal, sql.placeholder('terminal')), isNull(shifts.closedAt)))
     .prepare();
   const openShiftOf = (terminal: string) => openShift.get({ terminal })?.id ?? null;
-  const deps = { db, transaction, read, catalog, outbox, branch, now, idTaken, openShiftOf };
+  const shiftRoom = createShiftRoom(db);
+  const deps = { db, transaction, read, catalog, outbox, branch, now, idTaken, openShiftOf, shiftRoom };
 
   return {
     database,

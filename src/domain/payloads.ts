@@ -1,26 +1,28 @@
 // zod schemas for the sale and refund payloads that cross a boundary (the edge cashier API, the sync
 // protocol). Types are inferred from them; everything inside trusts the parsed shape.
 import { z } from 'zod';
+import {
+  amountSchema,
+  MAX_LINE_NO,
+  MAX_LINES,
+  MAX_PAYMENTS,
+  positiveAmountSchema,
+  qtyMilliSchema,
+  stockDeltaSchema,
+  strictObject,
+  taxRateBpSchema,
+  text,
+  textLimits,
+} from './bounds.ts';
 import { CODE_PATTERN } from './receipt.ts';
 
-/** Control characters other than tab and line breaks: Postgres refuses NUL in text, and none belongs on a receipt. */
-function hasControlCharacter(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f) return true;
-  }
-  return false;
-}
+// Text refuses control characters (Postgres refuses NUL, and none belongs on a receipt); bounds.ts
+// declares every bound used here.
+export { businessDateSchema, instantSchema, strictObject, text } from './bounds.ts';
 
-/** Text a person typed or a system named: no control characters (NUL would stop a device's sync queue). */
-export const text = (max: number) =>
-  z
-    .string()
-    .max(max)
-    .refine((s) => !hasControlCharacter(s), 'control characters are not allowed');
-
-const qtyMilli = z.number().int().positive().max(1_000_000_000);
-const minorAmount = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const qtyMilli = qtyMilliSchema;
+const minorAmount = amountSchema;
+const person = () => text(textLimits.person).trim().min(1);
 /** A branch or terminal code, as receipts print it. */
 export const codeSchema = z.string().regex(CODE_PATTERN, 'use 1–16 capital letters, digits or underscores');
 
@@ -28,21 +30,21 @@ export const paymentMethods = ['cash', 'card', 'voucher', 'other'] as const;
 export type PaymentMethod = (typeof paymentMethods)[number];
 
 /** A line naming a catalog product by exactly one of sku, barcode or productId; unitPriceMinor overrides the catalog price (flagged). */
-export const catalogLineSchema = z.strictObject({
-  sku: text(64).min(1).optional(),
-  barcode: text(64).min(1).optional(),
-  productId: text(64).min(1).optional(),
+export const catalogLineSchema = strictObject({
+  sku: text(textLimits.sku).min(1).optional(),
+  barcode: text(textLimits.sku).min(1).optional(),
+  productId: text(textLimits.id).min(1).optional(),
   qtyMilli,
   unitPriceMinor: minorAmount.optional(),
   discountMinor: minorAmount.optional(),
 });
 
 /** An open-price line: a custom amount, as real registers allow (SPEC §7). */
-export const openLineSchema = z.strictObject({
-  name: text(120).trim().min(1),
+export const openLineSchema = strictObject({
+  name: text(textLimits.lineName).trim().min(1),
   unitPriceMinor: minorAmount,
   qtyMilli,
-  taxRateBp: z.number().int().min(0).max(100_000),
+  taxRateBp: taxRateBpSchema,
   taxInclusive: z.boolean().optional(),
   discountMinor: minorAmount.optional(),
 });
@@ -57,63 +59,63 @@ export const saleLineSchema = z.union([openLineSchema, catalogLineSchema]).super
     });
 });
 
-export const paymentSchema = z.strictObject({
+export const paymentSchema = strictObject({
   method: z.enum(paymentMethods),
-  amountMinor: minorAmount.refine((n) => n > 0, 'a payment is more than zero'),
-  reference: text(120).optional(),
+  amountMinor: positiveAmountSchema,
+  reference: text(textLimits.reference).optional(),
 });
 
 /** POST /v1/sales (SPEC §7). */
-export const saleInputSchema = z.strictObject({
+export const saleInputSchema = strictObject({
   id: z.uuid().optional(),
   terminal: codeSchema,
-  cashier: text(254).trim().min(1).optional(),
-  customerId: text(64).min(1).optional(),
+  cashier: person().optional(),
+  customerId: text(textLimits.id).min(1).optional(),
   currency: z
     .string()
     .regex(/^[A-Z]{3}$/)
     .optional(),
-  lines: z.array(saleLineSchema).min(1).max(500),
+  lines: z.array(saleLineSchema).min(1).max(MAX_LINES),
   /** Empty only for a sale that comes to zero (free or fully discounted items). */
-  payments: z.array(paymentSchema).max(20),
+  payments: z.array(paymentSchema).max(MAX_PAYMENTS),
 });
 
 /** POST /v1/sales/:id/refunds: which original lines, how much of each, and how the money goes back. */
-export const refundInputSchema = z.strictObject({
+export const refundInputSchema = strictObject({
   id: z.uuid().optional(),
   terminal: codeSchema,
-  cashier: text(254).trim().min(1).optional(),
-  reason: text(500).trim().min(1).optional(),
+  cashier: person().optional(),
+  reason: text(textLimits.reason).trim().min(1).optional(),
   lines: z
-    .array(z.strictObject({ lineNo: z.number().int().positive(), qtyMilli }))
+    .array(strictObject({ lineNo: z.number().int().positive().max(MAX_LINE_NO), qtyMilli }))
     .min(1)
-    .max(500),
+    .max(MAX_LINES),
   /** What goes back to the customer; empty only when the refunded lines come to zero. */
-  payments: z.array(paymentSchema).max(20),
+  payments: z.array(paymentSchema).max(MAX_PAYMENTS),
 });
 
 /** POST /v1/shifts: open a shift on a terminal with its float. */
-export const shiftOpenSchema = z.strictObject({
+export const shiftOpenSchema = strictObject({
   id: z.uuid().optional(),
   terminal: codeSchema,
-  cashier: text(254).trim().min(1).optional(),
+  cashier: person().optional(),
   openingFloatMinor: minorAmount,
 });
 
 /** POST /v1/shifts/:id/cash-movements: cash put in or taken out, always with a reason. */
-export const cashMovementSchema = z.strictObject({
+export const cashMovementSchema = strictObject({
   id: z.uuid().optional(),
   direction: z.enum(['in', 'out']),
-  amountMinor: minorAmount.refine((n) => n > 0, 'a cash movement is more than zero'),
-  reason: text(500).trim().min(1),
-  cashier: text(254).trim().min(1).optional(),
+  amountMinor: positiveAmountSchema,
+  reason: text(textLimits.reason).trim().min(1),
+  cashier: person().optional(),
 });
 
 /** POST /v1/shifts/:id/close: what was counted, per tender (at least cash). */
-export const shiftCloseSchema = z.strictObject({
-  cashier: text(254).trim().min(1).optional(),
+export const shiftCloseSchema = strictObject({
+  cashier: person().optional(),
   counted: z
-    .array(z.strictObject({ method: z.enum(paymentMethods), countedMinor: minorAmount }))
+    .array(strictObject({ method: z.enum(paymentMethods), countedMinor: minorAmount }))
     .min(1)
     .max(paymentMethods.length)
     .refine((c) => new Set(c.map((x) => x.method)).size === c.length, 'each tender is counted once')
@@ -121,17 +123,12 @@ export const shiftCloseSchema = z.strictObject({
 });
 
 /** A stock movement recorded by hand (receive, adjust, count, transfer); sales and refunds write their own. */
-export const stockMovementSchema = z.strictObject({
+export const stockMovementSchema = strictObject({
   id: z.uuid().optional(),
-  productId: text(64).min(1),
-  deltaQtyMilli: z
-    .number()
-    .int()
-    .min(-1_000_000_000)
-    .max(1_000_000_000)
-    .refine((n) => n !== 0, 'a movement changes stock'),
+  productId: text(textLimits.id).min(1),
+  deltaQtyMilli: stockDeltaSchema.refine((n) => n !== 0, 'a movement changes stock'),
   reason: z.enum(['receive', 'adjust', 'count', 'transfer']),
-  note: text(500).trim().optional(),
+  note: text(textLimits.reason).trim().optional(),
 });
 
 export type SaleLineInput = z.infer<typeof saleLineSchema>;

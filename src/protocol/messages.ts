@@ -2,7 +2,7 @@
 // (edge → cloud) and "down" (cloud → edge). Every frame is parsed here at the socket; anything else
 // is answered `invalid_message`.
 import { z } from 'zod';
-import { codeSchema } from '../domain/payloads.ts';
+import { codeSchema, strictObject } from '../domain/payloads.ts';
 import { syncErrorCodes } from './errors.ts';
 import { mutationSchema } from './mutations.ts';
 
@@ -15,14 +15,14 @@ const version = z.number().int().positive().max(1_000_000);
  * age is the edge's own arithmetic, so a till whose clock is wrong still reports it right. Parsed
  * leniently where it is used: a figure for metrics is never the reason a till cannot sync.
  */
-export const backlogSchema = z.strictObject({
+export const backlogSchema = strictObject({
   pending: z.number().int().nonnegative(),
   /** Seconds since the oldest unacknowledged mutation was recorded; null with nothing pending. */
   oldestPendingAgeSeconds: z.number().nonnegative().nullable(),
 });
 const lenientBacklog = backlogSchema.optional().catch(undefined);
 
-export const helloSchema = z.strictObject({
+export const helloSchema = strictObject({
   type: z.literal('hello'),
   protocolVersion: version,
   /** The tenant schema version of the edge's store. */
@@ -39,19 +39,19 @@ export const helloSchema = z.strictObject({
 });
 
 /** A batch of outbox mutations in seq order, starting right after the last acknowledged one. */
-export const pushSchema = z.strictObject({
+export const pushSchema = strictObject({
   type: z.literal('push'),
   mutations: z.array(mutationSchema).min(1),
 });
 
 /** Asks for catalog changes after `cursor`, at most `limit` of them. */
-export const pullSchema = z.strictObject({
+export const pullSchema = strictObject({
   type: z.literal('pull'),
   cursor,
   limit: z.number().int().positive().max(10_000).optional(),
 });
 
-export const pingSchema = z.strictObject({
+export const pingSchema = strictObject({
   type: z.literal('ping'),
   at: z.number().optional(),
   backlog: lenientBacklog,
@@ -60,24 +60,24 @@ export const pingSchema = z.strictObject({
 export const upSchema = z.discriminatedUnion('type', [helloSchema, pushSchema, pullSchema, pingSchema]);
 
 /** The answer to hello: the device as the tenant knows it, and the limits of this connection. */
-export const welcomeSchema = z.strictObject({
+export const welcomeSchema = strictObject({
   type: z.literal('welcome'),
   protocolVersion: version,
   orgId: z.string(),
   deviceId: z.string(),
-  branch: z.strictObject({ code: codeSchema, timeZone: z.string() }),
+  branch: strictObject({ code: codeSchema, timeZone: z.string() }),
   /** The terminal codes of the hello this device now owns; a code another device owns is left out (its documents are quarantined). */
   terminals: z.array(codeSchema),
   /** The last seq the tenant database has applied for this device; the edge pushes from the next. */
   lastAppliedSeq: cursor,
   /** The tenant's latest change-log cursor. */
   latestCursor: cursor,
-  limits: z.strictObject({ maxFrameBytes: z.number().int(), maxBatchMutations: z.number().int() }),
+  limits: strictObject({ maxFrameBytes: z.number().int(), maxBatchMutations: z.number().int() }),
   /** The edge pings at least this often; the cloud closes a connection silent for twice as long. */
   heartbeatMs: z.number().int(),
 });
 
-export const mutationResultSchema = z.strictObject({
+export const mutationResultSchema = strictObject({
   seq: cursor,
   id: z.string(),
   /**
@@ -92,14 +92,14 @@ export const mutationResultSchema = z.strictObject({
 });
 
 /** Sent only after the batch committed: one result per mutation, in order. */
-export const ackSchema = z.strictObject({
+export const ackSchema = strictObject({
   type: z.literal('ack'),
   results: z.array(mutationResultSchema),
   lastAppliedSeq: cursor,
 });
 
 /** One changed catalog row; `row` is null for a delete. Rows are the tenant tables' columns in camelCase. */
-export const changeSchema = z.strictObject({
+export const changeSchema = strictObject({
   cursor,
   entity: z.string(),
   entityId: z.string(),
@@ -108,7 +108,7 @@ export const changeSchema = z.strictObject({
 });
 
 /** A page of catalog changes; `more` asks the edge to pull again from `cursor`. */
-export const changesSchema = z.strictObject({
+export const changesSchema = strictObject({
   type: z.literal('changes'),
   changes: z.array(changeSchema),
   cursor,
@@ -116,11 +116,11 @@ export const changesSchema = z.strictObject({
 });
 
 /** The tenant's change log moved on: pull from your cursor. */
-export const pokeSchema = z.strictObject({ type: z.literal('poke'), cursor });
+export const pokeSchema = strictObject({ type: z.literal('poke'), cursor });
 
-export const pongSchema = z.strictObject({ type: z.literal('pong'), at: z.number().optional() });
+export const pongSchema = strictObject({ type: z.literal('pong'), at: z.number().optional() });
 
-export const errorSchema = z.strictObject({
+export const errorSchema = strictObject({
   type: z.literal('error'),
   code: z.enum(
     Object.keys(syncErrorCodes) as [keyof typeof syncErrorCodes, ...(keyof typeof syncErrorCodes)[]],

@@ -2,13 +2,31 @@
 // carries (a sale or refund, a shift opened or closed, a cash movement). The edge writes these to its
 // outbox as they go on the wire; the cloud validates each payload and quarantines what fails.
 import { z } from 'zod';
-import { codeSchema, paymentMethods, text } from '../domain/payloads.ts';
+import {
+  amountSchema,
+  businessDateSchema,
+  instantSchema,
+  MAX_DOCUMENT_MOVEMENTS,
+  MAX_LINE_NO,
+  MAX_LINES,
+  MAX_PAYMENTS,
+  positiveAmountSchema,
+  qtyMilliSchema,
+  stockDeltaSchema,
+  strictObject,
+  taxRateBpSchema,
+  text,
+  textLimits,
+} from '../domain/bounds.ts';
+import { codeSchema, paymentMethods } from '../domain/payloads.ts';
 import { saleFlags } from '../domain/sale.ts';
 
-const id = text(64).min(1);
-const minor = z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
-const nonNegative = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-const instant = z.iso.datetime({ offset: true });
+// Every field is bounded (src/domain/bounds.ts, docs/bounds.md): what passes these schemas can be
+// stored and summed by the cloud without a database error or an overflow.
+const id = text(textLimits.id).min(1);
+const nonNegative = amountSchema;
+const instant = instantSchema;
+const person = text(textLimits.person).nullable();
 /** Flags of a document or line (src/domain/sale.ts says what each means). */
 export const flagsSchema = z.array(z.enum(saleFlags));
 const flags = flagsSchema;
@@ -17,17 +35,17 @@ export const mutationKinds = ['sale', 'refund', 'shift_open', 'cash_movement', '
 export type MutationKind = (typeof mutationKinds)[number];
 
 /** Line numbers are `int4` columns. */
-const lineNo = z.number().int().positive().max(2_147_483_647);
+const lineNo = z.number().int().positive().max(MAX_LINE_NO);
 
-export const documentLineSchema = z.strictObject({
+export const documentLineSchema = strictObject({
   lineNo,
   productId: id.nullable(),
-  name: text(200).min(1),
-  qtyMilli: z.number().int().positive(),
+  name: text(textLimits.lineName).min(1),
+  qtyMilli: qtyMilliSchema,
   unitPriceMinor: nonNegative,
   amountMinor: nonNegative,
   discountMinor: nonNegative,
-  taxRateBp: z.number().int().min(0).max(100_000),
+  taxRateBp: taxRateBpSchema,
   taxInclusive: z.boolean(),
   taxMinor: nonNegative,
   totalMinor: nonNegative,
@@ -36,24 +54,24 @@ export const documentLineSchema = z.strictObject({
   originalLineNo: lineNo.nullable(),
 });
 
-export const documentPaymentSchema = z.strictObject({
+export const documentPaymentSchema = strictObject({
   method: z.enum(paymentMethods),
   amountMinor: nonNegative,
   tenderedMinor: nonNegative,
   changeMinor: nonNegative,
-  reference: text(120).nullable(),
+  reference: text(textLimits.reference).nullable(),
 });
 
 /** A sale or refund exactly as the edge answered it (201), plus the stock movements it wrote. */
-export const saleDocumentSchema = z.strictObject({
+export const saleDocumentSchema = strictObject({
   id,
   kind: z.enum(['sale', 'refund']),
-  receiptNo: text(64).min(1),
+  receiptNo: text(textLimits.receiptNo).min(1),
   originalSaleId: id.nullable(),
   branch: codeSchema,
   terminal: codeSchema,
   shiftId: id.nullable(),
-  cashier: text(254).nullable(),
+  cashier: person,
   cashierUserId: id.nullable(),
   customerId: id.nullable(),
   currency: z.string().regex(/^[A-Z]{3}$/),
@@ -63,46 +81,48 @@ export const saleDocumentSchema = z.strictObject({
   totalMinor: nonNegative,
   changeMinor: nonNegative,
   occurredAt: instant,
-  businessDate: z.iso.date(),
-  reason: text(500).nullable(),
+  businessDate: businessDateSchema,
+  reason: text(textLimits.reason).nullable(),
   flags,
   lines: z
     .array(documentLineSchema)
     .min(1)
-    .max(500)
+    .max(MAX_LINES)
     .refine((lines) => new Set(lines.map((l) => l.lineNo)).size === lines.length, 'line numbers are unique'),
-  payments: z.array(documentPaymentSchema).max(20),
-  stockMovements: z.array(z.strictObject({ id, productId: id, deltaQtyMilli: minor })).max(500),
+  payments: z.array(documentPaymentSchema).max(MAX_PAYMENTS),
+  stockMovements: z
+    .array(strictObject({ id, productId: id, deltaQtyMilli: stockDeltaSchema }))
+    .max(MAX_DOCUMENT_MOVEMENTS),
 });
 
-export const shiftOpenedSchema = z.strictObject({
+export const shiftOpenedSchema = strictObject({
   id,
   branch: codeSchema,
   terminal: codeSchema,
-  openedBy: text(254).nullable(),
+  openedBy: person,
   openedAt: instant,
   openingFloatMinor: nonNegative,
-  businessDate: z.iso.date(),
+  businessDate: businessDateSchema,
   closedBy: z.null(),
   closedAt: z.null(),
 });
 
-export const cashMovementDocumentSchema = z.strictObject({
+export const cashMovementDocumentSchema = strictObject({
   id,
   shiftId: id,
   direction: z.enum(['in', 'out']),
-  amountMinor: nonNegative.refine((n) => n > 0, 'a cash movement is more than zero'),
-  reason: text(500).min(1),
-  cashier: text(254).nullable(),
+  amountMinor: positiveAmountSchema,
+  reason: text(textLimits.reason).min(1),
+  cashier: person,
   occurredAt: instant,
 });
 
-export const shiftClosedSchema = z.strictObject({
+export const shiftClosedSchema = strictObject({
   shiftId: id,
   closedAt: instant,
-  closedBy: text(254).nullable(),
+  closedBy: person,
   counted: z
-    .array(z.strictObject({ method: z.enum(paymentMethods), countedMinor: nonNegative }))
+    .array(strictObject({ method: z.enum(paymentMethods), countedMinor: nonNegative }))
     .min(1)
     .max(paymentMethods.length),
 });
@@ -127,7 +147,7 @@ export type ShiftClosed = z.infer<typeof shiftClosedSchema>;
  * One mutation on the wire. The frame checks only this envelope, so a payload that fails its kind's
  * schema is quarantined on its own instead of failing the whole batch.
  */
-export const mutationSchema = z.strictObject({
+export const mutationSchema = strictObject({
   /** Per-device, gapless from 1, assigned in the transaction that recorded the mutation. */
   seq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
   /** The mutation's UUID (for a document, its id). */

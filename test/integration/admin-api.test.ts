@@ -78,6 +78,31 @@ describe.each(engineNames)('admin API on %s', (engine) => {
     },
   );
 
+  // These were 500s: Postgres refuses NUL in text, after the org's row was being written.
+  it.each([
+    ['NUL in the name', { name: 'Ac\u0000me' }, 'name'],
+    ['NUL in the owner email', { name: 'Acme', ownerEmail: 'own\u0000er@acme.example' }, 'ownerEmail'],
+    ['an escape in the name', { name: 'Acme\u001b[2J' }, 'name'],
+    [
+      'a C1 control in the owner email',
+      { name: 'Acme', ownerEmail: 'owner\u0085@acme.example' },
+      'ownerEmail',
+    ],
+    ['an unknown key with NUL', { name: 'Acme', 'ev\u0000il': 1 }, 'body'],
+  ])('answers %s with 400 naming the field and creates nothing', async (_, fields, named) => {
+    const orgId = uniqueId();
+    const before = await orgCount();
+    const res = await call('POST', '/admin/tenants', { orgId, ...fields });
+    expect(res.status).toBe(400);
+    const body = await json(res);
+    expect(body.error.code).toBe('invalid_input');
+    expect(body.error.details).toEqual(expect.arrayContaining([expect.objectContaining({ path: named })]));
+    // The message quotes nothing raw: no control character reaches an answer or a log line.
+    expect([...body.error.message].some((c) => c.charCodeAt(0) < 0x20)).toBe(false);
+    expect(await orgCount()).toBe(before);
+    expect((await call('GET', `/admin/tenants/${orgId}`)).status).toBe(404);
+  });
+
   it('answers malformed JSON, unknown fields and oversized bodies with 400/413', async () => {
     const bad = await call('POST', '/admin/tenants', '{"orgId":');
     expect(bad.status).toBe(400);

@@ -3,6 +3,7 @@
 // return) what was sold.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { MAX_AMOUNT_MINOR, MAX_QTY_MILLI } from '../../src/domain/bounds.ts';
 import {
   type RefundInput,
   refundInputSchema,
@@ -165,7 +166,7 @@ describe('building a sale', () => {
     const huge = buildSale(
       saleInputSchema.parse({
         terminal: 'T1',
-        lines: [{ name: 'Yacht', unitPriceMinor: 1e13, qtyMilli: 1e9, taxRateBp: 0 }],
+        lines: [{ name: 'Yacht', unitPriceMinor: MAX_AMOUNT_MINOR, qtyMilli: MAX_QTY_MILLI, taxRateBp: 0 }],
         payments: [{ method: 'cash', amountMinor: 1 }],
       }),
       ctx,

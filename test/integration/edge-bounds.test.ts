@@ -1,0 +1,233 @@
+// The money bounds at the cashier API (src/domain/bounds.ts): a float or cash movement over the
+// bound is refused up front with nothing written, a shift can always be reported and closed, and a
+// shift that has recorded the most one shift may refuses more (409) until it is closed. What the
+// edge accepts, the cloud's payload schemas accept too.
+import type { Hono } from 'hono';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createEdgeApp } from '../../edge/http/app.ts';
+import { MAX_AMOUNT_MINOR, MAX_SHIFT_TURNOVER_MINOR } from '../../src/domain/bounds.ts';
+import { type MutationKind, payloadSchemas } from '../../src/protocol/mutations.ts';
+import {
+  call,
+  createTestEdge,
+  outboxMutations,
+  rowCounts,
+  seedCatalog,
+  type TestEdge,
+} from '../helpers/edge.ts';
+
+let edge: TestEdge;
+let app: Hono;
+
+beforeEach(async () => {
+  edge = await createTestEdge();
+  seedCatalog(edge.store, { products: [{ sku: 'MUG', name: 'Mug', priceMinor: 1000, taxRateBp: 0 }] });
+  app = createEdgeApp({ store: edge.store });
+});
+afterEach(() => edge.destroy());
+
+const openShift = async (openingFloatMinor: number) => {
+  const res = await call(app, 'POST', '/v1/shifts', { terminal: 'T1', openingFloatMinor });
+  expect(res.status).toBe(201);
+  return res.body.id as string;
+};
+const cashIn = (shiftId: string, amountMinor: number) =>
+  call(app, 'POST', `/v1/shifts/${shiftId}/cash-movements`, {
+    direction: 'in',
+    amountMinor,
+    reason: 'top-up',
+  });
+
+/** Every mutation the edge queued passes the schema the cloud parses it with. */
+function expectOutboxWithinCloudSchemas() {
+  for (const m of outboxMutations(edge.store)) {
+    const parsed = payloadSchemas[m.kind as MutationKind].safeParse(m.payload);
+    expect(parsed.success, `${m.kind} ${m.seq}: ${parsed.error?.message}`).toBe(true);
+  }
+}
+
+describe('finding 8 at the edge: a float of 2^53 − 1, then a cash-in of 1', () => {
+  it('refuses the float with 400 naming the field and writes nothing', async () => {
+    const before = rowCounts(edge.store);
+    const res = await call(app, 'POST', '/v1/shifts', { terminal: 'T1', openingFloatMinor: 2 ** 53 - 1 });
+    expect(res).toMatchObject({ status: 400, body: { error: { code: 'invalid_input' } } });
+    expect(res.body.error.message).toContain('openingFloatMinor');
+    expect(rowCounts(edge.store)).toEqual(before);
+  });
+
+  it('at the largest float, a cash-in, the X report and the close still work; then a new shift opens', async () => {
+    const shiftId = await openShift(MAX_AMOUNT_MINOR);
+    expect((await cashIn(shiftId, 1)).status).toBe(201);
+    expect((await cashIn(shiftId, MAX_AMOUNT_MINOR)).status).toBe(201);
+    const x = await call(app, 'GET', `/v1/shifts/${shiftId}/x-report`);
+    expect(x).toMatchObject({
+      status: 200,
+      body: { kind: 'x', tenders: [{ method: 'cash', expectedMinor: 2 * MAX_AMOUNT_MINOR + 1 }] },
+    });
+    const z = await call(app, 'POST', `/v1/shifts/${shiftId}/close`, {
+      counted: [{ method: 'cash', countedMinor: MAX_AMOUNT_MINOR }],
+    });
+    expect(z).toMatchObject({
+      status: 200,
+      body: {
+        kind: 'z',
+        tenders: [
+          {
+            method: 'cash',
+            expectedMinor: 2 * MAX_AMOUNT_MINOR + 1,
+            countedMinor: MAX_AMOUNT_MINOR,
+            differenceMinor: -MAX_AMOUNT_MINOR - 1,
+          },
+        ],
+      },
+    });
+    expect((await call(app, 'POST', '/v1/shifts', { terminal: 'T1', openingFloatMinor: 0 })).status).toBe(
+      201,
+    );
+    expectOutboxWithinCloudSchemas();
+  });
+
+  it('refuses a cash movement or a count over the bound with 400 and writes nothing', async () => {
+    const shiftId = await openShift(0);
+    const before = rowCounts(edge.store);
+    const over = await cashIn(shiftId, MAX_AMOUNT_MINOR + 1);
+    expect(over).toMatchObject({ status: 400, body: { error: { code: 'invalid_input' } } });
+    expect(over.body.error.message).toContain('amountMinor');
+    const close = await call(app, 'POST', `/v1/shifts/${shiftId}/close`, {
+      counted: [{ method: 'cash', countedMinor: MAX_AMOUNT_MINOR + 1 }],
+    });
+    expect(close).toMatchObject({ status: 400, body: { error: { code: 'invalid_input' } } });
+    expect(rowCounts(edge.store)).toEqual(before);
+  });
+});
+
+describe("a shift's turnover is bounded", () => {
+  it('takes writes up to the bound, then refuses more with 409 and nothing written, and still closes', async () => {
+    const shiftId = await openShift(MAX_AMOUNT_MINOR);
+    const fills = MAX_SHIFT_TURNOVER_MINOR / MAX_AMOUNT_MINOR - 1;
+    for (let i = 0; i < fills; i++) expect((await cashIn(shiftId, MAX_AMOUNT_MINOR)).status).toBe(201);
+    const before = rowCounts(edge.store);
+    const more = await cashIn(shiftId, 1);
+    expect(more).toMatchObject({
+      status: 409,
+      body: {
+        error: {
+          code: 'shift_turnover_exceeded',
+          details: {
+            shiftId,
+            turnoverMinor: MAX_SHIFT_TURNOVER_MINOR,
+            maxTurnoverMinor: MAX_SHIFT_TURNOVER_MINOR,
+          },
+        },
+      },
+    });
+    // A sale on the terminal belongs to the full shift: refused too, without drawing a receipt number.
+    const sale = await call(app, 'POST', '/v1/sales', {
+      terminal: 'T1',
+      lines: [{ sku: 'MUG', qtyMilli: 1000 }],
+      payments: [{ method: 'cash', amountMinor: 1000 }],
+    });
+    expect(sale).toMatchObject({ status: 409, body: { error: { code: 'shift_turnover_exceeded' } } });
+    expect(rowCounts(edge.store)).toEqual(before);
+    const x = await call(app, 'GET', `/v1/shifts/${shiftId}/x-report`);
+    expect(x).toMatchObject({
+      status: 200,
+      body: {
+        cashInMinor: MAX_SHIFT_TURNOVER_MINOR - MAX_AMOUNT_MINOR,
+        tenders: [{ method: 'cash', expectedMinor: MAX_SHIFT_TURNOVER_MINOR }],
+      },
+    });
+    const z = await call(app, 'POST', `/v1/shifts/${shiftId}/close`, {
+      counted: [{ method: 'cash', countedMinor: 0 }],
+    });
+    expect(z).toMatchObject({
+      status: 200,
+      body: {
+        tenders: [{ expectedMinor: MAX_SHIFT_TURNOVER_MINOR, differenceMinor: -MAX_SHIFT_TURNOVER_MINOR }],
+      },
+    });
+    await openShift(0);
+    const next = await call(app, 'POST', '/v1/sales', {
+      terminal: 'T1',
+      lines: [{ sku: 'MUG', qtyMilli: 1000 }],
+      payments: [{ method: 'cash', amountMinor: 1000 }],
+    });
+    expect(next).toMatchObject({ status: 201, body: { receiptNo: 'B01-T1-000001' } });
+    expectOutboxWithinCloudSchemas();
+  });
+
+  it('refuses a document whose line or total is over the bound with amount_too_large, numbering nothing', async () => {
+    await openShift(0);
+    const before = rowCounts(edge.store);
+    const line = await call(app, 'POST', '/v1/sales', {
+      terminal: 'T1',
+      lines: [{ name: 'Yacht', unitPriceMinor: MAX_AMOUNT_MINOR, qtyMilli: 2000, taxRateBp: 0 }],
+      payments: [
+        { method: 'cash', amountMinor: MAX_AMOUNT_MINOR },
+        { method: 'card', amountMinor: MAX_AMOUNT_MINOR },
+      ],
+    });
+    expect(line).toMatchObject({
+      status: 400,
+      body: {
+        error: { code: 'amount_too_large', details: { field: 'subtotalMinor', maxMinor: MAX_AMOUNT_MINOR } },
+      },
+    });
+    const change = await call(app, 'POST', '/v1/sales', {
+      terminal: 'T1',
+      lines: [{ sku: 'MUG', qtyMilli: 1000 }],
+      payments: [
+        { method: 'cash', amountMinor: MAX_AMOUNT_MINOR },
+        { method: 'cash', amountMinor: MAX_AMOUNT_MINOR },
+      ],
+    });
+    expect(change).toMatchObject({ status: 400, body: { error: { code: 'amount_too_large' } } });
+    expect(rowCounts(edge.store)).toEqual(before);
+  });
+});
+
+describe("the till's clock", () => {
+  it('reading 1970 or 2101 refuses sales, shifts and cash with 503 clock_out_of_range and writes nothing', async () => {
+    let clock = new Date('2026-03-02T10:00:00Z');
+    const local = await createTestEdge({ now: () => clock });
+    try {
+      seedCatalog(local.store, { products: [{ sku: 'MUG', name: 'Mug', priceMinor: 1000, taxRateBp: 0 }] });
+      const till = createEdgeApp({ store: local.store });
+      const shift = await call(till, 'POST', '/v1/shifts', { terminal: 'T1', openingFloatMinor: 0 });
+      expect(shift.status).toBe(201);
+      for (const wrong of ['1970-01-01T00:00:00Z', '2101-01-01T00:00:00Z']) {
+        clock = new Date(wrong);
+        const before = rowCounts(local.store);
+        const answers = [
+          await call(till, 'POST', '/v1/sales', {
+            terminal: 'T1',
+            lines: [{ sku: 'MUG', qtyMilli: 1000 }],
+            payments: [{ method: 'cash', amountMinor: 1000 }],
+          }),
+          await call(till, 'POST', '/v1/shifts', { terminal: 'T2', openingFloatMinor: 0 }),
+          await call(till, 'POST', `/v1/shifts/${shift.body.id}/cash-movements`, {
+            direction: 'in',
+            amountMinor: 1,
+            reason: 'x',
+          }),
+          await call(till, 'POST', `/v1/shifts/${shift.body.id}/close`, {
+            counted: [{ method: 'cash', countedMinor: 0 }],
+          }),
+        ];
+        for (const a of answers) {
+          expect(a).toMatchObject({ status: 503, body: { error: { code: 'clock_out_of_range' } } });
+        }
+        expect(rowCounts(local.store)).toEqual(before);
+      }
+      clock = new Date('2026-03-02T11:00:00Z');
+      const sale = await call(till, 'POST', '/v1/sales', {
+        terminal: 'T1',
+        lines: [{ sku: 'MUG', qtyMilli: 1000 }],
+        payments: [{ method: 'cash', amountMinor: 1000 }],
+      });
+      expect(sale).toMatchObject({ status: 201, body: { receiptNo: 'B01-T1-000001' } });
+    } finally {
+      local.destroy();
+    }
+  });
+});
