@@ -7,6 +7,7 @@ import type { SqlDatabase, SqlQueryable } from '../../src/db/sql.ts';
 import { AppError } from '../../src/errors.ts';
 import type { MutationResult } from '../../src/protocol/messages.ts';
 import type { Mutation } from '../../src/protocol/mutations.ts';
+import { databaseRefusal } from './database-refusal.ts';
 import { deviceScope } from './device-scope.ts';
 import { releaseHeldRefunds } from './held-refunds.ts';
 import { resendResults, type SeqConflict } from './resend.ts';
@@ -14,6 +15,7 @@ import { claimTerminals } from './terminals.ts';
 import {
   checkSaleDocument,
   checkShift,
+  checkTerminal,
   type DeviceScope,
   parseMutation,
   printable,
@@ -31,7 +33,7 @@ export type BatchOutcome =
 export interface ApplyBatchOptions {
   deviceId: string;
   /** The device's branch and the tenant's currency; terminals are claimed from the batch itself. */
-  scope: Omit<DeviceScope, 'terminals'>;
+  scope: DeviceScope;
   mutations: readonly Mutation[];
   /** The mutations' payloads parsed already (the session does it on arrival, while the previous batch is written). */
   parsed?: ReadonlyMap<number, ParsedMutation['parsed']>;
@@ -127,7 +129,7 @@ type Applied = { outcomes: Map<number, MutationResult>; quarantined: Quarantined
 async function applyTogether(
   tx: SqlQueryable,
   deviceId: string,
-  scope: Omit<DeviceScope, 'terminals'>,
+  scope: DeviceScope,
   batch: readonly ParsedMutation[],
   receivedAt: string,
 ): Promise<Applied> {
@@ -143,7 +145,7 @@ async function applyTogether(
 async function applyOneByOne(
   tx: SqlQueryable,
   deviceId: string,
-  scope: Omit<DeviceScope, 'terminals'>,
+  scope: DeviceScope,
   batch: readonly ParsedMutation[],
   receivedAt: string,
 ): Promise<Applied> {
@@ -177,13 +179,6 @@ async function applyOneByOne(
   return { outcomes, quarantined };
 }
 
-/** Why the database refused a mutation: its SQLSTATE and message (never the statement's parameters). */
-function databaseRefusal(err: unknown): Rejection {
-  const code = driverErrorCode(err) || 'none';
-  const message = err instanceof Error ? err.message : String(err);
-  return { code: 'database_refused', reason: printable(`SQLSTATE ${code}: ${message}`) };
-}
-
 /** A mutation with its payload parsed for its kind (or why it could not be). */
 export interface ParsedMutation {
   m: Mutation;
@@ -208,26 +203,23 @@ export interface ApplyMutationsOptions {
 
 /**
  * Validates and applies mutations whose seq is already settled (fresh ones of a batch, one
- * quarantined mutation replayed, a held refund released): terminals claimed, each checked, the
- * valid ones written with one statement per table; refunds held for the sales just stored are
+ * quarantined mutation replayed, a held refund released): each checked, the terminals of those
+ * that pass claimed and checked, the valid ones written with one statement per table; refunds held for the sales just stored are
  * released. Returns the results of those written and the ones refused, not yet quarantined.
  */
 export async function applyMutations(
   tx: SqlQueryable,
   deviceId: string,
-  scopeWithoutTerminals: Omit<DeviceScope, 'terminals'>,
+  scope: DeviceScope,
   parsed: readonly ParsedMutation[],
   receivedAt: string,
   options: ApplyMutationsOptions,
 ): Promise<Applied> {
   const outcomes = new Map<number, MutationResult>();
   const quarantined: Quarantined[] = [];
-  const valid: ValidMutation[] = [];
-  const named = parsed.flatMap(({ parsed: p }) => ('code' in p ? [] : (terminalOf(p) ?? [])));
-  const terminals = await claimTerminals(tx, deviceId, named, receivedAt);
-  const scope: DeviceScope = { ...scopeWithoutTerminals, terminals };
   const ids = new Set<string>();
   const bySeq = new Map(parsed.map((p) => [p.m.seq, p.m]));
+  const passed: ValidMutation[] = [];
   for (const { m, parsed: p } of parsed) {
     const rejection: Rejection | undefined =
       'code' in p
@@ -238,9 +230,18 @@ export async function applyMutations(
     if (rejection) quarantined.push({ m, rejection });
     else {
       ids.add(m.id);
-      valid.push(p as ValidMutation);
+      passed.push(p as ValidMutation);
     }
   }
+  // Only documents that passed every other check claim their terminals: a refused one claims nothing.
+  const named = passed.flatMap((p) => terminalOf(p) ?? []);
+  const owned = await claimTerminals(tx, deviceId, named, receivedAt);
+  const valid = passed.filter((p) => {
+    const terminal = terminalOf(p);
+    const rejection = terminal === undefined ? undefined : checkTerminal(terminal, owned);
+    if (rejection) quarantined.push({ m: bySeq.get(p.seq)!, rejection });
+    return rejection === undefined;
+  });
   const storedSales: string[] = [];
   await applyValid(tx, valid, deviceId, receivedAt, options, (m, outcome) => {
     if (typeof outcome === 'object') quarantined.push({ m: bySeq.get(m.seq)!, rejection: outcome });
@@ -250,7 +251,7 @@ export async function applyMutations(
     }
   });
   await releaseHeldRefunds(tx, storedSales, receivedAt, async (heldDeviceId, held) => {
-    const heldScope = heldDeviceId === deviceId ? scopeWithoutTerminals : await deviceScope(tx, heldDeviceId);
+    const heldScope = heldDeviceId === deviceId ? scope : await deviceScope(tx, heldDeviceId);
     const one = await applyMutations(tx, heldDeviceId, heldScope, [parsedMutation(held)], receivedAt, {
       checkSeries: false,
     });

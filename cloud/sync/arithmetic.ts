@@ -138,8 +138,11 @@ export function checkRefundShares(
     const requests = doc.lines.map((l) => ({ lineNo: l.originalLineNo ?? 0, qtyMilli: l.qtyMilli }));
     const shared = refundLines(requests, originalLines, alreadyRefunded);
     if (!shared.ok) {
-      const code =
-        shared.error.code === 'refund_exceeds_sold' ? 'refund_exceeds_sold' : 'unknown_original_line';
+      const codes = {
+        refund_exceeds_sold: 'refund_exceeds_sold',
+        unknown_line: 'unknown_original_line',
+      } as const;
+      const code = codes[shared.error.code as keyof typeof codes] ?? 'arithmetic_mismatch';
       return { code, reason: shared.error.message };
     }
     for (const [i, want] of shared.value.entries()) {

@@ -3,10 +3,7 @@
 import type { SqlQueryable } from '../../src/db/sql.ts';
 import type { DeviceScope } from './validate.ts';
 
-export async function deviceScope(
-  tx: SqlQueryable,
-  deviceId: string,
-): Promise<Omit<DeviceScope, 'terminals'>> {
+export async function deviceScope(tx: SqlQueryable, deviceId: string): Promise<DeviceScope> {
   const [device] = await tx.query<{ branch: string }>(
     'SELECT b.code AS branch FROM devices d JOIN branches b ON b.id = d.branch_id WHERE d.id = $1',
     [deviceId],

@@ -8,11 +8,21 @@ import type { SaleDocument } from '../../src/protocol/mutations.ts';
 import { checkRefundShares } from './arithmetic.ts';
 import type { Rejection } from './validate.ts';
 
+/** A refund's quantity per original line, and which device recorded it under which seq. */
+interface PastRefund {
+  deviceId: string | null;
+  /** Null for refunds stored before the cloud kept seqs. */
+  seq: number | null;
+  /** Whether the cloud stores it (a quarantined one counts only for the device that recorded it). */
+  stored: boolean;
+  qty: Map<number, number>;
+}
+
 interface Original {
   kind: string;
   lines: SaleLine[];
-  /** Quantity refunded so far per original line number, over every stored refund (and earlier ones of this batch). */
-  refunded: Map<number, number>;
+  /** Every refund of it the cloud holds, and this device's quarantined ones. */
+  refunds: PastRefund[];
 }
 
 interface LineRow {
@@ -45,15 +55,33 @@ const saleLine = (r: LineRow): SaleLine => ({
   flags: [],
 });
 
-/** The originals named by `refunds`, with their lines and what was refunded of each line so far. */
-async function loadOriginals(tx: SqlQueryable, ids: readonly string[]): Promise<Map<string, Original>> {
+const lineQuantities = (lines: readonly { originalLineNo: unknown; qtyMilli: unknown }[]) => {
+  const qty = new Map<number, number>();
+  for (const l of lines) {
+    const lineNo = Number(l.originalLineNo);
+    const q = Number(l.qtyMilli);
+    if (Number.isSafeInteger(lineNo) && Number.isSafeInteger(q)) qty.set(lineNo, (qty.get(lineNo) ?? 0) + q);
+  }
+  return qty;
+};
+
+/**
+ * The originals named by refunds of `deviceId`, locked (two refunds of one sale are checked one
+ * after the other, whichever devices push them), with their lines and past refunds: every stored
+ * one, and the device's own refunds of them still in the quarantine.
+ */
+async function loadOriginals(
+  tx: SqlQueryable,
+  ids: readonly string[],
+  deviceId: string,
+): Promise<Map<string, Original>> {
   const originals = new Map<string, Original>();
   if (ids.length === 0) return originals;
   const sales = await tx.query<{ id: string; kind: string }>(
-    'SELECT id, kind FROM sales WHERE id = ANY($1::text[])',
+    'SELECT id, kind FROM sales WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
     [ids],
   );
-  for (const s of sales) originals.set(s.id, { kind: s.kind, lines: [], refunded: new Map() });
+  for (const s of sales) originals.set(s.id, { kind: s.kind, lines: [], refunds: [] });
   const lines = await tx.query<LineRow>(
     `SELECT sale_id, line_no, product_id, name, qty_milli, unit_price_minor, amount_minor, discount_minor,
             tax_rate_bp, tax_inclusive, tax_minor, total_minor
@@ -61,28 +89,74 @@ async function loadOriginals(tx: SqlQueryable, ids: readonly string[]): Promise<
     [ids],
   );
   for (const l of lines) originals.get(l.sale_id)?.lines.push(saleLine(l));
-  const refunded = await tx.query<{ sale_id: string; line_no: number; qty: unknown }>(
-    `SELECT s.original_sale_id AS sale_id, l.original_line_no AS line_no, sum(l.qty_milli) AS qty
+  const stored = await tx.query<{
+    id: string;
+    sale_id: string;
+    device_id: string | null;
+    seq: unknown;
+    line_no: unknown;
+    qty: unknown;
+  }>(
+    `SELECT s.id, s.original_sale_id AS sale_id, s.device_id, s.device_seq AS seq,
+            l.original_line_no AS line_no, l.qty_milli AS qty
        FROM sales s JOIN sale_lines l ON l.sale_id = s.id
       WHERE s.original_sale_id = ANY($1::text[]) AND l.original_line_no IS NOT NULL
-      GROUP BY s.original_sale_id, l.original_line_no`,
+      ORDER BY s.id`,
     [ids],
   );
-  for (const r of refunded) originals.get(r.sale_id)?.refunded.set(Number(r.line_no), Number(r.qty));
+  const byRefund = new Map<string, { saleId: string; past: PastRefund }>();
+  for (const r of stored) {
+    let entry = byRefund.get(r.id);
+    if (!entry) {
+      const seq = r.seq === null ? null : Number(r.seq);
+      entry = { saleId: r.sale_id, past: { deviceId: r.device_id, seq, stored: true, qty: new Map() } };
+      byRefund.set(r.id, entry);
+    }
+    const lineNo = Number(r.line_no);
+    entry.past.qty.set(lineNo, (entry.past.qty.get(lineNo) ?? 0) + Number(r.qty));
+  }
+  for (const { saleId, past } of byRefund.values()) originals.get(saleId)?.refunds.push(past);
+  const quarantined = await tx.query<{ seq: unknown; original_sale_id: string; payload: string }>(
+    `SELECT seq, original_sale_id, payload FROM sync_quarantine
+      WHERE device_id = $1 AND original_sale_id = ANY($2::text[]) AND resolved_at IS NULL AND kind = 'refund'`,
+    [deviceId, ids],
+  );
+  for (const q of quarantined) {
+    const lines = (JSON.parse(q.payload) as { lines?: unknown } | null)?.lines;
+    if (!Array.isArray(lines)) continue;
+    originals.get(q.original_sale_id)?.refunds.push({
+      deviceId,
+      seq: Number(q.seq),
+      stored: false,
+      qty: lineQuantities(lines as { originalLineNo: unknown; qtyMilli: unknown }[]),
+    });
+  }
   return originals;
 }
 
+const addUp = (refunds: readonly PastRefund[]) => {
+  const total = new Map<number, number>();
+  for (const r of refunds) for (const [line, q] of r.qty) total.set(line, (total.get(line) ?? 0) + q);
+  return total;
+};
+
 /**
  * Each refund's verdict, in order: undefined to store it, or why not (`awaiting_original` holds it).
- * Refunds of one original in the same batch count each other's quantities, in seq order.
+ *
+ * Two histories count. The quantity refunded over every refund the cloud stores (any device's) must
+ * stay within what was sold. The shares are recomputed against what the recording till knew when it
+ * computed them: its own earlier refunds of the sale (by seq), stored or still in the quarantine, so
+ * an earlier refund of its that was quarantined, or a later one stored first, never makes an honest
+ * refund look wrong.
  */
 export async function checkRefunds(
   tx: SqlQueryable,
-  refunds: readonly { doc: SaleDocument }[],
+  refunds: readonly { seq: number; doc: SaleDocument }[],
+  deviceId: string,
 ): Promise<(Rejection | undefined)[]> {
   const ids = [...new Set(refunds.flatMap((m) => (m.doc.originalSaleId ? [m.doc.originalSaleId] : [])))];
-  const originals = await loadOriginals(tx, ids);
-  return refunds.map(({ doc }) => {
+  const originals = await loadOriginals(tx, ids, deviceId);
+  return refunds.map(({ seq, doc }) => {
     const id = doc.originalSaleId ?? '';
     const original = originals.get(id);
     if (!original) {
@@ -94,13 +168,24 @@ export async function checkRefunds(
     if (original.kind !== 'sale') {
       return { code: 'refund_of_refund', reason: `${id} is a refund; only a sale can be refunded` };
     }
-    const rejection = checkRefundShares(doc, original.lines, original.refunded);
-    if (!rejection) {
-      for (const l of doc.lines) {
-        const lineNo = l.originalLineNo ?? 0;
-        original.refunded.set(lineNo, (original.refunded.get(lineNo) ?? 0) + l.qtyMilli);
+    const qty = lineQuantities(doc.lines);
+    const everything = addUp(original.refunds.filter((r) => r.stored));
+    for (const [lineNo, q] of qty) {
+      const sold = original.lines.find((l) => l.lineNo === lineNo)?.qtyMilli;
+      const after = (everything.get(lineNo) ?? 0) + q;
+      if (sold !== undefined && after > sold) {
+        return {
+          code: 'refund_exceeds_sold',
+          reason: `line ${lineNo}: refunds would come to ${after} of ${sold} sold`,
+        };
       }
     }
+    const known = addUp(
+      original.refunds.filter((r) => r.deviceId === deviceId && (r.seq === null || r.seq < seq)),
+    );
+    const rejection = checkRefundShares(doc, original.lines, known);
+    // Later refunds of this batch count this one whatever becomes of it: the till knew it.
+    original.refunds.push({ deviceId, seq, stored: rejection === undefined, qty });
     return rejection;
   });
 }

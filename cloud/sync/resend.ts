@@ -6,7 +6,7 @@
 import type { SqlQueryable } from '../../src/db/sql.ts';
 import type { MutationResult } from '../../src/protocol/messages.ts';
 import type { Mutation } from '../../src/protocol/mutations.ts';
-import { storedDocuments } from './stored-documents.ts';
+import { sameEdgeDevices, storedDocuments } from './stored-documents.ts';
 
 export interface SeqConflict {
   ok: false;
@@ -54,6 +54,7 @@ export async function resendResults(
       )
     ).map((q) => [Number(q.seq), q]),
   );
+  const sameEdge = await sameEdgeDevices(tx, deviceId);
   const stored = await storedDocuments(
     tx,
     resent.filter((m) => m.kind !== 'shift_close').map((m) => m.id),
@@ -73,14 +74,18 @@ export async function resendResults(
   const storedUnder = (m: Mutation): boolean => {
     if (m.kind === 'shift_close') {
       const close = closes.get(shiftIdOf(m) ?? '');
-      if (!close || close.device_id !== deviceId || !close.closed) return false;
+      if (!close || close.device_id === null || !sameEdge.has(close.device_id) || !close.closed) return false;
       return close.close_seq === null
         ? close.close_mutation_id === null
         : Number(close.close_seq) === m.seq && close.close_mutation_id === m.id;
     }
     const doc = stored.get(m.id);
     return (
-      doc !== undefined && doc.kind === m.kind && doc.deviceId === deviceId && (doc.seq ?? m.seq) === m.seq
+      doc !== undefined &&
+      doc.kind === m.kind &&
+      doc.deviceId !== null &&
+      sameEdge.has(doc.deviceId) &&
+      (doc.seq ?? m.seq) === m.seq
     );
   };
   for (const m of resent) {
@@ -105,8 +110,11 @@ export async function resendResults(
   return results;
 }
 
+/** A quarantined seq: held or rejected while unresolved; `duplicate` once applied (released, or replayed by HQ). */
 function quarantinedResult(m: Mutation, q: QuarantineRow): MutationResult {
-  if (q.resolution === RELEASED) return { seq: m.seq, id: m.id, status: 'duplicate' };
+  const applied =
+    q.resolution === RELEASED || /^replayed( corrected)? \((applied|duplicate)\)$/.test(q.resolution ?? '');
+  if (applied) return { seq: m.seq, id: m.id, status: 'duplicate' };
   const status = q.reason_code === 'awaiting_original' && q.resolution === null ? 'held' : 'rejected';
   return { seq: m.seq, id: m.id, status, code: q.reason_code, message: q.reason };
 }

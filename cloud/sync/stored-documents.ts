@@ -37,20 +37,38 @@ export async function storedDocuments(
 }
 
 /**
- * What a fresh mutation meets under its id: nothing (store it), its own document from this device
- * (`duplicate`, no second effect), or someone else's (`id_conflict`, quarantined).
+ * The devices whose documents count as the pushing device's own: itself, and any other device bound
+ * to the same edge database (a till re-registered after `seq_conflict` pushes its whole outbox
+ * again, and what the cloud already has must come back `duplicate`).
+ */
+export async function sameEdgeDevices(tx: SqlQueryable, deviceId: string): Promise<ReadonlySet<string>> {
+  const rows = await tx.query<{ id: string }>(
+    `SELECT id FROM devices WHERE id = $1
+        OR (store_id IS NOT NULL AND store_id = (SELECT store_id FROM devices WHERE id = $1))`,
+    [deviceId],
+  );
+  return new Set([deviceId, ...rows.map((r) => r.id)]);
+}
+
+/**
+ * What a fresh mutation meets under its id: nothing (store it), its own document under the same seq
+ * from this edge (`duplicate`, no second effect), or anything else (`id_conflict`, quarantined): a
+ * document of another device or kind, or the same one under another seq, which a resend could then
+ * never match.
  */
 export function idVerdict(
-  kind: DocumentKind,
+  m: { kind: DocumentKind; seq: number },
   id: string,
-  deviceId: string,
+  sameEdge: ReadonlySet<string>,
   stored: StoredDocument | undefined,
 ): 'new' | 'duplicate' | Rejection {
   if (!stored) return 'new';
-  if (stored.kind === kind && stored.deviceId === deviceId) return 'duplicate';
-  const holder = stored.deviceId === deviceId ? 'this device' : 'another device';
+  const mine = stored.deviceId !== null && sameEdge.has(stored.deviceId);
+  if (stored.kind === m.kind && mine && (stored.seq === null || stored.seq === m.seq)) return 'duplicate';
+  const holder = mine ? 'this device' : 'another device';
+  const under = mine && stored.kind === m.kind ? ` under seq ${stored.seq}` : '';
   return {
     code: 'id_conflict',
-    reason: `id ${id} already names a ${stored.kind.replace('_', ' ')} of ${holder}`,
+    reason: `id ${id} already names a ${stored.kind.replace('_', ' ')} of ${holder}${under}`,
   };
 }

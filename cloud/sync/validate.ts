@@ -70,8 +70,6 @@ export interface Rejection {
 
 export interface DeviceScope {
   branchCode: string;
-  /** Terminal codes this device owns in its branch (claimed as its documents first name them). */
-  terminals: ReadonlySet<string>;
   currency: string;
 }
 
@@ -114,8 +112,9 @@ export function parseMutation(m: Mutation): ValidMutation | Rejection {
 }
 
 /**
- * Checks a sale or refund against the device (branch, terminal, receipt series, currency) and a
- * sale's own arithmetic. A refund's arithmetic needs its original: see refunds.ts.
+ * Checks a sale or refund against the device (branch, receipt series, currency) and a sale's own
+ * arithmetic. A refund's arithmetic needs its original (refunds.ts); the terminal is checked once
+ * the documents that pass this have claimed theirs (checkTerminal).
  */
 export function checkSaleDocument(doc: SaleDocument, scope: DeviceScope): Rejection | undefined {
   if (doc.branch !== scope.branchCode) {
@@ -123,9 +122,6 @@ export function checkSaleDocument(doc: SaleDocument, scope: DeviceScope): Reject
       code: 'wrong_branch',
       reason: `the document is for branch ${doc.branch}; the device is in ${scope.branchCode}`,
     };
-  }
-  if (!scope.terminals.has(doc.terminal)) {
-    return { code: 'terminal_not_owned', reason: `terminal ${doc.terminal} is not this device's` };
   }
   const receipt = parseReceiptNo(doc.receiptNo);
   const series = doc.kind === 'refund' ? 'refund' : 'sale';
@@ -152,7 +148,7 @@ export function checkSaleDocument(doc: SaleDocument, scope: DeviceScope): Reject
   return doc.kind === 'sale' ? checkSaleArithmetic(doc) : undefined;
 }
 
-/** Checks a shift document against the device. */
+/** Checks a shift document against the device's branch (its terminal: checkTerminal). */
 export function checkShift(doc: ShiftOpened, scope: DeviceScope): Rejection | undefined {
   if (doc.branch !== scope.branchCode) {
     return {
@@ -160,8 +156,12 @@ export function checkShift(doc: ShiftOpened, scope: DeviceScope): Rejection | un
       reason: `the shift is for branch ${doc.branch}; the device is in ${scope.branchCode}`,
     };
   }
-  if (!scope.terminals.has(doc.terminal)) {
-    return { code: 'terminal_not_owned', reason: `terminal ${doc.terminal} is not this device's` };
-  }
   return undefined;
+}
+
+/** The document's terminal is one the device owns (claimed only by documents that passed every other check). */
+export function checkTerminal(terminal: string, owned: ReadonlySet<string>): Rejection | undefined {
+  return owned.has(terminal)
+    ? undefined
+    : { code: 'terminal_not_owned', reason: `terminal ${terminal} is not this device's` };
 }

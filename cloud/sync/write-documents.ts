@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SqlQueryable } from '../../src/db/sql.ts';
 import type { Mutation } from '../../src/protocol/mutations.ts';
+import { sameEdgeDevices } from './stored-documents.ts';
 import { unnestInsert } from './unnest.ts';
 import { printable, type Rejection, type ValidMutation } from './validate.ts';
 import { applySales } from './write-sales.ts';
@@ -13,6 +14,12 @@ import { applyCashMovements, applyShiftCloses, applyShiftOpens } from './write-s
 export interface Quarantined {
   m: Mutation;
   rejection: Rejection;
+}
+
+/** The original a refund's payload names, if it names one as text. */
+export function originalSaleIdOf(payload: unknown): string | null {
+  const id = (payload as { originalSaleId?: unknown } | null)?.originalSaleId;
+  return typeof id === 'string' ? id : null;
 }
 
 /** What became of a valid mutation: stored, already there, or refused after all (quarantined). */
@@ -28,9 +35,11 @@ export async function applyValid(
 ): Promise<void> {
   const byKind = <K extends ValidMutation['kind']>(...kinds: K[]) =>
     valid.filter((m): m is Extract<ValidMutation, { kind: K }> => (kinds as string[]).includes(m.kind));
-  await applyShiftOpens(tx, byKind('shift_open'), deviceId, report);
-  await applySales(tx, byKind('sale', 'refund'), { deviceId, receivedAt, ...options }, report);
-  await applyCashMovements(tx, byKind('cash_movement'), deviceId, report);
+  if (valid.length === 0) return;
+  const sameEdge = await sameEdgeDevices(tx, deviceId);
+  await applyShiftOpens(tx, byKind('shift_open'), deviceId, sameEdge, report);
+  await applySales(tx, byKind('sale', 'refund'), { deviceId, receivedAt, sameEdge, ...options }, report);
+  await applyCashMovements(tx, byKind('cash_movement'), deviceId, sameEdge, report);
   await applyShiftCloses(tx, byKind('shift_close'), deviceId, report);
 }
 
@@ -53,6 +62,7 @@ export async function quarantine(
       ['reason_code', 'text', (q) => q.rejection.code],
       ['reason', 'text', (q) => printable(q.rejection.reason)],
       ['received_at', 'timestamptz', () => at],
+      ['original_sale_id', 'text', (q) => (q.m.kind === 'refund' ? originalSaleIdOf(q.m.payload) : null)],
     ],
     items,
     { onConflict: 'ON CONFLICT (device_id, seq) DO NOTHING' },

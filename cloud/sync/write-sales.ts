@@ -18,6 +18,8 @@ export interface SaleWriteContext {
   receivedAt: string;
   /** Hold receipt numbers to their terminal's series (pushes; not replays or released refunds). */
   checkSeries: boolean;
+  /** The device and any other bound to the same edge database (stored-documents.ts). */
+  sameEdge: ReadonlySet<string>;
 }
 
 export async function applySales(
@@ -32,7 +34,7 @@ export async function applySales(
     docs.map((m) => m.doc.id),
   );
   const fresh = docs.filter((m) => {
-    const verdict = idVerdict(m.kind, m.doc.id, ctx.deviceId, stored.get(m.doc.id));
+    const verdict = idVerdict(m, m.doc.id, ctx.sameEdge, stored.get(m.doc.id));
     if (verdict !== 'new') report(m, verdict);
     return verdict === 'new';
   });
@@ -43,7 +45,7 @@ export async function applySales(
   await insertDocuments(tx, sales, ctx, report);
   // Refunds after the sales: an original in this batch is now stored like any other.
   const refunds = inShift.filter((m) => m.kind === 'refund');
-  const verdicts = await checkRefunds(tx, refunds);
+  const verdicts = await checkRefunds(tx, refunds, ctx.deviceId);
   const valid = refunds.filter((m, i) => {
     const rejection = verdicts[i];
     if (rejection) report(m, rejection);
@@ -139,6 +141,30 @@ class ReceiptSeries {
   }
 }
 
+/**
+ * Documents whose stock movement ids are new in the tenant (and in this batch): a movement under an
+ * id the ledger holds would be dropped by the insert, so its document is refused `id_conflict`.
+ */
+async function freshMovements(
+  tx: SqlQueryable,
+  docs: SaleMutation[],
+  report: Report,
+): Promise<SaleMutation[]> {
+  const ids = docs.flatMap((m) => m.doc.stockMovements.map((s) => s.id));
+  if (ids.length === 0) return docs;
+  const rows = await tx.query<{ id: string }>('SELECT id FROM stock_movements WHERE id = ANY($1::text[])', [
+    ids,
+  ]);
+  const taken = new Set(rows.map((r) => r.id));
+  return docs.filter((m) => {
+    const clash = m.doc.stockMovements.find((s) => taken.has(s.id));
+    for (const s of m.doc.stockMovements) taken.add(s.id);
+    if (clash)
+      report(m, { code: 'id_conflict', reason: `stock movement id ${clash.id} is already in the ledger` });
+    return clash === undefined;
+  });
+}
+
 /** Inserts documents whose checks passed: stock flagged, the rows, then the lines, payments and movements of those inserted. */
 async function insertDocuments(
   tx: SqlQueryable,
@@ -147,7 +173,7 @@ async function insertDocuments(
   report: Report,
 ): Promise<void> {
   if (docs.length === 0) return;
-  const flagged = await flagStockBelowZero(tx, docs);
+  const flagged = await flagStockBelowZero(tx, await freshMovements(tx, docs, report));
   const inserted = await unnestInsert<SeqDocument, { id: string }>(
     tx,
     'sales',
@@ -165,7 +191,7 @@ async function insertDocuments(
   for (const m of flagged) {
     if (insertedIds.has(m.doc.id)) report(m, 'applied');
     else {
-      const verdict = idVerdict(m.kind, m.doc.id, ctx.deviceId, now.get(m.doc.id));
+      const verdict = idVerdict(m, m.doc.id, ctx.sameEdge, now.get(m.doc.id));
       report(
         m,
         verdict === 'new'

@@ -51,6 +51,7 @@ export async function applyShiftOpens(
   tx: SqlQueryable,
   opens: Of<'shift_open'>[],
   deviceId: string,
+  sameEdge: ReadonlySet<string>,
   report: Report,
 ): Promise<void> {
   if (opens.length === 0) return;
@@ -59,9 +60,22 @@ export async function applyShiftOpens(
     opens.map((m) => m.doc.id),
   );
   const fresh = opens.filter((m) => {
-    const verdict = idVerdict('shift_open', m.doc.id, deviceId, stored.get(m.doc.id));
+    const verdict = idVerdict(m, m.doc.id, sameEdge, stored.get(m.doc.id));
     if (verdict !== 'new') report(m, verdict);
     return verdict === 'new';
+  });
+  // A sale may name its shift before the shift reaches the cloud; another device's sales naming this
+  // id first would land in this shift's Z report, so the shift is refused instead.
+  const named = await tx.query<{ shift_id: string }>(
+    'SELECT DISTINCT shift_id FROM sales WHERE shift_id = ANY($1::text[]) AND NOT (device_id = ANY($2::text[]))',
+    [fresh.map((m) => m.doc.id), [...sameEdge]],
+  );
+  const claimed = new Set(named.map((r) => r.shift_id));
+  const unclaimed = fresh.filter((m) => {
+    if (claimed.has(m.doc.id)) {
+      report(m, { code: 'shift_not_owned', reason: `another device's sales already name shift ${m.doc.id}` });
+    }
+    return !claimed.has(m.doc.id);
   });
   const inserted = await unnestInsert<(typeof fresh)[number], { id: string }>(
     tx,
@@ -77,11 +91,11 @@ export async function applyShiftOpens(
       ['business_date', 'date', (m) => m.doc.businessDate],
       ['open_seq', 'int8', (m) => m.seq],
     ],
-    fresh,
+    unclaimed,
     { onConflict: 'ON CONFLICT DO NOTHING', returning: 'id' },
   );
   const ids = new Set(inserted.map((r) => r.id));
-  for (const m of fresh) {
+  for (const m of unclaimed) {
     report(
       m,
       ids.has(m.doc.id) ? 'applied' : { code: 'id_conflict', reason: `id ${m.doc.id} was taken meanwhile` },
@@ -93,6 +107,7 @@ export async function applyCashMovements(
   tx: SqlQueryable,
   moves: Of<'cash_movement'>[],
   deviceId: string,
+  sameEdge: ReadonlySet<string>,
   report: Report,
 ): Promise<void> {
   if (moves.length === 0) return;
@@ -101,7 +116,7 @@ export async function applyCashMovements(
     moves.map((m) => m.doc.id),
   );
   const fresh = moves.filter((m) => {
-    const verdict = idVerdict('cash_movement', m.doc.id, deviceId, stored.get(m.doc.id));
+    const verdict = idVerdict(m, m.doc.id, sameEdge, stored.get(m.doc.id));
     if (verdict !== 'new') report(m, verdict);
     return verdict === 'new';
   });
@@ -144,7 +159,12 @@ export async function applyShiftCloses(
   const closing = new Set<string>();
   for (const m of owned) {
     const shift = shifts.get(m.doc.shiftId)!;
-    if (!shift.closed && !closing.has(m.doc.shiftId)) {
+    if (closing.has(m.doc.shiftId)) {
+      report(m, {
+        code: 'shift_closed',
+        reason: `shift ${m.doc.shiftId} is closed by another close of this batch`,
+      });
+    } else if (!shift.closed) {
       open.push(m);
       closing.add(m.doc.shiftId);
     }

@@ -15,6 +15,14 @@ ALTER TABLE cash_movements ADD COLUMN device_seq BIGINT;
 ALTER TABLE terminals ADD COLUMN last_sale_no BIGINT;
 ALTER TABLE terminals ADD COLUMN last_refund_no BIGINT;
 
--- Refunds held until their original sale arrives (reason `awaiting_original`), found by that reason.
-CREATE INDEX sync_quarantine_held ON sync_quarantine (received_at)
+-- A refund pushed before its original sale is held in the quarantine (reason `awaiting_original`)
+-- until the original arrives; the original's id is kept beside it, so a stored sale finds the
+-- refunds waiting for it by key. Refunds quarantined `unknown_original` before holding existed are
+-- held from now on, and are released when their original arrives like any other.
+ALTER TABLE sync_quarantine ADD COLUMN original_sale_id TEXT;
+UPDATE sync_quarantine
+   SET original_sale_id = payload::json ->> 'originalSaleId',
+       reason_code = CASE WHEN reason_code = 'unknown_original' THEN 'awaiting_original' ELSE reason_code END
+ WHERE kind = 'refund' AND resolved_at IS NULL AND payload LIKE '{%';
+CREATE INDEX sync_quarantine_held ON sync_quarantine (original_sale_id)
   WHERE reason_code = 'awaiting_original' AND resolved_at IS NULL;

@@ -8,5 +8,6 @@ ALTER TABLE cash_movements ADD COLUMN device_id TEXT;
 ALTER TABLE cash_movements ADD COLUMN device_seq INTEGER;
 ALTER TABLE terminals ADD COLUMN last_sale_no INTEGER;
 ALTER TABLE terminals ADD COLUMN last_refund_no INTEGER;
-CREATE INDEX sync_quarantine_held ON sync_quarantine (received_at)
+ALTER TABLE sync_quarantine ADD COLUMN original_sale_id TEXT;
+CREATE INDEX sync_quarantine_held ON sync_quarantine (original_sale_id)
   WHERE reason_code = 'awaiting_original' AND resolved_at IS NULL;

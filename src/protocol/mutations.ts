@@ -92,7 +92,11 @@ export const saleDocumentSchema = strictObject({
   payments: z.array(documentPaymentSchema).max(MAX_PAYMENTS),
   stockMovements: z
     .array(strictObject({ id, productId: id, deltaQtyMilli: stockDeltaSchema }))
-    .max(MAX_DOCUMENT_MOVEMENTS),
+    .max(MAX_DOCUMENT_MOVEMENTS)
+    .refine(
+      (moves) => new Set(moves.map((m) => m.id)).size === moves.length,
+      'stock movement ids are unique',
+    ),
 });
 
 export const shiftOpenedSchema = strictObject({

@@ -363,12 +363,14 @@ export const syncQuarantine = pgTable(
     receivedAt: instant('received_at').notNull(),
     resolvedAt: instant('resolved_at'),
     resolution: text('resolution'),
+    /** A held refund's original sale (tenant migration 0007). */
+    originalSaleId: text('original_sale_id'),
   },
   (t) => [
     uniqueIndex('sync_quarantine_device_seq').on(t.deviceId, t.seq),
     // Refunds held until their original arrives (tenant migration 0007).
     index('sync_quarantine_held')
-      .on(t.receivedAt)
+      .on(t.originalSaleId)
       .where(sql`${t.reasonCode} = 'awaiting_original' AND ${t.resolvedAt} IS NULL`),
   ],
 );

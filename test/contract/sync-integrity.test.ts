@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBranch } from '../../cloud/catalog/reference-data.ts';
 import { registerDevice } from '../../cloud/devices/devices.ts';
 import { applyBatch, type BatchOutcome } from '../../cloud/sync/apply-batch.ts';
+import { replayQuarantined } from '../../cloud/sync/quarantine.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
@@ -441,6 +442,143 @@ describe.each(engineNames)('sync integrity on %s', (engine) => {
          DROP TRIGGER test_refuse_cash ON cash_movements; DROP FUNCTION test_refuse_cash();`,
       );
     }
+  });
+
+  it('lets no refused document claim a terminal code, so the till that really numbers it keeps it', async () => {
+    sell(b, 'T2');
+    const doc = lastPayload(b);
+    const id = crypto.randomUUID();
+    // Refused for its branch: it must not take T7 of MAIN on the way.
+    expect(
+      await forge(b, 'sale', id, { ...doc, id, branch: 'BR2', terminal: 'T7', receiptNo: 'BR2-T7-000001' }),
+    ).toMatchObject({ status: 'rejected', code: 'wrong_branch' });
+    const id2 = crypto.randomUUID();
+    expect(
+      await forge(b, 'sale', id2, { ...doc, id: id2, terminal: 'T7', receiptNo: 'MAIN-T2-000999' }),
+    ).toMatchObject({ status: 'rejected', code: 'receipt_mismatch' });
+    expect(await count('terminals', "code = 'T7'")).toBe(0);
+    sell(a, 'T7');
+    expect(await sync(a)).toEqual(['applied']);
+  });
+
+  it("recomputes a refund's shares against what its till knew, even when an earlier refund of it was quarantined", async () => {
+    // 3 units for 999 with 20 % tax: refunding one unit at a time gives tax 67, then 66, then 67.
+    const sale = a.edge.store.sales.recordSale({
+      terminal: 'T1',
+      lines: [{ name: 'Thirds', unitPriceMinor: 333, qtyMilli: 3000, taxRateBp: 2000 }],
+      payments: [{ method: 'card', amountMinor: 1199 }],
+    });
+    if (!sale.ok) throw new Error(JSON.stringify(sale.error));
+    expect(await sync(a)).toEqual(['applied']);
+    const refund = (reason: string, amountMinor: number) => {
+      const r = a.edge.store.sales.recordRefund(sale.value.value.id, {
+        terminal: 'T1',
+        reason,
+        lines: [{ lineNo: 1, qtyMilli: 1000 }],
+        payments: [{ method: 'card', amountMinor }],
+      });
+      if (!r.ok) throw new Error(JSON.stringify(r.error));
+      return r.value.value;
+    };
+    const first = refund('POISON', 400);
+    const second = refund('second', 399);
+    expect([first.taxMinor, second.taxMinor]).toEqual([67, 66]);
+    await db.exec(
+      `CREATE FUNCTION test_refuse_refund() RETURNS trigger LANGUAGE plpgsql AS
+         $$ BEGIN IF NEW.reason = 'POISON' THEN RAISE EXCEPTION 'refused by a trigger'; END IF; RETURN NEW; END $$;
+       CREATE TRIGGER test_refuse_refund BEFORE INSERT ON sales FOR EACH ROW EXECUTE FUNCTION test_refuse_refund();`,
+    );
+    try {
+      expect(await sync(a)).toEqual(['rejected:database_refused', 'applied']);
+    } finally {
+      await db.exec('DROP TRIGGER test_refuse_refund ON sales; DROP FUNCTION test_refuse_refund();');
+    }
+    // Once the cause is gone, HQ replays the first: it is checked against what the till knew then.
+    const [kept] = await db.query<{ id: string }>(
+      "SELECT id FROM sync_quarantine WHERE mutation_id = $1 AND reason_code = 'database_refused'",
+      [first.id],
+    );
+    expect(await replayQuarantined({ db, actor: 'test' }, kept!.id)).toEqual({ status: 'applied' });
+    const taxes = await db.query<{ tax_minor: unknown }>(
+      'SELECT tax_minor FROM sales WHERE original_sale_id = $1 ORDER BY receipt_no',
+      [sale.value.value.id],
+    );
+    expect(taxes.map((t) => Number(t.tax_minor))).toEqual([67, 66]);
+  });
+
+  it('quarantines a held refund the database refuses when its original arrives, and still applies the original', async () => {
+    sell(b, 'T2', 1000);
+    const original = lastPayload(b);
+    const refundId = crypto.randomUUID();
+    const line = original.lines[0]!;
+    const refund: SaleDocument = {
+      ...original,
+      id: refundId,
+      kind: 'refund',
+      terminal: 'T1',
+      receiptNo: 'MAIN-T1-R000950',
+      originalSaleId: original.id,
+      reason: 'POISON',
+      changeMinor: 0,
+      flags: [],
+      lines: [{ ...line, originalLineNo: 1, flags: [] }],
+      payments: [
+        {
+          method: 'cash',
+          amountMinor: original.totalMinor,
+          tenderedMinor: original.totalMinor,
+          changeMinor: 0,
+          reference: null,
+        },
+      ],
+      stockMovements: [{ id: crypto.randomUUID(), productId: TEA, deltaQtyMilli: line.qtyMilli }],
+    };
+    expect(await forge(a, 'refund', refundId, refund)).toMatchObject({ status: 'held' });
+    await db.exec(
+      `CREATE FUNCTION test_refuse_refund() RETURNS trigger LANGUAGE plpgsql AS
+         $$ BEGIN IF NEW.reason = 'POISON' THEN RAISE EXCEPTION 'refused by a trigger'; END IF; RETURN NEW; END $$;
+       CREATE TRIGGER test_refuse_refund BEFORE INSERT ON sales FOR EACH ROW EXECUTE FUNCTION test_refuse_refund();`,
+    );
+    try {
+      expect(await sync(b)).toEqual(['applied']);
+    } finally {
+      await db.exec('DROP TRIGGER test_refuse_refund ON sales; DROP FUNCTION test_refuse_refund();');
+    }
+    expect(await count('sales', 'id = $1', [original.id])).toBe(1);
+    expect(await count('sales', 'id = $1', [refundId])).toBe(0);
+    const [row] = await db.query<{ reason_code: string; reason: string }>(
+      'SELECT reason_code, reason FROM sync_quarantine WHERE mutation_id = $1',
+      [refundId],
+    );
+    expect(row).toMatchObject({
+      reason_code: 'database_refused',
+      reason: expect.stringMatching(/^SQLSTATE P0001/),
+    });
+  });
+
+  it('answers shift_closed to a second close of one shift in a batch, and id_conflict to a document resent under a new seq', async () => {
+    const shift = c.edge.store.shifts.open({ terminal: 'T1', openingFloatMinor: 0 });
+    if (!shift.ok) throw new Error('shift');
+    const shiftId = shift.value.value.id;
+    expect(await sync(c)).toEqual(['applied']);
+    const close = (counted: number) => ({
+      shiftId,
+      closedAt: new Date().toISOString(),
+      closedBy: null,
+      counted: [{ method: 'cash', countedMinor: counted }],
+    });
+    const store = c.edge.store;
+    store.database.sqlite.transaction(() => {
+      store.outbox.append('shift_close', crypto.randomUUID(), close(1) as never, new Date().toISOString());
+      store.outbox.append('shift_close', crypto.randomUUID(), close(2) as never, new Date().toISOString());
+    })();
+    expect(await sync(c)).toEqual(['applied', 'rejected:shift_closed']);
+    sell(c, 'T1');
+    const doc = lastPayload(c);
+    expect(await sync(c)).toEqual(['applied']);
+    // The same document again under the next seq (a broken edge): a resend could never match it.
+    const resent = await push(c, [{ seq: c.pushed + 1, id: doc.id, kind: 'sale', payload: doc }]);
+    expect(resent.ok && resent.results[0]).toMatchObject({ status: 'rejected', code: 'id_conflict' });
   });
 
   it('stores an unknown payload key with a NUL byte, and dates Postgres refuses, in the quarantine without blocking', async () => {
