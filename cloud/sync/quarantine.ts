@@ -1,5 +1,5 @@
 // The tenant's sync quarantine: mutations that failed validation, kept whole with their reason.
-// After a fix (a branch created, a terminal handed over, a corrected payload) a quarantined mutation
+// After a fix (a branch created, a corrected payload; there is no route yet to hand a terminal over) a quarantined mutation
 // is replayed through the same checks and writes as a push; or it is discarded with a reason. Either
 // way it is resolved once, and the tenant's audit log says who did it.
 import type { SqlDatabase } from '../../src/db/sql.ts';
