@@ -43,6 +43,8 @@ export const reportQueries = {
   }),
   z: strictObject(period),
   freshness: strictObject(branchOnly),
+  /** Flagged documents per flag, branch and business date. */
+  flags: strictObject(period),
 } as const;
 
 export interface Period {

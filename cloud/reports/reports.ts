@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { SqlQueryable } from '../../src/db/sql.ts';
 import { AppError } from '../../src/errors.ts';
 import { refuseOverflow } from './figures.ts';
+import { type FlagRow, flagsReport } from './flags.ts';
 import {
   type Freshness,
   freshnessOf,
@@ -223,6 +224,15 @@ export const reports = {
         body: { branch: q.branch ?? null, branches, devices },
         csv: { columns, rows: devices },
       };
+    },
+  }),
+  flags: define({
+    query: reportQueries.flags,
+    async run(db, q, facts, now) {
+      const period = periodOf(q, facts, now);
+      const result = await flagsReport(db, period);
+      const csv = csvOf<FlagRow>(['businessDate', 'branch', 'flag', 'count'], result.rows);
+      return { body: { period, ...result }, csv, period };
     },
   }),
 } as const;

@@ -1,6 +1,8 @@
 // Validating pushed mutations before they are applied. A mutation that fails is kept whole in the
 // tenant's quarantine with its reason and acknowledged as rejected; it never blocks the queue. What
-// the edge could not know (a price changed, a product deactivated) is not a failure: it is flagged.
+// the edge could not know (a price changed, a product deactivated, a cashier nobody knows, stock
+// below zero) is no reason to refuse: nothing here checks it; the sale is flagged as it is written
+// (catalog-flags.ts, stock-flags.ts).
 import { sanitizeText } from '../../src/domain/bounds.ts';
 import { parseReceiptNo } from '../../src/domain/receipt.ts';
 import {

@@ -3,6 +3,7 @@
 // refund may follow its sale in one batch), then one set-based insert per table and kind.
 import type { SqlQueryable } from '../../src/db/sql.ts';
 import { parseReceiptNo } from '../../src/domain/receipt.ts';
+import { flagCatalogChanges } from './catalog-flags.ts';
 import { lineColumns, movementColumns, paymentColumns, type SeqDocument, saleColumns } from './columns.ts';
 import { checkRefunds } from './refunds.ts';
 import { flagStockBelowZero } from './stock-flags.ts';
@@ -165,7 +166,7 @@ async function freshMovements(
   });
 }
 
-/** Inserts documents whose checks passed: stock flagged, the rows, then the lines, payments and movements of those inserted. */
+/** Inserts documents whose checks passed: catalog and stock flagged, the rows, then the lines, payments and movements of those inserted. */
 async function insertDocuments(
   tx: SqlQueryable,
   docs: SaleMutation[],
@@ -173,7 +174,8 @@ async function insertDocuments(
   report: Report,
 ): Promise<void> {
   if (docs.length === 0) return;
-  const flagged = await flagStockBelowZero(tx, await freshMovements(tx, docs, report));
+  const fresh = await freshMovements(tx, docs, report);
+  const flagged = await flagStockBelowZero(tx, await flagCatalogChanges(tx, fresh));
   const inserted = await unnestInsert<SeqDocument, { id: string }>(
     tx,
     'sales',

@@ -31,7 +31,11 @@ export interface SaleContext {
 
 /**
  * Why a recorded sale deserves a look, never a reason to refuse it: a price typed over the catalog's,
- * an open-price line, a product HQ had deactivated, stock going below zero, a cashier the edge did not know.
+ * an open-price line, a product HQ had deactivated, stock going below zero, a cashier nobody knew,
+ * and `price_changed`, which only the cloud sets: the till charged the catalog price it knew, but
+ * HQ's price in force at that moment was another (changed while the till was offline). The cloud
+ * also adds `inactive_product` and `unknown_cashier` when it knows better than the till
+ * (cloud/sync/catalog-flags.ts, docs/sync-integrity.md).
  */
 export const saleFlags = [
   'price_override',
@@ -39,6 +43,7 @@ export const saleFlags = [
   'inactive_product',
   'stock_below_zero',
   'unknown_cashier',
+  'price_changed',
 ] as const;
 export type SaleFlag = (typeof saleFlags)[number];
 

@@ -27,7 +27,12 @@ const id = text(textLimits.id).min(1);
 const nonNegative = amountSchema;
 const instant = instantSchema;
 const person = text(textLimits.person).nullable();
-/** Flags of a document or line (src/domain/sale.ts says what each means). */
+/**
+ * Flags of a document or line (src/domain/sale.ts says what each means). One list for what an edge
+ * pushes and what the cloud stores: `price_changed` is set only by the cloud, and an edge never
+ * pushes it (one that did would only ask HQ to look, like any flag), but a document the cloud
+ * stored still parses with this schema wherever it travels.
+ */
 export const flagsSchema = z.array(z.enum(saleFlags));
 const flags = flagsSchema;
 

@@ -517,6 +517,49 @@ describe.each(engineNames)('HQ reports on %s', (engine) => {
     expect(rows[0]).toBe(['MAIN', ...Object.values(main)].join(','));
   });
 
+  it('flags: flagged documents per business date, branch and flag, as JSON and CSV', async () => {
+    const stored = await db.query<{ id: string; flags: string }>(
+      "SELECT id, flags FROM sales WHERE flags <> '[]'",
+    );
+    const flagsOf = new Map(stored.map((r) => [r.id, [...new Set(JSON.parse(r.flags) as string[])]]));
+    /** Counts per `date|branch|flag` of the documents `ds`, dated by the test's own clock. */
+    const expected = (ds: readonly Doc[]) => {
+      const counts = new Map<string, number>();
+      for (const d of ds)
+        for (const flag of flagsOf.get(d.id) ?? []) {
+          const key = `${local(d).date}|${d.branch}|${flag}`;
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+        }
+      return [...counts]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([key, count]) => {
+          const [businessDate, branch, flag] = key.split('|');
+          return { businessDate, branch, flag, count };
+        });
+    };
+    const res = await report(`/v1/reports/flags?${period}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ report: 'flags', period: { from: FROM, to: TO, branch: null } });
+    expect(res.body.rows).toEqual(expected(docs));
+    expect(res.body.flaggedDocuments).toBe(docs.filter((d) => flagsOf.has(d.id)).length);
+    expect(res.body.freshness).toMatchObject({ devices: 2, quarantined: 0 });
+    // Independently of what was stored: the tenant has no user ann or bob, and gift wrap is open-priced.
+    const total = (flag: string) => res.body.totals.find((t: { flag: string }) => t.flag === flag)?.count;
+    expect(total('unknown_cashier')).toBe(sales().filter((d) => d.cashier !== null).length);
+    expect(total('open_price')).toBe(sales().filter((d) => d.lines.some((l) => l.productId === null)).length);
+    const nyc = await report('/v1/reports/flags?from=2026-03-07&to=2026-03-07&branch=NYC');
+    expect(nyc.body.rows).toEqual(
+      expected(docs.filter((d) => d.branch === 'NYC' && local(d).date === '2026-03-07')),
+    );
+    const csv = await app.request(`/v1/reports/flags?${period}`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'text/csv' },
+    });
+    expect(csv.headers.get('x-report-last-sync-at')).toMatch(/^2\d{3}-/);
+    const [header, ...rows] = (await csv.text()).trimEnd().split('\r\n');
+    expect(header).toBe('businessDate,branch,flag,count');
+    expect(rows).toEqual(res.body.rows.map((r: Record<string, unknown>) => Object.values(r).join(',')));
+  });
+
   it('defaults to the last 30 days and refuses bad periods, unknown branches and parameters', async () => {
     const res = await report('/v1/reports/sales');
     expect(res.status).toBe(200);
