@@ -39,7 +39,7 @@ export interface CloudServer {
   migrationJob: MigrationJob;
   sync: SyncEndpoint;
   /** Signals to every cloud process: catalog changes (devices pull) and revocations (connections end). */
-  signals: Pick<SyncSignals, 'catalogChanged' | 'deviceRevoked'>;
+  signals: Pick<SyncSignals, 'catalogChanged' | 'deviceRevoked' | 'quarantineResolved'>;
   stop(): Promise<void>;
 }
 
@@ -83,6 +83,7 @@ export async function startCloudServer(options: CloudServerOptions): Promise<Clo
     signals: {
       deviceRevoked: async (orgId, deviceId) => signalsRef?.deviceRevoked(orgId, deviceId),
       catalogChanged: async (orgId, cursor) => signalsRef?.catalogChanged(orgId, cursor),
+      quarantineResolved: async (orgId, deviceId) => signalsRef?.quarantineResolved(orgId, deviceId),
     },
     logger,
   });

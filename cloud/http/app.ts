@@ -28,7 +28,7 @@ export interface CloudAppOptions {
   /** Serves the HQ routes (sessions, devices, quarantine) when given. */
   resolver?: TenantResolver | undefined;
   /** Catalog pokes and revocations for every cloud process. */
-  signals?: Pick<SyncSignals, 'deviceRevoked' | 'catalogChanged'> | undefined;
+  signals?: Pick<SyncSignals, 'deviceRevoked' | 'catalogChanged' | 'quarantineResolved'> | undefined;
   /** Largest accepted request body. */
   maxBodyBytes?: number;
   /** Where request lines and internal errors go (default: nowhere). */

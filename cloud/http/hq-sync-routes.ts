@@ -15,7 +15,7 @@ import { idParam, jsonBody, requireSession } from './hq-routes.ts';
 export interface HqSyncRoutesOptions {
   resolver: TenantResolver;
   /** Ends a revoked device's connection wherever it is (the cloud server passes its signals). */
-  signals?: Pick<SyncSignals, 'deviceRevoked'> | undefined;
+  signals?: Pick<SyncSignals, 'deviceRevoked' | 'quarantineResolved'> | undefined;
   now?: () => Date;
 }
 
@@ -29,6 +29,10 @@ export function createHqSyncRoutes(options: HqSyncRoutesOptions): Hono {
   const { resolver } = options;
   const now = options.now ?? (() => new Date());
   const app = new Hono();
+  // The device's edge learns the outcome at once wherever it is connected (or at its next sync).
+  const told = (orgId: string) => (deviceId: string) => {
+    void options.signals?.quarantineResolved(orgId, deviceId).catch(() => undefined);
+  };
 
   app.get('/devices', async (c) => {
     const { orgId } = await requireSession(c, resolver, now);
@@ -76,7 +80,7 @@ export function createHqSyncRoutes(options: HqSyncRoutesOptions): Hono {
     requirePermission(user, 'devices:write');
     const body = await jsonBody(c, replayBody);
     const result = await resolver.withTenant(orgId, (db) =>
-      replayQuarantined({ db, actor: user.email }, idParam(c, 'id'), body.payload),
+      replayQuarantined({ db, actor: user.email, onResolved: told(orgId) }, idParam(c, 'id'), body.payload),
     );
     return c.json(result);
   });
@@ -86,7 +90,7 @@ export function createHqSyncRoutes(options: HqSyncRoutesOptions): Hono {
     requirePermission(user, 'devices:write');
     const { reason } = await jsonBody(c, discardBody);
     await resolver.withTenant(orgId, (db) =>
-      discardQuarantined({ db, actor: user.email }, idParam(c, 'id'), reason),
+      discardQuarantined({ db, actor: user.email, onResolved: told(orgId) }, idParam(c, 'id'), reason),
     );
     return c.body(null, 204);
   });

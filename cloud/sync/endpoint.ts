@@ -24,9 +24,11 @@ export const defaultSyncLimits: SyncLimits = {
 export interface SyncEndpoint {
   /** Pokes every session of `orgId` on this process: its catalog reached `cursor`. */
   poke(orgId: string, cursor: number): void;
+  /** Tells the sessions of a device on this process that some of its quarantined mutations were resolved. */
+  resolved(orgId: string, deviceId: string): void;
   /** Ends the sessions of a revoked device on this process (`unauthorized`, close 4001). */
   revoke(orgId: string, deviceId: string): void;
-  /** Pokes every session on this process (after missed notifications). */
+  /** Pokes every session on this process, and tells it of resolutions (after missed notifications). */
   pokeAll(): void;
   /** Live sessions by tenant (for metrics and tests). */
   sessionCount(orgId?: string): number;
@@ -66,11 +68,18 @@ export function attachSyncEndpoint(server: Server, deps: Omit<SessionDeps, 'onRe
     poke(orgId, cursor) {
       for (const session of byOrg.get(orgId) ?? []) session.poke(cursor);
     },
+    resolved(orgId, deviceId) {
+      for (const session of byOrg.get(orgId) ?? []) if (session.deviceId === deviceId) session.resolved();
+    },
     revoke(orgId, deviceId) {
       for (const session of byOrg.get(orgId) ?? []) if (session.deviceId === deviceId) session.revoke();
     },
     pokeAll() {
-      for (const set of byOrg.values()) for (const session of set) session.poke(0);
+      for (const set of byOrg.values())
+        for (const session of set) {
+          session.poke(0);
+          session.resolved();
+        }
     },
     sessionCount: (orgId) =>
       orgId === undefined

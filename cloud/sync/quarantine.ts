@@ -62,6 +62,8 @@ export interface QuarantineContext {
   db: SqlDatabase;
   actor: string;
   now?: () => Date;
+  /** Called after the resolution committed, with the device whose mutation it was (its edge is told). */
+  onResolved?: (deviceId: string) => void;
 }
 
 async function lockUnresolved(tx: Parameters<Parameters<SqlDatabase['transaction']>[0]>[0], id: string) {
@@ -83,8 +85,10 @@ export async function replayQuarantined(
   correctedPayload?: unknown,
 ): Promise<{ status: 'applied' | 'duplicate' }> {
   const at = (ctx.now?.() ?? new Date()).toISOString();
-  return ctx.db.transaction(async (tx) => {
+  let deviceId = '';
+  const result = await ctx.db.transaction(async (tx) => {
     const row = await lockUnresolved(tx, id);
+    deviceId = row.device_id;
     const payload = correctedPayload === undefined ? JSON.parse(row.payload) : correctedPayload;
     const mutation = { seq: Number(row.seq), id: row.mutation_id, kind: row.kind, payload };
     const parsed = parsedMutation(mutation);
@@ -114,7 +118,8 @@ export async function replayQuarantined(
         },
       );
     }
-    const status = outcomes.get(mutation.seq)?.status === 'duplicate' ? 'duplicate' : 'applied';
+    const status: 'applied' | 'duplicate' =
+      outcomes.get(mutation.seq)?.status === 'duplicate' ? 'duplicate' : 'applied';
     const resolution =
       correctedPayload === undefined ? `replayed (${status})` : `replayed corrected (${status})`;
     await tx.query('UPDATE sync_quarantine SET resolved_at = $2, resolution = $3 WHERE id = $1', [
@@ -135,6 +140,8 @@ export async function replayQuarantined(
     );
     return { status };
   });
+  ctx.onResolved?.(deviceId);
+  return result;
 }
 
 /**
@@ -156,8 +163,8 @@ export async function discardQuarantined(ctx: QuarantineContext, id: string, rea
   if (text.length === 0 || text.length > 500)
     throw new AppError('invalid_input', 'a discard needs a reason (1–500 characters)');
   const at = (ctx.now?.() ?? new Date()).toISOString();
-  await ctx.db.transaction(async (tx) => {
-    await lockUnresolved(tx, id);
+  const deviceId = await ctx.db.transaction(async (tx) => {
+    const row = await lockUnresolved(tx, id);
     await tx.query('UPDATE sync_quarantine SET resolved_at = $2, resolution = $3 WHERE id = $1', [
       id,
       at,
@@ -174,5 +181,7 @@ export async function discardQuarantined(ctx: QuarantineContext, id: string, rea
       },
       at,
     );
+    return row.device_id;
   });
+  ctx.onResolved?.(deviceId);
 }

@@ -12,6 +12,7 @@ import {
   type Down,
   type Hello,
   type MutationResult,
+  type OutcomesRequest,
   type Pull,
   type Push,
   parseFrame,
@@ -22,6 +23,7 @@ import { SUPPORTED_PROTOCOL_VERSIONS } from '../../src/protocol/version.ts';
 import { deviceIsActive, findDeviceByToken } from '../devices/devices.ts';
 import type { TenantResolver } from '../resolver/tenant-resolver.ts';
 import { applyBatch, type ParsedMutation, parsePayloads } from './apply-batch.ts';
+import { readOutcomes } from './outcomes.ts';
 import { latestCursor, readChanges } from './pull.ts';
 import { Refusal, refuseUnservedHello, tenantRefusal } from './refusal.ts';
 import { claimTerminals } from './terminals.ts';
@@ -76,6 +78,8 @@ export interface SyncSession {
   orgId: string;
   deviceId: string;
   poke(cursor: number): void;
+  /** Some of the device's quarantined mutations were resolved: an edge of protocol 4 is told `resolved`. */
+  resolved(): void;
   /** The device was revoked: `unauthorized`, then close. */
   revoke(): void;
 }
@@ -201,6 +205,10 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
       orgId: parsed.orgId,
       deviceId: welcome.device.id,
       poke: (cursor) => send({ type: 'poke', cursor }),
+      // Older edges know no such message: they learn nothing, as before.
+      resolved: () => {
+        if (message.protocolVersion >= 4) send({ type: 'resolved' });
+      },
       revoke: () => refuse(new Refusal('unauthorized', 'the device was revoked', closeCodes.unauthorized)),
     });
     send({
@@ -277,6 +285,21 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
     send({ type: 'changes', ...page });
   }
 
+  async function outcomes(message: OutcomesRequest): Promise<void> {
+    if (!ready) throw new Refusal('unexpected_message', 'send hello first', closeCodes.protocolError);
+    if (ready.protocolVersion < 4) {
+      throw new Refusal('unexpected_message', 'outcomes needs protocol 4', closeCodes.protocolError);
+    }
+    const session = ready;
+    const found = await withTenant(session.orgId, async (db) => {
+      if (!(await deviceIsActive(db, session.deviceId))) {
+        throw new Refusal('unauthorized', 'the device was revoked', closeCodes.unauthorized);
+      }
+      return readOutcomes(db, session.deviceId, message.seqs);
+    });
+    send({ type: 'outcomes', outcomes: found });
+  }
+
   async function handle(
     parsed: ReturnType<typeof parseFrame<Up>>,
     payloads?: ReadonlyMap<number, ParsedMutation['parsed']>,
@@ -294,6 +317,7 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
       if (message.type === 'hello') await hello(message);
       else if (message.type === 'push') await push(message, payloads);
       else if (message.type === 'pull') await pull(message);
+      else if (message.type === 'outcomes') await outcomes(message);
       else {
         if (ready) {
           deps.observer?.deviceSeen(ready.orgId, ready.deviceId, message.backlog);

@@ -1,7 +1,24 @@
 // The outbox: every local mutation, numbered by a per-device gapless seq in the same transaction as
 // the rows it describes, so the outbox never misses a sale and never holds one that was rolled back.
-import { and, asc, count, eq, gt, gte, isNotNull, isNull, lt, lte, max, min, sql } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  count,
+  eq,
+  gt,
+  gte,
+  inArray,
+  isNotNull,
+  isNull,
+  lt,
+  lte,
+  max,
+  min,
+  notInArray,
+  sql,
+} from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import type { Outcome } from '../../src/protocol/messages.ts';
 import type { MutationKind, PayloadOf } from '../../src/protocol/mutations.ts';
 import type { EdgeMeta } from './meta.ts';
 import { preparedInsert } from './prepared.ts';
@@ -21,7 +38,10 @@ export interface SyncStatus {
   /** The last time the outbox was seen empty after an exchange with the cloud. */
   outboxEmptyAt: string | null;
   lastError: string | null;
-  /** Mutations the cloud acknowledged as rejected and keeps in its quarantine. */
+  /**
+   * Mutations the cloud acknowledged as rejected and keeps in its quarantine; one HQ replays or
+   * discards leaves the count once the edge has asked what became of it (protocol 4).
+   */
   quarantined: number;
 }
 
@@ -33,6 +53,16 @@ export interface PendingMutation {
   /** The payload's JSON as stored (written by JSON.stringify when recorded): spliced into the frame as is. */
   payloadJson: string;
 }
+
+/**
+ * Results an acknowledged entry can have: the ack's status, then (protocol 4) what became of a
+ * rejected or held one in the cloud's quarantine: replayed or released by HQ, or discarded.
+ */
+export const RESOLVED_APPLIED = 'resolved_applied';
+export const RESOLVED_DISCARDED = 'resolved_discarded';
+
+/** Results still open in the cloud's quarantine: kept, and asked about, until resolved. */
+const OPEN_RESULTS = ['rejected', 'held'] as const;
 
 export interface Outbox {
   /** Appends a mutation with the next seq; its payload is typed by the wire contract of its kind. */
@@ -62,7 +92,15 @@ export interface Outbox {
   reopenFrom(seq: number): boolean;
   /** Calls `listener` after each append (inside the writing transaction: it must only schedule work). */
   onAppend(listener: () => void): void;
-  /** Deletes entries acknowledged before `before` (rejected ones stay: they are what `quarantined` counts); returns how many. */
+  /** Seqs acknowledged `rejected` or `held` after `afterSeq`, ascending, at most `limit`: what the edge asks the cloud about. */
+  openSeqs(afterSeq: number, limit: number): number[];
+  /**
+   * Records what became of quarantined entries (protocol 4), each only if its seq still holds that
+   * mutation id: `applied` or `discarded` closes the entry at `at` (then pruned like any acked one),
+   * `rejected` or `held` becomes its current result. Returns how many entries were closed.
+   */
+  recordOutcomes(outcomes: readonly Outcome[], at: string): number;
+  /** Deletes entries acknowledged before `before` (rejected and held ones stay until the cloud resolves them); returns how many. */
   prune(before: string): number;
 }
 
@@ -192,8 +230,44 @@ export function createOutbox(db: BetterSQLite3Database, next: NextValue, meta: E
     prune(before) {
       return db
         .delete(outbox)
-        .where(and(lt(outbox.ackedAt, before), sql`${outbox.result} IS DISTINCT FROM 'rejected'`))
+        .where(and(lt(outbox.ackedAt, before), notInArray(outbox.result, [...OPEN_RESULTS])))
         .run().changes;
+    },
+    openSeqs(afterSeq, limit) {
+      return db
+        .select({ seq: outbox.seq })
+        .from(outbox)
+        .where(and(gt(outbox.seq, afterSeq), inArray(outbox.result, [...OPEN_RESULTS])))
+        .orderBy(asc(outbox.seq))
+        .limit(limit)
+        .all()
+        .map((r) => r.seq);
+    },
+    recordOutcomes(outcomes, at) {
+      return db.transaction(
+        () => {
+          let closed = 0;
+          for (const o of outcomes) {
+            const final =
+              o.status === 'applied'
+                ? RESOLVED_APPLIED
+                : o.status === 'discarded'
+                  ? RESOLVED_DISCARDED
+                  : null;
+            const row = and(
+              eq(outbox.seq, o.seq),
+              eq(outbox.mutationId, o.id),
+              inArray(outbox.result, [...OPEN_RESULTS]),
+            );
+            if (final) {
+              // The resolution is the entry's final acknowledgement: retention counts from it.
+              closed += db.update(outbox).set({ result: final, ackedAt: at }).where(row).run().changes;
+            } else db.update(outbox).set({ result: o.status }).where(row).run();
+          }
+          return closed;
+        },
+        { behavior: 'immediate' },
+      );
     },
     backlog(now) {
       const { pending, oldestPendingAgeSeconds } = this.status(now);

@@ -11,7 +11,10 @@ export const outbox = sqliteTable('outbox', {
   payload: text('payload').notNull(),
   createdAt: text('created_at').notNull(),
   ackedAt: text('acked_at'),
-  /** applied, duplicate or rejected, once acknowledged. */
+  /**
+   * applied, duplicate, rejected or held, once acknowledged; a rejected or held one becomes
+   * resolved_applied or resolved_discarded once the cloud says HQ resolved it (outbox.ts).
+   */
   result: text('result'),
 });
 

@@ -24,6 +24,8 @@ export interface SyncConnection {
   requestFrame(frame: string): Promise<Down>;
   /** Called for each poke: the tenant's catalog moved on. */
   onPoke(listener: (cursor: number) => void): void;
+  /** Called for each `resolved` (protocol 4): HQ resolved some of this device's quarantined mutations. */
+  onResolved(listener: () => void): void;
   readonly closed: Promise<ConnectionLost>;
   close(): void;
   /** Drops the socket without a closing handshake (a peer that stopped answering). */
@@ -58,6 +60,7 @@ export function connect(
     });
     const waiters: { resolve: (m: Down) => void; reject: (e: Error) => void }[] = [];
     const pokeListeners: ((cursor: number) => void)[] = [];
+    const resolvedListeners: (() => void)[] = [];
     let lost: ConnectionLost | undefined;
     let markClosed: (e: ConnectionLost) => void = () => {};
     const closed = new Promise<ConnectionLost>((r) => {
@@ -86,6 +89,9 @@ export function connect(
         onPoke: (listener) => {
           pokeListeners.push(listener);
         },
+        onResolved: (listener) => {
+          resolvedListeners.push(listener);
+        },
         closed,
         close: () => ws.close(1000, 'done'),
         terminate: () => ws.terminate(),
@@ -101,6 +107,10 @@ export function connect(
       const message = parsed.message;
       if (message.type === 'poke') {
         for (const l of pokeListeners) l(message.cursor);
+        return;
+      }
+      if (message.type === 'resolved') {
+        for (const l of resolvedListeners) l();
         return;
       }
       waiters.shift()?.resolve(message);

@@ -2,7 +2,13 @@
 // it is empty (acks marked as they come, a gap answered by resending from where the cloud stands),
 // then pull catalog pages until there are no more and apply them with the new cursor. Each recorded
 // ack is a sync (lastSyncAt); an exchange that ends with nothing pending also marks the outbox empty.
-import type { Down, MutationResult, Welcome } from '../../src/protocol/messages.ts';
+// What became of rejected and held entries is asked after each welcome and whenever the cloud says.
+import {
+  type Down,
+  MAX_OUTCOME_SEQS,
+  type MutationResult,
+  type Welcome,
+} from '../../src/protocol/messages.ts';
 import { PROTOCOL_VERSION } from '../../src/protocol/version.ts';
 import type { PendingMutation } from '../store/outbox.ts';
 import type { EdgeStore } from '../store/store.ts';
@@ -228,7 +234,25 @@ export async function pullAll(conn: SyncConnection, store: EdgeStore): Promise<n
   return applyChanges(store.database, changes, cursor, store.now().toISOString());
 }
 
-/** One complete exchange on an open connection: hello, push everything, pull everything. */
+/**
+ * Asks the cloud what became of every entry this edge still lists as rejected or held, a page of
+ * seqs at a time, and records the answers (protocol 4); returns how many entries were resolved.
+ */
+export async function askOutcomes(conn: SyncConnection, store: EdgeStore): Promise<number> {
+  let after = 0;
+  let resolved = 0;
+  for (;;) {
+    const seqs = store.outbox.openSeqs(after, MAX_OUTCOME_SEQS);
+    if (seqs.length === 0) return resolved;
+    const reply = await conn.request({ type: 'outcomes', seqs });
+    if (reply.type !== 'outcomes') throw refusalOf(reply);
+    resolved += store.outbox.recordOutcomes(reply.outcomes, store.now().toISOString());
+    if (seqs.length < MAX_OUTCOME_SEQS) return resolved;
+    after = seqs.at(-1)!;
+  }
+}
+
+/** One complete exchange on an open connection: hello, push everything, pull everything, ask outcomes. */
 export async function syncOn(
   conn: SyncConnection,
   store: EdgeStore,
@@ -237,6 +261,7 @@ export async function syncOn(
   const welcome = await sayHello(conn, store);
   const pushed = await pushAll(conn, store, positionOf(welcome, store), hooks);
   const pulled = await pullAll(conn, store);
+  await askOutcomes(conn, store);
   // The acks moved lastSyncAt already; a complete exchange with nothing left pending is in sync.
   store.outbox.markInSync(store.now().toISOString());
   store.meta.set('last_sync_error', null);

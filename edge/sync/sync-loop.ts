@@ -1,11 +1,12 @@
 // Continuous sync for a running agent: keeps one connection, pushes whenever a mutation is recorded,
-// pulls whenever the cloud pokes, pings to notice a dead socket, and reconnects with jittered
+// pulls whenever the cloud pokes, asks what became of quarantined entries after each welcome and
+// whenever the cloud says some were resolved, pings to notice a dead socket, and reconnects with jittered
 // exponential backoff (or after the cloud's hint). Sales never wait for any of it.
 import type { Logger } from '../../src/log.ts';
 import { closeCodes } from '../../src/protocol/errors.ts';
 import type { EdgeStore } from '../store/store.ts';
 import { type ConnectionLost, connect, type SyncConnection } from './connection.ts';
-import { positionOf, pullAll, pushAll, SyncRefused, sayHello } from './sync-client.ts';
+import { askOutcomes, positionOf, pullAll, pushAll, SyncRefused, sayHello } from './sync-client.ts';
 
 export interface SyncLoopOptions {
   cloudUrl: string;
@@ -48,6 +49,8 @@ export function startSyncLoop(store: EdgeStore, options: SyncLoopOptions): SyncL
   let stopped = false;
   let pushWanted = true;
   let pullWanted = true;
+  /** Asked after each welcome and on each `resolved`: what became of quarantined entries. */
+  let outcomesWanted = true;
   let conn: SyncConnection | undefined;
   let welcomed = false;
   let wake: () => void = () => {};
@@ -89,6 +92,10 @@ export function startSyncLoop(store: EdgeStore, options: SyncLoopOptions): SyncL
       pullWanted = true;
       wake();
     });
+    current.onResolved(() => {
+      outcomesWanted = true;
+      wake();
+    });
     // Heartbeat: a ping every interval; no pong within two intervals means the socket is dead.
     const heartbeat = setInterval(() => {
       // A dead socket never answers a closing handshake either: it is dropped, not closed.
@@ -115,12 +122,16 @@ export function startSyncLoop(store: EdgeStore, options: SyncLoopOptions): SyncL
           pullWanted = false;
           await pullAll(current, store);
         }
+        if (outcomesWanted) {
+          outcomesWanted = false;
+          await askOutcomes(current, store);
+        }
         const at = store.now();
         // The acks moved lastSyncAt already; a pass that leaves nothing pending is in sync.
         store.outbox.markInSync(at.toISOString());
         store.meta.set('last_sync_error', null);
         store.outbox.prune(new Date(at.getTime() - retentionMs).toISOString());
-        if (pushWanted || pullWanted) continue;
+        if (pushWanted || pullWanted || outcomesWanted) continue;
         const lost = await Promise.race([woke.then(() => undefined), current.closed]);
         if (lost) throw lost;
       }
@@ -168,6 +179,7 @@ export function startSyncLoop(store: EdgeStore, options: SyncLoopOptions): SyncL
       }
       pushWanted = true;
       pullWanted = true;
+      outcomesWanted = true;
       // Only stop() cuts the wait short: sales recorded during an outage must not hammer the cloud.
       await Promise.race([new Promise((r) => setTimeout(r, delay).unref()), stopSignal]);
     }

@@ -57,7 +57,32 @@ export const pingSchema = strictObject({
   backlog: lenientBacklog,
 });
 
-export const upSchema = z.discriminatedUnion('type', [helloSchema, pushSchema, pullSchema, pingSchema]);
+/** Most seqs one `outcomes` request may name: the answer stays far below the frame limit. */
+export const MAX_OUTCOME_SEQS = 500;
+
+/**
+ * (Protocol 4) What became of these seqs of the device's, acknowledged `rejected` or `held`: the edge
+ * pages through the ones it still lists, in ascending seq order, at most `MAX_OUTCOME_SEQS` at a time.
+ */
+export const outcomesRequestSchema = strictObject({
+  type: z.literal('outcomes'),
+  seqs: z
+    .array(cursor)
+    .min(1)
+    .max(MAX_OUTCOME_SEQS)
+    .refine(
+      (seqs) => seqs.every((s, i) => i === 0 || s > seqs[i - 1]!),
+      'seqs must be ascending and distinct',
+    ),
+});
+
+export const upSchema = z.discriminatedUnion('type', [
+  helloSchema,
+  pushSchema,
+  pullSchema,
+  pingSchema,
+  outcomesRequestSchema,
+]);
 
 /** The answer to hello: the device as the tenant knows it, and the limits of this connection. */
 export const welcomeSchema = strictObject({
@@ -115,6 +140,28 @@ export const changesSchema = strictObject({
   more: z.boolean(),
 });
 
+/**
+ * Where one quarantined mutation stands now. `applied`: HQ replayed it (or the cloud already held it),
+ * or a held refund's original arrived; `discarded`: HQ discarded it; `rejected` or `held`: still in
+ * the quarantine, with its current reason code (a held refund that failed its checks once its
+ * original arrived is `rejected` from then on).
+ */
+export const outcomeSchema = strictObject({
+  seq: cursor,
+  id: z.string(),
+  status: z.enum(['applied', 'discarded', 'rejected', 'held']),
+  code: z.string().optional(),
+});
+
+/** (Protocol 4) The answer to `outcomes`: one entry per asked seq the quarantine holds, in seq order. */
+export const outcomesSchema = strictObject({
+  type: z.literal('outcomes'),
+  outcomes: z.array(outcomeSchema),
+});
+
+/** (Protocol 4) Some of this device's quarantined mutations were resolved: ask their outcomes. */
+export const resolvedSchema = strictObject({ type: z.literal('resolved') });
+
 /** The tenant's change log moved on: pull from your cursor. */
 export const pokeSchema = strictObject({ type: z.literal('poke'), cursor });
 
@@ -138,18 +185,23 @@ export const downSchema = z.discriminatedUnion('type', [
   pokeSchema,
   pongSchema,
   errorSchema,
+  outcomesSchema,
+  resolvedSchema,
 ]);
 
 export type Backlog = z.infer<typeof backlogSchema>;
 export type Hello = z.infer<typeof helloSchema>;
 export type Push = z.infer<typeof pushSchema>;
 export type Pull = z.infer<typeof pullSchema>;
+export type OutcomesRequest = z.infer<typeof outcomesRequestSchema>;
 export type Up = z.infer<typeof upSchema>;
 export type Welcome = z.infer<typeof welcomeSchema>;
 export type MutationResult = z.infer<typeof mutationResultSchema>;
 export type Ack = z.infer<typeof ackSchema>;
 export type Change = z.infer<typeof changeSchema>;
 export type Changes = z.infer<typeof changesSchema>;
+export type Outcome = z.infer<typeof outcomeSchema>;
+export type Outcomes = z.infer<typeof outcomesSchema>;
 export type SyncErrorMessage = z.infer<typeof errorSchema>;
 export type Down = z.infer<typeof downSchema>;
 

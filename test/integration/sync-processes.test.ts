@@ -37,7 +37,7 @@ describe.skipIf(NO_PG)('catalog changes across cloud processes (needs MODERNPOS_
     db = p.engine.openDatabase(tenantDatabaseName(orgId));
     signals = await startSyncSignals(
       p.notifications,
-      { poke() {}, pokeAll() {}, revoke() {} },
+      { poke() {}, pokeAll() {}, revoke() {}, resolved() {} },
       silentLogger(),
     );
     child = spawn(
