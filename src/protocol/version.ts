@@ -2,14 +2,18 @@
 // names the versions it still speaks, and an edge outside them is told `upgrade_required`.
 
 /** The version this build speaks. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** One line per version: what changed on the wire. */
 export const PROTOCOL_HISTORY: Record<number, string> = {
   1: 'hello (with the store id a token binds to)/welcome, push/ack with per-mutation results, pull/changes by change-log cursor, poke, ping/pong, error',
   2: "hello and ping may carry the edge's backlog (pending mutations, the oldest one's instant) for the cloud's metrics",
   3: 'a mutation result may be `held`: accepted, applied once what it depends on arrives (a refund before its original sale)',
+  4: 'error code `tenant_migrating` (retryable): the tenant is being brought to the cloud’s schema',
 };
 
+/** The first protocol whose edges know `tenant_migrating`; older ones are told `tenant_unavailable`. */
+export const TENANT_MIGRATING_SINCE = 4;
+
 /** Protocol versions the cloud accepts from edges. */
-export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [1, 2, 3];
+export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [1, 2, 3, 4];
