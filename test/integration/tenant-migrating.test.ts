@@ -8,6 +8,7 @@ import { login } from '../../cloud/hq/sessions.ts';
 import { type CloudServer, startCloudServer } from '../../cloud/server.ts';
 import { createMigrationJob } from '../../cloud/tenants/migration-job.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
+import { SyncRefused } from '../../edge/sync/sync-client.ts';
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import { silentLogger } from '../../src/log.ts';
@@ -15,7 +16,7 @@ import { latestVersion } from '../../src/migrate/files.ts';
 import { closeCodes } from '../../src/protocol/errors.ts';
 import { createTestPlatform, engineNames, type TestPlatform, uniqueId } from '../helpers/engines.ts';
 import { withExtraMigration } from '../helpers/migrations.ts';
-import { createTill, hello, openRawSync, type Till } from '../helpers/sync.ts';
+import { createTill, hello, openRawSync, syncTill, type Till } from '../helpers/sync.ts';
 
 describe.each(engineNames)('a tenant behind the code on %s', (engine) => {
   let p: TestPlatform;
@@ -98,6 +99,14 @@ describe.each(engineNames)('a tenant behind the code on %s', (engine) => {
     expect(body.error.details.retryAfterMs).toBeGreaterThan(0);
   });
 
+  it('makes the edge keep its outbox and retry: the refusal is not fatal', async () => {
+    till.sell(1);
+    const refused = await syncTill(server.url, till).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(SyncRefused);
+    expect(refused).toMatchObject({ code: 'tenant_migrating', retry: true, retryAfterMs: 5_000 });
+    expect(till.pending()).toBe(1);
+  });
+
   it('queues the waiting tenant for the job, which migrates it; then sync and reports work', async () => {
     expect(server.migrationJob.stats().waiting).toBe(1);
     await server.migrationJob.runOnce();
@@ -109,8 +118,11 @@ describe.each(engineNames)('a tenant behind the code on %s', (engine) => {
     till.sell(1);
     const raw = await openRawSync(server.url, till.token);
     expect(await raw.request(helloOf())).toMatchObject({ type: 'welcome' });
-    const ack = await raw.request({ type: 'push', mutations: till.outbox() });
-    expect(ack).toMatchObject({ type: 'ack', results: [{ status: 'applied' }] });
+    // The sale refused earlier and this one: both applied, once.
+    const mutations = till.outbox();
+    expect(mutations).toHaveLength(2);
+    const ack = await raw.request({ type: 'push', mutations });
+    expect(ack).toMatchObject({ type: 'ack', results: [{ status: 'applied' }, { status: 'applied' }] });
     raw.close();
   });
 
