@@ -26,7 +26,8 @@ export interface CloudServerOptions {
   port: number;
   hostname?: string;
   resolver: { maxPools: number; poolSize: number };
-  migration: { intervalMs: number; concurrency: number };
+  /** `start: false` leaves the job idle until `runOnce()` (tests that hold a tenant behind). */
+  migration: { intervalMs: number; concurrency: number; start?: boolean };
   sync?: Partial<SyncLimits>;
   /** Structured logs (requests, sync sessions, background work); default: none. */
   logger?: Logger;
@@ -52,6 +53,10 @@ export async function startCloudServer(options: CloudServerOptions): Promise<Clo
     keyring: platform.tenants.keyring,
     maxPools: options.resolver.maxPools,
     poolSize: options.resolver.poolSize,
+    // A tenant behind this build is refused `tenant_migrating` (never served by code that needs the
+    // new schema), and the background job takes it first.
+    latestSchemaVersion: latestVersion(platform.tenants.tenantMigrations),
+    onOutdated: (orgId) => migrationJob.request(orgId),
     // Late-bound: the metrics need the resolver for their pool gauges; nothing queries before they exist.
     observer: {
       query: (orgId, seconds, failed) => metrics.tenantQueries.query(orgId, seconds, failed),
@@ -59,10 +64,11 @@ export async function startCloudServer(options: CloudServerOptions): Promise<Clo
     },
   });
   const tenants = { ...platform.tenants, onTenantChanged: (orgId: string) => resolver.invalidate(orgId) };
+  const { start: startMigrations = true, ...migration } = options.migration;
   const migrationJob = createMigrationJob(
     { ...tenants, actor: 'migration-job' },
     {
-      ...options.migration,
+      ...migration,
       onError: (err) => logger.error({ err }, 'background migration pass failed'),
       onRun: ({ migrated, failed }) => {
         if (migrated > 0 || failed.length > 0) {
@@ -108,7 +114,7 @@ export async function startCloudServer(options: CloudServerOptions): Promise<Clo
   signalsRef = signals;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
-  migrationJob.start();
+  if (startMigrations) migrationJob.start();
   return {
     url: `http://localhost:${port}`,
     port,

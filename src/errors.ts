@@ -22,6 +22,11 @@ export const errorCodes = {
   tenant_offboarded: { status: 503, exit: 1 },
   /** The tenant or its database cannot be reached right now (provisioning, database down). HTTP 503, exit 1. */
   tenant_unavailable: { status: 503, exit: 1 },
+  /**
+   * The tenant's schema is behind this build's and is being migrated (docs/migrations.md): retry
+   * after `Retry-After` seconds (`details.retryAfterMs`). HTTP 503, exit 1.
+   */
+  tenant_migrating: { status: 503, exit: 1 },
   /** The database server cannot be reached. HTTP 503, exit 1. */
   database_unavailable: { status: 503, exit: 1 },
   /** A database's applied migrations do not match this build's files (edited, unknown or out of order). HTTP 409, exit 1. */

@@ -9,8 +9,15 @@ import { errorBody, InvalidInput, invalidInputBody } from '../../src/http/errors
 /** Turns any thrown value into the documented error shape; never a stack trace. */
 export function toErrorResponse(c: Context, err: unknown, log: (err: unknown) => void): Response {
   // `log` is told only of what the caller did not cause: the unexpected, as an internal error.
-  if (isAppError(err))
-    return c.json(errorBody(err.code, err.message, err.details), err.status as ContentfulStatusCode);
+  if (isAppError(err)) {
+    // A retryable refusal that says when (`tenant_migrating`) says it in `Retry-After` too, in whole seconds.
+    const retryAfterMs = (err.details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+    const headers =
+      typeof retryAfterMs === 'number' && err.status === 503
+        ? { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) }
+        : undefined;
+    return c.json(errorBody(err.code, err.message, err.details), err.status as ContentfulStatusCode, headers);
+  }
   if (err instanceof InvalidInput) return c.json(invalidInputBody(err.zodError, err.where), 400);
   if (err instanceof z.ZodError) {
     return c.json(invalidInputBody(err), 400);

@@ -1,6 +1,7 @@
 // orgId → the tenant's own database. Decrypted DSNs are cached for a TTL; pools live in an LRU with
 // a maximum count and idle eviction, and a pool is ended only when no lease holds it. Tenants that are
-// not active resolve to a clear error, never to a connection.
+// not active resolve to a clear error, never to a connection. Given this build's latest tenant schema,
+// a tenant recorded behind it is refused `tenant_migrating` until it is migrated (docs/migrations.md).
 
 import { driverErrorCode } from '../../src/db/driver-errors.ts';
 import type { ClosableSqlDatabase, SqlDatabase } from '../../src/db/sql.ts';
@@ -26,6 +27,15 @@ export interface TenantResolverOptions {
   now?: () => number;
   /** Told of every tenant query and lease wait (the cloud's metrics). */
   observer?: ResolverObserver;
+  /**
+   * This build's latest tenant schema version. When given, a tenant whose recorded `schema_version`
+   * is lower is refused `tenant_migrating` (unless `allowOutdated`): this code may need what it lacks.
+   */
+  latestSchemaVersion?: number;
+  /** How long a tenant seen behind is trusted to still be behind (default 1 s): the refusal lifts soon after a migration elsewhere. */
+  migratingTtlMs?: number;
+  /** Told of each refused `tenant_migrating` lease: a request waits for that tenant (the migration job takes it first). */
+  onOutdated?: (orgId: string) => void;
 }
 
 export interface ResolverObserver {
@@ -57,6 +67,11 @@ export interface AcquireOptions {
    * is suspended (SPEC §11), never to serve it.
    */
   allowSuspended?: boolean;
+  /**
+   * Hands out a tenant's database even while its schema is behind: only to check a credential before
+   * saying the tenant is migrating, with queries its schema has had since before the baseline.
+   */
+  allowOutdated?: boolean;
 }
 
 export interface TenantResolver {
@@ -70,6 +85,7 @@ export interface TenantResolver {
 
 interface CachedTenant {
   status: OrgStatus | 'missing';
+  schemaVersion: number;
   dsn?: string;
   expires: number;
 }
@@ -106,6 +122,24 @@ const statusErrors: Record<Exclude<OrgStatus, 'active'>, () => AppError> = {
     new TenantStatusError('offboarded', 'tenant_offboarded', 'the tenant has been offboarded'),
 };
 
+/** How long an edge or HQ client is asked to wait before retrying a migrating tenant. */
+export const MIGRATING_RETRY_MS = 5_000;
+
+/** A tenant whose schema is behind this build's: retryable, it is being migrated. */
+export class TenantMigratingError extends AppError {
+  constructor(
+    readonly orgId: string,
+    readonly schemaVersion: number,
+    readonly latestSchemaVersion: number,
+  ) {
+    super(
+      'tenant_migrating',
+      `the tenant's schema (${schemaVersion}) is being brought to this build's (${latestSchemaVersion}); try again shortly`,
+      { retryAfterMs: MIGRATING_RETRY_MS },
+    );
+  }
+}
+
 /** A DSN must lead to the org's own database: a misfiled ciphertext must never route one tenant to another. */
 function checkDsn(orgId: string, dsn: string): string {
   const expected = tenantDatabaseName(orgId);
@@ -126,6 +160,8 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
   const poolSize = options.poolSize ?? 2;
   const idleMs = options.idleMs ?? 60_000;
   const dsnTtlMs = options.dsnTtlMs ?? 60_000;
+  const migratingTtlMs = Math.min(options.migratingTtlMs ?? 1_000, dsnTtlMs);
+  const latest = options.latestSchemaVersion;
   const now = options.now ?? Date.now;
   const cache = new Map<string, CachedTenant>();
   /** Live pools, least recently used first (Map keeps insertion order; a use re-inserts). */
@@ -173,7 +209,7 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
    */
   const lookup = async (
     orgId: string,
-    allowSuspended = false,
+    { allowSuspended = false, allowOutdated = false }: AcquireOptions,
   ): Promise<{ dsn: string; generation: number }> => {
     const generation = generations.get(orgId) ?? 0;
     let entry = cache.get(orgId);
@@ -183,7 +219,13 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
         org?.status === 'active' || org?.status === 'suspended'
           ? await loadConnectionString(options.control, orgId)
           : undefined;
-      entry = { status: org?.status ?? 'missing', expires: now() + dsnTtlMs };
+      const schemaVersion = org?.schemaVersion ?? 0;
+      const behind = latest !== undefined && schemaVersion < latest;
+      entry = {
+        status: org?.status ?? 'missing',
+        schemaVersion,
+        expires: now() + (behind ? migratingTtlMs : dsnTtlMs),
+      };
       if (sealed) entry.dsn = checkDsn(orgId, options.keyring.open(sealed, orgId));
       if (isCurrent(orgId, generation)) cache.set(orgId, entry);
     }
@@ -192,6 +234,14 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
       throw statusErrors[entry.status]();
     }
     if (!entry.dsn) throw new AppError('tenant_unavailable', 'the tenant has no stored credentials');
+    if (latest !== undefined && entry.schemaVersion < latest && !allowOutdated) {
+      try {
+        options.onOutdated?.(orgId);
+      } catch {
+        // the migration job not told: it still takes the tenant on its next pass
+      }
+      throw new TenantMigratingError(orgId, entry.schemaVersion, latest);
+    }
     return { dsn: entry.dsn, generation };
   };
 
@@ -309,7 +359,7 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
     let pool: Pool | undefined;
     for (;;) {
       if (closed) throw new AppError('tenant_unavailable', 'the resolver is closed');
-      const { dsn, generation } = await lookup(orgId, acquireOptions.allowSuspended);
+      const { dsn, generation } = await lookup(orgId, acquireOptions);
       pool = pools.get(orgId);
       if (pool && pool.dsn !== dsn) {
         // Our DSN predates an invalidation: read it again rather than replace a fresher pool.

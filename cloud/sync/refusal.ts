@@ -7,8 +7,14 @@ import {
 } from '../../src/db/driver-errors.ts';
 import { isAppError } from '../../src/errors.ts';
 import { closeCodes, type SyncErrorCode } from '../../src/protocol/errors.ts';
+import { TENANT_MIGRATING_SINCE } from '../../src/protocol/version.ts';
 import { findDeviceByToken } from '../devices/devices.ts';
-import { type TenantResolver, TenantStatusError } from '../resolver/tenant-resolver.ts';
+import {
+  MIGRATING_RETRY_MS,
+  TenantMigratingError,
+  type TenantResolver,
+  TenantStatusError,
+} from '../resolver/tenant-resolver.ts';
 
 /** A refusal that ends the connection: the error message, then a close code that tells the edge whether to retry. */
 export class Refusal extends Error {
@@ -22,9 +28,18 @@ export class Refusal extends Error {
   }
 }
 
-/** What a failure of the tenant's database or resolver means to the edge. */
-export function tenantRefusal(err: unknown): Refusal | undefined {
+/**
+ * What a failure of the tenant's database or resolver means to the edge. A migrating tenant is
+ * `tenant_migrating` to an edge of protocol 4 or later, and `tenant_unavailable` (which it knows,
+ * and retries the same way) to an older one.
+ */
+export function tenantRefusal(err: unknown, protocolVersion?: number): Refusal | undefined {
   if (isAppError(err)) {
+    if (err.code === 'tenant_migrating') {
+      const code =
+        (protocolVersion ?? 0) >= TENANT_MIGRATING_SINCE ? 'tenant_migrating' : 'tenant_unavailable';
+      return new Refusal(code, err.message, closeCodes.unavailable, MIGRATING_RETRY_MS);
+    }
     if (err.code === 'unauthorized' || err.code === 'not_found') {
       return new Refusal('unauthorized', 'the device token is not valid', closeCodes.unauthorized);
     }
@@ -53,6 +68,10 @@ export function tenantRefusal(err: unknown): Refusal | undefined {
  *   right token learns `tenant_suspended`;
  * - provisioning, offboarding, offboarded: no device token of the org can be valid (devices are
  *   registered once it is active; offboarding revokes them and drops the database): `unauthorized`;
+ * - migrating (its schema behind this build's): the token is checked against the tenant's database
+ *   (`allowOutdated`: the device lookup reads only what every schema since the baseline has); only a
+ *   device's right token learns `tenant_migrating`. If the check itself fails, every token of the org
+ *   gets the same `tenant_migrating`, as with an unreachable database;
  * - anything else (the database unreachable) is rethrown: no token can be checked, so every token of
  *   the org, right or wrong, gets the same `tenant_unavailable`.
  */
@@ -62,11 +81,20 @@ export async function refuseUnservedHello(
   token: string,
   err: unknown,
 ): Promise<never> {
-  if (!(err instanceof TenantStatusError)) throw err;
   const invalid = new Refusal('unauthorized', 'the device token is not valid', closeCodes.unauthorized);
+  if (err instanceof TenantMigratingError) {
+    const device = await resolver
+      .withTenant(orgId, (db) => findDeviceByToken(db, orgId, token), { allowOutdated: true })
+      .catch(() => {
+        throw err;
+      });
+    throw device && !device.revoked ? err : invalid;
+  }
+  if (!(err instanceof TenantStatusError)) throw err;
   if (err.orgStatus !== 'suspended') throw invalid;
   const device = await resolver.withTenant(orgId, (db) => findDeviceByToken(db, orgId, token), {
     allowSuspended: true,
+    allowOutdated: true,
   });
   throw device && !device.revoked ? err : invalid;
 }

@@ -327,7 +327,8 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
         send({ type: 'pong', ...(message.at === undefined ? {} : { at: message.at }) });
       }
     } catch (err) {
-      const refusal = err instanceof Refusal ? err : tenantRefusal(err);
+      const protocol = message.type === 'hello' ? message.protocolVersion : ready?.protocolVersion;
+      const refusal = err instanceof Refusal ? err : tenantRefusal(err, protocol);
       if (refusal) {
         if (refusal.code === 'unexpected_message') sendError(refusal.code, refusal.message);
         else refuse(refusal);

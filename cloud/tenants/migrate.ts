@@ -6,7 +6,7 @@ import { isAppError } from '../../src/errors.ts';
 import { latestVersion } from '../../src/migrate/files.ts';
 import { migrate } from '../../src/migrate/runner.ts';
 import { audit } from '../control/audit.ts';
-import { listOrganizations, setSchemaVersion } from '../control/organizations.ts';
+import { listOrganizations, type Organization, setSchemaVersion } from '../control/organizations.ts';
 import { type TenantContext, tenantMigrationTarget } from './context.ts';
 import { requireLiveOrg } from './queries.ts';
 import { requireOrgId } from './validate.ts';
@@ -29,6 +29,8 @@ export async function migrateTenant(ctx: TenantContext, orgIdInput: string): Pro
     const result = await migrate(tenantMigrationTarget(ctx, database, db), ctx.tenantMigrations);
     if (result.applied.length > 0 || org.schemaVersion !== result.current) {
       await setSchemaVersion(ctx.control, orgId, result.current);
+      // The resolver forgets the version it saw: requests refused `tenant_migrating` are served again now.
+      await ctx.onTenantChanged?.(orgId);
     }
     if (result.applied.length > 0) {
       await audit(ctx.control, {
@@ -70,29 +72,41 @@ export async function migrateAllTenants(
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 4, 64));
   let done = 0;
   const results = await mapBounded(orgs, concurrency, async (org) => {
-    let outcome: TenantMigration;
-    try {
-      outcome = await migrateTenant(ctx, org.id);
-    } catch (err) {
-      const message = isAppError(err) ? err.message : err instanceof Error ? err.message : String(err);
-      outcome = {
-        orgId: org.id,
-        ok: false,
-        from: org.schemaVersion,
-        to: org.schemaVersion,
-        applied: [],
-        error: message,
-      };
-      await audit(ctx.control, {
-        actor: ctx.actor,
-        action: 'tenant.migration_failed',
-        orgId: org.id,
-        details: { error: message },
-      }).catch(() => {});
-    }
+    const outcome = await migrateTenantReporting(ctx, org);
     options.onProgress?.(++done, orgs.length, outcome);
     return outcome;
   });
+  return summarize(latest, results);
+}
+
+/** Migrates one tenant; a failure is audited and answered as a value, never thrown. */
+export async function migrateTenantReporting(
+  ctx: TenantContext,
+  org: Pick<Organization, 'id' | 'schemaVersion'>,
+): Promise<TenantMigration> {
+  try {
+    return await migrateTenant(ctx, org.id);
+  } catch (err) {
+    const message = isAppError(err) ? err.message : err instanceof Error ? err.message : String(err);
+    await audit(ctx.control, {
+      actor: ctx.actor,
+      action: 'tenant.migration_failed',
+      orgId: org.id,
+      details: { error: message },
+    }).catch(() => {});
+    return {
+      orgId: org.id,
+      ok: false,
+      from: org.schemaVersion,
+      to: org.schemaVersion,
+      applied: [],
+      error: message,
+    };
+  }
+}
+
+/** The summary of a pass over tenants, in org id order. */
+export function summarize(latest: number, results: TenantMigration[]): MigrateAllSummary {
   results.sort((a, b) => a.orgId.localeCompare(b.orgId));
   const failed = results.filter((r) => !r.ok);
   return {

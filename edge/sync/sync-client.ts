@@ -45,6 +45,7 @@ const ACKS_PER_RECORD = 5000;
 /** Acks are recorded at least this often, so lastSyncAt keeps up with a backlog of small batches. */
 const RECORD_EVERY_MS = 1000;
 
+/** Refusals that trying again cannot cure; everything else (`tenant_migrating` included) is retried with backoff. */
 const FATAL = new Set(['unauthorized', 'upgrade_required', 'device_in_use', 'seq_conflict']);
 
 function refusalOf(reply: Down): SyncRefused {
@@ -54,6 +55,8 @@ function refusalOf(reply: Down): SyncRefused {
     unauthorized: "the cloud refused this device's token (revoked, or registered to another tenant)",
     upgrade_required: `this edge is too old or too new for the cloud: ${reply.message}`,
     tenant_suspended: 'the tenant is suspended; sales stay in the outbox until it is active again',
+    tenant_migrating:
+      "the cloud is bringing the tenant's database to its new schema; sales stay in the outbox and are pushed once it is done",
     device_in_use:
       'this device token is bound to another edge database; register a new device for this one (modernpos device register)',
     seq_conflict:

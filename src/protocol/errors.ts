@@ -12,6 +12,11 @@ export const syncErrorCodes = {
   tenant_suspended: 'tenant_suspended',
   /** The tenant's database is unreachable or still provisioning. The edge retries with backoff (retryAfterMs when given). */
   tenant_unavailable: 'tenant_unavailable',
+  /**
+   * The tenant's schema is behind the cloud's code and is being migrated (protocol 4; older edges are
+   * told `tenant_unavailable`). The edge keeps its outbox and retries after retryAfterMs, with backoff.
+   */
+  tenant_migrating: 'tenant_migrating',
   /** A frame over the size limit. The edge sends smaller batches. */
   frame_too_large: 'frame_too_large',
   /** A push with more mutations than the limit the welcome announced. The edge sends smaller batches. */

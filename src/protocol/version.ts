@@ -9,8 +9,11 @@ export const PROTOCOL_HISTORY: Record<number, string> = {
   1: 'hello (with the store id a token binds to)/welcome, push/ack with per-mutation results, pull/changes by change-log cursor, poke, ping/pong, error',
   2: "hello and ping may carry the edge's backlog (pending mutations, the oldest one's instant) for the cloud's metrics",
   3: 'a mutation result may be `held`: accepted, applied once what it depends on arrives (a refund before its original sale)',
-  4: 'outcomes/outcomes: the edge asks, a page of seqs at a time, what became of its rejected and held mutations (replayed, released, discarded); resolved: the cloud says some were resolved',
+  4: 'outcomes/outcomes: the edge asks, a page of seqs at a time, what became of its rejected and held mutations (replayed, released, discarded); resolved: the cloud says some were resolved; error code `tenant_migrating` (retryable): the tenant is being brought to the cloud’s schema',
 };
+
+/** The first protocol whose edges know `tenant_migrating`; older ones are told `tenant_unavailable`. */
+export const TENANT_MIGRATING_SINCE = 4;
 
 /** Protocol versions the cloud accepts from edges. */
 export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [1, 2, 3, 4];
