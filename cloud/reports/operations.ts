@@ -2,11 +2,10 @@
 // shifts closed in a period, and how fresh the cloud's copy of each device's data is. Every report
 // also carries `freshness` (see `freshnessOf`), because HQ sees only what the edges have pushed.
 import type { SqlQueryable } from '../../src/db/sql.ts';
-import { MoneyError } from '../../src/domain/money.ts';
-import { type TenderLine, type TenderTotals, tenderLines } from '../../src/domain/shift-tenders.ts';
-import { exact, outOfRange } from './figures.ts';
+import { exact } from './figures.ts';
 import type { Period } from './params.ts';
 import { documentFilter } from './sales.ts';
+import { SHIFT_HEAD, type ShiftDrawer, type ShiftHead, shiftDrawers } from './shift-drawers.ts';
 
 export interface StockRow {
   branch: string;
@@ -46,106 +45,22 @@ export async function inventoryReport(
   };
 }
 
-export interface ZReport {
-  shiftId: string;
-  branch: string;
-  terminal: string;
-  businessDate: string;
-  openedBy: string | null;
-  openedAt: string;
-  closedBy: string | null;
+export interface ZReport extends ShiftHead, ShiftDrawer {
   closedAt: string;
-  openingFloatMinor: number;
-  cashInMinor: number;
-  cashOutMinor: number;
-  tenders: TenderLine[];
 }
 
 /** Z reports of the shifts closed in the period (by the shift's business date), oldest first. */
 export async function zReports(db: SqlQueryable, p: Period): Promise<ZReport[]> {
   const { where, params } = documentFilter(p, 'sh');
-  const shifts = await db.query<Omit<ZReport, 'tenders' | 'cashInMinor' | 'cashOutMinor'>>(
-    `SELECT sh.id AS "shiftId", sh.branch_code AS branch, sh.terminal,
-       to_char(sh.business_date, 'YYYY-MM-DD') AS "businessDate", sh.opened_by AS "openedBy",
-       sh.opened_at AS "openedAt", sh.closed_by AS "closedBy", sh.closed_at AS "closedAt",
-       sh.opening_float_minor AS "openingFloatMinor"
+  const shifts = await db.query<ShiftHead & { closedAt: string }>(
+    `SELECT ${SHIFT_HEAD}
      FROM shifts sh
      WHERE sh.closed_at IS NOT NULL AND ${where}
      ORDER BY sh.closed_at, sh.id`,
     params,
   );
-  if (shifts.length === 0) return [];
-  const ids = shifts.map((s) => s.shiftId);
-  // One statement at a time: `db` may be one transaction's client, which runs them in turn anyway
-  // (pg deprecates queueing a query on a client that is still busy with another).
-  // Tenders go through sales, which alone know the shift (sales_shift). Bounding payments by those
-  // sales' business dates (tenant migration 0006) in the same statement halved this over 30 days of a
-  // 1,000,000-line tenant (EXPLAIN: 221 → 103 ms) but doubled it over a year (590 → 1,150 ms): the
-  // planner cannot see bounds computed in the statement. Asking for the bounds first saved ~90 ms over
-  // 30 days and cost ~150 ms over a year, so the plain join stays.
-  // Sums as numeric (text): a shift a device filled beyond the bounds cannot overflow them.
-  const tenders = await db.query<{ shift_id: string; method: string; taken: string; refunded: string }>(
-    `SELECT s.shift_id, p.method,
-       coalesce(sum(p.amount_minor) FILTER (WHERE s.kind = 'sale'), 0) AS taken,
-       coalesce(sum(p.amount_minor) FILTER (WHERE s.kind = 'refund'), 0) AS refunded
-     FROM sales s JOIN payments p ON p.sale_id = s.id
-     WHERE s.shift_id = ANY($1::text[]) GROUP BY 1, 2`,
-    [ids],
-  );
-  const cash = await db.query<{ shift_id: string; direction: 'in' | 'out'; total: string }>(
-    `SELECT shift_id, direction, sum(amount_minor) AS total
-     FROM cash_movements WHERE shift_id = ANY($1::text[]) GROUP BY 1, 2`,
-    [ids],
-  );
-  const counts = await db.query<{ shift_id: string; method: string; counted_minor: number }>(
-    'SELECT shift_id, method, counted_minor FROM shift_counts WHERE shift_id = ANY($1::text[])',
-    [ids],
-  );
-  const takenBy = new Map<string, Map<string, TenderTotals>>();
-  for (const t of tenders) {
-    const m = takenBy.get(t.shift_id) ?? new Map<string, TenderTotals>();
-    m.set(t.method, {
-      takenMinor: exact(t.taken, `${t.method} taken in shift ${t.shift_id}`),
-      refundedMinor: exact(t.refunded, `${t.method} refunded in shift ${t.shift_id}`),
-    });
-    takenBy.set(t.shift_id, m);
-  }
-  const countedBy = new Map<string, Map<string, number>>();
-  for (const c of counts) {
-    const m = countedBy.get(c.shift_id) ?? new Map<string, number>();
-    m.set(c.method, c.counted_minor);
-    countedBy.set(c.shift_id, m);
-  }
-  const cashOf = (id: string, direction: 'in' | 'out') =>
-    exact(
-      cash.find((c) => c.shift_id === id && c.direction === direction)?.total,
-      `cash ${direction} of shift ${id}`,
-    );
-  return shifts.map((s) => {
-    const cashInMinor = cashOf(s.shiftId, 'in');
-    const cashOutMinor = cashOf(s.shiftId, 'out');
-    return { ...s, cashInMinor, cashOutMinor, tenders: shiftTenders(s, cashInMinor, cashOutMinor) };
-  });
-
-  /** The drawer's lines; a sum beyond 2^53 (expected cash, a difference) refuses the report, naming the shift. */
-  function shiftTenders(
-    s: { shiftId: string; openingFloatMinor: number },
-    cashInMinor: number,
-    cashOutMinor: number,
-  ) {
-    try {
-      return tenderLines({
-        openingFloatMinor: s.openingFloatMinor,
-        cashInMinor,
-        cashOutMinor,
-        taken: takenBy.get(s.shiftId) ?? new Map(),
-        counted: countedBy.get(s.shiftId) ?? new Map(),
-      });
-    } catch (err) {
-      if (err instanceof MoneyError) throw outOfRange(`the expected drawer of shift ${s.shiftId}`);
-      throw err;
-    }
-  }
+  const drawers = await shiftDrawers(db, shifts);
+  return shifts.map((s) => ({ ...s, ...drawers.get(s.shiftId)! }));
 }
 
 /**

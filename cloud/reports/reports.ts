@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import type { SqlQueryable } from '../../src/db/sql.ts';
 import { AppError } from '../../src/errors.ts';
+import { type DayEnd, type DayEndShift, dayEndReport } from './day-end.ts';
 import { refuseOverflow } from './figures.ts';
 import { type FlagRow, flagsReport } from './flags.ts';
 import {
@@ -24,6 +25,7 @@ import {
   taxReport,
   topProductsReport,
 } from './sales.ts';
+import type { ShiftDrawer, ShiftHead } from './shift-drawers.ts';
 
 export interface TenantFacts {
   timeZone: string;
@@ -71,6 +73,62 @@ const SALES_COLUMNS = [
   'taxMinor',
   'averageTicketMinor',
 ];
+
+type Drawer = ShiftHead & ShiftDrawer;
+
+/**
+ * The Z report's CSV: first the closed shifts' tender lines as they always were (section `closed`),
+ * then the day-end additions in trailing columns: the period's open shifts (`open`, counted empty),
+ * tenders taken outside any shift (`without_shift`), and shifts still open from before the period
+ * (`open_from_earlier`).
+ */
+function zCsv(closed: readonly Drawer[], days: readonly DayEnd[], earlier: readonly DayEndShift[]) {
+  const columns = [
+    'shiftId',
+    'branch',
+    'terminal',
+    'businessDate',
+    'openedAt',
+    'closedAt',
+    'closedBy',
+    'method',
+    'expectedMinor',
+    'countedMinor',
+    'differenceMinor',
+    'section',
+    'openingFloatMinor',
+    'cashInMinor',
+    'cashOutMinor',
+    'salesCount',
+    'refundsCount',
+    'takenMinor',
+    'refundedMinor',
+    'netMinor',
+  ];
+  const drawerRows = (section: string, shifts: readonly Drawer[]) =>
+    shifts.flatMap(({ tenders, ...shift }) => tenders.map((t) => ({ ...shift, ...t, section })));
+  const outside = days.flatMap((d) =>
+    d.withoutShift.flatMap(({ tenders, ...t }) =>
+      tenders.map((tender) => ({
+        branch: d.branch,
+        businessDate: d.businessDate,
+        ...t,
+        ...tender,
+        section: 'without_shift',
+      })),
+    ),
+  );
+  const rows = [
+    ...drawerRows('closed', closed),
+    ...drawerRows(
+      'open',
+      days.flatMap((d) => d.shifts.filter((s) => s.open)),
+    ),
+    ...outside,
+    ...drawerRows('open_from_earlier', earlier),
+  ];
+  return { columns, rows };
+}
 
 export const reports = {
   sales: define({
@@ -165,21 +223,12 @@ export const reports = {
     async run(db, q, facts, now) {
       const period = periodOf(q, facts, now);
       const shifts = await zReports(db, period);
-      const rows = shifts.flatMap(({ tenders, ...shift }) => tenders.map((t) => ({ ...shift, ...t })));
-      const columns = [
-        'shiftId',
-        'branch',
-        'terminal',
-        'businessDate',
-        'openedAt',
-        'closedAt',
-        'closedBy',
-        'method',
-        'expectedMinor',
-        'countedMinor',
-        'differenceMinor',
-      ];
-      return { body: { period, shifts }, csv: { columns, rows: rows }, period };
+      const { days, openFromEarlier } = await dayEndReport(db, period);
+      return {
+        body: { period, shifts, days, openFromEarlier },
+        csv: zCsv(shifts, days, openFromEarlier),
+        period,
+      };
     },
   }),
   freshness: define({
