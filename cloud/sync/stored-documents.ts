@@ -2,7 +2,8 @@
 // duplicate only when the same device stored the same kind under that id; any other holder makes it
 // an `id_conflict`, so one till can never have its sale taken for another till's.
 import type { SqlQueryable } from '../../src/db/sql.ts';
-import type { Rejection } from './validate.ts';
+import type { Rejection, ValidMutation } from './validate.ts';
+import type { Report } from './write-documents.ts';
 
 export type DocumentKind = 'sale' | 'refund' | 'shift_open' | 'cash_movement';
 
@@ -71,4 +72,33 @@ export function idVerdict(
     code: 'id_conflict',
     reason: `id ${id} already names a ${stored.kind.replace('_', ' ')} of ${holder}${under}`,
   };
+}
+
+/** What a batch meets under its document ids, looked up once, and whose documents count as its own. */
+export interface KnownIds {
+  sameEdge: ReadonlySet<string>;
+  stored: ReadonlyMap<string, StoredDocument>;
+}
+
+export async function knownIds(
+  tx: SqlQueryable,
+  deviceId: string,
+  ids: readonly string[],
+): Promise<KnownIds> {
+  return { sameEdge: await sameEdgeDevices(tx, deviceId), stored: await storedDocuments(tx, ids) };
+}
+
+type DocumentMutation = Extract<ValidMutation, { kind: DocumentKind }>;
+
+/** The mutations whose ids are new in the tenant; each other one is reported `duplicate` or `id_conflict`. */
+export function freshIds<M extends DocumentMutation>(
+  known: KnownIds,
+  mutations: readonly M[],
+  report: Report,
+): M[] {
+  return mutations.filter((m) => {
+    const verdict = idVerdict(m, m.doc.id, known.sameEdge, known.stored.get(m.doc.id));
+    if (verdict !== 'new') report(m, verdict);
+    return verdict === 'new';
+  });
 }

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SqlQueryable } from '../../src/db/sql.ts';
 import type { Mutation } from '../../src/protocol/mutations.ts';
-import { sameEdgeDevices } from './stored-documents.ts';
+import { knownIds } from './stored-documents.ts';
 import { unnestInsert } from './unnest.ts';
 import { printable, type Rejection, type ValidMutation } from './validate.ts';
 import { applySales } from './write-sales.ts';
@@ -36,10 +36,12 @@ export async function applyValid(
   const byKind = <K extends ValidMutation['kind']>(...kinds: K[]) =>
     valid.filter((m): m is Extract<ValidMutation, { kind: K }> => (kinds as string[]).includes(m.kind));
   if (valid.length === 0) return;
-  const sameEdge = await sameEdgeDevices(tx, deviceId);
-  await applyShiftOpens(tx, byKind('shift_open'), deviceId, sameEdge, report);
-  await applySales(tx, byKind('sale', 'refund'), { deviceId, receivedAt, sameEdge, ...options }, report);
-  await applyCashMovements(tx, byKind('cash_movement'), deviceId, sameEdge, report);
+  // Ids are unique in a batch (applyMutations), so one lookup before any insert serves every kind.
+  const ids = valid.flatMap((m) => (m.kind === 'shift_close' ? [] : [m.doc.id]));
+  const known = await knownIds(tx, deviceId, ids);
+  await applyShiftOpens(tx, byKind('shift_open'), deviceId, known, report);
+  await applySales(tx, byKind('sale', 'refund'), { deviceId, receivedAt, known, ...options }, report);
+  await applyCashMovements(tx, byKind('cash_movement'), deviceId, known, report);
   await applyShiftCloses(tx, byKind('shift_close'), deviceId, report);
 }
 

@@ -7,7 +7,7 @@ import { flagCatalogChanges } from './catalog-flags.ts';
 import { lineColumns, movementColumns, paymentColumns, type SeqDocument, saleColumns } from './columns.ts';
 import { checkRefunds } from './refunds.ts';
 import { flagStockBelowZero } from './stock-flags.ts';
-import { idVerdict, storedDocuments } from './stored-documents.ts';
+import { freshIds, idVerdict, type KnownIds, storedDocuments } from './stored-documents.ts';
 import { unnestInsert } from './unnest.ts';
 import type { Rejection, ValidMutation } from './validate.ts';
 import type { Report } from './write-documents.ts';
@@ -19,8 +19,8 @@ export interface SaleWriteContext {
   receivedAt: string;
   /** Hold receipt numbers to their terminal's series (pushes; not replays or released refunds). */
   checkSeries: boolean;
-  /** The device and any other bound to the same edge database (stored-documents.ts). */
-  sameEdge: ReadonlySet<string>;
+  /** What the batch meets under its ids, and the devices bound to the same edge (stored-documents.ts). */
+  known: KnownIds;
 }
 
 export async function applySales(
@@ -30,15 +30,7 @@ export async function applySales(
   report: Report,
 ): Promise<void> {
   if (docs.length === 0) return;
-  const stored = await storedDocuments(
-    tx,
-    docs.map((m) => m.doc.id),
-  );
-  const fresh = docs.filter((m) => {
-    const verdict = idVerdict(m, m.doc.id, ctx.sameEdge, stored.get(m.doc.id));
-    if (verdict !== 'new') report(m, verdict);
-    return verdict === 'new';
-  });
+  const fresh = freshIds(ctx.known, docs, report);
   const inShift = await checkShifts(tx, fresh, ctx.deviceId, report);
   const series = await ReceiptSeries.load(tx, ctx.deviceId, inShift);
   const inSeries = (m: SaleMutation) => !ctx.checkSeries || series.accepts(m, report);
@@ -193,7 +185,7 @@ async function insertDocuments(
   for (const m of flagged) {
     if (insertedIds.has(m.doc.id)) report(m, 'applied');
     else {
-      const verdict = idVerdict(m, m.doc.id, ctx.sameEdge, now.get(m.doc.id));
+      const verdict = idVerdict(m, m.doc.id, ctx.known.sameEdge, now.get(m.doc.id));
       report(
         m,
         verdict === 'new'

@@ -2,7 +2,7 @@
 // opened; a cash movement or close for another device's shift is quarantined `shift_not_owned`, and
 // a close is a duplicate only when it is the very close already stored (same mutation id).
 import type { SqlQueryable } from '../../src/db/sql.ts';
-import { idVerdict, storedDocuments } from './stored-documents.ts';
+import { freshIds, type KnownIds } from './stored-documents.ts';
 import { unnestInsert } from './unnest.ts';
 import type { ValidMutation } from './validate.ts';
 import type { Report } from './write-documents.ts';
@@ -51,24 +51,16 @@ export async function applyShiftOpens(
   tx: SqlQueryable,
   opens: Of<'shift_open'>[],
   deviceId: string,
-  sameEdge: ReadonlySet<string>,
+  known: KnownIds,
   report: Report,
 ): Promise<void> {
   if (opens.length === 0) return;
-  const stored = await storedDocuments(
-    tx,
-    opens.map((m) => m.doc.id),
-  );
-  const fresh = opens.filter((m) => {
-    const verdict = idVerdict(m, m.doc.id, sameEdge, stored.get(m.doc.id));
-    if (verdict !== 'new') report(m, verdict);
-    return verdict === 'new';
-  });
+  const fresh = freshIds(known, opens, report);
   // A sale may name its shift before the shift reaches the cloud; another device's sales naming this
   // id first would land in this shift's Z report, so the shift is refused instead.
   const named = await tx.query<{ shift_id: string }>(
     'SELECT DISTINCT shift_id FROM sales WHERE shift_id = ANY($1::text[]) AND NOT (device_id = ANY($2::text[]))',
-    [fresh.map((m) => m.doc.id), [...sameEdge]],
+    [fresh.map((m) => m.doc.id), [...known.sameEdge]],
   );
   const claimed = new Set(named.map((r) => r.shift_id));
   const unclaimed = fresh.filter((m) => {
@@ -107,19 +99,11 @@ export async function applyCashMovements(
   tx: SqlQueryable,
   moves: Of<'cash_movement'>[],
   deviceId: string,
-  sameEdge: ReadonlySet<string>,
+  known: KnownIds,
   report: Report,
 ): Promise<void> {
   if (moves.length === 0) return;
-  const stored = await storedDocuments(
-    tx,
-    moves.map((m) => m.doc.id),
-  );
-  const fresh = moves.filter((m) => {
-    const verdict = idVerdict(m, m.doc.id, sameEdge, stored.get(m.doc.id));
-    if (verdict !== 'new') report(m, verdict);
-    return verdict === 'new';
-  });
+  const fresh = freshIds(known, moves, report);
   const { owned } = await ownedShifts(tx, fresh, deviceId, report);
   const inserted = await unnestInsert<(typeof owned)[number], { id: string }>(
     tx,
