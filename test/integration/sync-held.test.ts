@@ -2,14 +2,11 @@
 // protocol 3 is told `held` and its sync counts it as held (never quarantined); an edge of protocol 2,
 // which knows no `held`, is told `rejected` with the code `awaiting_original`. When the original's
 // device pushes, the refund is applied once, under the device that recorded it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CloudServer, startCloudServer } from '../../cloud/server.ts';
-import { onboardTenant } from '../../cloud/tenants/onboard.ts';
-import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
-import { tenantDatabaseName } from '../../src/domain/org-id.ts';
+import { describe, expect, it } from 'vitest';
 import type { Mutation, SaleDocument } from '../../src/protocol/mutations.ts';
-import { createTestPlatform, engineNames, type TestPlatform, uniqueId } from '../helpers/engines.ts';
-import { createTill, hello, openRawSync, syncTill, type Till } from '../helpers/sync.ts';
+import { engineNames } from '../helpers/engines.ts';
+import { hello, openRawSync, syncTill, type Till } from '../helpers/sync.ts';
+import { useSyncTenant } from '../helpers/sync-tenant.ts';
 
 /** A full refund, recorded on `refunder`'s terminal, of the last sale `seller` recorded. */
 function refundOfLastSale(seller: Till, refunder: Till, receiptSeq: number): Mutation {
@@ -40,40 +37,12 @@ function refundOfLastSale(seller: Till, refunder: Till, receiptSeq: number): Mut
 }
 
 describe.each(engineNames)('refunds held for their original on %s', (engine) => {
-  let p: TestPlatform;
-  let server: CloudServer;
-  let db: ClosableSqlDatabase;
-  const orgId = uniqueId('held');
-  const tills: Till[] = [];
-  const url = () => `http://127.0.0.1:${server.port}`;
-
-  beforeAll(async () => {
-    p = await createTestPlatform(engine);
-    await onboardTenant(p.tenants, { orgId, name: 'Held', currency: 'EUR' });
-    db = p.engine.openDatabase(tenantDatabaseName(orgId));
-    server = await startCloudServer({
-      platform: { ...p, close: async () => {} },
-      adminToken: 'mpa_sync_held_token_0123456789abcd',
-      port: 0,
-      hostname: '127.0.0.1',
-      resolver: { maxPools: 2, poolSize: 2 },
-      migration: { intervalMs: 0, concurrency: 1 },
-    });
-  });
-  afterAll(async () => {
-    for (const till of tills) till.edge.destroy();
-    await server?.stop().catch(() => {});
-    await db?.close();
-    await p?.destroy();
-  });
-
-  const newTill = async (name: string) => {
-    const till = await createTill(db, orgId, `${name} ${uniqueId()}`);
-    tills.push(till);
-    return till;
-  };
+  const tenant = useSyncTenant(engine, 'Held');
+  const url = () => tenant.url();
+  const newTill = (name: string) => tenant.newTill(name);
   const saleCount = async (id: string) =>
-    (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM sales WHERE id = $1', [id]))[0]!.n;
+    (await tenant.db().query<{ n: number }>('SELECT count(*)::int AS n FROM sales WHERE id = $1', [id]))[0]!
+      .n;
 
   for (const protocolVersion of [2, 3]) {
     it(`answers a protocol ${protocolVersion} edge ${protocolVersion >= 3 ? 'held' : 'rejected (awaiting_original)'}, and applies the refund when the original arrives`, async () => {

@@ -2,16 +2,13 @@
 // replays or discards one, or a held refund is released, the edge's next sync (or, while it is
 // connected, the cloud's `resolved`) records the outcome on its outbox entry and `quarantined` drops.
 // An edge of protocol 3 gets exactly the frames it knew.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CloudServer, startCloudServer } from '../../cloud/server.ts';
+import { describe, expect, it } from 'vitest';
 import { discardQuarantined, listQuarantine, replayQuarantined } from '../../cloud/sync/quarantine.ts';
-import { onboardTenant } from '../../cloud/tenants/onboard.ts';
 import { startSyncLoop } from '../../edge/sync/sync-loop.ts';
-import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
-import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import type { SaleDocument } from '../../src/protocol/mutations.ts';
-import { createTestPlatform, engineNames, type TestPlatform, uniqueId } from '../helpers/engines.ts';
-import { createTill, hello, openRawSync, syncTill, type Till } from '../helpers/sync.ts';
+import { engineNames } from '../helpers/engines.ts';
+import { hello, openRawSync, syncTill, type Till } from '../helpers/sync.ts';
+import { useSyncTenant } from '../helpers/sync-tenant.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 /** The outbox entry's result, as the edge records it. */
@@ -35,41 +32,13 @@ function spoilLastSale(till: Till): { seq: number; original: SaleDocument } {
 }
 
 describe.each(engineNames)('quarantine outcomes reach the edge on %s', (engine) => {
-  let p: TestPlatform;
-  let server: CloudServer;
-  let db: ClosableSqlDatabase;
-  const orgId = uniqueId('outc');
-  const tills: Till[] = [];
-  const url = () => `http://127.0.0.1:${server.port}`;
-
-  beforeAll(async () => {
-    p = await createTestPlatform(engine);
-    await onboardTenant(p.tenants, { orgId, name: 'Outcomes', currency: 'EUR' });
-    db = p.engine.openDatabase(tenantDatabaseName(orgId));
-    server = await startCloudServer({
-      platform: { ...p, close: async () => {} },
-      adminToken: 'mpa_sync_outcomes_token_0123456789ab',
-      port: 0,
-      hostname: '127.0.0.1',
-      resolver: { maxPools: 2, poolSize: 2 },
-      migration: { intervalMs: 0, concurrency: 1 },
-    });
-  });
-  afterAll(async () => {
-    for (const till of tills) till.edge.destroy();
-    await server?.stop().catch(() => {});
-    await db?.close();
-    await p?.destroy();
-  });
-
-  const newTill = async (name: string) => {
-    const till = await createTill(db, orgId, `${name} ${uniqueId()}`);
-    tills.push(till);
-    return till;
-  };
+  const tenant = useSyncTenant(engine, 'Outcomes');
+  const { orgId } = tenant;
+  const url = () => tenant.url();
+  const newTill = (name: string) => tenant.newTill(name);
   const quarantineIdOf = async (till: Till, seq: number) =>
-    (await listQuarantine(db)).find((q) => q.deviceId === till.deviceId && q.seq === seq)!.id;
-  const hq = { db: () => db, actor: 'owner@example.com' };
+    (await listQuarantine(tenant.db())).find((q) => q.deviceId === till.deviceId && q.seq === seq)!.id;
+  const hq = { db: () => tenant.db(), actor: 'owner@example.com' };
 
   it('drops a mutation HQ replayed from quarantined after the next sync, and records it applied', async () => {
     const till = await newTill('Replayed');
@@ -155,14 +124,14 @@ describe.each(engineNames)('quarantine outcomes reach the edge on %s', (engine) 
     const loop = startSyncLoop(till.edge.store, { cloudUrl: url(), token: till.token });
     try {
       await waitFor(() => quarantinedAt(till) === 1, 20_000, 'the rejection');
-      expect(server.sync.sessionCount(orgId)).toBe(1);
+      expect(tenant.server().sync.sessionCount(orgId)).toBe(1);
       const id = await quarantineIdOf(till, seq);
       // As the HQ route does: the resolution is signalled to every cloud process after it committed.
       await replayQuarantined(
         {
           db: hq.db(),
           actor: hq.actor,
-          onResolved: (deviceId) => void server.signals.quarantineResolved(orgId, deviceId),
+          onResolved: (deviceId) => void tenant.server().signals.quarantineResolved(orgId, deviceId),
         },
         id,
         original,
@@ -170,7 +139,7 @@ describe.each(engineNames)('quarantine outcomes reach the edge on %s', (engine) 
       await waitFor(() => quarantinedAt(till) === 0, 20_000, 'the outcome');
       expect(resultOf(till, seq)).toBe('resolved_applied');
       expect(loop.connected()).toBe(true);
-      expect(server.sync.sessionCount(orgId)).toBe(1);
+      expect(tenant.server().sync.sessionCount(orgId)).toBe(1);
     } finally {
       await loop.stop();
     }
@@ -200,7 +169,7 @@ describe.each(engineNames)('quarantine outcomes reach the edge on %s', (engine) 
         {
           db: hq.db(),
           actor: hq.actor,
-          onResolved: (deviceId) => void server.signals.quarantineResolved(orgId, deviceId),
+          onResolved: (deviceId) => void tenant.server().signals.quarantineResolved(orgId, deviceId),
         },
         await quarantineIdOf(till, seq),
         'test',
