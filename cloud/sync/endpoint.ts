@@ -8,7 +8,7 @@ import { type SessionDeps, type SyncLimits, type SyncSession, startSession } fro
 
 /**
  * The oldest tenant schema an edge may sync with: 2 brought the POS tables the documents land in.
- * Raise it (with a line in the README's protocol section) when the cloud stops reading an old shape.
+ * Raise it (with a line in docs/sync-protocol.md) when the cloud stops reading an old shape.
  */
 export const MIN_EDGE_SCHEMA_VERSION = 2;
 
