@@ -3,30 +3,22 @@
 // heartbeats both ways. Messages of a connection are handled one at a time, in order.
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import type { SqlDatabase, SqlQueryable } from '../../src/db/sql.ts';
+import type { SqlDatabase } from '../../src/db/sql.ts';
 import { parseDeviceToken } from '../../src/domain/tenant-token.ts';
 import type { Logger } from '../../src/log.ts';
 import { closeCodes, type SyncErrorCode } from '../../src/protocol/errors.ts';
-import {
-  type Backlog,
-  type Down,
-  type Hello,
-  type MutationResult,
-  type OutcomesRequest,
-  type Pull,
-  type Push,
-  parseFrame,
-  type Up,
-  upSchema,
-} from '../../src/protocol/messages.ts';
+import type { Backlog, Down, Hello, OutcomesRequest, Pull, Push } from '../../src/protocol/messages.ts';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../../src/protocol/version.ts';
-import { deviceIsActive, findDeviceByToken } from '../devices/devices.ts';
+import { deviceIsActive } from '../devices/devices.ts';
+import { touchDevice } from '../devices/last-seen.ts';
 import type { TenantResolver } from '../resolver/tenant-resolver.ts';
 import { applyBatch, type ParsedMutation, parsePayloads } from './apply-batch.ts';
+import { type ParsedFrame, readFrame } from './frame.ts';
+import { heldAsRejected } from './held-as-rejected.ts';
+import { helloTenant } from './hello.ts';
 import { readOutcomes } from './outcomes.ts';
-import { latestCursor, readChanges } from './pull.ts';
+import { readChanges } from './pull.ts';
 import { Refusal, refuseUnservedHello, tenantRefusal } from './refusal.ts';
-import { claimTerminals } from './terminals.ts';
 
 /** Messages a connection may have waiting for their replies (heartbeat pings ride along with a push). */
 const MAX_QUEUED = 64;
@@ -160,30 +152,9 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
         closeCodes.upgradeRequired,
       );
     }
-    const welcome = await withTenant(parsed.orgId, async (db) => {
-      const device = await findDeviceByToken(db, parsed.orgId, token);
-      if (!device || device.revoked)
-        throw new Refusal('unauthorized', 'the device token is not valid', closeCodes.unauthorized);
-      // Bind the token to the first edge database that syncs with it; another database is refused,
-      // or its first sales would be taken for duplicates of the first one's.
-      const [bound] = await db.query<{ store_id: string }>(
-        'UPDATE devices SET store_id = coalesce(store_id, $2) WHERE id = $1 RETURNING store_id',
-        [device.id, message.storeId],
-      );
-      if (bound?.store_id !== message.storeId) {
-        throw new Refusal(
-          'device_in_use',
-          'this device token is bound to another edge database; register a new device for this one',
-          closeCodes.unauthorized,
-        );
-      }
-      const terminals = await claimTerminals(db, device.id, message.terminals, now().toISOString());
-      const [currency] = await db.query<{ value: string }>(
-        "SELECT value FROM settings WHERE key = 'currency'",
-      );
-      await touchDevice(db, device.id, now(), message.backlog);
-      return { device, terminals, currency: currency?.value ?? '', cursor: await latestCursor(db) };
-    }).catch((err: unknown) => refuseUnservedHello(deps.resolver, parsed.orgId, token, err));
+    const welcome = await withTenant(parsed.orgId, (db) =>
+      helloTenant(db, parsed.orgId, token, message, now),
+    ).catch((err: unknown) => refuseUnservedHello(deps.resolver, parsed.orgId, token, err));
     // The socket may have gone while the tenant answered: a dead session is never registered.
     if (closed) return;
     ready = {
@@ -301,7 +272,7 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
   }
 
   async function handle(
-    parsed: ReturnType<typeof parseFrame<Up>>,
+    parsed: ParsedFrame,
     payloads?: ReadonlyMap<number, ParsedMutation['parsed']>,
   ): Promise<void> {
     // Refused and closing: what was still queued is not run against the tenant's database.
@@ -341,24 +312,9 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
 
   ws.on('message', (data, isBinary) => {
     lastHeard = Date.now();
-    const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer).byteLength;
     // Every reply, errors included, goes through the queue: replies come in the order of requests.
-    let parsed: ReturnType<typeof parseFrame<Up>>;
-    if (bytes > limits.maxFrameBytes) {
-      parsed = {
-        ok: false,
-        reason: `frames are at most ${limits.maxFrameBytes} bytes`,
-        code: 'frame_too_large',
-      };
-    } else if (isBinary) {
-      parsed = { ok: false, reason: 'frames are JSON text' };
-    } else {
-      const text = Array.isArray(data)
-        ? Buffer.concat(data).toString('utf8')
-        : Buffer.from(data as Buffer).toString('utf8');
-      // Parsed on arrival, so the next frame's parsing overlaps the database work of the one before.
-      parsed = parseFrame(upSchema, text);
-    }
+    // Parsed on arrival, so the next frame's parsing overlaps the database work of the one before.
+    const parsed = readFrame(data, isBinary, limits.maxFrameBytes);
     if (parsed.ok && parsed.message.type === 'hello') clearTimeout(helloDeadline);
     // An edge waits for each reply before its next request; one that floods the queue is broken.
     if (++queued > MAX_QUEUED) {
@@ -414,23 +370,4 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
   ws.on('error', () => {
     // A broken socket closes; 'close' cleans up.
   });
-}
-
-/** Edges before protocol 3 know no `held`: they are told `rejected` (with the reason code) instead. */
-const heldAsRejected = (results: MutationResult[], protocolVersion: number): MutationResult[] =>
-  protocolVersion >= 3
-    ? results
-    : results.map((r) => (r.status === 'held' ? { ...r, status: 'rejected' as const } : r));
-
-/**
- * Writes the device's `last_seen_at` for a hello or a ping, and its `last_sync_at` and
- * `outbox_empty_at` too when it reported an empty outbox: nothing it recorded waits for an ack. A
- * protocol 1 edge reports no backlog, so only its acked pushes move its last sync.
- */
-async function touchDevice(db: SqlQueryable, deviceId: string, at: Date, backlog: Backlog | undefined) {
-  const sql =
-    backlog?.pending === 0
-      ? 'UPDATE devices SET last_seen_at = $2, last_sync_at = $2, outbox_empty_at = $2 WHERE id = $1'
-      : 'UPDATE devices SET last_seen_at = $2 WHERE id = $1';
-  await db.query(sql, [deviceId, at.toISOString()]);
 }

@@ -1,0 +1,18 @@
+// An incoming WebSocket frame to an up message: too large, binary, or parsed JSON text (which may
+// itself fail to parse). Pure: the session decides what to answer.
+import type { RawData } from 'ws';
+import { parseFrame, type Up, upSchema } from '../../src/protocol/messages.ts';
+
+export type ParsedFrame = ReturnType<typeof parseFrame<Up>>;
+
+export function readFrame(data: RawData, isBinary: boolean, maxFrameBytes: number): ParsedFrame {
+  const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer).byteLength;
+  if (bytes > maxFrameBytes) {
+    return { ok: false, reason: `frames are at most ${maxFrameBytes} bytes`, code: 'frame_too_large' };
+  }
+  if (isBinary) return { ok: false, reason: 'frames are JSON text' };
+  const text = Array.isArray(data)
+    ? Buffer.concat(data).toString('utf8')
+    : Buffer.from(data as Buffer).toString('utf8');
+  return parseFrame(upSchema, text);
+}
