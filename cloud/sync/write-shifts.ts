@@ -47,6 +47,21 @@ export async function ownedShifts<M extends { doc: { shiftId: string } } & Valid
   return { owned, shifts };
 }
 
+/** Each document inserted is applied; one the insert skipped had its id taken by a concurrent batch. */
+function reportInserted<M extends ValidMutation & { doc: { id: string } }>(
+  written: readonly M[],
+  inserted: readonly { id: string }[],
+  report: Report,
+): void {
+  const ids = new Set(inserted.map((r) => r.id));
+  for (const m of written) {
+    report(
+      m,
+      ids.has(m.doc.id) ? 'applied' : { code: 'id_conflict', reason: `id ${m.doc.id} was taken meanwhile` },
+    );
+  }
+}
+
 export async function applyShiftOpens(
   tx: SqlQueryable,
   opens: Of<'shift_open'>[],
@@ -86,13 +101,7 @@ export async function applyShiftOpens(
     unclaimed,
     { onConflict: 'ON CONFLICT DO NOTHING', returning: 'id' },
   );
-  const ids = new Set(inserted.map((r) => r.id));
-  for (const m of unclaimed) {
-    report(
-      m,
-      ids.has(m.doc.id) ? 'applied' : { code: 'id_conflict', reason: `id ${m.doc.id} was taken meanwhile` },
-    );
-  }
+  reportInserted(unclaimed, inserted, report);
 }
 
 export async function applyCashMovements(
@@ -122,13 +131,7 @@ export async function applyCashMovements(
     owned,
     { onConflict: 'ON CONFLICT DO NOTHING', returning: 'id' },
   );
-  const ids = new Set(inserted.map((r) => r.id));
-  for (const m of owned) {
-    report(
-      m,
-      ids.has(m.doc.id) ? 'applied' : { code: 'id_conflict', reason: `id ${m.doc.id} was taken meanwhile` },
-    );
-  }
+  reportInserted(owned, inserted, report);
 }
 
 export async function applyShiftCloses(
