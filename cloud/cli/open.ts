@@ -23,11 +23,17 @@ export function cliSettings(flags: Flags, io: CliIO): { raw: RawSettings; config
 
 /**
  * Test-only hook: MODERNPOS_TEST_CRASH_AFTER=<step> makes the process kill itself with SIGKILL right
- * after that lifecycle step, so tests can prove a re-run finishes what a crash interrupted.
+ * after that lifecycle step, so tests can prove a re-run finishes what a crash interrupted. It is
+ * honoured only with NODE_ENV=test as well (docs/testing.md), so a stray variable on a production
+ * host cannot kill an onboarding: there it is ignored with a warning.
  */
 function crashHook(io: CliIO): PlatformConfig['afterStep'] {
   const step = io.env.MODERNPOS_TEST_CRASH_AFTER;
   if (!step) return undefined;
+  if (io.env.NODE_ENV !== 'test') {
+    io.err('warning: MODERNPOS_TEST_CRASH_AFTER is ignored: it is a test hook, honoured only with NODE_ENV=test');
+    return undefined;
+  }
   return (done) => {
     if (done === step) process.kill(process.pid, 'SIGKILL');
   };

@@ -9,7 +9,6 @@ import { mutationSchema } from './mutations.ts';
 const cursor = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const version = z.number().int().positive().max(1_000_000);
 
-/** First message of a connection: who the edge is and where it stands. */
 /**
  * What an edge has not yet had acknowledged (protocol 2), for the cloud's per-device metrics. The
  * age is the edge's own arithmetic, so a till whose clock is wrong still reports it right. Parsed
@@ -22,6 +21,7 @@ export const backlogSchema = strictObject({
 });
 const lenientBacklog = backlogSchema.optional().catch(undefined);
 
+/** First message of a connection: who the edge is and where it stands. */
 export const helloSchema = strictObject({
   type: z.literal('hello'),
   protocolVersion: version,

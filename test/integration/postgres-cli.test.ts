@@ -62,6 +62,7 @@ describe.skipIf(NO_PG)('modernpos CLI on the real Postgres (needs MODERNPOS_TEST
       const killed = await spawnCli(['tenant', 'create', orgId, '--name', 'Killed'], {
         ...env,
         MODERNPOS_TEST_CRASH_AFTER: step,
+        NODE_ENV: 'test',
       });
       expect(killed.signal).toBe('SIGKILL');
       transcript.push(killed.out, killed.err);
@@ -74,6 +75,20 @@ describe.skipIf(NO_PG)('modernpos CLI on the real Postgres (needs MODERNPOS_TEST
       expect(JSON.parse((await cli(['tenant', 'show', orgId, '--json'])).out).status).toBe('active');
     },
   );
+
+  it('ignores the crash hook, with a warning, unless NODE_ENV=test', async () => {
+    const orgId = uniqueId('nohook');
+    attempted.push(orgId);
+    const run = await spawnCli(['tenant', 'create', orgId, '--name', 'No hook'], {
+      ...env,
+      MODERNPOS_TEST_CRASH_AFTER: 'registered',
+      NODE_ENV: 'production',
+    });
+    expect(run.signal).toBeNull();
+    expect(run.code, run.err).toBe(0);
+    expect(run.err).toMatch(/MODERNPOS_TEST_CRASH_AFTER is ignored/);
+    expect(JSON.parse((await cli(['tenant', 'show', orgId, '--json'])).out).status).toBe('active');
+  });
 
   it('keys rotate re-encrypts every DSN under the new master key, with the old one still accepted', async () => {
     const orgId = uniqueId('keys');
