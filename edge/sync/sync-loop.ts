@@ -5,7 +5,7 @@
 import type { Logger } from '../../src/log.ts';
 import { closeCodes } from '../../src/protocol/errors.ts';
 import type { EdgeStore } from '../store/store.ts';
-import { type ConnectionLost, connect, type SyncConnection } from './connection.ts';
+import { ConnectionLost, connect, type SyncConnection } from './connection.ts';
 import { askOutcomes, positionOf, pullAll, pushAll, SyncRefused, sayHello } from './sync-client.ts';
 
 export interface SyncLoopOptions {
@@ -63,8 +63,13 @@ export function startSyncLoop(store: EdgeStore, options: SyncLoopOptions): SyncL
       wake = resolve;
     });
 
+  /** For /v1/sync/status; a store that cannot take it (busy, closing) must not stop the loop. */
   const recordError = (message: string) => {
-    store.meta.set('last_sync_error', `${store.now().toISOString()} ${message}`);
+    try {
+      store.meta.set('last_sync_error', `${store.now().toISOString()} ${message}`);
+    } catch (err) {
+      options.logger?.warn({ err }, 'sync: last error not recorded');
+    }
   };
   /** From a heartbeat's answer: a store busy or closing must not turn a pong into a crash. */
   const markInSyncQuietly = () => {
@@ -156,7 +161,15 @@ export function startSyncLoop(store: EdgeStore, options: SyncLoopOptions): SyncL
       } catch (err) {
         if (stopped) break;
         const refused = err instanceof SyncRefused ? err : undefined;
-        const lost = err as ConnectionLost;
+        if (!refused && !(err instanceof ConnectionLost)) {
+          // Neither the cloud's refusal nor a lost connection: a bug or a broken store. Logged as
+          // what it is, then retried like an outage so the till keeps selling meanwhile.
+          options.logger?.error({ err }, 'sync: unexpected error (not a lost connection)');
+        }
+        const lost =
+          err instanceof ConnectionLost
+            ? err
+            : new ConnectionLost(`internal error: ${err instanceof Error ? err.message : String(err)}`);
         const fatalClose = isFatalClose(lost.closeCode);
         // A URL that leads to no sync endpoint will not heal by itself either.
         const wrongUrl = lost.httpStatus === 404;

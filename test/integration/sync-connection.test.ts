@@ -16,6 +16,7 @@ import { PROTOCOL_VERSION } from '../../src/protocol/version.ts';
 import { runCli } from '../helpers/cli.ts';
 import { createTestEdge } from '../helpers/edge.ts';
 import { createTestPlatform, type TestPlatform, uniqueId } from '../helpers/engines.ts';
+import { memoryLogger } from '../helpers/logs.ts';
 import { hello, openRawSync } from '../helpers/sync.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -117,6 +118,30 @@ describe('sync connection life', () => {
       await waitFor(() => edge.store.outbox.status(new Date()).lastError === null);
       const [sales] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM sales');
       expect(sales!.n).toBe(1);
+    } finally {
+      await loop.stop();
+      edge.destroy();
+    }
+  });
+
+  it('logs an error that is not a lost connection as an error, and keeps retrying', async () => {
+    const token = await newDevice();
+    server = await start();
+    const edge = await createTestEdge({ identity: { orgId, branch: 'MAIN', currency: 'EUR' } });
+    // A closed store: every read throws, which no connection loss explains.
+    edge.store.close();
+    const { logger, lines } = memoryLogger('edge');
+    const loop = startSyncLoop(edge.store, {
+      cloudUrl: `http://127.0.0.1:${server.port}`,
+      token,
+      logger,
+      backoff: { baseMs: 20, maxMs: 50 },
+    });
+    try {
+      await waitFor(() => lines.filter((l) => l.includes('not a lost connection')).length >= 2);
+      const line = JSON.parse(lines.find((l) => l.includes('not a lost connection'))!);
+      expect(line.level).toBe(50); // error
+      expect(line.err.message).toMatch(/not open/);
     } finally {
       await loop.stop();
       edge.destroy();
