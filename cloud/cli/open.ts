@@ -31,7 +31,9 @@ function crashHook(io: CliIO): PlatformConfig['afterStep'] {
   const step = io.env.MODERNPOS_TEST_CRASH_AFTER;
   if (!step) return undefined;
   if (io.env.NODE_ENV !== 'test') {
-    io.err('warning: MODERNPOS_TEST_CRASH_AFTER is ignored: it is a test hook, honoured only with NODE_ENV=test');
+    io.err(
+      'warning: MODERNPOS_TEST_CRASH_AFTER is ignored: it is a test hook, honoured only with NODE_ENV=test',
+    );
     return undefined;
   }
   return (done) => {
