@@ -7,6 +7,7 @@ import { accept, type EdgeOutcome, refuseWith } from '../errors.ts';
 import type { Actor } from '../store/actor.ts';
 import { type ApprovalInput, checkApprover } from '../store/approvals.ts';
 import type { CashierSession } from '../store/cashier-sessions.ts';
+import { clockRefusal } from '../store/clock.ts';
 import type { EdgeStore } from '../store/store.ts';
 
 export interface CashierAuth {
@@ -31,6 +32,10 @@ export function bearerToken(c: Context): string | undefined {
 export function createCashierAuth(store: EdgeStore, open: boolean): CashierAuth {
   return {
     session(c) {
+      // A clock outside 2000–2100 would make every session look expired (or never expiring): the
+      // clock is the problem to report, as every write would.
+      const wrongClock = clockRefusal(store.now());
+      if (wrongClock) return wrongClock;
       const token = bearerToken(c);
       if (token === undefined) {
         return open

@@ -120,6 +120,8 @@ const countedTables = [
   'shift_counts',
   'outbox',
   'local_sequences',
+  'cashier_sessions',
+  'pin_failures',
 ] as const;
 
 /** Rows per table the cashier API writes to (and the sequences), to prove a refusal wrote nothing. */
