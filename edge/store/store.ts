@@ -137,7 +137,10 @@ export function createEdgeStore(database: EdgeDatabase, options: EdgeStoreOption
       .where(eq(t.id, sql.placeholder('id')))
       .prepare(),
   );
-  const idTaken = (id: string) => taken.some((q) => q.get({ id }) !== undefined);
+  // A cashier event (a no-sale's id, say) lives only in the outbox: its id is taken as well.
+  const queued = sqlite.prepare('SELECT 1 FROM outbox WHERE mutation_id = ?');
+  const idTaken = (id: string) =>
+    taken.some((q) => q.get({ id }) !== undefined) || queued.get(id) !== undefined;
   // Reads that must see one snapshot (reports) take no write lock: WAL readers never wait for writers.
   const read = <T>(fn: () => T): T => run.deferred(fn) as T;
   const openShift = db

@@ -449,6 +449,12 @@ describe('manager approval', () => {
       body: opened.body,
     });
     expect(rowCounts(edge.store)).toEqual(queued);
+    // Its id is taken: a sale under it is refused, not stored beside it.
+    expect(await call(app, 'POST', '/v1/sales', sale({ id: body.id }), auth)).toMatchObject({
+      status: 409,
+      body: { error: { code: 'id_conflict' } },
+    });
+    expect(rowCounts(edge.store)).toEqual(queued);
   });
 
   it("is a manager's own session: what they do needs no second PIN and names them as approver", async () => {
