@@ -32,6 +32,11 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
   if (params.some((x) => !Number.isInteger(x) || x < 1) || params[0]! > 1 << 20 || params[1]! > 32)
     return false;
   const expected = Buffer.from(hash, 'base64');
-  const key = await scryptAsync(secret, Buffer.from(salt, 'base64'), params[0]!, params[1]!, params[2]!);
-  return key.length === expected.length && timingSafeEqual(key, expected);
+  try {
+    const key = await scryptAsync(secret, Buffer.from(salt, 'base64'), params[0]!, params[1]!, params[2]!);
+    return key.length === expected.length && timingSafeEqual(key, expected);
+  } catch {
+    // Parameters scrypt itself refuses (N not a power of two, …): no secret matches.
+    return false;
+  }
 }
