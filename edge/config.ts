@@ -2,6 +2,7 @@
 // caller passes the environment in. Checked before the store opens, so bad input creates nothing.
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { MAX_AMOUNT_MINOR } from '../src/domain/bounds.ts';
 import { isTimeZone } from '../src/domain/business-date.ts';
 import { CODE_PATTERN } from '../src/domain/receipt.ts';
 import { parseDeviceToken } from '../src/domain/tenant-token.ts';
@@ -21,12 +22,26 @@ export const edgeSettings = {
   timeZone: { env: 'MODERNPOS_EDGE_TIMEZONE', flag: 'timezone' },
   synchronous: { env: 'MODERNPOS_EDGE_SYNCHRONOUS', flag: 'synchronous' },
   retentionDays: { env: 'MODERNPOS_EDGE_OUTBOX_RETENTION_DAYS', flag: 'outbox-retention-days' },
+  refundApprovalAbove: { env: 'MODERNPOS_EDGE_REFUND_APPROVAL_ABOVE', flag: 'refund-approval-above' },
 } as const;
+
+/** The boolean setting of --open-cashier-api (a flag without a value). */
+export const OPEN_CASHIER_API_ENV = 'MODERNPOS_EDGE_OPEN_CASHIER_API';
+
+/** Addresses only this machine reaches: --open-cashier-api listens on nothing else. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
 
 export interface EdgeConfig {
   port: number;
-  /** 127.0.0.1 by default (the API has no authentication); a branch server opts in with 0.0.0.0. */
+  /** 127.0.0.1 by default; a branch server opts in with 0.0.0.0 (writes need a cashier session). */
   host: string;
+  /** --open-cashier-api: writes need no cashier session (integrations); loopback hosts only. */
+  openCashierApi: boolean;
+  /** Refunds above this total (minor units) need a manager's approval. */
+  refundApprovalAboveMinor: number;
   dbFile: string;
   synchronous: Synchronous;
   /** How long acknowledged outbox entries are kept (they are the edge's own record of what went up). */
@@ -76,6 +91,17 @@ function checkToken(value: string): { token: string; orgId: string } {
   return { token: value, orgId: parsed.orgId };
 }
 
+function openCashierApiSetting(
+  env: Record<string, string | undefined>,
+  flags: Record<string, unknown>,
+): boolean {
+  if (flags['open-cashier-api'] === true) return true;
+  const value = env[OPEN_CASHIER_API_ENV];
+  if (value === undefined || value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true' || value === '1') return true;
+  throw new AppError('invalid_input', `${OPEN_CASHIER_API_ENV} is true or false`);
+}
+
 /**
  * The agent's settings. `cloudRequired`: the agent needs the cloud URL and token on the command line
  * (or environment); `edge sync --once` falls back to the ones the agent was started with.
@@ -107,9 +133,19 @@ export function resolveEdgeConfig(
   if (synchronous !== 'full' && synchronous !== 'normal') {
     throw new AppError('invalid_input', 'MODERNPOS_EDGE_SYNCHRONOUS (--synchronous) is full or normal');
   }
+  const host = raw.host ?? '127.0.0.1';
+  const openCashierApi = openCashierApiSetting(env, flags);
+  if (openCashierApi && !isLoopback(host)) {
+    throw new AppError(
+      'invalid_input',
+      `--open-cashier-api takes sales without a cashier sign-in, so it listens only on a loopback address (127.0.0.1, ::1, localhost); --edge-host is ${host}`,
+    );
+  }
   return {
     port: intSetting(edgeSettings, raw, 'port', 8081, 0, 65535),
-    host: raw.host ?? '127.0.0.1',
+    host,
+    openCashierApi,
+    refundApprovalAboveMinor: intSetting(edgeSettings, raw, 'refundApprovalAbove', 5000, 0, MAX_AMOUNT_MINOR),
     dbFile: resolve(raw.db ?? './edge-data/edge.db'),
     synchronous,
     retentionMs: intSetting(edgeSettings, raw, 'retentionDays', 7, 0, 3650) * 24 * 3600 * 1000,

@@ -40,6 +40,20 @@ export const edgeErrorStatus = {
   not_refundable: 409,
   /** The edge has not learned the tenant's currency yet (no catalog pull, no --currency) and the sale names none. */
   currency_unknown: 409,
+  /** No `Authorization: Bearer …` cashier session on a route that needs one (docs/edge.md#cashier-sessions). */
+  cashier_session_required: 401,
+  /** The session token is unknown here, signed out, ended by its shift's close, expired (12 h), or its user was deactivated. */
+  cashier_session_invalid: 401,
+  /** The cashier code or the PIN is wrong (which one is not said); the failure is counted. */
+  cashier_pin_wrong: 401,
+  /** Five PINs in a row failed for this code at this edge: locked until `details.lockedUntil` (5 minutes). */
+  cashier_locked: 429,
+  /** The document names another terminal (or shift of another terminal) than the session's. */
+  terminal_mismatch: 403,
+  /** A manager's approval is needed (`details.reasons`): send `approval: {code, pin}`. Nothing was written. */
+  approval_required: 403,
+  /** The approving code and PIN are right but belong to a user who may not approve (a cashier). */
+  approval_not_allowed: 403,
   /** The request body is over the limit. */
   too_large: 413,
   /** Another process held the store's write lock past the busy timeout; retry. */

@@ -14,6 +14,8 @@ export interface EdgeServerOptions {
   logger?: Logger;
   /** Whether the sync loop is connected (for /metrics). */
   syncConnected?: () => boolean;
+  /** --open-cashier-api (the caller has checked that `hostname` is a loopback address). */
+  openCashierApi?: boolean;
 }
 
 export interface EdgeServer {
@@ -27,6 +29,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
     store: options.store,
     ...(options.syncConnected ? { syncConnected: options.syncConnected } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.openCashierApi ? { openCashierApi: true } : {}),
   });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: options.port, hostname: options.hostname ?? '127.0.0.1' }, () =>

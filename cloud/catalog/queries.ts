@@ -41,6 +41,8 @@ export const listUsers = (db: SqlQueryable) =>
       email: users.email,
       name: users.name,
       role: users.roleId,
+      /** What the user types at a till with their PIN (cashiers, managers with a PIN). */
+      code: users.code,
       active: users.active,
       createdAt: users.createdAt,
       updatedAt: users.updatedAt,

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { amountSchema, instantSchema, taxRateBpSchema, textLimits } from '../../src/domain/bounds.ts';
 import { isTimeZone } from '../../src/domain/business-date.ts';
-import { codeSchema, strictObject, text } from '../../src/domain/payloads.ts';
+import { cashierCodeSchema, codeSchema, pinSchema, strictObject, text } from '../../src/domain/payloads.ts';
 
 /** Text a person typed: trimmed, 1 to `max` characters, no control characters. */
 const typed = (max: number) => text(max).trim().min(1);
@@ -58,14 +58,33 @@ export const branchInputSchema = strictObject({
 });
 
 const name = typed(textLimits.name);
-const pin = z.string().regex(/^\d{4,8}$/, 'a PIN is 4–8 digits');
+const pin = pinSchema;
+/** What the user types at a till with the PIN; assigned (1001, 1002, …) when not given. */
+const code = cashierCodeSchema;
 /** HQ passwords: long enough to resist guessing; scrypt makes each guess slow as well. */
 const password = z.string().min(12, 'a password has at least 12 characters').max(200);
 
-/** POST /v1/users: a cashier with a PIN (the default role) or an HQ manager or viewer with a password. */
+/**
+ * POST /v1/users: a cashier with a PIN (the default role), an HQ manager with a password (and, to
+ * sign in and approve at tills, a PIN) or a viewer with a password.
+ */
 export const userInputSchema = z.discriminatedUnion('role', [
-  strictObject({ role: z.literal('cashier').default('cashier'), name, email: email.optional(), pin }),
-  strictObject({ role: z.enum(['manager', 'viewer']), name, email, password }),
+  strictObject({
+    role: z.literal('cashier').default('cashier'),
+    name,
+    email: email.optional(),
+    pin,
+    code: code.optional(),
+  }),
+  strictObject({
+    role: z.literal('manager'),
+    name,
+    email,
+    password,
+    pin: pin.optional(),
+    code: code.optional(),
+  }),
+  strictObject({ role: z.literal('viewer'), name, email, password }),
 ]);
 
 export const taxRateChangesSchema = strictObject({
@@ -83,6 +102,7 @@ export const branchChangesSchema = strictObject({
 export const userChangesSchema = strictObject({
   name: name.optional(),
   pin: pin.optional(),
+  code: code.optional(),
   password: password.optional(),
   active: z.boolean().optional(),
 });

@@ -263,6 +263,6 @@ export async function applyMutations(
 
 function check(m: ValidMutation, scope: DeviceScope): Rejection | undefined {
   if (m.kind === 'sale' || m.kind === 'refund') return checkSaleDocument(m.doc, scope);
-  if (m.kind === 'shift_open') return checkShift(m.doc, scope);
+  if (m.kind === 'shift_open' || m.kind === 'cashier_event') return checkShift(m.doc, scope);
   return undefined;
 }

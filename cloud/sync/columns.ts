@@ -40,6 +40,10 @@ export const saleColumns = (deviceId: string, receivedAt: string): Column<SeqDoc
   ['flags', 'text', ({ doc: s }) => JSON.stringify(s.flags)],
   ['received_at', 'timestamptz', () => receivedAt],
   ['device_seq', 'int8', (m) => m.seq],
+  // A manager's approval (protocol 5, tenant migration 0009); null when none or from an older edge.
+  ['approved_by_user_id', 'text', ({ doc: s }) => s.approval?.approverUserId ?? null],
+  ['approved_at', 'timestamptz', ({ doc: s }) => s.approval?.approvedAt ?? null],
+  ['approval_reasons', 'text', ({ doc: s }) => (s.approval ? JSON.stringify(s.approval.reasons) : null)],
 ];
 
 /** A line, with its document's date, kind and branch (tenant migration 0006): reports read lines without `sales`. */

@@ -1,11 +1,12 @@
-// What the tenant already holds under a document id, whatever its table: a pushed document is a
+// What the tenant already holds under a document id, whatever its table (a cashier event is an
+// audit_logs row; HQ's own audit rows have no device, so a pushed id meeting one is a conflict): a pushed document is a
 // duplicate only when the same device stored the same kind under that id; any other holder makes it
 // an `id_conflict`, so one till can never have its sale taken for another till's.
 import type { SqlQueryable } from '../../src/db/sql.ts';
 import type { Rejection, ValidMutation } from './validate.ts';
 import type { Report } from './write-documents.ts';
 
-export type DocumentKind = 'sale' | 'refund' | 'shift_open' | 'cash_movement';
+export type DocumentKind = 'sale' | 'refund' | 'shift_open' | 'cash_movement' | 'cashier_event';
 
 export interface StoredDocument {
   kind: DocumentKind;
@@ -26,7 +27,9 @@ export async function storedDocuments(
      SELECT id, 'shift_open', device_id, open_seq FROM shifts WHERE id = ANY($1::text[])
      UNION ALL
      SELECT c.id, 'cash_movement', coalesce(c.device_id, s.device_id), c.device_seq
-       FROM cash_movements c JOIN shifts s ON s.id = c.shift_id WHERE c.id = ANY($1::text[])`,
+       FROM cash_movements c JOIN shifts s ON s.id = c.shift_id WHERE c.id = ANY($1::text[])
+     UNION ALL
+     SELECT id, 'cashier_event', device_id, device_seq FROM audit_logs WHERE id = ANY($1::text[])`,
     [ids],
   );
   return new Map(

@@ -6,6 +6,7 @@
 import { sanitizeText } from '../../src/domain/bounds.ts';
 import { parseReceiptNo } from '../../src/domain/receipt.ts';
 import {
+  type CashierEvent,
   type CashMovementDocument,
   type Mutation,
   type MutationKind,
@@ -63,7 +64,8 @@ export type ValidMutation =
   | { kind: 'sale' | 'refund'; seq: number; id: string; doc: SaleDocument }
   | { kind: 'shift_open'; seq: number; id: string; doc: ShiftOpened }
   | { kind: 'cash_movement'; seq: number; id: string; doc: CashMovementDocument }
-  | { kind: 'shift_close'; seq: number; id: string; doc: ShiftClosed };
+  | { kind: 'shift_close'; seq: number; id: string; doc: ShiftClosed }
+  | { kind: 'cashier_event'; seq: number; id: string; doc: CashierEvent };
 
 export interface Rejection {
   code: RejectionCode;
@@ -77,7 +79,9 @@ export interface DeviceScope {
 
 /** The terminal codes a mutation's document names, to be claimed before it is checked. */
 export function terminalOf(m: ValidMutation): string | undefined {
-  return m.kind === 'sale' || m.kind === 'refund' || m.kind === 'shift_open' ? m.doc.terminal : undefined;
+  return m.kind === 'sale' || m.kind === 'refund' || m.kind === 'shift_open' || m.kind === 'cashier_event'
+    ? m.doc.terminal
+    : undefined;
 }
 
 /** The longest reason kept with a quarantined mutation. */
@@ -150,12 +154,13 @@ export function checkSaleDocument(doc: SaleDocument, scope: DeviceScope): Reject
   return doc.kind === 'sale' ? checkSaleArithmetic(doc) : undefined;
 }
 
-/** Checks a shift document against the device's branch (its terminal: checkTerminal). */
-export function checkShift(doc: ShiftOpened, scope: DeviceScope): Rejection | undefined {
+/** Checks a shift document or a cashier event against the device's branch (its terminal: checkTerminal). */
+export function checkShift(doc: ShiftOpened | CashierEvent, scope: DeviceScope): Rejection | undefined {
   if (doc.branch !== scope.branchCode) {
+    const what = 'event' in doc ? 'cashier event' : 'shift';
     return {
       code: 'wrong_branch',
-      reason: `the shift is for branch ${doc.branch}; the device is in ${scope.branchCode}`,
+      reason: `the ${what} is for branch ${doc.branch}; the device is in ${scope.branchCode}`,
     };
   }
   return undefined;

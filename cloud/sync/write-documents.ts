@@ -7,6 +7,7 @@ import type { Mutation } from '../../src/protocol/mutations.ts';
 import { knownIds } from './stored-documents.ts';
 import { unnestInsert } from './unnest.ts';
 import { printable, type Rejection, type ValidMutation } from './validate.ts';
+import { applyCashierEvents } from './write-cashier-events.ts';
 import { applySales } from './write-sales.ts';
 import { applyCashMovements, applyShiftCloses, applyShiftOpens } from './write-shifts.ts';
 
@@ -43,6 +44,7 @@ export async function applyValid(
   await applySales(tx, byKind('sale', 'refund'), { deviceId, receivedAt, known, ...options }, report);
   await applyCashMovements(tx, byKind('cash_movement'), deviceId, known, report);
   await applyShiftCloses(tx, byKind('shift_close'), deviceId, report);
+  await applyCashierEvents(tx, byKind('cashier_event'), deviceId, known, report);
 }
 
 export async function quarantine(

@@ -97,6 +97,7 @@ export async function applyShiftOpens(
       ['opening_float_minor', 'int8', (m) => m.doc.openingFloatMinor],
       ['business_date', 'date', (m) => m.doc.businessDate],
       ['open_seq', 'int8', (m) => m.seq],
+      ['opened_by_user_id', 'text', (m) => m.doc.openedByUserId ?? null],
     ],
     unclaimed,
     { onConflict: 'ON CONFLICT DO NOTHING', returning: 'id' },
@@ -127,6 +128,7 @@ export async function applyCashMovements(
       ['occurred_at', 'timestamptz', (m) => m.doc.occurredAt],
       ['device_id', 'text', () => deviceId],
       ['device_seq', 'int8', (m) => m.seq],
+      ['cashier_user_id', 'text', (m) => m.doc.cashierUserId ?? null],
     ],
     owned,
     { onConflict: 'ON CONFLICT DO NOTHING', returning: 'id' },
@@ -162,9 +164,9 @@ export async function applyShiftCloses(
   if (open.length === 0) return;
   const closed = await tx.query<{ id: string }>(
     `UPDATE shifts s SET closed_at = c.closed_at, closed_by = c.closed_by, counted_cash_minor = c.cash,
-            close_seq = c.seq, close_mutation_id = c.mutation_id
-       FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::int8[], $5::int8[], $6::text[])
-         AS c(id, closed_at, closed_by, cash, seq, mutation_id)
+            close_seq = c.seq, close_mutation_id = c.mutation_id, closed_by_user_id = c.closed_by_user_id
+       FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::int8[], $5::int8[], $6::text[], $7::text[])
+         AS c(id, closed_at, closed_by, cash, seq, mutation_id, closed_by_user_id)
       WHERE s.id = c.id AND s.closed_at IS NULL
       RETURNING s.id`,
     [
@@ -174,6 +176,7 @@ export async function applyShiftCloses(
       open.map((m) => m.doc.counted.find((c) => c.method === 'cash')?.countedMinor ?? null),
       open.map((m) => m.seq),
       open.map((m) => m.id),
+      open.map((m) => m.doc.closedByUserId ?? null),
     ],
   );
   const closedIds = new Set(closed.map((r) => r.id));

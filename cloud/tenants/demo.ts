@@ -1,12 +1,14 @@
 // The demo tenant `modernpos dev` runs (SPEC §5): made once — a tenant "demo" with a tax rate, three
 // products and its owner's login kept in the data directory — and found again on every later start.
 // For trying the product on one machine; an operator onboards real tenants with `tenant create`.
+import { randomInt } from 'node:crypto';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../../src/errors.ts';
 import { createProduct } from '../catalog/products.ts';
 import { createTaxRate } from '../catalog/reference-data.ts';
+import { createUser, updateUser } from '../catalog/users.ts';
 import { getOrganization } from '../control/organizations.ts';
 import { registerDevice } from '../devices/devices.ts';
 import { login } from '../hq/sessions.ts';
@@ -27,6 +29,12 @@ export const demoProducts = [
 /** The owner's login as `POST /v1/orgs/demo/sessions` takes it, so `curl -d @data/demo-login.json` works. */
 const loginFile = z.object({ email: z.string(), password: z.string() });
 
+/** The demo cashier's code; the PIN is made on the first start. */
+export const DEMO_CASHIER_CODE = '1001';
+/** The demo cashier's sign-in as `POST /v1/cashier-sessions` takes it (`curl -d @data/demo-cashier.json`). */
+const cashierFile = z.object({ terminal: z.string(), code: z.string(), pin: z.string() });
+export type DemoCashier = z.infer<typeof cashierFile>;
+
 export interface DemoTenant {
   /** Made by this start (a till from an earlier demo belongs to another tenant). */
   created: boolean;
@@ -38,6 +46,21 @@ export interface DemoTenant {
   ownerPassword: string;
   /** A session for the owner made for this run, for the printed `curl`. */
   hqToken: string;
+  /** The demo cashier's sign-in at terminal T1 (kept in demo-cashier.json). */
+  cashier: DemoCashier;
+}
+
+function readJson<T>(file: string, schema: z.ZodType<T>): T | undefined {
+  try {
+    return schema.parse(JSON.parse(readFileSync(file, 'utf8')));
+  } catch {
+    return undefined;
+  }
+}
+
+function writeSecretJson(file: string, value: unknown): void {
+  writeFileSync(file, `${JSON.stringify(value)}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
 }
 
 /** The machine's own time zone, so "today" in the demo's reports is the user's today. */
@@ -118,6 +141,19 @@ export async function ensureDemoTenant(
       });
       for (const p of demoProducts) await createProduct(ctx, p);
     }
+    // The demo cashier: made once; its PIN is set anew if the file that kept it was lost.
+    const cashierPath = join(dataDir, 'demo-cashier.json');
+    let cashier = readJson(cashierPath, cashierFile);
+    const [known] = await db.query<{ id: string }>('SELECT id FROM users WHERE code = $1', [
+      DEMO_CASHIER_CODE,
+    ]);
+    if (!known || !cashier) {
+      const pin = String(randomInt(0, 1_000_000)).padStart(6, '0');
+      if (known) await updateUser(ctx, known.id, { pin });
+      else await createUser(ctx, { name: 'Demo Cashier', code: DEMO_CASHIER_CODE, pin });
+      cashier = { terminal: 'T1', code: DEMO_CASHIER_CODE, pin };
+      writeSecretJson(cashierPath, cashier);
+    }
     const settings = await db.query<{ key: string; value: string }>(
       "SELECT key, value FROM settings WHERE key IN ('organization_name', 'time_zone', 'currency')",
     );
@@ -132,6 +168,7 @@ export async function ensureDemoTenant(
       ownerEmail: credentials.email,
       ownerPassword: credentials.password,
       hqToken: session.token,
+      cashier,
     };
   });
 }

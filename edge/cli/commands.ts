@@ -34,6 +34,7 @@ export async function startAgent(config: EdgeConfig, io: CliIO): Promise<Running
   const store = await openEdgeStore(config.dbFile, {
     synchronous: config.synchronous,
     identity: config.identity,
+    refundApprovalAboveMinor: config.refundApprovalAboveMinor,
   });
   const logger = baseLogger.child({
     branch: store.branch,
@@ -48,6 +49,7 @@ export async function startAgent(config: EdgeConfig, io: CliIO): Promise<Running
     hostname: config.host,
     logger,
     syncConnected: () => sync?.connected() ?? false,
+    openCashierApi: config.openCashierApi,
   }).catch((err) => {
     store.close();
     throw err;
@@ -63,6 +65,11 @@ export async function startAgent(config: EdgeConfig, io: CliIO): Promise<Running
   io.out(`ModernPOS edge for branch ${store.branch} listening on ${server.url}`);
   io.out(
     `Store: ${config.dbFile} (synchronous=${config.synchronous}); syncing with ${config.identity.cloudUrl}`,
+  );
+  io.out(
+    config.openCashierApi
+      ? 'Open cashier API is ON (--open-cashier-api): sales, refunds and shifts need no cashier sign-in; loopback only'
+      : 'Cashiers sign in at POST /v1/cashier-sessions; writes need Authorization: Bearer <token>',
   );
   return {
     store,

@@ -7,10 +7,12 @@ import { z } from 'zod';
 import {
   cashMovementSchema,
   codeSchema,
+  noSaleSchema,
   refundInputSchema,
   saleInputSchema,
   shiftCloseSchema,
   shiftOpenSchema,
+  signInSchema,
   strictObject,
 } from '../../src/domain/payloads.ts';
 import { isAppError } from '../../src/errors.ts';
@@ -27,6 +29,7 @@ import { type Logger, silentLogger } from '../../src/log.ts';
 import { accept, type EdgeOutcome, edgeErrorStatus, refuseWith } from '../errors.ts';
 import type { Recorded } from '../store/sales.ts';
 import type { EdgeStore } from '../store/store.ts';
+import { bearerToken, createCashierAuth } from './cashier-auth.ts';
 import { createEdgeMetrics } from './metrics.ts';
 
 export interface EdgeAppOptions {
@@ -37,6 +40,11 @@ export interface EdgeAppOptions {
   logger?: Logger;
   /** Whether the sync loop is connected, for /metrics (absent: not syncing). */
   syncConnected?: () => boolean;
+  /**
+   * --open-cashier-api: writes need no cashier session and nothing needs approval; the cashier is
+   * the body's free text, as before sign-in existed (loopback only: edge/config.ts).
+   */
+  openCashierApi?: boolean;
 }
 
 const limit = (max: number, fallback: number) =>
@@ -85,9 +93,33 @@ export function createEdgeApp(options: EdgeAppOptions): Hono {
     return c.body(await metrics.scrape());
   });
 
-  app.post('/v1/sales', async (c) =>
-    answerRecorded(c, store.sales.recordSale(await parseJsonBody(c, saleInputSchema))),
-  );
+  const auth = createCashierAuth(store, options.openCashierApi === true);
+
+  app.post('/v1/cashier-sessions', async (c) => {
+    const signedIn = await store.cashierSessions.signIn(await parseJsonBody(c, signInSchema));
+    return answer(c, signedIn, 201);
+  });
+  app.get('/v1/cashier-sessions/current', (c) => {
+    const token = bearerToken(c);
+    if (token === undefined)
+      return answer(c, refuseWith('cashier_session_required', 'no cashier session sent'));
+    return answer(c, store.cashierSessions.find(token));
+  });
+  app.delete('/v1/cashier-sessions/current', (c) => {
+    const token = bearerToken(c);
+    if (token === undefined)
+      return answer(c, refuseWith('cashier_session_required', 'no cashier session sent'));
+    return answer(c, store.cashierSessions.signOut(token));
+  });
+
+  app.post('/v1/sales', async (c) => {
+    const session = auth.session(c);
+    if (!session.ok) return answer(c, session);
+    const input = await parseJsonBody(c, saleInputSchema);
+    const actor = await auth.actor(session.value, input.terminal, input.approval);
+    if (!actor.ok) return answer(c, actor);
+    return answerRecorded(c, store.sales.recordSale(input, actor.value));
+  });
   app.get('/v1/sales', (c) => answer(c, store.listSales(parseQuery(c, saleListQuery))));
   app.get('/v1/sales/:id', (c) => {
     const sale = store.documents.read(c.req.param('id'));
@@ -96,24 +128,52 @@ export function createEdgeApp(options: EdgeAppOptions): Hono {
       sale ? accept(sale) : refuseWith('sale_not_found', `no sale ${c.req.param('id')} on this edge`),
     );
   });
-  app.post('/v1/sales/:id/refunds', async (c) =>
-    answerRecorded(c, store.sales.recordRefund(c.req.param('id'), await parseJsonBody(c, refundInputSchema))),
-  );
+  app.post('/v1/sales/:id/refunds', async (c) => {
+    const session = auth.session(c);
+    if (!session.ok) return answer(c, session);
+    const input = await parseJsonBody(c, refundInputSchema);
+    const actor = await auth.actor(session.value, input.terminal, input.approval);
+    if (!actor.ok) return answer(c, actor);
+    return answerRecorded(c, store.sales.recordRefund(c.req.param('id'), input, actor.value));
+  });
 
   app.get('/v1/products', (c) => {
     const { q, limit } = parseQuery(c, productQuery);
     return c.json({ products: store.searchProducts(q, limit) });
   });
 
-  app.post('/v1/shifts', async (c) =>
-    answerRecorded(c, store.shifts.open(await parseJsonBody(c, shiftOpenSchema))),
-  );
-  app.post('/v1/shifts/:id/cash-movements', async (c) =>
-    answerRecorded(c, store.shifts.moveCash(c.req.param('id'), await parseJsonBody(c, cashMovementSchema))),
-  );
-  app.post('/v1/shifts/:id/close', async (c) =>
-    answer(c, store.shifts.close(c.req.param('id'), await parseJsonBody(c, shiftCloseSchema))),
-  );
+  app.post('/v1/shifts', async (c) => {
+    const session = auth.session(c);
+    if (!session.ok) return answer(c, session);
+    const input = await parseJsonBody(c, shiftOpenSchema);
+    const actor = await auth.actor(session.value, input.terminal, undefined);
+    if (!actor.ok) return answer(c, actor);
+    return answerRecorded(c, store.shifts.open(input, actor.value));
+  });
+  app.post('/v1/shifts/:id/cash-movements', async (c) => {
+    const session = auth.session(c);
+    if (!session.ok) return answer(c, session);
+    const input = await parseJsonBody(c, cashMovementSchema);
+    const actor = await auth.actor(session.value, session.value?.terminal ?? '', undefined);
+    if (!actor.ok) return answer(c, actor);
+    return answerRecorded(c, store.shifts.moveCash(c.req.param('id'), input, actor.value));
+  });
+  app.post('/v1/shifts/:id/close', async (c) => {
+    const session = auth.session(c);
+    if (!session.ok) return answer(c, session);
+    const input = await parseJsonBody(c, shiftCloseSchema);
+    const actor = await auth.actor(session.value, session.value?.terminal ?? '', undefined);
+    if (!actor.ok) return answer(c, actor);
+    return answer(c, store.shifts.close(c.req.param('id'), input, actor.value));
+  });
+  app.post('/v1/drawer/no-sale', async (c) => {
+    const session = auth.session(c);
+    if (!session.ok) return answer(c, session);
+    const { approval, ...input } = await parseJsonBody(c, noSaleSchema);
+    const actor = await auth.actor(session.value, input.terminal, approval);
+    if (!actor.ok) return answer(c, actor);
+    return answerRecorded(c, store.drawer.noSale(input, actor.value));
+  });
   app.get('/v1/shifts/:id/x-report', (c) => answer(c, store.shifts.report(c.req.param('id'))));
 
   app.get('/v1/sync/status', (c) => c.json(store.outbox.status(store.now())));

@@ -3,7 +3,7 @@
 // Written once and never changed: a completed sale is immutable, a refund is a new document.
 import { asc, eq, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import { flagsSchema, type SaleDocument } from '../../src/protocol/mutations.ts';
+import { approvalSchema, flagsSchema, type SaleDocument } from '../../src/protocol/mutations.ts';
 import { payments, saleLines, sales, stockMovements } from '../../src/schema/sqlite.ts';
 import { preparedInsert } from './prepared.ts';
 
@@ -69,6 +69,9 @@ export function createDocuments(db: BetterSQLite3Database): Documents {
         reason: doc.reason,
         flags: JSON.stringify(doc.flags),
         receivedAt: null,
+        approvedByUserId: doc.approval?.approverUserId ?? null,
+        approvedAt: doc.approval?.approvedAt ?? null,
+        approvalReasons: doc.approval ? JSON.stringify(doc.approval.reasons) : null,
       });
       // Lines and payments carry the document's date, kind and branch (tenant migration 0006).
       const copied = { businessDate: doc.businessDate, kind: doc.kind, branchCode: doc.branch };
@@ -135,6 +138,16 @@ export function createDocuments(db: BetterSQLite3Database): Documents {
           changeMinor: p.changeMinor,
           reference: p.reference,
         })),
+        // Only an approved document carries `approval` (documents before approvals existed never do).
+        ...(row.approvedByUserId === null
+          ? {}
+          : {
+              approval: approvalSchema.parse({
+                approverUserId: row.approvedByUserId,
+                approvedAt: row.approvedAt,
+                reasons: JSON.parse(row.approvalReasons ?? '[]'),
+              }),
+            }),
       };
     },
 

@@ -10,9 +10,12 @@ import type { RefundInput, SaleInput } from '../../src/domain/payloads.ts';
 import { formatReceiptNo, type ReceiptSeries } from '../../src/domain/receipt.ts';
 import { buildRefund } from '../../src/domain/refund.ts';
 import { buildSale, type SaleFlag } from '../../src/domain/sale.ts';
-import type { SaleDocument } from '../../src/protocol/mutations.ts';
+import type { ApprovalReason, SaleDocument } from '../../src/protocol/mutations.ts';
 import { saleLines, sales } from '../../src/schema/sqlite.ts';
 import { accept, type EdgeOutcome, refuseWith } from '../errors.ts';
+import type { Actor } from './actor.ts';
+import { approvalFor } from './approvals.ts';
+import type { EmitCashierEvent } from './cashier-events.ts';
 import type { BranchContext, Catalog } from './catalog.ts';
 import { clockRefusal } from './clock.ts';
 import type { DocumentStockMovement, Documents, SaleView } from './documents.ts';
@@ -44,12 +47,33 @@ export interface SalesDeps {
   openShiftOf: (terminal: string) => string | null;
   /** Refuses a document that would take its shift past the turnover bound. */
   shiftRoom: ShiftRoom;
+  /** Records approvals in the audit log. */
+  emit: EmitCashierEvent;
+  /** Refunds above this total (minor units) need a manager's approval when approvals are required. */
+  refundApprovalAboveMinor: number;
 }
 
+/**
+ * `actor`: the signed-in cashier (who the document names, and which terminal it may be for) and a
+ * manager's approval; without it the body's free-text cashier is used and nothing needs approval.
+ */
 export interface SalesService {
-  recordSale(input: SaleInput): EdgeOutcome<Recorded<SaleView>>;
-  recordRefund(saleId: string, input: RefundInput): EdgeOutcome<Recorded<SaleView>>;
+  recordSale(input: SaleInput, actor?: Actor): EdgeOutcome<Recorded<SaleView>>;
+  recordRefund(saleId: string, input: RefundInput, actor?: Actor): EdgeOutcome<Recorded<SaleView>>;
 }
+
+/** The document names another terminal than the session's. */
+export const terminalRefusal = (
+  actor: Actor | undefined,
+  terminal: string,
+): EdgeOutcome<never> | undefined =>
+  actor?.terminal !== undefined && actor.terminal !== terminal
+    ? refuseWith(
+        'terminal_mismatch',
+        `this cashier session is for terminal ${actor.terminal}, not ${terminal}: sign in at ${terminal}`,
+        { sessionTerminal: actor.terminal },
+      )
+    : undefined;
 
 export function createSalesService(deps: SalesDeps): SalesService {
   const { catalog, documents, outbox } = deps;
@@ -84,10 +108,17 @@ export function createSalesService(deps: SalesDeps): SalesService {
     };
   }
 
-  function cashierOf(given: string | undefined): { cashierUserId: string | null; flags: SaleFlag[] } {
-    if (given === undefined) return { cashierUserId: null, flags: [] };
+  function cashierOf(
+    given: string | undefined,
+    actor: Actor | undefined,
+  ): { cashier: string | null; cashierUserId: string | null; flags: SaleFlag[] } {
+    // The signed-in user is the cashier, whatever the body says.
+    if (actor?.user) return { cashier: actor.user.name, cashierUserId: actor.user.id, flags: [] };
+    if (given === undefined) return { cashier: null, cashierUserId: null, flags: [] };
     const id = catalog.findCashier(given);
-    return id ? { cashierUserId: id, flags: [] } : { cashierUserId: null, flags: ['unknown_cashier'] };
+    return id
+      ? { cashier: given, cashierUserId: id, flags: [] }
+      : { cashier: given, cashierUserId: null, flags: ['unknown_cashier'] };
   }
 
   /** What differs between a sale and a refund; `record` fills in the rest. */
@@ -117,6 +148,7 @@ export function createSalesService(deps: SalesDeps): SalesService {
     ctx: BranchContext,
     at: Date,
     body: Body,
+    actor: Actor | undefined,
   ): EdgeOutcome<Recorded<SaleView>> {
     // Checked before the receipt number is drawn, so a refusal leaves no gap in the series.
     const oversized = oversizedAmount(body);
@@ -130,7 +162,13 @@ export function createSalesService(deps: SalesDeps): SalesService {
     const shiftId = deps.openShiftOf(input.terminal);
     const full = shiftId === null ? undefined : deps.shiftRoom(shiftId, body.totalMinor);
     if (full) return full;
-    const cashier = cashierOf(input.cashier);
+    const reasons: ApprovalReason[] = [];
+    if (kind === 'refund' && body.totalMinor > deps.refundApprovalAboveMinor)
+      reasons.push('refund_over_limit');
+    if (body.lines.some((l) => l.flags.includes('price_override'))) reasons.push('price_override');
+    const approval = approvalFor(reasons, actor, at.toISOString());
+    if (!approval.ok) return approval;
+    const cashier = cashierOf(input.cashier, actor);
     const doc: SaleView = {
       id: input.id ?? randomUUID(),
       kind,
@@ -139,7 +177,7 @@ export function createSalesService(deps: SalesDeps): SalesService {
       terminal: input.terminal,
       ...stamp(input.terminal, kind, ctx, at),
       shiftId,
-      cashier: input.cashier ?? null,
+      cashier: cashier.cashier,
       cashierUserId: cashier.cashierUserId,
       customerId: body.customerId,
       currency: body.currency,
@@ -152,11 +190,24 @@ export function createSalesService(deps: SalesDeps): SalesService {
       flags: [...body.flags, ...cashier.flags],
       lines: body.lines,
       payments: body.payments,
+      ...(approval.value ? { approval: approval.value } : {}),
     };
     const movements = movementsOf(doc.lines, kind === 'sale' ? -1 : 1);
     documents.write(doc, movements);
     const payload: SaleDocument = { ...doc, stockMovements: movements };
     outbox.append(doc.kind, doc.id, payload, doc.occurredAt);
+    if (approval.value) {
+      deps.emit(
+        {
+          event: 'approved',
+          terminal: doc.terminal,
+          userId: doc.cashierUserId,
+          documentId: doc.id,
+          approval: approval.value,
+        },
+        doc.occurredAt,
+      );
+    }
     return accept({ created: true, value: doc });
   }
 
@@ -171,10 +222,12 @@ export function createSalesService(deps: SalesDeps): SalesService {
   }
 
   return {
-    recordSale: (input) =>
+    recordSale: (input, actor) =>
       deps.transaction(() => {
         const replayed = replay(input.id, (k) => k.kind === 'sale');
         if (replayed) return replayed;
+        const elsewhere = terminalRefusal(actor, input.terminal);
+        if (elsewhere) return elsewhere;
         const ctx = catalog.branchContext(deps.branch);
         const currency = currencyFor(ctx, input.currency);
         if (currency === undefined) {
@@ -193,26 +246,35 @@ export function createSalesService(deps: SalesDeps): SalesService {
         });
         if (!built.ok) return built;
         const sale = built.value;
-        return record('sale', input, ctx, at, {
-          originalSaleId: null,
-          customerId: input.customerId ?? null,
-          currency: sale.currency,
-          subtotalMinor: sale.subtotalMinor,
-          discountMinor: sale.discountMinor,
-          taxMinor: sale.taxMinor,
-          totalMinor: sale.totalMinor,
-          changeMinor: sale.changeMinor,
-          reason: null,
-          flags: sale.flags,
-          lines: sale.lines.map((l) => ({ ...l, originalLineNo: null })),
-          payments: sale.payments,
-        });
+        return record(
+          'sale',
+          input,
+          ctx,
+          at,
+          {
+            originalSaleId: null,
+            customerId: input.customerId ?? null,
+            currency: sale.currency,
+            subtotalMinor: sale.subtotalMinor,
+            discountMinor: sale.discountMinor,
+            taxMinor: sale.taxMinor,
+            totalMinor: sale.totalMinor,
+            changeMinor: sale.changeMinor,
+            reason: null,
+            flags: sale.flags,
+            lines: sale.lines.map((l) => ({ ...l, originalLineNo: null })),
+            payments: sale.payments,
+          },
+          actor,
+        );
       }),
 
-    recordRefund: (saleId, input) =>
+    recordRefund: (saleId, input, actor) =>
       deps.transaction(() => {
         const replayed = replay(input.id, (k) => k.kind === 'refund' && k.originalSaleId === saleId);
         if (replayed) return replayed;
+        const elsewhere = terminalRefusal(actor, input.terminal);
+        if (elsewhere) return elsewhere;
         const at = deps.now();
         const wrongClock = clockRefusal(at);
         if (wrongClock) return wrongClock;
@@ -227,20 +289,27 @@ export function createSalesService(deps: SalesDeps): SalesService {
         const built = buildRefund(input, original.lines, already);
         if (!built.ok) return built;
         const refund = built.value;
-        return record('refund', input, catalog.branchContext(deps.branch), at, {
-          originalSaleId: saleId,
-          customerId: original.customerId,
-          currency: original.currency,
-          subtotalMinor: refund.subtotalMinor,
-          discountMinor: refund.discountMinor,
-          taxMinor: refund.taxMinor,
-          totalMinor: refund.totalMinor,
-          changeMinor: 0,
-          reason: input.reason ?? null,
-          flags: [],
-          lines: refund.lines.map((l) => ({ ...l, flags: [] })),
-          payments: refund.payments,
-        });
+        return record(
+          'refund',
+          input,
+          catalog.branchContext(deps.branch),
+          at,
+          {
+            originalSaleId: saleId,
+            customerId: original.customerId,
+            currency: original.currency,
+            subtotalMinor: refund.subtotalMinor,
+            discountMinor: refund.discountMinor,
+            taxMinor: refund.taxMinor,
+            totalMinor: refund.totalMinor,
+            changeMinor: 0,
+            reason: input.reason ?? null,
+            flags: [],
+            lines: refund.lines.map((l) => ({ ...l, flags: [] })),
+            payments: refund.payments,
+          },
+          actor,
+        );
       }),
   };
 }

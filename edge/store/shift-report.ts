@@ -13,10 +13,13 @@ export interface ShiftView {
   branch: string;
   terminal: string;
   openedBy: string | null;
+  /** The signed-in user who opened it; null under --open-cashier-api. */
+  openedByUserId: string | null;
   openedAt: string;
   openingFloatMinor: number;
   businessDate: string;
   closedBy: string | null;
+  closedByUserId: string | null;
   closedAt: string | null;
 }
 
@@ -41,10 +44,12 @@ export const shiftView = (row: ShiftRow): ShiftView => ({
   branch: row.branchCode,
   terminal: row.terminal,
   openedBy: row.openedBy,
+  openedByUserId: row.openedByUserId,
   openedAt: row.openedAt,
   openingFloatMinor: row.openingFloatMinor,
   businessDate: row.businessDate,
   closedBy: row.closedBy,
+  closedByUserId: row.closedByUserId,
   closedAt: row.closedAt,
 });
 

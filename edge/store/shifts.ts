@@ -10,11 +10,12 @@ import type { CashMovementInput, ShiftClose, ShiftOpen } from '../../src/domain/
 import type { CashMovementDocument } from '../../src/protocol/mutations.ts';
 import { cashMovements, shiftCounts, shifts } from '../../src/schema/sqlite.ts';
 import { accept, type EdgeOutcome, refuseWith } from '../errors.ts';
+import type { Actor } from './actor.ts';
 import type { Catalog } from './catalog.ts';
 import { clockRefusal } from './clock.ts';
 import type { Outbox } from './outbox.ts';
 import { preparedInsert } from './prepared.ts';
-import type { Recorded } from './sales.ts';
+import { type Recorded, terminalRefusal } from './sales.ts';
 import {
   createShiftReporter,
   type ShiftReport,
@@ -39,12 +40,22 @@ export interface ShiftsDeps {
   openShiftOf: (terminal: string) => string | null;
   /** Refuses a cash movement that would take its shift past the turnover bound. */
   shiftRoom: ShiftRoom;
+  /** Called in the closing transaction: the terminal's cashier sessions end with its shift. */
+  onClose?: (terminal: string, at: string) => void;
 }
 
+/**
+ * `actor`: the signed-in user the person fields name (and the terminal the shift must be on);
+ * without it the body's free-text cashier is used.
+ */
 export interface ShiftsService {
-  open(input: ShiftOpen): EdgeOutcome<Recorded<ShiftView>>;
-  moveCash(shiftId: string, input: CashMovementInput): EdgeOutcome<Recorded<CashMovementDocument>>;
-  close(shiftId: string, input: ShiftClose): EdgeOutcome<ShiftReport>;
+  open(input: ShiftOpen, actor?: Actor): EdgeOutcome<Recorded<ShiftView>>;
+  moveCash(
+    shiftId: string,
+    input: CashMovementInput,
+    actor?: Actor,
+  ): EdgeOutcome<Recorded<CashMovementDocument>>;
+  close(shiftId: string, input: ShiftClose, actor?: Actor): EdgeOutcome<ShiftReport>;
   report(shiftId: string): EdgeOutcome<ShiftReport>;
 }
 
@@ -65,6 +76,7 @@ export function createShiftsService(deps: ShiftsDeps): ShiftsService {
       reason: cashMovements.reason,
       cashier: cashMovements.cashier,
       occurredAt: cashMovements.occurredAt,
+      cashierUserId: cashMovements.cashierUserId,
     })
     .from(cashMovements)
     .where(eq(cashMovements.id, id))
@@ -74,6 +86,7 @@ export function createShiftsService(deps: ShiftsDeps): ShiftsService {
     .set({
       closedAt: sql.placeholder('closedAt') as unknown as string,
       closedBy: sql.placeholder('closedBy') as unknown as string,
+      closedByUserId: sql.placeholder('closedByUserId') as unknown as string,
       countedCashMinor: sql.placeholder('countedCash') as unknown as number,
     })
     .where(eq(shifts.id, id))
@@ -105,8 +118,14 @@ export function createShiftsService(deps: ShiftsDeps): ShiftsService {
     });
   };
 
+  /** The person a document names and their user id: the signed-in user wins over the body. */
+  const personOf = (given: string | undefined, actor: Actor | undefined) =>
+    actor?.user
+      ? { name: actor.user.name, userId: actor.user.id }
+      : { name: given ?? null, userId: null as string | null };
+
   return {
-    open: (input) =>
+    open: (input, actor) =>
       deps.transaction(() => {
         if (input.id !== undefined) {
           const existing = shiftRow.get({ id: input.id });
@@ -114,10 +133,12 @@ export function createShiftsService(deps: ShiftsDeps): ShiftsService {
           if (existing)
             return accept({
               created: false,
-              value: { ...shiftView(existing), closedAt: null, closedBy: null },
+              value: { ...shiftView(existing), closedAt: null, closedBy: null, closedByUserId: null },
             });
           if (deps.idTaken(input.id)) return refuseWith('id_conflict', `id ${input.id} is already used`);
         }
+        const elsewhere = terminalRefusal(actor, input.terminal);
+        if (elsewhere) return elsewhere;
         const current = deps.openShiftOf(input.terminal);
         if (current !== null) {
           return refuseWith(
@@ -129,12 +150,14 @@ export function createShiftsService(deps: ShiftsDeps): ShiftsService {
         const at = deps.now();
         const wrongClock = clockRefusal(at);
         if (wrongClock) return wrongClock;
+        const openedBy = personOf(input.cashier, actor);
         const row: ShiftRow = {
           id: input.id ?? randomUUID(),
           branchCode: deps.branch,
           terminal: input.terminal,
           deviceId: null,
-          openedBy: input.cashier ?? null,
+          openedBy: openedBy.name,
+          openedByUserId: openedBy.userId,
           openedAt: at.toISOString(),
           openingFloatMinor: input.openingFloatMinor,
           businessDate: businessDate(at, deps.catalog.branchContext(deps.branch).timeZone),
@@ -145,14 +168,16 @@ export function createShiftsService(deps: ShiftsDeps): ShiftsService {
           openSeq: null,
           closeSeq: null,
           closeMutationId: null,
+          closedByUserId: null,
         };
         insertShift.run(row);
         const shift = shiftView(row);
-        outbox.append('shift_open', shift.id, { ...shift, closedAt: null, closedBy: null }, shift.openedAt);
+        const { closedByUserId: _closer, ...opened } = shift;
+        outbox.append('shift_open', shift.id, { ...opened, closedAt: null, closedBy: null }, shift.openedAt);
         return accept({ created: true, value: shift });
       }),
 
-    moveCash: (shiftId, input) =>
+    moveCash: (shiftId, input, actor) =>
       deps.transaction(() => {
         if (input.id !== undefined) {
           const existing = movementRow.get({ id: input.id });
@@ -162,50 +187,60 @@ export function createShiftsService(deps: ShiftsDeps): ShiftsService {
         }
         const shift = findShift(shiftId);
         if (!shift.ok) return shift;
+        const elsewhere = terminalRefusal(actor, shift.value.terminal);
+        if (elsewhere) return elsewhere;
         if (shift.value.closedAt !== null) return closedRefusal(shift.value);
         const full = deps.shiftRoom(shiftId, input.amountMinor);
         if (full) return full;
         const at = deps.now();
         const wrongClock = clockRefusal(at);
         if (wrongClock) return wrongClock;
+        const person = personOf(input.cashier, actor);
         const movement: CashMovementDocument = {
           id: input.id ?? randomUUID(),
           shiftId,
           direction: input.direction,
           amountMinor: input.amountMinor,
           reason: input.reason,
-          cashier: input.cashier ?? null,
+          cashier: person.name,
           occurredAt: at.toISOString(),
+          cashierUserId: person.userId,
         };
         insertMovement.run(movement);
         outbox.append('cash_movement', movement.id, movement, movement.occurredAt);
         return accept({ created: true, value: movement });
       }),
 
-    close: (shiftId, input) =>
+    close: (shiftId, input, actor) =>
       deps.transaction(() => {
         const shift = findShift(shiftId);
         if (!shift.ok) return shift;
+        const elsewhere = terminalRefusal(actor, shift.value.terminal);
+        if (elsewhere) return elsewhere;
         if (shift.value.closedAt !== null) return closedRefusal(shift.value);
         const now = deps.now();
         const wrongClock = clockRefusal(now);
         if (wrongClock) return wrongClock;
         const closedAt = now.toISOString();
-        const closedBy = input.cashier ?? null;
+        const closer = personOf(input.cashier, actor);
+        const closedBy = closer.name;
+        const closedByUserId = closer.userId;
         const countedCash = input.counted.find((c) => c.method === 'cash')?.countedMinor ?? null;
-        const report = reportOf({ ...shift.value, closedAt, closedBy, countedCashMinor: countedCash });
+        const closed = { ...shift.value, closedAt, closedBy, closedByUserId, countedCashMinor: countedCash };
+        const report = reportOf(closed);
         if (!report.ok) return report;
-        closeShift.run({ id: shiftId, closedAt, closedBy, countedCash });
+        closeShift.run({ id: shiftId, closedAt, closedBy, closedByUserId, countedCash });
         for (const c of input.counted)
           insertCount.run({ shiftId, method: c.method, countedMinor: c.countedMinor });
         outbox.append(
           'shift_close',
           randomUUID(),
-          { shiftId, closedAt, closedBy, counted: input.counted },
+          { shiftId, closedAt, closedBy, closedByUserId, counted: input.counted },
           closedAt,
         );
+        deps.onClose?.(shift.value.terminal, closedAt);
         // Counted amounts are in now: the report read after the inserts carries them.
-        return reportOf({ ...shift.value, closedAt, closedBy, countedCashMinor: countedCash });
+        return reportOf(closed);
       }),
 
     report: (shiftId) =>

@@ -6,11 +6,16 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import { AppError } from '../../src/errors.ts';
 import { cashMovements, sales, shifts } from '../../src/schema/sqlite.ts';
 import type { EdgeOutcome } from '../errors.ts';
+import { DEFAULT_REFUND_APPROVAL_ABOVE_MINOR } from './approvals.ts';
+import { createCashierEvents } from './cashier-events.ts';
+import { type CashierSessions, createCashierSessions } from './cashier-sessions.ts';
 import { type Catalog, createCatalog, type ProductView } from './catalog.ts';
 import { type EdgeDatabase, type OpenEdgeDatabaseOptions, openEdgeDatabase } from './database.ts';
 import { createDocuments, type Documents } from './documents.ts';
+import { createDrawer, type Drawer } from './drawer.ts';
 import { createEdgeMeta, type EdgeMeta } from './meta.ts';
 import { createOutbox, type Outbox } from './outbox.ts';
+import { createPinCheck, type PinCheck } from './pin-check.ts';
 import { createSaleList, type SaleFilter, type SalePage } from './sale-list.ts';
 import { createSalesService, type SalesService } from './sales.ts';
 import { createSequences } from './sequences.ts';
@@ -33,6 +38,8 @@ export interface EdgeIdentity {
 export interface EdgeStoreOptions extends OpenEdgeDatabaseOptions {
   identity?: EdgeIdentity;
   now?: () => Date;
+  /** Refunds above this total (minor units) need a manager's approval at the cashier API (default 5000). */
+  refundApprovalAboveMinor?: number;
 }
 
 export interface EdgeStore {
@@ -44,6 +51,10 @@ export interface EdgeStore {
   readonly outbox: Outbox;
   readonly sales: SalesService;
   readonly shifts: ShiftsService;
+  readonly cashierSessions: CashierSessions;
+  /** Code and PIN checks with the throttle (sign-ins and approvals). */
+  readonly pins: PinCheck;
+  readonly drawer: Drawer;
   readonly now: () => Date;
   listSales(filter: SaleFilter): EdgeOutcome<SalePage>;
   /** Products by name, SKU or barcode with the price in force at this branch now. */
@@ -126,7 +137,10 @@ export function createEdgeStore(database: EdgeDatabase, options: EdgeStoreOption
       .where(eq(t.id, sql.placeholder('id')))
       .prepare(),
   );
-  const idTaken = (id: string) => taken.some((q) => q.get({ id }) !== undefined);
+  // A cashier event (a no-sale's id, say) lives only in the outbox: its id is taken as well.
+  const queued = sqlite.prepare('SELECT 1 FROM outbox WHERE mutation_id = ?');
+  const idTaken = (id: string) =>
+    taken.some((q) => q.get({ id }) !== undefined) || queued.get(id) !== undefined;
   // Reads that must see one snapshot (reports) take no write lock: WAL readers never wait for writers.
   const read = <T>(fn: () => T): T => run.deferred(fn) as T;
   const openShift = db
@@ -137,6 +151,10 @@ export function createEdgeStore(database: EdgeDatabase, options: EdgeStoreOption
   const openShiftOf = (terminal: string) => openShift.get({ terminal })?.id ?? null;
   const shiftRoom = createShiftRoom(db);
   const deps = { db, transaction, read, catalog, outbox, branch, now, idTaken, openShiftOf, shiftRoom };
+  const emit = createCashierEvents(outbox, branch);
+  const pins = createPinCheck({ sqlite, transaction, now, emit });
+  const cashierSessions = createCashierSessions({ sqlite, transaction, now, pins, emit });
+  const refundApprovalAboveMinor = options.refundApprovalAboveMinor ?? DEFAULT_REFUND_APPROVAL_ABOVE_MINOR;
 
   return {
     database,
@@ -146,8 +164,14 @@ export function createEdgeStore(database: EdgeDatabase, options: EdgeStoreOption
     documents,
     outbox,
     now,
-    sales: createSalesService({ ...deps, documents, next, meta }),
-    shifts: createShiftsService(deps),
+    sales: createSalesService({ ...deps, documents, next, meta, emit, refundApprovalAboveMinor }),
+    shifts: createShiftsService({
+      ...deps,
+      onClose: (terminal, at) => cashierSessions.endAtTerminal(terminal, at, 'shift_closed'),
+    }),
+    cashierSessions,
+    pins,
+    drawer: createDrawer({ sqlite, transaction, now, emit, idTaken }),
     listSales: createSaleList(db),
     searchProducts(query, limit) {
       const ctx = catalog.branchContext(branch);

@@ -33,8 +33,18 @@ const stringFlags = [
   'branch',
   'synchronous',
   'outbox-retention-days',
+  'refund-approval-above',
 ] as const;
-const booleanFlags = ['json', 'verbose', 'yes', 'all', 'help', 'version', 'once'] as const;
+const booleanFlags = [
+  'json',
+  'verbose',
+  'yes',
+  'all',
+  'help',
+  'version',
+  'once',
+  'open-cashier-api',
+] as const;
 
 export type Flags = Partial<
   Record<(typeof stringFlags)[number], string> & Record<(typeof booleanFlags)[number], boolean>
@@ -80,8 +90,9 @@ export const usage = `Usage: modernpos <command> [options]
                                         register a device; prints its token once
   device revoke ORG DEVICE_ID           its next sync message is refused
   edge --cloud-url URL --token TOKEN [--branch CODE] [--currency CUR] [--timezone TZ]
-                                        run an edge agent (cashier API and continuous sync);
-                                        sells without the cloud
+       [--open-cashier-api]             run an edge agent (cashier API and continuous sync);
+                                        sells without the cloud; --open-cashier-api: no cashier
+                                        sign-in (integrations; loopback addresses only)
   edge sync --once [--cloud-url URL --token TOKEN] [--json]
                                         nightly mode: push everything, pull everything, exit
 
@@ -94,5 +105,7 @@ Edge settings: --edge-port MODERNPOS_EDGE_PORT (8081), --edge-host MODERNPOS_EDG
   --edge-db MODERNPOS_EDGE_DB (./edge-data/edge.db), --cloud-url MODERNPOS_CLOUD_URL,
   --token MODERNPOS_DEVICE_TOKEN, --branch MODERNPOS_EDGE_BRANCH, --currency MODERNPOS_EDGE_CURRENCY,
   --timezone MODERNPOS_EDGE_TIMEZONE, --synchronous MODERNPOS_EDGE_SYNCHRONOUS (full|normal; full),
-  --outbox-retention-days MODERNPOS_EDGE_OUTBOX_RETENTION_DAYS (7).
+  --outbox-retention-days MODERNPOS_EDGE_OUTBOX_RETENTION_DAYS (7),
+  --refund-approval-above MODERNPOS_EDGE_REFUND_APPROVAL_ABOVE (minor units; 5000),
+  --open-cashier-api MODERNPOS_EDGE_OPEN_CASHIER_API (true|false; false).
 Exit status: 0 success, 1 operational failure, 2 bad usage or input. --verbose adds detail to errors.`;

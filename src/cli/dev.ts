@@ -60,6 +60,11 @@ export async function runDev(args: ParsedArgs, io: CliIO): Promise<number> {
         lines: [{ sku: 'COFFEE', qtyMilli: 1000 }],
         payments: [{ method: 'cash', amountMinor: 500 }],
       });
+      // The demo cashier signed in for this run, like the HQ session below (PINs are checked offline
+      // against what the edge pulled, so this needs the first sync).
+      const signedIn = await edge.store.cashierSessions.signIn(demo.cashier);
+      if (!signedIn.ok) io.err(`The demo cashier could not sign in yet: ${signedIn.error.message}`);
+      const cashierToken = signedIn.ok ? signedIn.value.token : '<token from the sign-in below>';
       io.out('');
       io.out(`Demo tenant "${demo.orgId}" (${demo.name}, ${demo.currency}, ${demo.timeZone}), branch MAIN`);
       io.out(`HQ login: POST ${cloud.server.url}/v1/orgs/${demo.orgId}/sessions`);
@@ -67,8 +72,16 @@ export async function runDev(args: ParsedArgs, io: CliIO): Promise<number> {
         `  email ${demo.ownerEmail}  password ${demo.ownerPassword}  (kept in ${cloud.config.dataDir}/demo-login.json)`,
       );
       io.out('');
-      io.out('Record a sale at the edge (it works with the cloud stopped, too):');
-      io.out(`  curl -X POST ${edge.url}/v1/sales -H 'content-type: application/json' -d '${sale}'`);
+      io.out(
+        `Demo cashier: code ${demo.cashier.code}  PIN ${demo.cashier.pin}  terminal ${demo.cashier.terminal}  (kept in ${cloud.config.dataDir}/demo-cashier.json)`,
+      );
+      io.out(
+        `  sign in: POST ${edge.url}/v1/cashier-sessions with that file as the body; the token below is a session made for this run (12 h)`,
+      );
+      io.out('Record a sale at the edge as the demo cashier (it works with the cloud stopped, too):');
+      io.out(
+        `  curl -X POST ${edge.url}/v1/sales -H 'Authorization: Bearer ${cashierToken}' -H 'content-type: application/json' -d '${sale}'`,
+      );
       io.out('Read it back from the HQ sales report (the token is a session made for this run, 12 h):');
       io.out(
         `  curl -H 'Authorization: Bearer ${demo.hqToken}' '${cloud.server.url}/v1/reports/sales?groupBy=branch'`,

@@ -65,6 +65,25 @@ export const paymentSchema = strictObject({
   reference: text(textLimits.reference).optional(),
 });
 
+/** A cashier code, typed with a PIN at the till: 1–16 capital letters, digits or underscores. */
+export const cashierCodeSchema = codeSchema;
+/** A PIN as cashiers and managers are given them (cloud/catalog/schemas.ts): 4–8 digits. */
+export const pinSchema = z.string().regex(/^\d{4,8}$/, 'a PIN is 4–8 digits');
+
+/** A manager's code and PIN approving what needs approval (docs/edge.md#approvals). */
+export const approvalInputSchema = strictObject({ code: cashierCodeSchema, pin: pinSchema });
+
+/** POST /v1/cashier-sessions: sign in at a terminal. */
+export const signInSchema = strictObject({ terminal: codeSchema, code: cashierCodeSchema, pin: pinSchema });
+
+/** POST /v1/drawer/no-sale: open the drawer without a sale (always needs a manager). */
+export const noSaleSchema = strictObject({
+  id: z.uuid().optional(),
+  terminal: codeSchema,
+  reason: text(textLimits.reason).trim().min(1).optional(),
+  approval: approvalInputSchema.optional(),
+});
+
 /** POST /v1/sales (SPEC §7). */
 export const saleInputSchema = strictObject({
   id: z.uuid().optional(),
@@ -78,6 +97,8 @@ export const saleInputSchema = strictObject({
   lines: z.array(saleLineSchema).min(1).max(MAX_LINES),
   /** Empty only for a sale that comes to zero (free or fully discounted items). */
   payments: z.array(paymentSchema).max(MAX_PAYMENTS),
+  /** A manager's approval of a price override. */
+  approval: approvalInputSchema.optional(),
 });
 
 /** POST /v1/sales/:id/refunds: which original lines, how much of each, and how the money goes back. */
@@ -92,6 +113,8 @@ export const refundInputSchema = strictObject({
     .max(MAX_LINES),
   /** What goes back to the customer; empty only when the refunded lines come to zero. */
   payments: z.array(paymentSchema).max(MAX_PAYMENTS),
+  /** A manager's approval of a refund over the limit. */
+  approval: approvalInputSchema.optional(),
 });
 
 /** POST /v1/shifts: open a shift on a terminal with its float. */
@@ -139,3 +162,5 @@ export type StockMovementInput = z.infer<typeof stockMovementSchema>;
 export type PaymentInput = z.infer<typeof paymentSchema>;
 export type SaleInput = z.infer<typeof saleInputSchema>;
 export type RefundInput = z.infer<typeof refundInputSchema>;
+export type SignInInput = z.infer<typeof signInSchema>;
+export type NoSaleInput = z.infer<typeof noSaleSchema>;

@@ -36,7 +36,14 @@ const person = text(textLimits.person).nullable();
 export const flagsSchema = z.array(z.enum(saleFlags));
 const flags = flagsSchema;
 
-export const mutationKinds = ['sale', 'refund', 'shift_open', 'cash_movement', 'shift_close'] as const;
+export const mutationKinds = [
+  'sale',
+  'refund',
+  'shift_open',
+  'cash_movement',
+  'shift_close',
+  'cashier_event',
+] as const;
 export type MutationKind = (typeof mutationKinds)[number];
 
 /** Line numbers are `int4` columns. */
@@ -66,6 +73,22 @@ export const documentPaymentSchema = strictObject({
   changeMinor: nonNegative,
   reference: text(textLimits.reference).nullable(),
 });
+
+/** What a manager's PIN approves at a till (docs/edge.md#approvals). */
+export const approvalReasons = ['refund_over_limit', 'price_override', 'no_sale'] as const;
+export type ApprovalReason = (typeof approvalReasons)[number];
+
+/** A manager's approval, recorded on what it approved (protocol 5). */
+export const approvalSchema = strictObject({
+  approverUserId: id,
+  approvedAt: instant,
+  reasons: z
+    .array(z.enum(approvalReasons))
+    .min(1)
+    .max(approvalReasons.length)
+    .refine((r) => new Set(r).size === r.length, 'each reason once'),
+});
+export type Approval = z.infer<typeof approvalSchema>;
 
 /** A sale or refund exactly as the edge answered it (201), plus the stock movements it wrote. */
 export const saleDocumentSchema = strictObject({
@@ -102,6 +125,8 @@ export const saleDocumentSchema = strictObject({
       (moves) => new Set(moves.map((m) => m.id)).size === moves.length,
       'stock movement ids are unique',
     ),
+  /** The manager's approval of a refund over the limit or a price override (protocol 5; absent before). */
+  approval: approvalSchema.nullable().optional(),
 });
 
 export const shiftOpenedSchema = strictObject({
@@ -114,6 +139,8 @@ export const shiftOpenedSchema = strictObject({
   businessDate: businessDateSchema,
   closedBy: z.null(),
   closedAt: z.null(),
+  /** The signed-in user who opened it (protocol 5; absent before, null in open mode). */
+  openedByUserId: id.nullable().optional(),
 });
 
 export const cashMovementDocumentSchema = strictObject({
@@ -124,16 +151,52 @@ export const cashMovementDocumentSchema = strictObject({
   reason: text(textLimits.reason).min(1),
   cashier: person,
   occurredAt: instant,
+  /** The signed-in user who moved the cash (protocol 5; absent before, null in open mode). */
+  cashierUserId: id.nullable().optional(),
 });
 
 export const shiftClosedSchema = strictObject({
   shiftId: id,
   closedAt: instant,
   closedBy: person,
+  /** The signed-in user who closed it (protocol 5; absent before, null in open mode). */
+  closedByUserId: id.nullable().optional(),
   counted: z
     .array(strictObject({ method: z.enum(paymentMethods), countedMinor: nonNegative }))
     .min(1)
     .max(paymentMethods.length),
+});
+
+/** What happened at a till's sign-in, for the tenant's audit log (docs/edge.md#cashier-sessions). */
+export const cashierEvents = [
+  'signed_in',
+  'signed_out',
+  'pin_failed',
+  'locked',
+  'approved',
+  'drawer_opened',
+] as const;
+export type CashierEventKind = (typeof cashierEvents)[number];
+
+/**
+ * A cashier event (protocol 5): synced exactly once like a document, stored in the tenant's
+ * audit_logs under its id. `code` is what was typed (a failure may name no known user).
+ */
+export const cashierEventSchema = strictObject({
+  id,
+  event: z.enum(cashierEvents),
+  branch: codeSchema,
+  terminal: codeSchema,
+  occurredAt: instant,
+  /** The cashier: who signed in or out, whose PIN failed, who asked for the approval or opened the drawer. */
+  userId: id.nullable(),
+  code: codeSchema.nullable(),
+  sessionId: id.nullable(),
+  /** The sale or refund an approval was for. */
+  documentId: id.nullable(),
+  approval: approvalSchema.nullable(),
+  /** Why a session ended, which PIN failed (sign_in, approval), why the drawer was opened. */
+  detail: text(textLimits.reason).nullable(),
 });
 
 /** The payload schema of each kind: the cloud quarantines a mutation whose payload fails its schema. */
@@ -143,6 +206,7 @@ export const payloadSchemas = {
   shift_open: shiftOpenedSchema,
   cash_movement: cashMovementDocumentSchema,
   shift_close: shiftClosedSchema,
+  cashier_event: cashierEventSchema,
 } as const satisfies Record<MutationKind, z.ZodType>;
 
 export type PayloadOf<K extends MutationKind> = z.infer<(typeof payloadSchemas)[K]>;
@@ -151,6 +215,7 @@ export type DocumentLine = z.infer<typeof documentLineSchema>;
 export type ShiftOpened = z.infer<typeof shiftOpenedSchema>;
 export type CashMovementDocument = z.infer<typeof cashMovementDocumentSchema>;
 export type ShiftClosed = z.infer<typeof shiftClosedSchema>;
+export type CashierEvent = z.infer<typeof cashierEventSchema>;
 
 /**
  * One mutation on the wire. The frame checks only this envelope, so a payload that fails its kind's

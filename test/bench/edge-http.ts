@@ -5,7 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import { startEdgeServer } from '../../edge/server.ts';
 import { lineLogger } from '../../src/log.ts';
-import type { TestEdge } from '../helpers/edge.ts';
+import { seedTillUser, TEST_CASHIER, type TestEdge } from '../helpers/edge.ts';
 import { checkInterrupted, fmt, log, now, percentile, type Row, row } from './common.ts';
 import { createSalesEdge, rateFor, recordOne, saleInput } from './edge-sales.ts';
 
@@ -18,6 +18,8 @@ const clientsText = (n: number) => `${n} keep-alive client${n > 1 ? 's' : ''}`;
 /** What a client worker is told to do: `clients` loops sending `kind` requests for `measureMs` after a warm-up. */
 interface LoadPlan {
   url: string;
+  /** The cashier session every sale is sent with. */
+  token: string;
   kind: 'sale' | 'health';
   clients: number;
   warmupMs: number;
@@ -38,7 +40,7 @@ async function send(plan: LoadPlan): Promise<string | null> {
     plan.kind === 'sale'
       ? await fetch(`${plan.url}/v1/sales`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${plan.token}` },
           body: JSON.stringify(saleInput()),
         })
       : await fetch(`${plan.url}/healthz`);
@@ -97,8 +99,17 @@ async function measure(plan: LoadPlan): Promise<{ rate: number; p50: number; p99
 /** Direct recordSale before and after, sales over HTTP at each concurrency, then the bare HTTP stack for context. */
 async function runAll(edge: TestEdge, url: string): Promise<Row[]> {
   const direct = () => rateFor(DIRECT_MS, () => void recordOne(edge.store));
+  // Sales need a cashier session: the test cashier signs in once, at the terminal the sales name.
+  await seedTillUser(edge.store, TEST_CASHIER);
+  const signIn = await fetch(`${url}/v1/cashier-sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ terminal: saleInput().terminal, code: TEST_CASHIER.code, pin: TEST_CASHIER.pin }),
+  });
+  if (signIn.status !== 201) throw new Error(`sign-in: ${signIn.status} ${await signIn.text()}`);
+  const { token } = (await signIn.json()) as { token: string };
   const plan = (kind: LoadPlan['kind'], clients: number) =>
-    measure({ url, kind, clients, warmupMs: WARMUP_MS, measureMs: MEASURE_MS });
+    measure({ url, token, kind, clients, warmupMs: WARMUP_MS, measureMs: MEASURE_MS });
   const before = direct();
   const sales = [];
   for (const clients of CONCURRENCY) sales.push({ clients, ...(await plan('sale', clients)) });

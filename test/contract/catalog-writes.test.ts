@@ -178,6 +178,44 @@ describe.each(engineNames)('catalog writes on %s', (engine) => {
     expect(await count('change_log')).toBe(before + 3);
   });
 
+  it('gives cashiers and managers with a PIN a till code (assigned or chosen, never shared); viewers get none', async () => {
+    const ana = await createUser(ctx(), { name: 'Ana', pin: '1357' });
+    const ben = await createUser(ctx(), { name: 'Ben', pin: '2468', code: 'B7' });
+    expect(ana.code).toMatch(/^\d{4,}$/);
+    expect(ben.code).toBe('B7');
+    const managerInput = { role: 'manager', name: 'Mo', password: 'manager-password-1' };
+    const mo = await createUser(ctx(), { ...managerInput, email: 'mo@shop.example', pin: '97531' });
+    expect(Number(mo.code)).toBe(Number(ana.code) + 1);
+    // A manager without a PIN has no code until one is set.
+    const max = await createUser(ctx(), { ...managerInput, email: 'max@shop.example' });
+    expect(max.code).toBeUndefined();
+    expect((await updateUser(ctx(), max.id, { pin: '86420' })).code).toBe(String(Number(mo.code) + 1));
+    await expect(createUser(ctx(), { name: 'Cy', pin: '1111', code: 'B7' })).rejects.toMatchObject({
+      code: 'conflict',
+    });
+    await expect(updateUser(ctx(), ana.id, { code: 'B7' })).rejects.toMatchObject({ code: 'conflict' });
+    const vic = await createUser(ctx(), {
+      role: 'viewer',
+      name: 'Vic',
+      email: 'vic@shop.example',
+      password: 'viewer-password-1',
+    });
+    await expect(updateUser(ctx(), vic.id, { pin: '1234' })).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(updateUser(ctx(), vic.id, { code: '4242' })).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
+    const codes = await db.query<{ code: string | null; role_id: string; pin: boolean }>(
+      "SELECT code, role_id, pin_hash IS NOT NULL AS pin FROM users WHERE name IN ('Ana', 'Ben', 'Mo', 'Max', 'Vic') ORDER BY name",
+    );
+    expect(codes.map((u) => [u.role_id, u.code !== null, Boolean(u.pin)])).toEqual([
+      ['cashier', true, true],
+      ['cashier', true, true],
+      ['manager', true, true],
+      ['manager', true, true],
+      ['viewer', false, false],
+    ]);
+  });
+
   it('keeps cursors gapless and unique under concurrent writers', async () => {
     const before = await count('change_log');
     await Promise.all(

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Hono } from 'hono';
 import { type EdgeStore, type EdgeStoreOptions, openEdgeStore } from '../../edge/store/store.ts';
 import type { Mutation } from '../../src/protocol/mutations.ts';
+import { hashSecret } from '../../src/secret-hash.ts';
 
 /** A device token in the documented shape (`mpd_{orgId}_{32 base64url}`) for tests that need one. */
 export const testDeviceToken = (orgId = 'acme') => `mpd_${orgId}_${'x'.repeat(32)}`;
@@ -119,6 +120,8 @@ const countedTables = [
   'shift_counts',
   'outbox',
   'local_sequences',
+  'cashier_sessions',
+  'pin_failures',
 ] as const;
 
 /** Rows per table the cashier API writes to (and the sequences), to prove a refusal wrote nothing. */
@@ -156,4 +159,70 @@ export async function call(
   const res = await app.request(path, init);
   const text = await res.text();
   return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
+}
+
+/** scrypt takes ~50 ms: one hash per PIN for the whole test file. */
+const pinHashes = new Map<string, Promise<string>>();
+const pinHash = (pin: string) => {
+  let hash = pinHashes.get(pin);
+  if (!hash) {
+    hash = hashSecret(pin);
+    pinHashes.set(pin, hash);
+  }
+  return hash;
+};
+
+export interface TillUserSeed {
+  id?: string;
+  code: string;
+  pin: string;
+  name?: string;
+  /** cashier (default), manager or owner. */
+  role?: string;
+  active?: boolean;
+}
+
+/** Writes a user who signs in at tills (code and PIN hash) into the store as a pull would; returns its id. */
+export async function seedTillUser(store: EdgeStore, user: TillUserSeed): Promise<string> {
+  const db = store.database.sqlite;
+  const at = '2020-01-01T00:00:00.000Z';
+  const id = user.id ?? randomUUID();
+  const role = user.role ?? 'cashier';
+  const hash = await pinHash(user.pin);
+  db.prepare("INSERT INTO roles (id, name, permissions) VALUES (?, ?, '[]') ON CONFLICT DO NOTHING").run(
+    role,
+    role,
+  );
+  db.prepare(
+    `INSERT INTO users (id, email, name, role_id, password_hash, pin_hash, active, created_at, updated_at, code)
+     VALUES (?, NULL, ?, ?, NULL, ?, ?, ?, ?, ?)`,
+  ).run(id, user.name ?? `User ${user.code}`, role, hash, user.active === false ? 0 : 1, at, at, user.code);
+  return id;
+}
+
+/** Signs in through the cashier API; the session's Authorization header (throws unless 201). */
+export async function signIn(
+  app: Hono,
+  terminal: string,
+  code: string,
+  pin: string,
+): Promise<Record<string, string>> {
+  const res = await call(app, 'POST', '/v1/cashier-sessions', { terminal, code, pin });
+  if (res.status !== 201)
+    throw new Error(`sign-in at ${terminal} as ${code}: ${res.status} ${JSON.stringify(res.body)}`);
+  return { authorization: `Bearer ${res.body.token}` };
+}
+
+/** The test cashier every HTTP-level test signs in as (made in the store on first use). */
+export const TEST_CASHIER = { code: '7001', pin: '246810', name: 'Test Cashier' } as const;
+
+/** Signs the test cashier in at `terminal` (seeding them first if the store lacks them): the headers. */
+export async function cashierAt(
+  app: Hono,
+  store: EdgeStore,
+  terminal = 'T1',
+): Promise<Record<string, string>> {
+  const known = store.database.sqlite.prepare('SELECT 1 FROM users WHERE code = ?').get(TEST_CASHIER.code);
+  if (!known) await seedTillUser(store, TEST_CASHIER);
+  return signIn(app, terminal, TEST_CASHIER.code, TEST_CASHIER.pin);
 }

@@ -62,6 +62,11 @@ describe('modernpos dev', () => {
     expect(first.lines.join('\n')).toMatch(/HQ login: POST http:\/\/localhost:\d+\/v1\/orgs\/demo\/sessions/);
     const password = /password (\S+)/.exec(first.lines.join('\n'))![1];
     expect(statSync(join(dataDir, 'demo-login.json')).mode & 0o777).toBe(0o600);
+    // The demo cashier's code and PIN are printed; the sale curl carries a session made for the run.
+    const pin = /Demo cashier: code 1001 {2}PIN (\d{6})/.exec(first.lines.join('\n'))?.[1];
+    expect(pin).toBeDefined();
+    expect(statSync(join(dataDir, 'demo-cashier.json')).mode & 0o777).toBe(0o600);
+    expect(curlOf(first, /\/v1\/sales/)).toMatch(/Authorization: Bearer mpc_/);
 
     const sale = await runCurl(curlOf(first, /\/v1\/sales/));
     expect(sale).toMatchObject({ status: 201, body: { receiptNo: 'MAIN-T1-000001', totalMinor: 350 } });
@@ -76,6 +81,7 @@ describe('modernpos dev', () => {
       const text = second.lines.join('\n');
       expect(text).not.toMatch(/First start/);
       expect(/password (\S+)/.exec(text)![1]).toBe(password);
+      expect(/Demo cashier: code 1001 {2}PIN (\d{6})/.exec(text)?.[1]).toBe(pin);
       const again = await runCurl(curlOf(second, /\/v1\/sales/));
       expect(again).toMatchObject({ status: 201, body: { receiptNo: 'MAIN-T1-000002' } });
       const report2 = curlOf(second, /\/v1\/reports\/sales/);

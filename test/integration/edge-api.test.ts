@@ -1,13 +1,26 @@
 // The cashier API through app.request(): every route of SPEC §7, the documented error for each kind
 // of bad input (with row counts proving nothing was written), and branch-server mode with several
-// terminals posting to one edge.
+// terminals posting to one edge. Every request carries the test cashier's session (cashier-sessions.test.ts
+// tests sign-in itself).
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEdgeApp } from '../../edge/http/app.ts';
-import { call, createTestEdge, rowCounts, seedCatalog, type TestEdge } from '../helpers/edge.ts';
+import {
+  cashierAt,
+  createTestEdge,
+  call as rawCall,
+  rowCounts,
+  seedCatalog,
+  TEST_CASHIER,
+  type TestEdge,
+} from '../helpers/edge.ts';
 
 let edge: TestEdge;
 let app: Hono;
+/** The session of the test cashier at T1 (signed in again once its shift has closed). */
+let auth: Record<string, string> = {};
+const call = (on: Hono, method: string, path: string, body?: unknown, headers = auth) =>
+  rawCall(on, method, path, body, headers);
 
 beforeAll(async () => {
   edge = await createTestEdge();
@@ -18,6 +31,7 @@ beforeAll(async () => {
     ],
   });
   app = createEdgeApp({ store: edge.store, maxBodyBytes: 64 * 1024 });
+  auth = await cashierAt(app, edge.store, 'T1');
 });
 afterAll(() => edge.destroy());
 
@@ -52,7 +66,10 @@ describe('cashier API', () => {
       totalMinor: 1260,
       changeMinor: 740,
       shiftId,
-      flags: ['open_price', 'unknown_cashier'],
+      // The signed-in cashier, whatever the body says.
+      cashier: TEST_CASHIER.name,
+      cashierUserId: expect.any(String),
+      flags: ['open_price'],
     });
     expect(first.body.lines).toHaveLength(2);
     const before = rowCounts(edge.store);
@@ -114,6 +131,13 @@ describe('cashier API', () => {
         tenders: [{ method: 'cash', expectedMinor: 4720, countedMinor: 4720, differenceMinor: 0 }],
       },
     });
+    // The close ended the terminal's session: its token is refused, a new sign-in works.
+    expect(
+      await call(app, 'POST', `/v1/shifts/${shiftId}/close`, {
+        counted: [{ method: 'cash', countedMinor: 1 }],
+      }),
+    ).toMatchObject({ status: 401, body: { error: { code: 'cashier_session_invalid' } } });
+    auth = await cashierAt(app, edge.store, 'T1');
     const before = rowCounts(edge.store);
     const again = await call(app, 'POST', `/v1/shifts/${shiftId}/close`, {
       counted: [{ method: 'cash', countedMinor: 4720 }],
@@ -127,7 +151,8 @@ describe('cashier API', () => {
     expect(status).toEqual({
       status: 200,
       body: {
-        pending: 5,
+        // 5 documents, two sign-ins, and the sign-out the shift's close caused.
+        pending: 8,
         oldestPendingAgeSeconds: expect.any(Number),
         lastSyncAt: null,
         outboxEmptyAt: null,
@@ -141,7 +166,7 @@ describe('cashier API', () => {
     const res = await app.request('/metrics');
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await res.text();
-    expect(text).toMatch(/modernpos_edge_outbox_pending\{branch="B01"\} 5/);
+    expect(text).toMatch(/modernpos_edge_outbox_pending\{branch="B01"\} 8/);
     expect(text).toMatch(/modernpos_edge_oldest_unsynced_seconds\{branch="B01"\} \d/);
     expect(text).toMatch(/modernpos_edge_sync_connected\{branch="B01"\} 0/);
     expect(text).toMatch(
@@ -152,13 +177,20 @@ describe('cashier API', () => {
 
   it('serves several terminals of a branch, each with its own receipt series', async () => {
     const terminals = ['T2', 'T3', 'T4'];
+    const sessions = await Promise.all(terminals.map((t) => cashierAt(app, edge.store, t)));
     const results = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        call(app, 'POST', '/v1/sales', {
-          terminal: terminals[i % 3],
-          lines: [{ sku: 'TEA-GREEN', qtyMilli: 1000 }],
-          payments: [{ method: 'card', amountMinor: 360 }],
-        }),
+        call(
+          app,
+          'POST',
+          '/v1/sales',
+          {
+            terminal: terminals[i % 3],
+            lines: [{ sku: 'TEA-GREEN', qtyMilli: 1000 }],
+            payments: [{ method: 'card', amountMinor: 360 }],
+          },
+          sessions[i % 3],
+        ),
       ),
     );
     expect(results.every((r) => r.status === 201)).toBe(true);

@@ -1,28 +1,36 @@
 // The money bounds at the cashier API (src/domain/bounds.ts): a float or cash movement over the
 // bound is refused up front with nothing written, a shift can always be reported and closed, and a
 // shift that has recorded the most one shift may refuses more (409) until it is closed. What the
-// edge accepts, the cloud's payload schemas accept too.
+// edge accepts, the cloud's payload schemas accept too. Requests carry the test cashier's session; the
+// sign-in, approval and no-sale routes join the matrix at the end.
 import type { Hono } from 'hono';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEdgeApp } from '../../edge/http/app.ts';
 import { MAX_AMOUNT_MINOR, MAX_SHIFT_TURNOVER_MINOR } from '../../src/domain/bounds.ts';
 import { type MutationKind, payloadSchemas } from '../../src/protocol/mutations.ts';
 import {
-  call,
+  cashierAt,
   createTestEdge,
   outboxMutations,
+  call as rawCall,
   rowCounts,
   seedCatalog,
+  seedTillUser,
   type TestEdge,
 } from '../helpers/edge.ts';
 
 let edge: TestEdge;
 let app: Hono;
+/** The test cashier's session at T1 (signed in again after a shift's close ends it). */
+let auth: Record<string, string> = {};
+const call = (on: Hono, method: string, path: string, body?: unknown, headers = auth) =>
+  rawCall(on, method, path, body, headers);
 
 beforeEach(async () => {
   edge = await createTestEdge();
   seedCatalog(edge.store, { products: [{ sku: 'MUG', name: 'Mug', priceMinor: 1000, taxRateBp: 0 }] });
   app = createEdgeApp({ store: edge.store });
+  auth = await cashierAt(app, edge.store, 'T1');
 });
 afterEach(() => edge.destroy());
 
@@ -81,6 +89,7 @@ describe('finding 8 at the edge: a float of 2^53 − 1, then a cash-in of 1', ()
         ],
       },
     });
+    auth = await cashierAt(app, edge.store, 'T1');
     expect((await call(app, 'POST', '/v1/shifts', { terminal: 'T1', openingFloatMinor: 0 })).status).toBe(
       201,
     );
@@ -146,6 +155,7 @@ describe("a shift's turnover is bounded", () => {
         tenders: [{ expectedMinor: MAX_SHIFT_TURNOVER_MINOR, differenceMinor: -MAX_SHIFT_TURNOVER_MINOR }],
       },
     });
+    auth = await cashierAt(app, edge.store, 'T1');
     await openShift(0);
     const next = await call(app, 'POST', '/v1/sales', {
       terminal: 'T1',
@@ -193,6 +203,8 @@ describe("the till's clock", () => {
     try {
       seedCatalog(local.store, { products: [{ sku: 'MUG', name: 'Mug', priceMinor: 1000, taxRateBp: 0 }] });
       const till = createEdgeApp({ store: local.store });
+      auth = await cashierAt(till, local.store, 'T1');
+      const t2 = await cashierAt(till, local.store, 'T2');
       const shift = await call(till, 'POST', '/v1/shifts', { terminal: 'T1', openingFloatMinor: 0 });
       expect(shift.status).toBe(201);
       for (const wrong of ['1970-01-01T00:00:00Z', '2101-01-01T00:00:00Z']) {
@@ -204,7 +216,9 @@ describe("the till's clock", () => {
             lines: [{ sku: 'MUG', qtyMilli: 1000 }],
             payments: [{ method: 'cash', amountMinor: 1000 }],
           }),
-          await call(till, 'POST', '/v1/shifts', { terminal: 'T2', openingFloatMinor: 0 }),
+          await call(till, 'POST', '/v1/shifts', { terminal: 'T2', openingFloatMinor: 0 }, t2),
+          await call(till, 'POST', '/v1/cashier-sessions', { terminal: 'T3', code: '7001', pin: '246810' }),
+          await call(till, 'POST', '/v1/drawer/no-sale', { terminal: 'T1' }),
           await call(till, 'POST', `/v1/shifts/${shift.body.id}/cash-movements`, {
             direction: 'in',
             amountMinor: 1,
@@ -229,5 +243,47 @@ describe("the till's clock", () => {
     } finally {
       local.destroy();
     }
+  });
+});
+
+describe('sign-in, approvals and the no-sale drawer refuse bad input with 400 and write nothing', () => {
+  const signIn = (over: Record<string, unknown>) => ({
+    terminal: 'T1',
+    code: '7001',
+    pin: '246810',
+    ...over,
+  });
+  const sale = (approval: unknown) => ({
+    terminal: 'T1',
+    lines: [{ sku: 'MUG', qtyMilli: 1000, unitPriceMinor: 1 }],
+    payments: [{ method: 'cash', amountMinor: 1 }],
+    approval,
+  });
+  const cases: [string, string, unknown][] = [
+    ['sign-in without a PIN', '/v1/cashier-sessions', { terminal: 'T1', code: '7001' }],
+    ['sign-in with letters in the PIN', '/v1/cashier-sessions', signIn({ pin: '12ab' })],
+    ['sign-in with a PIN too long', '/v1/cashier-sessions', signIn({ pin: '1'.repeat(9) })],
+    ['sign-in with a PIN as a number', '/v1/cashier-sessions', signIn({ pin: 246810 })],
+    ['sign-in with a lower-case code', '/v1/cashier-sessions', signIn({ code: 'abc' })],
+    ['sign-in with a code too long', '/v1/cashier-sessions', signIn({ code: '1'.repeat(17) })],
+    ['sign-in with a control character', '/v1/cashier-sessions', signIn({ code: '70\u000001' })],
+    ['sign-in with a bad terminal', '/v1/cashier-sessions', signIn({ terminal: 't 1' })],
+    ['sign-in with an unknown field', '/v1/cashier-sessions', signIn({ role: 'manager' })],
+    ['sign-in that is not JSON', '/v1/cashier-sessions', '{"terminal":'],
+    ['an approval without a PIN', '/v1/sales', sale({ code: '9001' })],
+    ['an approval with an unknown field', '/v1/sales', sale({ code: '9001', pin: '1234', as: 'x' })],
+    ['an approval that is not an object', '/v1/sales', sale('9001:1234')],
+    ['a no-sale with a reason too long', '/v1/drawer/no-sale', { terminal: 'T1', reason: 'x'.repeat(501) }],
+    ['a no-sale with a control character', '/v1/drawer/no-sale', { terminal: 'T1', reason: 'a\u0007b' }],
+    ['a no-sale with a bad id', '/v1/drawer/no-sale', { id: 'nope', terminal: 'T1' }],
+    ['a no-sale without a terminal', '/v1/drawer/no-sale', { reason: 'change' }],
+  ];
+
+  it.each(cases)('%s', async (_, path, body) => {
+    await seedTillUser(edge.store, { code: '9001', pin: '1234', role: 'manager' });
+    const before = rowCounts(edge.store);
+    const res = await call(app, 'POST', path, body);
+    expect(res).toMatchObject({ status: 400, body: { error: { code: 'invalid_input' } } });
+    expect(rowCounts(edge.store)).toEqual(before);
   });
 });

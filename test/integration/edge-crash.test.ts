@@ -1,6 +1,7 @@
 // The edge agent as a real process, SIGKILLed at random points while several tills record sales and
 // refunds: after every restart each answered document is there exactly once with its first answer,
-// no partial document exists, and the outbox seq and every receipt series stay gapless.
+// no partial document exists, and the outbox seq and every receipt series stay gapless. The tills
+// sign in once, as a manager (whose session approves the refunds), and their sessions outlive every kill.
 
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEdgeStore } from '../../edge/store/store.ts';
-import { seedCatalog } from '../helpers/edge.ts';
+import { seedCatalog, seedTillUser } from '../helpers/edge.ts';
 import { documentSchema, type Sent, storeProblems } from '../helpers/edge-invariants.ts';
 import { type EdgeProcess, startEdgeProcess } from '../helpers/edge-process.ts';
 import { seeded } from '../helpers/random.ts';
@@ -124,10 +125,27 @@ async function eachInParallel<T>(items: readonly T[], width: number, fn: (item: 
   await Promise.all(Array.from({ length: width }, worker));
 }
 
+/** The manager the tills sign in as, and each terminal's session (signed in once, kept over kills). */
+const MANAGER = { code: '9001', pin: '135790', role: 'manager', name: 'Crash Manager' };
+const sessions = new Map<string, string>();
+
+async function signInAll(agent: EdgeProcess): Promise<void> {
+  for (const terminal of TERMINALS) {
+    const res = await fetch(`${agent.url}/v1/cashier-sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ terminal, code: MANAGER.code, pin: MANAGER.pin }),
+    });
+    const body = (await res.json()) as { token: string };
+    if (res.status !== 201) throw new Error(`sign-in at ${terminal}: ${res.status} ${JSON.stringify(body)}`);
+    sessions.set(terminal, body.token);
+  }
+}
+
 async function send(agent: EdgeProcess, sent: Sent): Promise<{ status: number; json: unknown }> {
   const res = await fetch(agent.url + sent.path, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${sessions.get(sent.terminal)}` },
     body: JSON.stringify(sent.body),
     signal: AbortSignal.timeout(10_000),
   });
@@ -153,6 +171,7 @@ describe('edge agent SIGKILLed while recording sales', () => {
       identity: { orgId: 'acme', branch: 'B01', currency: 'EUR' },
     });
     seedCatalog(store, { products: PRODUCTS });
+    await seedTillUser(store, MANAGER);
     store.close();
   });
 
@@ -248,6 +267,7 @@ describe('edge agent SIGKILLed while recording sales', () => {
       // Alternate the documented modes: `normal` may lose commits on a power cut, never on a crash.
       const synchronous = round % 2 === 0 ? 'full' : 'normal';
       agent = await startEdgeProcess({ dbFile: file, args: ['--synchronous', synchronous] });
+      if (round === 0) await signInAll(agent);
       await settleUnknown(agent);
       await checkAnswers(agent, round - 1);
       expect(storeProblems(file, sent), `after restart ${round} (seed ${SEED})`).toEqual([]);

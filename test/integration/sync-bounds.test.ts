@@ -76,6 +76,24 @@ describe.each(engineNames)('sync payloads beyond the bounds on %s', (engine) => 
       };
       return { id, kind: 'shift_open', payload };
     };
+    const cashierEvent = (change: (e: Record<string, unknown>) => void) => {
+      const id = randomUUID();
+      const payload: Record<string, unknown> = {
+        id,
+        event: 'signed_in',
+        branch: 'MAIN',
+        terminal: till.terminal,
+        occurredAt: at,
+        userId: 'u1',
+        code: '1001',
+        sessionId: randomUUID(),
+        documentId: null,
+        approval: null,
+        detail: null,
+      };
+      change(payload);
+      return { id, kind: 'cashier_event', payload };
+    };
     const bad: { what: string; names: string; mutation: Omit<Mutation, 'seq'> }[] = [
       {
         what: 'year 0000',
@@ -124,6 +142,55 @@ describe.each(engineNames)('sync payloads beyond the bounds on %s', (engine) => 
         names: 'openingFloatMinor',
         mutation: shiftOpen(MAX_AMOUNT_MINOR + 1),
       },
+      {
+        what: 'a cashier event of an unknown kind',
+        names: 'event',
+        mutation: cashierEvent((e) => {
+          e.event = 'became_owner';
+        }),
+      },
+      {
+        what: 'a cashier event with NUL in its detail',
+        names: 'detail',
+        mutation: cashierEvent((e) => {
+          e.detail = 'a\u0000b';
+        }),
+      },
+      {
+        what: 'a cashier event with a detail over the bound',
+        names: 'detail',
+        mutation: cashierEvent((e) => {
+          e.detail = 'x'.repeat(501);
+        }),
+      },
+      {
+        what: 'a cashier code that is no code',
+        names: 'code',
+        mutation: cashierEvent((e) => {
+          e.code = 'drop table';
+        }),
+      },
+      {
+        what: 'an approval dated year 0000',
+        names: 'approval.approvedAt',
+        mutation: cashierEvent((e) => {
+          e.approval = { approverUserId: 'm1', approvedAt: '0000-01-01T00:00:00Z', reasons: ['no_sale'] };
+        }),
+      },
+      {
+        what: 'an approval for nothing',
+        names: 'approval.reasons',
+        mutation: cashierEvent((e) => {
+          e.approval = { approverUserId: 'm1', approvedAt: at, reasons: [] };
+        }),
+      },
+      {
+        what: 'a sale approved for an unknown reason',
+        names: 'approval.reasons.0',
+        mutation: saleWith((d) => {
+          d.approval = { approverUserId: 'm1', approvedAt: at, reasons: ['because'] };
+        }),
+      },
     ];
     const mutations: Mutation[] = [
       ...bad.map((b, i) => ({ seq: i + 1, ...b.mutation })),
@@ -170,5 +237,11 @@ describe.each(engineNames)('sync payloads beyond the bounds on %s', (engine) => 
       [MAX_STOCK_DELTA_MILLI],
     );
     expect(onHand?.n).toBe(0);
+    // No cashier event reached the audit log.
+    const [audited] = await db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM audit_logs WHERE device_id = $1',
+      [till.deviceId],
+    );
+    expect(audited?.n).toBe(0);
   });
 });

@@ -244,7 +244,8 @@ describe.skipIf(NO_PG)('sync with real processes SIGKILLed (needs MODERNPOS_TEST
         dbFile,
         branch: 'MAIN',
         currency: 'EUR',
-        args: ['--cloud-url', cloud.url, '--token', device.token],
+        // About kills, not sign-in: the open cashier API (loopback) takes sales without a session.
+        args: ['--cloud-url', cloud.url, '--token', device.token, '--open-cashier-api'],
       });
     const answered = new Map<string, AnsweredSale>();
     /** Posted while the agent died: maybe recorded, maybe not; posted again (same id) after the restart. */

@@ -21,6 +21,9 @@ export const shifts = pgTable(
     openSeq: int64('open_seq'),
     closeSeq: int64('close_seq'),
     closeMutationId: text('close_mutation_id'),
+    /** The signed-in users who opened and closed it (tenant migration 0009). */
+    openedByUserId: text('opened_by_user_id'),
+    closedByUserId: text('closed_by_user_id'),
   },
   (t) => [index('shifts_branch_date').on(t.branchCode, t.businessDate)],
 );
@@ -39,6 +42,8 @@ export const cashMovements = pgTable(
     occurredAt: instant('occurred_at').notNull(),
     deviceId: text('device_id'),
     deviceSeq: int64('device_seq'),
+    /** The signed-in user who moved the cash (tenant migration 0009). */
+    cashierUserId: text('cashier_user_id'),
   },
   (t) => [index('cash_movements_shift').on(t.shiftId)],
 );

@@ -14,6 +14,9 @@ export const auditLogs = pgTable(
     entity: text('entity'),
     entityId: text('entity_id'),
     details: text('details').notNull(),
+    /** The device and seq that carried a cashier event (tenant migration 0009); null for HQ changes. */
+    deviceId: text('device_id'),
+    deviceSeq: int64('device_seq'),
   },
   (t) => [index('audit_logs_at').on(t.at)],
 );

@@ -28,19 +28,25 @@ export const branches = sqliteTable('branches', {
   updatedAt: instant('updated_at').notNull(),
 });
 
-export const users = sqliteTable('users', {
-  id: text('id').primaryKey(),
-  email: text('email').unique(),
-  name: text('name').notNull(),
-  roleId: text('role_id')
-    .notNull()
-    .references(() => roles.id),
-  passwordHash: text('password_hash'),
-  pinHash: text('pin_hash'),
-  active: boolean('active').notNull(),
-  createdAt: instant('created_at').notNull(),
-  updatedAt: instant('updated_at').notNull(),
-});
+export const users = sqliteTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    email: text('email').unique(),
+    name: text('name').notNull(),
+    roleId: text('role_id')
+      .notNull()
+      .references(() => roles.id),
+    passwordHash: text('password_hash'),
+    pinHash: text('pin_hash'),
+    active: boolean('active').notNull(),
+    createdAt: instant('created_at').notNull(),
+    updatedAt: instant('updated_at').notNull(),
+    /** What the user types at a till with the PIN (tenant migration 0009). */
+    code: text('code'),
+  },
+  (t) => [uniqueIndex('users_code').on(t.code)],
+);
 
 export const taxRates = sqliteTable(
   'tax_rates',

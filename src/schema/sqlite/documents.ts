@@ -31,6 +31,11 @@ export const sales = sqliteTable(
     receivedAt: instant('received_at'),
     /** The device seq that carried it (tenant migration 0007). */
     deviceSeq: int64('device_seq'),
+    /** The manager who approved a refund over the limit or a price override, when, and what for (tenant migration 0009). */
+    approvedByUserId: text('approved_by_user_id'),
+    approvedAt: instant('approved_at'),
+    /** JSON array of approval reasons. */
+    approvalReasons: text('approval_reasons'),
   },
   (t) => [
     index('sales_branch_date').on(t.branchCode, t.businessDate),
