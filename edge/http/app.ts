@@ -27,7 +27,9 @@ import { type Logger, silentLogger } from '../../src/log.ts';
 import { accept, type EdgeOutcome, edgeErrorStatus, refuseWith } from '../errors.ts';
 import type { Recorded } from '../store/sales.ts';
 import type { EdgeStore } from '../store/store.ts';
+import type { FetchOriginal } from '../sync/fetch-original.ts';
 import { createEdgeMetrics } from './metrics.ts';
+import { askCloudForOriginal } from './refund-original.ts';
 
 export interface EdgeAppOptions {
   store: EdgeStore;
@@ -37,6 +39,8 @@ export interface EdgeAppOptions {
   logger?: Logger;
   /** Whether the sync loop is connected, for /metrics (absent: not syncing). */
   syncConnected?: () => boolean;
+  /** Fetches another till's sale from the cloud to refund it here (absent: this edge has no cloud). */
+  fetchOriginal?: FetchOriginal;
 }
 
 const limit = (max: number, fallback: number) =>
@@ -96,9 +100,11 @@ export function createEdgeApp(options: EdgeAppOptions): Hono {
       sale ? accept(sale) : refuseWith('sale_not_found', `no sale ${c.req.param('id')} on this edge`),
     );
   });
-  app.post('/v1/sales/:id/refunds', async (c) =>
-    answerRecorded(c, store.sales.recordRefund(c.req.param('id'), await parseJsonBody(c, refundInputSchema))),
-  );
+  app.post('/v1/sales/:id/refunds', async (c) => {
+    const input = await parseJsonBody(c, refundInputSchema);
+    const fetched = await askCloudForOriginal(store, c.req.param('id'), options);
+    return answerRecorded(c, store.sales.recordRefund(c.req.param('id'), input, fetched));
+  });
 
   app.get('/v1/products', (c) => {
     const { q, limit } = parseQuery(c, productQuery);

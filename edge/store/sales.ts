@@ -13,11 +13,14 @@ import { buildSale, type SaleFlag } from '../../src/domain/sale.ts';
 import type { SaleDocument } from '../../src/protocol/mutations.ts';
 import { saleLines, sales } from '../../src/schema/sqlite.ts';
 import { accept, type EdgeOutcome, refuseWith } from '../errors.ts';
+import type { FetchedOriginal } from '../sync/fetch-original.ts';
 import type { BranchContext, Catalog } from './catalog.ts';
 import { clockRefusal } from './clock.ts';
 import type { DocumentStockMovement, Documents, SaleView } from './documents.ts';
 import type { EdgeMeta } from './meta.ts';
+import type { OriginalCopies } from './original-copies.ts';
 import type { Outbox } from './outbox.ts';
+import { refundOriginal } from './refund-original.ts';
 import { type NextValue, receiptSequence } from './sequences.ts';
 import type { ShiftRoom } from './shift-turnover.ts';
 
@@ -44,11 +47,21 @@ export interface SalesDeps {
   openShiftOf: (terminal: string) => string | null;
   /** Refuses a document that would take its shift past the turnover bound. */
   shiftRoom: ShiftRoom;
+  /** The cloud's copies of originals this edge refunds (another till's sales). */
+  copies: OriginalCopies;
 }
 
 export interface SalesService {
   recordSale(input: SaleInput): EdgeOutcome<Recorded<SaleView>>;
-  recordRefund(saleId: string, input: RefundInput): EdgeOutcome<Recorded<SaleView>>;
+  /**
+   * @param fetched what the cloud said of the original just now (protocol 5); undefined when this
+   * edge has no cloud to ask
+   */
+  recordRefund(
+    saleId: string,
+    input: RefundInput,
+    fetched?: FetchedOriginal,
+  ): EdgeOutcome<Recorded<SaleView>>;
 }
 
 export function createSalesService(deps: SalesDeps): SalesService {
@@ -117,6 +130,8 @@ export function createSalesService(deps: SalesDeps): SalesService {
     ctx: BranchContext,
     at: Date,
     body: Body,
+    /** Payload fields beyond the document (a refund's `refundedElsewhere`). */
+    extra: Pick<SaleDocument, 'refundedElsewhere'> = {},
   ): EdgeOutcome<Recorded<SaleView>> {
     // Checked before the receipt number is drawn, so a refusal leaves no gap in the series.
     const oversized = oversizedAmount(body);
@@ -155,7 +170,7 @@ export function createSalesService(deps: SalesDeps): SalesService {
     };
     const movements = movementsOf(doc.lines, kind === 'sale' ? -1 : 1);
     documents.write(doc, movements);
-    const payload: SaleDocument = { ...doc, stockMovements: movements };
+    const payload: SaleDocument = { ...doc, stockMovements: movements, ...extra };
     outbox.append(doc.kind, doc.id, payload, doc.occurredAt);
     return accept({ created: true, value: doc });
   }
@@ -209,38 +224,57 @@ export function createSalesService(deps: SalesDeps): SalesService {
         });
       }),
 
-    recordRefund: (saleId, input) =>
+    recordRefund: (saleId, input, fetched) =>
       deps.transaction(() => {
         const replayed = replay(input.id, (k) => k.kind === 'refund' && k.originalSaleId === saleId);
         if (replayed) return replayed;
         const at = deps.now();
         const wrongClock = clockRefusal(at);
         if (wrongClock) return wrongClock;
-        const original = documents.read(saleId);
-        if (!original) return refuseWith('sale_not_found', `no sale ${saleId} on this edge`);
+        const found = refundOriginal(saleId, documents.read(saleId), fetched, deps.copies);
+        if (!found.ok) return found;
+        const { sale: original, elsewhere, keep } = found.value;
         if (original.kind !== 'sale') {
           return refuseWith('not_refundable', `${original.receiptNo} is a refund; refund its original sale`);
         }
-        const already = new Map(
-          refundedQty.all({ id: saleId }).flatMap((r) => (r.lineNo === null ? [] : [[r.lineNo, r.qtyMilli]])),
-        );
+        // This edge's own refunds of the sale, and what other edges had refunded as far as it knows.
+        const already = new Map(elsewhere);
+        for (const r of refundedQty.all({ id: saleId })) {
+          if (r.lineNo !== null) already.set(r.lineNo, (already.get(r.lineNo) ?? 0) + r.qtyMilli);
+        }
         const built = buildRefund(input, original.lines, already);
         if (!built.ok) return built;
         const refund = built.value;
-        return record('refund', input, catalog.branchContext(deps.branch), at, {
-          originalSaleId: saleId,
-          customerId: original.customerId,
-          currency: original.currency,
-          subtotalMinor: refund.subtotalMinor,
-          discountMinor: refund.discountMinor,
-          taxMinor: refund.taxMinor,
-          totalMinor: refund.totalMinor,
-          changeMinor: 0,
-          reason: input.reason ?? null,
-          flags: [],
-          lines: refund.lines.map((l) => ({ ...l, flags: [] })),
-          payments: refund.payments,
+        // The cloud recomputes the shares against what this till knew: say what other tills had refunded.
+        const known = [...new Set(refund.lines.map((l) => l.originalLineNo))].flatMap((lineNo) => {
+          const qtyMilli = elsewhere.get(lineNo) ?? 0;
+          return qtyMilli > 0 ? [{ lineNo, qtyMilli }] : [];
         });
+        const extra = known.length > 0 ? { refundedElsewhere: known } : {};
+        const recorded = record(
+          'refund',
+          input,
+          catalog.branchContext(deps.branch),
+          at,
+          {
+            originalSaleId: saleId,
+            customerId: original.customerId,
+            currency: original.currency,
+            subtotalMinor: refund.subtotalMinor,
+            discountMinor: refund.discountMinor,
+            taxMinor: refund.taxMinor,
+            totalMinor: refund.totalMinor,
+            changeMinor: 0,
+            reason: input.reason ?? null,
+            flags: [],
+            lines: refund.lines.map((l) => ({ ...l, flags: [] })),
+            payments: refund.payments,
+          },
+          extra,
+        );
+        // The copy is kept with the refund it served, in the same transaction: a refusal writes nothing.
+        if (recorded.ok && keep) deps.copies.save(keep.answer, keep.fetchedAt);
+        return recorded;
       }),
   };
 }

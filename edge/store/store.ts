@@ -10,6 +10,7 @@ import { type Catalog, createCatalog, type ProductView } from './catalog.ts';
 import { type EdgeDatabase, type OpenEdgeDatabaseOptions, openEdgeDatabase } from './database.ts';
 import { createDocuments, type Documents } from './documents.ts';
 import { createEdgeMeta, type EdgeMeta } from './meta.ts';
+import { createOriginalCopies } from './original-copies.ts';
 import { createOutbox, type Outbox } from './outbox.ts';
 import { createSaleList, type SaleFilter, type SalePage } from './sale-list.ts';
 import { createSalesService, type SalesService } from './sales.ts';
@@ -146,7 +147,7 @@ export function createEdgeStore(database: EdgeDatabase, options: EdgeStoreOption
     documents,
     outbox,
     now,
-    sales: createSalesService({ ...deps, documents, next, meta }),
+    sales: createSalesService({ ...deps, documents, next, meta, copies: createOriginalCopies(db) }),
     shifts: createShiftsService(deps),
     listSales: createSaleList(db),
     searchProducts(query, limit) {
