@@ -24,12 +24,12 @@ import {
 } from '../../src/http/errors.ts';
 import { requestLog } from '../../src/http/request-log.ts';
 import { type Logger, silentLogger } from '../../src/log.ts';
-import { accept, type EdgeOutcome, edgeErrorStatus, refuseWith } from '../errors.ts';
+import { type EdgeOutcome, edgeErrorStatus } from '../errors.ts';
 import type { Recorded } from '../store/sales.ts';
 import type { EdgeStore } from '../store/store.ts';
 import type { FetchOriginal } from '../sync/fetch-original.ts';
 import { createEdgeMetrics } from './metrics.ts';
-import { askCloudForOriginal } from './refund-original.ts';
+import { askCloudForOriginal, readSale } from './refund-original.ts';
 
 export interface EdgeAppOptions {
   store: EdgeStore;
@@ -93,13 +93,7 @@ export function createEdgeApp(options: EdgeAppOptions): Hono {
     answerRecorded(c, store.sales.recordSale(await parseJsonBody(c, saleInputSchema))),
   );
   app.get('/v1/sales', (c) => answer(c, store.listSales(parseQuery(c, saleListQuery))));
-  app.get('/v1/sales/:id', (c) => {
-    const sale = store.documents.read(c.req.param('id'));
-    return answer(
-      c,
-      sale ? accept(sale) : refuseWith('sale_not_found', `no sale ${c.req.param('id')} on this edge`),
-    );
-  });
+  app.get('/v1/sales/:id', async (c) => answer(c, await readSale(store, c.req.param('id'), options)));
   app.post('/v1/sales/:id/refunds', async (c) => {
     const input = await parseJsonBody(c, refundInputSchema);
     const fetched = await askCloudForOriginal(store, c.req.param('id'), options);

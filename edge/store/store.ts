@@ -10,7 +10,7 @@ import { type Catalog, createCatalog, type ProductView } from './catalog.ts';
 import { type EdgeDatabase, type OpenEdgeDatabaseOptions, openEdgeDatabase } from './database.ts';
 import { createDocuments, type Documents } from './documents.ts';
 import { createEdgeMeta, type EdgeMeta } from './meta.ts';
-import { createOriginalCopies } from './original-copies.ts';
+import { createOriginalCopies, type OriginalCopies } from './original-copies.ts';
 import { createOutbox, type Outbox } from './outbox.ts';
 import { createSaleList, type SaleFilter, type SalePage } from './sale-list.ts';
 import { createSalesService, type SalesService } from './sales.ts';
@@ -42,6 +42,8 @@ export interface EdgeStore {
   readonly meta: EdgeMeta;
   readonly catalog: Catalog;
   readonly documents: Documents;
+  /** The cloud's copies of other tills' sales this edge looked up or refunded (never its own documents). */
+  readonly copies: OriginalCopies;
   readonly outbox: Outbox;
   readonly sales: SalesService;
   readonly shifts: ShiftsService;
@@ -118,6 +120,7 @@ export function createEdgeStore(database: EdgeDatabase, options: EdgeStoreOption
   const catalog = createCatalog(db, meta);
   const documents = createDocuments(db);
   const outbox = createOutbox(db, next, meta);
+  const copies = createOriginalCopies(db);
   const run = sqlite.transaction((fn: () => unknown) => fn());
   const transaction = <T>(fn: () => T): T => run.immediate(fn) as T;
   const taken = [sales, shifts, cashMovements].map((t) =>
@@ -145,9 +148,10 @@ export function createEdgeStore(database: EdgeDatabase, options: EdgeStoreOption
     meta,
     catalog,
     documents,
+    copies,
     outbox,
     now,
-    sales: createSalesService({ ...deps, documents, next, meta, copies: createOriginalCopies(db) }),
+    sales: createSalesService({ ...deps, documents, next, meta, copies }),
     shifts: createShiftsService(deps),
     listSales: createSaleList(db),
     searchProducts(query, limit) {
