@@ -7,6 +7,7 @@
 // leaves either a 409 or a whole refund, never half of one.
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Hono } from 'hono';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flagsReport } from '../../cloud/reports/flags.ts';
 import { type CloudServer, startCloudServer } from '../../cloud/server.ts';
@@ -17,7 +18,7 @@ import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import type { SaleDocument } from '../../src/protocol/mutations.ts';
 import { call, rowCounts } from '../helpers/edge.ts';
-import { createTestPlatform, engineNames, type TestPlatform, uniqueId } from '../helpers/engines.ts';
+import { createTestPlatform, engineNames, PG_URL, type TestPlatform, uniqueId } from '../helpers/engines.ts';
 import { createTill, syncTill, type Till } from '../helpers/sync.ts';
 
 /** A cloud address nothing listens on: connection refused at once. */
@@ -357,4 +358,42 @@ describe.each(engineNames)('refunds at any till on %s', (engine) => {
     expect(revoked.body.error.message).toMatch(/401/);
     expect(rowCounts(fresh.edge.store)).toEqual(before);
   });
+
+  // Postgres only: an embedded PGlite has no server backends to terminate.
+  it.skipIf(engine !== 'postgres')(
+    "answers 409 or a whole refund when the tenant's database backends are terminated under the fetch",
+    async () => {
+      const sale = await sellAndPush(1);
+      const admin = new pg.Client({ connectionString: PG_URL });
+      await admin.connect();
+      const id = crypto.randomUUID();
+      const till = await createTill(dbA, orgA, 'Terminated');
+      tills.push(till);
+      try {
+        const before = rowCounts(till.edge.store);
+        const answer = call(online(till), 'POST', `/v1/sales/${sale.id}/refunds`, refundBody(till, 1, id));
+        await admin.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE datname = $1 AND application_name = 'modernpos-tenant'`,
+          [tenantDatabaseName(orgA)],
+        );
+        const res = await answer;
+        if (res.status !== 201) {
+          expect(res).toMatchObject({ status: 409, body: { error: { code: 'original_unavailable' } } });
+          expect(rowCounts(till.edge.store)).toEqual(before);
+        }
+        const retried = await call(
+          online(till),
+          'POST',
+          `/v1/sales/${sale.id}/refunds`,
+          refundBody(till, 1, id),
+        );
+        expect(retried.status).toBe(res.status === 201 ? 200 : 201);
+      } finally {
+        await admin.end();
+      }
+      expect(await statuses(till)).toMatchObject({ pushed: 1, rejected: 0 });
+      expect((await cloudRefunds(sale.id)).map((r) => r.id)).toEqual([id]);
+    },
+  );
 });
