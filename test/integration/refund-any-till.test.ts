@@ -5,10 +5,14 @@
 // refunded the same goods while both were offline are both accepted, the later one flagged
 // `refund_exceeds_sold`; no device reads another tenant's sales; and a cloud that fails mid-fetch
 // leaves either a 409 or a whole refund, never half of one.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Hono } from 'hono';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerDevice } from '../../cloud/devices/devices.ts';
 import { flagsReport } from '../../cloud/reports/flags.ts';
 import { type CloudServer, startCloudServer } from '../../cloud/server.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
@@ -18,6 +22,7 @@ import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import type { SaleDocument } from '../../src/protocol/mutations.ts';
 import { call, rowCounts } from '../helpers/edge.ts';
+import { startEdgeProcess } from '../helpers/edge-process.ts';
 import { createTestPlatform, engineNames, PG_URL, type TestPlatform, uniqueId } from '../helpers/engines.ts';
 import { createTill, syncTill, type Till } from '../helpers/sync.ts';
 
@@ -357,6 +362,43 @@ describe.each(engineNames)('refunds at any till on %s', (engine) => {
     expect(revoked).toMatchObject({ status: 409, body: { error: { code: 'original_unavailable' } } });
     expect(revoked.body.error.message).toMatch(/401/);
     expect(rowCounts(fresh.edge.store)).toEqual(before);
+  });
+
+  it("the agent (`modernpos edge`) refunds another till's sale through the cloud it syncs with", async () => {
+    const sale = await sellAndPush(1);
+    const { token, deviceId } = await registerDevice(
+      { db: dbA, orgId: orgA, actor: 'test' },
+      { branch: 'MAIN', name: 'Agent' },
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'modernpos-anytill-'));
+    const agent = await startEdgeProcess({
+      dbFile: join(dir, 'edge.db'),
+      branch: 'MAIN',
+      currency: 'EUR',
+      args: ['--cloud-url', url(), '--token', token],
+    });
+    try {
+      const res = await fetch(`${agent.url}/v1/sales/${sale.id}/refunds`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          terminal: 'AGENT1',
+          lines: [{ lineNo: 1, qtyMilli: 1000 }],
+          payments: [{ method: 'cash', amountMinor: 300 }],
+        }),
+      });
+      expect(res.status, agent.output()).toBe(201);
+      const refund = (await res.json()) as { id: string };
+      // The agent's sync loop pushes it; the cloud holds it under the agent's device.
+      for (let i = 0; i < 200; i++) {
+        if ((await cloudRefunds(sale.id)).length > 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect((await cloudRefunds(sale.id)).map((r) => [r.id, r.device_id])).toEqual([[refund.id, deviceId]]);
+    } finally {
+      await agent.stop('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   // Postgres only: an embedded PGlite has no server backends to terminate.
