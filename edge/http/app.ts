@@ -29,7 +29,7 @@ import type { Recorded } from '../store/sales.ts';
 import type { EdgeStore } from '../store/store.ts';
 import type { FetchOriginal } from '../sync/fetch-original.ts';
 import { createEdgeMetrics } from './metrics.ts';
-import { askCloudForOriginal, readSale } from './refund-original.ts';
+import { askCloudForOriginal, readSale } from './original-lookup.ts';
 
 export interface EdgeAppOptions {
   store: EdgeStore;
