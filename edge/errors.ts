@@ -36,6 +36,11 @@ export const edgeErrorStatus = {
   clock_out_of_range: 503,
   /** The id was already used for a different kind of document (a refund's id sent as a sale, …). */
   id_conflict: 409,
+  /**
+   * The sale was recorded at another till, this edge holds no copy of it, and the cloud cannot be
+   * reached (or did not answer in time) to fetch it: try again online. Nothing was written.
+   */
+  original_unavailable: 409,
   /** Refunds reference sales, never other refunds. */
   not_refundable: 409,
   /** The edge has not learned the tenant's currency yet (no catalog pull, no --currency) and the sale names none. */

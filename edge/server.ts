@@ -5,6 +5,7 @@ import { type ServerType, serve } from '@hono/node-server';
 import type { Logger } from '../src/log.ts';
 import { createEdgeApp } from './http/app.ts';
 import type { EdgeStore } from './store/store.ts';
+import type { FetchOriginal } from './sync/fetch-original.ts';
 
 export interface EdgeServerOptions {
   store: EdgeStore;
@@ -12,10 +13,12 @@ export interface EdgeServerOptions {
   hostname?: string;
   /** Request lines and internal errors (default: nowhere). */
   logger?: Logger;
-  /** Whether the sync loop is connected (for /metrics). */
+  /** Whether the sync loop is connected (for /metrics, and whether a refund asks the cloud about its own sale). */
   syncConnected?: () => boolean;
   /** --open-cashier-api (the caller has checked that `hostname` is a loopback address). */
   openCashierApi?: boolean;
+  /** Fetches another till's sale from the cloud to refund it here. */
+  fetchOriginal?: FetchOriginal;
 }
 
 export interface EdgeServer {
@@ -28,6 +31,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
   const app = createEdgeApp({
     store: options.store,
     ...(options.syncConnected ? { syncConnected: options.syncConnected } : {}),
+    ...(options.fetchOriginal ? { fetchOriginal: options.fetchOriginal } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.openCashierApi ? { openCashierApi: true } : {}),
   });

@@ -9,6 +9,7 @@ import { type Logger, silentLogger } from '../../src/log.ts';
 import { createLoginThrottle } from '../hq/login-throttle.ts';
 import { sessionOrg } from '../hq/sessions.ts';
 import type { TenantResolver } from '../resolver/tenant-resolver.ts';
+import { createDeviceRoutes } from '../sync/device-routes.ts';
 import type { SyncSignals } from '../sync/sync-signals.ts';
 import type { TenantContext } from '../tenants/context.ts';
 import type { MigrationJob } from '../tenants/migration-job.ts';
@@ -78,6 +79,7 @@ export function createCloudApp(options: CloudAppOptions): Hono {
     app.route('/v1', createHqSyncRoutes({ resolver: options.resolver, signals: options.signals }));
     app.route('/v1', createHqCatalogRoutes({ resolver: options.resolver, signals: options.signals }));
     app.route('/v1', createHqReportRoutes({ resolver: options.resolver }));
+    app.route('/v1', createDeviceRoutes({ resolver: options.resolver }));
   }
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));

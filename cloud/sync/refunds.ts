@@ -1,7 +1,9 @@
 // Checking pushed refunds against their originals, whichever device recorded them: the original must
-// be a sale the tenant holds, each refunded line must exist on it, the quantity refunded over every
-// refund must stay within what was sold, and each line's share is recomputed (src/domain/refund.ts).
-// A refund whose original has not arrived yet is held (`awaiting_original`), never refused.
+// be a sale the tenant holds, each refunded line must exist on it, the quantity refunded must stay
+// within what the recording till could see was left, and each line's share is recomputed
+// (src/domain/refund.ts). Refunds beyond what was sold that the till could not see (other tills
+// refunding offline) are stored and flagged `refund_exceeds_sold`. A refund whose original has not
+// arrived yet is held (`awaiting_original`), never refused.
 import type { SqlQueryable } from '../../src/db/sql.ts';
 import type { SaleLine } from '../../src/domain/sale.ts';
 import type { SaleDocument } from '../../src/protocol/mutations.ts';
@@ -140,52 +142,75 @@ const addUp = (refunds: readonly PastRefund[]) => {
   return total;
 };
 
+/** A refund's verdict: why it is refused (or held), or the original lines it takes beyond what was sold. */
+export type RefundVerdict =
+  | { rejection: Rejection }
+  | { rejection?: undefined; exceeds: ReadonlySet<number> };
+
 /**
- * Each refund's verdict, in order: undefined to store it, or why not (`awaiting_original` holds it).
+ * Each refund's verdict, in order: refused (or held, `awaiting_original`), or stored with the lines
+ * that, counting every till's refunds the cloud stores, take back more than was sold.
  *
- * Two histories count. The quantity refunded over every refund the cloud stores (any device's) must
- * stay within what was sold. The shares are recomputed against what the recording till knew when it
- * computed them: its own earlier refunds of the sale (by seq), stored or still in the quarantine, so
- * an earlier refund of its that was quarantined, or a later one stored first, never makes an honest
- * refund look wrong.
+ * What the recording till knew is held against it: the shares are recomputed, and the quantity kept
+ * within what was sold, against its own earlier refunds of the sale (by seq), stored or still in the
+ * quarantine, plus what it says other tills had refunded (`refundedElsewhere`, from the copy the
+ * cloud gave it); so an earlier refund of its that was quarantined, or a later one stored first,
+ * never makes an honest refund look wrong, and a till refunding beyond what it could see is
+ * quarantined `refund_exceeds_sold`. What it could not see is accepted and flagged: other tills'
+ * refunds given while they were offline too, since the money has already left the drawer.
  */
 export async function checkRefunds(
   tx: SqlQueryable,
   refunds: readonly { seq: number; doc: SaleDocument }[],
   deviceId: string,
-): Promise<(Rejection | undefined)[]> {
+): Promise<RefundVerdict[]> {
   const ids = [...new Set(refunds.flatMap((m) => (m.doc.originalSaleId ? [m.doc.originalSaleId] : [])))];
   const originals = await loadOriginals(tx, ids, deviceId);
-  return refunds.map(({ seq, doc }) => {
+  return refunds.map(({ seq, doc }): RefundVerdict => {
     const id = doc.originalSaleId ?? '';
     const original = originals.get(id);
     if (!original) {
       return {
-        code: 'awaiting_original',
-        reason: `sale ${id} has not reached the cloud yet; the refund is held until it does`,
+        rejection: {
+          code: 'awaiting_original',
+          reason: `sale ${id} has not reached the cloud yet; the refund is held until it does`,
+        },
       };
     }
     if (original.kind !== 'sale') {
-      return { code: 'refund_of_refund', reason: `${id} is a refund; only a sale can be refunded` };
+      return {
+        rejection: { code: 'refund_of_refund', reason: `${id} is a refund; only a sale can be refunded` },
+      };
     }
     const qty = lineQuantities(doc.lines);
-    const everything = addUp(original.refunds.filter((r) => r.stored));
-    for (const [lineNo, q] of qty) {
-      const sold = original.lines.find((l) => l.lineNo === lineNo)?.qtyMilli;
-      const after = (everything.get(lineNo) ?? 0) + q;
-      if (sold !== undefined && after > sold) {
-        return {
-          code: 'refund_exceeds_sold',
-          reason: `line ${lineNo}: refunds would come to ${after} of ${sold} sold`,
-        };
-      }
-    }
     const known = addUp(
       original.refunds.filter((r) => r.deviceId === deviceId && (r.seq === null || r.seq < seq)),
     );
+    for (const e of doc.refundedElsewhere ?? []) known.set(e.lineNo, (known.get(e.lineNo) ?? 0) + e.qtyMilli);
     const rejection = checkRefundShares(doc, original.lines, known);
+    const everything = addUp(original.refunds.filter((r) => r.stored));
     // Later refunds of this batch count this one whatever becomes of it: the till knew it.
     original.refunds.push({ deviceId, seq, stored: rejection === undefined, qty });
-    return rejection;
+    if (rejection) return { rejection };
+    const exceeds = new Set<number>();
+    for (const [lineNo, q] of qty) {
+      const sold = original.lines.find((l) => l.lineNo === lineNo)?.qtyMilli ?? 0;
+      if ((everything.get(lineNo) ?? 0) + q > sold) exceeds.add(lineNo);
+    }
+    return { exceeds };
   });
+}
+
+/** The refund flagged `refund_exceeds_sold`, on the document and on each line over what was sold. */
+export function flagExcess(doc: SaleDocument, exceeds: ReadonlySet<number>): SaleDocument {
+  if (exceeds.size === 0) return doc;
+  const add = (flags: SaleDocument['flags']) =>
+    flags.includes('refund_exceeds_sold') ? flags : [...flags, 'refund_exceeds_sold' as const];
+  return {
+    ...doc,
+    flags: add(doc.flags),
+    lines: doc.lines.map((l) =>
+      l.originalLineNo !== null && exceeds.has(l.originalLineNo) ? { ...l, flags: add(l.flags) } : l,
+    ),
+  };
 }

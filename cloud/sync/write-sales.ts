@@ -5,7 +5,7 @@ import type { SqlQueryable } from '../../src/db/sql.ts';
 import { parseReceiptNo } from '../../src/domain/receipt.ts';
 import { flagCatalogChanges } from './catalog-flags.ts';
 import { lineColumns, movementColumns, paymentColumns, type SeqDocument, saleColumns } from './columns.ts';
-import { checkRefunds } from './refunds.ts';
+import { checkRefunds, flagExcess } from './refunds.ts';
 import { flagStockBelowZero } from './stock-flags.ts';
 import { freshIds, idVerdict, type KnownIds, storedDocuments } from './stored-documents.ts';
 import { unnestInsert } from './unnest.ts';
@@ -39,10 +39,13 @@ export async function applySales(
   // Refunds after the sales: an original in this batch is now stored like any other.
   const refunds = inShift.filter((m) => m.kind === 'refund');
   const verdicts = await checkRefunds(tx, refunds, ctx.deviceId);
-  const valid = refunds.filter((m, i) => {
-    const rejection = verdicts[i];
-    if (rejection) report(m, rejection);
-    return !rejection && inSeries(m);
+  const valid = refunds.flatMap((m, i) => {
+    const verdict = verdicts[i]!;
+    if (verdict.rejection) {
+      report(m, verdict.rejection);
+      return [];
+    }
+    return inSeries(m) ? [{ ...m, doc: flagExcess(m.doc, verdict.exceeds) }] : [];
   });
   await insertDocuments(tx, valid, ctx, report);
   await series.save(tx);

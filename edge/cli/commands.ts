@@ -12,6 +12,7 @@ import { type EdgeConfig, readDeviceToken, resolveEdgeConfig, storeDeviceToken }
 import { startEdgeServer } from '../server.ts';
 import { BRANCH_REQUIRED, type EdgeStore, openEdgeStore } from '../store/store.ts';
 import { ConnectionLost, connect } from '../sync/connection.ts';
+import { cloudOriginals } from '../sync/fetch-original.ts';
 import { SyncRefused, syncOn } from '../sync/sync-client.ts';
 import { startSyncLoop } from '../sync/sync-loop.ts';
 
@@ -50,6 +51,7 @@ export async function startAgent(config: EdgeConfig, io: CliIO): Promise<Running
     logger,
     syncConnected: () => sync?.connected() ?? false,
     openCashierApi: config.openCashierApi,
+    fetchOriginal: cloudOriginals(config.identity.cloudUrl!, token),
   }).catch((err) => {
     store.close();
     throw err;

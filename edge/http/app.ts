@@ -26,11 +26,13 @@ import {
 } from '../../src/http/errors.ts';
 import { requestLog } from '../../src/http/request-log.ts';
 import { type Logger, silentLogger } from '../../src/log.ts';
-import { accept, type EdgeOutcome, edgeErrorStatus, refuseWith } from '../errors.ts';
+import { type EdgeOutcome, edgeErrorStatus, refuseWith } from '../errors.ts';
 import type { Recorded } from '../store/sales.ts';
 import type { EdgeStore } from '../store/store.ts';
+import type { FetchOriginal } from '../sync/fetch-original.ts';
 import { bearerToken, createCashierAuth } from './cashier-auth.ts';
 import { createEdgeMetrics } from './metrics.ts';
+import { askCloudForOriginal, readSale } from './original-lookup.ts';
 
 export interface EdgeAppOptions {
   store: EdgeStore;
@@ -45,6 +47,8 @@ export interface EdgeAppOptions {
    * the body's free text, as before sign-in existed (loopback only: edge/config.ts).
    */
   openCashierApi?: boolean;
+  /** Fetches another till's sale from the cloud to refund it here (absent: this edge has no cloud). */
+  fetchOriginal?: FetchOriginal;
 }
 
 const limit = (max: number, fallback: number) =>
@@ -121,20 +125,15 @@ export function createEdgeApp(options: EdgeAppOptions): Hono {
     return answerRecorded(c, store.sales.recordSale(input, actor.value));
   });
   app.get('/v1/sales', (c) => answer(c, store.listSales(parseQuery(c, saleListQuery))));
-  app.get('/v1/sales/:id', (c) => {
-    const sale = store.documents.read(c.req.param('id'));
-    return answer(
-      c,
-      sale ? accept(sale) : refuseWith('sale_not_found', `no sale ${c.req.param('id')} on this edge`),
-    );
-  });
+  app.get('/v1/sales/:id', async (c) => answer(c, await readSale(store, c.req.param('id'), options)));
   app.post('/v1/sales/:id/refunds', async (c) => {
     const session = auth.session(c);
     if (!session.ok) return answer(c, session);
     const input = await parseJsonBody(c, refundInputSchema);
     const actor = await auth.actor(session.value, input.terminal, input.approval);
     if (!actor.ok) return answer(c, actor);
-    return answerRecorded(c, store.sales.recordRefund(c.req.param('id'), input, actor.value));
+    const fetched = await askCloudForOriginal(store, c.req.param('id'), options);
+    return answerRecorded(c, store.sales.recordRefund(c.req.param('id'), input, actor.value, fetched));
   });
 
   app.get('/v1/products', (c) => {

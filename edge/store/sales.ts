@@ -13,6 +13,7 @@ import { buildSale, type SaleFlag } from '../../src/domain/sale.ts';
 import type { ApprovalReason, SaleDocument } from '../../src/protocol/mutations.ts';
 import { saleLines, sales } from '../../src/schema/sqlite.ts';
 import { accept, type EdgeOutcome, refuseWith } from '../errors.ts';
+import type { FetchedOriginal } from '../sync/fetch-original.ts';
 import type { Actor } from './actor.ts';
 import { approvalFor } from './approvals.ts';
 import type { EmitCashierEvent } from './cashier-events.ts';
@@ -20,7 +21,9 @@ import type { BranchContext, Catalog } from './catalog.ts';
 import { clockRefusal } from './clock.ts';
 import type { DocumentStockMovement, Documents, SaleView } from './documents.ts';
 import type { EdgeMeta } from './meta.ts';
+import type { OriginalCopies } from './original-copies.ts';
 import type { Outbox } from './outbox.ts';
+import { refundOriginal } from './refund-original.ts';
 import { type NextValue, receiptSequence } from './sequences.ts';
 import type { ShiftRoom } from './shift-turnover.ts';
 
@@ -51,6 +54,8 @@ export interface SalesDeps {
   emit: EmitCashierEvent;
   /** Refunds above this total (minor units) need a manager's approval when approvals are required. */
   refundApprovalAboveMinor: number;
+  /** The cloud's copies of originals this edge refunds (another till's sales). */
+  copies: OriginalCopies;
 }
 
 /**
@@ -59,7 +64,16 @@ export interface SalesDeps {
  */
 export interface SalesService {
   recordSale(input: SaleInput, actor?: Actor): EdgeOutcome<Recorded<SaleView>>;
-  recordRefund(saleId: string, input: RefundInput, actor?: Actor): EdgeOutcome<Recorded<SaleView>>;
+  /**
+   * @param fetched what the cloud said of the original just now (protocol 5); undefined when this
+   * edge has no cloud to ask
+   */
+  recordRefund(
+    saleId: string,
+    input: RefundInput,
+    actor?: Actor,
+    fetched?: FetchedOriginal,
+  ): EdgeOutcome<Recorded<SaleView>>;
 }
 
 /** The document names another terminal than the session's. */
@@ -149,6 +163,8 @@ export function createSalesService(deps: SalesDeps): SalesService {
     at: Date,
     body: Body,
     actor: Actor | undefined,
+    /** Payload fields beyond the document (a refund's `refundedElsewhere`). */
+    extra: Pick<SaleDocument, 'refundedElsewhere'> = {},
   ): EdgeOutcome<Recorded<SaleView>> {
     // Checked before the receipt number is drawn, so a refusal leaves no gap in the series.
     const oversized = oversizedAmount(body);
@@ -194,7 +210,7 @@ export function createSalesService(deps: SalesDeps): SalesService {
     };
     const movements = movementsOf(doc.lines, kind === 'sale' ? -1 : 1);
     documents.write(doc, movements);
-    const payload: SaleDocument = { ...doc, stockMovements: movements };
+    const payload: SaleDocument = { ...doc, stockMovements: movements, ...extra };
     outbox.append(doc.kind, doc.id, payload, doc.occurredAt);
     if (approval.value) {
       deps.emit(
@@ -226,8 +242,8 @@ export function createSalesService(deps: SalesDeps): SalesService {
       deps.transaction(() => {
         const replayed = replay(input.id, (k) => k.kind === 'sale');
         if (replayed) return replayed;
-        const elsewhere = terminalRefusal(actor, input.terminal);
-        if (elsewhere) return elsewhere;
+        const wrongTerminal = terminalRefusal(actor, input.terminal);
+        if (wrongTerminal) return wrongTerminal;
         const ctx = catalog.branchContext(deps.branch);
         const currency = currencyFor(ctx, input.currency);
         if (currency === undefined) {
@@ -269,27 +285,36 @@ export function createSalesService(deps: SalesDeps): SalesService {
         );
       }),
 
-    recordRefund: (saleId, input, actor) =>
+    recordRefund: (saleId, input, actor, fetched) =>
       deps.transaction(() => {
         const replayed = replay(input.id, (k) => k.kind === 'refund' && k.originalSaleId === saleId);
         if (replayed) return replayed;
-        const elsewhere = terminalRefusal(actor, input.terminal);
-        if (elsewhere) return elsewhere;
+        const wrongTerminal = terminalRefusal(actor, input.terminal);
+        if (wrongTerminal) return wrongTerminal;
         const at = deps.now();
         const wrongClock = clockRefusal(at);
         if (wrongClock) return wrongClock;
-        const original = documents.read(saleId);
-        if (!original) return refuseWith('sale_not_found', `no sale ${saleId} on this edge`);
+        const found = refundOriginal(saleId, documents.read(saleId), fetched, deps.copies);
+        if (!found.ok) return found;
+        const { sale: original, elsewhere, keep } = found.value;
         if (original.kind !== 'sale') {
           return refuseWith('not_refundable', `${original.receiptNo} is a refund; refund its original sale`);
         }
-        const already = new Map(
-          refundedQty.all({ id: saleId }).flatMap((r) => (r.lineNo === null ? [] : [[r.lineNo, r.qtyMilli]])),
-        );
+        // This edge's own refunds of the sale, and what other edges had refunded as far as it knows.
+        const already = new Map(elsewhere);
+        for (const r of refundedQty.all({ id: saleId })) {
+          if (r.lineNo !== null) already.set(r.lineNo, (already.get(r.lineNo) ?? 0) + r.qtyMilli);
+        }
         const built = buildRefund(input, original.lines, already);
         if (!built.ok) return built;
         const refund = built.value;
-        return record(
+        // The cloud recomputes the shares against what this till knew: say what other tills had refunded.
+        const known = [...new Set(refund.lines.map((l) => l.originalLineNo))].flatMap((lineNo) => {
+          const qtyMilli = elsewhere.get(lineNo) ?? 0;
+          return qtyMilli > 0 ? [{ lineNo, qtyMilli }] : [];
+        });
+        const extra = known.length > 0 ? { refundedElsewhere: known } : {};
+        const recorded = record(
           'refund',
           input,
           catalog.branchContext(deps.branch),
@@ -309,7 +334,11 @@ export function createSalesService(deps: SalesDeps): SalesService {
             payments: refund.payments,
           },
           actor,
+          extra,
         );
+        // The copy is kept with the refund it served, in the same transaction: a refusal writes nothing.
+        if (recorded.ok && keep) deps.copies.save(keep.answer, keep.fetchedAt);
+        return recorded;
       }),
   };
 }

@@ -14,6 +14,7 @@ import { type EdgeDatabase, type OpenEdgeDatabaseOptions, openEdgeDatabase } fro
 import { createDocuments, type Documents } from './documents.ts';
 import { createDrawer, type Drawer } from './drawer.ts';
 import { createEdgeMeta, type EdgeMeta } from './meta.ts';
+import { createOriginalCopies, type OriginalCopies } from './original-copies.ts';
 import { createOutbox, type Outbox } from './outbox.ts';
 import { createPinCheck, type PinCheck } from './pin-check.ts';
 import { createSaleList, type SaleFilter, type SalePage } from './sale-list.ts';
@@ -48,6 +49,8 @@ export interface EdgeStore {
   readonly meta: EdgeMeta;
   readonly catalog: Catalog;
   readonly documents: Documents;
+  /** The cloud's copies of other tills' sales this edge looked up or refunded (never its own documents). */
+  readonly copies: OriginalCopies;
   readonly outbox: Outbox;
   readonly sales: SalesService;
   readonly shifts: ShiftsService;
@@ -128,6 +131,7 @@ export function createEdgeStore(database: EdgeDatabase, options: EdgeStoreOption
   const catalog = createCatalog(db, meta);
   const documents = createDocuments(db);
   const outbox = createOutbox(db, next, meta);
+  const copies = createOriginalCopies(db);
   const run = sqlite.transaction((fn: () => unknown) => fn());
   const transaction = <T>(fn: () => T): T => run.immediate(fn) as T;
   const taken = [sales, shifts, cashMovements].map((t) =>
@@ -162,9 +166,10 @@ export function createEdgeStore(database: EdgeDatabase, options: EdgeStoreOption
     meta,
     catalog,
     documents,
+    copies,
     outbox,
     now,
-    sales: createSalesService({ ...deps, documents, next, meta, emit, refundApprovalAboveMinor }),
+    sales: createSalesService({ ...deps, documents, next, meta, emit, refundApprovalAboveMinor, copies }),
     shifts: createShiftsService({
       ...deps,
       onClose: (terminal, at) => cashierSessions.endAtTerminal(terminal, at, 'shift_closed'),

@@ -138,6 +138,11 @@ export const amountSchema = z.number().int().min(0).max(MAX_AMOUNT_MINOR);
 export const positiveAmountSchema = amountSchema.refine((n) => n > 0, 'an amount more than zero');
 /** A line's quantity in thousandths. */
 export const qtyMilliSchema = z.number().int().positive().max(MAX_QTY_MILLI);
+/**
+ * How much of one sale line the tenant's tills have refunded between them, in thousandths: at most
+ * what was sold, unless tills refunded the same goods while offline, so only a safe integer.
+ */
+export const refundedTotalMilliSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 /** A stock movement's delta in thousandths, either way. */
 export const stockDeltaSchema = z.number().int().min(-MAX_STOCK_DELTA_MILLI).max(MAX_STOCK_DELTA_MILLI);
 /** A tax rate in basis points. */

@@ -35,7 +35,9 @@ export interface SaleContext {
  * and `price_changed`, which only the cloud sets: the till charged the catalog price it knew, but
  * HQ's price in force at that moment was another (changed while the till was offline). The cloud
  * also adds `inactive_product` and `unknown_cashier` when it knows better than the till
- * (cloud/sync/catalog-flags.ts, docs/sync-integrity.md).
+ * (cloud/sync/catalog-flags.ts, docs/sync-integrity.md). `refund_exceeds_sold`, set only by the
+ * cloud on a refund: with the refunds other tills gave while this one could not see them, the sale
+ * has been refunded beyond what was sold (the money has left the drawers; HQ looks into it).
  */
 export const saleFlags = [
   'price_override',
@@ -44,6 +46,7 @@ export const saleFlags = [
   'stock_below_zero',
   'unknown_cashier',
   'price_changed',
+  'refund_exceeds_sold',
 ] as const;
 export type SaleFlag = (typeof saleFlags)[number];
 

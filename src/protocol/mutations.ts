@@ -89,6 +89,12 @@ export const approvalSchema = strictObject({
     .refine((r) => new Set(r).size === r.length, 'each reason once'),
 });
 export type Approval = z.infer<typeof approvalSchema>;
+/** Quantity refunded per original line (one entry per line at most). */
+export const refundedQtySchema = z
+  .array(strictObject({ lineNo, qtyMilli: qtyMilliSchema }))
+  .max(MAX_LINES)
+  .refine((lines) => new Set(lines.map((l) => l.lineNo)).size === lines.length, 'one entry per line');
+const refundedElsewhereSchema = refundedQtySchema;
 
 /** A sale or refund exactly as the edge answered it (201), plus the stock movements it wrote. */
 export const saleDocumentSchema = strictObject({
@@ -127,6 +133,13 @@ export const saleDocumentSchema = strictObject({
     ),
   /** The manager's approval of a refund over the limit or a price override (protocol 5; absent before). */
   approval: approvalSchema.nullable().optional(),
+  /**
+   * (Protocol 5, refunds only) What other tills had already refunded of the original, per original
+   * line, as this till knew when it computed the refund (from the copy the cloud gave it): the cloud
+   * recomputes the refund's shares against the till's own earlier refunds plus these. Absent: none
+   * known. Each quantity is below what was sold (the till refuses a refund of nothing left).
+   */
+  refundedElsewhere: refundedElsewhereSchema.optional(),
 });
 
 export const shiftOpenedSchema = strictObject({

@@ -10,7 +10,7 @@ export const PROTOCOL_HISTORY: Record<number, string> = {
   2: "hello and ping may carry the edge's backlog (pending mutations, the oldest one's instant) for the cloud's metrics",
   3: 'a mutation result may be `held`: accepted, applied once what it depends on arrives (a refund before its original sale)',
   4: 'outcomes/outcomes: the edge asks, a page of seqs at a time, what became of its rejected and held mutations (replayed, released, discarded); resolved: the cloud says some were resolved; error code `tenant_migrating` (retryable): the tenant is being brought to the cloud’s schema',
-  5: 'mutation kind `cashier_event` (sign-ins, sign-outs, PIN failures, locks, approvals, no-sale drawer openings, for the audit log); optional `approval` on sales and refunds, `openedByUserId`/`closedByUserId` on shifts and `cashierUserId` on cash movements',
+  5: 'mutation kind `cashier_event` (sign-ins, sign-outs, PIN failures, locks, approvals, no-sale drawer openings, for the audit log); optional `approval` on sales and refunds, `openedByUserId`/`closedByUserId` on shifts and `cashierUserId` on cash movements; GET /v1/device/sales/:id (device token): a sale of any till of the tenant with what has been refunded of it; a refund document may carry `refundedElsewhere` (what other tills had refunded of its original, as this till knew); sale flag `refund_exceeds_sold` (cloud-set)',
 };
 
 /** The first protocol whose edges know `tenant_migrating`; older ones are told `tenant_unavailable`. */

@@ -7,8 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBranch } from '../../cloud/catalog/reference-data.ts';
 import { registerDevice } from '../../cloud/devices/devices.ts';
 import { applyBatch, type BatchOutcome } from '../../cloud/sync/apply-batch.ts';
+import { readDeviceSale } from '../../cloud/sync/device-sale.ts';
 import { replayQuarantined } from '../../cloud/sync/quarantine.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
+import type { FetchedOriginal } from '../../edge/sync/fetch-original.ts';
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import type { Mutation, SaleDocument } from '../../src/protocol/mutations.ts';
@@ -34,6 +36,8 @@ describe.each(engineNames)('sync integrity on %s', (engine) => {
   let a: Device;
   let b: Device;
   let c: Device;
+  /** A device of branch BR2 (terminal T2) made by the refund tests that need one. */
+  let second: Device | undefined;
 
   const device = async (name: string, branch: string): Promise<Device> => {
     const { deviceId } = await registerDevice({ db, orgId, actor: 'test' }, { branch, name });
@@ -103,7 +107,7 @@ describe.each(engineNames)('sync integrity on %s', (engine) => {
     for (const d of [a, b, c]) expect(await sync(d)).toEqual(['applied']);
   });
   afterAll(async () => {
-    for (const d of [a, b, c]) d?.edge.destroy();
+    for (const d of [a, b, c, second]) d?.edge.destroy();
     await db?.close();
     await p?.destroy();
   });
@@ -600,5 +604,147 @@ describe.each(engineNames)('sync integrity on %s', (engine) => {
     }
     sell(a, 'T1');
     expect(await sync(a)).toEqual(['applied']);
+  });
+
+  /** A device of branch BR2 for the refund tests (C's seqs are left broken by a test above on purpose). */
+  const branch2 = async () => {
+    second ??= await device('D', 'BR2');
+    return second;
+  };
+  /** What the cloud answers `d` about sale `id` (GET /v1/device/sales/:id), as the edge's refund takes it. */
+  const fetched = async (d: Device, id: string): Promise<FetchedOriginal> => {
+    const answer = await readDeviceSale(db, d.id, id);
+    if (!answer) throw new Error(`the cloud holds no sale ${id}`);
+    return { status: 'found', answer, fetchedAt: new Date().toISOString() };
+  };
+  /** A refund of `units` of line 1 of `saleId` at `d`'s terminal, as the edge records it. */
+  const refundAt = (
+    d: Device,
+    terminal: string,
+    saleId: string,
+    amountMinor: number,
+    copy?: FetchedOriginal,
+  ) => {
+    const r = d.edge.store.sales.recordRefund(
+      saleId,
+      { terminal, lines: [{ lineNo: 1, qtyMilli: 1000 }], payments: [{ method: 'card', amountMinor }] },
+      undefined,
+      copy,
+    );
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    return r.value.value;
+  };
+  const flagsOf = async (id: string) => {
+    const [row] = await db.query<{ flags: string; branch_code: string }>(
+      'SELECT flags, branch_code FROM sales WHERE id = $1',
+      [id],
+    );
+    return row ? { flags: JSON.parse(row.flags) as string[], branch: row.branch_code } : undefined;
+  };
+
+  it('accepts refunds that other tills (of any branch) gave of the same goods unseen, and flags them refund_exceeds_sold', async () => {
+    sell(a, 'T1', 1000);
+    expect(await sync(a)).toEqual(['applied']);
+    const sale = lastPayload(a);
+    // B (same branch) and C (another branch) both fetched the sale before either refunded it.
+    const seenByB = await fetched(b, sale.id);
+    const c = await branch2();
+    const seenByC = await fetched(c, sale.id);
+    const atB = refundAt(b, 'T2', sale.id, 360, seenByB);
+    const atC = refundAt(c, 'T2', sale.id, 360, seenByC);
+    // The selling till, offline, knows only its own refunds.
+    const atA = refundAt(a, 'T1', sale.id, 360);
+    expect(await sync(b)).toEqual(['applied']);
+    expect(await sync(c)).toEqual(['applied']);
+    expect(await sync(a)).toEqual(['applied']);
+    expect(await flagsOf(atB.id)).toEqual({ flags: [], branch: 'MAIN' });
+    expect(await flagsOf(atC.id)).toEqual({ flags: ['refund_exceeds_sold'], branch: 'BR2' });
+    expect(await flagsOf(atA.id)).toEqual({ flags: ['refund_exceeds_sold'], branch: 'MAIN' });
+    expect(await count('sales', 'original_sale_id = $1', [sale.id])).toBe(3);
+    // The goods came back where they were handed in.
+    expect(await count('stock_movements', "source_id = $1 AND branch_code = 'BR2'", [atC.id])).toBe(1);
+    // Now the cloud says everything was refunded: a till that asks refuses another refund itself.
+    const late = b.edge.store.sales.recordRefund(
+      sale.id,
+      {
+        terminal: 'T2',
+        lines: [{ lineNo: 1, qtyMilli: 1000 }],
+        payments: [{ method: 'card', amountMinor: 360 }],
+      },
+      undefined,
+      await fetched(b, sale.id),
+    );
+    expect(late).toMatchObject({ ok: false, error: { code: 'refund_exceeds_sold' } });
+  });
+
+  it('quarantines a refund beyond what its till could see, counting what it says other tills had refunded', async () => {
+    sell(a, 'T1', 1000);
+    expect(await sync(a)).toEqual(['applied']);
+    const sale = lastPayload(a);
+    refundAt(b, 'T2', sale.id, 360, await fetched(b, sale.id));
+    const genuine = lastPayload(b);
+    const id = crypto.randomUUID();
+    const outcome = await forge(b, 'refund', id, {
+      ...genuine,
+      id,
+      receiptNo: genuine.receiptNo.replace(/\d+$/, (n) => String(Number(n) + 1).padStart(n.length, '0')),
+      refundedElsewhere: [{ lineNo: 1, qtyMilli: 1000 }],
+      stockMovements: genuine.stockMovements.map((m) => ({ ...m, id: crypto.randomUUID() })),
+    });
+    expect(outcome).toMatchObject({ status: 'rejected', code: 'refund_exceeds_sold' });
+    expect(await count('sales', 'original_sale_id = $1', [sale.id])).toBe(1);
+  });
+
+  it("recomputes a refund's shares against what other tills had refunded as its till knew it", async () => {
+    // 3 units for 999 with 20 % tax: the first unit refunded carries tax 67, the second 66.
+    const sale = a.edge.store.sales.recordSale({
+      terminal: 'T1',
+      lines: [{ name: 'Thirds', unitPriceMinor: 333, qtyMilli: 3000, taxRateBp: 2000 }],
+      payments: [{ method: 'card', amountMinor: 1199 }],
+    });
+    if (!sale.ok) throw new Error(JSON.stringify(sale.error));
+    expect(await sync(a)).toEqual(['applied']);
+    const id = sale.value.value.id;
+    const c = await branch2();
+    expect(refundAt(c, 'T2', id, 400, await fetched(c, id)).taxMinor).toBe(67);
+    expect(await sync(c)).toEqual(['applied']);
+    const atB = refundAt(b, 'T2', id, 399, await fetched(b, id));
+    expect(atB.taxMinor).toBe(66);
+    expect(lastPayload(b).refundedElsewhere).toEqual([{ lineNo: 1, qtyMilli: 1000 }]);
+    // Without what B said C had refunded, the cloud would compute 67 and refuse 66.
+    expect(await sync(b)).toEqual(['applied']);
+    const taxes = await db.query<{ tax_minor: unknown }>(
+      'SELECT tax_minor FROM sales WHERE original_sale_id = $1 ORDER BY tax_minor DESC',
+      [id],
+    );
+    expect(taxes.map((t) => Number(t.tax_minor))).toEqual([67, 66]);
+  });
+
+  it('releases two held refunds of the same goods when their original arrives, the later one flagged, none refused', async () => {
+    sell(a, 'T1', 1000);
+    const sale = lastPayload(a);
+    // As tills that had the sale from elsewhere would: its document, nothing refunded yet.
+    const { stockMovements: _, ...document } = sale;
+    const copy: FetchedOriginal = {
+      status: 'found',
+      answer: { sale: document, refundedElsewhere: [] },
+      fetchedAt: new Date().toISOString(),
+    };
+    const c = await branch2();
+    const atB = refundAt(b, 'T2', sale.id, 360, copy);
+    const atC = refundAt(c, 'T2', sale.id, 360, copy);
+    expect(await sync(b)).toEqual(['held:awaiting_original']);
+    expect(await sync(c)).toEqual(['held:awaiting_original']);
+    expect(await sync(a)).toEqual(['applied']);
+    const flags = [(await flagsOf(atB.id))?.flags, (await flagsOf(atC.id))?.flags];
+    expect(flags).toContainEqual([]);
+    expect(flags).toContainEqual(['refund_exceeds_sold']);
+    expect(
+      await count(
+        'sync_quarantine',
+        "original_sale_id = $1 AND resolution = 'applied when its original arrived'",
+        [sale.id],
+      ),
+    ).toBe(2);
   });
 });

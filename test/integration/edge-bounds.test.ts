@@ -287,3 +287,105 @@ describe('sign-in, approvals and the no-sale drawer refuse bad input with 400 an
     expect(rowCounts(edge.store)).toEqual(before);
   });
 });
+
+describe("a refund of another till's sale", () => {
+  const otherSale = (id: string) => ({
+    id,
+    kind: 'sale' as const,
+    receiptNo: 'MAIN-T9-000001',
+    originalSaleId: null,
+    branch: 'MAIN',
+    terminal: 'T9',
+    shiftId: null,
+    cashier: null,
+    cashierUserId: null,
+    customerId: null,
+    currency: 'EUR',
+    subtotalMinor: 1000,
+    discountMinor: 0,
+    taxMinor: 0,
+    totalMinor: 1000,
+    changeMinor: 0,
+    occurredAt: '2026-03-02T10:00:00.000Z',
+    businessDate: '2026-03-02',
+    reason: null,
+    flags: [],
+    lines: [
+      {
+        lineNo: 1,
+        productId: null,
+        name: 'Mug',
+        qtyMilli: 1000,
+        unitPriceMinor: 1000,
+        amountMinor: 1000,
+        discountMinor: 0,
+        taxRateBp: 0,
+        taxInclusive: false,
+        taxMinor: 0,
+        totalMinor: 1000,
+        flags: [],
+        originalLineNo: null,
+      },
+    ],
+    payments: [],
+  });
+  const copies = () =>
+    (edge.store.database.sqlite.prepare('SELECT count(*) AS n FROM original_copies').get() as { n: number })
+      .n;
+
+  it('refuses bad input before asking the cloud, and a refusal after asking writes nothing, not even the copy', async () => {
+    const asked: string[] = [];
+    // Open mode: this is about the refund's input and the copy, not the cashier session.
+    const till = createEdgeApp({
+      store: edge.store,
+      openCashierApi: true,
+      fetchOriginal: async (id) => {
+        asked.push(id);
+        return {
+          status: 'found',
+          answer: { sale: otherSale(id), refundedElsewhere: [] },
+          fetchedAt: new Date().toISOString(),
+        };
+      },
+    });
+    const body = {
+      terminal: 'T1',
+      lines: [{ lineNo: 1, qtyMilli: 1000 }],
+      payments: [{ method: 'cash', amountMinor: 1000 }],
+    };
+    const before = rowCounts(edge.store);
+    const id = crypto.randomUUID();
+    expect((await call(till, 'POST', `/v1/sales/${id}/refunds`, { ...body, lines: [] })).status).toBe(400);
+    expect((await call(till, 'POST', `/v1/sales/${id}/refunds`, '{"terminal":')).status).toBe(400);
+    expect(await call(till, 'POST', `/v1/sales/a%01b/refunds`, body)).toMatchObject({
+      status: 404,
+      body: { error: { code: 'sale_not_found' } },
+    });
+    expect(await call(till, 'POST', `/v1/sales/${'x'.repeat(65)}/refunds`, body)).toMatchObject({
+      status: 404,
+    });
+    expect(asked).toEqual([]);
+    // Asked, but refused: more than was sold, payments that do not match, an unknown line.
+    const refusals: [unknown, number, string][] = [
+      [{ ...body, lines: [{ lineNo: 1, qtyMilli: 2000 }] }, 409, 'refund_exceeds_sold'],
+      [{ ...body, payments: [{ method: 'cash', amountMinor: 999 }] }, 400, 'refund_payment_mismatch'],
+      [{ ...body, lines: [{ lineNo: 2, qtyMilli: 1000 }] }, 400, 'unknown_line'],
+    ];
+    for (const [payload, status, code] of refusals) {
+      expect(await call(till, 'POST', `/v1/sales/${id}/refunds`, payload)).toMatchObject({
+        status,
+        body: { error: { code } },
+      });
+    }
+    expect(asked).toEqual([id, id, id]);
+    expect(rowCounts(edge.store)).toEqual(before);
+    expect(copies()).toBe(0);
+    // The answer it accepts is within the cloud's schemas, and the copy is in no list.
+    expect((await call(till, 'POST', `/v1/sales/${id}/refunds`, body)).status).toBe(201);
+    expect(copies()).toBe(1);
+    expectOutboxWithinCloudSchemas();
+    expect((await call(till, 'GET', '/v1/sales')).body.sales.map((s: { kind: string }) => s.kind)).toEqual([
+      'refund',
+    ]);
+  });
+});

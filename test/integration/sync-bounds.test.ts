@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CloudServer, startCloudServer } from '../../cloud/server.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
-import { MAX_AMOUNT_MINOR, MAX_STOCK_DELTA_MILLI } from '../../src/domain/bounds.ts';
+import { MAX_AMOUNT_MINOR, MAX_QTY_MILLI, MAX_STOCK_DELTA_MILLI } from '../../src/domain/bounds.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import { silentLogger } from '../../src/log.ts';
 import type { Mutation } from '../../src/protocol/mutations.ts';
@@ -133,6 +133,30 @@ describe.each(engineNames)('sync payloads beyond the bounds on %s', (engine) => 
         }),
       },
       {
+        what: 'refundedElsewhere over the quantity bound',
+        names: 'refundedElsewhere.0.qtyMilli',
+        mutation: saleWith((d) => {
+          d.refundedElsewhere = [{ lineNo: 1, qtyMilli: MAX_QTY_MILLI + 1 }];
+        }),
+      },
+      {
+        what: 'refundedElsewhere naming a line twice',
+        names: 'refundedElsewhere',
+        mutation: saleWith((d) => {
+          d.refundedElsewhere = [
+            { lineNo: 1, qtyMilli: 1 },
+            { lineNo: 1, qtyMilli: 2 },
+          ];
+        }),
+      },
+      {
+        what: 'refundedElsewhere with a negative quantity',
+        names: 'refundedElsewhere.0.qtyMilli',
+        mutation: saleWith((d) => {
+          d.refundedElsewhere = [{ lineNo: 1, qtyMilli: -1000 }];
+        }),
+      },
+      {
         what: 'a float of 2^53 − 1',
         names: 'openingFloatMinor',
         mutation: shiftOpen(Number.MAX_SAFE_INTEGER),
@@ -243,5 +267,45 @@ describe.each(engineNames)('sync payloads beyond the bounds on %s', (engine) => 
       [till.deviceId],
     );
     expect(audited?.n).toBe(0);
+  });
+
+  it('answers bad requests to the device sale route (protocol 5) with a clear error, echoing no control character', async () => {
+    const base = `http://127.0.0.1:${server.port}/v1/device/sales`;
+    const get = async (path: string, headers: Record<string, string>, method = 'GET') => {
+      const res = await fetch(`${base}${path}`, { method, headers });
+      return { status: res.status, text: await res.text() };
+    };
+    const auth = { authorization: `Bearer ${till.token}` };
+    const cases: [string, string, Record<string, string>, number, string][] = [
+      ['a NUL in the id', '/a%00b', auth, 404, 'not_found'],
+      ['an id of 10,000 characters', `/${'x'.repeat(10_000)}`, auth, 404, 'not_found'],
+      ['an unknown id', `/${randomUUID()}`, auth, 404, 'not_found'],
+      ['no token', `/${randomUUID()}`, {}, 401, 'unauthorized'],
+      ['a malformed token', `/${randomUUID()}`, { authorization: 'Bearer mpd_' }, 401, 'unauthorized'],
+      [
+        'an HQ session token',
+        `/${randomUUID()}`,
+        { authorization: `Bearer mph_${orgId}_${'x'.repeat(32)}` },
+        401,
+        'unauthorized',
+      ],
+      [
+        'an unknown tenant',
+        `/${randomUUID()}`,
+        { authorization: `Bearer mpd_nosuchorg_${'x'.repeat(32)}` },
+        401,
+        'unauthorized',
+      ],
+    ];
+    for (const [what, path, headers, status, code] of cases) {
+      const res = await get(path, headers);
+      expect(res.status, what).toBe(status);
+      expect(JSON.parse(res.text).error.code, what).toBe(code);
+      expect(
+        [...res.text].some((c) => c.charCodeAt(0) < 0x20),
+        what,
+      ).toBe(false);
+    }
+    expect((await get(`/${randomUUID()}`, auth, 'POST')).status).toBe(404);
   });
 });

@@ -14,10 +14,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerDevice } from '../../cloud/devices/devices.ts';
 import { createKeyring } from '../../cloud/secrets/keyring.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
+import { createEdgeApp } from '../../edge/http/app.ts';
 import { ConnectionLost } from '../../edge/sync/connection.ts';
+import { cloudOriginals } from '../../edge/sync/fetch-original.ts';
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import { BIN } from '../helpers/cli.ts';
+import { call } from '../helpers/edge.ts';
 import { type EdgeProcess, startEdgeProcess } from '../helpers/edge-process.ts';
 import { createTestPlatform, NO_PG, PG_URL, type TestPlatform, uniqueId } from '../helpers/engines.ts';
 import {
@@ -351,5 +354,70 @@ describe.skipIf(NO_PG)('sync with real processes SIGKILLed (needs MODERNPOS_TEST
       await admin.end();
       if (cloud.exited) cloud = await startCloudProcess({ ...env, PORT: String(port) });
     }
+  });
+
+  it("a refund of another till's sale with the cloud SIGKILLed mid-fetch: 409 or a whole refund, each recorded once", async () => {
+    const seller = await newTill('Refund seller');
+    const sold = seller.edge.store.sales.recordSale({
+      terminal: seller.terminal,
+      lines: [{ name: 'Mug', unitPriceMinor: 100, qtyMilli: 20_000, taxRateBp: 0 }],
+      payments: [{ method: 'cash', amountMinor: 2000 }],
+    });
+    if (!sold.ok) throw new Error(sold.error.message);
+    const saleId = sold.value.value.id;
+    await syncTill(cloud.url, seller);
+    const refunder = await newTill('Refunder');
+    const victim = cloud;
+    const cashier = (url: string) =>
+      createEdgeApp({
+        // Open mode: this is about the fetch under a kill, not the cashier session.
+        openCashierApi: true,
+        store: refunder.edge.store,
+        fetchOriginal: cloudOriginals(url, refunder.token, { timeoutMs: 5_000 }),
+      });
+    const body = (id: string) => ({
+      id,
+      terminal: refunder.terminal,
+      lines: [{ lineNo: 1, qtyMilli: 1000 }],
+      payments: [{ method: 'cash', amountMinor: 100 }],
+    });
+    const ids = Array.from({ length: 20 }, () => randomUUID());
+    const till = cashier(victim.url);
+    const answers = Promise.all(
+      ids.map((id, i) =>
+        sleep(i * 2).then(() => call(till, 'POST', `/v1/sales/${saleId}/refunds`, body(id))),
+      ),
+    );
+    setTimeout(() => void victim.stop('SIGKILL'), 10);
+    const results = await answers;
+    await victim.stop('SIGKILL');
+    for (const r of results) {
+      if (r.status !== 201) {
+        expect(r).toMatchObject({ status: 409, body: { error: { code: 'original_unavailable' } } });
+      }
+    }
+    const recorded = ids.filter((_, i) => results[i]!.status === 201);
+    expect(
+      refunder
+        .outbox()
+        .map((m) => m.id)
+        .sort(),
+    ).toEqual([...recorded].sort());
+    cloud = await startCloudProcess({ ...env, PORT: String(victim.port) });
+    // Each refused refund goes through once the cloud is back; each recorded one answers its first answer.
+    const again = cashier(cloud.url);
+    for (const [i, id] of ids.entries()) {
+      const res = await call(again, 'POST', `/v1/sales/${saleId}/refunds`, body(id));
+      expect(res.status).toBe(results[i]!.status === 201 ? 200 : 201);
+    }
+    await syncUntilDone(cloud.url, refunder);
+    const stored = await dbA.query<{ id: string; total_minor: unknown; flags: string }>(
+      'SELECT id, total_minor, flags FROM sales WHERE original_sale_id = $1',
+      [saleId],
+    );
+    expect(stored.map((r) => r.id).sort()).toEqual([...ids].sort());
+    expect(stored.reduce((sum, r) => sum + Number(r.total_minor), 0)).toBe(2000);
+    expect(stored.every((r) => r.flags === '[]')).toBe(true);
+    await expectIsolatedAndServing();
   });
 });
