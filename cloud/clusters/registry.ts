@@ -2,6 +2,7 @@
 // databases are placed on. Every change and every refusal is audited; a refusal writes nothing else.
 // The deployment's own cluster (`default`: MODERNPOS_PG_URL, or `embedded`) is always there and is
 // never removed; the embedded engine has no other (see docs/clusters.md).
+import { sanitizeText } from '../../src/domain/bounds.ts';
 import { AppError } from '../../src/errors.ts';
 import { audit } from '../control/audit.ts';
 import {
@@ -65,7 +66,7 @@ async function audited<T>(
       await audit(ctx.control, {
         actor: ctx.actor,
         action: `cluster.${op}.refused`,
-        details: { cluster: String(name ?? '').slice(0, 64), code: err.code, message: err.message },
+        details: { cluster: sanitizeText(String(name ?? ''), 64), code: err.code, message: err.message },
       }).catch(() => {});
     }
     throw err;

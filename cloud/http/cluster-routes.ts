@@ -11,6 +11,7 @@ import {
   setDraining,
   showCluster,
 } from '../clusters/registry.ts';
+import { audit } from '../control/audit.ts';
 import type { TenantContext } from '../tenants/context.ts';
 
 /** Each field's own rules (name, URL, region) are checked by the service, with messages that say which. */
@@ -26,7 +27,15 @@ export function createClusterRoutes(ctx: TenantContext): Hono {
   app.get('/', async (c) => c.json({ clusters: await listClusterViews(ctx) }));
 
   app.post('/', async (c) => {
-    const body = await parseJsonBody(c, addClusterBody);
+    const body = await parseJsonBody(c, addClusterBody).catch(async (err: unknown) => {
+      // A body that is not even the right shape is a refused add too, audited like the others.
+      await audit(ctx.control, {
+        actor: ctx.actor,
+        action: 'cluster.add.refused',
+        details: { code: 'invalid_input', message: 'the body is not {"name", "url", "region"?}' },
+      }).catch(() => {});
+      throw err;
+    });
     return c.json(await addCluster(ctx, body), 201);
   });
 

@@ -1,6 +1,7 @@
 // Onboarding (SPEC §5 `tenant create`): every step audited, idempotent and resumable. The org row
 // is written first, so any database or role that exists is one the control plane knows about; a
 // crash anywhere leaves `provisioning`, and running the same command again finishes the job.
+import { sanitizeText } from '../../src/domain/bounds.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import { AppError } from '../../src/errors.ts';
 import { migrate } from '../../src/migrate/runner.ts';
@@ -93,8 +94,8 @@ async function auditRefusal<T>(
         details: {
           code: err.code,
           message: err.message,
-          cluster: input.cluster === undefined ? null : String(input.cluster).slice(0, 64),
-          region: input.region === undefined ? null : String(input.region).slice(0, 64),
+          cluster: input.cluster === undefined ? null : sanitizeText(String(input.cluster), 64),
+          region: input.region === undefined ? null : sanitizeText(String(input.region), 64),
         },
       }).catch(() => {});
     }
