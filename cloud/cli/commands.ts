@@ -70,7 +70,6 @@ const tenantCommands: Record<string, Command> = {
         database: result.database,
         ownerEmail: result.ownerEmail,
         ownerPassword: result.ownerPassword,
-        cluster: result.cluster,
       });
     } else {
       io.out(
