@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClusterEngines } from '../../cloud/clusters/engines.ts';
 import { addCluster } from '../../cloud/clusters/registry.ts';
 import { loadConnectionString } from '../../cloud/control/connection-strings.ts';
 import { createCloudMetrics } from '../../cloud/http/metrics.ts';
@@ -129,15 +130,46 @@ describe.skipIf(NO_CLUSTERS)(
       expect(metrics).toMatch(new RegExp(`modernpos_tenant_database_bytes\\{org="${onDefault}"\\} \\d+`));
     });
 
-    it('migrates tenants on every cluster: migrate --all and the background job', async () => {
+    it('migrates tenants on every cluster, at most --concurrency at once on each: migrate --all and the job', async () => {
+      // Counts the tenant databases open for migration on each cluster at any moment.
+      const open = new Map<string, number>();
+      const peak = new Map<string, number>();
+      const clusters: ClusterEngines = {
+        ...p.tenants.clusters,
+        engine: async (name) => {
+          const engine = await p.tenants.clusters.engine(name);
+          return {
+            ...engine,
+            openDatabase: (database, max) => {
+              const db = engine.openDatabase(database, max);
+              open.set(name, (open.get(name) ?? 0) + 1);
+              peak.set(name, Math.max(peak.get(name) ?? 0, open.get(name)!));
+              return {
+                ...db,
+                close: async () => {
+                  open.set(name, open.get(name)! - 1);
+                  await db.close();
+                },
+              };
+            },
+          };
+        },
+      };
       const once = {
         ...p.tenants,
-        tenantMigrations: withExtraMigration(p.tenants.tenantMigrations, 'CREATE TABLE probe_all (id int);'),
+        clusters,
+        tenantMigrations: withExtraMigration(
+          p.tenants.tenantMigrations,
+          'CREATE TABLE probe_all (id int); SELECT pg_sleep(0.2);',
+        ),
       };
       const all = await migrateAllTenants(once, { concurrency: 1 });
       expect(all).toMatchObject({ total: 3, migrated: 3, failed: [] });
+      expect(Object.fromEntries(peak)).toEqual({ default: 1, b: 1 });
+      peak.clear();
       const twice = {
         ...p.tenants,
+        clusters,
         tenantMigrations: withExtraMigration(
           once.tenantMigrations,
           'CREATE TABLE probe_job (id int);',
@@ -152,6 +184,7 @@ describe.skipIf(NO_CLUSTERS)(
       });
       await job.runOnce();
       await job.stop();
+      expect(Object.fromEntries(peak)).toEqual({ default: 1, b: 1 });
       expect(outcomes.sort()).toEqual(orgIds.map((id) => `${id}:true`).sort());
       expect(job.stats().backlog).toBe(0);
       const tenantOnB = new URL(PG_URL_B!);
