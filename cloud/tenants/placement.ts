@@ -33,6 +33,17 @@ export function leastLoaded<T extends PlacementCandidate>(candidates: readonly T
 
 const regionOf = (c: ClusterRow) => c.region ?? 'none';
 
+/** Refuses, before anything is written, a cluster that does not answer: an onboarding there could not start. */
+async function requireReachable(ctx: TenantContext, cluster: string): Promise<void> {
+  const load = await clusterLoad(ctx.clusters, cluster, []);
+  if (!load.reachable) {
+    throw new AppError(
+      'database_unavailable',
+      `cluster ${cluster} is unreachable (${load.error}); nothing was created`,
+    );
+  }
+}
+
 export async function placeTenant(ctx: TenantContext, request: PlacementRequest): Promise<Placement> {
   const region = request.region ?? null;
   if (request.cluster !== undefined) {
@@ -49,6 +60,7 @@ export async function placeTenant(ctx: TenantContext, request: PlacementRequest)
         `cluster ${row.name} is in region ${regionOf(row)}, not ${region}: a tenant created in region ${region} is never placed outside it`,
       );
     }
+    await requireReachable(ctx, row.name);
     return { cluster: row.name, region };
   }
   const all = await listClusters(ctx.control);
@@ -67,7 +79,10 @@ export async function placeTenant(ctx: TenantContext, request: PlacementRequest)
       `every cluster${region === null ? '' : ` in region ${region}`} is draining: none takes new tenants`,
     );
   }
-  if (open.length === 1) return { cluster: open[0]!.name, region };
+  if (open.length === 1) {
+    await requireReachable(ctx, open[0]!.name);
+    return { cluster: open[0]!.name, region };
+  }
   const tenants = await tenantsPerCluster(ctx.control);
   const loads = await Promise.all(
     open.map(async (c) => {

@@ -52,6 +52,7 @@ describe.skipIf(NO_CLUSTERS)(
     let tillMain: Till;
     let tillC: Till;
     const url = () => `http://127.0.0.1:${server.port}`;
+    const placedElsewhere: string[] = [];
 
     beforeAll(async () => {
       if (!isRunning()) mpC('start');
@@ -125,9 +126,25 @@ describe.skipIf(NO_CLUSTERS)(
         expect(listed.find((t) => t.orgId === onC)?.sizeBytes).toBeNull();
         expect(listed.find((t) => t.orgId === onMain)?.sizeBytes).toBeGreaterThan(0);
 
+        // A new tenant is not placed on it: refused before anything is written.
+        const refusedOrg = uniqueId('upx');
+        await expect(
+          onboardTenant(p.tenants, { orgId: refusedOrg, name: 'X', cluster: 'c' }),
+        ).rejects.toThrow(/cluster c is unreachable .*nothing was created/);
+        expect(await p.control.query('SELECT id FROM organizations WHERE id = $1', [refusedOrg])).toEqual([]);
+        // Without --cluster, placement passes it by.
+        const placed = uniqueId('upy');
+        placedElsewhere.push(placed);
+        expect((await onboardTenant(p.tenants, { orgId: placed, name: 'Y' })).cluster).toBe('default');
+
         const migrated = await migrateAllTenants(p.tenants);
         expect(migrated.failed.map((f) => f.orgId)).toEqual([onC]);
-        expect(migrated.results.find((r) => r.orgId === onMain)?.ok).toBe(true);
+        expect(
+          migrated.results
+            .filter((r) => r.ok)
+            .map((r) => r.orgId)
+            .sort(),
+        ).toEqual([onMain, ...placedElsewhere].sort());
       } finally {
         mpC('start');
       }
