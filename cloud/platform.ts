@@ -7,6 +7,10 @@ import { AppError, isAppError } from '../src/errors.ts';
 import { loadMigrationSet, MIGRATIONS_DIR } from '../src/migrate/files.ts';
 import { migrate } from '../src/migrate/runner.ts';
 import { postgresMigrationTarget } from '../src/migrate/targets.ts';
+import { type ClusterEngines, createClusterEngines } from './clusters/engines.ts';
+import { whereOf } from './clusters/validate.ts';
+import { audit } from './control/audit.ts';
+import { ensureImplicitCluster } from './control/clusters.ts';
 import {
   createLocalNotifications,
   createPostgresNotifications,
@@ -34,7 +38,10 @@ export interface PlatformConfig {
 }
 
 export interface Platform {
+  /** The deployment's own engine: the control plane's server, cluster `default` (or `embedded`). */
   engine: Engine;
+  /** Every cluster's engine, the deployment's own included. */
+  clusters: ClusterEngines;
   control: SqlDatabase;
   /** Messages between cloud processes on the control plane's channel (catalog pokes). */
   notifications: Notifications;
@@ -48,12 +55,13 @@ export async function openPlatform(config: PlatformConfig): Promise<Platform> {
   const migrationsDir = config.migrationsDir ?? MIGRATIONS_DIR;
   const engine =
     config.engine.kind === 'postgres'
-      ? createPostgresEngine({ adminUrl: config.engine.adminUrl, templateDatabase })
+      ? createPostgresEngine({ adminUrl: config.engine.adminUrl, templateDatabase, cluster: 'default' })
       : createEmbeddedEngine({
           dataDir: config.engine.dataDir,
           ...(config.engine.maxOpenInstances ? { maxOpenInstances: config.engine.maxOpenInstances } : {}),
           ...(config.engine.pristineDir ? { pristineDir: config.engine.pristineDir } : {}),
         });
+  let clusters: ClusterEngines | undefined;
   try {
     if (!(await engine.databaseExists(controlDatabase))) {
       try {
@@ -69,9 +77,25 @@ export async function openPlatform(config: PlatformConfig): Promise<Platform> {
       postgresMigrationTarget(control),
       loadMigrationSet('control', join(migrationsDir, 'control'), 'postgres'),
     );
+    // The deployment's own server is a cluster too (an upgraded control plane got it from its migration).
+    if (await ensureImplicitCluster(control, engine.cluster, engine.kind)) {
+      await audit(control, {
+        actor: config.actor,
+        action: 'cluster.registered',
+        details: { cluster: engine.cluster, kind: engine.kind, implicit: true },
+      });
+    }
+    clusters = createClusterEngines({
+      main: engine,
+      control,
+      keyring: config.keyring,
+      templateDatabase,
+      mainHost: config.engine.kind === 'postgres' ? whereOf(config.engine.adminUrl) : undefined,
+    });
     const lockSessions = engine.kind === 'postgres' ? engine.openDatabase(controlDatabase, 16) : undefined;
     const tenants: TenantContext = {
       engine,
+      clusters,
       control,
       keyring: config.keyring,
       tenantMigrations: loadMigrationSet('tenant', join(migrationsDir, 'tenant'), 'postgres'),
@@ -89,15 +113,18 @@ export async function openPlatform(config: PlatformConfig): Promise<Platform> {
         : createLocalNotifications();
     return {
       engine,
+      clusters,
       control,
       notifications,
       tenants,
       close: async () => {
         await lockSessions?.close();
+        await clusters?.close();
         await engine.close();
       },
     };
   } catch (err) {
+    await clusters?.close().catch(() => {});
     await engine.close().catch(() => {});
     throw describeConnectionError(err, config.engine);
   }

@@ -16,6 +16,7 @@ import { offboardTenant } from '../tenants/offboard.ts';
 import { onboardTenant, validateOnboardInput } from '../tenants/onboard.ts';
 import { listTenants, showTenant } from '../tenants/queries.ts';
 import { requireOrgId } from '../tenants/validate.ts';
+import { runClusterCommand } from './clusters.ts';
 import { runDeviceCommand } from './devices.ts';
 import { tenantDetails, tenantRows } from './format.ts';
 import { rotateKeys } from './keys.ts';
@@ -57,6 +58,8 @@ const tenantCommands: Record<string, Command> = {
       ownerEmail: args.flags['owner-email'],
       timezone: args.flags.timezone,
       currency: args.flags.currency,
+      cluster: args.flags.cluster,
+      region: args.flags.region,
     };
     validateOnboardInput(input);
     const result = await withPlatform(args, io, ({ platform }) => onboardTenant(platform.tenants, input));
@@ -70,7 +73,7 @@ const tenantCommands: Record<string, Command> = {
       });
     } else {
       io.out(
-        `${result.resumed ? 'Finished onboarding' : 'Created'} tenant ${result.orgId} (database ${result.database}).`,
+        `${result.resumed ? 'Finished onboarding' : 'Created'} tenant ${result.orgId} (database ${result.database} on cluster ${result.cluster}).`,
       );
       if (result.resumed)
         io.out('(An interrupted onboarding was resumed with the settings of its first run.)');
@@ -255,6 +258,7 @@ export async function runCloudCommand(args: ParsedArgs, io: CliIO): Promise<numb
     return rotateKeys(args, io);
   }
   if (command === 'device') return runDeviceCommand(args, io);
+  if (command === 'cluster') return runClusterCommand(args, io);
   if (command === 'cloud') return serveCloud(args, io);
   return undefined;
 }

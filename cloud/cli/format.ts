@@ -44,6 +44,7 @@ export function tenantDetails(t: TenantView): string[] {
     `status:          ${t.status}`,
     `database:        ${t.database}`,
     `cluster:         ${t.cluster}`,
+    `region:          ${t.region ?? '-'}`,
     `schema version:  ${t.schemaVersion} (latest ${t.latestSchemaVersion})`,
     `size:            ${formatBytes(t.sizeBytes)}`,
     `created:         ${t.createdAt}`,

@@ -41,7 +41,9 @@ export async function rotateKeys(args: ParsedArgs, io: CliIO): Promise<number> {
     finish();
     if (args.flags.json) io.out(JSON.stringify(result));
     else {
-      io.out(`Re-encrypted ${result.reencrypted} connection string(s) under master key ${result.keyId}.`);
+      io.out(
+        `Re-encrypted ${result.reencrypted} connection string(s) and ${result.clusterUrls} cluster URL(s) under master key ${result.keyId}.`,
+      );
       if (config.engine.kind === 'postgres' || raw.masterKey) {
         io.out('Every DSN now uses the new key; remove the old key from MODERNPOS_PREVIOUS_MASTER_KEYS.');
       }

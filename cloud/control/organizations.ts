@@ -16,6 +16,8 @@ export interface Organization {
   name: string;
   status: OrgStatus;
   cluster: string;
+  /** The region the tenant was created in (`--region`): never placed or moved outside it. */
+  region: string | null;
   databaseName: string;
   schemaVersion: number;
   onboarding: OnboardingRequest;
@@ -28,6 +30,7 @@ interface Row {
   name: string;
   status: OrgStatus;
   cluster: string;
+  region: string | null;
   database_name: string;
   schema_version: number;
   onboarding: OnboardingRequest | string;
@@ -36,7 +39,7 @@ interface Row {
 }
 
 const columns =
-  'id, name, status, cluster, database_name, schema_version, onboarding, created_at, updated_at';
+  'id, name, status, cluster, region, database_name, schema_version, onboarding, created_at, updated_at';
 
 function toOrganization(row: Row): Organization {
   return {
@@ -44,6 +47,7 @@ function toOrganization(row: Row): Organization {
     name: row.name,
     status: row.status,
     cluster: row.cluster,
+    region: row.region ?? null,
     databaseName: row.database_name,
     schemaVersion: Number(row.schema_version),
     onboarding: typeof row.onboarding === 'string' ? JSON.parse(row.onboarding) : row.onboarding,
@@ -79,13 +83,20 @@ export async function listOrganizations(
 /** Inserts a new organization in `provisioning`; returns false if the id is taken. */
 export async function insertOrganization(
   db: SqlQueryable,
-  org: { id: string; name: string; cluster: string; databaseName: string; onboarding: OnboardingRequest },
+  org: {
+    id: string;
+    name: string;
+    cluster: string;
+    region: string | null;
+    databaseName: string;
+    onboarding: OnboardingRequest;
+  },
 ): Promise<boolean> {
   const rows = await db.query(
-    `INSERT INTO organizations (id, name, status, cluster, database_name, onboarding)
-     VALUES ($1, $2, 'provisioning', $3, $4, $5::jsonb)
+    `INSERT INTO organizations (id, name, status, cluster, region, database_name, onboarding)
+     VALUES ($1, $2, 'provisioning', $3, $4, $5, $6::jsonb)
      ON CONFLICT (id) DO NOTHING RETURNING id`,
-    [org.id, org.name, org.cluster, org.databaseName, JSON.stringify(org.onboarding)],
+    [org.id, org.name, org.cluster, org.region, org.databaseName, JSON.stringify(org.onboarding)],
   );
   return rows.length === 1;
 }

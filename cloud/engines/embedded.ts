@@ -162,6 +162,11 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): Engine {
       return directorySize(dirOf(name));
     },
 
+    async load(databases) {
+      const sizeBytes = databases.reduce((total, name) => total + directorySize(dirOf(name)), 0);
+      return { sizeBytes, backends: null, maxConnections: null };
+    },
+
     async prepareTemplate() {},
     async grantTenantAccess(db) {
       revoked.delete(db);

@@ -4,9 +4,15 @@ import type { ClosableSqlDatabase, SqlDatabase } from '../../src/db/sql.ts';
 
 export type EngineKind = 'postgres' | 'embedded';
 
+export interface EngineLoad {
+  sizeBytes: number;
+  backends: number | null;
+  maxConnections: number | null;
+}
+
 export interface Engine {
   readonly kind: EngineKind;
-  /** Label stored on each organization: which cluster holds its database. */
+  /** The cluster (control-plane `clusters.name`) whose databases this engine reaches. */
   readonly cluster: string;
   /** A shared administrative handle to `name` (cached; ended by `closeDatabase` or `close`). For the control plane and the template. */
   database(name: string): SqlDatabase;
@@ -22,6 +28,11 @@ export interface Engine {
   /** Ends this engine's own handles to `name` (needed before it is copied or dropped). */
   closeDatabase(name: string): Promise<void>;
   databaseSizeBytes(name: string): Promise<number>;
+  /**
+   * The server's load as placement and `cluster list` see it: the total size of those of `databases`
+   * that exist, and the client backends in use out of `max_connections` (none on PGlite).
+   */
+  load(databases: readonly string[]): Promise<EngineLoad>;
 
   /**
    * Gives a tenant database its own login role with `password`, makes the role its owner (and the

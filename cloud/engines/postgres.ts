@@ -12,6 +12,10 @@ export interface PostgresEngineOptions {
   templateDatabase: string;
   /** Connections per shared administrative handle (the control plane, the template). */
   adminPoolSize?: number;
+  /** The control-plane name of this cluster (default `default`: the deployment's own). */
+  cluster?: string;
+  /** How long opening a connection may take before it fails (default 10 s). */
+  connectTimeoutMs?: number;
 }
 
 /** The same URL pointed at another database (and optionally another user and password). */
@@ -30,17 +34,16 @@ export function withDatabase(
 }
 
 export function createPostgresEngine(options: PostgresEngineOptions): Engine {
+  const connectionTimeoutMillis = options.connectTimeoutMs ?? 10_000;
   const admin = createPgDatabase({
     connectionString: options.adminUrl,
     max: 2,
     applicationName: 'modernpos-admin',
+    connectionTimeoutMillis,
   });
   const handles = new Map<string, ClosableSqlDatabase>();
   const templateRole = options.templateDatabase;
-  const cluster = (() => {
-    const u = new URL(options.adminUrl);
-    return `${u.hostname}:${u.port || '5432'}`;
-  })();
+  const cluster = options.cluster ?? 'default';
   let superuser: Promise<boolean> | undefined;
 
   const isSuperuser = () => {
@@ -60,6 +63,7 @@ export function createPostgresEngine(options: PostgresEngineOptions): Engine {
       max: maxConnections,
       idleTimeoutMillis: 1_000,
       applicationName: 'modernpos-admin',
+      connectionTimeoutMillis,
     });
 
   const database = (name: string) => {
@@ -70,6 +74,7 @@ export function createPostgresEngine(options: PostgresEngineOptions): Engine {
         max: options.adminPoolSize ?? 8,
         idleTimeoutMillis: 1_000,
         applicationName: 'modernpos-admin',
+        connectionTimeoutMillis,
       });
       handles.set(name, handle);
     }
@@ -147,6 +152,20 @@ export function createPostgresEngine(options: PostgresEngineOptions): Engine {
     async databaseSizeBytes(name) {
       const rows = await admin.query<{ size: number }>('SELECT pg_database_size($1) AS size', [name]);
       return Number(rows[0]?.size ?? 0);
+    },
+
+    async load(databases) {
+      const [row] = await admin.query<{ size: number; backends: number; max: number }>(
+        `SELECT (SELECT coalesce(sum(pg_database_size(datname)), 0) FROM pg_database WHERE datname = ANY($1::text[]))::bigint AS size,
+           (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int AS backends,
+           current_setting('max_connections')::int AS max`,
+        [databases],
+      );
+      return {
+        sizeBytes: Number(row?.size ?? 0),
+        backends: Number(row?.backends ?? 0),
+        maxConnections: Number(row?.max ?? 0),
+      };
     },
 
     async prepareTemplate(template) {

@@ -17,6 +17,7 @@ import { offboardTenant } from '../tenants/offboard.ts';
 import { onboardTenant } from '../tenants/onboard.ts';
 import { listTenants, showTenant } from '../tenants/queries.ts';
 import { requireOrgId } from '../tenants/validate.ts';
+import { createClusterRoutes } from './cluster-routes.ts';
 import type { CloudMetrics } from './metrics.ts';
 
 /**
@@ -30,6 +31,8 @@ export const createTenantBody = strictObject({
   ownerEmail: field.optional(),
   timezone: field.optional(),
   currency: field.optional(),
+  cluster: field.optional(),
+  region: field.optional(),
 });
 
 export const offboardBody = strictObject({ confirm: z.literal(true) });
@@ -84,6 +87,8 @@ export function createAdminRoutes(deps: AdminRoutesDeps): Hono {
     if (!result.alreadyOffboarded) deps.metrics?.offboarded.inc();
     return c.json(result);
   });
+
+  app.route('/clusters', createClusterRoutes(ctx));
 
   app.get('/reports/tenants', async (c) => c.json(await fleetReport(ctx)));
 

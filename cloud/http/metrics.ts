@@ -116,8 +116,10 @@ export function createCloudMetrics(deps: {
         : undefined;
       if (orgs) {
         const read = await mapBounded(orgs, 4, async (o) => {
-          const bytes = await deps.tenants.engine
-            .databaseSizeBytes(tenantDatabaseName(o.id))
+          // Each tenant on its own cluster's engine: a cluster that is down loses only its tenants' sizes.
+          const bytes = await deps.tenants.clusters
+            .engine(o.cluster)
+            .then((engine) => engine.databaseSizeBytes(tenantDatabaseName(o.id)))
             .catch(() => undefined);
           return [o.id, bytes] as const;
         });

@@ -3,11 +3,15 @@ import type { SqlDatabase, SqlQueryable } from '../../src/db/sql.ts';
 import type { MigrationSet } from '../../src/migrate/files.ts';
 import type { MigrationTarget } from '../../src/migrate/runner.ts';
 import { postgresMigrationTarget } from '../../src/migrate/targets.ts';
+import type { ClusterEngines } from '../clusters/engines.ts';
 import type { Engine } from '../engines/engine.ts';
 import type { Keyring } from '../secrets/keyring.ts';
 
 export interface TenantContext {
+  /** The deployment's own engine: the control plane's server (cluster `default`, or `embedded`). */
   engine: Engine;
+  /** The engine of each cluster; tenant work goes through the engine of the tenant's cluster. */
+  clusters: ClusterEngines;
   /** The control-plane database. */
   control: SqlDatabase;
   keyring: Keyring;
@@ -33,13 +37,21 @@ export interface TenantContext {
   onTenantChanged?: (orgId: string) => Promise<void> | void;
 }
 
-/** Migrations of `database` through `db`, run as the role that owns it (so new objects belong to the tenant). */
+/** The engine of the cluster `org` lives on. */
+export function engineOf(ctx: TenantContext, org: { cluster: string }): Promise<Engine> {
+  return ctx.clusters.engine(org.cluster);
+}
+
+/**
+ * Migrations of `database` through `db`, run as the role that owns it (so new objects belong to the
+ * tenant). `engine` is that of the database's cluster.
+ */
 export function tenantMigrationTarget(
-  ctx: TenantContext,
+  { engine }: { engine: Engine },
   database: string,
   db: SqlDatabase,
 ): MigrationTarget {
-  const role = ctx.engine.migrationRole(database);
+  const role = engine.migrationRole(database);
   return postgresMigrationTarget(db, role ? { role } : {});
 }
 
@@ -92,16 +104,16 @@ export function withOrgLock<T>(ctx: TenantContext, orgId: string, fn: () => Prom
 }
 
 /**
- * Serialises work on the template database (creating, migrating, copying it). In-process callers
- * queue on a mutex, so at most one lock session per process waits on the cluster-wide lock.
+ * Serialises work on one cluster's template database (creating, migrating, copying it). In-process
+ * callers queue on a mutex, so at most one lock session per process waits on the cluster-wide lock.
  */
-export function withTemplateLock<T>(ctx: TenantContext, fn: () => Promise<T>): Promise<T> {
+export function withTemplateLock<T>(ctx: TenantContext, cluster: string, fn: () => Promise<T>): Promise<T> {
   const sessions = ctx.lockSessions;
-  const locked = sessions
-    ? () => holdingAdvisoryLock(sessions, TEMPLATE_LOCK_CLASS, ctx.templateDatabase, fn)
-    : fn;
+  // The deployment's own cluster keeps the key earlier releases used, so a rolling upgrade serialises.
+  const key = cluster === ctx.engine.cluster ? ctx.templateDatabase : `${cluster}/${ctx.templateDatabase}`;
+  const locked = sessions ? () => holdingAdvisoryLock(sessions, TEMPLATE_LOCK_CLASS, key, fn) : fn;
   // Org ids cannot contain ':', so this key never collides with an org's.
-  return ctx.orgMutex ? ctx.orgMutex.run(`template:${ctx.templateDatabase}`, locked) : locked();
+  return ctx.orgMutex ? ctx.orgMutex.run(`template:${key}`, locked) : locked();
 }
 
 /** Advisory-lock class ids taken on the control database. */

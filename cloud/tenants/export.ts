@@ -21,7 +21,7 @@ import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import { AppError } from '../../src/errors.ts';
 import { audit } from '../control/audit.ts';
 import { getOrganization } from '../control/organizations.ts';
-import type { TenantContext } from './context.ts';
+import { engineOf, type TenantContext } from './context.ts';
 import { requireOrgId } from './validate.ts';
 
 export const EXPORT_FORMAT = 'modernpos-tenant-export';
@@ -53,14 +53,15 @@ export async function exportTenant(
   const org = await getOrganization(ctx.control, orgId);
   if (!org) throw new AppError('not_found', `organization ${orgId} not found`);
   const database = tenantDatabaseName(orgId);
-  if (!(await ctx.engine.databaseExists(database))) {
+  const engine = await engineOf(ctx, org);
+  if (!(await engine.databaseExists(database))) {
     throw new AppError('conflict', `organization ${orgId} has no database to export (status ${org.status})`);
   }
   const target = resolve(outFile);
   checkExportTarget(target);
   const work = mkdtempSync(join(tmpdir(), 'modernpos-export-'));
   try {
-    const db = ctx.engine.openDatabase(database);
+    const db = engine.openDatabase(database);
     const manifest = await db
       .transaction(async (tx) => {
         await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');

@@ -9,7 +9,7 @@ import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import { AppError, isAppError } from '../../src/errors.ts';
 import { latestVersion } from '../../src/migrate/files.ts';
 import { listOrganizations, type Organization } from '../control/organizations.ts';
-import type { TenantContext } from './context.ts';
+import { engineOf, type TenantContext } from './context.ts';
 
 export const FLEET_REPORT_CONCURRENCY = 8;
 /** One slow tenant must not hold up the whole report: its figures give up after this long. */
@@ -31,6 +31,8 @@ export interface TenantFigures {
   orgId: string;
   name: string;
   status: Organization['status'];
+  /** The cluster its database is on: a cluster that is down fails only its own tenants' figures. */
+  cluster: string;
   schemaVersion: number;
   latestSchemaVersion: number;
   sizeBytes: number | null;
@@ -87,6 +89,7 @@ export async function fleetReport(
       orgId: org.id,
       name: org.name,
       status: org.status,
+      cluster: org.cluster,
       schemaVersion: org.schemaVersion,
       latestSchemaVersion: latest,
       sizeBytes: null,
@@ -100,12 +103,13 @@ export async function fleetReport(
     let db: ClosableSqlDatabase | undefined;
     try {
       const database = tenantDatabaseName(org.id);
-      db = ctx.engine.openDatabase(database, 1);
+      const engine = await withinTime(engineOf(ctx, org), TENANT_TIMEOUT_MS);
+      db = engine.openDatabase(database, 1);
       const figures = await withinTime(figuresOf(db, now), TENANT_TIMEOUT_MS);
       return {
         ...base,
         ...figures,
-        sizeBytes: await withinTime(ctx.engine.databaseSizeBytes(database), TENANT_TIMEOUT_MS),
+        sizeBytes: await withinTime(engine.databaseSizeBytes(database), TENANT_TIMEOUT_MS),
       };
     } catch (err) {
       return { ...base, error: describe(err) };

@@ -7,7 +7,7 @@ import { latestVersion } from '../../src/migrate/files.ts';
 import { migrate } from '../../src/migrate/runner.ts';
 import { audit } from '../control/audit.ts';
 import { listOrganizations, type Organization, setSchemaVersion } from '../control/organizations.ts';
-import { type TenantContext, tenantMigrationTarget } from './context.ts';
+import { engineOf, type TenantContext, tenantMigrationTarget } from './context.ts';
 import { requireLiveOrg } from './queries.ts';
 import { requireOrgId } from './validate.ts';
 
@@ -24,9 +24,10 @@ export async function migrateTenant(ctx: TenantContext, orgIdInput: string): Pro
   const orgId = requireOrgId(orgIdInput);
   const org = await requireLiveOrg(ctx, orgId, 'migrated');
   const database = tenantDatabaseName(orgId);
-  const db = ctx.engine.openDatabase(database);
+  const engine = await engineOf(ctx, org);
+  const db = engine.openDatabase(database);
   try {
-    const result = await migrate(tenantMigrationTarget(ctx, database, db), ctx.tenantMigrations);
+    const result = await migrate(tenantMigrationTarget({ engine }, database, db), ctx.tenantMigrations);
     if (result.applied.length > 0 || org.schemaVersion !== result.current) {
       await setSchemaVersion(ctx.control, orgId, result.current);
       // The resolver forgets the version it saw: requests refused `tenant_migrating` are served again now.
@@ -47,6 +48,7 @@ export async function migrateTenant(ctx: TenantContext, orgIdInput: string): Pro
 }
 
 export interface MigrateAllOptions {
+  /** Tenants migrated at once on each cluster (1-64, default 4): clusters are worked on side by side. */
   concurrency?: number;
   /** Only tenants below the latest version (the background job); otherwise every active or suspended tenant is checked. */
   outdatedOnly?: boolean;
@@ -70,13 +72,19 @@ export async function migrateAllTenants(
   let orgs = await listOrganizations(ctx.control, ['active', 'suspended']);
   if (options.outdatedOnly) orgs = orgs.filter((o) => o.schemaVersion < latest);
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 4, 64));
+  const byCluster = new Map<string, Organization[]>();
+  for (const org of orgs) byCluster.set(org.cluster, [...(byCluster.get(org.cluster) ?? []), org]);
   let done = 0;
-  const results = await mapBounded(orgs, concurrency, async (org) => {
-    const outcome = await migrateTenantReporting(ctx, org);
-    options.onProgress?.(++done, orgs.length, outcome);
-    return outcome;
-  });
-  return summarize(latest, results);
+  const perCluster = await Promise.all(
+    [...byCluster.values()].map((onCluster) =>
+      mapBounded(onCluster, concurrency, async (org) => {
+        const outcome = await migrateTenantReporting(ctx, org);
+        options.onProgress?.(++done, orgs.length, outcome);
+        return outcome;
+      }),
+    ),
+  );
+  return summarize(latest, perCluster.flat());
 }
 
 /** Migrates one tenant; a failure is audited and answered as a value, never thrown. */

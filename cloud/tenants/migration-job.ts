@@ -1,5 +1,5 @@
 // The background rollout: on start and then on an interval, migrate every active or suspended tenant
-// whose schema is behind this build. Tenants whose requests are waiting (refused `tenant_migrating`)
+// whose schema is behind this build, at most `concurrency` at once on each cluster. Tenants whose requests are waiting (refused `tenant_migrating`)
 // are taken first, and a request to a tenant behind starts a pass at once rather than at the next
 // interval. Exposes the backlog, the waiting tenants and the last failures for /metrics and /readyz.
 import { latestVersion } from '../../src/migrate/files.ts';
@@ -11,6 +11,7 @@ import { outdatedTenants } from './queries.ts';
 export interface MigrationJobOptions {
   /** 0 runs once at start and never again (except for tenants whose requests wait). */
   intervalMs: number;
+  /** Tenants migrated at once on each cluster. */
   concurrency: number;
   /** A tenant whose migration failed is not taken out of turn again for this long (default 30 s). */
   retryFailedAfterMs?: number;
@@ -44,7 +45,7 @@ export interface MigrationJob {
   stop(): Promise<void>;
 }
 
-type Behind = Pick<Organization, 'id' | 'schemaVersion'>;
+type Behind = Pick<Organization, 'id' | 'schemaVersion' | 'cluster'>;
 
 export function createMigrationJob(ctx: TenantContext, options: MigrationJobOptions): MigrationJob {
   const now = options.now ?? Date.now;
@@ -76,7 +77,19 @@ export function createMigrationJob(ctx: TenantContext, options: MigrationJobOpti
       );
       const queue = new Map<string, Behind>(listed.map((o) => [o.id, o]));
       const taken = new Set<string>();
-      /** The next tenant: a waiting one first, then the rest in listing order. */
+      /** Waiting tenants already read back, not yet started (their cluster was at its limit). */
+      const priority: Behind[] = [];
+      const perCluster = Math.max(1, Math.min(options.concurrency, 64));
+      const inFlight = new Map<string, number>();
+      const hasRoom = (org: Behind) => (inFlight.get(org.cluster) ?? 0) < perCluster;
+      const start = (org: Behind) => {
+        inFlight.set(org.cluster, (inFlight.get(org.cluster) ?? 0) + 1);
+        return org;
+      };
+      /**
+       * The next tenant whose cluster has room: a waiting one first, then the rest in listing order.
+       * Undefined when none has room: the workers busy on those clusters take them when they finish.
+       */
       const take = async (): Promise<Behind | undefined> => {
         for (const orgId of waiting) {
           waiting.delete(orgId);
@@ -84,27 +97,38 @@ export function createMigrationJob(ctx: TenantContext, options: MigrationJobOpti
           taken.add(orgId);
           queue.delete(orgId);
           const org = await stillBehind(orgId);
-          if (org) return org;
+          if (org) priority.push(org);
         }
+        const first = priority.findIndex(hasRoom);
+        if (first >= 0) return start(priority.splice(first, 1)[0]!);
         for (const [orgId, org] of queue) {
+          if (taken.has(orgId)) {
+            queue.delete(orgId);
+            continue;
+          }
+          if (!hasRoom(org)) continue;
           queue.delete(orgId);
-          if (taken.has(orgId)) continue;
           taken.add(orgId);
-          return org;
+          return start(org);
         }
         return undefined;
       };
       const results: TenantMigration[] = [];
       const worker = async () => {
         for (let org = await take(); org && !stopped; org = await take()) {
-          const outcome = await migrateTenantReporting(ctx, org);
-          if (outcome.ok) failedAt.delete(org.id);
-          else failedAt.set(org.id, now());
-          results.push(outcome);
-          options.onTenant?.(outcome);
+          try {
+            const outcome = await migrateTenantReporting(ctx, org);
+            if (outcome.ok) failedAt.delete(org.id);
+            else failedAt.set(org.id, now());
+            results.push(outcome);
+            options.onTenant?.(outcome);
+          } finally {
+            inFlight.set(org.cluster, (inFlight.get(org.cluster) ?? 1) - 1);
+          }
         }
       };
-      const workers = Math.max(1, Math.min(options.concurrency, 64));
+      const clusters = new Set(listed.map((o) => o.cluster)).size;
+      const workers = perCluster * Math.max(1, clusters);
       await Promise.all(Array.from({ length: workers }, worker));
       const summary = summarize(latest, results);
       failures = summary.failed.map((f) => ({ orgId: f.orgId, error: f.error ?? 'unknown error' }));

@@ -8,7 +8,7 @@ import { AppError } from '../../src/errors.ts';
 import { audit } from '../control/audit.ts';
 import { deleteConnectionString } from '../control/connection-strings.ts';
 import { getOrganization, setStatus } from '../control/organizations.ts';
-import { type TenantContext, withOrgLock } from './context.ts';
+import { engineOf, type TenantContext, withOrgLock } from './context.ts';
 import { exportTenant } from './export.ts';
 import { requireOrgId } from './validate.ts';
 
@@ -53,7 +53,8 @@ async function offboardLocked(
   };
   if (org.status === 'offboarded') return { ...done, alreadyOffboarded: true };
   const database = tenantDatabaseName(orgId);
-  const exists = await ctx.engine.databaseExists(database);
+  const engine = await engineOf(ctx, org);
+  const exists = await engine.databaseExists(database);
   const step = async (action: string, details: Record<string, unknown> = {}) => {
     await audit(ctx.control, { actor: ctx.actor, action: `tenant.offboard.${action}`, orgId, details });
     await ctx.afterStep?.(action, orgId);
@@ -76,10 +77,10 @@ async function offboardLocked(
   }
 
   await setStatus(ctx.control, orgId, 'offboarding');
-  await step('started', { from: org.status });
+  await step('started', { from: org.status, cluster: org.cluster });
   await ctx.onTenantChanged?.(orgId);
 
-  await ctx.engine.revokeTenantAccess(database);
+  await engine.revokeTenantAccess(database);
   await step('access_revoked');
 
   let backupFile: string | null = null;
@@ -88,10 +89,10 @@ async function offboardLocked(
     backupFile = join(ctx.backupDir, `${orgId}-${new Date().toISOString().replaceAll(':', '-')}.tar.gz`);
     await exportTenant(ctx, orgId, backupFile);
     await step('backed_up', { file: backupFile });
-    await ctx.engine.dropDatabase(database);
+    await engine.dropDatabase(database);
     await step('database_dropped');
   }
-  await ctx.engine.dropTenantRole(database);
+  await engine.dropTenantRole(database);
   await deleteConnectionString(ctx.control, orgId);
   await step('credentials_deleted');
   if (!(await setStatus(ctx.control, orgId, 'offboarded', ['offboarding']))) {

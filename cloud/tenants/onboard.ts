@@ -1,10 +1,13 @@
 // Onboarding (SPEC §5 `tenant create`): every step audited, idempotent and resumable. The org row
 // is written first, so any database or role that exists is one the control plane knows about; a
 // crash anywhere leaves `provisioning`, and running the same command again finishes the job.
+import { sanitizeText } from '../../src/domain/bounds.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import { AppError } from '../../src/errors.ts';
 import { migrate } from '../../src/migrate/runner.ts';
+import { requireClusterName, requireRegion } from '../clusters/validate.ts';
 import { audit } from '../control/audit.ts';
+import { getCluster } from '../control/clusters.ts';
 import { storeConnectionString } from '../control/connection-strings.ts';
 import {
   getOrganization,
@@ -14,8 +17,10 @@ import {
   setSchemaVersion,
   setStatus,
 } from '../control/organizations.ts';
+import type { Engine } from '../engines/engine.ts';
 import { hashSecret, randomSecret } from '../secrets/passwords.ts';
-import { type TenantContext, tenantMigrationTarget, withOrgLock } from './context.ts';
+import { engineOf, type TenantContext, tenantMigrationTarget, withOrgLock } from './context.ts';
+import { type PlacementRequest, placeTenant } from './placement.ts';
 import { seedTenant } from './seed.ts';
 import { createFromTemplate } from './template.ts';
 import { requireCurrency, requireEmail, requireName, requireOrgId, requireTimeZone } from './validate.ts';
@@ -26,6 +31,10 @@ export interface OnboardInput {
   ownerEmail?: string | undefined;
   timezone?: string | undefined;
   currency?: string | undefined;
+  /** The cluster to create it on (`--cluster`); otherwise the least-loaded one that takes new tenants. */
+  cluster?: string | undefined;
+  /** The region it must live in (`--region`): never placed (or moved) outside it. */
+  region?: string | undefined;
 }
 
 /** SPEC §6: what `tenant create --json` prints. The password is shown this once and stored only hashed. */
@@ -34,6 +43,8 @@ export interface OnboardResult {
   database: string;
   ownerEmail: string;
   ownerPassword: string;
+  /** The cluster its database is on. */
+  cluster: string;
   resumed: boolean;
 }
 
@@ -56,9 +67,40 @@ export function validateOnboardInput(input: OnboardInput): {
 
 export async function onboardTenant(ctx: TenantContext, input: OnboardInput): Promise<OnboardResult> {
   const { orgId, name, request } = validateOnboardInput(input);
+  const placement = await auditRefusal(ctx, orgId, input, async () => ({
+    ...(input.cluster === undefined ? {} : { cluster: requireClusterName(input.cluster) }),
+    ...(input.region === undefined ? {} : { region: requireRegion(input.region) }),
+  }));
   // Two onboardings of one org (a retried request, two operators) run one after the other: the
   // second then finds the org active and answers a conflict.
-  return withOrgLock(ctx, orgId, () => onboardLocked(ctx, orgId, name, request));
+  return withOrgLock(ctx, orgId, () => onboardLocked(ctx, orgId, name, request, placement));
+}
+
+/** A refused placement (bad, unknown, draining or out-of-region cluster) is audited; nothing else is written. */
+async function auditRefusal<T>(
+  ctx: TenantContext,
+  orgId: string,
+  input: { cluster?: string | undefined; region?: string | undefined },
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof AppError) {
+      await audit(ctx.control, {
+        actor: ctx.actor,
+        action: 'tenant.onboard.refused',
+        orgId,
+        details: {
+          code: err.code,
+          message: err.message,
+          cluster: input.cluster === undefined ? null : sanitizeText(String(input.cluster), 64),
+          region: input.region === undefined ? null : sanitizeText(String(input.region), 64),
+        },
+      }).catch(() => {});
+    }
+    throw err;
+  }
 }
 
 async function onboardLocked(
@@ -66,6 +108,7 @@ async function onboardLocked(
   orgId: string,
   name: string,
   request: OnboardingRequest,
+  placement: PlacementRequest,
 ): Promise<OnboardResult> {
   const database = tenantDatabaseName(orgId);
   const ownerPassword = randomSecret(16);
@@ -73,25 +116,25 @@ async function onboardLocked(
   const ownerHash = hashSecret(ownerPassword);
   ownerHash.catch(() => {});
 
-  const { org, resumed } = await register(ctx, { orgId, name, database, request });
+  const { org, engine, resumed } = await register(ctx, { orgId, name, database, request, placement });
   const step = async (action: string, details: Record<string, unknown> = {}) => {
     await audit(ctx.control, { actor: ctx.actor, action: `tenant.onboard.${action}`, orgId, details });
     await ctx.afterStep?.(action, orgId);
   };
-  await step('registered', { name: org.name, cluster: org.cluster, database });
+  await step('registered', { name: org.name, cluster: org.cluster, region: org.region, database });
 
-  if (!(await ctx.engine.databaseExists(database))) {
-    await createFromTemplate(ctx, database);
-    await step('database_created', { template: ctx.templateDatabase });
+  if (!(await engine.databaseExists(database))) {
+    await createFromTemplate(ctx, engine, database);
+    await step('database_created', { template: ctx.templateDatabase, cluster: org.cluster });
   }
 
-  const db = ctx.engine.openDatabase(database);
+  const db = engine.openDatabase(database);
   let dsn: string;
   let schemaVersion: number;
   try {
-    dsn = await ctx.engine.grantTenantAccess(database, randomSecret(24), db);
+    dsn = await engine.grantTenantAccess(database, randomSecret(24), db);
     await step('access_granted');
-    const migrated = await migrate(tenantMigrationTarget(ctx, database, db), ctx.tenantMigrations);
+    const migrated = await migrate(tenantMigrationTarget({ engine }, database, db), ctx.tenantMigrations);
     schemaVersion = migrated.current;
     await step('migrated', { schemaVersion, applied: migrated.applied });
     await seedTenant(db, org, await ownerHash);
@@ -111,35 +154,70 @@ async function onboardLocked(
     throw new AppError('conflict', `organization ${orgId} left provisioning while it was being onboarded`);
   await ctx.onTenantChanged?.(orgId);
   await step('completed');
-  return { orgId, database, ownerEmail: org.onboarding.ownerEmail, ownerPassword, resumed };
+  return {
+    orgId,
+    database,
+    ownerEmail: org.onboarding.ownerEmail,
+    ownerPassword,
+    cluster: org.cluster,
+    resumed,
+  };
 }
 
-/** Inserts the org in `provisioning`, or picks up one a previous run left there. */
+/**
+ * Inserts the org in `provisioning` on the cluster placement chooses, or picks up one a previous run
+ * left there (on the cluster it was placed on then, whatever this run asked for).
+ */
 async function register(
   ctx: TenantContext,
-  input: { orgId: string; name: string; database: string; request: OnboardingRequest },
-): Promise<{ org: Organization; resumed: boolean }> {
-  const inserted = await insertOrganization(ctx.control, {
-    id: input.orgId,
-    name: input.name,
-    cluster: ctx.engine.cluster,
-    databaseName: input.database,
-    onboarding: input.request,
-  });
+  input: {
+    orgId: string;
+    name: string;
+    database: string;
+    request: OnboardingRequest;
+    placement: PlacementRequest;
+  },
+): Promise<{ org: Organization; engine: Engine; resumed: boolean }> {
+  let inserted = false;
+  if (!(await getOrganization(ctx.control, input.orgId))) {
+    const placed = await auditRefusal(ctx, input.orgId, input.placement, () =>
+      placeTenant(ctx, input.placement),
+    );
+    // The cluster row is held (FOR SHARE) while the org is inserted: a drain or remove that commits
+    // first is seen, one that comes later waits for this insert and then counts this tenant.
+    inserted = await ctx.control.transaction(async (tx) => {
+      const cluster = await getCluster(tx, placed.cluster, 'share');
+      if (cluster?.status !== 'active') {
+        throw new AppError(
+          'conflict',
+          `cluster ${placed.cluster} stopped taking new tenants while ${input.orgId} was being placed; run the command again`,
+        );
+      }
+      return insertOrganization(tx, {
+        id: input.orgId,
+        name: input.name,
+        cluster: placed.cluster,
+        region: placed.region,
+        databaseName: input.database,
+        onboarding: input.request,
+      });
+    });
+  }
   const org = await getOrganization(ctx.control, input.orgId);
   if (!org) throw new Error(`organization ${input.orgId} vanished while onboarding`);
   if (inserted) {
+    const engine = await engineOf(ctx, org);
     // A database by this name that the control plane did not create is somebody else's: refuse to adopt it.
-    if (await ctx.engine.databaseExists(input.database)) {
+    if (await engine.databaseExists(input.database)) {
       await ctx.control.query("DELETE FROM organizations WHERE id = $1 AND status = 'provisioning'", [
         input.orgId,
       ]);
       throw new AppError(
         'conflict',
-        `database ${input.database} already exists on ${ctx.engine.cluster} but is not registered; refusing to adopt it`,
+        `database ${input.database} already exists on cluster ${org.cluster} but is not registered; refusing to adopt it`,
       );
     }
-    return { org, resumed: false };
+    return { org, engine, resumed: false };
   }
   if (org.status !== 'provisioning') {
     throw new AppError('conflict', `organization ${input.orgId} already exists (status ${org.status})`, {
@@ -147,6 +225,11 @@ async function register(
       status: org.status,
     });
   }
-  await audit(ctx.control, { actor: ctx.actor, action: 'tenant.onboard.resumed', orgId: input.orgId });
-  return { org, resumed: true };
+  await audit(ctx.control, {
+    actor: ctx.actor,
+    action: 'tenant.onboard.resumed',
+    orgId: input.orgId,
+    details: { cluster: org.cluster },
+  });
+  return { org, engine: await engineOf(ctx, org), resumed: true };
 }

@@ -3,7 +3,7 @@ import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import { AppError } from '../../src/errors.ts';
 import { latestVersion } from '../../src/migrate/files.ts';
 import { getOrganization, listOrganizations, type Organization } from '../control/organizations.ts';
-import type { TenantContext } from './context.ts';
+import { engineOf, type TenantContext } from './context.ts';
 import { requireOrgId } from './validate.ts';
 
 /** A tenant as the CLI's `--json` and the admin API show it. */
@@ -12,6 +12,8 @@ export interface TenantView {
   name: string;
   status: Organization['status'];
   cluster: string;
+  /** The region it is pinned to (`tenant create --region`), or null. */
+  region: string | null;
   database: string;
   schemaVersion: number;
   latestSchemaVersion: number;
@@ -20,18 +22,29 @@ export interface TenantView {
   updatedAt: string;
 }
 
+/** The size of the org's database, or null if it has none or its cluster does not answer (a listing never fails for one cluster). */
+async function sizeOf(ctx: TenantContext, org: Organization, database: string): Promise<number | null> {
+  if (org.status === 'offboarded') return null;
+  try {
+    const engine = await engineOf(ctx, org);
+    return (await engine.databaseExists(database)) ? await engine.databaseSizeBytes(database) : null;
+  } catch {
+    return null;
+  }
+}
+
 async function view(ctx: TenantContext, org: Organization): Promise<TenantView> {
   const database = tenantDatabaseName(org.id);
-  const hasDatabase = org.status !== 'offboarded' && (await ctx.engine.databaseExists(database));
   return {
     orgId: org.id,
     name: org.name,
     status: org.status,
     cluster: org.cluster,
+    region: org.region,
     database,
     schemaVersion: org.schemaVersion,
     latestSchemaVersion: latestVersion(ctx.tenantMigrations),
-    sizeBytes: hasDatabase ? await ctx.engine.databaseSizeBytes(database) : null,
+    sizeBytes: await sizeOf(ctx, org, database),
     createdAt: org.createdAt.toISOString(),
     updatedAt: org.updatedAt.toISOString(),
   };

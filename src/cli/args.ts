@@ -34,6 +34,9 @@ const stringFlags = [
   'synchronous',
   'outbox-retention-days',
   'refund-approval-above',
+  'url',
+  'region',
+  'cluster',
 ] as const;
 const booleanFlags = [
   'json',
@@ -78,14 +81,21 @@ export const usage = `Usage: modernpos <command> [options]
 
   dev                                   cloud + demo tenant + one edge agent (what npm start runs)
   cloud                                 run the cloud service
-  tenant create ORG --name N [--owner-email E] [--timezone TZ] [--currency CUR] [--json]
+  tenant create ORG --name N [--owner-email E] [--timezone TZ] [--currency CUR]
+                [--cluster NAME | --region R] [--json]
+                                        without --cluster: the least-loaded cluster not draining
   tenant list [--json]                  every tenant: status, schema version, size, cluster
   tenant show ORG [--json]
-  tenant migrate ORG | --all [--concurrency N] [--json]
+  tenant migrate ORG | --all [--concurrency N] [--json]   (--all: N at once per cluster)
   tenant export ORG --out FILE
   tenant offboard ORG [--export FILE] --yes
   tenant rotate-credentials ORG
-  keys rotate                           re-encrypt every tenant DSN under a new master key
+  cluster add NAME --url URL [--region R]
+                                        a PostgreSQL cluster new tenants may be placed on
+  cluster list [--json]                 tenants, size, backends, reachable; cluster show NAME
+  cluster drain NAME | undrain NAME     stop (or resume) placing new tenants on it
+  cluster remove NAME                   refused while it has tenants
+  keys rotate                           re-encrypt every tenant DSN and cluster URL under a new key
   device register ORG --branch CODE --name NAME [--json]
                                         register a device; prints its token once
   device revoke ORG DEVICE_ID           its next sync message is refused
