@@ -64,8 +64,8 @@ const body = `
         <article class="card" id="card-branch"><h2>Sales by branch</h2></article>
         <article class="card" id="card-top"><h2>Top products</h2></article>
         <article class="card" id="card-payments"><h2>Payment mix</h2></article>
-        <article class="card" id="card-refunds"><h2>Refunds</h2></article>
         <article class="card" id="card-flags"><h2>Flagged sales</h2></article>
+        <article class="card wide" id="card-refunds"><h2>Refunds</h2></article>
       </div>
     </section>
 

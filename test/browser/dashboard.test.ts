@@ -132,6 +132,7 @@ describe.skipIf(NO_BROWSER)('the HQ dashboard in Chromium', () => {
     await page.locator('#card-day canvas').waitFor();
     await expect.poll(() => page.locator('#who').textContent()).toContain(a.orgId);
     expect(await page.locator('#zone').textContent()).toContain(ZONE);
+    expect(await message().isHidden()).toBe(true); // the wrong password's message is gone
     // The chart's figures: the sale's business date with one sale and its total.
     const day = page.locator('#card-day tbody tr', { hasText: sale.businessDate });
     await expect.poll(() => day.count()).toBe(1);
@@ -143,10 +144,10 @@ describe.skipIf(NO_BROWSER)('the HQ dashboard in Chromium', () => {
     expect(await page.locator('#card-payments').textContent()).toContain('cash');
     await browser.screenshot(page, 'dashboard-sales');
 
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.locator('#card-day button.csv').click(),
-    ]);
+    // The download from the keyboard: the button takes focus visibly and Enter presses it.
+    await page.locator('#card-day button.csv').focus();
+    expect(await focusOutline(page)).toMatchObject({ tag: 'BUTTON', style: 'solid' });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
     expect(download.suggestedFilename()).toMatch(
       new RegExp(`^${a.orgId}-sales-\\d{4}-\\d{2}-\\d{2}-\\d{4}-\\d{2}-\\d{2}\\.csv$`),
     );

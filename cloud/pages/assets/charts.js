@@ -24,7 +24,11 @@ export function barChart(container, { labels, series, format, label }) {
   const opts = {
     width: chartWidth(container),
     height: 220,
-    scales: { x: { time: false, range: [-0.5, Math.max(labels.length - 0.5, 0.5)] } },
+    scales: {
+      x: { time: false, range: [-0.5, Math.max(labels.length - 0.5, 0.5)] },
+      // Bars start at zero (or below it for a net negative), so their heights compare.
+      y: { range: (_, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] },
+    },
     legend: { show: false },
     cursor: { drag: { x: false, y: false } },
     axes: [

@@ -150,8 +150,12 @@ export const addDays = (date, days) =>
 
 export const qty = (milli) => (milli / 1000).toLocaleString(undefined, { maximumFractionDigits: 3 });
 
-/** A table from column definitions `[label, row => value, {num}]`. */
-export function table(columns, rows, { caption, empty = 'Nothing in this period.' } = {}) {
+/** A table from column definitions `[label, row => value, {num}]`; its caption is for screen readers unless `showCaption`. */
+export function table(
+  columns,
+  rows,
+  { caption, showCaption = false, empty = 'Nothing in this period.' } = {},
+) {
   if (rows.length === 0) return h('p', { class: 'muted empty' }, empty);
   return h(
     'div',
@@ -159,7 +163,7 @@ export function table(columns, rows, { caption, empty = 'Nothing in this period.
     h(
       'table',
       {},
-      caption ? h('caption', {}, caption) : null,
+      caption ? h('caption', { class: showCaption ? null : 'sr-only' }, caption) : null,
       h(
         'thead',
         {},

@@ -406,11 +406,13 @@ async function loadSales() {
     }),
     card('card-refunds', async () => {
       const r = await report('refunds', q);
+      const shown = r.rows.slice(-20);
       return [
         h(
           'p',
           {},
-          `${r.count} refund(s), ${m(r.totalMinor)}${r.truncated ? ' (only the first are listed)' : ''}.`,
+          `${r.count} refund(s), ${m(r.totalMinor)}.`,
+          shown.length < r.count ? ` The latest ${shown.length} are listed; the CSV has them all.` : '',
         ),
         table(
           [
@@ -421,7 +423,7 @@ async function loadSales() {
             ['Reason', (x) => x.reason ?? ''],
             ['Refunds sale', (x) => x.originalReceiptNo ?? ''],
           ],
-          r.rows,
+          shown,
           { caption: 'Refunds', empty: 'No refunds in this period.' },
         ),
         csvButton('refunds', q),
@@ -500,7 +502,7 @@ async function loadHealth() {
           ['Quarantined', (b) => b.quarantined, { num: true }],
         ],
         r.branches,
-        { caption: 'Per branch', empty: 'No devices yet.' },
+        { showCaption: true, caption: 'Per branch', empty: 'No devices yet.' },
       ),
       table(
         [
@@ -509,16 +511,11 @@ async function loadHealth() {
           ['State', (d) => h('span', { class: `badge ${syncState(d).replace(/\W+/g, '-')}` }, syncState(d))],
           ['Last sync', (d) => t(d.lastSyncAt)],
           ['Oldest unsynced sale after', (d) => (syncState(d) === 'catching up' ? t(d.outboxEmptyAt) : '—')],
-          [
-            'Backlog',
-            (d) => (typeof d.backlog?.pending === 'number' ? d.backlog.pending : '—'),
-            { num: true },
-          ],
           ['Last seen', (d) => t(d.lastSeenAt)],
           ['Quarantined', (d) => d.quarantined, { num: true }],
         ],
         r.devices,
-        { caption: 'Per device', empty: 'No devices yet.' },
+        { showCaption: true, caption: 'Per device', empty: 'No devices yet.' },
       ),
       csvButton('freshness', q),
     ];
