@@ -7,8 +7,10 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProduct } from '../../cloud/catalog/products.ts';
+import { createUser } from '../../cloud/catalog/users.ts';
 import { registerDevice } from '../../cloud/devices/devices.ts';
 import { type CloudServer, startCloudServer } from '../../cloud/server.ts';
+import { applyBatch } from '../../cloud/sync/apply-batch.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
 import { connect } from '../../edge/sync/connection.ts';
 import { syncOn } from '../../edge/sync/sync-client.ts';
@@ -93,6 +95,21 @@ describe.skipIf(NO_BROWSER)('the HQ dashboard in Chromium', () => {
     });
     sale = await sellThroughSync(a.orgId, 'ESPRESSO', 'Espresso beans 1 kg', 1850);
     await sellThroughSync(b.orgId, 'BETA-ONLY', 'Beta secret blend', 7777);
+    // A mutation the cloud cannot apply, from another till of A: it waits in quarantine.
+    const dbA = dbs[0]!;
+    await createUser(
+      { db: dbA, actor: 'test' },
+      { role: 'viewer', name: 'Vera Viewer', email: 'vera@alpha.example', password: 'viewer-password-123' },
+    );
+    const odd = await registerDevice(
+      { db: dbA, orgId: a.orgId, actor: 'test' },
+      { branch: 'MAIN', name: 'Till Q' },
+    );
+    await applyBatch(dbA, {
+      deviceId: odd.deviceId,
+      scope: { branchCode: 'MAIN', currency: 'EUR' },
+      mutations: [{ seq: 1, id: 'odd-1', kind: 'sale', payload: { nonsense: true } }],
+    });
     browser = await openBrowser(url());
     page = await browser.page();
     page.on('response', async (res) => {
@@ -184,6 +201,25 @@ describe.skipIf(NO_BROWSER)('the HQ dashboard in Chromium', () => {
     await browser.screenshot(page, 'dashboard-device-registered');
   });
 
+  it('lists a quarantined mutation, says why replaying it as is fails, and discards it with a reason', async () => {
+    await page.locator('.tabs button[data-view="health"]').click();
+    const item = page.locator('#card-quarantine tbody tr', { hasText: 'Till Q' });
+    await expect.poll(() => item.count()).toBe(1);
+    expect(await page.locator('#card-freshness tbody tr', { hasText: 'Till Q' }).textContent()).toMatch(/1$/);
+    await item.getByRole('button', { name: 'Replay' }).click();
+    await expect.poll(() => message().textContent()).toMatch(/^Replay: /);
+    expect(await item.count()).toBe(1);
+    await item.getByRole('button', { name: 'Discard…' }).click();
+    expect(await focusOutline(page)).toMatchObject({ tag: 'INPUT', style: 'solid' });
+    await page.keyboard.type('test mutation, never a real sale');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => message().textContent()).toContain('Discarded.');
+    await expect
+      .poll(() => page.locator('#card-quarantine').textContent())
+      .toContain('Nothing in quarantine.');
+    await browser.screenshot(page, 'dashboard-quarantine-resolved');
+  });
+
   it('never receives anything of another tenant through its API calls', async () => {
     expect(answers.length).toBeGreaterThan(10);
     for (const answer of answers) {
@@ -194,6 +230,26 @@ describe.skipIf(NO_BROWSER)('the HQ dashboard in Chromium', () => {
     }
     const stored = await page.evaluate('sessionStorage.getItem("modernpos.hq.session")');
     expect(JSON.parse(String(stored)).token).toMatch(new RegExp(`^mph_${a.orgId}_`));
+  });
+
+  it('shows a viewer the reports and the lists, with no form to change them', async () => {
+    const tab = await browser.page();
+    await tab.goto(`${url()}/`);
+    await tab.locator('#org').fill(a.orgId);
+    await tab.locator('#email').fill('vera@alpha.example');
+    await tab.locator('#password').fill('viewer-password-123');
+    await tab.locator('#password').press('Enter');
+    await tab.locator('#card-day canvas').waitFor();
+    expect(await tab.locator('#who').textContent()).toContain('(viewer)');
+    for (const view of ['catalog', 'devices', 'users']) {
+      await tab.locator(`.tabs button[data-view="${view}"]`).click();
+      await expect.poll(() => tab.locator(`#view-${view} [aria-busy]`).count()).toBe(0);
+      expect(await tab.locator(`#view-${view} tbody tr`).count()).toBeGreaterThan(0);
+      expect(await tab.locator(`#view-${view} form`).count()).toBe(0);
+      expect(await tab.locator(`#view-${view} tbody button`).count()).toBe(0);
+    }
+    await browser.screenshot(tab, 'dashboard-viewer-users');
+    await tab.close();
   });
 
   it('turns an expired session into the sign-in with a message', async () => {
