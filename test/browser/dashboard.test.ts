@@ -14,6 +14,7 @@ import { applyBatch } from '../../cloud/sync/apply-batch.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
 import { connect } from '../../edge/sync/connection.ts';
 import { syncOn } from '../../edge/sync/sync-client.ts';
+import { startSyncLoop } from '../../edge/sync/sync-loop.ts';
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import {
@@ -25,6 +26,7 @@ import {
 } from '../helpers/browser.ts';
 import { createTestEdge, type TestEdge } from '../helpers/edge.ts';
 import { createTestPlatform, type TestPlatform, uniqueId } from '../helpers/engines.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const ZONE = 'Europe/Berlin';
 
@@ -38,6 +40,7 @@ describe.skipIf(NO_BROWSER)('the HQ dashboard in Chromium', () => {
   const a = { orgId: uniqueId('hqa'), email: '', password: '' };
   const b = { orgId: uniqueId('hqb') };
   let sale: { receiptNo: string; totalMinor: number; businessDate: string };
+  const tillTokens: string[] = [];
   /** Every /v1 answer the page received, as text. */
   const answers: { url: string; body: string }[] = [];
   const url = () => `http://127.0.0.1:${server.port}`;
@@ -54,6 +57,7 @@ describe.skipIf(NO_BROWSER)('the HQ dashboard in Chromium', () => {
       identity: { orgId, branch: 'MAIN', currency: 'EUR', timeZone: ZONE },
     });
     edges.push(edge);
+    tillTokens.push(token);
     const sync = async () => {
       const conn = await connect(url(), token);
       try {
@@ -199,6 +203,43 @@ describe.skipIf(NO_BROWSER)('the HQ dashboard in Chromium', () => {
     expect(await token.inputValue()).toMatch(new RegExp(`^mpd_${a.orgId}_`));
     expect(await page.locator('#card-devices tbody').textContent()).toContain('Till 2');
     await browser.screenshot(page, 'dashboard-device-registered');
+  });
+
+  it('adds a product on the dashboard, from the keyboard, and a connected till has it', async () => {
+    const loop = startSyncLoop(edges[0]!.store, { cloudUrl: url(), token: tillTokens[0]! });
+    try {
+      await waitFor(() => loop.connected(), 20_000, 'the till to connect');
+      await page.locator('.tabs button[data-view="catalog"]').click();
+      await page.locator('#p-sku').waitFor();
+      await page.locator('#p-sku').focus();
+      await page.keyboard.type('OATMILK');
+      await page.keyboard.press('Tab');
+      await page.keyboard.type('Oat milk 1 l');
+      await page.keyboard.press('Tab');
+      await page.keyboard.type('2,49');
+      await page.keyboard.press('Enter');
+      await expect.poll(() => message().textContent()).toContain('Product OATMILK added.');
+      const row = page.locator('#card-products tbody tr', { hasText: 'OATMILK' });
+      await expect.poll(() => row.count()).toBe(1);
+      expect(await row.textContent()).toContain(eur(249));
+      await waitFor(
+        () => edges[0]!.store.searchProducts('OATMILK', 5).length === 1,
+        20_000,
+        'the till to pull it',
+      );
+      expect(edges[0]!.store.searchProducts('OATMILK', 5)).toEqual([
+        expect.objectContaining({ sku: 'OATMILK', name: 'Oat milk 1 l', priceMinor: 249 }),
+      ]);
+      // A malformed price is refused on the page, and nothing is sent.
+      await page.locator('#p-sku').fill('BAD');
+      await page.locator('#p-name').fill('Bad price');
+      await page.locator('#p-price').fill('2.499');
+      await page.locator('#p-price').press('Enter');
+      await expect.poll(() => message().textContent()).toContain('is not an amount like 12.50');
+      expect(await page.locator('#card-products tbody tr', { hasText: 'Bad price' }).count()).toBe(0);
+    } finally {
+      await loop.stop();
+    }
   });
 
   it('lists a quarantined mutation, says why replaying it as is fails, and discards it with a reason', async () => {
