@@ -183,7 +183,7 @@ describe.skipIf(NO_BROWSER)('the HQ dashboard in Chromium', () => {
     expect(row?.split(',')[6]).toBe(String(sale.totalMinor));
   });
 
-  it('shows every view with labelled controls, device health from the freshness data, and registers a device', async () => {
+  it('shows every view with labelled controls, device health from the freshness data, registers a device and revokes it', async () => {
     for (const view of ['health', 'catalog', 'devices', 'users', 'downloads']) {
       await page.locator(`.tabs button[data-view="${view}"]`).click();
       await expect.poll(() => page.locator(`#view-${view} [aria-busy]`).count()).toBe(0);
@@ -203,6 +203,34 @@ describe.skipIf(NO_BROWSER)('the HQ dashboard in Chromium', () => {
     expect(await token.inputValue()).toMatch(new RegExp(`^mpd_${a.orgId}_`));
     expect(await page.locator('#card-devices tbody').textContent()).toContain('Till 2');
     await browser.screenshot(page, 'dashboard-device-registered');
+    // Revoking asks first; accepted, the device is revoked at the cloud.
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page
+      .locator('#card-devices tbody tr', { hasText: 'Till 2' })
+      .getByRole('button', { name: 'Revoke' })
+      .click();
+    await expect.poll(() => message().textContent()).toContain('Till 2 revoked.');
+    await expect
+      .poll(() => page.locator('#card-devices tbody tr', { hasText: 'Till 2' }).textContent())
+      .toContain('revoked');
+  });
+
+  it('downloads every report as CSV from the downloads view', async () => {
+    await page.locator('.tabs button[data-view="downloads"]').click();
+    const buttons = page.locator('#card-downloads button.csv');
+    await expect.poll(() => buttons.count()).toBe(12);
+    const names = new Set<string>();
+    for (let i = 0; i < 12; i++) {
+      const [download] = await Promise.all([page.waitForEvent('download'), buttons.nth(i).click()]);
+      const name = download.suggestedFilename();
+      expect(name).toMatch(new RegExp(`^${a.orgId}-[a-z-]+.*\\.csv$`));
+      const text = readFileSync((await download.path())!, 'utf8');
+      expect(text.split(/\r?\n/)[0]).toMatch(/^[a-zA-Z,]+$/);
+      names.add(await buttons.nth(i).getAttribute('data-report').then(String));
+    }
+    expect([...names].sort()).toEqual(
+      ['flags', 'freshness', 'inventory', 'payments', 'refunds', 'sales', 'tax', 'top-products', 'z'].sort(),
+    );
   });
 
   it('adds a product on the dashboard, from the keyboard, and a connected till has it', async () => {
@@ -290,6 +318,18 @@ describe.skipIf(NO_BROWSER)('the HQ dashboard in Chromium', () => {
       expect(await tab.locator(`#view-${view} tbody button`).count()).toBe(0);
     }
     await browser.screenshot(tab, 'dashboard-viewer-users');
+    const { token } = JSON.parse(
+      String(await tab.evaluate('sessionStorage.getItem("modernpos.hq.session")')),
+    );
+    await tab.locator('#sign-out').click();
+    await expect.poll(() => tab.locator('#message').textContent()).toContain('Signed out.');
+    expect(await tab.evaluate('sessionStorage.getItem("modernpos.hq.session")')).toBeNull();
+    await expect
+      .poll(
+        async () =>
+          (await fetch(`${url()}/v1/session`, { headers: { authorization: `Bearer ${token}` } })).status,
+      )
+      .toBe(401);
     await tab.close();
   });
 
