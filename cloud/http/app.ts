@@ -20,6 +20,7 @@ import { createHqReportRoutes } from './hq-report-routes.ts';
 import { createHqRoutes } from './hq-routes.ts';
 import { createHqSyncRoutes } from './hq-sync-routes.ts';
 import type { CloudMetrics } from './metrics.ts';
+import { createPageRoutes } from './page-routes.ts';
 
 export interface CloudAppOptions {
   tenants: TenantContext;
@@ -68,6 +69,10 @@ export function createCloudApp(options: CloudAppOptions): Hono {
     c.header('content-type', options.metrics.registry.contentType);
     return c.body(await options.metrics.registry.metrics());
   });
+
+  // The HQ dashboard at /, the operator console at exactly /admin, their assets under /assets/:
+  // registered before the admin API, whose token check covers every other /admin path.
+  app.route('/', createPageRoutes());
 
   app.route(
     '/admin',

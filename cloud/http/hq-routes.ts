@@ -9,6 +9,7 @@ import { AppError, isAppError } from '../../src/errors.ts';
 import { errorBody, parseJsonBody } from '../../src/http/errors.ts';
 import type { LoginThrottle } from '../hq/login-throttle.ts';
 import { authenticate, badLogin, login, logout, type SessionUser, sessionOrg } from '../hq/sessions.ts';
+import { tenantFacts } from '../reports/reports.ts';
 import type { TenantResolver } from '../resolver/tenant-resolver.ts';
 
 export interface HqRoutesOptions {
@@ -110,7 +111,9 @@ export function createHqRoutes(options: HqRoutesOptions): Hono {
   app.get('/session', async (c) => {
     const { orgId, user } = await requireSession(c, resolver, now);
     const { permissions: _, ...shown } = user;
-    return c.json({ orgId, user: shown });
+    // The tenant's time zone and currency: the dashboard shows every date and amount in them.
+    const { timeZone, currency } = await resolver.withTenant(orgId, tenantFacts);
+    return c.json({ orgId, user: shown, timeZone, currency });
   });
 
   app.delete('/session', async (c) => {
