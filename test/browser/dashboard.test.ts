@@ -186,7 +186,9 @@ describe.skipIf(NO_BROWSER)('the HQ dashboard in Chromium', () => {
   it('shows every view with labelled controls, device health from the freshness data, registers a device and revokes it', async () => {
     for (const view of ['health', 'catalog', 'devices', 'users', 'downloads']) {
       await page.locator(`.tabs button[data-view="${view}"]`).click();
-      await expect.poll(() => page.locator(`#view-${view} [aria-busy]`).count()).toBe(0);
+      await expect
+        .poll(() => page.locator(`#view-${view}[aria-busy], #view-${view} [aria-busy]`).count())
+        .toBe(0);
       expect(await page.locator(`#view-${view} .error`).count()).toBe(0);
       expect(await unlabelledControls(page)).toEqual([]);
       await browser.screenshot(page, `dashboard-${view}`);
@@ -312,7 +314,9 @@ describe.skipIf(NO_BROWSER)('the HQ dashboard in Chromium', () => {
     expect(await tab.locator('#who').textContent()).toContain('(viewer)');
     for (const view of ['catalog', 'devices', 'users']) {
       await tab.locator(`.tabs button[data-view="${view}"]`).click();
-      await expect.poll(() => tab.locator(`#view-${view} [aria-busy]`).count()).toBe(0);
+      await expect
+        .poll(() => tab.locator(`#view-${view}[aria-busy], #view-${view} [aria-busy]`).count())
+        .toBe(0);
       expect(await tab.locator(`#view-${view} tbody tr`).count()).toBeGreaterThan(0);
       expect(await tab.locator(`#view-${view} form`).count()).toBe(0);
       expect(await tab.locator(`#view-${view} tbody button`).count()).toBe(0);

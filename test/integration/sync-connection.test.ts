@@ -36,7 +36,11 @@ describe('sync connection life', () => {
   const newDevice = async () =>
     (await registerDevice({ db, orgId, actor: 'test' }, { branch: 'MAIN', name: 'Till' })).token;
   const orgId = uniqueId();
-  const start = (port = 0) =>
+  /**
+   * A cloud on `port`. Only the ping tests need a fast heartbeat: elsewhere a loaded machine's stalled
+   * event loop (client and cloud share this process) must not look like a dead device.
+   */
+  const start = (port = 0, heartbeatMs = 2_000) =>
     startCloudServer({
       platform: { ...p, close: async () => {} },
       adminToken: 'mpa_connection_test_token_01234',
@@ -44,7 +48,7 @@ describe('sync connection life', () => {
       hostname: '127.0.0.1',
       resolver: { maxPools: 2, poolSize: 1 },
       migration: { intervalMs: 0, concurrency: 1 },
-      sync: { heartbeatMs: 100, lastSeenEveryMs: 50 },
+      sync: { heartbeatMs, lastSeenEveryMs: 50 },
     });
 
   beforeAll(async () => {
@@ -65,7 +69,7 @@ describe('sync connection life', () => {
 
   it('drops a device that stops answering pings', async () => {
     const token = await newDevice();
-    server = await start();
+    server = await start(0, 100);
     const ws = new WebSocket(`ws://127.0.0.1:${server.port}/v1/sync`, {
       headers: { authorization: `Bearer ${token}` },
       autoPong: false,

@@ -85,8 +85,10 @@ describe.each(engineNames)('freshness on %s', (engine) => {
       hostname: '127.0.0.1',
       resolver: { maxPools: 2, poolSize: 2 },
       migration: { intervalMs: 0, concurrency: 1 },
-      // Every ping writes the device row, so what a ping changes is there when its pong arrives.
-      sync: { heartbeatMs: 100, lastSeenEveryMs: 0 },
+      // Every ping writes the device row, so what a ping changes is there when its pong arrives. A
+      // heartbeat of a second: fast enough for the idle-till test, and a loaded machine's stalled
+      // event loop (client and cloud share this process) does not drop sockets (2 s of silence).
+      sync: { heartbeatMs: 1_000, lastSeenEveryMs: 0 },
     });
     const login = await fetch(`${server.url}/v1/orgs/${orgId}/sessions`, {
       method: 'POST',

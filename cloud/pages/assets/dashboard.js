@@ -223,7 +223,14 @@ async function show(view) {
   }
   for (const name of Object.keys(VIEWS)) $(`view-${name}`).hidden = name !== view;
   if (location.hash !== `#${view}`) history.replaceState(null, '', `#${view}`);
-  await VIEWS[view]();
+  // Busy from the click on, not only once a card starts loading: nothing reads a half-shown view.
+  const host = $(`view-${view}`);
+  host.setAttribute('aria-busy', 'true');
+  try {
+    await VIEWS[view]();
+  } finally {
+    host.removeAttribute('aria-busy');
+  }
 }
 
 /** Fills a card from `load`, showing progress and, on failure, the reason inside the card. */
