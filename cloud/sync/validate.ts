@@ -15,6 +15,7 @@ import {
   type ShiftClosed,
   type ShiftOpened,
 } from '../../src/protocol/mutations.ts';
+import type { StockDocument } from '../../src/protocol/stock.ts';
 import { checkSaleArithmetic } from './arithmetic.ts';
 
 /** Why a mutation was quarantined (or, for `awaiting_original`, held). */
@@ -54,6 +55,8 @@ export const rejectionCodes = {
   receipt_out_of_series: 'receipt_out_of_series',
   /** The document id is already used by another device's document, or by a document of another kind. */
   id_conflict: 'id_conflict',
+  /** A transfer names a branch the tenant does not have. */
+  unknown_branch: 'unknown_branch',
   /** The tenant database refused the mutation (a constraint, a trigger, a value out of range); the reason names the SQLSTATE. */
   database_refused: 'database_refused',
 } as const;
@@ -63,7 +66,8 @@ export type ValidMutation =
   | { kind: 'sale' | 'refund'; seq: number; id: string; doc: SaleDocument }
   | { kind: 'shift_open'; seq: number; id: string; doc: ShiftOpened }
   | { kind: 'cash_movement'; seq: number; id: string; doc: CashMovementDocument }
-  | { kind: 'shift_close'; seq: number; id: string; doc: ShiftClosed };
+  | { kind: 'shift_close'; seq: number; id: string; doc: ShiftClosed }
+  | ({ seq: number; id: string } & StockDocument);
 
 export interface Rejection {
   code: RejectionCode;
@@ -156,6 +160,17 @@ export function checkShift(doc: ShiftOpened, scope: DeviceScope): Rejection | un
     return {
       code: 'wrong_branch',
       reason: `the shift is for branch ${doc.branch}; the device is in ${scope.branchCode}`,
+    };
+  }
+  return undefined;
+}
+
+/** A stock document moves the device's own branch's stock (a transfer out of it; never into it from another). */
+export function checkStock(doc: { branch: string }, scope: DeviceScope): Rejection | undefined {
+  if (doc.branch !== scope.branchCode) {
+    return {
+      code: 'wrong_branch',
+      reason: `the stock document is for branch ${doc.branch}; the device is in ${scope.branchCode}`,
     };
   }
   return undefined;

@@ -1,5 +1,6 @@
 // Writing valid mutations to the tenant's tables, by kind in an order that lets a batch refer to
-// itself (a shift opened before its sales, sales before their refunds, movements and closes last),
+// itself (a shift opened before its sales, sales before their refunds, movements and closes, then
+// stock documents),
 // with one set-based insert per table, and keeping refused mutations whole in the quarantine.
 import { randomUUID } from 'node:crypto';
 import type { SqlQueryable } from '../../src/db/sql.ts';
@@ -9,6 +10,7 @@ import { unnestInsert } from './unnest.ts';
 import { printable, type Rejection, type ValidMutation } from './validate.ts';
 import { applySales } from './write-sales.ts';
 import { applyCashMovements, applyShiftCloses, applyShiftOpens } from './write-shifts.ts';
+import { applyStockDocuments } from './write-stock.ts';
 
 /** A mutation refused after all, with why. */
 export interface Quarantined {
@@ -43,6 +45,8 @@ export async function applyValid(
   await applySales(tx, byKind('sale', 'refund'), { deviceId, receivedAt, known, ...options }, report);
   await applyCashMovements(tx, byKind('cash_movement'), deviceId, known, report);
   await applyShiftCloses(tx, byKind('shift_close'), deviceId, report);
+  const stock = byKind('stock_receipt', 'stock_adjustment', 'stock_count', 'stock_transfer');
+  await applyStockDocuments(tx, stock, { deviceId, receivedAt, known }, report);
 }
 
 export async function quarantine(

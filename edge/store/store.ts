@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { AppError } from '../../src/errors.ts';
-import { cashMovements, sales, shifts } from '../../src/schema/sqlite.ts';
+import { cashMovements, sales, shifts, stockDocuments } from '../../src/schema/sqlite.ts';
 import type { EdgeOutcome } from '../errors.ts';
 import { type Catalog, createCatalog, type ProductView } from './catalog.ts';
 import { type EdgeDatabase, type OpenEdgeDatabaseOptions, openEdgeDatabase } from './database.ts';
@@ -16,6 +16,7 @@ import { createSalesService, type SalesService } from './sales.ts';
 import { createSequences } from './sequences.ts';
 import { createShiftRoom } from './shift-turnover.ts';
 import { createShiftsService, type ShiftsService } from './shifts.ts';
+import { createStockService, type StockService } from './stock.ts';
 
 /** Who this edge is. Fixed on first start: a store never changes tenant or branch under its receipts. */
 export interface EdgeIdentity {
@@ -44,6 +45,7 @@ export interface EdgeStore {
   readonly outbox: Outbox;
   readonly sales: SalesService;
   readonly shifts: ShiftsService;
+  readonly stock: StockService;
   readonly now: () => Date;
   listSales(filter: SaleFilter): EdgeOutcome<SalePage>;
   /** Products by name, SKU or barcode with the price in force at this branch now. */
@@ -119,7 +121,7 @@ export function createEdgeStore(database: EdgeDatabase, options: EdgeStoreOption
   const outbox = createOutbox(db, next, meta);
   const run = sqlite.transaction((fn: () => unknown) => fn());
   const transaction = <T>(fn: () => T): T => run.immediate(fn) as T;
-  const taken = [sales, shifts, cashMovements].map((t) =>
+  const taken = [sales, shifts, cashMovements, stockDocuments].map((t) =>
     db
       .select({ id: t.id })
       .from(t)
@@ -148,6 +150,7 @@ export function createEdgeStore(database: EdgeDatabase, options: EdgeStoreOption
     now,
     sales: createSalesService({ ...deps, documents, next, meta }),
     shifts: createShiftsService(deps),
+    stock: createStockService({ sqlite, transaction, outbox, branch, now, idTaken }),
     listSales: createSaleList(db),
     searchProducts(query, limit) {
       const ctx = catalog.branchContext(branch);

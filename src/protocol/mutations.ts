@@ -20,6 +20,13 @@ import {
 } from '../domain/bounds.ts';
 import { codeSchema, paymentMethods } from '../domain/payloads.ts';
 import { saleFlags } from '../domain/sale.ts';
+import {
+  stockAdjustmentSchema,
+  stockCountSchema,
+  stockKinds,
+  stockReceiptSchema,
+  stockTransferSchema,
+} from './stock.ts';
 
 // Every field is bounded (src/domain/bounds.ts, docs/bounds.md): what passes these schemas can be
 // stored and summed by the cloud without a database error or an overflow.
@@ -36,7 +43,15 @@ const person = text(textLimits.person).nullable();
 export const flagsSchema = z.array(z.enum(saleFlags));
 const flags = flagsSchema;
 
-export const mutationKinds = ['sale', 'refund', 'shift_open', 'cash_movement', 'shift_close'] as const;
+export const mutationKinds = [
+  'sale',
+  'refund',
+  'shift_open',
+  'cash_movement',
+  'shift_close',
+  // Protocol 5: goods received, adjustments, counts and transfers (src/protocol/stock.ts).
+  ...stockKinds,
+] as const;
 export type MutationKind = (typeof mutationKinds)[number];
 
 /** Line numbers are `int4` columns. */
@@ -143,6 +158,10 @@ export const payloadSchemas = {
   shift_open: shiftOpenedSchema,
   cash_movement: cashMovementDocumentSchema,
   shift_close: shiftClosedSchema,
+  stock_receipt: stockReceiptSchema,
+  stock_adjustment: stockAdjustmentSchema,
+  stock_count: stockCountSchema,
+  stock_transfer: stockTransferSchema,
 } as const satisfies Record<MutationKind, z.ZodType>;
 
 export type PayloadOf<K extends MutationKind> = z.infer<(typeof payloadSchemas)[K]>;

@@ -2,7 +2,7 @@
 // names the versions it still speaks, and an edge outside them is told `upgrade_required`.
 
 /** The version this build speaks. */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 /** One line per version: what changed on the wire. */
 export const PROTOCOL_HISTORY: Record<number, string> = {
@@ -10,10 +10,11 @@ export const PROTOCOL_HISTORY: Record<number, string> = {
   2: "hello and ping may carry the edge's backlog (pending mutations, the oldest one's instant) for the cloud's metrics",
   3: 'a mutation result may be `held`: accepted, applied once what it depends on arrives (a refund before its original sale)',
   4: 'outcomes/outcomes: the edge asks, a page of seqs at a time, what became of its rejected and held mutations (replayed, released, discarded); resolved: the cloud says some were resolved; error code `tenant_migrating` (retryable): the tenant is being brought to the cloud’s schema',
+  5: 'mutation kinds stock_receipt, stock_adjustment, stock_count, stock_transfer; stock_pull/stock_changes: the edge pulls the stock movements of its branch that other devices and HQ recorded, by a per-branch cursor',
 };
 
 /** The first protocol whose edges know `tenant_migrating`; older ones are told `tenant_unavailable`. */
 export const TENANT_MIGRATING_SINCE = 4;
 
 /** Protocol versions the cloud accepts from edges. */
-export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [1, 2, 3, 4];
+export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [1, 2, 3, 4, 5];
