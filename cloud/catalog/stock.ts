@@ -26,7 +26,12 @@ export const hqStockSchemas = {
   stock_receipt: receiptInputSchema.extend(atBranch),
   stock_adjustment: adjustmentInputSchema.extend(atBranch),
   stock_count: countInputSchema.extend(atBranch),
-  stock_transfer: transferInputSchema.extend(atBranch),
+  stock_transfer: transferInputSchema
+    .extend(atBranch)
+    .refine((t) => t.toBranch !== t.branch, {
+      message: 'a transfer goes to another branch',
+      path: ['toBranch'],
+    }),
 } as const;
 
 export const reorderLevelSchema = strictObject({
@@ -114,7 +119,6 @@ export async function recordHqStock(
     );
     if (taken.length > 0) throw new AppError('conflict', `id ${id} already names another document`);
     const toBranch = 'toBranch' in body ? body.toBranch : undefined;
-    if (toBranch === body.branch) throw new AppError('invalid_input', 'a transfer goes to another branch');
     await requireBranches(tx, toBranch === undefined ? [body.branch] : [body.branch, toBranch]);
     await requireProducts(
       tx,
