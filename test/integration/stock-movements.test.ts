@@ -9,6 +9,7 @@ import { createProduct } from '../../cloud/catalog/products.ts';
 import { createBranch } from '../../cloud/catalog/reference-data.ts';
 import { createUser } from '../../cloud/catalog/users.ts';
 import { registerDevice } from '../../cloud/devices/devices.ts';
+import { applyBatch } from '../../cloud/sync/apply-batch.ts';
 import { createEdgeApp } from '../../edge/http/app.ts';
 import { connect } from '../../edge/sync/connection.ts';
 import { syncOn } from '../../edge/sync/sync-client.ts';
@@ -18,6 +19,7 @@ import { useSyncTenant } from '../helpers/sync-tenant.ts';
 
 interface Edge {
   token: string;
+  deviceId: string;
   edge: TestEdge;
   app: ReturnType<typeof createEdgeApp>;
 }
@@ -53,7 +55,12 @@ describe.each(engineNames)('stock beyond sales on %s', (engine) => {
     const db = tenant.db();
     const device = await registerDevice({ db, orgId: tenant.orgId, actor: 'test' }, { branch, name: branch });
     const edge = await createTestEdge({ identity: { orgId: tenant.orgId, branch, currency: 'EUR' } });
-    const e = { token: device.token, edge, app: createEdgeApp({ store: edge.store }) };
+    const e = {
+      token: device.token,
+      deviceId: device.deviceId,
+      edge,
+      app: createEdgeApp({ store: edge.store }),
+    };
     edges.push(e);
     return e;
   };
@@ -169,6 +176,11 @@ describe.each(engineNames)('stock beyond sales on %s', (engine) => {
     expect(edgeOnHand(nyc, tea)).toBe(0);
     await sync(nyc);
     expect(edgeOnHand(nyc, tea)).toBe(5000);
+    // NYC's edge holds NYC's ledger only: the transfer's arrival, nothing of MAIN's.
+    const held = nyc.edge.store.database.sqlite
+      .prepare('SELECT branch_code AS branch, reason, delta_qty_milli AS delta FROM stock_movements')
+      .all();
+    expect(held).toEqual([{ branch: 'NYC', reason: 'transfer', delta: 5000 }]);
     // Pulling again brings nothing twice, and the sending edge never gets its own rows back twice.
     await sync(nyc);
     await sync(main);
@@ -242,6 +254,32 @@ describe.each(engineNames)('stock beyond sales on %s', (engine) => {
       headers: { authorization: `Bearer ${owner}`, accept: 'text/csv' },
     }).then((r) => r.text());
     expect(movements).toContain('MAIN,transfer_out,1,-5000');
+  });
+
+  it("refuses a till's stock document for another branch: a transfer out of NYC pushed by MAIN's device", async () => {
+    const mutation = {
+      seq: main.edge.store.outbox.lastAssigned() + 1,
+      id: crypto.randomUUID(),
+      kind: 'stock_transfer',
+      payload: {},
+    };
+    mutation.payload = {
+      id: mutation.id,
+      branch: 'NYC',
+      toBranch: 'MAIN',
+      occurredAt: new Date().toISOString(),
+      actor: null,
+      note: null,
+      lines: [{ lineNo: 1, productId: tea, qtyMilli: 5000 }],
+    };
+    const outcome = await applyBatch(tenant.db(), {
+      deviceId: main.deviceId,
+      scope: { branchCode: 'MAIN', currency: 'EUR' },
+      mutations: [mutation],
+    });
+    expect(outcome).toMatchObject({ ok: true, results: [{ status: 'rejected', code: 'wrong_branch' }] });
+    expect(await cloudOnHand('NYC', tea)).toBe(5000);
+    expect(await cloudOnHand('MAIN', tea)).toBe(21_000);
   });
 
   it('lets only a session write stock at HQ, and only with the manager role', async () => {
