@@ -23,8 +23,7 @@ export interface LedgerRow {
 /**
  * Hands out `count` places per branch in its ledger. The branch's cursor row stays locked until the
  * transaction ends, so places commit in order and an edge pulling "after N" never skips one. Rows
- * are locked in branch order; a batch that writes two branches (a transfer) may still meet another
- * in the opposite order, a deadlock Postgres breaks and applyBatch retries.
+ * are locked in branch order; a pushed batch takes all of its branches first (lockLedgers).
  */
 async function takePlaces(tx: SqlQueryable, rows: readonly LedgerRow[]): Promise<Map<string, number>> {
   const perBranch = new Map<string, number>();
@@ -39,6 +38,22 @@ async function takePlaces(tx: SqlQueryable, rows: readonly LedgerRow[]): Promise
   );
   // The first place of each branch's rows in this statement.
   return new Map(tops.map((t) => [t.branch_code, Number(t.cursor) - perBranch.get(t.branch_code)! + 1]));
+}
+
+/**
+ * Takes the ledger locks of every branch a batch may write, in branch order, before it writes any:
+ * a batch holds them until it commits, so two batches (or a batch and an HQ transfer) that write
+ * the same branches never wait on each other in opposite orders.
+ */
+export async function lockLedgers(tx: SqlQueryable, branches: Iterable<string>): Promise<void> {
+  const sorted = [...new Set(branches)].sort();
+  if (sorted.length === 0) return;
+  await tx.query(
+    `INSERT INTO stock_branch_cursors AS c (branch_code, cursor)
+     SELECT b, 0 FROM unnest($1::text[]) AS b ORDER BY 1
+     ON CONFLICT (branch_code) DO UPDATE SET cursor = c.cursor`,
+    [sorted],
+  );
 }
 
 /** Inserts ledger rows (ids already checked new) and settles what they touch; returns the ids inserted. */

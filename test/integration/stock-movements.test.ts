@@ -10,6 +10,7 @@ import { createBranch } from '../../cloud/catalog/reference-data.ts';
 import { createUser } from '../../cloud/catalog/users.ts';
 import { registerDevice } from '../../cloud/devices/devices.ts';
 import { applyBatch } from '../../cloud/sync/apply-batch.ts';
+import { replayQuarantined } from '../../cloud/sync/quarantine.ts';
 import { createEdgeApp } from '../../edge/http/app.ts';
 import { connect } from '../../edge/sync/connection.ts';
 import { syncOn } from '../../edge/sync/sync-client.ts';
@@ -280,6 +281,47 @@ describe.each(engineNames)('stock beyond sales on %s', (engine) => {
     expect(outcome).toMatchObject({ ok: true, results: [{ status: 'rejected', code: 'wrong_branch' }] });
     expect(await cloudOnHand('NYC', tea)).toBe(5000);
     expect(await cloudOnHand('MAIN', tea)).toBe(21_000);
+  });
+
+  it('quarantines a transfer to a branch the tenant lacks, and applies it once when HQ replays it', async () => {
+    const [device] = await tenant
+      .db()
+      .query<{ last: number }>('SELECT last_applied_seq AS last FROM devices WHERE id = $1', [main.deviceId]);
+    const id = crypto.randomUUID();
+    const mutation = {
+      seq: Number(device!.last) + 1,
+      id,
+      kind: 'stock_transfer',
+      payload: {
+        id,
+        branch: 'MAIN',
+        toBranch: 'LATER',
+        occurredAt: new Date().toISOString(),
+        actor: null,
+        note: null,
+        lines: [{ lineNo: 1, productId: mug, qtyMilli: 1000 }],
+      },
+    };
+    const push = () =>
+      applyBatch(tenant.db(), {
+        deviceId: main.deviceId,
+        scope: { branchCode: 'MAIN', currency: 'EUR' },
+        mutations: [mutation],
+      });
+    expect(await push()).toMatchObject({
+      ok: true,
+      results: [{ status: 'rejected', code: 'unknown_branch' }],
+    });
+    expect(await cloudOnHand('MAIN', mug)).toBe(3000);
+    await createBranch({ db: tenant.db(), actor: 'test' }, { code: 'LATER', name: 'Later', timeZone: 'UTC' });
+    const [q] = await tenant
+      .db()
+      .query<{ id: string }>('SELECT id FROM sync_quarantine WHERE mutation_id = $1', [id]);
+    expect(await replayQuarantined({ db: tenant.db(), actor: 'hq' }, q!.id)).toEqual({ status: 'applied' });
+    // A resend of the same seq is now a duplicate: the transfer moved stock once.
+    expect(await push()).toMatchObject({ ok: true, results: [{ status: 'duplicate' }] });
+    expect(await cloudOnHand('MAIN', mug)).toBe(2000);
+    expect(await cloudOnHand('LATER', mug)).toBe(1000);
   });
 
   it('lets only a session write stock at HQ, and only with the manager role', async () => {
