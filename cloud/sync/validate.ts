@@ -2,7 +2,7 @@
 // tenant's quarantine with its reason and acknowledged as rejected; it never blocks the queue. What
 // the edge could not know (a price changed, a product deactivated, a cashier nobody knows, stock
 // below zero) is no reason to refuse: nothing here checks it; the sale is flagged as it is written
-// (catalog-flags.ts, stock-flags.ts).
+// (catalog-flags.ts, stock-flags.ts) and kept in occurredAt order (stock-order.ts).
 import { sanitizeText } from '../../src/domain/bounds.ts';
 import { parseReceiptNo } from '../../src/domain/receipt.ts';
 import {
