@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { discardQuarantined, listQuarantine, replayQuarantined } from '../../cloud/sync/quarantine.ts';
 import { startSyncLoop } from '../../edge/sync/sync-loop.ts';
 import type { SaleDocument } from '../../src/protocol/mutations.ts';
+import { PROTOCOL_VERSION } from '../../src/protocol/version.ts';
 import { engineNames } from '../helpers/engines.ts';
 import { hello, openRawSync, syncTill, type Till } from '../helpers/sync.ts';
 import { useSyncTenant } from '../helpers/sync-tenant.ts';
@@ -159,7 +160,7 @@ describe.each(engineNames)('quarantine outcomes reach the edge on %s', (engine) 
       ).toMatchObject({ type: 'welcome', protocolVersion: 3 });
       expect(await current.request(hello({ storeId, terminals: [till.terminal] }))).toMatchObject({
         type: 'welcome',
-        protocolVersion: 4,
+        protocolVersion: PROTOCOL_VERSION,
       });
       expect(await old.request({ type: 'push', mutations: [mutation] })).toMatchObject({
         type: 'ack',
