@@ -87,7 +87,7 @@ export async function insertLedger(tx: SqlQueryable, rows: readonly LedgerRow[])
   const ids = new Set(inserted.map((r) => r.id));
   await settleStock(
     tx,
-    rows.filter((r) => ids.has(r.id)),
+    placed.filter(({ r }) => ids.has(r.id)).map(({ r, place }) => ({ ...r, place })),
   );
   return ids;
 }

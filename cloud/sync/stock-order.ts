@@ -1,5 +1,5 @@
 // On hand follows occurredAt, not arrival. Rows of a branch and product are taken in (occurred_at,
-// id) order: a movement adds its delta, a count sets on hand to what it found (its delta is what it
+// branch_seq) order (rows of one instant in the order they reached the ledger): a movement adds its delta, a count sets on hand to what it found (its delta is what it
 // corrected, recomputed here whenever an earlier movement arrives late), and a sale is flagged
 // `stock_below_zero` when its movement leaves on hand below zero at that point. So tills that push
 // out of order end with the same on hand and the same flags as if they had pushed in order.
@@ -11,7 +11,8 @@ interface NewRow {
   branch: string;
   productId: string;
   occurredAt: string;
-  id: string;
+  /** The row's place in its branch's ledger (stock_movements.branch_seq). */
+  place: number;
 }
 
 interface WalkRow {
@@ -26,7 +27,7 @@ interface WalkRow {
 
 const keyOf = (branch: string, product: string) => `${branch}\u0000${product}`;
 const before = (a: NewRow, b: NewRow) =>
-  Date.parse(a.occurredAt) - Date.parse(b.occurredAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  Date.parse(a.occurredAt) - Date.parse(b.occurredAt) || a.place - b.place;
 
 /**
  * Walks every branch and product that `rows` (just inserted) touch, from the earliest of them on:
@@ -46,15 +47,15 @@ export async function settleStock(tx: SqlQueryable, rows: readonly NewRow[]): Pr
     starts.map((s) => s.branch),
     starts.map((s) => s.productId),
     starts.map((s) => s.occurredAt),
-    starts.map((s) => s.id),
+    starts.map((s) => s.place),
   ];
   const walked = await tx.query<WalkRow>(
     `SELECT m.branch_code AS branch, m.product_id AS product, m.id, m.delta_qty_milli AS delta, m.reason,
             m.counted_qty_milli AS counted, m.source_id AS source
-       FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[]) AS k(branch, product, at, id)
+       FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::int8[]) AS k(branch, product, at, place)
        JOIN stock_movements m ON m.branch_code = k.branch AND m.product_id = k.product
-        AND (m.occurred_at, m.id) >= (k.at, k.id)
-      ORDER BY m.branch_code, m.product_id, m.occurred_at, m.id`,
+        AND (m.occurred_at, m.branch_seq) >= (k.at, k.place)
+      ORDER BY m.branch_code, m.product_id, m.occurred_at, m.branch_seq`,
     params,
   );
   const totals = await tx.query<{ branch: string; product: string; qty: number }>(

@@ -28,8 +28,9 @@ ALTER TABLE stock_movements ADD COLUMN branch_seq BIGINT;
 ALTER TABLE stock_movements ADD COLUMN counted_qty_milli BIGINT;
 ALTER TABLE stock_movements ADD COLUMN unit_cost_minor BIGINT;
 
--- On hand follows occurredAt: the rows of a branch and product are read in (occurred_at, id) order.
-CREATE INDEX stock_movements_order ON stock_movements (branch_code, product_id, occurred_at, id);
+-- On hand follows occurredAt: the rows of a branch and product are read in (occurred_at, branch_seq)
+-- order (rows of one instant in the order they reached the ledger).
+CREATE INDEX stock_movements_order ON stock_movements (branch_code, product_id, occurred_at, branch_seq);
 CREATE INDEX stock_movements_branch_seq ON stock_movements (branch_code, branch_seq);
 
 CREATE TABLE stock_branch_cursors (

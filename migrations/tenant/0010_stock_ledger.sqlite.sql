@@ -21,7 +21,7 @@ ALTER TABLE stock_movements ADD COLUMN branch_seq INTEGER;
 ALTER TABLE stock_movements ADD COLUMN counted_qty_milli INTEGER;
 ALTER TABLE stock_movements ADD COLUMN unit_cost_minor INTEGER;
 
-CREATE INDEX stock_movements_order ON stock_movements (branch_code, product_id, occurred_at, id);
+CREATE INDEX stock_movements_order ON stock_movements (branch_code, product_id, occurred_at, branch_seq);
 CREATE INDEX stock_movements_branch_seq ON stock_movements (branch_code, branch_seq);
 
 CREATE TABLE stock_branch_cursors (
@@ -39,7 +39,8 @@ CREATE TABLE reorder_levels (
 ) STRICT;
 
 -- On hand at the edge, kept as rows arrive (in any order): a movement counts unless a count comes
--- after it (by occurred_at, then id); a count sets on hand to what it found plus what came after it.
+-- after it (a later occurred_at; at one instant, rows count in the order this edge learned them); a
+-- count sets on hand to what it found plus what came after it.
 -- Movements recorded before this migration have no count after them: their sum is on hand.
 INSERT INTO stock_on_hand (branch_code, product_id, qty_milli)
 SELECT branch_code, product_id, sum(delta_qty_milli) FROM stock_movements GROUP BY branch_code, product_id;
@@ -48,7 +49,7 @@ CREATE TRIGGER stock_movements_on_hand AFTER INSERT ON stock_movements
 WHEN NEW.reason <> 'count' AND NOT EXISTS (
   SELECT 1 FROM stock_movements c
    WHERE c.branch_code = NEW.branch_code AND c.product_id = NEW.product_id AND c.reason = 'count'
-     AND (c.occurred_at, c.id) > (NEW.occurred_at, NEW.id))
+     AND c.occurred_at > NEW.occurred_at)
 BEGIN
   INSERT INTO stock_on_hand (branch_code, product_id, qty_milli)
   VALUES (NEW.branch_code, NEW.product_id, NEW.delta_qty_milli)
@@ -59,12 +60,12 @@ CREATE TRIGGER stock_counts_on_hand AFTER INSERT ON stock_movements
 WHEN NEW.reason = 'count' AND NOT EXISTS (
   SELECT 1 FROM stock_movements c
    WHERE c.branch_code = NEW.branch_code AND c.product_id = NEW.product_id AND c.reason = 'count'
-     AND (c.occurred_at, c.id) > (NEW.occurred_at, NEW.id))
+     AND c.occurred_at > NEW.occurred_at)
 BEGIN
   INSERT INTO stock_on_hand (branch_code, product_id, qty_milli)
   VALUES (NEW.branch_code, NEW.product_id, NEW.counted_qty_milli + (
     SELECT coalesce(sum(m.delta_qty_milli), 0) FROM stock_movements m
      WHERE m.branch_code = NEW.branch_code AND m.product_id = NEW.product_id AND m.reason <> 'count'
-       AND (m.occurred_at, m.id) > (NEW.occurred_at, NEW.id)))
+       AND m.occurred_at > NEW.occurred_at))
   ON CONFLICT (branch_code, product_id) DO UPDATE SET qty_milli = excluded.qty_milli;
 END;

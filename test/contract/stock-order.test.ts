@@ -196,4 +196,43 @@ describe.each(engineNames)('stock in occurredAt order on %s', (engine) => {
       expect({ yAfter, ...(await scenario('09:30', 1000, yAfter)) }).toEqual({ yAfter, ...expected });
     }
   });
+
+  it('orders rows of one instant as they reached the ledger: a sale and its refund recorded at once', async () => {
+    for (let round = 0; round < 5; round++) {
+      const productId = randomUUID();
+      const device = await registerDevice(
+        { db, orgId, actor: 'test' },
+        { branch: 'MAIN', name: `Same ${round}` },
+      );
+      const edge = await createTestEdge({
+        identity: { branch: 'MAIN', currency: 'EUR' },
+        now: () => at('12:00'),
+      });
+      edges.push(edge);
+      seedCatalog(edge.store, { products: [{ id: productId, sku: 'TEA', priceMinor: 100 }] });
+      const terminal = `S${round}${run}`;
+      const sold = edge.store.sales.recordSale({
+        terminal,
+        lines: [{ productId, qtyMilli: 1000 }],
+        payments: [{ method: 'cash', amountMinor: 1000 }],
+      });
+      if (!sold.ok) throw new Error(sold.error.message);
+      const refunded = edge.store.sales.recordRefund(sold.value.value.id, {
+        terminal,
+        lines: [{ lineNo: 1, qtyMilli: 1000 }],
+        payments: [{ method: 'cash', amountMinor: sold.value.value.totalMinor }],
+      });
+      if (!refunded.ok) throw new Error(refunded.error.message);
+      const outcome = await applyBatch(db, {
+        deviceId: device.deviceId,
+        scope,
+        mutations: outboxMutations(edge.store),
+      });
+      expect(outcome.ok).toBe(true);
+      const [sale] = await db.query<{ flags: string }>('SELECT flags FROM sales WHERE id = $1', [
+        sold.value.value.id,
+      ]);
+      expect(JSON.parse(sale!.flags)).toContain('stock_below_zero');
+    }
+  });
 });

@@ -112,7 +112,7 @@ export const stockMovements = pgTable(
   },
   (t) => [
     index('stock_movements_branch_product').on(t.branchCode, t.productId),
-    index('stock_movements_order').on(t.branchCode, t.productId, t.occurredAt, t.id),
+    index('stock_movements_order').on(t.branchCode, t.productId, t.occurredAt, t.branchSeq),
     index('stock_movements_branch_seq').on(t.branchCode, t.branchSeq),
   ],
 );
