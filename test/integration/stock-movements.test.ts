@@ -14,9 +14,11 @@ import { replayQuarantined } from '../../cloud/sync/quarantine.ts';
 import { createEdgeApp } from '../../edge/http/app.ts';
 import { connect } from '../../edge/sync/connection.ts';
 import { syncOn } from '../../edge/sync/sync-client.ts';
+import { startSyncLoop } from '../../edge/sync/sync-loop.ts';
 import { call, createTestEdge, outboxMutations, type TestEdge } from '../helpers/edge.ts';
 import { engineNames } from '../helpers/engines.ts';
 import { useSyncTenant } from '../helpers/sync-tenant.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 interface Edge {
   token: string;
@@ -189,6 +191,31 @@ describe.each(engineNames)('stock beyond sales on %s', (engine) => {
     expect(edgeOnHand(main, tea)).toBe(13_000);
   });
 
+  it("keeps a running agent's on hand current: stock recorded elsewhere comes down after its own push", async () => {
+    const loop = startSyncLoop(nyc.edge.store, { cloudUrl: tenant.url(), token: nyc.token });
+    try {
+      const received = await hq('POST', '/v1/stock/receipts', {
+        branch: 'NYC',
+        lines: [{ productId: mug, qtyMilli: 2000, unitCostMinor: 500 }],
+      });
+      expect(received.status).toBe(201);
+      // The till records something and pushes it; its pull after the push brings HQ's receipt.
+      const counted = nyc.edge.store.stock.adjust({
+        reason: 'Found',
+        lines: [{ productId: tea, deltaQtyMilli: 1000 }],
+      });
+      expect(counted.ok).toBe(true);
+      loop.kick();
+      await waitFor(() => edgeOnHand(nyc, mug) === 2000, 20_000, "HQ's receipt at the NYC edge");
+      await waitFor(() => nyc.edge.store.outbox.status(new Date()).pending === 0, 20_000, 'the push');
+    } finally {
+      await loop.stop();
+    }
+    expect(edgeOnHand(nyc, tea)).toBe(6000);
+    expect(await cloudOnHand('NYC', tea)).toBe(6000);
+    expect(await cloudOnHand('NYC', mug)).toBe(2000);
+  });
+
   it("brings HQ's stock writes and another till's sales of the branch down to the edge", async () => {
     const other = await newEdge('MAIN');
     await sync(other);
@@ -279,7 +306,7 @@ describe.each(engineNames)('stock beyond sales on %s', (engine) => {
       mutations: [mutation],
     });
     expect(outcome).toMatchObject({ ok: true, results: [{ status: 'rejected', code: 'wrong_branch' }] });
-    expect(await cloudOnHand('NYC', tea)).toBe(5000);
+    expect(await cloudOnHand('NYC', tea)).toBe(6000);
     expect(await cloudOnHand('MAIN', tea)).toBe(21_000);
   });
 
