@@ -18,6 +18,9 @@ import type { StockDocument, StockKind } from '../../src/protocol/stock.ts';
 import { insertStockDocuments } from '../sync/write-stock.ts';
 import { auditTenant } from './change-log.ts';
 
+/** How far ahead of the cloud's clock HQ may date a stock document (clocks differ a little). */
+const MAX_AHEAD_MS = 5 * 60_000;
+
 /** HQ names the branch, and may date the document (a count taken this morning, entered now). */
 const atBranch = { branch: codeSchema, occurredAt: instantSchema.optional() };
 
@@ -26,12 +29,10 @@ export const hqStockSchemas = {
   stock_receipt: receiptInputSchema.extend(atBranch),
   stock_adjustment: adjustmentInputSchema.extend(atBranch),
   stock_count: countInputSchema.extend(atBranch),
-  stock_transfer: transferInputSchema
-    .extend(atBranch)
-    .refine((t) => t.toBranch !== t.branch, {
-      message: 'a transfer goes to another branch',
-      path: ['toBranch'],
-    }),
+  stock_transfer: transferInputSchema.extend(atBranch).refine((t) => t.toBranch !== t.branch, {
+    message: 'a transfer goes to another branch',
+    path: ['toBranch'],
+  }),
 } as const;
 
 export const reorderLevelSchema = strictObject({
@@ -102,6 +103,12 @@ export async function recordHqStock(
 ): Promise<{ created: boolean; document: unknown }> {
   const body = hqStockSchemas[kind].parse(raw) as z.output<(typeof hqStockSchemas)[StockKind]>;
   const at = ctx.now().toISOString();
+  // A document dated ahead would fix on hand (a count) over sales not made yet.
+  if (body.occurredAt !== undefined && Date.parse(body.occurredAt) > Date.parse(at) + MAX_AHEAD_MS) {
+    throw new AppError('invalid_input', 'occurredAt is in the future', [
+      { path: 'occurredAt', message: `at most ${MAX_AHEAD_MS / 60_000} minutes after now (${at})` },
+    ]);
+  }
   return ctx.db.transaction(async (tx) => {
     const id = body.id ?? randomUUID();
     const [held] = await tx.query<{ kind: string; device_id: string | null; payload: string }>(

@@ -273,7 +273,7 @@ const badFields: Record<string, Record<string, Bad>> = {
   'POST /v1/stock/receipts': {
     branch: code,
     note: text(500),
-    occurredAt: date,
+    occurredAt: { ...date, 'in the future': '2099-01-01T00:00:00Z' },
     lines: stockLines(
       { productId: 'p', qtyMilli: 1000, unitCostMinor: 1 },
       {
