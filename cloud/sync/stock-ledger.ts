@@ -2,7 +2,7 @@
 // place in its branch's ledger (the edges' pull cursor), then on hand and the `stock_below_zero` flags
 // of the branch and products touched are settled in occurredAt order (stock-order.ts).
 import type { SqlQueryable } from '../../src/db/sql.ts';
-import { settleStock } from './stock-order.ts';
+import { settleStock, type WrittenFlags } from './stock-order.ts';
 import { unnestInsert } from './unnest.ts';
 
 /** One stock_movements row. */
@@ -47,7 +47,8 @@ async function takePlaces(tx: SqlQueryable, rows: readonly LedgerRow[]): Promise
  */
 export async function lockLedgers(tx: SqlQueryable, branches: Iterable<string>): Promise<void> {
   const sorted = [...new Set(branches)].sort();
-  if (sorted.length === 0) return;
+  // One branch is locked by the write itself (takePlaces): no order to keep.
+  if (sorted.length < 2) return;
   await tx.query(
     `INSERT INTO stock_branch_cursors AS c (branch_code, cursor)
      SELECT b, 0 FROM unnest($1::text[]) AS b ORDER BY 1
@@ -57,7 +58,11 @@ export async function lockLedgers(tx: SqlQueryable, branches: Iterable<string>):
 }
 
 /** Inserts ledger rows (ids already checked new) and settles what they touch; returns the ids inserted. */
-export async function insertLedger(tx: SqlQueryable, rows: readonly LedgerRow[]): Promise<Set<string>> {
+export async function insertLedger(
+  tx: SqlQueryable,
+  rows: readonly LedgerRow[],
+  written?: WrittenFlags,
+): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
   const next = await takePlaces(tx, rows);
   const placed = rows.map((r) => {
@@ -88,6 +93,7 @@ export async function insertLedger(tx: SqlQueryable, rows: readonly LedgerRow[])
   await settleStock(
     tx,
     placed.filter(({ r }) => ids.has(r.id)).map(({ r, place }) => ({ ...r, place })),
+    written,
   );
   return ids;
 }

@@ -25,6 +25,9 @@ interface WalkRow {
   source: string | null;
 }
 
+/** Per sale just written: per product, whether its lines carry the stock flag as written. */
+export type WrittenFlags = ReadonlyMap<string, ReadonlyMap<string, boolean>>;
+
 const keyOf = (branch: string, product: string) => `${branch}\u0000${product}`;
 const before = (a: NewRow, b: NewRow) =>
   Date.parse(a.occurredAt) - Date.parse(b.occurredAt) || a.place - b.place;
@@ -34,7 +37,11 @@ const before = (a: NewRow, b: NewRow) =>
  * fixes the deltas of counts and on hand, and sets or clears the stock flag of each sale met. In the
  * usual case (rows arrive in time order) the walk reads only the new rows and changes nothing.
  */
-export async function settleStock(tx: SqlQueryable, rows: readonly NewRow[]): Promise<void> {
+export async function settleStock(
+  tx: SqlQueryable,
+  rows: readonly NewRow[],
+  written?: WrittenFlags,
+): Promise<void> {
   const earliest = new Map<string, NewRow>();
   for (const r of rows) {
     const key = keyOf(r.branch, r.productId);
@@ -107,6 +114,11 @@ export async function settleStock(tx: SqlQueryable, rows: readonly NewRow[]): Pr
         WHERE h.branch_code = u.branch AND h.product_id = u.product`,
       [keys.map((k) => k[0]), keys.map((k) => k[1]), moved.map(([, qty]) => qty)],
     );
+  }
+  // Sales just written with the flags the walk wants need no second look (the usual case).
+  for (const [sale, products] of below) {
+    const known = written?.get(sale);
+    if (known && [...products].every(([product, want]) => known.get(product) === want)) below.delete(sale);
   }
   await reflag(tx, below);
 }

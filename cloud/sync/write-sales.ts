@@ -8,6 +8,7 @@ import { ledgerRowOf, lineColumns, paymentColumns, type SeqDocument, saleColumns
 import { checkRefunds } from './refunds.ts';
 import { flagStockBelowZero } from './stock-flags.ts';
 import { insertLedger } from './stock-ledger.ts';
+import type { WrittenFlags } from './stock-order.ts';
 import { freshIds, idVerdict, type KnownIds, storedDocuments } from './stored-documents.ts';
 import { unnestInsert } from './unnest.ts';
 import type { Rejection, ValidMutation } from './validate.ts';
@@ -159,6 +160,20 @@ async function freshMovements(
   });
 }
 
+/** Per document written, per product: whether its lines carry `stock_below_zero` (every line of a product alike). */
+function writtenFlags(docs: readonly SaleMutation['doc'][]): WrittenFlags {
+  return new Map(
+    docs.map((d) => [
+      d.id,
+      new Map(
+        d.lines.flatMap((l) =>
+          l.productId === null ? [] : [[l.productId, l.flags.includes('stock_below_zero')] as const],
+        ),
+      ),
+    ]),
+  );
+}
+
 /** Inserts documents whose checks passed: catalog and stock flagged, the rows, then the lines, payments and movements of those inserted. */
 async function insertDocuments(
   tx: SqlQueryable,
@@ -213,5 +228,6 @@ async function insertDocuments(
   await insertLedger(
     tx,
     written.flatMap((d) => d.stockMovements.map((m) => ledgerRowOf(d, m, ctx.deviceId))),
+    writtenFlags(written),
   );
 }
