@@ -21,6 +21,8 @@ export const edgeErrorStatus = {
   sale_not_found: 404,
   /** No shift with that id on this edge. */
   shift_not_found: 404,
+  /** A transfer names a branch this edge's catalog does not have. */
+  unknown_branch: 404,
   /** No such route. */
   not_found: 404,
   /** The shift is already closed: no more cash movements, no second close. */

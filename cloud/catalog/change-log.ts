@@ -14,7 +14,7 @@ const CHANGE_LOG_LOCK = 0x4d43;
 export type CatalogEntity = 'branch' | 'product' | 'price' | 'tax_rate' | 'user' | 'role' | 'setting';
 
 /** What a tenant audit entry is about: catalog rows, and the devices and quarantined mutations HQ manages. */
-export type AuditEntity = CatalogEntity | 'device' | 'sync_quarantine';
+export type AuditEntity = CatalogEntity | 'device' | 'sync_quarantine' | 'stock_document' | 'reorder_level';
 
 export interface Change {
   entity: CatalogEntity;

@@ -18,6 +18,7 @@ import { toErrorResponse } from './errors.ts';
 import { createHqCatalogRoutes } from './hq-catalog-routes.ts';
 import { createHqReportRoutes } from './hq-report-routes.ts';
 import { createHqRoutes } from './hq-routes.ts';
+import { createHqStockRoutes } from './hq-stock-routes.ts';
 import { createHqSyncRoutes } from './hq-sync-routes.ts';
 import type { CloudMetrics } from './metrics.ts';
 import { createPageRoutes } from './page-routes.ts';
@@ -85,6 +86,7 @@ export function createCloudApp(options: CloudAppOptions): Hono {
     app.route('/v1', createHqCatalogRoutes({ resolver: options.resolver, signals: options.signals }));
     app.route('/v1', createHqReportRoutes({ resolver: options.resolver }));
     app.route('/v1', createDeviceRoutes({ resolver: options.resolver }));
+    app.route('/v1', createHqStockRoutes({ resolver: options.resolver }));
   }
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));

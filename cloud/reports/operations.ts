@@ -1,49 +1,10 @@
-// The operational reports of SPEC §10: stock on hand (now, not over a period), the Z reports of the
-// shifts closed in a period, and how fresh the cloud's copy of each device's data is. Every report
+// The operational reports of SPEC §10: the Z reports of the shifts closed in a period (stock on hand
+// is inventory.ts), and how fresh the cloud's copy of each device's data is. Every report
 // also carries `freshness` (see `freshnessOf`), because HQ sees only what the edges have pushed.
 import type { SqlQueryable } from '../../src/db/sql.ts';
-import { exact } from './figures.ts';
 import type { Period } from './params.ts';
 import { documentFilter } from './sales.ts';
 import { SHIFT_HEAD, type ShiftDrawer, type ShiftHead, shiftDrawers } from './shift-drawers.ts';
-
-export interface StockRow {
-  branch: string;
-  productId: string;
-  sku: string | null;
-  name: string | null;
-  qtyMilli: number;
-  lowStock: boolean;
-  belowZero: boolean;
-}
-
-/** On hand per branch and product (the ledger's running sum, kept by tenant migration 0004). */
-export async function inventoryReport(
-  db: SqlQueryable,
-  branch: string | null,
-  lowStockMilli: number,
-): Promise<{ rows: StockRow[]; lowStock: number; belowZero: number }> {
-  const params: unknown[] = [lowStockMilli];
-  if (branch) params.push(branch);
-  // On hand as text: an int8 beyond 2^53 would otherwise come back rounded.
-  const raw = await db.query<Omit<StockRow, 'qtyMilli'> & { qtyMilli: string }>(
-    `SELECT h.branch_code AS branch, h.product_id AS "productId", p.sku, p.name, h.qty_milli::text AS "qtyMilli",
-       (h.qty_milli >= 0 AND h.qty_milli < $1) AS "lowStock", h.qty_milli < 0 AS "belowZero"
-     FROM stock_on_hand h LEFT JOIN products p ON p.id = h.product_id
-     ${branch ? 'WHERE h.branch_code = $2' : ''}
-     ORDER BY h.branch_code, p.sku NULLS LAST, h.product_id`,
-    params,
-  );
-  const rows = raw.map((r) => ({
-    ...r,
-    qtyMilli: exact(r.qtyMilli, `on hand of ${r.productId} at ${r.branch}`),
-  }));
-  return {
-    rows,
-    lowStock: rows.filter((r) => r.lowStock).length,
-    belowZero: rows.filter((r) => r.belowZero).length,
-  };
-}
 
 export interface ZReport extends ShiftHead, ShiftDrawer {
   closedAt: string;

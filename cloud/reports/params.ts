@@ -32,9 +32,16 @@ export const reportQueries = {
   payments: strictObject(period),
   tax: strictObject(period),
   refunds: strictObject({ ...period, limit: count(10_000, 1000) }),
-  /** On hand now: no period. Low stock is below `lowStockMilli` thousandths (default 5 units) and not below zero. */
+  /**
+   * On hand now. Low stock is at or below the product's reorder level at the branch, or below
+   * `lowStockMilli` thousandths (default 5 units) where none is set, and not below zero. `from`/`to`
+   * limit the movements by kind; `view=movements` makes the CSV those movements.
+   */
   inventory: strictObject({
     ...branchOnly,
+    from: isoDate.optional(),
+    to: isoDate.optional(),
+    view: z.enum(['stock', 'movements']).default('stock'),
     lowStockMilli: z
       .string()
       .regex(/^\d{1,12}$/, 'a whole number of thousandths')

@@ -6,14 +6,8 @@ import { AppError } from '../../src/errors.ts';
 import { type DayEnd, type DayEndShift, dayEndReport } from './day-end.ts';
 import { refuseOverflow } from './figures.ts';
 import { type FlagRow, flagsReport } from './flags.ts';
-import {
-  type Freshness,
-  freshnessOf,
-  freshnessReport,
-  inventoryReport,
-  type StockRow,
-  zReports,
-} from './operations.ts';
+import { inventoryReport, type MovementKindRow, type StockRow } from './inventory.ts';
+import { type Freshness, freshnessOf, freshnessReport, zReports } from './operations.ts';
 import { type Period, reportQueries, resolvePeriod } from './params.ts';
 import {
   type PaymentFigures,
@@ -207,13 +201,39 @@ export const reports = {
   inventory: define({
     query: reportQueries.inventory,
     async run(db, q) {
-      const result = await inventoryReport(db, q.branch ?? null, q.lowStockMilli);
-      const csv = csvOf<StockRow>(
-        ['branch', 'productId', 'sku', 'name', 'qtyMilli', 'lowStock', 'belowZero'],
-        result.rows,
-      );
+      const result = await inventoryReport(db, {
+        branch: q.branch ?? null,
+        lowStockMilli: q.lowStockMilli,
+        from: q.from,
+        to: q.to,
+      });
+      // CSV is one table: on hand with its valuation, or (view=movements) the movements by kind.
+      const csv =
+        q.view === 'movements'
+          ? csvOf<MovementKindRow>(['branch', 'kind', 'movements', 'qtyMilli'], result.movements)
+          : csvOf<StockRow>(
+              [
+                'branch',
+                'productId',
+                'sku',
+                'name',
+                'qtyMilli',
+                'reorderLevelMilli',
+                'lowStock',
+                'belowZero',
+                'unitCostMinor',
+                'valueMinor',
+              ],
+              result.rows,
+            );
       return {
-        body: { branch: q.branch ?? null, lowStockMilli: q.lowStockMilli, ...result },
+        body: {
+          branch: q.branch ?? null,
+          lowStockMilli: q.lowStockMilli,
+          from: q.from ?? null,
+          to: q.to ?? null,
+          ...result,
+        },
         csv,
       };
     },

@@ -7,6 +7,7 @@ import type { SqlDatabase, SqlQueryable } from '../../src/db/sql.ts';
 import { AppError } from '../../src/errors.ts';
 import type { MutationResult } from '../../src/protocol/messages.ts';
 import type { Mutation } from '../../src/protocol/mutations.ts';
+import { isStockKind } from '../../src/protocol/stock.ts';
 import { databaseRefusal } from './database-refusal.ts';
 import { deviceScope } from './device-scope.ts';
 import { releaseHeldRefunds } from './held-refunds.ts';
@@ -15,6 +16,7 @@ import { claimTerminals } from './terminals.ts';
 import {
   checkSaleDocument,
   checkShift,
+  checkStock,
   checkTerminal,
   type DeviceScope,
   parseMutation,
@@ -264,5 +266,6 @@ export async function applyMutations(
 function check(m: ValidMutation, scope: DeviceScope): Rejection | undefined {
   if (m.kind === 'sale' || m.kind === 'refund') return checkSaleDocument(m.doc, scope);
   if (m.kind === 'shift_open' || m.kind === 'cashier_event') return checkShift(m.doc, scope);
+  if (isStockKind(m.kind)) return checkStock(m.doc as { branch: string }, scope);
   return undefined;
 }

@@ -3,6 +3,7 @@
 // a nightly backlog is 50,000 sales. The benchmark's raw ceiling (test/bench) keeps its own list on
 // purpose, so that it stays an independent measure of the same rows.
 import type { SaleDocument } from '../../src/protocol/mutations.ts';
+import type { LedgerRow } from './stock-ledger.ts';
 import type { Column } from './unnest.ts';
 
 type Line = SaleDocument['lines'][number];
@@ -82,13 +83,16 @@ export const paymentColumns: Column<readonly [SaleDocument, Payment, number]>[] 
   ['branch_code', 'text', ([d]) => d.branch],
 ];
 
-/** A stock movement; its reason is the document's kind. */
-export const movementColumns: Column<readonly [SaleDocument, Movement]>[] = [
-  ['id', 'text', ([, m]) => m.id],
-  ['branch_code', 'text', ([d]) => d.branch],
-  ['product_id', 'text', ([, m]) => m.productId],
-  ['delta_qty_milli', 'int8', ([, m]) => m.deltaQtyMilli],
-  ['reason', 'text', ([d]) => d.kind],
-  ['occurred_at', 'timestamptz', ([d]) => d.occurredAt],
-  ['source_id', 'text', ([d]) => d.id],
-];
+/** A sale's or refund's stock movement as a ledger row; its reason is the document's kind. */
+export const ledgerRowOf = (d: SaleDocument, m: Movement, deviceId: string): LedgerRow => ({
+  id: m.id,
+  branch: d.branch,
+  productId: m.productId,
+  deltaQtyMilli: m.deltaQtyMilli,
+  reason: d.kind,
+  occurredAt: d.occurredAt,
+  sourceId: d.id,
+  deviceId,
+  countedQtyMilli: null,
+  unitCostMinor: null,
+});

@@ -7,7 +7,16 @@ import type { SqlDatabase } from '../../src/db/sql.ts';
 import { parseDeviceToken } from '../../src/domain/tenant-token.ts';
 import type { Logger } from '../../src/log.ts';
 import { closeCodes, type SyncErrorCode } from '../../src/protocol/errors.ts';
-import type { Backlog, Down, Hello, OutcomesRequest, Pull, Push } from '../../src/protocol/messages.ts';
+import {
+  type Backlog,
+  type Down,
+  type Hello,
+  MAX_STOCK_PAGE,
+  type OutcomesRequest,
+  type Pull,
+  type Push,
+  type StockPull,
+} from '../../src/protocol/messages.ts';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../../src/protocol/version.ts';
 import { deviceIsActive } from '../devices/devices.ts';
 import { touchDevice } from '../devices/last-seen.ts';
@@ -18,6 +27,7 @@ import { heldAsRejected } from './held-as-rejected.ts';
 import { helloTenant } from './hello.ts';
 import { readOutcomes } from './outcomes.ts';
 import { readChanges } from './pull.ts';
+import { readStockMovements } from './pull-stock.ts';
 import { Refusal, refuseUnservedHello, tenantRefusal } from './refusal.ts';
 
 /** Messages a connection may have waiting for their replies (heartbeat pings ride along with a push). */
@@ -256,6 +266,27 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
     send({ type: 'changes', ...page });
   }
 
+  async function stockPull(message: StockPull): Promise<void> {
+    if (!ready) throw new Refusal('unexpected_message', 'send hello first', closeCodes.protocolError);
+    if (ready.protocolVersion < 5) {
+      throw new Refusal('unexpected_message', 'stock_pull needs protocol 5', closeCodes.protocolError);
+    }
+    const session = ready;
+    const page = await withTenant(session.orgId, async (db) => {
+      if (!(await deviceIsActive(db, session.deviceId))) {
+        throw new Refusal('unauthorized', 'the device was revoked', closeCodes.unauthorized);
+      }
+      return readStockMovements(
+        db,
+        session.branchCode,
+        session.deviceId,
+        message.cursor,
+        Math.min(message.limit ?? MAX_STOCK_PAGE, MAX_STOCK_PAGE),
+      );
+    });
+    send({ type: 'stock_changes', ...page });
+  }
+
   async function outcomes(message: OutcomesRequest): Promise<void> {
     if (!ready) throw new Refusal('unexpected_message', 'send hello first', closeCodes.protocolError);
     if (ready.protocolVersion < 4) {
@@ -289,6 +320,7 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
       else if (message.type === 'push') await push(message, payloads);
       else if (message.type === 'pull') await pull(message);
       else if (message.type === 'outcomes') await outcomes(message);
+      else if (message.type === 'stock_pull') await stockPull(message);
       else {
         if (ready) {
           deps.observer?.deviceSeen(ready.orgId, ready.deviceId, message.backlog);

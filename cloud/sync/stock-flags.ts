@@ -5,9 +5,10 @@ import type { SaleDocument } from '../../src/protocol/mutations.ts';
 
 /**
  * Stock is a ledger the cloud alone sees whole: on hand per branch and product is every movement's
- * sum, so a sale taking it below zero is flagged here (accepted, never refused). Two devices of a
- * branch pushing the same product at the same moment may each miss the other's batch in this read:
- * the flag is a hint for HQ, the ledger and its sum stay exact.
+ * sum, so a sale taking it below zero is flagged here (accepted, never refused), in the usual case
+ * where documents arrive in time order. Once the rows are in, stock-order.ts walks them in
+ * occurredAt order under the branch's ledger lock and corrects any flag this first read got wrong
+ * (a batch that arrived late, another device's batch committed meanwhile).
  */
 export async function flagStockBelowZero<M extends { doc: SaleDocument }>(
   tx: SqlQueryable,

@@ -6,7 +6,16 @@ import type { SqlQueryable } from '../../src/db/sql.ts';
 import type { Rejection, ValidMutation } from './validate.ts';
 import type { Report } from './write-documents.ts';
 
-export type DocumentKind = 'sale' | 'refund' | 'shift_open' | 'cash_movement' | 'cashier_event';
+export type DocumentKind =
+  | 'sale'
+  | 'refund'
+  | 'shift_open'
+  | 'cash_movement'
+  | 'cashier_event'
+  | 'stock_receipt'
+  | 'stock_adjustment'
+  | 'stock_count'
+  | 'stock_transfer';
 
 export interface StoredDocument {
   kind: DocumentKind;
@@ -29,7 +38,9 @@ export async function storedDocuments(
      SELECT c.id, 'cash_movement', coalesce(c.device_id, s.device_id), c.device_seq
        FROM cash_movements c JOIN shifts s ON s.id = c.shift_id WHERE c.id = ANY($1::text[])
      UNION ALL
-     SELECT id, 'cashier_event', device_id, device_seq FROM audit_logs WHERE id = ANY($1::text[])`,
+     SELECT id, 'cashier_event', device_id, device_seq FROM audit_logs WHERE id = ANY($1::text[])
+     UNION ALL
+     SELECT id, kind, device_id, device_seq FROM stock_documents WHERE id = ANY($1::text[])`,
     [ids],
   );
   return new Map(

@@ -2,7 +2,7 @@
 // tenant's quarantine with its reason and acknowledged as rejected; it never blocks the queue. What
 // the edge could not know (a price changed, a product deactivated, a cashier nobody knows, stock
 // below zero) is no reason to refuse: nothing here checks it; the sale is flagged as it is written
-// (catalog-flags.ts, stock-flags.ts).
+// (catalog-flags.ts, stock-flags.ts) and kept in occurredAt order (stock-order.ts).
 import { sanitizeText } from '../../src/domain/bounds.ts';
 import { parseReceiptNo } from '../../src/domain/receipt.ts';
 import {
@@ -16,6 +16,7 @@ import {
   type ShiftClosed,
   type ShiftOpened,
 } from '../../src/protocol/mutations.ts';
+import type { StockDocument } from '../../src/protocol/stock.ts';
 import { checkSaleArithmetic } from './arithmetic.ts';
 
 /** Why a mutation was quarantined (or, for `awaiting_original`, held). */
@@ -55,6 +56,8 @@ export const rejectionCodes = {
   receipt_out_of_series: 'receipt_out_of_series',
   /** The document id is already used by another device's document, or by a document of another kind. */
   id_conflict: 'id_conflict',
+  /** A transfer names a branch the tenant does not have. */
+  unknown_branch: 'unknown_branch',
   /** The tenant database refused the mutation (a constraint, a trigger, a value out of range); the reason names the SQLSTATE. */
   database_refused: 'database_refused',
 } as const;
@@ -65,7 +68,8 @@ export type ValidMutation =
   | { kind: 'shift_open'; seq: number; id: string; doc: ShiftOpened }
   | { kind: 'cash_movement'; seq: number; id: string; doc: CashMovementDocument }
   | { kind: 'shift_close'; seq: number; id: string; doc: ShiftClosed }
-  | { kind: 'cashier_event'; seq: number; id: string; doc: CashierEvent };
+  | { kind: 'cashier_event'; seq: number; id: string; doc: CashierEvent }
+  | ({ seq: number; id: string } & StockDocument);
 
 export interface Rejection {
   code: RejectionCode;
@@ -161,6 +165,17 @@ export function checkShift(doc: ShiftOpened | CashierEvent, scope: DeviceScope):
     return {
       code: 'wrong_branch',
       reason: `the ${what} is for branch ${doc.branch}; the device is in ${scope.branchCode}`,
+    };
+  }
+  return undefined;
+}
+
+/** A stock document moves the device's own branch's stock (a transfer out of it; never into it from another). */
+export function checkStock(doc: { branch: string }, scope: DeviceScope): Rejection | undefined {
+  if (doc.branch !== scope.branchCode) {
+    return {
+      code: 'wrong_branch',
+      reason: `the stock document is for branch ${doc.branch}; the device is in ${scope.branchCode}`,
     };
   }
   return undefined;

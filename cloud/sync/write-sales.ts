@@ -4,9 +4,11 @@
 import type { SqlQueryable } from '../../src/db/sql.ts';
 import { parseReceiptNo } from '../../src/domain/receipt.ts';
 import { flagCatalogChanges } from './catalog-flags.ts';
-import { lineColumns, movementColumns, paymentColumns, type SeqDocument, saleColumns } from './columns.ts';
+import { ledgerRowOf, lineColumns, paymentColumns, type SeqDocument, saleColumns } from './columns.ts';
 import { checkRefunds, flagExcess } from './refunds.ts';
 import { flagStockBelowZero } from './stock-flags.ts';
+import { insertLedger } from './stock-ledger.ts';
+import type { WrittenFlags } from './stock-order.ts';
 import { freshIds, idVerdict, type KnownIds, storedDocuments } from './stored-documents.ts';
 import { unnestInsert } from './unnest.ts';
 import type { Rejection, ValidMutation } from './validate.ts';
@@ -161,6 +163,20 @@ async function freshMovements(
   });
 }
 
+/** Per document written, per product: whether its lines carry `stock_below_zero` (every line of a product alike). */
+function writtenFlags(docs: readonly SaleMutation['doc'][]): WrittenFlags {
+  return new Map(
+    docs.map((d) => [
+      d.id,
+      new Map(
+        d.lines.flatMap((l) =>
+          l.productId === null ? [] : [[l.productId, l.flags.includes('stock_below_zero')] as const],
+        ),
+      ),
+    ]),
+  );
+}
+
 /** Inserts documents whose checks passed: catalog and stock flagged, the rows, then the lines, payments and movements of those inserted. */
 async function insertDocuments(
   tx: SqlQueryable,
@@ -210,11 +226,11 @@ async function insertDocuments(
     paymentColumns,
     written.flatMap((d) => d.payments.map((p, i) => [d, p, i] as const)),
   );
-  await unnestInsert(
+  // Through the ledger: each row takes its branch's next place, and on hand and flags are settled
+  // in occurredAt order (a sale that arrives after later ones re-evaluates theirs).
+  await insertLedger(
     tx,
-    'stock_movements',
-    movementColumns,
-    written.flatMap((d) => d.stockMovements.map((m) => [d, m] as const)),
-    { onConflict: 'ON CONFLICT DO NOTHING' },
+    written.flatMap((d) => d.stockMovements.map((m) => ledgerRowOf(d, m, ctx.deviceId))),
+    writtenFlags(written),
   );
 }

@@ -4,6 +4,7 @@
 import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
+import { textLimits } from '../../src/domain/bounds.ts';
 import {
   cashMovementSchema,
   codeSchema,
@@ -14,7 +15,14 @@ import {
   shiftOpenSchema,
   signInSchema,
   strictObject,
+  text,
 } from '../../src/domain/payloads.ts';
+import {
+  adjustmentInputSchema,
+  countInputSchema,
+  receiptInputSchema,
+  transferInputSchema,
+} from '../../src/domain/stock.ts';
 import { isAppError } from '../../src/errors.ts';
 import {
   errorBody,
@@ -62,6 +70,8 @@ const saleListQuery = strictObject({
   before: z.string().min(1).max(64).optional(),
   limit: limit(500, 50),
 });
+
+const stockQuery = strictObject({ productId: text(textLimits.id).min(1).optional() });
 
 const productQuery = strictObject({
   q: z.string().trim().max(120).optional().default(''),
@@ -174,6 +184,24 @@ export function createEdgeApp(options: EdgeAppOptions): Hono {
     return answerRecorded(c, store.drawer.noSale(input, actor.value));
   });
   app.get('/v1/shifts/:id/x-report', (c) => answer(c, store.shifts.report(c.req.param('id'))));
+
+  // Stock beyond sales (docs/stock.md): each recorded once per id, synced like a sale.
+  app.post('/v1/stock/receipts', async (c) =>
+    answerRecorded(c, store.stock.receive(await parseJsonBody(c, receiptInputSchema))),
+  );
+  app.post('/v1/stock/adjustments', async (c) =>
+    answerRecorded(c, store.stock.adjust(await parseJsonBody(c, adjustmentInputSchema))),
+  );
+  app.post('/v1/stock/counts', async (c) =>
+    answerRecorded(c, store.stock.count(await parseJsonBody(c, countInputSchema))),
+  );
+  app.post('/v1/stock/transfers', async (c) =>
+    answerRecorded(c, store.stock.transfer(await parseJsonBody(c, transferInputSchema))),
+  );
+  app.get('/v1/stock', (c) => {
+    const { productId } = parseQuery(c, stockQuery);
+    return c.json({ branch: store.branch, onHand: store.stock.onHand(productId) });
+  });
 
   app.get('/v1/sync/status', (c) => c.json(store.outbox.status(store.now())));
 

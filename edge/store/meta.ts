@@ -15,6 +15,8 @@ export const metaKeys = [
   'last_sync_at',
   'outbox_empty_at',
   'last_sync_error',
+  // The place in this branch's stock ledger up to which the edge has pulled (docs/stock.md).
+  'stock_cursor',
 ] as const;
 export type MetaKey = (typeof metaKeys)[number];
 

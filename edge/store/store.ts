@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { AppError } from '../../src/errors.ts';
-import { cashMovements, sales, shifts } from '../../src/schema/sqlite.ts';
+import { cashMovements, sales, shifts, stockDocuments } from '../../src/schema/sqlite.ts';
 import type { EdgeOutcome } from '../errors.ts';
 import { DEFAULT_REFUND_APPROVAL_ABOVE_MINOR } from './approvals.ts';
 import { createCashierEvents } from './cashier-events.ts';
@@ -22,6 +22,7 @@ import { createSalesService, type SalesService } from './sales.ts';
 import { createSequences } from './sequences.ts';
 import { createShiftRoom } from './shift-turnover.ts';
 import { createShiftsService, type ShiftsService } from './shifts.ts';
+import { createStockService, type StockService } from './stock.ts';
 
 /** Who this edge is. Fixed on first start: a store never changes tenant or branch under its receipts. */
 export interface EdgeIdentity {
@@ -58,6 +59,7 @@ export interface EdgeStore {
   /** Code and PIN checks with the throttle (sign-ins and approvals). */
   readonly pins: PinCheck;
   readonly drawer: Drawer;
+  readonly stock: StockService;
   readonly now: () => Date;
   listSales(filter: SaleFilter): EdgeOutcome<SalePage>;
   /** Products by name, SKU or barcode with the price in force at this branch now. */
@@ -134,7 +136,7 @@ export function createEdgeStore(database: EdgeDatabase, options: EdgeStoreOption
   const copies = createOriginalCopies(db);
   const run = sqlite.transaction((fn: () => unknown) => fn());
   const transaction = <T>(fn: () => T): T => run.immediate(fn) as T;
-  const taken = [sales, shifts, cashMovements].map((t) =>
+  const taken = [sales, shifts, cashMovements, stockDocuments].map((t) =>
     db
       .select({ id: t.id })
       .from(t)
@@ -177,6 +179,7 @@ export function createEdgeStore(database: EdgeDatabase, options: EdgeStoreOption
     cashierSessions,
     pins,
     drawer: createDrawer({ sqlite, transaction, now, emit, idTaken }),
+    stock: createStockService({ sqlite, transaction, outbox, branch, now, idTaken }),
     listSales: createSaleList(db),
     searchProducts(query, limit) {
       const ctx = catalog.branchContext(branch);

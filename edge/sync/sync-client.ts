@@ -1,6 +1,7 @@
 // The edge's side of sync: hello, then push the outbox in batches bounded in count and bytes until
 // it is empty (acks marked as they come, a gap answered by resending from where the cloud stands),
-// then pull catalog pages until there are no more and apply them with the new cursor. Each recorded
+// then pull catalog pages until there are no more and apply them with the new cursor, then the
+// branch's stock movements recorded elsewhere. Each recorded
 // ack is a sync (lastSyncAt); an exchange that ends with nothing pending also marks the outbox empty.
 // What became of rejected and held entries is asked after each welcome and whenever the cloud says.
 import {
@@ -13,6 +14,7 @@ import { PROTOCOL_VERSION } from '../../src/protocol/version.ts';
 import type { PendingMutation } from '../store/outbox.ts';
 import type { EdgeStore } from '../store/store.ts';
 import { applyChanges, readPullCursor } from './apply-changes.ts';
+import { applyStockMovements, readStockCursor } from './apply-stock.ts';
 import type { SyncConnection } from './connection.ts';
 
 export interface SyncSummary {
@@ -238,6 +240,21 @@ export async function pullAll(conn: SyncConnection, store: EdgeStore): Promise<n
 }
 
 /**
+ * Pulls the branch's stock movements recorded elsewhere (protocol 5), a page at a time, each page
+ * applied with its cursor; returns how many rows were new here.
+ */
+export async function pullStock(conn: SyncConnection, store: EdgeStore): Promise<number> {
+  let added = 0;
+  for (;;) {
+    const cursor = readStockCursor(store);
+    const reply = await conn.request({ type: 'stock_pull', cursor });
+    if (reply.type !== 'stock_changes') throw refusalOf(reply);
+    if (reply.cursor !== cursor) added += applyStockMovements(store, reply.movements, reply.cursor);
+    if (!reply.more) return added;
+  }
+}
+
+/**
  * Asks the cloud what became of every entry this edge still lists as rejected or held, a page of
  * seqs at a time, and records the answers (protocol 4); returns how many entries were resolved.
  */
@@ -264,6 +281,7 @@ export async function syncOn(
   const welcome = await sayHello(conn, store);
   const pushed = await pushAll(conn, store, positionOf(welcome, store), hooks);
   const pulled = await pullAll(conn, store);
+  if (welcome.protocolVersion >= 5) await pullStock(conn, store);
   await askOutcomes(conn, store);
   // The acks moved lastSyncAt already; a complete exchange with nothing left pending is in sync.
   store.outbox.markInSync(store.now().toISOString());

@@ -1,12 +1,20 @@
 // Continuous sync for a running agent: keeps one connection, pushes whenever a mutation is recorded,
-// pulls whenever the cloud pokes, asks what became of quarantined entries after each welcome and
+// pulls whenever the cloud pokes (and the branch's stock after pushes and heartbeats too), asks what became of quarantined entries after each welcome and
 // whenever the cloud says some were resolved, pings to notice a dead socket, and reconnects with jittered
 // exponential backoff (or after the cloud's hint). Sales never wait for any of it.
 import type { Logger } from '../../src/log.ts';
 import { closeCodes } from '../../src/protocol/errors.ts';
 import type { EdgeStore } from '../store/store.ts';
 import { ConnectionLost, connect, type SyncConnection } from './connection.ts';
-import { askOutcomes, positionOf, pullAll, pushAll, SyncRefused, sayHello } from './sync-client.ts';
+import {
+  askOutcomes,
+  positionOf,
+  pullAll,
+  pullStock,
+  pushAll,
+  SyncRefused,
+  sayHello,
+} from './sync-client.ts';
 
 export interface SyncLoopOptions {
   cloudUrl: string;
@@ -49,6 +57,11 @@ export function startSyncLoop(store: EdgeStore, options: SyncLoopOptions): SyncL
   let stopped = false;
   let pushWanted = true;
   let pullWanted = true;
+  /**
+   * The branch's stock movements recorded elsewhere (protocol 5): pulled after each welcome, push,
+   * poke and heartbeat, since other tills' movements come with no poke.
+   */
+  let stockWanted = true;
   /** Asked after each welcome and on each `resolved`: what became of quarantined entries. */
   let outcomesWanted = true;
   let conn: SyncConnection | undefined;
@@ -92,9 +105,12 @@ export function startSyncLoop(store: EdgeStore, options: SyncLoopOptions): SyncL
     }
     welcomed = true;
     onWelcome();
+    stockWanted = true;
+    const pullsStock = welcome.protocolVersion >= 5;
     const position = positionOf(welcome, store);
     current.onPoke(() => {
       pullWanted = true;
+      stockWanted = true;
       wake();
     });
     current.onResolved(() => {
@@ -109,6 +125,10 @@ export function startSyncLoop(store: EdgeStore, options: SyncLoopOptions): SyncL
       current.request({ type: 'ping', at: Date.now(), backlog }).then(
         () => {
           clearTimeout(timeout);
+          if (pullsStock && !stopped) {
+            stockWanted = true;
+            wake();
+          }
           // An idle till in touch with the cloud is in sync: the pong answered its empty outbox.
           if (backlog.pending === 0 && !stopped) markInSyncQuietly();
         },
@@ -122,10 +142,15 @@ export function startSyncLoop(store: EdgeStore, options: SyncLoopOptions): SyncL
         if (pushWanted) {
           pushWanted = false;
           await pushAll(current, store, position);
+          stockWanted = true;
         }
         if (pullWanted) {
           pullWanted = false;
           await pullAll(current, store);
+        }
+        if (stockWanted && pullsStock) {
+          stockWanted = false;
+          await pullStock(current, store);
         }
         if (outcomesWanted) {
           outcomesWanted = false;
@@ -136,7 +161,7 @@ export function startSyncLoop(store: EdgeStore, options: SyncLoopOptions): SyncL
         store.outbox.markInSync(at.toISOString());
         store.meta.set('last_sync_error', null);
         store.outbox.prune(new Date(at.getTime() - retentionMs).toISOString());
-        if (pushWanted || pullWanted || outcomesWanted) continue;
+        if (pushWanted || pullWanted || outcomesWanted || (stockWanted && pullsStock)) continue;
         const lost = await Promise.race([woke.then(() => undefined), current.closed]);
         if (lost) throw lost;
       }

@@ -28,6 +28,21 @@ export const MAX_QTY_MILLI = 1_000_000_000;
  */
 export const MAX_STOCK_DELTA_MILLI = MAX_QTY_MILLI;
 
+/** Lines in one stock document (a goods receipt, adjustment, count or transfer): a delivery note's length. */
+export const MAX_STOCK_LINES = 500;
+
+/** A unit cost on a goods receipt, in minor units: any one money field's bound. */
+export const MAX_UNIT_COST_MINOR = MAX_AMOUNT_MINOR;
+
+/**
+ * A receipt line's value (quantity × unit cost) at most MAX_AMOUNT_MINOR, written in thousandths of
+ * a minor unit (qtyMilli × unitCostMinor), so the valuation's sums stay exact (docs/bounds.md).
+ */
+export const MAX_RECEIPT_LINE_VALUE_MILLI = 1_000_000_000_000_000n;
+
+/** A counted quantity or a reorder level, in thousandths: a line's quantity at most. */
+export const MAX_STOCK_LEVEL_MILLI = MAX_QTY_MILLI;
+
 /** A tax rate in basis points: 1,000% covers every real duty (the highest excise rates are a few hundred %). */
 export const MAX_TAX_RATE_BP = 100_000;
 
@@ -145,6 +160,10 @@ export const qtyMilliSchema = z.number().int().positive().max(MAX_QTY_MILLI);
 export const refundedTotalMilliSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 /** A stock movement's delta in thousandths, either way. */
 export const stockDeltaSchema = z.number().int().min(-MAX_STOCK_DELTA_MILLI).max(MAX_STOCK_DELTA_MILLI);
+/** A counted quantity or reorder level in thousandths: zero or more. */
+export const stockLevelSchema = z.number().int().min(0).max(MAX_STOCK_LEVEL_MILLI);
+/** A unit cost in minor units: zero (a free sample) or more. */
+export const unitCostSchema = z.number().int().min(0).max(MAX_UNIT_COST_MINOR);
 /** A tax rate in basis points. */
 export const taxRateBpSchema = z.number().int().min(0).max(MAX_TAX_RATE_BP);
 

@@ -51,6 +51,19 @@ export const pullSchema = strictObject({
   limit: z.number().int().positive().max(10_000).optional(),
 });
 
+/** Most stock movements one `stock_changes` page carries. */
+export const MAX_STOCK_PAGE = 5000;
+
+/**
+ * (Protocol 5) Asks for the stock movements of the device's branch after `cursor` (the branch's
+ * ledger cursor) that other devices and HQ recorded: other tills' sales, receipts, counts, transfers in.
+ */
+export const stockPullSchema = strictObject({
+  type: z.literal('stock_pull'),
+  cursor,
+  limit: z.number().int().positive().max(MAX_STOCK_PAGE).optional(),
+});
+
 export const pingSchema = strictObject({
   type: z.literal('ping'),
   at: z.number().optional(),
@@ -82,6 +95,7 @@ export const upSchema = z.discriminatedUnion('type', [
   pullSchema,
   pingSchema,
   outcomesRequestSchema,
+  stockPullSchema,
 ]);
 
 /** The answer to hello: the device as the tenant knows it, and the limits of this connection. */
@@ -130,6 +144,28 @@ export const changeSchema = strictObject({
   entityId: z.string(),
   op: z.enum(['upsert', 'delete']),
   row: z.record(z.string(), z.unknown()).nullable(),
+});
+
+/**
+ * One ledger row of the branch. A count's `countedQtyMilli` is what on hand became at `occurredAt`
+ * (its delta is the cloud's arithmetic, recomputed when earlier movements arrive late).
+ */
+export const stockMovementRowSchema = strictObject({
+  id: z.string(),
+  productId: z.string(),
+  deltaQtyMilli: z.number().int(),
+  reason: z.enum(['sale', 'refund', 'receive', 'adjust', 'count', 'transfer']),
+  occurredAt: z.string(),
+  countedQtyMilli: z.number().int().nullable(),
+  sourceId: z.string().nullable(),
+});
+
+/** (Protocol 5) A page of the branch's stock movements; `more` asks the edge to pull again from `cursor`. */
+export const stockChangesSchema = strictObject({
+  type: z.literal('stock_changes'),
+  movements: z.array(stockMovementRowSchema),
+  cursor,
+  more: z.boolean(),
 });
 
 /** A page of catalog changes; `more` asks the edge to pull again from `cursor`. */
@@ -187,12 +223,16 @@ export const downSchema = z.discriminatedUnion('type', [
   errorSchema,
   outcomesSchema,
   resolvedSchema,
+  stockChangesSchema,
 ]);
 
 export type Backlog = z.infer<typeof backlogSchema>;
 export type Hello = z.infer<typeof helloSchema>;
 export type Push = z.infer<typeof pushSchema>;
 export type Pull = z.infer<typeof pullSchema>;
+export type StockPull = z.infer<typeof stockPullSchema>;
+export type StockMovementRow = z.infer<typeof stockMovementRowSchema>;
+export type StockChanges = z.infer<typeof stockChangesSchema>;
 export type OutcomesRequest = z.infer<typeof outcomesRequestSchema>;
 export type Up = z.infer<typeof upSchema>;
 export type Welcome = z.infer<typeof welcomeSchema>;

@@ -20,6 +20,13 @@ import {
 } from '../domain/bounds.ts';
 import { codeSchema, paymentMethods } from '../domain/payloads.ts';
 import { saleFlags } from '../domain/sale.ts';
+import {
+  stockAdjustmentSchema,
+  stockCountSchema,
+  stockKinds,
+  stockReceiptSchema,
+  stockTransferSchema,
+} from './stock.ts';
 
 // Every field is bounded (src/domain/bounds.ts, docs/bounds.md): what passes these schemas can be
 // stored and summed by the cloud without a database error or an overflow.
@@ -43,6 +50,8 @@ export const mutationKinds = [
   'cash_movement',
   'shift_close',
   'cashier_event',
+  // Protocol 5: goods received, adjustments, counts and transfers (src/protocol/stock.ts).
+  ...stockKinds,
 ] as const;
 export type MutationKind = (typeof mutationKinds)[number];
 
@@ -220,6 +229,10 @@ export const payloadSchemas = {
   cash_movement: cashMovementDocumentSchema,
   shift_close: shiftClosedSchema,
   cashier_event: cashierEventSchema,
+  stock_receipt: stockReceiptSchema,
+  stock_adjustment: stockAdjustmentSchema,
+  stock_count: stockCountSchema,
+  stock_transfer: stockTransferSchema,
 } as const satisfies Record<MutationKind, z.ZodType>;
 
 export type PayloadOf<K extends MutationKind> = z.infer<(typeof payloadSchemas)[K]>;

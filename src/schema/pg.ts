@@ -5,12 +5,14 @@ export * from './pg/catalog.ts';
 export * from './pg/devices.ts';
 export * from './pg/documents.ts';
 export * from './pg/shifts.ts';
+export * from './pg/stock.ts';
 export * from './pg/sync.ts';
 
 import { branches, customers, prices, products, roles, settings, taxRates, users } from './pg/catalog.ts';
 import { devices, hqSessions, terminals } from './pg/devices.ts';
 import { payments, saleLines, sales, stockMovements, stockOnHand } from './pg/documents.ts';
 import { cashMovements, shiftCounts, shifts } from './pg/shifts.ts';
+import { reorderLevels, stockBranchCursors, stockDocuments } from './pg/stock.ts';
 import { auditLogs, changeLog, syncQuarantine } from './pg/sync.ts';
 
 /** Every shared tenant table, by SQL name. */
@@ -33,6 +35,9 @@ export const tenantTables = {
   payments,
   stock_movements: stockMovements,
   stock_on_hand: stockOnHand,
+  stock_documents: stockDocuments,
+  stock_branch_cursors: stockBranchCursors,
+  reorder_levels: reorderLevels,
   audit_logs: auditLogs,
   change_log: changeLog,
   sync_quarantine: syncQuarantine,

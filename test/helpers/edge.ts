@@ -115,6 +115,8 @@ const countedTables = [
   'sale_lines',
   'payments',
   'stock_movements',
+  'stock_documents',
+  'stock_on_hand',
   'shifts',
   'cash_movements',
   'shift_counts',

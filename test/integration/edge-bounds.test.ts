@@ -389,3 +389,120 @@ describe("a refund of another till's sale", () => {
     ]);
   });
 });
+
+describe('the stock routes', () => {
+  const productId = () => edge.store.searchProducts('MUG', 1)[0]!.id;
+  const control = { NUL: 'a\u0000b', BEL: 'a\u0007b', C1: 'a\u0085b', 'half a surrogate': 'a\ud800b' };
+  const bodies = (p: string) => ({
+    '/v1/stock/receipts': {
+      valid: { note: 'Delivery', lines: [{ productId: p, qtyMilli: 1000, unitCostMinor: 120 }] },
+      bad: {
+        note: { empty: '', blank: '  ', 'too long': 'x'.repeat(501), ...control },
+        lines: {
+          empty: [],
+          'over 500': Array.from({ length: 501 }, (_, i) => ({
+            productId: `p${i}`,
+            qtyMilli: 1,
+            unitCostMinor: 1,
+          })),
+          'no quantity': [{ productId: p, qtyMilli: 0, unitCostMinor: 1 }],
+          'a negative cost': [{ productId: p, qtyMilli: 1, unitCostMinor: -1 }],
+          'a cost over the bound': [{ productId: p, qtyMilli: 1, unitCostMinor: MAX_AMOUNT_MINOR + 1 }],
+          'a line worth over 10^12': [{ productId: p, qtyMilli: 1_000_000_000, unitCostMinor: 1_000_001 }],
+          'a product twice': [
+            { productId: p, qtyMilli: 1, unitCostMinor: 1 },
+            { productId: p, qtyMilli: 2, unitCostMinor: 1 },
+          ],
+          'a product id with NUL': [{ productId: 'p\u0000', qtyMilli: 1, unitCostMinor: 1 }],
+        },
+      },
+    },
+    '/v1/stock/adjustments': {
+      valid: { reason: 'Broken', lines: [{ productId: p, deltaQtyMilli: -1000 }] },
+      bad: {
+        reason: { empty: '', blank: ' ', 'too long': 'x'.repeat(501), ...control },
+        lines: {
+          'a zero delta': [{ productId: p, deltaQtyMilli: 0 }],
+          'a delta over the bound': [{ productId: p, deltaQtyMilli: 1_000_000_001 }],
+          'a fractional delta': [{ productId: p, deltaQtyMilli: 1.5 }],
+        },
+      },
+    },
+    '/v1/stock/counts': {
+      valid: { lines: [{ productId: p, countedQtyMilli: 3000 }] },
+      bad: {
+        lines: {
+          'a negative count': [{ productId: p, countedQtyMilli: -1 }],
+          'a count over the bound': [{ productId: p, countedQtyMilli: 1_000_000_001 }],
+        },
+        cashier: { empty: '', 'too long': 'x'.repeat(255), ...control },
+      },
+    },
+    '/v1/stock/transfers': {
+      valid: { toBranch: 'NYC', lines: [{ productId: p, qtyMilli: 1000 }] },
+      bad: {
+        toBranch: { 'lower case': 'nyc', empty: '', 'too long': 'X'.repeat(17), NUL: 'N\u0000' },
+        lines: { 'a negative quantity': [{ productId: p, qtyMilli: -1 }] },
+      },
+    },
+  });
+
+  it('refuses bad input on every stock route with 400 naming the field, and writes nothing', async () => {
+    const failures: string[] = [];
+    const before = rowCounts(edge.store);
+    for (const [path, { valid, bad }] of Object.entries(bodies(productId()))) {
+      const cases: [string, unknown][] = [
+        ['malformed JSON', '{"lines":'],
+        ['an array', '[]'],
+        ['an unknown field', { ...valid, bogus: 1 }],
+        ['an id that is no UUID', { ...valid, id: 'not-a-uuid' }],
+        ...Object.entries(bad).flatMap(([field, values]) =>
+          Object.entries(values).map(([what, value]): [string, unknown] => [
+            `${field}: ${what}`,
+            { ...valid, [field]: value },
+          ]),
+        ),
+      ];
+      for (const [what, body] of cases) {
+        const res = await call(app, 'POST', path, body);
+        const field = what.split(':')[0]!;
+        const named = !what.includes(':') || JSON.stringify(res.body).includes(field);
+        if (res.status !== 400 || res.body?.error?.code !== 'invalid_input' || !named) {
+          failures.push(`${path} with ${what}: ${res.status} ${JSON.stringify(res.body)}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(rowCounts(edge.store)).toEqual(before);
+  });
+
+  it('refuses an unknown product (404), a transfer to itself (400) or to an unknown branch (404), writing nothing', async () => {
+    const before = rowCounts(edge.store);
+    const unknown = await call(app, 'POST', '/v1/stock/receipts', {
+      lines: [{ productId: 'nope', qtyMilli: 1, unitCostMinor: 1 }],
+    });
+    expect(unknown).toMatchObject({ status: 404, body: { error: { code: 'unknown_product' } } });
+    const self = await call(app, 'POST', '/v1/stock/transfers', {
+      toBranch: edge.store.branch,
+      lines: [{ productId: productId(), qtyMilli: 1 }],
+    });
+    expect(self).toMatchObject({ status: 400, body: { error: { code: 'invalid_input' } } });
+    const nowhere = await call(app, 'POST', '/v1/stock/transfers', {
+      toBranch: 'NOWHERE',
+      lines: [{ productId: productId(), qtyMilli: 1 }],
+    });
+    expect(nowhere).toMatchObject({ status: 404, body: { error: { code: 'unknown_branch' } } });
+    expect(rowCounts(edge.store)).toEqual(before);
+  });
+
+  it('takes each base body, and what it queues passes the cloud’s payload schemas', async () => {
+    seedCatalog(edge.store, { products: [], branch: { code: 'NYC', timeZone: 'America/New_York' } });
+    for (const [path, { valid }] of Object.entries(bodies(productId()))) {
+      const res = await call(app, 'POST', path, valid);
+      expect(res.status, `${path}: ${JSON.stringify(res.body)}`).toBe(201);
+    }
+    // 1 received, 1 broken, counted 3, 1 sent away.
+    expect(edge.store.stock.onHand(productId())[0]?.qtyMilli).toBe(2000);
+    expectOutboxWithinCloudSchemas();
+  });
+});

@@ -24,7 +24,7 @@ import { createTenantResolver, type TenantResolver } from '../../cloud/resolver/
 import { applyBatch } from '../../cloud/sync/apply-batch.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
 import type { ClosableSqlDatabase, SqlDatabase } from '../../src/db/sql.ts';
-import { MAX_AMOUNT_MINOR } from '../../src/domain/bounds.ts';
+import { MAX_AMOUNT_MINOR, MAX_QTY_MILLI } from '../../src/domain/bounds.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import { call } from '../helpers/edge.ts';
 import { createTestPlatform, engineNames, type TestPlatform, uniqueId } from '../helpers/engines.ts';
@@ -65,6 +65,8 @@ async function seed(db: SqlDatabase, orgId: string, owner: Tenant['owner'], isB:
     ? ['ZQB7', 'Quokka Levy', 'QKW-0451', 'Quokka Widget Deluxe', 'Xerxes Quokkason', 'Yodel Till', 'zebra-b']
     : ['MAIN', 'Reduced', 'TEA', 'Tea', 'Cal', 'Till', 'm-a'];
   if (isB) await createBranch(ctx, { code: branchCode, name: 'Zanzibar Outpost', timeZone: 'Asia/Tokyo' });
+  // A second branch of A's own, for stock transfers.
+  else await createBranch(ctx, { code: 'SIDE', name: 'Side', timeZone: 'Europe/Berlin' });
   const taxRateId = (await createTaxRate(ctx, { name: taxRateName, rateBp: 1234, inclusive: true })).id;
   const product = await createProduct(ctx, { sku, name: productName, priceMinor: 4242, taxRateId });
   const user = await createUser(ctx, { name: cashier, pin: '9753' });
@@ -91,6 +93,9 @@ const idIn = (t: Tenant): Record<string, string> => ({
 /** A route's path with its parameter filled in with `t`'s id (`/v1/products/:id` → B's product). */
 const pathOf = (route: string, t: Tenant) =>
   route.split(' ')[1]!.replace(/([a-z-]+)\/:\w+/, (_, things: string) => `${things}/${idIn(t)[things]}`);
+
+/** A stock document's body at `t`'s branch. */
+const stockAt = (t: Tenant, body: object) => ({ branch: t.branchCode, ...body });
 
 /** [route as registered, what A's owner gets (every other credential: 401), body, path if not pathOf]. */
 type Aimed = [route: string, owner: number, body?: unknown, path?: string];
@@ -119,6 +124,25 @@ const aimedAt = (b: Tenant, a: Tenant): Aimed[] => [
   ['GET /v1/sync/quarantine', 200, undefined, '/v1/sync/quarantine?unresolved=false'],
   ['POST /v1/sync/quarantine/:id/replay', 404, {}],
   ['POST /v1/sync/quarantine/:id/discard', 404, { reason: 'x' }],
+  // Stock at B's branch and of B's product names nothing in A's database: 404.
+  [
+    'POST /v1/stock/receipts',
+    404,
+    stockAt(b, { lines: [{ productId: b.productId, qtyMilli: 1, unitCostMinor: 1 }] }),
+  ],
+  [
+    'POST /v1/stock/adjustments',
+    404,
+    stockAt(b, { reason: 'x', lines: [{ productId: b.productId, deltaQtyMilli: 1 }] }),
+  ],
+  ['POST /v1/stock/counts', 404, stockAt(b, { lines: [{ productId: b.productId, countedQtyMilli: 1 }] })],
+  [
+    'POST /v1/stock/transfers',
+    404,
+    stockAt(a, { toBranch: b.branchCode, lines: [{ productId: a.productId, qtyMilli: 1 }] }),
+  ],
+  ['PUT /v1/stock/reorder-levels', 404, { branch: b.branchCode, productId: b.productId, levelMilli: 1 }],
+  ['GET /v1/stock', 200, undefined, `/v1/stock?branch=${b.branchCode}`],
   ...Object.keys(reports).map((name): Aimed => {
     return ['GET /v1/reports/:name', 404, undefined, `/v1/reports/${name}?branch=${b.branchCode}`];
   }),
@@ -174,6 +198,19 @@ const sale: Bad = {
   'lines a string': { lines: 'x' },
 };
 
+/** Bad `lines` of a stock document: the array itself, and one line made bad by `bad`'s fields. */
+function stockLines(line: object, bad: Record<string, object>): Bad {
+  return {
+    string: 'x',
+    empty: [],
+    'over 500 lines': Array.from({ length: 501 }, (_, i) => ({ ...line, productId: `p${i}` })),
+    'a product twice': [line, line],
+    'a product id with NUL': [{ ...line, productId: 'p\u0000' }],
+    'a product id over 64': [{ ...line, productId: 'p'.repeat(65) }],
+    ...Object.fromEntries(Object.entries(bad).map(([what, fields]) => [what, [{ ...line, ...fields }]])),
+  };
+}
+
 /** What each write route's base body gets, and the body: every field of a POST's is required. */
 const writesOf = (a: Tenant): Record<string, [accepts: number, valid: object]> => ({
   'POST /v1/orgs/:orgId/sessions': [201, a.owner],
@@ -190,6 +227,20 @@ const writesOf = (a: Tenant): Record<string, [accepts: number, valid: object]> =
   // As stored, the quarantined mutation is refused again: 409; a corrected payload that is no sale is bad input.
   'POST /v1/sync/quarantine/:id/replay': [409, {}],
   'POST /v1/sync/quarantine/:id/discard': [204, { reason: 'test data' }],
+  'POST /v1/stock/receipts': [
+    201,
+    stockAt(a, { lines: [{ productId: a.productId, qtyMilli: 1000, unitCostMinor: 120 }] }),
+  ],
+  'POST /v1/stock/adjustments': [
+    201,
+    stockAt(a, { reason: 'Damaged', lines: [{ productId: a.productId, deltaQtyMilli: -1000 }] }),
+  ],
+  'POST /v1/stock/counts': [201, stockAt(a, { lines: [{ productId: a.productId, countedQtyMilli: 5000 }] })],
+  'POST /v1/stock/transfers': [
+    201,
+    stockAt(a, { toBranch: 'SIDE', lines: [{ productId: a.productId, qtyMilli: 1000 }] }),
+  ],
+  'PUT /v1/stock/reorder-levels': [200, { branch: a.branchCode, productId: a.productId, levelMilli: 2000 }],
 });
 
 /** Bad values for each field of each write route. */
@@ -219,6 +270,59 @@ const badFields: Record<string, Record<string, Bad>> = {
   'POST /v1/devices': { branch: code, name: text(120) },
   'POST /v1/sync/quarantine/:id/replay': { payload: sale },
   'POST /v1/sync/quarantine/:id/discard': { reason: text(500) },
+  'POST /v1/stock/receipts': {
+    branch: code,
+    note: text(500),
+    occurredAt: { ...date, 'in the future': '2099-01-01T00:00:00Z' },
+    lines: stockLines(
+      { productId: 'p', qtyMilli: 1000, unitCostMinor: 1 },
+      {
+        'no quantity': { qtyMilli: 0 },
+        'quantity over the bound': { qtyMilli: MAX_QTY_MILLI + 1 },
+        'negative cost': { unitCostMinor: -1 },
+        'fractional cost': { unitCostMinor: 1.5 },
+        'cost over the bound': { unitCostMinor: MAX_AMOUNT_MINOR + 1 },
+        'a line worth over 10^12': { qtyMilli: MAX_QTY_MILLI, unitCostMinor: 1_000_001 },
+      },
+    ),
+  },
+  'POST /v1/stock/adjustments': {
+    branch: code,
+    reason: text(500),
+    lines: stockLines(
+      { productId: 'p', deltaQtyMilli: 1 },
+      {
+        'a zero delta': { deltaQtyMilli: 0 },
+        'a delta over the bound': { deltaQtyMilli: -MAX_QTY_MILLI - 1 },
+        'a fractional delta': { deltaQtyMilli: 0.5 },
+      },
+    ),
+  },
+  'POST /v1/stock/counts': {
+    branch: code,
+    note: text(500),
+    lines: stockLines(
+      { productId: 'p', countedQtyMilli: 1 },
+      {
+        'a negative count': { countedQtyMilli: -1 },
+        'a count over the bound': { countedQtyMilli: MAX_QTY_MILLI + 1 },
+      },
+    ),
+  },
+  'POST /v1/stock/transfers': {
+    branch: code,
+    toBranch: { ...code, 'the same branch': 'MAIN' },
+    note: text(500),
+    lines: stockLines(
+      { productId: 'p', qtyMilli: 1000 },
+      { 'no quantity': { qtyMilli: 0 }, 'a negative quantity': { qtyMilli: -1000 } },
+    ),
+  },
+  'PUT /v1/stock/reorder-levels': {
+    branch: code,
+    productId: ref,
+    levelMilli: { negative: -1, fraction: 0.5, 'over the bound': MAX_QTY_MILLI + 1, string: '1000' },
+  },
 };
 
 interface BadInput {

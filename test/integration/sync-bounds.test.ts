@@ -94,6 +94,11 @@ describe.each(engineNames)('sync payloads beyond the bounds on %s', (engine) => 
       change(payload);
       return { id, kind: 'cashier_event', payload };
     };
+    const line = (fields: object) => ({ lineNo: 1, productId: 'p1', ...fields });
+    const stock = (kind: string, fields: object) => {
+      const id = randomUUID();
+      return { id, kind, payload: { id, branch: 'MAIN', occurredAt: at, actor: null, ...fields } };
+    };
     const bad: { what: string; names: string; mutation: Omit<Mutation, 'seq'> }[] = [
       {
         what: 'year 0000',
@@ -155,6 +160,51 @@ describe.each(engineNames)('sync payloads beyond the bounds on %s', (engine) => 
         mutation: saleWith((d) => {
           d.refundedElsewhere = [{ lineNo: 1, qtyMilli: -1000 }];
         }),
+      },
+      {
+        what: 'a receipt unit cost over the bound',
+        names: 'lines.0.unitCostMinor',
+        mutation: stock('stock_receipt', {
+          note: null,
+          lines: [line({ qtyMilli: 1, unitCostMinor: MAX_AMOUNT_MINOR + 1 })],
+        }),
+      },
+      {
+        what: 'a receipt line worth over 10^12',
+        names: 'lines.0',
+        mutation: stock('stock_receipt', {
+          note: null,
+          lines: [line({ qtyMilli: 1_000_000_000, unitCostMinor: 1_000_001 })],
+        }),
+      },
+      {
+        what: 'an adjustment of zero',
+        names: 'lines.0.deltaQtyMilli',
+        mutation: stock('stock_adjustment', { reason: 'x', lines: [line({ deltaQtyMilli: 0 })] }),
+      },
+      {
+        what: 'an adjustment reason with NUL',
+        names: 'reason',
+        mutation: stock('stock_adjustment', { reason: 'a\u0000b', lines: [line({ deltaQtyMilli: 1 })] }),
+      },
+      {
+        what: 'a negative count',
+        names: 'lines.0.countedQtyMilli',
+        mutation: stock('stock_count', { note: null, lines: [line({ countedQtyMilli: -1 })] }),
+      },
+      {
+        what: 'a count dated 1999',
+        names: 'occurredAt',
+        mutation: stock('stock_count', {
+          note: null,
+          occurredAt: '1999-12-31T23:59:59Z',
+          lines: [line({ countedQtyMilli: 1 })],
+        }),
+      },
+      {
+        what: 'a transfer to its own branch',
+        names: 'toBranch',
+        mutation: stock('stock_transfer', { note: null, toBranch: 'MAIN', lines: [line({ qtyMilli: 1 })] }),
       },
       {
         what: 'a float of 2^53 − 1',
@@ -307,5 +357,46 @@ describe.each(engineNames)('sync payloads beyond the bounds on %s', (engine) => 
       ).toBe(false);
     }
     expect((await get(`/${randomUUID()}`, auth, 'POST')).status).toBe(404);
+  });
+
+  it('quarantines a stock document of another branch, to an unknown branch or under a taken id, writing none', async () => {
+    const { lastAppliedSeq } = await deviceState(db, till.deviceId);
+    const at = new Date().toISOString();
+    const doc = (kind: string, fields: object, id: string = randomUUID()) => ({
+      id,
+      kind,
+      payload: { id, branch: 'MAIN', occurredAt: at, actor: null, note: null, ...fields },
+    });
+    const lines = [{ lineNo: 1, productId: 'p1', qtyMilli: 1000 }];
+    const [sale] = await cloudSalesOf(db, till.deviceId);
+    const refused = [
+      ['wrong_branch', doc('stock_transfer', { branch: 'ELSEWHERE', toBranch: 'MAIN', lines })],
+      ['unknown_branch', doc('stock_transfer', { toBranch: 'NOWHERE', lines })],
+      [
+        'id_conflict',
+        doc('stock_count', { lines: [{ lineNo: 1, productId: 'p1', countedQtyMilli: 5 }] }, sale!.id),
+      ],
+    ] as const;
+    const valid = doc('stock_receipt', { lines: [{ ...lines[0], unitCostMinor: 10 }] });
+    const mutations: Mutation[] = [...refused.map(([, m], i) => ({ seq: lastAppliedSeq + 1 + i, ...m }))];
+    mutations.push({ seq: lastAppliedSeq + 1 + refused.length, ...valid });
+    const raw = await openRawSync(`http://127.0.0.1:${server.port}`, till.token);
+    try {
+      expect((await raw.request(hello({ storeId: till.storeId }))).type).toBe('welcome');
+      const ack = await raw.request({ type: 'push', mutations });
+      if (ack.type !== 'ack') throw new Error(`expected an ack, got ${JSON.stringify(ack)}`);
+      expect(ack.results.map((r) => `${r.status}:${r.code ?? ''}`)).toEqual([
+        ...refused.map(([code]) => `rejected:${code}`),
+        'applied:',
+      ]);
+    } finally {
+      raw.close();
+    }
+    const docs = await db.query<{ id: string }>('SELECT id FROM stock_documents');
+    expect(docs.map((d) => d.id)).toEqual([valid.id]);
+    const moved = await db.query<{ source_id: string }>(
+      "SELECT DISTINCT source_id FROM stock_movements WHERE reason <> 'sale'",
+    );
+    expect(moved.map((m) => m.source_id)).toEqual([valid.id]);
   });
 });

@@ -1,11 +1,13 @@
 // Faults and attacks on sync, each a test, on every engine: replayed batches, forged seqs, spliced and
 // revoked tokens, oversized and garbage frames, sockets dropped around the ack, the cloud stopped
 // mid-batch and (on Postgres) the tenant's database connections killed mid-transaction. After each:
-// every sale the edge answered 201 is in the tenant's database exactly once with its totals, the other
+// every sale (and stock document) the edge answered 201 is in the tenant's database exactly once with its totals, the other
 // tenant has nothing of it, and the cloud still serves.
 
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createBranch } from '../../cloud/catalog/reference-data.ts';
 import { revokeDevice } from '../../cloud/devices/devices.ts';
 import { createPgDatabase } from '../../cloud/engines/pg-database.ts';
 import { type CloudServer, startCloudServer } from '../../cloud/server.ts';
@@ -19,7 +21,7 @@ import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import { lineLogger } from '../../src/log.ts';
 import { closeCodes } from '../../src/protocol/errors.ts';
 import type { Down } from '../../src/protocol/messages.ts';
-import { call, rowCounts } from '../helpers/edge.ts';
+import { call, rowCounts, seedCatalog } from '../helpers/edge.ts';
 import { createTestPlatform, engineNames, PG_URL, type TestPlatform, uniqueId } from '../helpers/engines.ts';
 import {
   captureUncaught,
@@ -470,6 +472,61 @@ describe.each(engineNames)('sync faults and attacks on %s', (engine) => {
     for (const err of cutShort) expect(err, String(err)).toBeInstanceOf(ConnectionLost);
     await syncUntilDone(url(), till);
     await expectConverged(till);
+    await expectIsolatedAndServing();
+  });
+
+  it('stock documents across a socket dropped before the ack and a cut relay move stock exactly once', async () => {
+    const till = await newTill('Stock');
+    const productId = randomUUID();
+    seedCatalog(till.edge.store, { products: [{ id: productId, sku: `TEA-${productId}` }] });
+    // The branch a transfer names comes down with the catalog.
+    await createBranch({ db: dbA, actor: 'test' }, { code: 'SIDE', name: 'Side', timeZone: 'UTC' });
+    await syncTill(url(), till);
+    const { stock } = till.edge.store;
+    const ok = <T>(outcome: { ok: boolean; error?: { message: string } } & T) => {
+      if (!outcome.ok) throw new Error(outcome.error?.message);
+    };
+    // The count comes first: a duplicate after it would show in on hand.
+    ok(stock.count({ lines: [{ productId, countedQtyMilli: 0 }] }));
+    for (let i = 0; i < 20; i++)
+      ok(stock.receive({ lines: [{ productId, qtyMilli: 1000, unitCostMinor: 10 }] }));
+    const before = await welcomed(till);
+    before.send({ type: 'push', mutations: till.outbox() });
+    before.terminate();
+    for (let i = 0; i < 10; i++)
+      ok(stock.adjust({ reason: 'Damaged', lines: [{ productId, deltaQtyMilli: -100 }] }));
+    for (let i = 0; i < 5; i++)
+      ok(stock.transfer({ toBranch: 'SIDE', lines: [{ productId, qtyMilli: 500 }] }));
+    const relay = await startRelay(server.port);
+    try {
+      for (let attempt = 1; till.pending() > 0 && attempt <= 40; attempt++) {
+        const syncing = syncTill(relay.url, till, { maxBatchMutations: 3 }).catch((err: unknown) => err);
+        await sleep(Math.floor(Math.random() * 15));
+        relay.cut();
+        await syncing;
+      }
+    } finally {
+      await relay.close();
+    }
+    await syncUntilDone(url(), till);
+    await expectConverged(till);
+    const onHand = async (branch: string) =>
+      Number(
+        (
+          await dbA.query<{ q: number }>(
+            'SELECT qty_milli AS q FROM stock_on_hand WHERE branch_code = $1 AND product_id = $2',
+            [branch, productId],
+          )
+        )[0]?.q,
+      );
+    expect(await onHand('MAIN')).toBe(20_000 - 1000 - 2500);
+    expect(await onHand('SIDE')).toBe(2500);
+    expect(stock.onHand(productId)[0]?.qtyMilli).toBe(16_500);
+    const [docs] = await dbA.query<{ n: number }>(
+      'SELECT count(*)::int4 AS n FROM stock_documents WHERE device_id = $1',
+      [till.deviceId],
+    );
+    expect(docs?.n).toBe(till.outbox().length);
     await expectIsolatedAndServing();
   });
 

@@ -20,7 +20,7 @@ import { cloudOriginals } from '../../edge/sync/fetch-original.ts';
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import { BIN } from '../helpers/cli.ts';
-import { call } from '../helpers/edge.ts';
+import { call, seedCatalog } from '../helpers/edge.ts';
 import { type EdgeProcess, startEdgeProcess } from '../helpers/edge-process.ts';
 import { createTestPlatform, NO_PG, PG_URL, type TestPlatform, uniqueId } from '../helpers/engines.ts';
 import {
@@ -231,6 +231,44 @@ describe.skipIf(NO_PG)('sync with real processes SIGKILLed (needs MODERNPOS_TEST
     expect(cloudSales).toEqual(sortById(till.answered));
     expect(sumTotals(cloudSales)).toBe(sumTotals(till.answered));
     expect(await deviceState(dbA, till.deviceId)).toEqual({ lastAppliedSeq: 300, quarantined: 0 });
+    await expectIsolatedAndServing();
+  });
+
+  it('the cloud SIGKILLed mid-batch of stock documents and restarted: stock moves exactly once', async () => {
+    const till = await newTill('Stock killed');
+    const productId = randomUUID();
+    seedCatalog(till.edge.store, { products: [{ id: productId, sku: `TEA-${productId}` }] });
+    const { stock } = till.edge.store;
+    // A count first: a document applied twice after it would show in on hand.
+    const recorded: { ok: boolean }[] = [stock.count({ lines: [{ productId, countedQtyMilli: 0 }] })];
+    for (let i = 0; i < 60; i++) {
+      recorded.push(stock.receive({ lines: [{ productId, qtyMilli: 1000, unitCostMinor: 10 }] }));
+      recorded.push(stock.adjust({ reason: 'Damaged', lines: [{ productId, deltaQtyMilli: -100 }] }));
+    }
+    expect(recorded.every((r) => r.ok)).toBe(true);
+    const victim = cloud;
+    let acks = 0;
+    const outcome = await syncTill(victim.url, till, {
+      maxBatchMutations: 10,
+      onProgress: () => {
+        if (++acks === 3) setTimeout(() => void victim.stop('SIGKILL'), Math.random() * 4);
+      },
+    }).catch((err: unknown) => err);
+    expect(outcome, String(outcome)).toBeInstanceOf(ConnectionLost);
+    await victim.stop('SIGKILL');
+    cloud = await startCloudProcess({ ...env, PORT: String(victim.port) });
+    await syncUntilDone(cloud.url, till);
+    const [onHand] = await dbA.query<{ q: number }>(
+      "SELECT qty_milli AS q FROM stock_on_hand WHERE branch_code = 'MAIN' AND product_id = $1",
+      [productId],
+    );
+    expect(Number(onHand?.q)).toBe(60 * 900);
+    const [docs] = await dbA.query<{ n: number }>(
+      'SELECT count(*)::int4 AS n FROM stock_documents WHERE device_id = $1',
+      [till.deviceId],
+    );
+    expect(docs?.n).toBe(121);
+    expect(await deviceState(dbA, till.deviceId)).toEqual({ lastAppliedSeq: 121, quarantined: 0 });
     await expectIsolatedAndServing();
   });
 

@@ -109,8 +109,17 @@ export const stockMovements = sqliteTable(
     reason: text('reason', { enum: ['sale', 'refund', 'receive', 'adjust', 'count', 'transfer'] }).notNull(),
     occurredAt: instant('occurred_at').notNull(),
     sourceId: text('source_id'),
+    // Tenant migration 0010: who recorded it, its place in its branch's ledger, a count's finding, a receipt's unit cost.
+    deviceId: text('device_id'),
+    branchSeq: int64('branch_seq'),
+    countedQtyMilli: int64('counted_qty_milli'),
+    unitCostMinor: int64('unit_cost_minor'),
   },
-  (t) => [index('stock_movements_branch_product').on(t.branchCode, t.productId)],
+  (t) => [
+    index('stock_movements_branch_product').on(t.branchCode, t.productId),
+    index('stock_movements_order').on(t.branchCode, t.productId, t.occurredAt, t.branchSeq),
+    index('stock_movements_branch_seq').on(t.branchCode, t.branchSeq),
+  ],
 );
 
 /** Running sum of stock_movements per branch and product, kept by a trigger on the cloud (empty on the edge). */

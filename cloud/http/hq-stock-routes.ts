@@ -1,0 +1,61 @@
+// HQ stock routes (docs/stock.md, docs/hq-api.md): goods received, adjustments, counts and transfers
+// recorded at HQ, reorder levels, and on hand per branch. Writes need `catalog:write` (owners and
+// managers); reading on hand needs a session.
+import { type Context, Hono } from 'hono';
+import { z } from 'zod';
+import { parseQuery } from '../../src/http/errors.ts';
+import type { StockKind } from '../../src/protocol/stock.ts';
+import { listOnHand, onHandQuery, recordHqStock, setReorderLevel } from '../catalog/stock.ts';
+import { requirePermission } from '../hq/sessions.ts';
+import type { TenantResolver } from '../resolver/tenant-resolver.ts';
+import { jsonBody, requireSession } from './hq-routes.ts';
+
+export interface HqStockRoutesOptions {
+  resolver: TenantResolver;
+  now?: () => Date;
+}
+
+const anyJson = z.unknown();
+
+const paths: Record<string, StockKind> = {
+  receipts: 'stock_receipt',
+  adjustments: 'stock_adjustment',
+  counts: 'stock_count',
+  transfers: 'stock_transfer',
+};
+
+export function createHqStockRoutes(options: HqStockRoutesOptions): Hono {
+  const { resolver } = options;
+  const now = options.now ?? (() => new Date());
+  const app = new Hono();
+
+  /** The session's org and email, once it may write stock. */
+  const writer = async (c: Context) => {
+    const { orgId, user } = await requireSession(c, resolver, now);
+    requirePermission(user, 'catalog:write');
+    return { orgId, actor: user.email, body: await jsonBody(c, anyJson) };
+  };
+
+  for (const [path, kind] of Object.entries(paths)) {
+    app.post(`/stock/${path}`, async (c) => {
+      const { orgId, actor, body } = await writer(c);
+      const recorded = await resolver.withTenant(orgId, (db) =>
+        recordHqStock({ db, actor, now }, kind, body),
+      );
+      return c.json(recorded.document as object, recorded.created ? 201 : 200);
+    });
+  }
+
+  app.put('/stock/reorder-levels', async (c) => {
+    const { orgId, actor, body } = await writer(c);
+    return c.json(await resolver.withTenant(orgId, (db) => setReorderLevel({ db, actor, now }, body)));
+  });
+
+  app.get('/stock', async (c) => {
+    const { orgId } = await requireSession(c, resolver, now);
+    const { branch } = parseQuery(c, onHandQuery);
+    return c.json({ onHand: await resolver.withTenant(orgId, (db) => listOnHand(db, branch ?? null)) });
+  });
+
+  return app;
+}

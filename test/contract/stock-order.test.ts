@@ -1,0 +1,238 @@
+// On hand and `stock_below_zero` follow occurredAt, not arrival, on every engine. Two tills of a
+// branch record a goods receipt, sales and a count at chosen instants; their mutations reach the
+// cloud in every interleaving their own seq order allows. Each ends with the same on hand, the same
+// count correction and the same flags on the same sales as the in-order push: a count fixes on hand
+// at its instant, and an earlier movement arriving late re-evaluates the later sales. An edge that
+// pulls the rows in any order keeps the same on hand.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerDevice } from '../../cloud/devices/devices.ts';
+import { applyBatch } from '../../cloud/sync/apply-batch.ts';
+import { readStockMovements } from '../../cloud/sync/pull-stock.ts';
+import { onboardTenant } from '../../cloud/tenants/onboard.ts';
+import { applyStockMovements } from '../../edge/sync/apply-stock.ts';
+import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
+import { tenantDatabaseName } from '../../src/domain/org-id.ts';
+import type { Mutation } from '../../src/protocol/mutations.ts';
+import { createTestEdge, outboxMutations, seedCatalog, type TestEdge } from '../helpers/edge.ts';
+import { createTestPlatform, engineNames, type TestPlatform, uniqueId } from '../helpers/engines.ts';
+
+const scope = { branchCode: 'MAIN', currency: 'EUR' };
+const at = (hhmm: string) => new Date(`2026-05-04T${hhmm}:00.000Z`);
+
+interface Outcome {
+  saleA: string[];
+  saleB: string[];
+  lineA: string[];
+  lineB: string[];
+  onHand: number;
+  countDelta: number;
+  ledgerSum: number;
+  /** On hand at an edge of the branch that pulled every row of the product, newest first. */
+  edgeOnHand: number;
+  results: string[];
+}
+
+describe.each(engineNames)('stock in occurredAt order on %s', (engine) => {
+  let p: TestPlatform;
+  let db: ClosableSqlDatabase;
+  let orgId: string;
+  const edges: TestEdge[] = [];
+  let run = 0;
+
+  beforeAll(async () => {
+    p = await createTestPlatform(engine);
+    orgId = uniqueId('ord');
+    await onboardTenant(p.tenants, { orgId, name: 'Order', currency: 'EUR' });
+    db = p.engine.openDatabase(tenantDatabaseName(orgId));
+  });
+  afterAll(async () => {
+    for (const e of edges) e.destroy();
+    await db?.close();
+    await p?.destroy();
+  });
+
+  /**
+   * Till X receives 5 at 09:00, sells 2 at 10:00 and counts 1 at 10:02; till Y sells `bQty` at
+   * `bAt`. X's three mutations go one batch each; Y's sale goes after `yAfter` of them.
+   */
+  async function scenario(bAt: string, bQty: number, yAfter: number): Promise<Outcome> {
+    run++;
+    const productId = randomUUID();
+    let clock = at('09:00');
+    const till = async (name: string) => {
+      const device = await registerDevice(
+        { db, orgId, actor: 'test' },
+        { branch: 'MAIN', name: `${name} ${run}` },
+      );
+      const edge = await createTestEdge({ identity: { branch: 'MAIN', currency: 'EUR' }, now: () => clock });
+      edges.push(edge);
+      seedCatalog(edge.store, { products: [{ id: productId, sku: 'TEA', priceMinor: 100 }] });
+      return { deviceId: device.deviceId, store: edge.store, terminal: `${name}${run}` };
+    };
+    const x = await till('X');
+    const y = await till('Y');
+    const sell = (t: typeof x, qtyMilli: number) => {
+      const sold = t.store.sales.recordSale({
+        terminal: t.terminal,
+        lines: [{ productId, qtyMilli }],
+        payments: [{ method: 'cash', amountMinor: 100_000 }],
+      });
+      if (!sold.ok) throw new Error(sold.error.message);
+      return sold.value.value.id;
+    };
+    const received = x.store.stock.receive({ lines: [{ productId, qtyMilli: 5000, unitCostMinor: 50 }] });
+    if (!received.ok) throw new Error(received.error.message);
+    clock = at('10:00');
+    const saleA = sell(x, 2000);
+    clock = at('10:02');
+    const count = x.store.stock.count({ lines: [{ productId, countedQtyMilli: 1000 }] });
+    if (!count.ok) throw new Error(count.error.message);
+    clock = at(bAt);
+    const saleB = sell(y, bQty);
+
+    const xs = outboxMutations(x.store);
+    const batches: [string, Mutation[]][] = xs.map((m) => [x.deviceId, [m]]);
+    batches.splice(yAfter, 0, [y.deviceId, outboxMutations(y.store)]);
+    const results: string[] = [];
+    for (const [deviceId, mutations] of batches) {
+      const outcome = await applyBatch(db, { deviceId, scope, mutations });
+      if (!outcome.ok) throw new Error(outcome.code);
+      results.push(...outcome.results.map((r) => r.status));
+    }
+    const flags = async (id: string) => {
+      const [sale] = await db.query<{ flags: string }>('SELECT flags FROM sales WHERE id = $1', [id]);
+      const [line] = await db.query<{ flags: string }>('SELECT flags FROM sale_lines WHERE sale_id = $1', [
+        id,
+      ]);
+      return [JSON.parse(sale!.flags) as string[], JSON.parse(line!.flags) as string[]] as const;
+    };
+    const [fa, la] = await flags(saleA);
+    const [fb, lb] = await flags(saleB);
+    const [hand] = await db.query<{ q: number }>(
+      "SELECT qty_milli AS q FROM stock_on_hand WHERE branch_code = 'MAIN' AND product_id = $1",
+      [productId],
+    );
+    const [delta] = await db.query<{ d: number }>(
+      "SELECT delta_qty_milli AS d FROM stock_movements WHERE product_id = $1 AND reason = 'count'",
+      [productId],
+    );
+    const [sum] = await db.query<{ s: string }>(
+      'SELECT sum(delta_qty_milli)::text AS s FROM stock_movements WHERE product_id = $1',
+      [productId],
+    );
+    // An edge meeting the rows in the worst order still keeps the cloud's on hand.
+    const page = await readStockMovements(db, 'MAIN', 'nobody', 0, 5000);
+    const rows = page.movements.filter((m) => m.productId === productId).reverse();
+    const reader = await createTestEdge({ identity: { branch: 'MAIN', currency: 'EUR' } });
+    edges.push(reader);
+    for (const row of rows) applyStockMovements(reader.store, [row], page.cursor);
+    return {
+      edgeOnHand: reader.store.stock.onHand(productId)[0]?.qtyMilli ?? 0,
+      saleA: fa,
+      saleB: fb,
+      lineA: la,
+      lineB: lb,
+      onHand: Number(hand!.q),
+      countDelta: Number(delta!.d),
+      ledgerSum: Number(sum!.s),
+      results,
+    };
+  }
+
+  const flagged = ['stock_below_zero'];
+
+  it('flags a sale after the count as if pushed in order, whichever till pushes first', async () => {
+    // In order: 5, −2 → 3, count 1 (corrects −2), −2 → −1: only B is below zero.
+    const expected = {
+      saleA: [],
+      saleB: flagged,
+      lineA: [],
+      lineB: flagged,
+      onHand: -1000,
+      edgeOnHand: -1000,
+      countDelta: -2000,
+      ledgerSum: -1000,
+      results: ['applied', 'applied', 'applied', 'applied'],
+    };
+    for (const yAfter of [3, 0, 1, 2]) {
+      expect({ yAfter, ...(await scenario('10:05', 2000, yAfter)) }).toEqual({ yAfter, ...expected });
+    }
+  });
+
+  it('lets a count absorb an earlier sale that arrives after it, and still flags that sale in order', async () => {
+    // In order: 5, −2 → 3, −4 at 10:01 → −1 (B below zero), count at 10:02 sets 1 (corrects +2).
+    const expected = {
+      saleA: [],
+      saleB: flagged,
+      lineA: [],
+      lineB: flagged,
+      onHand: 1000,
+      edgeOnHand: 1000,
+      countDelta: 2000,
+      ledgerSum: 1000,
+      results: ['applied', 'applied', 'applied', 'applied'],
+    };
+    for (const yAfter of [2, 3, 0, 1]) {
+      expect({ yAfter, ...(await scenario('10:01', 4000, yAfter)) }).toEqual({ yAfter, ...expected });
+    }
+  });
+
+  it('clears the flag of a later sale when the receipt that covers it arrives late', async () => {
+    // Y's sale at 09:30 of 1: in order 5 → 4 → 2 → count 1 (corrects −1), never below zero. Pushed
+    // before the receipt, it is flagged at first, and the receipt's arrival clears it.
+    const expected = {
+      saleA: [],
+      saleB: [],
+      lineA: [],
+      lineB: [],
+      onHand: 1000,
+      edgeOnHand: 1000,
+      countDelta: -1000,
+      ledgerSum: 1000,
+      results: ['applied', 'applied', 'applied', 'applied'],
+    };
+    for (const yAfter of [1, 0]) {
+      expect({ yAfter, ...(await scenario('09:30', 1000, yAfter)) }).toEqual({ yAfter, ...expected });
+    }
+  });
+
+  it('orders rows of one instant as they reached the ledger: a sale and its refund recorded at once', async () => {
+    for (let round = 0; round < 5; round++) {
+      const productId = randomUUID();
+      const device = await registerDevice(
+        { db, orgId, actor: 'test' },
+        { branch: 'MAIN', name: `Same ${round}` },
+      );
+      const edge = await createTestEdge({
+        identity: { branch: 'MAIN', currency: 'EUR' },
+        now: () => at('12:00'),
+      });
+      edges.push(edge);
+      seedCatalog(edge.store, { products: [{ id: productId, sku: 'TEA', priceMinor: 100 }] });
+      const terminal = `S${round}${run}`;
+      const sold = edge.store.sales.recordSale({
+        terminal,
+        lines: [{ productId, qtyMilli: 1000 }],
+        payments: [{ method: 'cash', amountMinor: 1000 }],
+      });
+      if (!sold.ok) throw new Error(sold.error.message);
+      const refunded = edge.store.sales.recordRefund(sold.value.value.id, {
+        terminal,
+        lines: [{ lineNo: 1, qtyMilli: 1000 }],
+        payments: [{ method: 'cash', amountMinor: sold.value.value.totalMinor }],
+      });
+      if (!refunded.ok) throw new Error(refunded.error.message);
+      const outcome = await applyBatch(db, {
+        deviceId: device.deviceId,
+        scope,
+        mutations: outboxMutations(edge.store),
+      });
+      expect(outcome.ok).toBe(true);
+      const [sale] = await db.query<{ flags: string }>('SELECT flags FROM sales WHERE id = $1', [
+        sold.value.value.id,
+      ]);
+      expect(JSON.parse(sale!.flags)).toContain('stock_below_zero');
+    }
+  });
+});
