@@ -33,6 +33,8 @@ import type { FetchOriginal } from '../sync/fetch-original.ts';
 import { bearerToken, createCashierAuth } from './cashier-auth.ts';
 import { createEdgeMetrics } from './metrics.ts';
 import { askCloudForOriginal, readSale } from './original-lookup.ts';
+import { mountRegisterPage } from './page-routes.ts';
+import { mountRegisterRoutes } from './register-routes.ts';
 
 export interface EdgeAppOptions {
   store: EdgeStore;
@@ -175,7 +177,13 @@ export function createEdgeApp(options: EdgeAppOptions): Hono {
   });
   app.get('/v1/shifts/:id/x-report', (c) => answer(c, store.shifts.report(c.req.param('id'))));
 
-  app.get('/v1/sync/status', (c) => c.json(store.outbox.status(store.now())));
+  app.get('/v1/sync/status', (c) =>
+    c.json({ ...store.outbox.status(store.now()), connected: options.syncConnected?.() ?? false }),
+  );
+
+  // The register page at `/` and the reads and quotes it needs (docs/register.md).
+  mountRegisterPage(app);
+  mountRegisterRoutes(app, options);
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => {
