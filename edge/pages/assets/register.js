@@ -295,6 +295,8 @@ async function scan(event) {
     } else if (products.length === 0) {
       $('results').replaceChildren();
       say(`No product matches "${value}": check the barcode, or search by name or SKU.`);
+      // The next scan replaces what did not match.
+      $('scan').select();
     } else {
       $('results').replaceChildren(
         h('p', { class: 'muted small' }, `${products.length} matches: choose one`),
@@ -453,7 +455,7 @@ function showReceipt(doc) {
       { class: 'center' },
       refund ? 'REFUND' : 'SALE',
       h('br'),
-      h('span', { id: 'receipt-no' }, doc.receiptNo),
+      h('span', { id: 'receipt-number' }, doc.receiptNo),
     ),
     h('p', { class: 'center small' }, state.time(doc.occurredAt), doc.cashier ? ` · ${doc.cashier}` : ''),
     h(
@@ -485,7 +487,12 @@ function showReceipt(doc) {
         'tbody',
         {},
         h('tr', {}, h('td', {}, 'Subtotal'), h('td', { class: 'num' }, money(doc.subtotalMinor))),
-        h('tr', {}, h('td', {}, 'of which tax'), h('td', { class: 'num' }, money(doc.taxMinor))),
+        h(
+          'tr',
+          {},
+          h('td', {}, doc.lines.every((l) => l.taxInclusive) ? 'Tax included' : 'Tax'),
+          h('td', { class: 'num' }, money(doc.taxMinor)),
+        ),
         h('tr', { class: 'grand' }, h('td', {}, 'Total'), h('td', { class: 'num' }, money(doc.totalMinor))),
         pays,
         refund
@@ -647,8 +654,10 @@ async function doRefund(event) {
 async function loadShift() {
   await attempt(async () => {
     const { shift } = await edge(`/v1/shifts/open?terminal=${encodeURIComponent(state.session.terminal)}`);
+    // Drawn again only when the shift changed: a form being typed into is never replaced under the cashier.
+    const changed = !$('shift').dataset.shown || (shift?.id ?? '') !== (state.shift?.id ?? '');
     state.shift = shift;
-    renderShift();
+    if (changed) renderShift();
   }, 'Could not read the shift');
 }
 
@@ -664,6 +673,7 @@ function form(id, title, list, onsubmit) {
 
 function renderShift() {
   const s = state.shift;
+  $('shift').dataset.shown = 'true';
   if (!s) {
     fill(
       $('shift'),
@@ -680,6 +690,8 @@ function renderShift() {
         ],
         (e) =>
           shiftWrite(e, async () => {
+            if ($('float').value.trim() === '')
+              throw new Error('Count the float in the drawer and type it (0 for none)');
             const openingFloatMinor = amount($('float').value, 'Opening float');
             await edge('/v1/shifts', {
               method: 'POST',
