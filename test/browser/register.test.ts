@@ -290,6 +290,48 @@ describe.skipIf(NO_BROWSER)('the register in Chromium', () => {
     await page.locator('#new-sale').click();
   });
 
+  it('searches by name, adds an open-price item and removes lines, by keyboard', async () => {
+    expect(await cartRows().count()).toBe(0);
+    // "1" is in both names ("… 1 kg", "… 1 l"): the matches are listed, the first has the focus.
+    await page.locator('#scan').fill('');
+    await page.keyboard.type(' 1 ');
+    await page.keyboard.press('Enter');
+    await poll(() => page.locator('#results button').count()).toBe(2);
+    expect(await focusOutline(page)).toMatchObject({ tag: 'BUTTON', style: 'solid' });
+    const chosen = String(await page.evaluate('document.activeElement.textContent'));
+    await page.keyboard.press('Enter');
+    await poll(() => cartRows().count()).toBe(1);
+    expect(await page.locator('#cart').textContent()).toContain(chosen.split(' · ')[0]);
+    await page.locator('#open-line summary').focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('Gift wrap');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('1,50');
+    await page.keyboard.press('Enter');
+    await poll(() => cartRows().count()).toBe(2);
+    const sku = chosen.includes(BEANS.name) ? BEANS.sku : MILK.sku;
+    const priced = await quote([
+      { sku, qtyMilli: 1000 },
+      { name: 'Gift wrap', unitPriceMinor: 150, qtyMilli: 1000, taxRateBp: 1900, taxInclusive: true },
+    ]);
+    await poll(() => page.locator('#total').textContent()).toBe(eur(priced.totalMinor));
+    expect(await unlabelledControls(page)).toEqual([]);
+    await browser.screenshot(page, 'register-open-price');
+    // A typed quantity that is not one is refused on the page and the line keeps its quantity.
+    const qtyInput = cartRows().nth(1).locator('input.qty');
+    await qtyInput.fill('two');
+    await qtyInput.press('Enter');
+    await poll(() => message().textContent()).toContain('"two" is not a quantity');
+    expect(await qtyInput.inputValue()).toBe('1');
+    await page.getByRole('button', { name: 'Remove Gift wrap' }).focus();
+    await page.keyboard.press('Enter');
+    await poll(() => cartRows().count()).toBe(1);
+    await cartRows().first().getByRole('button').focus();
+    await page.keyboard.press('Enter');
+    await poll(() => cartRows().count()).toBe(0);
+  });
+
   it('says so when the edge does not answer at all, and keeps the page', async () => {
     await scan(BEANS.barcode, 1);
     await page.route('**/v1/**', (route) => route.abort('connectionrefused'));
