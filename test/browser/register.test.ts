@@ -290,6 +290,35 @@ describe.skipIf(NO_BROWSER)('the register in Chromium', () => {
     await page.locator('#new-sale').click();
   });
 
+  it('shows the receipt of a sale whose answer was lost when the cart changes next, instead of selling again', async () => {
+    await scan(MILK.barcode, 1);
+    const before = salesAtEdge();
+    const count = before.ok ? before.value.sales.length : -1;
+    await page.route('**/v1/sales', async (route) => {
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    try {
+      await page.locator('#all-card').click();
+      await poll(() => message().textContent()).toContain('may or may not be recorded');
+    } finally {
+      await page.unroute('**/v1/sales');
+    }
+    // The next scan first asks the edge about that sale: it was recorded, so its receipt is shown.
+    await page.locator('#scan').fill(BEANS.barcode);
+    await page.locator('#scan').press('Enter');
+    await page.locator('#receipt-area').waitFor();
+    await poll(() => message().textContent()).toContain('had been recorded before the connection dropped');
+    const after = salesAtEdge();
+    expect(after.ok && after.value.sales.length).toBe(count + 1);
+    expect(after.ok && after.value.sales[0]!.receiptNo).toBe(
+      await page.locator('#receipt-number').textContent(),
+    );
+    expect(await page.locator('#receipt').textContent()).toContain('Paid card');
+    await page.locator('#new-sale').click();
+    expect(await cartRows().count()).toBe(0);
+  });
+
   it('searches by name, adds an open-price item and removes lines, by keyboard', async () => {
     expect(await cartRows().count()).toBe(0);
     // "1" is in both names ("… 1 kg", "… 1 l"): the matches are listed, the first has the focus.

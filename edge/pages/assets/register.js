@@ -242,7 +242,7 @@ function renderCart() {
     h('dt', {}, 'Subtotal'),
     h('dd', {}, money(q.subtotalMinor)),
     ...(q.discountMinor > 0 ? [h('dt', {}, 'Discount'), h('dd', {}, money(q.discountMinor))] : []),
-    h('dt', {}, 'Tax'),
+    h('dt', {}, q.lines.every((l) => l.taxInclusive) ? 'Tax included' : 'Tax'),
     h('dd', { id: 'tax' }, money(q.taxMinor)),
     h('dt', { class: 'grand' }, 'Total'),
     h('dd', { class: 'grand', id: 'total' }, money(q.totalMinor)),
