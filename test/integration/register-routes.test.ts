@@ -3,6 +3,7 @@
 // nothing; bad input to the quote gets the documented error and writes nothing; receipts are found
 // by number with what was refunded of each line; a refund quote gives the amounts the refund then
 // records; the open shift of a terminal; what the branch sells in; and whether sync is connected.
+import { gzipSync } from 'node:zlib';
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEdgeApp } from '../../edge/http/app.ts';
@@ -92,6 +93,11 @@ describe('the register page', () => {
       expect(text, path).not.toMatch(/https?:\/\//);
     }
     expect([...seen].sort()).toEqual(REGISTER_ASSET_NAMES.map((n) => `/assets/${n}`).sort());
+    // The register's JavaScript stays far inside its budget of 100 KB gzipped.
+    let gzipped = 0;
+    for (const path of [...seen].filter((p) => p.endsWith('.js')))
+      gzipped += gzipSync(Buffer.from(await (await app.request(path)).arrayBuffer())).length;
+    expect(gzipped).toBeLessThan(100 * 1024);
     expect((await app.request('/assets/../edge.db')).status).toBe(404);
     expect((await app.request('/assets/nothing.js')).status).toBe(404);
     expect((await call('GET', '/v1/nothing')).body.error.code).toBe('not_found');
