@@ -361,6 +361,28 @@ describe.skipIf(NO_BROWSER)('the register in Chromium', () => {
     await poll(() => cartRows().count()).toBe(0);
   });
 
+  it('shows a kept line the edge no longer sells, unpriced, so it can be removed', async () => {
+    const kept = {
+      lines: [
+        { sku: 'GONE', qtyMilli: 1000 },
+        { sku: MILK.sku, qtyMilli: 1000 },
+      ],
+    };
+    await page.evaluate(`localStorage.setItem('modernpos.register.cart.T1', '${JSON.stringify(kept)}')`);
+    await page.reload();
+    await page.locator('#app').waitFor();
+    await poll(() => message().textContent()).toContain('no product with sku "GONE"');
+    expect(await cartRows().count()).toBe(2);
+    expect(await page.locator('#total').textContent()).toBe('not priced yet');
+    await browser.screenshot(page, 'register-unpriced-line');
+    await page.getByRole('button', { name: 'Remove GONE' }).click();
+    await poll(() => cartRows().count()).toBe(1);
+    const priced = await quote([{ sku: MILK.sku, qtyMilli: 1000 }]);
+    await poll(() => page.locator('#total').textContent()).toBe(eur(priced.totalMinor));
+    await page.getByRole('button', { name: `Remove ${MILK.name}` }).click();
+    await poll(() => cartRows().count()).toBe(0);
+  });
+
   it('says so when the edge does not answer at all, and keeps the page', async () => {
     await scan(BEANS.barcode, 1);
     await page.route('**/v1/**', (route) => route.abort('connectionrefused'));

@@ -177,23 +177,36 @@ async function requote() {
     return;
   }
   await attempt(async () => {
-    state.quote = await edge('/v1/carts/quote', {
-      method: 'POST',
-      body: { lines: state.cart.lines.map(wireLine) },
-    });
-    renderCart();
+    state.quote = null;
+    try {
+      state.quote = await edge('/v1/carts/quote', {
+        method: 'POST',
+        body: { lines: state.cart.lines.map(wireLine) },
+      });
+    } finally {
+      renderCart();
+    }
   }, 'Could not price the cart');
 }
 
 function renderCart() {
   const q = state.quote;
   const lines = state.cart.lines;
-  if (lines.length === 0 || !q) {
+  if (lines.length === 0) {
     fill($('cart'), h('p', { class: 'muted empty' }, 'The cart is empty. Scan an item to start.'));
     $('totals').replaceChildren(h('dt', {}, 'Total'), h('dd', { id: 'total' }, money(0)));
     return;
   }
-  const rows = q.lines.map((priced, i) => ({ priced, i }));
+  // Not priced (the edge refused a line, or did not answer): the lines are still shown, to be
+  // changed or removed, and no total is shown rather than one the edge did not compute.
+  const unpriced = (l) => ({
+    name: l.name ?? l.sku,
+    qtyMilli: l.qtyMilli,
+    unitPriceMinor: null,
+    totalMinor: null,
+    taxRateBp: null,
+  });
+  const rows = lines.map((l, i) => ({ priced: q?.lines[i] ?? unpriced(l), i }));
   $('cart').replaceChildren(
     table(
       [
@@ -217,7 +230,7 @@ function renderCart() {
             }),
         ],
         ['Price', (r) => money(r.priced.unitPriceMinor), { num: true }],
-        ['Tax', (r) => `${r.priced.taxRateBp / 100}%`, { num: true }],
+        ['Tax', (r) => (r.priced.taxRateBp === null ? '—' : `${r.priced.taxRateBp / 100}%`), { num: true }],
         ['Total', (r) => money(r.priced.totalMinor), { num: true }],
         [
           '',
@@ -238,6 +251,10 @@ function renderCart() {
       { caption: 'Cart' },
     ),
   );
+  if (!q) {
+    $('totals').replaceChildren(h('dt', {}, 'Total'), h('dd', { id: 'total' }, 'not priced yet'));
+    return;
+  }
   $('totals').replaceChildren(
     h('dt', {}, 'Subtotal'),
     h('dd', {}, money(q.subtotalMinor)),
