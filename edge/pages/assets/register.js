@@ -12,6 +12,7 @@ import {
   configureApi,
   fill,
   h,
+  minorText,
   moneyFormat,
   parseMinor,
   qty,
@@ -982,13 +983,13 @@ async function boot() {
   $('exact-cash').addEventListener('click', () => {
     if (!state.quote) return;
     $('card').value = '';
-    $('tendered').value = (state.quote.totalMinor / 10 ** state.money.digits).toFixed(state.money.digits);
+    $('tendered').value = minorText(state.quote.totalMinor, state.money.digits);
     void pay();
   });
   $('all-card').addEventListener('click', () => {
     if (!state.quote) return;
     $('tendered').value = '';
-    $('card').value = (state.quote.totalMinor / 10 ** state.money.digits).toFixed(state.money.digits);
+    $('card').value = minorText(state.quote.totalMinor, state.money.digits);
     void pay();
   });
   $('print').addEventListener('click', () => window.print());

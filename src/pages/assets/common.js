@@ -146,6 +146,12 @@ export function parseMinor(text, digits) {
   return Number(match[1]) * 10 ** digits + Number((match[2] ?? '').padEnd(digits, '0') || 0);
 }
 
+/** Minor units as the plain text a cashier would type ("1250" → "12.50"), exactly, without floats. */
+export function minorText(minor, digits) {
+  const text = String(minor).padStart(digits + 1, '0');
+  return digits > 0 ? `${text.slice(0, -digits)}.${text.slice(-digits)}` : text;
+}
+
 /** Instants shown in one time zone (the tenant's), with the zone named once on the page. */
 export function timeFormat(timeZone) {
   const df = new Intl.DateTimeFormat(undefined, {
