@@ -428,6 +428,27 @@ describe.skipIf(NO_BROWSER)('the register in Chromium', () => {
     await browser.screenshot(page, 'register-back-online');
   });
 
+  it('takes a split payment: part by card, the rest in cash with change', async () => {
+    await scan(BEANS.barcode, 1);
+    const priced = await quote([{ sku: BEANS.sku, qtyMilli: 1000 }]);
+    await page.locator('#card').fill('10');
+    await page.locator('#tendered').fill('20');
+    await page.locator('#tendered').press('Enter');
+    await page.locator('#receipt-area').waitFor();
+    const receipt = await page.locator('#receipt').textContent();
+    expect(receipt).toContain(`Paid card${eur(1000)}`);
+    expect(receipt).toContain(`Cash tendered${eur(2000)}`);
+    expect(await page.locator('#change').textContent()).toBe(eur(3000 - priced.totalMinor));
+    const sold = salesAtEdge();
+    const id = sold.ok ? sold.value.sales[0]!.id : '';
+    const recorded = edge.store.documents.read(id)!;
+    expect(recorded.payments.map((p) => [p.method, p.amountMinor])).toEqual([
+      ['card', 1000],
+      ['cash', priced.totalMinor - 1000],
+    ]);
+    await page.locator('#new-sale').click();
+  });
+
   it('refunds by receipt number, choosing lines', async () => {
     const sold = salesAtEdge();
     const first = sold.ok ? sold.value.sales.at(-1)! : undefined;
