@@ -7,19 +7,21 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Context, Hono } from 'hono';
+import { PAGE_HEADERS } from '../../src/pages/shell.ts';
 import { consoleHtml } from '../pages/console-page.ts';
 import { dashboardHtml } from '../pages/dashboard-page.ts';
-import { PAGE_HEADERS } from '../pages/shell.ts';
 
 const own = (name: string) => fileURLToPath(new URL(`../pages/assets/${name}`, import.meta.url));
+/** The stylesheet and helpers the edge's register page shares (src/pages/assets/). */
+const shared = (name: string) => fileURLToPath(new URL(`../../src/pages/assets/${name}`, import.meta.url));
 const uplotDir = dirname(createRequire(import.meta.url).resolve('uplot'));
 
 const TYPES = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' } as const;
 
 /** Every asset by its path under /assets/, read once: a fixed list, so no path reaches the disk. */
 const ASSET_FILES: Record<string, string> = {
-  'pages.css': own('pages.css'),
-  'common.js': own('common.js'),
+  'pages.css': shared('pages.css'),
+  'common.js': shared('common.js'),
   'charts.js': own('charts.js'),
   'dashboard.js': own('dashboard.js'),
   'console.js': own('console.js'),

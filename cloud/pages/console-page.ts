@@ -1,7 +1,7 @@
 // The operator console's document, served at `/admin` (the admin API's JSON routes stay under
 // /admin/…). Static: the script (assets/console.js) holds the admin token in sessionStorage and
 // calls the admin API with it.
-import { pageShell } from './shell.ts';
+import { pageShell } from '../../src/pages/shell.ts';
 
 const body = `
 <header class="bar">

@@ -1,6 +1,6 @@
 // The HQ dashboard's document, served at `/`. Static: the script (assets/dashboard.js) signs in with
 // the HQ session API, keeps the token in sessionStorage and fills every view from the JSON API.
-import { pageShell } from './shell.ts';
+import { pageShell } from '../../src/pages/shell.ts';
 
 const body = `
 <header class="bar">

@@ -41,6 +41,8 @@ import type { FetchOriginal } from '../sync/fetch-original.ts';
 import { bearerToken, createCashierAuth } from './cashier-auth.ts';
 import { createEdgeMetrics } from './metrics.ts';
 import { askCloudForOriginal, readSale } from './original-lookup.ts';
+import { mountRegisterPage } from './page-routes.ts';
+import { mountRegisterRoutes } from './register-routes.ts';
 
 export interface EdgeAppOptions {
   store: EdgeStore;
@@ -203,7 +205,13 @@ export function createEdgeApp(options: EdgeAppOptions): Hono {
     return c.json({ branch: store.branch, onHand: store.stock.onHand(productId) });
   });
 
-  app.get('/v1/sync/status', (c) => c.json(store.outbox.status(store.now())));
+  app.get('/v1/sync/status', (c) =>
+    c.json({ ...store.outbox.status(store.now()), connected: options.syncConnected?.() ?? false }),
+  );
+
+  // The register page at `/` and the reads and quotes it needs (docs/register.md).
+  mountRegisterPage(app);
+  mountRegisterRoutes(app, options);
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => {

@@ -72,6 +72,7 @@ export async function runDev(args: ParsedArgs, io: CliIO): Promise<number> {
         `  email ${demo.ownerEmail}  password ${demo.ownerPassword}  (kept in ${cloud.config.dataDir}/demo-login.json)`,
       );
       io.out('');
+      io.out(`Register (the cashier's page, served by the edge): ${edge.url}/`);
       io.out(
         `Demo cashier: code ${demo.cashier.code}  PIN ${demo.cashier.pin}  terminal ${demo.cashier.terminal}  (kept in ${cloud.config.dataDir}/demo-cashier.json)`,
       );

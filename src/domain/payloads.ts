@@ -101,6 +101,24 @@ export const saleInputSchema = strictObject({
   approval: approvalInputSchema.optional(),
 });
 
+/**
+ * POST /v1/carts/quote: a cart priced as the sale would be, recording nothing; with payments, also
+ * how they settle (change, or `payment_short`).
+ */
+export const cartQuoteSchema = strictObject({
+  currency: saleInputSchema.shape.currency,
+  lines: saleInputSchema.shape.lines,
+  payments: saleInputSchema.shape.payments.optional(),
+});
+
+/** POST /v1/sales/:id/refunds/quote: what refunding these lines would give back, recording nothing. */
+export const refundQuoteSchema = strictObject({
+  lines: z
+    .array(strictObject({ lineNo: z.number().int().positive().max(MAX_LINE_NO), qtyMilli }))
+    .min(1)
+    .max(MAX_LINES),
+});
+
 /** POST /v1/sales/:id/refunds: which original lines, how much of each, and how the money goes back. */
 export const refundInputSchema = strictObject({
   id: z.uuid().optional(),
@@ -161,6 +179,8 @@ export type ShiftClose = z.infer<typeof shiftCloseSchema>;
 export type StockMovementInput = z.infer<typeof stockMovementSchema>;
 export type PaymentInput = z.infer<typeof paymentSchema>;
 export type SaleInput = z.infer<typeof saleInputSchema>;
+export type CartQuoteInput = z.infer<typeof cartQuoteSchema>;
+export type RefundQuoteInput = z.infer<typeof refundQuoteSchema>;
 export type RefundInput = z.infer<typeof refundInputSchema>;
 export type SignInInput = z.infer<typeof signInSchema>;
 export type NoSaleInput = z.infer<typeof noSaleSchema>;

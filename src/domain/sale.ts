@@ -234,7 +234,28 @@ export function refuseOverflow<T>(build: () => Outcome<T>): Outcome<T> {
   }
 }
 
-function buildSaleUnchecked(input: SaleInput, ctx: SaleContext): Outcome<BuiltSale> {
+/** A cart priced as a sale would be, before any payment: what the register shows while selling. */
+export interface PricedCart extends SaleTotals {
+  currency: string;
+  lines: SaleLine[];
+  flags: SaleFlag[];
+}
+
+/**
+ * Prices lines exactly as buildSale does, without payments: the edge's cart quote, so the register
+ * shows the totals the sale will have without computing any of them itself.
+ */
+export function priceCart(
+  input: Pick<SaleInput, 'currency' | 'lines'>,
+  ctx: SaleContext,
+): Outcome<PricedCart> {
+  return refuseOverflow(() => priceCartUnchecked(input, ctx));
+}
+
+function priceCartUnchecked(
+  input: Pick<SaleInput, 'currency' | 'lines'>,
+  ctx: SaleContext,
+): Outcome<PricedCart> {
   if (input.currency !== undefined && input.currency !== ctx.currency) {
     return refuse(
       'wrong_currency',
@@ -247,9 +268,15 @@ function buildSaleUnchecked(input: SaleInput, ctx: SaleContext): Outcome<BuiltSa
     if (!priced.ok) return priced;
     lines.push(priced.value);
   }
-  const totals = totalsOf(lines);
+  const flags = [...new Set(lines.flatMap((l) => l.flags))];
+  return ok({ currency: ctx.currency, ...totalsOf(lines), lines, flags });
+}
+
+function buildSaleUnchecked(input: SaleInput, ctx: SaleContext): Outcome<BuiltSale> {
+  const priced = priceCartUnchecked(input, ctx);
+  if (!priced.ok) return priced;
+  const { lines, flags, ...totals } = priced.value;
   const settled = settle(totals.totalMinor, input.payments);
   if (!settled.ok) return settled;
-  const flags = [...new Set(lines.flatMap((l) => l.flags))];
-  return ok({ currency: ctx.currency, ...totals, lines, ...settled.value, flags });
+  return ok({ ...totals, lines, ...settled.value, flags });
 }

@@ -67,6 +67,13 @@ describe('modernpos dev', () => {
     expect(pin).toBeDefined();
     expect(statSync(join(dataDir, 'demo-cashier.json')).mode & 0o777).toBe(0o600);
     expect(curlOf(first, /\/v1\/sales/)).toMatch(/Authorization: Bearer mpc_/);
+    // The register is printed and served by the edge.
+    const register = /Register \(the cashier's page, served by the edge\): (http:\/\/\S+\/)$/m.exec(
+      first.lines.join('\n'),
+    )?.[1];
+    const page = await fetch(register!);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await page.text()).toContain('/assets/register.js');
 
     const sale = await runCurl(curlOf(first, /\/v1\/sales/));
     expect(sale).toMatchObject({ status: 201, body: { receiptNo: 'MAIN-T1-000001', totalMinor: 350 } });

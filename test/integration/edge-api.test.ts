@@ -158,6 +158,8 @@ describe('cashier API', () => {
         outboxEmptyAt: null,
         lastError: null,
         quarantined: 0,
+        // Not syncing: this app was made without a sync loop.
+        connected: false,
       },
     });
   });

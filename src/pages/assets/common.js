@@ -1,4 +1,4 @@
-// Shared by the cloud's pages: DOM building (text only, never HTML from data), the JSON API client
+// Shared by the served pages (the cloud's dashboard and console, the edge's register): DOM building (text only, never HTML from data), the JSON API client
 // with clear messages for every failure, the message area, and number and time formatting.
 
 /** An element with attributes and children (strings become text nodes). */
@@ -26,6 +26,16 @@ export function fill(container, ...children) {
   container.replaceChildren(...keep, ...children.flat().filter(Boolean));
 }
 
+/** Who the pages' API calls reach, for the messages when it does not answer (a page may change it). */
+const server = {
+  name: 'The cloud',
+  unreachable: 'The cloud did not answer: check that it is running and try again.',
+};
+export function configureApi({ name, unreachable }) {
+  if (name) server.name = name;
+  if (unreachable) server.unreachable = unreachable;
+}
+
 export class ApiError extends Error {
   constructor(status, code, message, details) {
     super(message);
@@ -37,18 +47,25 @@ export class ApiError extends Error {
 
 /**
  * Calls the JSON API. Resolves with the parsed body (null for 204), or the raw Response when
- * `raw` is set; rejects with an ApiError whose message a person can read.
+ * `raw` is set; rejects with an ApiError whose message a person can read (status 0 when the
+ * server did not answer, or not within `timeoutMs`).
  */
-export async function api(path, { method = 'GET', body, token, accept, raw } = {}) {
+export async function api(path, { method = 'GET', body, token, accept, raw, timeoutMs } = {}) {
   const headers = {};
   if (token) headers.authorization = `Bearer ${token}`;
   if (accept) headers.accept = accept;
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res;
   try {
-    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    res = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      // A server that went away mid-request may never answer: give up after `timeoutMs`.
+      signal: timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined,
+    });
   } catch {
-    throw new ApiError(0, 'network', 'The cloud did not answer: check that it is running and try again.');
+    throw new ApiError(0, 'network', server.unreachable);
   }
   if (res.ok && raw) return res;
   if (res.status === 204) return null;
@@ -75,7 +92,7 @@ export async function api(path, { method = 'GET', body, token, accept, raw } = {
   throw new ApiError(
     res.status,
     'bad_answer',
-    `The cloud answered ${res.status} ${res.statusText || ''}`.trim(),
+    `${server.name} answered ${res.status} ${res.statusText || ''}`.trim(),
   );
 }
 
@@ -107,7 +124,7 @@ export async function guarded(work, describe = '') {
   }
 }
 
-/** Money in minor units for display only (every figure comes computed from the cloud). */
+/** Money in minor units for display only (every figure comes computed from the server). */
 export function moneyFormat(currency) {
   let nf;
   try {
@@ -120,6 +137,19 @@ export function moneyFormat(currency) {
   fmt.major = (minor) => minor / 10 ** digits;
   fmt.digits = digits;
   return fmt;
+}
+
+/** A typed amount in major units ("12.50" or "12,50") as exact minor units, or null if it is not one. */
+export function parseMinor(text, digits) {
+  const match = new RegExp(`^(\\d{1,12})(?:[.,](\\d{0,${digits}}))?$`).exec(String(text).trim());
+  if (!match) return null;
+  return Number(match[1]) * 10 ** digits + Number((match[2] ?? '').padEnd(digits, '0') || 0);
+}
+
+/** Minor units as the plain text a cashier would type ("1250" → "12.50"), exactly, without floats. */
+export function minorText(minor, digits) {
+  const text = String(minor).padStart(digits + 1, '0');
+  return digits > 0 ? `${text.slice(0, -digits)}.${text.slice(-digits)}` : text;
 }
 
 /** Instants shown in one time zone (the tenant's), with the zone named once on the page. */

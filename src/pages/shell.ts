@@ -1,6 +1,7 @@
-// The HTML shell of the cloud's pages: a static document (it holds no tenant data, the page's own
-// script fetches everything with the user's token) that loads the page's stylesheet and ES module
-// from the cloud itself. Nothing is fetched from anywhere else (the CSP says so too).
+// The HTML shell of the served pages (the cloud's dashboard and console, the edge's register): a
+// static document (it holds no tenant data, the page's own script fetches everything with the user's
+// token) that loads the page's stylesheets and ES module from the server itself. Nothing is fetched
+// from anywhere else (the CSP says so too).
 
 /** Headers for every page and asset: no framing, no sniffing, no referrer, only this origin's scripts. */
 export const PAGE_HEADERS: Record<string, string> = {
