@@ -187,19 +187,24 @@ export function createEdgeApp(options: EdgeAppOptions): Hono {
   });
   app.get('/v1/shifts/:id/x-report', (c) => answer(c, store.shifts.report(c.req.param('id'))));
 
-  // Stock beyond sales (docs/stock.md): each recorded once per id, synced like a sale.
-  app.post('/v1/stock/receipts', async (c) =>
-    answerRecorded(c, store.stock.receive(await parseJsonBody(c, receiptInputSchema))),
-  );
-  app.post('/v1/stock/adjustments', async (c) =>
-    answerRecorded(c, store.stock.adjust(await parseJsonBody(c, adjustmentInputSchema))),
-  );
-  app.post('/v1/stock/counts', async (c) =>
-    answerRecorded(c, store.stock.count(await parseJsonBody(c, countInputSchema))),
-  );
-  app.post('/v1/stock/transfers', async (c) =>
-    answerRecorded(c, store.stock.transfer(await parseJsonBody(c, transferInputSchema))),
-  );
+  // Stock beyond sales (docs/stock.md): each recorded once per id, synced like a sale. Like every
+  // write, it needs a cashier session, and the document names the signed-in user as its actor.
+  const stockWrite =
+    <I extends { cashier?: string | undefined }, T>(
+      schema: z.ZodType<I>,
+      record: (input: I) => EdgeOutcome<Recorded<T>>,
+    ) =>
+    async (c: Context) => {
+      const session = auth.session(c);
+      if (!session.ok) return answer(c, session);
+      const input = await parseJsonBody(c, schema);
+      const user = session.value?.user;
+      return answerRecorded(c, record(user ? { ...input, cashier: user.name } : input));
+    };
+  app.post('/v1/stock/receipts', stockWrite(receiptInputSchema, store.stock.receive));
+  app.post('/v1/stock/adjustments', stockWrite(adjustmentInputSchema, store.stock.adjust));
+  app.post('/v1/stock/counts', stockWrite(countInputSchema, store.stock.count));
+  app.post('/v1/stock/transfers', stockWrite(transferInputSchema, store.stock.transfer));
   app.get('/v1/stock', (c) => {
     const { productId } = parseQuery(c, stockQuery);
     return c.json({ branch: store.branch, onHand: store.stock.onHand(productId) });

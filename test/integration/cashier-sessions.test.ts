@@ -166,9 +166,14 @@ describe('a session', () => {
     return bearer(res.body.token as string);
   };
 
-  it('is required for sales, refunds, shifts, cash movements, closes and no-sales; writes nothing without one', async () => {
+  it('is required for sales, refunds, shifts, cash movements, closes, no-sales and stock; writes nothing without one', async () => {
     const before = rowCounts(edge.store);
+    const mug = edge.store.searchProducts('MUG', 1)[0]!.id;
     const writes: [string, unknown][] = [
+      ['/v1/stock/receipts', { lines: [{ productId: mug, qtyMilli: 1000, unitCostMinor: 100 }] }],
+      ['/v1/stock/adjustments', { reason: 'broken', lines: [{ productId: mug, deltaQtyMilli: -1000 }] }],
+      ['/v1/stock/counts', { lines: [{ productId: mug, countedQtyMilli: 0 }] }],
+      ['/v1/stock/transfers', { toBranch: 'NYC', lines: [{ productId: mug, qtyMilli: 1000 }] }],
       ['/v1/sales', sale()],
       ['/v1/sales/x/refunds', { terminal: 'T1', lines: [{ lineNo: 1, qtyMilli: 1000 }], payments: [] }],
       ['/v1/shifts', { terminal: 'T1', openingFloatMinor: 0 }],
@@ -214,6 +219,15 @@ describe('a session', () => {
       auth,
     );
     expect(moved).toMatchObject({ status: 201, body: { cashier: 'Ana', cashierUserId: cashierId } });
+    const mug = edge.store.searchProducts('MUG', 1)[0]!.id;
+    const received = await call(
+      app,
+      'POST',
+      '/v1/stock/receipts',
+      { cashier: 'Eve', lines: [{ productId: mug, qtyMilli: 1000, unitCostMinor: 100 }] },
+      auth,
+    );
+    expect(received).toMatchObject({ status: 201, body: { actor: 'Ana' } });
     // Another terminal's documents and shifts are refused (403) with nothing written.
     const other = await signedIn('T2', MANAGER);
     const before = rowCounts(edge.store);

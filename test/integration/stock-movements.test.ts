@@ -15,7 +15,7 @@ import { createEdgeApp } from '../../edge/http/app.ts';
 import { connect } from '../../edge/sync/connection.ts';
 import { syncOn } from '../../edge/sync/sync-client.ts';
 import { startSyncLoop } from '../../edge/sync/sync-loop.ts';
-import { call, createTestEdge, outboxMutations, type TestEdge } from '../helpers/edge.ts';
+import { call, cashierAt, createTestEdge, outboxMutations, type TestEdge } from '../helpers/edge.ts';
 import { engineNames } from '../helpers/engines.ts';
 import { useSyncTenant } from '../helpers/sync-tenant.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -25,6 +25,8 @@ interface Edge {
   deviceId: string;
   edge: TestEdge;
   app: ReturnType<typeof createEdgeApp>;
+  /** A cashier session at this edge (its own terminal, so each device owns the one it signs in at). */
+  auth: Record<string, string>;
 }
 
 describe.each(engineNames)('stock beyond sales on %s', (engine) => {
@@ -58,15 +60,20 @@ describe.each(engineNames)('stock beyond sales on %s', (engine) => {
     const db = tenant.db();
     const device = await registerDevice({ db, orgId: tenant.orgId, actor: 'test' }, { branch, name: branch });
     const edge = await createTestEdge({ identity: { orgId: tenant.orgId, branch, currency: 'EUR' } });
+    const app = createEdgeApp({ store: edge.store });
     const e = {
       token: device.token,
       deviceId: device.deviceId,
       edge,
-      app: createEdgeApp({ store: edge.store }),
+      app,
+      auth: await cashierAt(app, edge.store, `${branch}T1`),
     };
     edges.push(e);
     return e;
   };
+  /** The edge's cashier API as its signed-in cashier. */
+  const callAs = (e: Edge, method: string, path: string, body?: unknown) =>
+    call(e.app, method, path, body, e.auth);
   const cloudOnHand = async (branch: string, productId: string) => {
     const rows = await tenant
       .db()
@@ -126,7 +133,7 @@ describe.each(engineNames)('stock beyond sales on %s', (engine) => {
   });
 
   it('records each kind at the edge and the cloud holds each movement once, across a resend', async () => {
-    const receipt = await call(main.app, 'POST', '/v1/stock/receipts', {
+    const receipt = await callAs(main, 'POST', '/v1/stock/receipts', {
       note: 'Delivery 4711',
       lines: [
         { productId: tea, qtyMilli: 20_000, unitCostMinor: 120 },
@@ -134,17 +141,17 @@ describe.each(engineNames)('stock beyond sales on %s', (engine) => {
       ],
     });
     expect(receipt.status).toBe(201);
-    const adjustment = await call(main.app, 'POST', '/v1/stock/adjustments', {
+    const adjustment = await callAs(main, 'POST', '/v1/stock/adjustments', {
       reason: 'Broken in the back room',
       lines: [{ productId: mug, deltaQtyMilli: -1000 }],
     });
     expect(adjustment.status).toBe(201);
-    const count = await call(main.app, 'POST', '/v1/stock/counts', {
+    const count = await callAs(main, 'POST', '/v1/stock/counts', {
       lines: [{ productId: tea, countedQtyMilli: 18_000 }],
     });
     expect(count.status).toBe(201);
     // A repeated id answers the first document, 200, and records nothing more.
-    const again = await call(main.app, 'POST', '/v1/stock/counts', {
+    const again = await callAs(main, 'POST', '/v1/stock/counts', {
       id: count.body.id,
       lines: [{ productId: tea, countedQtyMilli: 1 }],
     });
@@ -167,7 +174,7 @@ describe.each(engineNames)('stock beyond sales on %s', (engine) => {
   });
 
   it('moves stock between branches, and the other branch learns it through pull', async () => {
-    const sent = await call(main.app, 'POST', '/v1/stock/transfers', {
+    const sent = await callAs(main, 'POST', '/v1/stock/transfers', {
       toBranch: 'NYC',
       lines: [{ productId: tea, qtyMilli: 5000 }],
     });
