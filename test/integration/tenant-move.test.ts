@@ -134,7 +134,8 @@ describe.skipIf(NO_CLUSTERS)(`tenant move ${NO_CLUSTERS ? `(skipped: ${NO_CLUSTE
     await syncUntilDone(url(), till);
     await expectExactlyOnce(await openOn('c', orgId), till);
     // Every failure the edge saw was a retryable pause.
-    for (const f of failures) expect(String(f)).toMatch(/being moved|unavailable|terminat|closed|ECONNRESET/i);
+    for (const f of failures)
+      expect(String(f)).toMatch(/being moved|unavailable|terminat|closed|ECONNRESET/i);
 
     // Replication is gone from both sides; the source is kept, its role unable to log in.
     await onCluster(PG_URL_B!, async (c) => {

@@ -201,10 +201,11 @@ async function moveLocked(ctx: TenantContext, orgId: string, to: string, options
     org.cluster === to &&
     last?.state === 'switched' &&
     last.targetCluster === to &&
-    !last.sourceDroppedAt
+    last.phase !== 'completed'
   ) {
     // A run killed after the switch, run again: the move is done (every process is told again).
     await tenantRoutingChanged(ctx, orgId);
+    await completed(ctx, last, last.freezeMs);
     return {
       orgId,
       from: last.sourceCluster,
@@ -496,12 +497,7 @@ async function runMove(
       details: { from: move.sourceCluster, to: move.targetCluster, freezeMs },
     });
     await ctx.afterStep?.('switched', orgId);
-    await audit(ctx.control, {
-      actor: ctx.actor,
-      action: 'tenant.move.completed',
-      orgId,
-      details: { from: move.sourceCluster, to: move.targetCluster, method: move.method, freezeMs },
-    });
+    await completed(ctx, move, freezeMs);
     return {
       orgId,
       from: move.sourceCluster,
@@ -529,6 +525,17 @@ async function runMove(
     await sourceDb.close().catch(() => {});
     await targetDb?.close().catch(() => {});
   }
+}
+
+/** The move's last step: audited, and recorded so running the command again is refused as a move onto the same cluster. */
+async function completed(ctx: TenantContext, move: TenantMove, freezeMs: number | null): Promise<void> {
+  await audit(ctx.control, {
+    actor: ctx.actor,
+    action: 'tenant.move.completed',
+    orgId: move.orgId,
+    details: { from: move.sourceCluster, to: move.targetCluster, method: move.method, freezeMs },
+  });
+  await setMovePhase(ctx.control, move.id, 'completed');
 }
 
 /** The fallback reason the move's first run recorded. */
