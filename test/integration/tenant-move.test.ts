@@ -302,4 +302,25 @@ describe.skipIf(NO_CLUSTERS)(`tenant move ${NO_CLUSTERS ? `(skipped: ${NO_CLUSTE
     ).toEqual([]);
     expect(await databaseExistsOn(PG_URL_C!, tenantDatabaseName(orgId))).toBe(false);
   });
+
+  it('POST /admin/tenants/:orgId/move moves a tenant, and answers a refusal with its status', async () => {
+    const orgId = await tenantOn('b');
+    const post = (body: unknown) =>
+      fetch(`${url()}/admin/tenants/${orgId}/move`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await post({ to: 'c', extra: 1 })).status).toBe(400);
+    expect((await post({ to: 'nowhere' })).status).toBe(404);
+    expect((await post({ to: 'b' })).status).toBe(409);
+    const moved = await post({ to: 'c' });
+    expect(moved.status).toBe(200);
+    expect(await moved.json()).toMatchObject({ orgId, from: 'b', to: 'c', method: 'logical' });
+    expect((await post({ abort: true })).status).toBe(409);
+    const status = await fetch(`${url()}/admin/tenants/${orgId}`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(await status.json()).toMatchObject({ cluster: 'c', status: 'active' });
+  });
 });
