@@ -5,10 +5,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MOVE_STEPS } from '../../cloud/tenants/move/move.ts';
 import { runCli, spawnCli } from '../helpers/cli.ts';
-import { NO_CLUSTERS, PG_URL_B, PG_URL_C } from '../helpers/clusters.ts';
+import { holdMpCUp, NO_CLUSTERS, PG_URL_B, PG_URL_C } from '../helpers/clusters.ts';
 import { dropPostgresLeftovers, PG_URL, uniqueId } from '../helpers/engines.ts';
 import { dropMoveLeftovers } from '../helpers/move.ts';
 
@@ -36,27 +36,48 @@ describe.skipIf(NO_CLUSTERS)(
       return orgId;
     };
 
-    beforeAll(async () => {
-      root = mkdtempSync(join(tmpdir(), 'modernpos-movecli-'));
-      env.MODERNPOS_BACKUP_DIR = join(root, 'backups');
-      for (const [name, url] of [
-        ['b', PG_URL_B!],
-        ['c', PG_URL_C!],
-      ]) {
-        const added = await cli(['cluster', 'add', name!, '--url', url!]);
-        expect(added.code, added.err).toBe(0);
+    // mp_c stays up while each test (and the setup and teardown) runs: cluster-outage.test.ts waits.
+    let release: (() => Promise<void>) | undefined;
+    beforeEach(async () => {
+      release = await holdMpCUp();
+    });
+    afterEach(async () => {
+      await release?.();
+    });
+    const holding = async (fn: () => Promise<void>) => {
+      const up = await holdMpCUp();
+      try {
+        await fn();
+      } finally {
+        await up();
       }
-    });
-    afterAll(async () => {
-      await dropMoveLeftovers(PG_URL_B!, env.MODERNPOS_TEMPLATE_DB, orgs);
-      await dropMoveLeftovers(PG_URL_C!, env.MODERNPOS_TEMPLATE_DB, orgs);
-      await dropMoveLeftovers(PG_URL!, env.MODERNPOS_TEMPLATE_DB, orgs);
-      await dropPostgresLeftovers(
-        { controlDatabase: env.MODERNPOS_CONTROL_DB, templateDatabase: env.MODERNPOS_TEMPLATE_DB },
-        orgs,
-      );
-      rmSync(root, { recursive: true, force: true });
-    });
+    };
+
+    beforeAll(() =>
+      holding(async () => {
+        root = mkdtempSync(join(tmpdir(), 'modernpos-movecli-'));
+        env.MODERNPOS_BACKUP_DIR = join(root, 'backups');
+        for (const [name, url] of [
+          ['b', PG_URL_B!],
+          ['c', PG_URL_C!],
+        ]) {
+          const added = await cli(['cluster', 'add', name!, '--url', url!]);
+          expect(added.code, added.err).toBe(0);
+        }
+      }),
+    );
+    afterAll(() =>
+      holding(async () => {
+        await dropMoveLeftovers(PG_URL_B!, env.MODERNPOS_TEMPLATE_DB, orgs);
+        await dropMoveLeftovers(PG_URL_C!, env.MODERNPOS_TEMPLATE_DB, orgs);
+        await dropMoveLeftovers(PG_URL!, env.MODERNPOS_TEMPLATE_DB, orgs);
+        await dropPostgresLeftovers(
+          { controlDatabase: env.MODERNPOS_CONTROL_DB, templateDatabase: env.MODERNPOS_TEMPLATE_DB },
+          orgs,
+        );
+        rmSync(root, { recursive: true, force: true });
+      }),
+    );
 
     const killAndRerun = async (from: string, to: string, step: string) => {
       const orgId = await create(from);

@@ -2,7 +2,7 @@
 // server: online with logical replication (mp_b → mp_c), the offline copy from the main cluster
 // (wal_level replica), --abort, a target that stops answering mid-move, the source dropped after its
 // grace period, and the refusals (each audited, nothing written).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { addCluster, setDraining } from '../../cloud/clusters/registry.ts';
 import { auditTrail } from '../../cloud/control/audit.ts';
 import { getOrganization, setStatus } from '../../cloud/control/organizations.ts';
@@ -12,7 +12,14 @@ import { dropExpiredSources } from '../../cloud/tenants/move/source-cleanup.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
-import { databaseExistsOn, NO_CLUSTERS, onCluster, PG_URL_B, PG_URL_C } from '../helpers/clusters.ts';
+import {
+  databaseExistsOn,
+  holdMpCUp,
+  NO_CLUSTERS,
+  onCluster,
+  PG_URL_B,
+  PG_URL_C,
+} from '../helpers/clusters.ts';
 import { createTestPlatform, PG_URL, type TestPlatform, uniqueId } from '../helpers/engines.ts';
 import { type CuttableRelay, dropMoveLeftovers, startCuttableRelay } from '../helpers/move.ts';
 import { cloudSalesOf, createTill, sleep, syncTill, syncUntilDone, type Till } from '../helpers/sync.ts';
@@ -61,7 +68,24 @@ describe.skipIf(NO_CLUSTERS)(`tenant move ${NO_CLUSTERS ? `(skipped: ${NO_CLUSTE
           .rows[0]?.rolcanlogin,
     );
 
+  // mp_c stays up while each test (and the setup and teardown) runs: cluster-outage.test.ts waits.
+  let release: (() => Promise<void>) | undefined;
+  beforeEach(async () => {
+    release = await holdMpCUp();
+  });
+  afterEach(async () => {
+    await release?.();
+  });
+
   beforeAll(async () => {
+    const up = await holdMpCUp();
+    try {
+      await setUp();
+    } finally {
+      await up();
+    }
+  });
+  const setUp = async () => {
     p = await createTestPlatform('postgres', {
       afterStep: async (step) => {
         const hook = hooks.get(step);
@@ -84,8 +108,16 @@ describe.skipIf(NO_CLUSTERS)(`tenant move ${NO_CLUSTERS ? `(skipped: ${NO_CLUSTE
       resolver: { maxPools: 8, poolSize: 2 },
       migration: { intervalMs: 0, concurrency: 1 },
     });
-  });
+  };
   afterAll(async () => {
+    const up = await holdMpCUp();
+    try {
+      await tearDown();
+    } finally {
+      await up();
+    }
+  });
+  const tearDown = async () => {
     for (const t of tills) t.edge.destroy();
     await server?.stop().catch(() => {});
     for (const h of handles) await h.close().catch(() => {});
@@ -95,7 +127,7 @@ describe.skipIf(NO_CLUSTERS)(`tenant move ${NO_CLUSTERS ? `(skipped: ${NO_CLUSTE
     await dropMoveLeftovers(PG_URL_B!, template, orgs);
     await dropMoveLeftovers(PG_URL_C!, template, orgs);
     await dropMoveLeftovers(PG_URL!, template, orgs);
-  });
+  };
 
   it('moves a tenant from mp_b to mp_c online while its edge keeps selling: every sale exactly once, no re-sync', async () => {
     const orgId = await tenantOn('b');
