@@ -135,6 +135,15 @@ describe.skipIf(NO_CLUSTERS)(`tenant move ${NO_CLUSTERS ? `(skipped: ${NO_CLUSTE
     till.sell(5);
     await syncUntilDone(url(), till);
 
+    // While frozen, a push is refused as a retryable pause, and the sale waits in the outbox.
+    let refusedWhileFrozen: unknown;
+    hooks.set('frozen', async () => {
+      till.sell(1);
+      refusedWhileFrozen = await syncTill(url(), till).then(
+        () => 'served',
+        (err: unknown) => err,
+      );
+    });
     let selling = true;
     const failures: unknown[] = [];
     const seller = (async () => {
@@ -155,6 +164,7 @@ describe.skipIf(NO_CLUSTERS)(`tenant move ${NO_CLUSTERS ? `(skipped: ${NO_CLUSTE
       selling = false;
       await seller;
     }
+    expect(String(refusedWhileFrozen)).toMatch(/being moved to another cluster; try again in a moment/);
     expect(result.method).toBe('logical');
     expect(result.fallbackReason).toBeNull();
     expect(result.freezeMs).toBeGreaterThanOrEqual(0);
