@@ -4,6 +4,7 @@
 
 import { sanitizeText } from '../../../src/domain/bounds.ts';
 import { tenantDatabaseName } from '../../../src/domain/org-id.ts';
+import { isAppError } from '../../../src/errors.ts';
 import { audit } from '../../control/audit.ts';
 import { getOrganization } from '../../control/organizations.ts';
 import { keptSources, markSourceDropped } from '../../control/tenant-moves.ts';
@@ -35,9 +36,13 @@ export async function dropExpiredSources(
         const org = await getOrganization(ctx.control, move.orgId);
         // Moved back onto the same cluster since: that database is the live one now.
         if (org?.cluster !== move.sourceCluster) {
-          const engine = await ctx.clusters.engine(move.sourceCluster);
-          await engine.dropDatabase(database);
-          await engine.dropTenantRole(database);
+          const engine = await ctx.clusters.engine(move.sourceCluster).catch((err: unknown) => {
+            // The source's cluster was removed from the registry: nothing here can reach it any more.
+            if (isAppError(err) && err.code === 'not_found') return undefined;
+            throw err;
+          });
+          await engine?.dropDatabase(database);
+          await engine?.dropTenantRole(database);
         }
         await markSourceDropped(ctx.control, move.id);
         return true;
