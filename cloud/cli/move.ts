@@ -2,7 +2,8 @@
 import type { ParsedArgs } from '../../src/cli/args.ts';
 import { type CliIO, EXIT } from '../../src/cli/io.ts';
 import { AppError } from '../../src/errors.ts';
-import { abortMove, moveTenant } from '../tenants/move/move.ts';
+import { abortMove } from '../tenants/move/abort.ts';
+import { moveTenant } from '../tenants/move/move.ts';
 import { requireOrgId } from '../tenants/validate.ts';
 import { openCliPlatform } from './open.ts';
 

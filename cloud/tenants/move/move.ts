@@ -38,6 +38,7 @@ import { randomSecret } from '../../secrets/passwords.ts';
 import { engineOf, type TenantContext, tenantMigrationTarget, withOrgLock } from '../context.ts';
 import { createFromTemplate } from '../template.ts';
 import { requireOrgId } from '../validate.ts';
+import { catchUp, waitFor } from './catch-up.ts';
 import { copyTables } from './copy.ts';
 import { fenceSource, unfenceSource } from './freeze.ts';
 import {
@@ -115,21 +116,10 @@ export interface MoveResult {
   alreadyMoved: boolean;
 }
 
-export interface AbortResult {
-  orgId: string;
-  status: 'aborted';
-  from: string;
-  to: string;
-  /** The target database could not be dropped (its cluster did not answer); the next move there drops it. */
-  targetLeftover: boolean;
-}
-
 const DEFAULTS = { catchUpTimeoutMs: 600_000, syncTimeoutMs: 30_000, drainMs: 5_000 };
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /** Runs `fn`; a refusal (AppError) is audited as `tenant.move.refused` (or `tenant.move.abort.refused`) with its code. */
-async function audited<T>(
+export async function audited<T>(
   ctx: TenantContext,
   orgId: string,
   action: string,
@@ -332,7 +322,7 @@ async function startMove(
 }
 
 /** Drops what a move made on the target: its subscription (which would block the drop) and the database and role. */
-async function dropTarget(target: Engine, database: string, name: string): Promise<void> {
+export async function dropTarget(target: Engine, database: string, name: string): Promise<void> {
   if (await target.databaseExists(database)) {
     const db = target.openDatabase(database, 1);
     try {
@@ -581,57 +571,6 @@ async function thaw(
   });
 }
 
-/** Waits until the subscription has copied every table and is at most a moment behind the source. */
-async function catchUp(
-  sourceDb: ClosableSqlDatabase,
-  targetDb: ClosableSqlDatabase,
-  name: string,
-  timeoutMs: number,
-  onTarget: <T>(fn: () => Promise<T>) => Promise<T>,
-): Promise<number> {
-  await waitFor(
-    async () => {
-      const pending = await onTarget(() => tablesNotReady(targetDb, name));
-      if (pending < 0) throw missingSubscription(name);
-      return pending === 0;
-    },
-    timeoutMs,
-    async () => {},
-    'the subscription did not finish copying the tables',
-  );
-  const lsn = await currentLsn(sourceDb);
-  let behind: number | null = null;
-  await waitFor(
-    async () => {
-      behind = await bytesBehind(sourceDb, name, lsn);
-      return behind === 0;
-    },
-    timeoutMs,
-    async () => {
-      if ((await onTarget(() => tablesNotReady(targetDb, name))) < 0) throw missingSubscription(name);
-    },
-    'the subscription did not catch up with the source',
-  );
-  return behind ?? 0;
-}
-
-async function waitFor(
-  done: () => Promise<boolean>,
-  timeoutMs: number,
-  check: () => Promise<void>,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let i = 0; ; i++) {
-    if (await done()) return;
-    if (Date.now() >= deadline) {
-      throw new AppError('database_unavailable', `${what} within ${Math.round(timeoutMs / 1000)} s`);
-    }
-    if (i % 10 === 0) await check();
-    await sleep(Math.min(20 + i * 10, 200));
-  }
-}
-
 async function verify(
   sourceDb: ClosableSqlDatabase,
   targetDb: ClosableSqlDatabase,
@@ -650,60 +589,4 @@ async function verify(
     );
   }
   return a;
-}
-
-/** `tenant move ORG --abort`: undoes a move that has not switched. */
-export async function abortMove(ctx: TenantContext, orgIdInput: string): Promise<AbortResult> {
-  const orgId = requireOrgId(orgIdInput);
-  return withOrgLock(ctx, orgId, () =>
-    audited(ctx, orgId, 'tenant.move.abort.refused', {}, async () => {
-      const org = await getOrganization(ctx.control, orgId);
-      if (!org) throw new AppError('not_found', `organization ${orgId} not found`);
-      const move = await runningMove(ctx.control, orgId);
-      if (!move) {
-        const last = await latestMove(ctx.control, orgId);
-        throw new AppError(
-          'conflict',
-          last?.state === 'switched'
-            ? `the move of ${orgId} to ${last.targetCluster} has already switched; move it back instead (tenant move ${orgId} --to ${last.sourceCluster})`
-            : `organization ${orgId} has no move in progress`,
-        );
-      }
-      const database = tenantDatabaseName(orgId);
-      const name = replicationName(orgId);
-      const source = await ctx.clusters.engine(move.sourceCluster);
-      const sourceDb = source.openDatabase(database, 1);
-      try {
-        // The source first: the tenant serves from it again even if the target never answers.
-        await unfenceSource(sourceDb, database);
-        await setMoveFrozen(ctx.control, move.id, false);
-        await tenantRoutingChanged(ctx, orgId);
-        await dropSlot(sourceDb, name);
-        await dropPublication(sourceDb, name);
-        let targetLeftover = false;
-        try {
-          const target = await ctx.clusters.engine(move.targetCluster);
-          await dropTarget(target, database, name);
-        } catch {
-          targetLeftover = true;
-        }
-        await finishMove(ctx.control, move.id, 'aborted', targetLeftover ? 'target_left' : undefined);
-        await audit(ctx.control, {
-          actor: ctx.actor,
-          action: 'tenant.move.aborted',
-          orgId,
-          details: { from: move.sourceCluster, to: move.targetCluster, phase: move.phase, targetLeftover },
-        });
-        return {
-          orgId,
-          status: 'aborted' as const,
-          from: move.sourceCluster,
-          to: move.targetCluster,
-          targetLeftover,
-        };
-      } finally {
-        await sourceDb.close();
-      }
-    }),
-  );
 }
