@@ -30,6 +30,7 @@ export const settings = {
   migrationConcurrency: { env: 'MODERNPOS_MIGRATION_CONCURRENCY', flag: 'migration-concurrency' },
   controlDatabase: { env: 'MODERNPOS_CONTROL_DB', flag: 'control-db' },
   templateDatabase: { env: 'MODERNPOS_TEMPLATE_DB', flag: 'template-db' },
+  moveGraceHours: { env: 'MODERNPOS_MOVE_GRACE_HOURS', flag: 'move-grace-hours' },
 } as const;
 
 export type SettingName = keyof typeof settings;
@@ -54,6 +55,8 @@ export interface CloudConfig {
   port: number;
   resolver: { maxPools: number; poolSize: number };
   migration: { intervalMs: number; concurrency: number };
+  /** How long a moved tenant's source database is kept before the background job drops it. */
+  moveGraceMs: number;
 }
 
 const intSetting = (raw: RawSettings, name: SettingName, fallback: number, min: number, max: number) =>
@@ -100,6 +103,7 @@ export function resolveCloudConfig(raw: RawSettings): CloudConfig {
       intervalMs: intSetting(raw, 'migrationIntervalSeconds', 300, 0, 86_400) * 1000,
       concurrency: intSetting(raw, 'migrationConcurrency', 4, 1, 64),
     },
+    moveGraceMs: intSetting(raw, 'moveGraceHours', 24, 0, 8_760) * 3_600_000,
   };
 }
 

@@ -19,6 +19,8 @@ import {
 import type { SyncLimits } from './sync/session.ts';
 import { type SyncSignals, startSyncSignals } from './sync/sync-signals.ts';
 import { createMigrationJob, type MigrationJob } from './tenants/migration-job.ts';
+import { listenTenantRouting } from './tenants/move/signals.ts';
+import { startSourceCleanup } from './tenants/move/source-cleanup.ts';
 
 export interface CloudServerOptions {
   platform: Platform;
@@ -29,6 +31,8 @@ export interface CloudServerOptions {
   /** `start: false` leaves the job idle until `runOnce()` (tests that hold a tenant behind). */
   migration: { intervalMs: number; concurrency: number; start?: boolean };
   sync?: Partial<SyncLimits>;
+  /** How long a moved tenant's source database is kept (default 24 h); checked every `migration.intervalMs` (at least each minute). */
+  moveGraceMs?: number;
   /** Structured logs (requests, sync sessions, background work); default: none. */
   logger?: Logger;
 }
@@ -112,6 +116,15 @@ export async function startCloudServer(options: CloudServerOptions): Promise<Clo
     throw err;
   });
   signalsRef = signals;
+  // A move run elsewhere (the CLI) freezes, thaws or switches a tenant: this process's resolver hears of it.
+  const stopRouting = await listenTenantRouting(platform.notifications, (orgId) =>
+    resolver.invalidate(orgId),
+  );
+  const sourceCleanup = startSourceCleanup(tenants, {
+    graceMs: options.moveGraceMs ?? 24 * 3_600_000,
+    intervalMs: Math.min(options.migration.intervalMs || 60_000, 60_000),
+    onError: (err) => logger.error({ err }, "dropping moved tenants' source databases failed"),
+  });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   if (startMigrations) migrationJob.start();
@@ -123,6 +136,8 @@ export async function startCloudServer(options: CloudServerOptions): Promise<Clo
     sync,
     signals,
     async stop() {
+      await sourceCleanup.stop();
+      await stopRouting();
       await signals.stop();
       await sync.close();
       await new Promise<void>((resolve) => {

@@ -20,6 +20,7 @@ import { runClusterCommand } from './clusters.ts';
 import { runDeviceCommand } from './devices.ts';
 import { tenantDetails, tenantRows } from './format.ts';
 import { rotateKeys } from './keys.ts';
+import { runMoveCommand } from './move.ts';
 import { cliSettings, openCliPlatform } from './open.ts';
 
 type Command = (args: ParsedArgs, io: CliIO) => Promise<number>;
@@ -175,6 +176,8 @@ const tenantCommands: Record<string, Command> = {
     return EXIT.ok;
   },
 
+  move: runMoveCommand,
+
   async 'rotate-credentials'(args, io) {
     const orgId = needOrg(args, 'rotate-credentials');
     const r = await withPlatform(args, io, ({ platform }) =>
@@ -216,6 +219,7 @@ export async function startCliCloud(args: ParsedArgs, io: CliIO, banner: 'cloud'
     port: config.port,
     resolver: config.resolver,
     migration: config.migration,
+    moveGraceMs: config.moveGraceMs,
     logger,
   }).catch(async (err) => {
     await platform.close();

@@ -52,6 +52,12 @@ export interface Engine {
   /** Prepares a template database so the objects migrations create in it can be handed to tenants. */
   prepareTemplate(template: string): Promise<void>;
 
+  /**
+   * The admin URL pointed at `name` (contains the admin credentials): what a subscription on another
+   * cluster connects to for a logical-replication move. None on PGlite.
+   */
+  adminUrlOf?(name: string): string;
+
   /** Opens a pool on a tenant DSN, as the tenant's role. */
   connect(dsn: string, options: { maxConnections: number; idleTimeoutMs: number }): ClosableSqlDatabase;
 

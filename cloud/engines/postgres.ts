@@ -221,6 +221,10 @@ export function createPostgresEngine(options: PostgresEngineOptions): Engine {
       return db;
     },
 
+    adminUrlOf(name) {
+      return withDatabase(options.adminUrl, name);
+    },
+
     connect(dsn, poolOptions) {
       return createPgDatabase({
         connectionString: dsn,

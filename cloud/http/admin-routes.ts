@@ -13,6 +13,8 @@ import type { TenantContext } from '../tenants/context.ts';
 import { exportTenant } from '../tenants/export.ts';
 import { fleetReport } from '../tenants/fleet-report.ts';
 import { migrateTenant } from '../tenants/migrate.ts';
+import { abortMove } from '../tenants/move/abort.ts';
+import { moveTenant } from '../tenants/move/move.ts';
 import { offboardTenant } from '../tenants/offboard.ts';
 import { onboardTenant } from '../tenants/onboard.ts';
 import { listTenants, showTenant } from '../tenants/queries.ts';
@@ -36,6 +38,9 @@ export const createTenantBody = strictObject({
 });
 
 export const offboardBody = strictObject({ confirm: z.literal(true) });
+
+/** `{to: CLUSTER}` moves the tenant there; `{abort: true}` undoes its move in progress. */
+export const moveBody = z.union([strictObject({ to: text(64) }), strictObject({ abort: z.literal(true) })]);
 
 /** The operator's bearer token, compared in constant time (the /admin routes and /metrics). */
 export function requireAdminToken(adminToken: string): MiddlewareHandler {
@@ -86,6 +91,15 @@ export function createAdminRoutes(deps: AdminRoutesDeps): Hono {
     const result = await offboardTenant(ctx, { orgId, confirm: body.confirm });
     if (!result.alreadyOffboarded) deps.metrics?.offboarded.inc();
     return c.json(result);
+  });
+
+  app.post('/tenants/:orgId/move', async (c) => {
+    const orgId = requireOrgId(c.req.param('orgId'));
+    const body = await parseJsonBody(c, moveBody).catch(() => {
+      throw new AppError('invalid_input', 'send {"to": "CLUSTER"} to move the tenant, or {"abort": true}');
+    });
+    if ('abort' in body) return c.json(await abortMove(ctx, orgId));
+    return c.json(await moveTenant(ctx, { orgId, to: body.to }));
   });
 
   app.route('/clusters', createClusterRoutes(ctx));

@@ -6,14 +6,20 @@ import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import { AppError } from '../../src/errors.ts';
 import { loadConnectionString } from '../control/connection-strings.ts';
 import { getOrganization, type OrgStatus } from '../control/organizations.ts';
+import { isWriteFrozen } from '../control/tenant-moves.ts';
 import type { Keyring } from '../secrets/keyring.ts';
 
 export interface CachedTenant {
   status: OrgStatus | 'missing';
   schemaVersion: number;
   dsn?: string;
+  /** A move has frozen the tenant's writes: no lease until it switches or thaws. */
+  frozen?: boolean;
   expires: number;
 }
+
+/** How long a frozen tenant is trusted to stay frozen before the control plane is asked again. */
+const FROZEN_TTL_MS = 100;
 
 export interface TenantCacheOptions {
   control: SqlDatabase;
@@ -77,11 +83,13 @@ export function createTenantCache(options: TenantCacheOptions): TenantCache {
             : undefined;
         const schemaVersion = org?.schemaVersion ?? 0;
         const behind = latest !== undefined && schemaVersion < latest;
+        const frozen = org?.status === 'active' && (await isWriteFrozen(options.control, orgId));
         entry = {
           status: org?.status ?? 'missing',
           schemaVersion,
-          expires: now() + (behind ? migratingTtlMs : dsnTtlMs),
+          expires: now() + (frozen ? Math.min(FROZEN_TTL_MS, dsnTtlMs) : behind ? migratingTtlMs : dsnTtlMs),
         };
+        if (frozen) entry.frozen = true;
         if (sealed) entry.dsn = checkDsn(orgId, options.keyring.open(sealed, orgId));
         if (isCurrent(orgId, generation)) cache.set(orgId, entry);
       }

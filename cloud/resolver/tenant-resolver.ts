@@ -108,6 +108,18 @@ const statusErrors: Record<Exclude<OrgStatus, 'active'>, () => AppError> = {
 /** How long an edge or HQ client is asked to wait before retrying a migrating tenant. */
 export const MIGRATING_RETRY_MS = 5_000;
 
+/** How long an edge or HQ client is asked to wait before retrying a tenant whose move froze its writes. */
+export const MOVING_RETRY_MS = 500;
+
+/** A tenant whose writes a move has frozen for its switch: retryable in a moment. */
+export class TenantMovingError extends AppError {
+  constructor(readonly orgId: string) {
+    super('tenant_unavailable', 'the tenant is being moved to another cluster; try again in a moment', {
+      retryAfterMs: MOVING_RETRY_MS,
+    });
+  }
+}
+
 /** A tenant whose schema is behind this build's: retryable, it is being migrated. */
 export class TenantMigratingError extends AppError {
   constructor(
@@ -158,7 +170,10 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
         result = await run();
       } catch (err) {
         observe(started, true);
-        if (driverErrorCode(err) === '28P01' && cache.cachedDsn(orgId) === dsn) cache.forget(orgId);
+        // 28P01: the password was rotated; 28000: the role may no longer log in there (the tenant
+        // was moved to another cluster): either way the DSN is read again.
+        const code = driverErrorCode(err);
+        if ((code === '28P01' || code === '28000') && cache.cachedDsn(orgId) === dsn) cache.forget(orgId);
         throw err;
       }
       observe(started, false);
@@ -195,6 +210,7 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
     if (entry.status !== 'active' && !(entry.status === 'suspended' && allowSuspended)) {
       throw statusErrors[entry.status]();
     }
+    if (entry.frozen && entry.status === 'active') throw new TenantMovingError(orgId);
     if (!entry.dsn) throw new AppError('tenant_unavailable', 'the tenant has no stored credentials');
     if (latest !== undefined && entry.schemaVersion < latest && !allowOutdated) {
       try {

@@ -47,7 +47,10 @@ export function tenantRefusal(err: unknown, protocolVersion?: number): Refusal |
       return new Refusal('tenant_suspended', err.message, closeCodes.unavailable, 60_000);
     }
     if (err.code === 'tenant_unavailable' || err.code === 'database_unavailable') {
-      return new Refusal('tenant_unavailable', err.message, closeCodes.unavailable, 5_000);
+      // A move's freeze says how soon to come back (MOVING_RETRY_MS); anything else in 5 s.
+      const hint = (err.details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+      const retryAfterMs = typeof hint === 'number' ? hint : 5_000;
+      return new Refusal('tenant_unavailable', err.message, closeCodes.unavailable, retryAfterMs);
     }
   }
   if (isConnectionFailure(err) || isDatabaseRefusal(err) || isAuthenticationFailure(err)) {

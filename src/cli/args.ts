@@ -37,6 +37,8 @@ const stringFlags = [
   'url',
   'region',
   'cluster',
+  'to',
+  'move-grace-hours',
 ] as const;
 const booleanFlags = [
   'json',
@@ -47,6 +49,7 @@ const booleanFlags = [
   'version',
   'once',
   'open-cashier-api',
+  'abort',
 ] as const;
 
 export type Flags = Partial<
@@ -90,6 +93,8 @@ export const usage = `Usage: modernpos <command> [options]
   tenant export ORG --out FILE
   tenant offboard ORG [--export FILE] --yes
   tenant rotate-credentials ORG
+  tenant move ORG --to CLUSTER [--json] | ORG --abort
+                                        move its database to another cluster while it serves
   cluster add NAME --url URL [--region R]
                                         a PostgreSQL cluster new tenants may be placed on
   cluster list [--json]                 tenants, size, backends, reachable; cluster show NAME
@@ -110,7 +115,8 @@ Settings (environment variable or flag): --pg-url MODERNPOS_PG_URL, --data-dir M
   --master-key MODERNPOS_MASTER_KEY, --previous-master-keys MODERNPOS_PREVIOUS_MASTER_KEYS,
   --admin-token MODERNPOS_ADMIN_TOKEN, --port PORT, --backup-dir MODERNPOS_BACKUP_DIR,
   --max-open-databases, --max-tenant-pools, --tenant-pool-size, --migration-interval (seconds),
-  --migration-concurrency, --control-db MODERNPOS_CONTROL_DB, --template-db MODERNPOS_TEMPLATE_DB.
+  --migration-concurrency, --control-db MODERNPOS_CONTROL_DB, --template-db MODERNPOS_TEMPLATE_DB,
+  --move-grace-hours MODERNPOS_MOVE_GRACE_HOURS (24: a moved tenant's source database is kept so long).
 Edge settings: --edge-port MODERNPOS_EDGE_PORT (8081), --edge-host MODERNPOS_EDGE_HOST (0.0.0.0),
   --edge-db MODERNPOS_EDGE_DB (./edge-data/edge.db), --cloud-url MODERNPOS_CLOUD_URL,
   --token MODERNPOS_DEVICE_TOKEN, --branch MODERNPOS_EDGE_BRANCH, --currency MODERNPOS_EDGE_CURRENCY,

@@ -64,3 +64,30 @@ export async function dropClusterLeftovers(
     for (const name of names) await c.query(`DROP ROLE IF EXISTS ${quoteIdent(name)}`);
   });
 }
+
+/**
+ * `cluster-outage.test.ts` stops mp_c. Suites that need mp_c up hold a shared advisory lock on the
+ * main cluster for each test (`holdMpCUp`); the outage takes it exclusively around its stop
+ * (`whileMpCStoppable`), so it waits for them and they wait for mp_c to be back.
+ */
+const MP_C_UP_LOCK = 0x4d50_4355;
+
+export async function holdMpCUp(): Promise<() => Promise<void>> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  await client.query('SELECT pg_advisory_lock_shared($1)', [MP_C_UP_LOCK]);
+  return async () => {
+    await client.end().catch(() => {});
+  };
+}
+
+export async function whileMpCStoppable<T>(fn: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MP_C_UP_LOCK]);
+    return await fn();
+  } finally {
+    await client.end().catch(() => {});
+  }
+}

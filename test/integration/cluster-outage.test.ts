@@ -10,7 +10,7 @@ import { onboardTenant } from '../../cloud/tenants/onboard.ts';
 import { listTenants } from '../../cloud/tenants/queries.ts';
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
-import { dropClusterLeftovers, NO_CLUSTERS, PG_URL_C } from '../helpers/clusters.ts';
+import { dropClusterLeftovers, NO_CLUSTERS, PG_URL_C, whileMpCStoppable } from '../helpers/clusters.ts';
 import { createTestPlatform, type TestPlatform, uniqueId } from '../helpers/engines.ts';
 import { cloudSalesOf, createTill, syncTill, syncUntilDone, type Till } from '../helpers/sync.ts';
 
@@ -90,64 +90,69 @@ describe.skipIf(NO_CLUSTERS)(
       await syncUntilDone(url(), tillMain);
       await syncUntilDone(url(), tillC);
 
-      mpC('stop');
-      try {
-        // The tenant on the main cluster: sales go through, and its figures are reported.
-        tillMain.sell(2);
-        await syncTill(url(), tillMain);
-        expect(tillMain.pending()).toBe(0);
-        expect(await cloudSalesOf(dbMain, tillMain.deviceId)).toHaveLength(4);
+      // Suites that need mp_c up hold it shared for each test: the stop waits for them.
+      await whileMpCStoppable(async () => {
+        mpC('stop');
+        try {
+          // The tenant on the main cluster: sales go through, and its figures are reported.
+          tillMain.sell(2);
+          await syncTill(url(), tillMain);
+          expect(tillMain.pending()).toBe(0);
+          expect(await cloudSalesOf(dbMain, tillMain.deviceId)).toHaveLength(4);
 
-        // The tenant on c: refused, its sale kept in its edge's outbox.
-        tillC.sell(1);
-        await expect(syncTill(url(), tillC)).rejects.toThrow(/unavailable/);
-        expect(tillC.pending()).toBe(1);
+          // The tenant on c: refused, its sale kept in its edge's outbox.
+          tillC.sell(1);
+          await expect(syncTill(url(), tillC)).rejects.toThrow(/unavailable/);
+          expect(tillC.pending()).toBe(1);
 
-        const report = await fetch(`${url()}/admin/reports/tenants`, {
-          headers: { authorization: `Bearer ${TOKEN}` },
-        });
-        expect(report.status).toBe(200);
-        const body = (await report.json()) as {
-          failed: string[];
-          tenants: { orgId: string; cluster: string; salesToday: { count: number } | null }[];
-        };
-        expect(body.failed).toEqual([onC]);
-        expect(body.tenants.find((t) => t.orgId === onMain)).toMatchObject({
-          cluster: 'default',
-          salesToday: { count: 4 },
-        });
+          const report = await fetch(`${url()}/admin/reports/tenants`, {
+            headers: { authorization: `Bearer ${TOKEN}` },
+          });
+          expect(report.status).toBe(200);
+          const body = (await report.json()) as {
+            failed: string[];
+            tenants: { orgId: string; cluster: string; salesToday: { count: number } | null }[];
+          };
+          expect(body.failed).toEqual([onC]);
+          expect(body.tenants.find((t) => t.orgId === onMain)).toMatchObject({
+            cluster: 'default',
+            salesToday: { count: 4 },
+          });
 
-        const clusters = await listClusterViews(p.tenants);
-        expect(clusters.map((c) => [c.name, c.reachable])).toEqual([
-          ['c', false],
-          ['default', true],
-        ]);
-        const listed = await listTenants(p.tenants);
-        expect(listed.find((t) => t.orgId === onC)?.sizeBytes).toBeNull();
-        expect(listed.find((t) => t.orgId === onMain)?.sizeBytes).toBeGreaterThan(0);
+          const clusters = await listClusterViews(p.tenants);
+          expect(clusters.map((c) => [c.name, c.reachable])).toEqual([
+            ['c', false],
+            ['default', true],
+          ]);
+          const listed = await listTenants(p.tenants);
+          expect(listed.find((t) => t.orgId === onC)?.sizeBytes).toBeNull();
+          expect(listed.find((t) => t.orgId === onMain)?.sizeBytes).toBeGreaterThan(0);
 
-        // A new tenant is not placed on it: refused before anything is written.
-        const refusedOrg = uniqueId('upx');
-        await expect(
-          onboardTenant(p.tenants, { orgId: refusedOrg, name: 'X', cluster: 'c' }),
-        ).rejects.toThrow(/cluster c is unreachable .*nothing was created/);
-        expect(await p.control.query('SELECT id FROM organizations WHERE id = $1', [refusedOrg])).toEqual([]);
-        // Without --cluster, placement passes it by.
-        const placed = uniqueId('upy');
-        placedElsewhere.push(placed);
-        expect((await onboardTenant(p.tenants, { orgId: placed, name: 'Y' })).cluster).toBe('default');
+          // A new tenant is not placed on it: refused before anything is written.
+          const refusedOrg = uniqueId('upx');
+          await expect(
+            onboardTenant(p.tenants, { orgId: refusedOrg, name: 'X', cluster: 'c' }),
+          ).rejects.toThrow(/cluster c is unreachable .*nothing was created/);
+          expect(await p.control.query('SELECT id FROM organizations WHERE id = $1', [refusedOrg])).toEqual(
+            [],
+          );
+          // Without --cluster, placement passes it by.
+          const placed = uniqueId('upy');
+          placedElsewhere.push(placed);
+          expect((await onboardTenant(p.tenants, { orgId: placed, name: 'Y' })).cluster).toBe('default');
 
-        const migrated = await migrateAllTenants(p.tenants);
-        expect(migrated.failed.map((f) => f.orgId)).toEqual([onC]);
-        expect(
-          migrated.results
-            .filter((r) => r.ok)
-            .map((r) => r.orgId)
-            .sort(),
-        ).toEqual([onMain, ...placedElsewhere].sort());
-      } finally {
-        mpC('start');
-      }
+          const migrated = await migrateAllTenants(p.tenants);
+          expect(migrated.failed.map((f) => f.orgId)).toEqual([onC]);
+          expect(
+            migrated.results
+              .filter((r) => r.ok)
+              .map((r) => r.orgId)
+              .sort(),
+          ).toEqual([onMain, ...placedElsewhere].sort());
+        } finally {
+          mpC('start');
+        }
+      });
 
       // Back: the tenant on c catches up, nothing lost or duplicated.
       await syncUntilDone(url(), tillC, { pauseMs: 200 });
