@@ -37,6 +37,8 @@ const stringFlags = [
   'url',
   'region',
   'cluster',
+  'from-url',
+  'schema',
 ] as const;
 const booleanFlags = [
   'json',
@@ -47,6 +49,7 @@ const booleanFlags = [
   'version',
   'once',
   'open-cashier-api',
+  'decommission',
 ] as const;
 
 export type Flags = Partial<
@@ -90,6 +93,9 @@ export const usage = `Usage: modernpos <command> [options]
   tenant export ORG --out FILE
   tenant offboard ORG [--export FILE] --yes
   tenant rotate-credentials ORG
+  tenant import ORG --from-url URL --schema SCHEMA [--name N] [--decommission]
+                [--cluster NAME | --region R] [--json]
+                                        a schema-per-tenant tenant becomes its own database
   cluster add NAME --url URL [--region R]
                                         a PostgreSQL cluster new tenants may be placed on
   cluster list [--json]                 tenants, size, backends, reachable; cluster show NAME
