@@ -113,6 +113,7 @@ describe.skipIf(NO_CLUSTERS)(
         { schema: 'org_missing', version: LATEST, sales: 5 },
         { schema: 'org_extra', version: LATEST, sales: 5 },
         { schema: 'org_orphan', version: LATEST, sales: 5 },
+        { schema: 'org_check', version: LATEST, sales: 5 },
         { schema: 'org_busy', version: LATEST, sales: 5 },
         { schema: 'org_kill1', version: 7, sales: 30 },
         { schema: 'org_kill2', version: LATEST, sales: 30 },
@@ -123,6 +124,8 @@ describe.skipIf(NO_CLUSTERS)(
       await legacy(
         "INSERT INTO org_orphan.sale_lines SELECT 'no-such-sale', line_no, product_id, name, qty_milli, unit_price_minor, amount_minor, discount_minor, tax_rate_bp, tax_inclusive, tax_minor, total_minor, original_line_no, flags, business_date, kind, branch_code FROM org_orphan.sale_lines LIMIT 1",
       );
+      await legacy('ALTER TABLE org_check.payments DROP CONSTRAINT payments_method_check');
+      await legacy("UPDATE org_check.payments SET method = 'bitcoin' WHERE sale_id = 's3'");
       // The legacy application's own role, allowed to write every tenant schema.
       await legacy(`CREATE ROLE ${quoteIdent(legacyApp)} LOGIN`);
       for (const s of [
@@ -132,6 +135,7 @@ describe.skipIf(NO_CLUSTERS)(
         'org_missing',
         'org_extra',
         'org_orphan',
+        'org_check',
         'org_busy',
         'org_kill1',
         'org_kill2',
@@ -279,19 +283,25 @@ describe.skipIf(NO_CLUSTERS)(
       expect(await canWrite(schema)).toBe(true);
     });
 
-    it('refuses rows that break a constraint of the tenant schema with exit 2, naming the table and constraint', async () => {
-      const orgId = uniqueId('imr');
-      const run = await importCli(orgId, 'org_orphan');
-      expect(run.code).toBe(2);
-      expect(run.err).toMatch(/legacy table sale_lines: a row breaks constraint sale_lines_sale_id_fkey/);
-      await expectNothingLeft(orgId);
-      expect(await canWrite('org_orphan')).toBe(true);
-      const [rolled] = await control<{ n: number }>(
-        "SELECT count(*)::int AS n FROM audit_logs WHERE org_id = $1 AND action = 'tenant.import.rolled_back'",
-        [orgId],
-      );
-      expect(rolled!.n).toBe(1);
-    });
+    it.each([
+      ['org_orphan', /legacy table sale_lines: a row breaks constraint sale_lines_sale_id_fkey/],
+      ['org_check', /legacy table payments: a row breaks constraint payments_method_check/],
+    ])(
+      'refuses %s, whose rows break a constraint of the tenant schema, with exit 2 naming the table and constraint',
+      async (schema, message) => {
+        const orgId = uniqueId('imr');
+        const run = await importCli(orgId, schema);
+        expect(run.code).toBe(2);
+        expect(run.err).toMatch(message);
+        await expectNothingLeft(orgId);
+        expect(await canWrite(schema)).toBe(true);
+        const [rolled] = await control<{ n: number }>(
+          "SELECT count(*)::int AS n FROM audit_logs WHERE org_id = $1 AND action = 'tenant.import.rolled_back'",
+          [orgId],
+        );
+        expect(rolled!.n).toBe(1);
+      },
+    );
 
     it('refuses an org id that exists, an unknown cluster, a missing schema, an unreachable source and bad input, each audited', async () => {
       const taken = uniqueId('imt');

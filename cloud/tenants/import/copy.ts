@@ -1,11 +1,10 @@
 // Copying a legacy schema's tables into the new tenant database, and checking the copy: row counts
 // and an order-independent checksum per table, computed the same way on both sides.
+import type pg from 'pg';
 import { quoteIdent, type SqlQueryable } from '../../../src/db/sql.ts';
 import { AppError } from '../../../src/errors.ts';
+import { clientQueryable, pipeCopy } from './copy-stream.ts';
 import type { Structure } from './legacy-source.ts';
-
-/** Rows fetched from the legacy cursor and inserted per statement. */
-const BATCH_ROWS = 5_000;
 
 export interface TableCopy {
   table: string;
@@ -54,55 +53,85 @@ export async function tableChecksum(
 }
 
 /**
- * Copies every table of `structure` from `schema` on the legacy side (`source`, a transaction that
- * holds the tables locked) into the new database (`target`, one transaction). User triggers of the
- * target (stock on hand) are off for the copy: their tables are copied as they are. Foreign keys,
- * checks, NOT NULL and unique constraints are all checked; a row that breaks one refuses the import.
+ * Copies every table of `structure` from `schema` on the legacy side (`source`, a session whose
+ * transaction holds the tables locked) into the new database (`target`, one transaction), with COPY.
+ * User triggers of the target (stock on hand) are off for the copy: their tables are copied as they
+ * are. Foreign keys, checks, NOT NULL and unique constraints are all checked; a row that breaks one
+ * refuses the import.
  */
 export async function copyTables(
-  source: SqlQueryable,
-  target: SqlQueryable,
+  source: pg.PoolClient,
+  target: pg.PoolClient,
   schema: string,
   structure: Structure,
-  onTable?: (table: string, rows: number) => void,
 ): Promise<TableCopy[]> {
-  const order = await insertOrder(target, [...structure.keys()]);
+  const tx = clientQueryable(target);
+  const order = await insertOrder(tx, [...structure.keys()]);
   const triggered = (
-    await target.query<{ table_name: string }>(
+    await tx.query<{ table_name: string }>(
       `SELECT DISTINCT c.relname AS table_name FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
          JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND NOT g.tgisinternal`,
     )
   ).map((r) => r.table_name);
-  for (const t of triggered) await target.exec(`ALTER TABLE public.${quoteIdent(t)} DISABLE TRIGGER USER`);
+  for (const t of triggered) await tx.exec(`ALTER TABLE public.${quoteIdent(t)} DISABLE TRIGGER USER`);
+  // As pg_restore does: foreign keys and plain indexes are taken off for the load and put back after
+  // it (one validating join and one sort each, not a check and an insertion per row). Primary keys
+  // and unique constraints stay on. Putting a foreign key back checks every copied row.
+  const deferred = await deferredObjects(tx);
+  for (const fk of deferred.foreignKeys)
+    await tx.exec(`ALTER TABLE public.${quoteIdent(fk.table)} DROP CONSTRAINT ${quoteIdent(fk.name)}`);
+  for (const ix of deferred.indexes) await tx.exec(`DROP INDEX public.${quoteIdent(ix.name)}`);
   const copies: TableCopy[] = [];
   for (const table of order) {
-    const columns = structure.get(table)!.map((c) => c.name);
-    const list = columns.map(quoteIdent).join(', ');
-    const from = `${quoteIdent(schema)}.${quoteIdent(table)}`;
-    const into = `public.${quoteIdent(table)}`;
-    await source.exec(
-      `DECLARE modernpos_import NO SCROLL CURSOR FOR SELECT row_to_json(x)::text AS j FROM (SELECT ${list} FROM ${from}) x`,
-    );
-    let rows = 0;
-    for (;;) {
-      const batch = await source.query<{ j: string }>(`FETCH ${BATCH_ROWS} FROM modernpos_import`);
-      if (batch.length === 0) break;
-      try {
-        await target.query(
-          `INSERT INTO ${into} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${into}, $1::json)`,
-          [`[${batch.map((b) => b.j).join(',')}]`],
-        );
-      } catch (err) {
-        throw refusedRow(table, err);
-      }
-      rows += batch.length;
+    const list = structure
+      .get(table)!
+      .map((c) => quoteIdent(c.name))
+      .join(', ');
+    let rows: number;
+    try {
+      rows = await pipeCopy(
+        source,
+        `SELECT ${list} FROM ${quoteIdent(schema)}.${quoteIdent(table)}`,
+        target,
+        `public.${quoteIdent(table)} (${list})`,
+      );
+    } catch (err) {
+      throw refusedRow(table, err);
     }
-    await source.exec('CLOSE modernpos_import');
-    onTable?.(table, rows);
     copies.push({ table, rows, checksum: '' });
   }
-  for (const t of triggered) await target.exec(`ALTER TABLE public.${quoteIdent(t)} ENABLE TRIGGER USER`);
+  for (const ix of deferred.indexes) await tx.exec(ix.definition);
+  for (const fk of deferred.foreignKeys) {
+    try {
+      await tx.exec(
+        `ALTER TABLE public.${quoteIdent(fk.table)} ADD CONSTRAINT ${quoteIdent(fk.name)} ${fk.definition}`,
+      );
+    } catch (err) {
+      throw refusedRow(fk.table, err);
+    }
+  }
+  for (const t of triggered) await tx.exec(`ALTER TABLE public.${quoteIdent(t)} ENABLE TRIGGER USER`);
   return copies;
+}
+
+/** The target's foreign keys and its indexes that back no constraint, with their definitions. */
+async function deferredObjects(tx: SqlQueryable): Promise<{
+  foreignKeys: { table: string; name: string; definition: string }[];
+  indexes: { name: string; definition: string }[];
+}> {
+  const foreignKeys = await tx.query<{ table: string; name: string; definition: string }>(
+    `SELECT c.conrelid::regclass::text AS table, c.conname AS name, pg_get_constraintdef(c.oid) AS definition
+       FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+      WHERE c.contype = 'f' AND n.nspname = 'public' ORDER BY 1, 2`,
+  );
+  const indexes = await tx.query<{ name: string; definition: string }>(
+    `SELECT ic.relname AS name, pg_get_indexdef(i.indexrelid) AS definition
+       FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = ic.relnamespace
+      WHERE n.nspname = 'public' AND NOT i.indisunique AND NOT i.indisprimary
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+      ORDER BY 1`,
+  );
+  return { foreignKeys, indexes };
 }
 
 /** Compares counts and checksums of every table on both sides; throws `operation_failed` naming the tables that differ. */
@@ -116,8 +145,10 @@ export async function verifyCopy(
   const bad: string[] = [];
   for (const [table, cols] of [...structure].sort(([a], [b]) => a.localeCompare(b))) {
     const columns = cols.map((c) => c.name);
-    const legacy = await tableChecksum(source, `${quoteIdent(schema)}.${quoteIdent(table)}`, columns);
-    const copied = await tableChecksum(target, `public.${quoteIdent(table)}`, columns);
+    const [legacy, copied] = await Promise.all([
+      tableChecksum(source, `${quoteIdent(schema)}.${quoteIdent(table)}`, columns),
+      tableChecksum(target, `public.${quoteIdent(table)}`, columns),
+    ]);
     if (legacy.rows !== copied.rows || legacy.checksum !== copied.checksum) {
       bad.push(
         `${table} (legacy ${legacy.rows} rows, copy ${copied.rows} rows${legacy.rows === copied.rows ? ', checksums differ' : ''})`,

@@ -13,6 +13,7 @@
 // the killed run made and starts the copy over (it finishes), or, after `switched`, finishes the
 // freeze and the decommission.
 
+import type pg from 'pg';
 import { quoteIdent, type SqlDatabase, type SqlQueryable } from '../../../src/db/sql.ts';
 import { sanitizeText } from '../../../src/domain/bounds.ts';
 import { tenantDatabaseName } from '../../../src/domain/org-id.ts';
@@ -37,6 +38,7 @@ import { engineOf, type TenantContext, tenantMigrationTarget, withOrgLock } from
 import { type PlacementRequest, placeTenant } from '../placement.ts';
 import { requireCurrency, requireName, requireOrgId, requireTimeZone } from '../validate.ts';
 import { copyTables, verifyCopy } from './copy.ts';
+import { onClient } from './copy-stream.ts';
 import {
   legacySetting,
   readLedger,
@@ -165,7 +167,7 @@ async function importLocked(ctx: TenantContext, c: Checked, input: ImportInput):
   };
   const legacy = createPgDatabase({
     connectionString: c.fromUrl,
-    max: 1,
+    max: 2,
     applicationName: 'modernpos-import',
     connectionTimeoutMillis: 10_000,
   });
@@ -313,7 +315,7 @@ async function rollBack(
 
 async function copyAndSwitch(
   ctx: TenantContext,
-  legacy: SqlDatabase,
+  legacy: SqlDatabase & { pool: pg.Pool },
   engine: Engine,
   org: Organization,
   structure: Structure,
@@ -340,10 +342,9 @@ async function copyAndSwitch(
       await step('access_granted');
       legacyVersion = await prepareAtLegacyVersion(ctx, legacy, engine, db, c, structure);
       await step('prepared', { legacyVersion });
-      await legacy.transaction(async (stx) => {
-        // The freeze: SHARE locks let the legacy application read but make every write wait until
-        // the import has switched; one snapshot is copied and verified.
-        await stx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+      // The freeze: SHARE locks let the legacy application read but make every write wait until
+      // the import has switched; one snapshot (REPEATABLE READ) is copied and verified.
+      await onClient(legacy.pool, 'BEGIN ISOLATION LEVEL REPEATABLE READ', async (source, stx) => {
         await stx.exec(
           `SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(input.lockTimeoutMs ?? 10_000))}; SET LOCAL idle_in_transaction_session_timeout = 0; SET LOCAL TimeZone = 'UTC'`,
         );
@@ -361,9 +362,9 @@ async function copyAndSwitch(
         }
         const frozenAt = Date.now();
         await step('frozen', { tables: names.length });
-        const copied = await db.transaction(async (ttx) => {
+        const copied = await onClient(poolOf(db), 'BEGIN', async (target, ttx) => {
           await ttx.exec("SET LOCAL TimeZone = 'UTC'");
-          return copyTables(stx, ttx, schema, structure);
+          return copyTables(source, target, schema, structure);
         });
         const rows = copied.reduce((n, t) => n + t.rows, 0);
         await step('copied', { tables: copied.length, rows });
@@ -552,4 +553,11 @@ async function finishSwitched(
     resumed: true,
     alreadyImported: true,
   };
+}
+
+/** The pool behind a postgres engine's handle (every cluster an import writes to is postgres). */
+function poolOf(db: SqlDatabase): pg.Pool {
+  const pool = (db as { pool?: pg.Pool }).pool;
+  if (!pool) throw new AppError('operation_failed', 'import needs a PostgreSQL cluster to copy into');
+  return pool;
 }
