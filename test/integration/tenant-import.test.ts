@@ -303,7 +303,7 @@ describe.skipIf(NO_CLUSTERS)(
       },
     );
 
-    it('refuses an org id that exists, an unknown cluster, a missing schema, an unreachable source and bad input, each audited', async () => {
+    it('refuses an org id that exists, a schema imported already, an unknown cluster, a missing schema, an unreachable source and bad input, each audited', async () => {
       const taken = uniqueId('imt');
       attempted.push(taken);
       expect((await cli(['tenant', 'create', taken, '--name', 'Taken'])).code).toBe(0);
@@ -312,6 +312,12 @@ describe.skipIf(NO_CLUSTERS)(
       expect(exists.err).toMatch(/already exists/);
       expect(await refusals(taken)).toBe(1);
       expect(JSON.parse((await cli(['tenant', 'show', taken, '--json'])).out).status).toBe('active');
+
+      const twice = uniqueId('imt');
+      const again = await importCli(twice, 'org_current');
+      expect(again.code).toBe(1);
+      expect(again.err).toMatch(/schema org_current of .* is already imported as organization imc/);
+      await expectNothingLeft(twice);
 
       const unknown = uniqueId('imu');
       const noCluster = await importCli(unknown, 'org_busy', ['--cluster', 'nowhere']);

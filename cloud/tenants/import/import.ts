@@ -250,6 +250,23 @@ async function register(ctx: TenantContext, legacy: SqlDatabase, c: Checked): Pr
     import: { source: c.source, schema: c.schema } satisfies ImportMarker,
   };
   const inserted = await ctx.control.transaction(async (tx) => {
+    // One legacy schema becomes one tenant: a second import of it (under another org id) would
+    // duplicate every sale. Imports of one schema register one after the other.
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+      `modernpos-import:${c.source}/${c.schema}`,
+    ]);
+    const [other] = await tx.query<{ id: string }>(
+      `SELECT id FROM organizations WHERE onboarding->'import'->>'source' = $1
+          AND onboarding->'import'->>'schema' = $2 AND id <> $3 AND status <> 'offboarded'`,
+      [c.source, c.schema, c.orgId],
+    );
+    if (other) {
+      throw new AppError(
+        'conflict',
+        `schema ${c.schema} of ${c.source} is already imported as organization ${other.id}; one legacy schema becomes one tenant`,
+        { orgId: other.id },
+      );
+    }
     const cluster = await getCluster(tx, placed.cluster, 'share');
     if (cluster?.status !== 'active') {
       throw new AppError(
