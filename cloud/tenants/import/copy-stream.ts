@@ -14,6 +14,8 @@ interface Connection {
   sendCopyFail(message: string): void;
 }
 
+const FLUSH_BYTES = 64 * 1024;
+
 class CopyQuery {
   connection: Connection | undefined;
   rows = 0;
@@ -80,9 +82,27 @@ export async function pipeCopy(
     targetFailed = true;
   });
   let waiting = false;
+  // The source sends one CopyData message per row; they go on in messages of ~64 KiB, not one
+  // socket write per row. Each chunk is copied out at once (the parser reuses its read buffer); the
+  // message sent is a copy too, so one buffer serves throughout.
+  const buffer = Buffer.allocUnsafe(FLUSH_BYTES);
+  let used = 0;
+  const flush = () => {
+    if (used === 0) return;
+    target.sendCopyFromChunk(buffer.subarray(0, used));
+    used = 0;
+  };
   copyOut.onChunk = (chunk, source) => {
     if (targetFailed) return;
-    target.sendCopyFromChunk(chunk);
+    if (used + chunk.length > FLUSH_BYTES) flush();
+    if (chunk.length >= FLUSH_BYTES) {
+      target.sendCopyFromChunk(chunk);
+    } else {
+      chunk.copy(buffer, used);
+      used += chunk.length;
+      if (used < FLUSH_BYTES) return;
+      flush();
+    }
     // Chunks already read keep arriving after pause(); one wait for 'drain' covers them all.
     if (target.stream.writableNeedDrain && !waiting) {
       waiting = true;
@@ -101,6 +121,7 @@ export async function pipeCopy(
     await copyIn.done.catch(() => {});
     throw err;
   }
+  if (!targetFailed) flush();
   target.endCopyFrom();
   return copyIn.done;
 }
