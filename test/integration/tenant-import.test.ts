@@ -114,6 +114,7 @@ describe.skipIf(NO_CLUSTERS)(
         { schema: 'org_extra', version: LATEST, sales: 5 },
         { schema: 'org_orphan', version: LATEST, sales: 5 },
         { schema: 'org_check', version: LATEST, sales: 5 },
+        { schema: 'org_dup', version: LATEST, sales: 5 },
         { schema: 'org_busy', version: LATEST, sales: 5 },
         { schema: 'org_kill1', version: 7, sales: 30 },
         { schema: 'org_kill2', version: LATEST, sales: 30 },
@@ -126,6 +127,10 @@ describe.skipIf(NO_CLUSTERS)(
       );
       await legacy('ALTER TABLE org_check.payments DROP CONSTRAINT payments_method_check');
       await legacy("UPDATE org_check.payments SET method = 'bitcoin' WHERE sale_id = 's3'");
+      await legacy('ALTER TABLE org_dup.sales DROP CONSTRAINT sales_pkey CASCADE');
+      await legacy(
+        "CREATE TEMP TABLE d AS SELECT * FROM org_dup.sales WHERE id = 's2'; UPDATE d SET receipt_no = 'MAIN-T1-dup'; INSERT INTO org_dup.sales SELECT * FROM d",
+      );
       // The legacy application's own role, allowed to write every tenant schema.
       await legacy(`CREATE ROLE ${quoteIdent(legacyApp)} LOGIN`);
       for (const s of [
@@ -136,6 +141,7 @@ describe.skipIf(NO_CLUSTERS)(
         'org_extra',
         'org_orphan',
         'org_check',
+        'org_dup',
         'org_busy',
         'org_kill1',
         'org_kill2',
@@ -286,6 +292,7 @@ describe.skipIf(NO_CLUSTERS)(
     it.each([
       ['org_orphan', /legacy table sale_lines: a row breaks constraint sale_lines_sale_id_fkey/],
       ['org_check', /legacy table payments: a row breaks constraint payments_method_check/],
+      ['org_dup', /legacy table sales: a row .*sales_pkey.*Key \(id\)=\(s2\) is duplicated/],
     ])(
       'refuses %s, whose rows break a constraint of the tenant schema, with exit 2 naming the table and constraint',
       async (schema, message) => {
