@@ -422,6 +422,10 @@ describe.skipIf(NO_CLUSTERS)(
       expect(JSON.parse((await cli(['tenant', 'show', orgId, '--json'])).out).status).toBe('provisioning');
       // The killed run's locks went with its session: the legacy application was never switched away.
       expect(await canWrite('org_kill1')).toBe(true);
+      // `tenant create` does not finish it as an empty tenant: only the import does.
+      const create = await cli(['tenant', 'create', orgId, '--name', 'Not this way']);
+      expect(create.code).toBe(1);
+      expect(create.err).toMatch(/already exists \(status provisioning\)/);
       // Asked for another cluster now, it finishes where the first run placed it.
       const again = await spawnCli([...argv.slice(0, -2)], env);
       expect(again.code, again.err).toBe(0);

@@ -193,7 +193,11 @@ async function importLocked(ctx: TenantContext, c: Checked, input: ImportInput):
         return await finishSwitched(ctx, legacy, c, existing, input, step);
       resumed = true;
     }
-    const structure = await inspect(legacy, c);
+    const structure = await inspect(legacy, c).catch(async (err: unknown) => {
+      // The legacy schema changed (or went) since the killed run: what that run made is rolled back.
+      if (existing) await rollBack(ctx, await engineOf(ctx, existing), existing, String(err));
+      throw err;
+    });
     if (resumed) {
       await audit(ctx.control, {
         actor: ctx.actor,
@@ -540,6 +544,16 @@ async function finishSwitched(
   input: ImportInput,
   step: Step,
 ): Promise<ImportResult> {
+  const [switched] = await ctx.control.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM audit_logs WHERE org_id = $1 AND action = 'tenant.import.switched'",
+    [org.id],
+  );
+  if (Number(switched?.n ?? 0) === 0) {
+    throw new AppError(
+      'conflict',
+      `organization ${org.id} is ${org.status} but its import from schema ${c.schema} never switched to it; the legacy schema is left as it is`,
+    );
+  }
   await audit(ctx.control, {
     actor: ctx.actor,
     action: 'tenant.import.resumed',
