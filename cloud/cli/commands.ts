@@ -19,6 +19,7 @@ import { requireOrgId } from '../tenants/validate.ts';
 import { runClusterCommand } from './clusters.ts';
 import { runDeviceCommand } from './devices.ts';
 import { tenantDetails, tenantRows } from './format.ts';
+import { runImportCommand } from './import.ts';
 import { rotateKeys } from './keys.ts';
 import { runMoveCommand } from './move.ts';
 import { cliSettings, openCliPlatform } from './open.ts';
@@ -177,6 +178,7 @@ const tenantCommands: Record<string, Command> = {
   },
 
   move: runMoveCommand,
+  import: runImportCommand,
 
   async 'rotate-credentials'(args, io) {
     const orgId = needOrg(args, 'rotate-credentials');

@@ -219,7 +219,8 @@ async function register(
     }
     return { org, engine, resumed: false };
   }
-  if (org.status !== 'provisioning') {
+  // An interrupted `tenant import` is finished by running the import again, never as an empty tenant.
+  if (org.status !== 'provisioning' || 'import' in org.onboarding) {
     throw new AppError('conflict', `organization ${input.orgId} already exists (status ${org.status})`, {
       orgId: input.orgId,
       status: org.status,

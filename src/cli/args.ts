@@ -39,6 +39,8 @@ const stringFlags = [
   'cluster',
   'to',
   'move-grace-hours',
+  'from-url',
+  'schema',
 ] as const;
 const booleanFlags = [
   'json',
@@ -50,6 +52,7 @@ const booleanFlags = [
   'once',
   'open-cashier-api',
   'abort',
+  'decommission',
 ] as const;
 
 export type Flags = Partial<
@@ -95,6 +98,9 @@ export const usage = `Usage: modernpos <command> [options]
   tenant rotate-credentials ORG
   tenant move ORG --to CLUSTER [--json] | ORG --abort
                                         move its database to another cluster while it serves
+  tenant import ORG --from-url URL --schema SCHEMA [--name N] [--decommission]
+                [--cluster NAME | --region R] [--json]
+                                        a schema-per-tenant tenant becomes its own database
   cluster add NAME --url URL [--region R]
                                         a PostgreSQL cluster new tenants may be placed on
   cluster list [--json]                 tenants, size, backends, reachable; cluster show NAME

@@ -1,5 +1,5 @@
 // `npm run bench [-- onboarding migrate-all resolver edge-sales edge-http sync-nightly sync-live
-// sync-fleet reports]`: runs the selected benchmarks (default all), the Postgres ones on MODERNPOS_BENCH_PG_URL,
+// sync-fleet reports import]`: runs the selected benchmarks (default all), the Postgres ones on MODERNPOS_BENCH_PG_URL,
 // drops everything they create, and ends with one table. The edge ones need only temp SQLite files,
 // so Postgres is checked only when selected.
 import {
@@ -25,6 +25,7 @@ const PG_NAMES = [
   'sync-live',
   'sync-fleet',
   'reports',
+  'import',
 ] as const;
 const NAMES = [...PG_NAMES, 'edge-sales', 'edge-http'] as const;
 type Name = (typeof NAMES)[number];
@@ -137,6 +138,10 @@ try {
       await platform.destroy();
       log(`\n  fleet teardown: dropped its databases and roles in ${fmt((now() - start) / 1000)} s`);
     }
+  }
+  if (selected.has('import')) {
+    const { legacyImportBench } = await import('./legacy-import.ts');
+    await bench('import', legacyImportBench);
   }
   // Last: its million-line tenant takes a minute of bulk writes to make, which would disturb the others.
   if (selected.has('reports')) {
