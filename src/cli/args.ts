@@ -37,6 +37,8 @@ const stringFlags = [
   'url',
   'region',
   'cluster',
+  'from',
+  'as',
 ] as const;
 const booleanFlags = [
   'json',
@@ -47,6 +49,7 @@ const booleanFlags = [
   'version',
   'once',
   'open-cashier-api',
+  'replace',
 ] as const;
 
 export type Flags = Partial<
@@ -89,6 +92,8 @@ export const usage = `Usage: modernpos <command> [options]
   tenant migrate ORG | --all [--concurrency N] [--json]   (--all: N at once per cluster)
   tenant export ORG --out FILE
   tenant offboard ORG [--export FILE] --yes
+  tenant backup ORG [--out FILE] [--json]
+  tenant restore ORG --from FILE [--replace | --as NEW_ORG] [--cluster NAME] [--json]
   tenant rotate-credentials ORG
   cluster add NAME --url URL [--region R]
                                         a PostgreSQL cluster new tenants may be placed on
