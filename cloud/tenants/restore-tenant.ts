@@ -76,23 +76,25 @@ const LOCK_TIMEOUT = '30s';
 export async function restoreTenant(ctx: TenantContext, input: RestoreInput): Promise<RestoreResult> {
   const source = requireOrgId(input.orgId);
   const target = input.as === undefined ? source : requireOrgId(input.as);
-  const cluster = input.cluster === undefined ? undefined : requireClusterName(input.cluster);
-  if (typeof input.from !== 'string' || input.from === '') {
-    throw new AppError(
-      'invalid_input',
-      'usage: modernpos tenant restore ORG --from FILE [--replace | --as NEW_ORG]',
-    );
-  }
-  if (input.as !== undefined && input.replace) {
-    throw new AppError(
-      'invalid_input',
-      '--replace restores over ORG, --as restores as a new tenant: choose one',
-    );
-  }
-  if (input.as !== undefined && target === source) {
-    throw new AppError('invalid_input', `--as names ${source} itself; to restore over it use --replace`);
-  }
-  return refusalAudited(ctx, target, input, () => restoreChecked(ctx, source, target, cluster, input));
+  return refusalAudited(ctx, target, input, async () => {
+    const cluster = input.cluster === undefined ? undefined : requireClusterName(input.cluster);
+    if (typeof input.from !== 'string' || input.from === '') {
+      throw new AppError(
+        'invalid_input',
+        'usage: modernpos tenant restore ORG --from FILE [--replace | --as NEW_ORG]',
+      );
+    }
+    if (input.as !== undefined && input.replace) {
+      throw new AppError(
+        'invalid_input',
+        '--replace restores over ORG, --as restores as a new tenant: choose one',
+      );
+    }
+    if (input.as !== undefined && target === source) {
+      throw new AppError('invalid_input', `--as names ${source} itself; to restore over it use --replace`);
+    }
+    return restoreChecked(ctx, source, target, cluster, input);
+  });
 }
 
 async function refusalAudited<T>(
