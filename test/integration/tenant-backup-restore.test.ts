@@ -36,6 +36,7 @@ import {
   syncUntilDone,
   type Till,
 } from '../helpers/sync.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const TOKEN = 'mpa_backup_restore_token_0123456789';
 
@@ -135,6 +136,56 @@ describe.skipIf(NO_CLUSTERS)(
       expect(trail.map((e) => e.action)).toEqual(
         expect.arrayContaining(['tenant.backed_up', 'tenant.restored']),
       );
+    });
+
+    it('a restore while edges keep selling and syncing: afterwards every answered sale is in the cloud exactly once', async () => {
+      const d = await newTill('D');
+      const e = await newTill('E');
+      d.sell(3);
+      e.sell(3);
+      await syncUntilDone(url(), d);
+      await syncUntilDone(url(), e);
+      const backup = await backupTenant(p.tenants, orgB);
+      let stop = false;
+      const failures: unknown[] = [];
+      const selling = async (till: Till) => {
+        while (!stop) {
+          till.sell(1);
+          await syncTill(url(), till).catch((err: unknown) => failures.push(err));
+        }
+      };
+      const loops = [selling(d), selling(e)];
+      const applied = async (till: Till) => (await deviceState(db, till.deviceId)).lastAppliedSeq;
+      try {
+        await waitFor(
+          async () => (await applied(d)) >= 6 && (await applied(e)) >= 6,
+          60_000,
+          'pushes past the backup',
+        );
+        const restored = await restoreTenant(p.tenants, { orgId: orgB, from: backup.file, replace: true });
+        const rewound = new Map(restored.devices.map((x) => [x.deviceId, x]));
+        expect(rewound.get(d.deviceId)).toMatchObject({ restoredSeq: 3 });
+        expect(rewound.get(d.deviceId)!.toResend).toBeGreaterThan(0);
+        // The edges carry on through the restore and push again past where they stood before it.
+        await waitFor(
+          async () =>
+            (await applied(d)) > (rewound.get(d.deviceId)!.previousSeq ?? 0) &&
+            (await applied(e)) > (rewound.get(e.deviceId)!.previousSeq ?? 0),
+          60_000,
+          'the edges to push again past the restore',
+        );
+      } finally {
+        stop = true;
+        await Promise.all(loops);
+      }
+      await syncUntilDone(url(), d);
+      await syncUntilDone(url(), e);
+      for (const till of [d, e]) {
+        expect(await cloudSalesOf(db, till.deviceId)).toEqual(sortById(till.answered));
+        expect((await deviceState(db, till.deviceId)).lastAppliedSeq).toBe(till.outbox().at(-1)!.seq);
+      }
+      // Retryable pauses at most (a push that waited on the swap): never a refusal an edge cannot get past.
+      expect(failures.filter((f) => f instanceof SyncRefused && !f.retry)).toEqual([]);
     });
 
     it('an edge that pruned what it must resend refuses with seq_gap, and the restore named its device', async () => {
