@@ -65,6 +65,8 @@ export interface RestoreResult {
   rows: number;
   /** How long the tenant's tables were locked (writes waited) for the swap. */
   freezeMs: number;
+  /** Catalog rows changed after the backup, announced again so edges that pulled them get the restored row (or its deletion). */
+  catalogReannounced: number;
   devices: DeviceRewind[];
   /** Devices registered after the backup: not in the restored database, they must be registered again. */
   devicesLost: { deviceId: string; name: string | null; previousSeq: number }[];
@@ -337,6 +339,29 @@ async function requireSameTables(tx: SqlQueryable, manifest: ExportManifestOnDis
   }
 }
 
+/**
+ * Edges may have pulled catalog changes the restored change log no longer has, and hold a cursor
+ * beyond its end. Every entity changed after the restored log's last cursor is appended again, with
+ * cursors after the highest the tenant ever gave out: an edge at any cursor then pulls the restored row
+ * (or a delete, for a row the backup does not have), and the cursor never goes back.
+ */
+async function reannounceCatalog(tx: SqlQueryable): Promise<number> {
+  const [bounds] = await tx.query<{ restored: unknown; prior: unknown }>(
+    `SELECT (SELECT coalesce(max(cursor), 0) FROM change_log) AS restored,
+            (SELECT coalesce(max(cursor), 0) FROM restore_prior_changes) AS prior`,
+  );
+  const restored = Number(bounds?.restored ?? 0);
+  const base = Math.max(restored, Number(bounds?.prior ?? 0));
+  const added = await tx.query(
+    `INSERT INTO change_log (cursor, entity, entity_id, op, changed_at)
+     SELECT $2::int8 + row_number() OVER (ORDER BY entity, entity_id), entity, entity_id, 'upsert', now()
+       FROM (SELECT DISTINCT entity, entity_id FROM restore_prior_changes WHERE cursor > $1::int8) changed
+     RETURNING cursor`,
+    [restored, base],
+  );
+  return added.length;
+}
+
 interface DeviceRow {
   id: string;
   name: string | null;
@@ -353,7 +378,9 @@ async function swapContents(
   dir: string,
   manifest: ExportManifestOnDisk,
   latest: number,
-): Promise<Pick<RestoreResult, 'tables' | 'rows' | 'freezeMs' | 'devices' | 'devicesLost'>> {
+): Promise<
+  Pick<RestoreResult, 'tables' | 'rows' | 'freezeMs' | 'catalogReannounced' | 'devices' | 'devicesLost'>
+> {
   const db = engine.openDatabase(tenantDatabaseName(orgId));
   try {
     return await db.transaction(async (tx) => {
@@ -373,8 +400,12 @@ async function swapContents(
       const frozenAt = performance.now();
       await tx.exec(`LOCK TABLE ${list} IN ACCESS EXCLUSIVE MODE`);
       const before = await tx.query<DeviceRow>('SELECT id, name, last_applied_seq AS last FROM devices');
+      await tx.exec(
+        'CREATE TEMP TABLE restore_prior_changes ON COMMIT DROP AS SELECT cursor, entity, entity_id FROM change_log',
+      );
       await tx.exec(`TRUNCATE ${list}`);
       const loaded = await loadTables(tx, dir, manifest);
+      const catalogReannounced = await reannounceCatalog(tx);
       const after = await tx.query<DeviceRow>('SELECT id, name, last_applied_seq AS last FROM devices');
       const previous = new Map(before.map((d) => [d.id, d]));
       const restored = new Set(after.map((d) => d.id));
@@ -396,7 +427,13 @@ async function swapContents(
         .filter((d) => !restored.has(d.id))
         .map((d) => ({ deviceId: d.id, name: d.name, previousSeq: Number(d.last) }))
         .sort((a, b) => a.deviceId.localeCompare(b.deviceId));
-      return { ...loaded, freezeMs: Math.round(performance.now() - frozenAt), devices, devicesLost };
+      return {
+        ...loaded,
+        freezeMs: Math.round(performance.now() - frozenAt),
+        catalogReannounced,
+        devices,
+        devicesLost,
+      };
     });
   } catch (err) {
     if ((err as { code?: unknown }).code === '55P03') {

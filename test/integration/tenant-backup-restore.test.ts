@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { create as createTar, extract } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProduct } from '../../cloud/catalog/products.ts';
 import { endMove, reportMoveLag } from '../../cloud/clusters/move-progress.ts';
 import { addCluster } from '../../cloud/clusters/registry.ts';
 import { auditTrail } from '../../cloud/control/audit.ts';
@@ -186,6 +187,28 @@ describe.skipIf(NO_CLUSTERS)(
       }
       // Retryable pauses at most (a push that waited on the swap): never a refusal an edge cannot get past.
       expect(failures.filter((f) => f instanceof SyncRefused && !f.retry)).toEqual([]);
+    });
+
+    it('catalog changes made after the backup are undone on the edges too, and later ones still reach them', async () => {
+      const f = await newTill('F');
+      await syncUntilDone(url(), f);
+      const backup = await backupTenant(p.tenants, orgB);
+      const sku = `SKU-${uniqueId()}`;
+      await createProduct({ db, actor: 'test' }, { sku, name: 'After the backup', priceMinor: 500 });
+      await syncTill(url(), f);
+      const onEdge = (s: string) =>
+        f.edge.store.database.sqlite.prepare('SELECT name FROM products WHERE sku = ?').pluck().get(s);
+      expect(onEdge(sku)).toBe('After the backup');
+
+      const restored = await restoreTenant(p.tenants, { orgId: orgB, from: backup.file, replace: true });
+      expect(restored.catalogReannounced).toBeGreaterThanOrEqual(1);
+      await syncTill(url(), f);
+      expect(onEdge(sku)).toBeUndefined();
+
+      const later = `SKU-${uniqueId()}`;
+      await createProduct({ db, actor: 'test' }, { sku: later, name: 'After the restore', priceMinor: 700 });
+      await syncTill(url(), f);
+      expect(onEdge(later)).toBe('After the restore');
     });
 
     it('an edge that pruned what it must resend refuses with seq_gap, and the restore named its device', async () => {
