@@ -5,7 +5,6 @@
 // stays cheap however many clusters and audit rows there are; a cluster that does not answer costs at
 // most its probe timeout and shows reachable 0.
 import { Gauge, type Registry } from 'prom-client';
-import { latestVersion } from '../../src/migrate/files.ts';
 import { movesInProgress } from '../clusters/move-progress.ts';
 import { type ClusterView, listClusterViews } from '../clusters/registry.ts';
 import type { TenantContext } from '../tenants/context.ts';
@@ -36,21 +35,13 @@ const MOVE_OUTCOMES = new Set(['completed', 'failed', 'aborted', 'refused', 'rol
 export interface FleetSnapshot {
   at: number;
   clusters: ClusterView[];
-  /** Active or suspended tenants behind this build's schema, per cluster. */
-  behind: Map<string, number>;
   lifecycle: Map<string, { operation: string; outcome: string; count: number }>;
 }
 
 /** Reads the fleet once: the clusters live, the control plane's counts. */
 export async function readFleet(ctx: TenantContext): Promise<FleetSnapshot> {
-  const latest = latestVersion(ctx.tenantMigrations);
-  const [clusters, behindRows, actionRows] = await Promise.all([
+  const [clusters, actionRows] = await Promise.all([
     listClusterViews(ctx),
-    ctx.control.query<{ cluster: string; n: unknown }>(
-      `SELECT cluster, count(*) AS n FROM organizations
-        WHERE status IN ('active', 'suspended') AND schema_version < $1 GROUP BY cluster`,
-      [latest],
-    ),
     ctx.control.query<{ action: string; n: unknown }>(
       `SELECT action, count(*) AS n FROM audit_logs
         WHERE action = ANY($1::text[]) OR action LIKE 'tenant.move.%' GROUP BY action`,
@@ -75,7 +66,6 @@ export async function readFleet(ctx: TenantContext): Promise<FleetSnapshot> {
   return {
     at: Date.now(),
     clusters,
-    behind: new Map(behindRows.map((r) => [r.cluster, Number(r.n)])),
     lifecycle,
   };
 }
@@ -98,11 +88,7 @@ export function registerFleetMetrics(registry: Registry, ctx: TenantContext): vo
       });
     return reading;
   };
-  const perCluster = (
-    name: string,
-    help: string,
-    value: (c: ClusterView, s: FleetSnapshot) => number | null,
-  ) =>
+  const perCluster = (name: string, help: string, value: (c: ClusterView) => number | null) =>
     new Gauge({
       name,
       help,
@@ -113,7 +99,7 @@ export function registerFleetMetrics(registry: Registry, ctx: TenantContext): vo
         if (!s) return;
         this.reset();
         for (const c of s.clusters) {
-          const v = value(c, s);
+          const v = value(c);
           if (v !== null) this.set({ cluster: c.name }, v);
         }
       },
@@ -145,7 +131,7 @@ export function registerFleetMetrics(registry: Registry, ctx: TenantContext): vo
   perCluster(
     'modernpos_cluster_schema_backlog',
     "Active or suspended tenants on the cluster behind this build's tenant schema (read from the control plane)",
-    (c, s) => s.behind.get(c.name) ?? 0,
+    (c) => c.schemaBacklog,
   );
   new Gauge({
     name: 'modernpos_tenant_operations',

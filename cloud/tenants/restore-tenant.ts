@@ -9,7 +9,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { quoteIdent, type SqlQueryable } from '../../src/db/sql.ts';
+import { quoteIdent, type SqlDatabase, type SqlQueryable } from '../../src/db/sql.ts';
 import { sanitizeText } from '../../src/domain/bounds.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import { AppError } from '../../src/errors.ts';
@@ -383,67 +383,94 @@ async function swapContents(
 > {
   const db = engine.openDatabase(tenantDatabaseName(orgId));
   try {
-    return await db.transaction(async (tx) => {
-      const [version] = await tx.query<{ v: number | null }>(
-        "SELECT max(version) AS v FROM schema_migrations WHERE component = 'tenant'",
-      );
-      if (Number(version?.v ?? 0) !== latest) {
-        throw new AppError(
-          'conflict',
-          `the database of ${orgId} is at schema ${version?.v ?? 0}, not ${latest}; run modernpos tenant migrate ${orgId} first`,
-        );
+    // A deadlock against a transaction that locked our tables in another order rolls the whole swap
+    // back: it is simply taken again, a few times.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await swapOnce(db, orgId, dir, manifest, latest);
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== '40P01' || attempt >= DEADLOCK_ATTEMPTS) throw err;
       }
-      await requireSameTables(tx, manifest);
-      const tables = (await listTables(tx)).filter((t) => t !== 'schema_migrations');
-      const list = tables.map(quoteIdent).join(', ');
-      await tx.exec(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
-      const frozenAt = performance.now();
-      await tx.exec(`LOCK TABLE ${list} IN ACCESS EXCLUSIVE MODE`);
-      const before = await tx.query<DeviceRow>('SELECT id, name, last_applied_seq AS last FROM devices');
-      await tx.exec(
-        'CREATE TEMP TABLE restore_prior_changes ON COMMIT DROP AS SELECT cursor, entity, entity_id FROM change_log',
-      );
-      await tx.exec(`TRUNCATE ${list}`);
-      const loaded = await loadTables(tx, dir, manifest);
-      const catalogReannounced = await reannounceCatalog(tx);
-      const after = await tx.query<DeviceRow>('SELECT id, name, last_applied_seq AS last FROM devices');
-      const previous = new Map(before.map((d) => [d.id, d]));
-      const restored = new Set(after.map((d) => d.id));
-      const devices = after
-        .map((d) => {
-          const prior = previous.get(d.id);
-          const restoredSeq = Number(d.last);
-          const previousSeq = prior === undefined ? null : Number(prior.last);
-          return {
-            deviceId: d.id,
-            name: d.name,
-            restoredSeq,
-            previousSeq,
-            toResend: previousSeq === null ? 0 : Math.max(0, previousSeq - restoredSeq),
-          };
-        })
-        .sort((a, b) => a.deviceId.localeCompare(b.deviceId));
-      const devicesLost = before
-        .filter((d) => !restored.has(d.id))
-        .map((d) => ({ deviceId: d.id, name: d.name, previousSeq: Number(d.last) }))
-        .sort((a, b) => a.deviceId.localeCompare(b.deviceId));
-      return {
-        ...loaded,
-        freezeMs: Math.round(performance.now() - frozenAt),
-        catalogReannounced,
-        devices,
-        devicesLost,
-      };
-    });
+    }
   } catch (err) {
-    if ((err as { code?: unknown }).code === '55P03') {
+    const code = (err as { code?: unknown }).code;
+    if (code === '55P03' || code === '40P01') {
       throw new AppError(
         'database_unavailable',
-        `the tables of ${orgId} stayed busy for ${LOCK_TIMEOUT}; nothing was restored, run the command again`,
+        `the tables of ${orgId} stayed busy (${code === '55P03' ? `waited ${LOCK_TIMEOUT}` : 'deadlocks with other writers'}); nothing was restored, run the command again`,
       );
     }
     throw err;
   } finally {
     await db.close();
   }
+}
+
+const DEADLOCK_ATTEMPTS = 5;
+
+async function swapOnce(
+  db: SqlDatabase,
+  orgId: string,
+  dir: string,
+  manifest: ExportManifestOnDisk,
+  latest: number,
+): Promise<
+  Pick<RestoreResult, 'tables' | 'rows' | 'freezeMs' | 'catalogReannounced' | 'devices' | 'devicesLost'>
+> {
+  return await db.transaction(async (tx) => {
+    const [version] = await tx.query<{ v: number | null }>(
+      "SELECT max(version) AS v FROM schema_migrations WHERE component = 'tenant'",
+    );
+    if (Number(version?.v ?? 0) !== latest) {
+      throw new AppError(
+        'conflict',
+        `the database of ${orgId} is at schema ${version?.v ?? 0}, not ${latest}; run modernpos tenant migrate ${orgId} first`,
+      );
+    }
+    await requireSameTables(tx, manifest);
+    // `devices` first: a sync batch locks its device's row before anything else, so it either holds
+    // that lock (and this waits for it to commit) or waits behind this, never half-way between.
+    const tables = (await listTables(tx))
+      .filter((t) => t !== 'schema_migrations')
+      .sort((a, b) => (a === 'devices' ? -1 : b === 'devices' ? 1 : a.localeCompare(b)));
+    const list = tables.map(quoteIdent).join(', ');
+    await tx.exec(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
+    const frozenAt = performance.now();
+    await tx.exec(`LOCK TABLE ${list} IN ACCESS EXCLUSIVE MODE`);
+    const before = await tx.query<DeviceRow>('SELECT id, name, last_applied_seq AS last FROM devices');
+    await tx.exec(
+      'CREATE TEMP TABLE restore_prior_changes ON COMMIT DROP AS SELECT cursor, entity, entity_id FROM change_log',
+    );
+    await tx.exec(`TRUNCATE ${list}`);
+    const loaded = await loadTables(tx, dir, manifest);
+    const catalogReannounced = await reannounceCatalog(tx);
+    const after = await tx.query<DeviceRow>('SELECT id, name, last_applied_seq AS last FROM devices');
+    const previous = new Map(before.map((d) => [d.id, d]));
+    const restored = new Set(after.map((d) => d.id));
+    const devices = after
+      .map((d) => {
+        const prior = previous.get(d.id);
+        const restoredSeq = Number(d.last);
+        const previousSeq = prior === undefined ? null : Number(prior.last);
+        return {
+          deviceId: d.id,
+          name: d.name,
+          restoredSeq,
+          previousSeq,
+          toResend: previousSeq === null ? 0 : Math.max(0, previousSeq - restoredSeq),
+        };
+      })
+      .sort((a, b) => a.deviceId.localeCompare(b.deviceId));
+    const devicesLost = before
+      .filter((d) => !restored.has(d.id))
+      .map((d) => ({ deviceId: d.id, name: d.name, previousSeq: Number(d.last) }))
+      .sort((a, b) => a.deviceId.localeCompare(b.deviceId));
+    return {
+      ...loaded,
+      freezeMs: Math.round(performance.now() - frozenAt),
+      catalogReannounced,
+      devices,
+      devicesLost,
+    };
+  });
 }

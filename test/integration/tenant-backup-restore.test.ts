@@ -10,7 +10,7 @@ import { create as createTar, extract } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProduct } from '../../cloud/catalog/products.ts';
 import { endMove, reportMoveLag } from '../../cloud/clusters/move-progress.ts';
-import { addCluster } from '../../cloud/clusters/registry.ts';
+import { addCluster, listClusterViews } from '../../cloud/clusters/registry.ts';
 import { auditTrail } from '../../cloud/control/audit.ts';
 import { getOrganization } from '../../cloud/control/organizations.ts';
 import { type CloudServer, startCloudServer } from '../../cloud/server.ts';
@@ -404,6 +404,10 @@ describe.skipIf(NO_CLUSTERS)(
       await p.clusters.engine('flaky').then((e) => e.close());
       await relay.close();
       reportMoveLag({ orgId: orgB, from: 'b', to: 'default', lagBytes: 4096, step: 'catching_up' });
+      // One tenant recorded behind this build's schema: the backlog of its cluster.
+      await p.control.query('UPDATE organizations SET schema_version = schema_version - 1 WHERE id = $1', [
+        orgB,
+      ]);
       try {
         const res = await fetch(`${url()}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
         expect(res.status).toBe(200);
@@ -425,7 +429,14 @@ describe.skipIf(NO_CLUSTERS)(
         expect(value('modernpos_cluster_size_bytes{cluster="b"}')).toBeGreaterThan(0);
         expect(value('modernpos_cluster_size_bytes{cluster="flaky"}')).toBeUndefined();
         expect(value('modernpos_cluster_backends{cluster="b"}')).toBeGreaterThan(0);
-        expect(value('modernpos_cluster_schema_backlog{cluster="b"}')).toBe(0);
+        expect(value('modernpos_cluster_schema_backlog{cluster="b"}')).toBe(1);
+        expect(value('modernpos_cluster_schema_backlog{cluster="default"}')).toBe(0);
+        // `cluster list --json` carries the same per cluster.
+        const b = (await listClusterViews(p.tenants)).find((c) => c.name === 'b');
+        expect(b).toMatchObject({
+          schemaBacklog: 1,
+          moves: [expect.objectContaining({ orgId: orgB, lagBytes: 4096 })],
+        });
         for (const [series, action] of [
           ['modernpos_tenant_operations{operation="restore",outcome="completed"}', 'tenant.restored'],
           ['modernpos_tenant_operations{operation="restore",outcome="refused"}', 'tenant.restore.refused'],
@@ -448,6 +459,9 @@ describe.skipIf(NO_CLUSTERS)(
         ).toBe(4096);
       } finally {
         endMove(orgB);
+        await p.control.query('UPDATE organizations SET schema_version = schema_version + 1 WHERE id = $1', [
+          orgB,
+        ]);
       }
     });
   },
