@@ -237,7 +237,7 @@ describe.skipIf(NO_CLUSTERS)(
       expect((await deviceState(db, c.deviceId)).lastAppliedSeq).toBe(2);
     });
 
-    it('refuses without --replace, another tenant’s backup, a file that is not one and a newer schema: nothing written, audited', async () => {
+    it('refuses without --replace, another tenant’s backup, a file that is not one, a newer schema, and backing up an unknown tenant: nothing written, audited', async () => {
       const backup = await backupTenant(p.tenants, orgB);
       const before = await salesCount(db);
       const refuse = async (input: Parameters<typeof restoreTenant>[1], code: string, message: RegExp) => {
@@ -273,6 +273,10 @@ describe.skipIf(NO_CLUSTERS)(
       ]);
       await refuse({ orgId: orgB, from: future, replace: true }, 'conflict', /schema 999.*newer release/);
       await refuse({ orgId: orgB, from: backup.file, as: orgB }, 'invalid_input', /--replace/);
+
+      const unknown = uniqueId('nobody');
+      await expect(backupTenant(p.tenants, unknown)).rejects.toMatchObject({ code: 'not_found' });
+      expect((await auditTrail(p.control, unknown)).map((e) => e.action)).toEqual(['tenant.backup.refused']);
 
       expect(await salesCount(db)).toBe(before);
       const refusals = (await auditTrail(p.control, orgB)).filter(
