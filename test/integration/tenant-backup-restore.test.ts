@@ -227,6 +227,9 @@ describe.skipIf(NO_CLUSTERS)(
           expect.objectContaining({ deviceId: c.deviceId, restoredSeq: 2, toResend: 3 }),
         ]),
       );
+      // Told at its first hello, before it has anything new to push.
+      const atHello = await syncTill(url(), c).catch((err: unknown) => err);
+      expect(atHello).toMatchObject({ code: 'seq_gap', retry: false });
       c.sell(1);
       const refused = await syncTill(url(), c).catch((err: unknown) => err);
       expect(refused).toBeInstanceOf(SyncRefused);
