@@ -18,9 +18,10 @@ import { migrate } from '../../src/migrate/runner.ts';
 import { postgresMigrationTarget } from '../../src/migrate/targets.ts';
 import { requireClusterName } from '../clusters/validate.ts';
 import { audit } from '../control/audit.ts';
+import { deleteConnectionString } from '../control/connection-strings.ts';
 import { getOrganization, type Organization, setSchemaVersion } from '../control/organizations.ts';
 import type { Engine } from '../engines/engine.ts';
-import { engineOf, type TenantContext, withOrgLock } from './context.ts';
+import { engineOf, type TenantContext, withOrgLock, withTemplateLock } from './context.ts';
 import { dumpTable, listTables } from './export.ts';
 import { migrateTenant } from './migrate.ts';
 import { onboardTenant } from './onboard.ts';
@@ -157,7 +158,11 @@ async function restoreChecked(
       manifest.schemaVersion === latest
         ? { dir: backupDir, manifest }
         : await upgradeInScratch(ctx, existing?.cluster ?? cluster, target, manifest, backupDir, work);
-    if (mode === 'created' && !existing) {
+    if (mode === 'created' && !existing && manifest.schemaVersion === latest) {
+      await checkAgainstTemplate(ctx, manifest);
+    }
+    const createdNow = mode === 'created' && !existing;
+    if (createdNow) {
       // Onboarded as any new tenant (placement, database, role, sealed DSN), then its contents replaced.
       const placed = await onboardTenant(ctx, {
         orgId: target,
@@ -171,52 +176,86 @@ async function restoreChecked(
         details: { cluster: placed.cluster, backupOf: source },
       });
     }
-    return await withOrgLock(ctx, target, async () => {
-      const org = await getOrganization(ctx.control, target);
-      if (!org || (org.status !== 'active' && org.status !== 'suspended')) {
-        throw new AppError(
-          'conflict',
-          `organization ${target} is ${org?.status ?? 'gone'}; nothing was restored, run the command again`,
-        );
-      }
-      if (org.schemaVersion < latest) await migrateTenant(ctx, target);
-      const engine = await engineOf(ctx, org);
-      const swapped = await swapContents(engine, target, loadable.dir, loadable.manifest, latest);
-      await setSchemaVersion(ctx.control, target, latest);
-      await ctx.onTenantChanged?.(target);
-      const result: RestoreResult = {
-        orgId: target,
-        backupOf: source,
-        from: input.from,
-        mode,
-        cluster: org.cluster,
-        backupSchemaVersion: manifest.schemaVersion,
-        schemaVersion: latest,
-        takenAt: manifest.exportedAt ?? null,
-        ...swapped,
-      };
-      await audit(ctx.control, {
-        actor: ctx.actor,
-        action: 'tenant.restored',
-        orgId: target,
-        details: {
-          from: sanitizeText(input.from, 500),
-          mode,
+    const swapLocked = (): Promise<RestoreResult> =>
+      withOrgLock(ctx, target, async () => {
+        const org = await getOrganization(ctx.control, target);
+        if (!org || (org.status !== 'active' && org.status !== 'suspended')) {
+          throw new AppError(
+            'conflict',
+            `organization ${target} is ${org?.status ?? 'gone'}; nothing was restored, run the command again`,
+          );
+        }
+        if (org.schemaVersion < latest) await migrateTenant(ctx, target);
+        const engine = await engineOf(ctx, org);
+        const swapped = await swapContents(engine, target, loadable.dir, loadable.manifest, latest);
+        await setSchemaVersion(ctx.control, target, latest);
+        await ctx.onTenantChanged?.(target);
+        const result: RestoreResult = {
+          orgId: target,
           backupOf: source,
+          from: input.from,
+          mode,
           cluster: org.cluster,
           backupSchemaVersion: manifest.schemaVersion,
-          takenAt: result.takenAt,
-          rows: result.rows,
-          freezeMs: result.freezeMs,
-          devices: result.devices,
-          devicesLost: result.devicesLost,
-        },
+          schemaVersion: latest,
+          takenAt: manifest.exportedAt ?? null,
+          ...swapped,
+        };
+        await audit(ctx.control, {
+          actor: ctx.actor,
+          action: 'tenant.restored',
+          orgId: target,
+          details: {
+            from: sanitizeText(input.from, 500),
+            mode,
+            backupOf: source,
+            cluster: org.cluster,
+            backupSchemaVersion: manifest.schemaVersion,
+            takenAt: result.takenAt,
+            rows: result.rows,
+            freezeMs: result.freezeMs,
+            devices: result.devices,
+            devicesLost: result.devicesLost,
+          },
+        });
+        return result;
       });
-      return result;
-    });
+    try {
+      return await swapLocked();
+    } catch (err) {
+      // The file's own fault, found only once the new tenant existed: the tenant made for it goes
+      // again, so a refused restore leaves nothing behind. Anything else (a busy or unreachable
+      // database) keeps it, and running the same command again finishes the restore.
+      if (createdNow && err instanceof AppError && err.code === 'invalid_input') {
+        await undoCreated(ctx, target, err.message);
+      }
+      throw err;
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** Removes a tenant this restore created (database, role, DSN, org row); audited. */
+async function undoCreated(ctx: TenantContext, orgId: string, reason: string): Promise<void> {
+  await withOrgLock(ctx, orgId, async () => {
+    const org = await getOrganization(ctx.control, orgId);
+    if (!org) return;
+    const engine = await engineOf(ctx, org);
+    const database = tenantDatabaseName(orgId);
+    await engine.revokeTenantAccess(database);
+    await ctx.onTenantChanged?.(orgId);
+    await engine.dropDatabase(database);
+    await engine.dropTenantRole(database);
+    await deleteConnectionString(ctx.control, orgId);
+    await ctx.control.query('DELETE FROM organizations WHERE id = $1', [orgId]);
+    await audit(ctx.control, {
+      actor: ctx.actor,
+      action: 'tenant.restore.undone',
+      orgId,
+      details: { reason: sanitizeText(reason, 500), cluster: org.cluster },
+    });
+  });
 }
 
 /**
@@ -318,6 +357,24 @@ async function upgradeInScratch(
   } finally {
     await engine.dropDatabase(scratch).catch(() => {});
   }
+}
+
+/**
+ * Before a new tenant is made for a backup at the latest schema, its tables are checked against the
+ * template (kept at the latest schema), so a bad file never leaves a tenant behind. Under the template
+ * lock: a template copy fails while anyone is connected to it.
+ */
+async function checkAgainstTemplate(ctx: TenantContext, manifest: ExportManifestOnDisk): Promise<void> {
+  const { engine, templateDatabase } = ctx;
+  await withTemplateLock(ctx, engine.cluster, async () => {
+    if (!(await engine.databaseExists(templateDatabase))) return;
+    const db = engine.openDatabase(templateDatabase, 1);
+    try {
+      await requireSameTables(db, manifest);
+    } finally {
+      await db.close();
+    }
+  });
 }
 
 /** The backup's tables are the database's, one for one (a file from another schema is refused). */

@@ -240,7 +240,7 @@ describe.skipIf(NO_CLUSTERS)(
       expect((await deviceState(db, c.deviceId)).lastAppliedSeq).toBe(2);
     });
 
-    it('refuses without --replace, another tenant’s backup, a file that is not one, a newer schema, and backing up an unknown tenant: nothing written, audited', async () => {
+    it('refuses without --replace, another tenant’s backup, a file that is not one, a newer schema, a table missing, and backing up an unknown tenant: nothing written, audited', async () => {
       const backup = await backupTenant(p.tenants, orgB);
       const before = await salesCount(db);
       const refuse = async (input: Parameters<typeof restoreTenant>[1], code: string, message: RegExp) => {
@@ -275,6 +275,28 @@ describe.skipIf(NO_CLUSTERS)(
         ...manifest.tables.map((t: { file: string }) => t.file),
       ]);
       await refuse({ orgId: orgB, from: future, replace: true }, 'conflict', /schema 999.*newer release/);
+      // A table missing from the file: refused before a new tenant is made for it.
+      const short = join(p.dataDir, 'short.tar.gz');
+      writeFileSync(
+        join(dir, 'manifest.json'),
+        JSON.stringify({
+          ...manifest,
+          tables: manifest.tables.filter((t: { name: string }) => t.name !== 'terminals'),
+        }),
+      );
+      await createTar({ gzip: true, file: short, cwd: dir }, [
+        'manifest.json',
+        ...manifest.tables
+          .filter((t: { name: string }) => t.name !== 'terminals')
+          .map((t: { file: string }) => t.file),
+      ]);
+      const never = uniqueId('never');
+      await refuse(
+        { orgId: orgB, from: short, as: never },
+        'invalid_input',
+        /does not match tenant schema.*missing terminals/,
+      );
+      expect(await getOrganization(p.control, never)).toBeUndefined();
       await refuse({ orgId: orgB, from: backup.file, as: orgB }, 'invalid_input', /--replace/);
 
       const unknown = uniqueId('nobody');
