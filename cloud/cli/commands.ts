@@ -16,6 +16,7 @@ import { offboardTenant } from '../tenants/offboard.ts';
 import { onboardTenant, validateOnboardInput } from '../tenants/onboard.ts';
 import { listTenants, showTenant } from '../tenants/queries.ts';
 import { requireOrgId } from '../tenants/validate.ts';
+import { backupCommands } from './backup.ts';
 import { runClusterCommand } from './clusters.ts';
 import { runDeviceCommand } from './devices.ts';
 import { tenantDetails, tenantRows } from './format.ts';
@@ -149,7 +150,7 @@ const tenantCommands: Record<string, Command> = {
       exportTenant(platform.tenants, orgId, out),
     );
     const rows = manifest.tables.reduce((n, t) => n + t.rows, 0);
-    if (args.flags.json) json(io, { file: out, ...manifest });
+    if (args.flags.json) json(io, { ...manifest, file: out });
     else
       io.out(
         `Exported ${orgId}: ${manifest.tables.length} tables, ${rows} rows, schema ${manifest.schemaVersion} → ${out}`,
@@ -189,6 +190,7 @@ const tenantCommands: Record<string, Command> = {
     else io.out(`${orgId}: new database password set; connection string re-encrypted under key ${r.keyId}.`);
     return EXIT.ok;
   },
+  ...backupCommands,
 };
 
 /** A cloud service started from the command line, with what `dev` needs to add its demo. */

@@ -4,6 +4,7 @@
 // never removed; the embedded engine has no other (see docs/clusters.md).
 import { sanitizeText } from '../../src/domain/bounds.ts';
 import { AppError } from '../../src/errors.ts';
+import { latestVersion } from '../../src/migrate/files.ts';
 import { audit } from '../control/audit.ts';
 import {
   type ClusterKind,
@@ -18,6 +19,7 @@ import {
 } from '../control/clusters.ts';
 import type { TenantContext } from '../tenants/context.ts';
 import { clusterLoad } from './load.ts';
+import { type MoveProgress, movesInProgress } from './move-progress.ts';
 import { probeClusterUrl } from './probe.ts';
 import { requireClusterName, requireClusterUrl, requireRegion, whereOf } from './validate.ts';
 
@@ -41,6 +43,10 @@ export interface ClusterView {
   maxConnections: number | null;
   /** Why it is unreachable. */
   error?: string;
+  /** Its active or suspended tenants whose schema is behind this build's (the migration backlog there). */
+  schemaBacklog: number;
+  /** Moves to or from it that this process is running, with the target's replication lag. */
+  moves: MoveProgress[];
   createdAt: string;
 }
 
@@ -73,7 +79,22 @@ async function audited<T>(
   }
 }
 
-async function view(ctx: TenantContext, row: ClusterRow, orgIds: readonly string[]): Promise<ClusterView> {
+/** Active or suspended tenants behind this build's tenant schema, per cluster. */
+async function schemaBacklogs(ctx: TenantContext): Promise<Map<string, number>> {
+  const rows = await ctx.control.query<{ cluster: string; n: unknown }>(
+    `SELECT cluster, count(*) AS n FROM organizations
+      WHERE status IN ('active', 'suspended') AND schema_version < $1 GROUP BY cluster`,
+    [latestVersion(ctx.tenantMigrations)],
+  );
+  return new Map(rows.map((r) => [r.cluster, Number(r.n)]));
+}
+
+async function view(
+  ctx: TenantContext,
+  row: ClusterRow,
+  orgIds: readonly string[],
+  backlogs: Map<string, number>,
+): Promise<ClusterView> {
   const [load, host] = await Promise.all([
     clusterLoad(ctx.clusters, row.name, orgIds),
     ctx.clusters.host(row.name).catch(() => null),
@@ -91,13 +112,19 @@ async function view(ctx: TenantContext, row: ClusterRow, orgIds: readonly string
     backends: load.reachable ? load.backends : null,
     maxConnections: load.reachable ? load.maxConnections : null,
     ...(load.reachable ? {} : { error: load.error }),
+    schemaBacklog: backlogs.get(row.name) ?? 0,
+    moves: movesInProgress().filter((m) => m.from === row.name || m.to === row.name),
     createdAt: row.createdAt.toISOString(),
   };
 }
 
 export async function listClusterViews(ctx: TenantContext): Promise<ClusterView[]> {
-  const [rows, tenants] = await Promise.all([listClusters(ctx.control), tenantsPerCluster(ctx.control)]);
-  return Promise.all(rows.map((row) => view(ctx, row, tenants.get(row.name) ?? [])));
+  const [rows, tenants, backlogs] = await Promise.all([
+    listClusters(ctx.control),
+    tenantsPerCluster(ctx.control),
+    schemaBacklogs(ctx),
+  ]);
+  return Promise.all(rows.map((row) => view(ctx, row, tenants.get(row.name) ?? [], backlogs)));
 }
 
 /** The cluster, which must exist and not be removed (`not_found`). */
@@ -112,7 +139,7 @@ async function requireCluster(ctx: TenantContext, name: string): Promise<Cluster
 export async function showCluster(ctx: TenantContext, nameInput: unknown): Promise<ClusterView> {
   const name = requireClusterName(nameInput);
   const row = await requireCluster(ctx, name);
-  return view(ctx, row, (await tenantsPerCluster(ctx.control)).get(name) ?? []);
+  return view(ctx, row, (await tenantsPerCluster(ctx.control)).get(name) ?? [], await schemaBacklogs(ctx));
 }
 
 export async function addCluster(ctx: TenantContext, input: AddClusterInput): Promise<ClusterView> {

@@ -19,6 +19,7 @@ import { offboardTenant } from '../tenants/offboard.ts';
 import { onboardTenant } from '../tenants/onboard.ts';
 import { listTenants, showTenant } from '../tenants/queries.ts';
 import { requireOrgId } from '../tenants/validate.ts';
+import { createBackupRoutes } from './backup-routes.ts';
 import { createClusterRoutes } from './cluster-routes.ts';
 import type { CloudMetrics } from './metrics.ts';
 
@@ -103,6 +104,7 @@ export function createAdminRoutes(deps: AdminRoutesDeps): Hono {
   });
 
   app.route('/clusters', createClusterRoutes(ctx));
+  app.route('/tenants', createBackupRoutes(ctx));
 
   app.get('/reports/tenants', async (c) => c.json(await fleetReport(ctx)));
 

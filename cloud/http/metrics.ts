@@ -10,6 +10,7 @@ import type { ResolverObserver, TenantResolver } from '../resolver/tenant-resolv
 import type { SyncObserver } from '../sync/session.ts';
 import type { TenantContext } from '../tenants/context.ts';
 import type { MigrationJob } from '../tenants/migration-job.ts';
+import { registerFleetMetrics } from './fleet-metrics.ts';
 
 export interface CloudMetrics {
   registry: Registry;
@@ -64,6 +65,7 @@ export function createCloudMetrics(deps: {
       for (const [status, n] of counts) this.set({ status }, n);
     },
   });
+  registerFleetMetrics(registry, deps.tenants);
   const resolverGauge = (
     name: string,
     help: string,

@@ -40,6 +40,8 @@ export interface ExportManifest {
     rows: number;
     columns: { name: string; type: string; nullable: boolean }[];
   }[];
+  /** Each device's last applied seq in the snapshot (what a restore rewinds its edges to). */
+  devices: { deviceId: string; lastAppliedSeq: number }[];
 }
 
 const FETCH = 1000;
@@ -48,7 +50,8 @@ export async function exportTenant(
   ctx: TenantContext,
   orgIdInput: string,
   outFile: string,
-): Promise<ExportManifest> {
+  options: { action?: string } = {},
+): Promise<ExportManifest & { file: string }> {
   const orgId = requireOrgId(orgIdInput);
   const org = await getOrganization(ctx.control, orgId);
   if (!org) throw new AppError('not_found', `organization ${orgId} not found`);
@@ -70,6 +73,9 @@ export async function exportTenant(
         );
         const tables: ExportManifest['tables'] = [];
         for (const table of await listTables(tx)) tables.push(await dumpTable(tx, table, work));
+        const devices = await tx.query<{ id: string; last: unknown }>(
+          'SELECT id, last_applied_seq AS last FROM devices ORDER BY id',
+        );
         return {
           format: EXPORT_FORMAT,
           formatVersion: EXPORT_FORMAT_VERSION,
@@ -78,6 +84,7 @@ export async function exportTenant(
           schemaVersion: Number(version[0]?.v ?? 0),
           exportedAt: new Date().toISOString(),
           tables,
+          devices: devices.map((d) => ({ deviceId: d.id, lastAppliedSeq: Number(d.last) })),
         } satisfies ExportManifest;
       })
       .finally(() => db.close());
@@ -106,7 +113,7 @@ export async function exportTenant(
     }
     await audit(ctx.control, {
       actor: ctx.actor,
-      action: 'tenant.exported',
+      action: options.action ?? 'tenant.exported',
       orgId,
       details: {
         file: target,
@@ -114,7 +121,7 @@ export async function exportTenant(
         rows: manifest.tables.reduce((n, t) => n + t.rows, 0),
       },
     });
-    return manifest;
+    return { ...manifest, file: target };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -131,7 +138,7 @@ function checkExportTarget(target: string): void {
   }
 }
 
-async function listTables(tx: SqlQueryable): Promise<string[]> {
+export async function listTables(tx: SqlQueryable): Promise<string[]> {
   const rows = await tx.query<{ table_name: string }>(
     `SELECT table_name FROM information_schema.tables
      WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,
@@ -139,7 +146,7 @@ async function listTables(tx: SqlQueryable): Promise<string[]> {
   return rows.map((r) => r.table_name);
 }
 
-async function dumpTable(
+export async function dumpTable(
   tx: SqlQueryable,
   table: string,
   dir: string,

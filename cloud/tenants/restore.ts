@@ -15,9 +15,15 @@ const manifestSchema = z.object({
   format: z.literal(EXPORT_FORMAT),
   formatVersion: z.literal(1),
   orgId: z.string(),
+  name: z.string().optional(),
+  exportedAt: z.string().optional(),
   schemaVersion: z.number().int().nonnegative(),
   tables: z.array(
-    z.object({ name: z.string(), file: z.string().regex(/^[a-z0-9_]+\.ndjson$/), rows: z.number().int() }),
+    z.object({
+      name: z.string().regex(/^[a-z0-9_]+$/),
+      file: z.string().regex(/^[a-z0-9_]+\.ndjson$/),
+      rows: z.number().int(),
+    }),
   ),
 });
 
@@ -30,19 +36,25 @@ const BATCH = 500;
  */
 const DERIVED_TABLES = new Set(['stock_on_hand']);
 
+export type ExportManifestOnDisk = z.infer<typeof manifestSchema>;
+
+/** Unpacks `file` into `dir` and returns its manifest; `invalid_input` if it is not a tenant export. */
+export async function readTenantExport(file: string, dir: string): Promise<ExportManifestOnDisk> {
+  try {
+    await extract({ file, cwd: dir, strict: true });
+    return manifestSchema.parse(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')));
+  } catch {
+    throw new AppError('invalid_input', `${file} is not a ModernPOS tenant export or backup`);
+  }
+}
+
 export async function loadTenantExport(
   db: SqlDatabase,
   file: string,
 ): Promise<{ tables: number; rows: number }> {
   const work = mkdtempSync(join(tmpdir(), 'modernpos-restore-'));
   try {
-    await extract({ file, cwd: work });
-    let manifest: z.infer<typeof manifestSchema>;
-    try {
-      manifest = manifestSchema.parse(JSON.parse(readFileSync(join(work, 'manifest.json'), 'utf8')));
-    } catch {
-      throw new AppError('invalid_input', `${file} is not a ModernPOS tenant export`);
-    }
+    const manifest = await readTenantExport(file, work);
     return await db.transaction(async (tx) => {
       const [current] = await tx.query<{ v: number | null }>(
         "SELECT max(version) AS v FROM schema_migrations WHERE component = 'tenant'",
@@ -53,40 +65,50 @@ export async function loadTenantExport(
           `the export is at schema ${manifest.schemaVersion} but the database is at ${current?.v ?? 0}; migrate it to match first`,
         );
       }
-      const tables = manifest.tables.filter(
-        (t) => t.name !== 'schema_migrations' && !DERIVED_TABLES.has(t.name),
-      );
-      let rows = 0;
-      for (const table of await parentsFirst(
-        tx,
-        tables.map((t) => t.name),
-      )) {
-        const entry = tables.find((t) => t.name === table)!;
-        const loaded = await loadTable(tx, table, join(work, entry.file));
-        if (loaded !== entry.rows)
-          throw new AppError(
-            'invalid_input',
-            `${entry.file} holds ${loaded} rows, the manifest says ${entry.rows}`,
-          );
-        rows += loaded;
-      }
-      for (const derived of manifest.tables.filter((t) => DERIVED_TABLES.has(t.name))) {
-        const [rebuilt] = await tx.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM ${quoteIdent(derived.name)}`,
-        );
-        if (Number(rebuilt?.n ?? 0) !== derived.rows) {
-          throw new AppError(
-            'invalid_input',
-            `${derived.name} rebuilt to ${rebuilt?.n ?? 0} rows, the export holds ${derived.rows}`,
-          );
-        }
-        rows += derived.rows;
-      }
-      return { tables: tables.length, rows };
+      return loadTables(tx, work, manifest);
     });
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Loads the unpacked export in `dir` into the empty tables of the database `tx` is on (same schema
+ * version), parents first, and checks every count against the manifest. Runs in the caller's transaction.
+ */
+export async function loadTables(
+  tx: SqlQueryable,
+  dir: string,
+  manifest: ExportManifestOnDisk,
+): Promise<{ tables: number; rows: number }> {
+  const tables = manifest.tables.filter((t) => t.name !== 'schema_migrations' && !DERIVED_TABLES.has(t.name));
+  let rows = 0;
+  for (const table of await parentsFirst(
+    tx,
+    tables.map((t) => t.name),
+  )) {
+    const entry = tables.find((t) => t.name === table)!;
+    const loaded = await loadTable(tx, table, join(dir, entry.file));
+    if (loaded !== entry.rows)
+      throw new AppError(
+        'invalid_input',
+        `${entry.file} holds ${loaded} rows, the manifest says ${entry.rows}`,
+      );
+    rows += loaded;
+  }
+  for (const derived of manifest.tables.filter((t) => DERIVED_TABLES.has(t.name))) {
+    const [rebuilt] = await tx.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${quoteIdent(derived.name)}`,
+    );
+    if (Number(rebuilt?.n ?? 0) !== derived.rows) {
+      throw new AppError(
+        'invalid_input',
+        `${derived.name} rebuilt to ${rebuilt?.n ?? 0} rows, the export holds ${derived.rows}`,
+      );
+    }
+    rows += derived.rows;
+  }
+  return { tables: tables.length, rows };
 }
 
 /** Orders tables so every foreign key's target is loaded before the table that refers to it. */

@@ -109,10 +109,11 @@ export async function sayHello(conn: SyncConnection, store: EdgeStore): Promise<
   if (reply.type !== 'welcome') throw refusalOf(reply);
   // The cloud's position is not taken on trust: the edge pushes from its own first unacknowledged
   // entry, and the cloud answers what it already has `duplicate` after checking the ids match. A
-  // cloud behind what this edge holds as acknowledged was restored to an earlier point: the entries
-  // it lost are pushed again while the outbox still has them.
-  const highest = store.outbox.highestAcked();
-  if (highest !== undefined && reply.lastAppliedSeq < highest) reopenAfter(store, reply.lastAppliedSeq);
+  // cloud behind what this edge holds as acknowledged (everything before its first unacknowledged
+  // entry, or every seq it gave out, even those since pruned) was restored to an earlier point: the
+  // entries it lost are pushed again while the outbox still has them, and a hole is reported at once.
+  const acknowledgedUpTo = (store.outbox.firstUnacked() ?? store.outbox.lastAssigned() + 1) - 1;
+  if (reply.lastAppliedSeq < acknowledgedUpTo) reopenAfter(store, reply.lastAppliedSeq);
   return reply;
 }
 

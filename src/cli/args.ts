@@ -41,6 +41,8 @@ const stringFlags = [
   'move-grace-hours',
   'from-url',
   'schema',
+  'from',
+  'as',
 ] as const;
 const booleanFlags = [
   'json',
@@ -53,6 +55,7 @@ const booleanFlags = [
   'open-cashier-api',
   'abort',
   'decommission',
+  'replace',
 ] as const;
 
 export type Flags = Partial<
@@ -95,6 +98,8 @@ export const usage = `Usage: modernpos <command> [options]
   tenant migrate ORG | --all [--concurrency N] [--json]   (--all: N at once per cluster)
   tenant export ORG --out FILE
   tenant offboard ORG [--export FILE] --yes
+  tenant backup ORG [--out FILE] [--json]
+  tenant restore ORG --from FILE [--replace | --as NEW_ORG] [--cluster NAME] [--json]
   tenant rotate-credentials ORG
   tenant move ORG --to CLUSTER [--json] | ORG --abort
                                         move its database to another cluster while it serves
