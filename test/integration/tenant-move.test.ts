@@ -2,7 +2,9 @@
 // server: online with logical replication (mp_b → mp_c), the offline copy from the main cluster
 // (wal_level replica), --abort, a target that stops answering mid-move, the source dropped after its
 // grace period, and the refusals (each audited, nothing written).
+
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { movesInProgress } from '../../cloud/clusters/move-progress.ts';
 import { addCluster, setDraining } from '../../cloud/clusters/registry.ts';
 import { auditTrail } from '../../cloud/control/audit.ts';
 import { getOrganization, setStatus } from '../../cloud/control/organizations.ts';
@@ -159,6 +161,11 @@ describe.skipIf(NO_CLUSTERS)(`tenant move ${NO_CLUSTERS ? `(skipped: ${NO_CLUSTE
       }
     })();
     let result: Awaited<ReturnType<typeof moveTenant>>;
+    // /metrics reads the move's progress (cloud/clusters/move-progress.ts) while it runs.
+    let progress: ReturnType<typeof movesInProgress>[number] | undefined;
+    hooks.set('caught_up', async () => {
+      progress = movesInProgress().find((m) => m.orgId === orgId);
+    });
     try {
       result = await moveTenant(p.tenants, { orgId, to: 'c' });
     } finally {
@@ -166,6 +173,8 @@ describe.skipIf(NO_CLUSTERS)(`tenant move ${NO_CLUSTERS ? `(skipped: ${NO_CLUSTE
       await seller;
     }
     expect(String(refusedWhileFrozen)).toMatch(/being moved to another cluster; try again in a moment/);
+    expect(progress).toMatchObject({ from: 'b', to: 'c', step: 'caught_up', lagBytes: 0 });
+    expect(movesInProgress().find((m) => m.orgId === orgId)).toBeUndefined();
     expect(result.method).toBe('logical');
     expect(result.fallbackReason).toBeNull();
     expect(result.freezeMs).toBeGreaterThanOrEqual(0);

@@ -13,6 +13,8 @@ export async function catchUp(
   name: string,
   timeoutMs: number,
   onTarget: <T>(fn: () => Promise<T>) => Promise<T>,
+  /** Told the bytes still to apply at each poll (for /metrics). */
+  onLag: (bytes: number) => void = () => {},
 ): Promise<number> {
   await waitFor(
     async () => {
@@ -29,6 +31,7 @@ export async function catchUp(
   await waitFor(
     async () => {
       behind = await bytesBehind(sourceDb, name, lsn);
+      if (behind !== null) onLag(behind);
       return behind === 0;
     },
     timeoutMs,

@@ -16,6 +16,7 @@ import { tenantDatabaseName } from '../../../src/domain/org-id.ts';
 import { AppError, isAppError } from '../../../src/errors.ts';
 import { latestVersion } from '../../../src/migrate/files.ts';
 import { migrate } from '../../../src/migrate/runner.ts';
+import { endMove, reportMoveLag } from '../../clusters/move-progress.ts';
 import { requireClusterName } from '../../clusters/validate.ts';
 import { audit } from '../../control/audit.ts';
 import { getCluster } from '../../control/clusters.ts';
@@ -350,9 +351,14 @@ async function runMove(
   const steps = MOVE_STEPS[move.method];
   let phase = move.phase;
   const reached = (p: string) => steps.indexOf(phase) >= steps.indexOf(p);
+  // Where the move stands, for /metrics (cloud/clusters/move-progress.ts): each step, each catch-up poll.
+  let lagBytes: number | null = null;
+  const progress = () =>
+    reportMoveLag({ orgId, from: move.sourceCluster, to: move.targetCluster, lagBytes, step: phase });
   const step = async (p: string, details: Record<string, unknown> = {}) => {
     await setMovePhase(ctx.control, move.id, p);
     phase = p;
+    progress();
     await audit(ctx.control, { actor: ctx.actor, action: `tenant.move.${p}`, orgId, details });
     await ctx.afterStep?.(p, orgId);
   };
@@ -414,7 +420,10 @@ async function runMove(
         await step('subscribed', { subscription: name });
       }
       if (!reached('caught_up')) {
-        const behind = await catchUp(sourceDb, tdb, name, options.catchUpTimeoutMs, onTarget);
+        const behind = await catchUp(sourceDb, tdb, name, options.catchUpTimeoutMs, onTarget, (bytes) => {
+          lagBytes = bytes;
+          progress();
+        });
         await step('caught_up', { bytesBehind: behind });
       }
     }
@@ -512,6 +521,7 @@ async function runMove(
     }).catch(() => {});
     throw err;
   } finally {
+    endMove(orgId);
     await sourceDb.close().catch(() => {});
     await targetDb?.close().catch(() => {});
   }
