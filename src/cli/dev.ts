@@ -71,6 +71,8 @@ export async function runDev(args: ParsedArgs, io: CliIO): Promise<number> {
       io.out(
         `  email ${demo.ownerEmail}  password ${demo.ownerPassword}  (kept in ${cloud.config.dataDir}/demo-login.json)`,
       );
+      io.out(`HQ dashboard (sign in with that login): ${cloud.server.url}/`);
+      io.out(`Operator console (the admin token): ${cloud.server.url}/admin`);
       io.out('');
       io.out(`Register (the cashier's page, served by the edge): ${edge.url}/`);
       io.out(
