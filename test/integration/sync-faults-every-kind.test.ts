@@ -298,7 +298,7 @@ describe.skipIf(NO_PG)('every mutation kind across processes killed (needs MODER
       return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
     };
     // The agent pulls on its own: the product (made after the people and branch) says the pull is in.
-    for (const deadline = Date.now() + 20_000; Date.now() < deadline; await sleep(50)) {
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(50)) {
       const found = await http('GET', `/v1/products?q=${workload.sku}`);
       if (found.body.products.length > 0) break;
     }
@@ -311,7 +311,7 @@ describe.skipIf(NO_PG)('every mutation kind across processes killed (needs MODER
       agent = await start();
     });
     // The restarted agent pushes on its own: wait until its outbox is empty.
-    for (const deadline = Date.now() + 20_000; Date.now() < deadline; await sleep(50)) {
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(50)) {
       if ((await http('GET', '/v1/sync/status')).body.pending === 0) break;
     }
     await agent.stop('SIGTERM');
