@@ -163,6 +163,7 @@ async function registerRun(agent: EdgeProcess, browser: TestBrowser): Promise<Ro
   const pay: Timing[] = [];
   const scanCeiling: number[] = [];
   const quoteOnly: number[] = [];
+  const inBrowser: number[] = [];
   const payCeiling: number[] = [];
   let receipt = '';
   let k = 0;
@@ -180,9 +181,19 @@ async function registerRun(agent: EdgeProcess, browser: TestBrowser): Promise<Ro
         const quote = await timed(() =>
           jsonCall(`${origin}/v1/carts/quote`, { method: 'POST', token, body: { lines } }),
         );
+        // The same two calls from the page's own fetch, no DOM work: what the browser's networking costs.
+        const browserMs = (await page.evaluate(`(async () => {
+          const headers = { authorization: 'Bearer ' + ${JSON.stringify(token)} };
+          const t = performance.now();
+          await (await fetch('/v1/products?q=${encodeURIComponent(p.barcode)}&limit=8', { headers })).json();
+          await (await fetch('/v1/carts/quote', { method: 'POST', headers: { ...headers, 'content-type': 'application/json' },
+            body: ${JSON.stringify(JSON.stringify({ lines }))} })).json();
+          return performance.now() - t;
+        })()`)) as number;
         if (measured) {
           scanCeiling.push(search.ms + quote.ms);
           quoteOnly.push(quote.ms);
+          inBrowser.push(browserMs);
         }
       };
       if (k % 2 === 1) await raw();
@@ -254,7 +265,9 @@ async function registerRun(agent: EdgeProcess, browser: TestBrowser): Promise<Ro
       scan.map((t) => t.dom),
     )}; ${summary('on screen', scanFrame)}`,
   );
-  log(`  scan ceiling: ${summary('search + quote', scanCeiling)}; ${summary('quote alone', quoteOnly)}`);
+  log(
+    `  scan ceiling: ${summary('search + quote', scanCeiling)}; ${summary('quote alone', quoteOnly)}; ${summary("both from the page's fetch", inBrowser)}`,
+  );
   log(
     `  pay → receipt: ${summary(
       'DOM',
