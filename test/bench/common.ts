@@ -1,5 +1,6 @@
 // Shared pieces of the benchmarks: the Postgres URL, run-unique names, timing and statistics, the
 // result rows of the final table, a background sampler and a last-resort sweep of leftovers.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
@@ -7,6 +8,15 @@ import { quoteIdent } from '../../src/db/sql.ts';
 
 export const BENCH_PG_URL =
   process.env.MODERNPOS_BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+/** The two extra clusters of the multi-cluster benchmarks (`.ci/extra-clusters`: mp_b and mp_c, wal_level logical). */
+export const BENCH_PG_URL_B =
+  process.env.MODERNPOS_BENCH_PG_URL_B ||
+  process.env.MODERNPOS_TEST_PG_URL_B ||
+  'postgres://postgres@127.0.0.1:5433/postgres';
+export const BENCH_PG_URL_C =
+  process.env.MODERNPOS_BENCH_PG_URL_C ||
+  process.env.MODERNPOS_TEST_PG_URL_C ||
+  'postgres://postgres@127.0.0.1:5434/postgres';
 
 /** Unique to this run: every database and role a benchmark creates starts with a name built from it. */
 export const RUN = randomBytes(3).toString('hex');
@@ -101,9 +111,9 @@ export function printTable(rows: readonly Row[]): void {
   for (const c of cells.slice(1)) log(line(c));
 }
 
-/** A raw admin connection (no platform code in between). */
-export async function adminClient(database?: string): Promise<pg.Client> {
-  const url = new URL(BENCH_PG_URL);
+/** A raw admin connection (no platform code in between), to the main cluster unless `clusterUrl` says otherwise. */
+export async function adminClient(database?: string, clusterUrl = BENCH_PG_URL): Promise<pg.Client> {
+  const url = new URL(clusterUrl);
   if (database) url.pathname = `/${encodeURIComponent(database)}`;
   const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 5_000 });
   client.on('error', () => {});
@@ -149,4 +159,19 @@ export async function sweepLeftovers(): Promise<string[]> {
   } finally {
     await client.end();
   }
+}
+
+/** Runs `command` in bash with pipefail (stdout discarded); rejects with its stderr on a non-zero exit. */
+export function shell(command: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-o', 'pipefail', '-c', command], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command}: exit ${code}: ${err}`)),
+    );
+  });
 }

@@ -2,7 +2,6 @@
 // docs/import.md; target ≤ 1.5× the raw ceiling), against its raw ceiling in the same run: a
 // `pg_dump -Fc -n SCHEMA | pg_restore` of the same schema into an empty database, timed before and
 // after the import (the faster of the two is the ceiling).
-import { spawn } from 'node:child_process';
 import { withDatabase } from '../../cloud/engines/postgres.ts';
 import { importTenant } from '../../cloud/tenants/import/import.ts';
 import { quoteIdent } from '../../src/db/sql.ts';
@@ -21,26 +20,13 @@ import {
   RAW_DB_PREFIX,
   type Row,
   row,
+  shell,
 } from './common.ts';
 
 const SALES = Number(process.env.BENCH_IMPORT_SALES || 333_334);
 const LINES_PER_SALE = 3;
 const SCHEMA = 'org_bench';
 const TARGET_RATIO = 1.5;
-
-function shell(command: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-o', 'pipefail', '-c', command], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${command}: exit ${code}: ${err}`)),
-    );
-  });
-}
 
 export async function legacyImportBench(): Promise<Row[]> {
   const legacyDb = `${RAW_DB_PREFIX}legacy`;

@@ -1,11 +1,14 @@
 // `npm run bench [-- onboarding migrate-all resolver edge-sales edge-http register-page sync-nightly
-// sync-live sync-fleet reports import dashboard-page]`: runs the selected benchmarks (default all), the
-// Postgres ones on MODERNPOS_BENCH_PG_URL, drops everything they create, and ends with one table. The
-// edge ones need only temp SQLite files, so Postgres is checked only when selected. The page ones
-// (register-page, dashboard-page) drive Debian's Chromium.
+// sync-live sync-fleet reports import dashboard-page move clusters]`: runs the selected benchmarks
+// (default all), the Postgres ones on MODERNPOS_BENCH_PG_URL (move and clusters also on the extra
+// clusters mp_b and mp_c), drops everything they create, and ends with one table. The edge ones need
+// only temp SQLite files, so Postgres is checked only when selected. The page ones (register-page,
+// dashboard-page) drive Debian's Chromium.
 import {
   adminClient,
   BENCH_PG_URL,
+  BENCH_PG_URL_B,
+  BENCH_PG_URL_C,
   createdNames,
   fmt,
   interrupt,
@@ -28,6 +31,8 @@ const PG_NAMES = [
   'reports',
   'import',
   'dashboard-page',
+  'move',
+  'clusters',
 ] as const;
 const NAMES = [...PG_NAMES, 'edge-sales', 'edge-http', 'register-page'] as const;
 type Name = (typeof NAMES)[number];
@@ -57,6 +62,8 @@ if (needsPostgres) {
 
 // The test helpers read their Postgres URL when first imported, so they are imported only from here on.
 process.env.MODERNPOS_TEST_PG_URL = BENCH_PG_URL;
+process.env.MODERNPOS_TEST_PG_URL_B = BENCH_PG_URL_B;
+process.env.MODERNPOS_TEST_PG_URL_C = BENCH_PG_URL_C;
 let signals = 0;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
@@ -144,6 +151,15 @@ try {
       await platform.destroy();
       log(`\n  fleet teardown: dropped its databases and roles in ${fmt((now() - start) / 1000)} s`);
     }
+  }
+  // The multi-cluster ones (mp_b and mp_c besides the main cluster): 1,000 tenants, then a big move.
+  if (selected.has('clusters')) {
+    const { clustersBench } = await import('./clusters.ts');
+    await bench('clusters', clustersBench);
+  }
+  if (selected.has('move')) {
+    const { tenantMoveBench } = await import('./tenant-move.ts');
+    await bench('move', tenantMoveBench);
   }
   if (selected.has('import')) {
     const { legacyImportBench } = await import('./legacy-import.ts');
