@@ -77,7 +77,7 @@ export function createCloudApp(options: CloudAppOptions): Hono {
   // registered before the admin API, whose token check covers every other /admin path.
   app.route('/', createPageRoutes());
   // The API's OpenAPI document at /openapi.json and its reference page at /docs (docs/hq-api.md).
-  mountApiDocs(app, cloudApi({ hq: options.resolver !== undefined }));
+  mountApiDocs(app, cloudApi());
 
   app.route(
     '/admin',

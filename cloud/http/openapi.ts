@@ -200,6 +200,9 @@ function hqOperations(): ApiOperation[] {
       productChangesSchema,
       'id',
       hq.createdProductSchema,
+    ).map(
+      (op): ApiOperation =>
+        op.method === 'patch' ? { ...op, responses: ok('changed', hq.productRowSchema) } : op,
     ),
     {
       method: 'post',
@@ -454,7 +457,8 @@ function clusterOperations(): ApiOperation[] {
   ];
 }
 
-export function cloudApi(options: { hq: boolean }): ApiDescription {
+/** The whole cloud API, as `modernpos serve` serves it. */
+export function cloudApi(): ApiDescription {
   const operations: ApiOperation[] = [
     {
       method: 'get',
@@ -481,7 +485,7 @@ export function cloudApi(options: { hq: boolean }): ApiDescription {
       },
     },
     ...adminOperations(),
-    ...(options.hq ? hqOperations() : []),
+    ...hqOperations(),
   ];
   return {
     title: 'ModernPOS cloud API',

@@ -2,7 +2,7 @@
 // edge's /openapi.json is generated from them, and tests check real answers against them. The sale
 // and stock documents are the sync protocol's own schemas; the rest are this API's views.
 import { z } from 'zod';
-import { cashMovementDocumentSchema, cashierEventSchema, saleDocumentSchema } from './mutations.ts';
+import { cashierEventSchema, cashMovementDocumentSchema, saleDocumentSchema } from './mutations.ts';
 import { stockAdjustmentSchema, stockCountSchema, stockReceiptSchema, stockTransferSchema } from './stock.ts';
 
 const instant = z.string();

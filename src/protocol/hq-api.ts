@@ -75,7 +75,8 @@ export const taxRateViewSchema = z.looseObject({
   name: z.string(),
   rateBp: z.number().int(),
 });
-export const productViewSchema = z.looseObject({
+/** A product row as written (PATCH answers it). */
+export const productRowSchema = z.looseObject({
   id: z.string(),
   sku: z.string(),
   barcode: z.string().nullable(),
@@ -83,15 +84,17 @@ export const productViewSchema = z.looseObject({
   category: z.string().nullable(),
   taxRateId: z.string(),
   active: z.boolean(),
-  priceMinor: z.number().int().nullable(),
 });
+/** As listed: with the default price that applies now (null: none yet). */
+export const productViewSchema = productRowSchema.extend({ priceMinor: z.number().int().nullable() });
 export const userViewSchema = z.looseObject({ id: z.string(), name: z.string() });
 
 export const branchListSchema = z.object({ branches: z.array(branchViewSchema) });
 export const taxRateListSchema = z.object({ taxRates: z.array(taxRateViewSchema) });
 export const productListSchema = z.object({ products: z.array(productViewSchema) });
 export const userListSchema = z.object({ users: z.array(userViewSchema) });
-export const createdProductSchema = productViewSchema;
+/** POST /v1/products answers the product with the price it was created with. */
+export const createdProductSchema = productRowSchema.extend({ priceMinor: z.number().int() });
 export const createdUserSchema = z.object({ id: z.string(), role: z.string(), code: z.string().optional() });
 
 /** A stock document recorded at HQ, as stored (the sync protocol's document of its kind). */
