@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { ApiDescription, ApiOperation, ApiResponse } from '../../src/http/openapi/operations.ts';
 import * as admin from '../../src/protocol/admin-api.ts';
+import { apiErrorSchema } from '../../src/protocol/api-error.ts';
 import * as hq from '../../src/protocol/hq-api.ts';
 import { PROTOCOL_VERSION } from '../../src/protocol/version.ts';
 import {
@@ -103,8 +104,9 @@ function hqOperations(): ApiOperation[] {
       responses: {
         ...created('logged in; the token is shown once', hq.hqLoginSchema),
         429: {
-          description: 'too many failed logins; `Retry-After` says when to try again',
-          schema: z.unknown(),
+          description:
+            'too many failed logins, or one in progress: the error body; `Retry-After` says when to try again',
+          schema: apiErrorSchema,
         },
       },
     },
