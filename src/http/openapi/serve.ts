@@ -18,10 +18,22 @@ export function apiDescriptionOf(app: Hono): ApiDescription | undefined {
 
 export function mountApiDocs(app: Hono, api: ApiDescription): void {
   described.set(app, api);
-  const json = JSON.stringify(openApiDocument(api));
-  const html = apiDocsHtml(JSON.parse(json));
+  // Built on the first request, not with the app: most apps (tests, a till that nobody asks) never serve it.
+  let built: { json: string; html: string } | undefined;
+  const documents = () => {
+    if (!built) {
+      const json = JSON.stringify(openApiDocument(api));
+      built = { json, html: apiDocsHtml(JSON.parse(json)) };
+    }
+    return built;
+  };
   app.get('/openapi.json', (c) =>
-    c.body(json, 200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' }),
+    c.body(documents().json, 200, {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-cache',
+    }),
   );
-  app.get('/docs', (c) => c.body(html, 200, { ...PAGE_HEADERS, 'content-type': 'text/html; charset=utf-8' }));
+  app.get('/docs', (c) =>
+    c.body(documents().html, 200, { ...PAGE_HEADERS, 'content-type': 'text/html; charset=utf-8' }),
+  );
 }
