@@ -17,10 +17,10 @@ export const tenantViewSchema = z.looseObject({
   createdAt: instant,
   updatedAt: instant,
 });
-export const tenantListSchema = z.object({ tenants: z.array(tenantViewSchema) });
+export const tenantListSchema = z.strictObject({ tenants: z.array(tenantViewSchema) });
 
 /** The owner's password is shown once. */
-export const onboardedSchema = z.object({
+export const onboardedSchema = z.strictObject({
   orgId: z.string(),
   database: z.string(),
   ownerEmail: z.string(),
@@ -29,7 +29,7 @@ export const onboardedSchema = z.object({
   resumed: z.boolean(),
 });
 
-export const migratedSchema = z.object({
+export const migratedSchema = z.strictObject({
   orgId: z.string(),
   ok: z.boolean(),
   from: z.number().int(),
@@ -38,7 +38,7 @@ export const migratedSchema = z.object({
   error: z.string().optional(),
 });
 
-export const offboardedSchema = z.object({
+export const offboardedSchema = z.strictObject({
   orgId: z.string(),
   status: z.literal('offboarded'),
   exportFile: z.string().nullable(),
@@ -58,7 +58,7 @@ const movedSchema = z.looseObject({
   resumed: z.boolean(),
   alreadyMoved: z.boolean(),
 });
-const abortedSchema = z.object({
+const abortedSchema = z.strictObject({
   orgId: z.string(),
   status: z.literal('aborted'),
   from: z.string(),
@@ -68,7 +68,7 @@ const abortedSchema = z.object({
 /** `{to}` answers the move; `{abort: true}` the aborted move. */
 export const moveAnswerSchema = z.union([movedSchema, abortedSchema]);
 
-export const backupSchema = z.object({
+export const backupSchema = z.strictObject({
   orgId: z.string(),
   file: z.string(),
   cluster: z.string(),
@@ -76,7 +76,7 @@ export const backupSchema = z.object({
   tables: z.number().int(),
   rows: z.number().int(),
   takenAt: instant,
-  devices: z.array(z.object({ deviceId: z.string(), lastAppliedSeq: z.number().int() })),
+  devices: z.array(z.strictObject({ deviceId: z.string(), lastAppliedSeq: z.number().int() })),
 });
 
 export const restoredSchema = z.looseObject({
@@ -101,15 +101,15 @@ export const clusterViewSchema = z.looseObject({
   reachable: z.boolean(),
   sizeBytes: z.number().nullable(),
 });
-export const clusterListSchema = z.object({ clusters: z.array(clusterViewSchema) });
-export const drainedSchema = z.object({
+export const clusterListSchema = z.strictObject({ clusters: z.array(clusterViewSchema) });
+export const drainedSchema = z.strictObject({
   cluster: z.string(),
   status: z.enum(['active', 'draining']),
   changed: z.boolean(),
 });
-export const removedClusterSchema = z.object({ cluster: z.string() });
+export const removedClusterSchema = z.strictObject({ cluster: z.string() });
 
-export const fleetReportSchema = z.object({
+export const fleetReportSchema = z.strictObject({
   generatedAt: instant,
   tenants: z.array(
     z.looseObject({
@@ -120,7 +120,7 @@ export const fleetReportSchema = z.object({
       schemaVersion: z.number().int(),
       latestSchemaVersion: z.number().int(),
       sizeBytes: z.number().nullable(),
-      salesToday: z.object({ count: z.number(), netMinor: z.number() }).nullable(),
+      salesToday: z.strictObject({ count: z.number(), netMinor: z.number() }).nullable(),
       lastSyncAt: instant.nullable(),
     }),
   ),

@@ -2,8 +2,8 @@
 // documents answer it for every status an operation does not list otherwise.
 import { z } from 'zod';
 
-export const apiErrorSchema = z.object({
-  error: z.object({
+export const apiErrorSchema = z.strictObject({
+  error: z.strictObject({
     /** snake_case, stable: clients branch on it. */
     code: z.string().regex(/^[a-z][a-z0-9_]*$/),
     /** For people: says what was wrong and what to do. */

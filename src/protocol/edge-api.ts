@@ -9,19 +9,19 @@ const instant = z.string();
 const minor = z.number().int();
 const nullableInstant = instant.nullable();
 
-export const statusSchema = z.object({ status: z.literal('ok'), branch: z.string() });
+export const statusSchema = z.strictObject({ status: z.literal('ok'), branch: z.string() });
 
 export const tillUserSchema = z.looseObject({ id: z.string(), name: z.string(), role: z.string() });
 
 /** 201 of POST /v1/cashier-sessions: the token is shown once. */
-export const signedInSchema = z.object({
+export const signedInSchema = z.strictObject({
   token: z.string(),
   expiresAt: instant,
   user: tillUserSchema,
   terminal: z.string(),
 });
 
-export const cashierSessionSchema = z.object({
+export const cashierSessionSchema = z.strictObject({
   id: z.string(),
   terminal: z.string(),
   startedAt: instant,
@@ -29,12 +29,12 @@ export const cashierSessionSchema = z.object({
   user: tillUserSchema,
 });
 
-export const sessionEndedSchema = z.object({ id: z.string(), endedAt: instant });
+export const sessionEndedSchema = z.strictObject({ id: z.string(), endedAt: instant });
 
 /** A sale or refund as the edge answers it: the synced document without its stock movements. */
 export const saleViewSchema = saleDocumentSchema.omit({ stockMovements: true });
 
-export const saleSummarySchema = z.object({
+export const saleSummarySchema = z.strictObject({
   id: z.string(),
   kind: z.enum(['sale', 'refund']),
   receiptNo: z.string(),
@@ -49,13 +49,13 @@ export const saleSummarySchema = z.object({
   flags: z.array(z.string()),
 });
 
-export const salePageSchema = z.object({
+export const salePageSchema = z.strictObject({
   sales: z.array(saleSummarySchema),
   /** Pass as `before` for the next page; null on the last. */
   next: z.string().nullable(),
 });
 
-export const productViewSchema = z.object({
+export const productViewSchema = z.strictObject({
   id: z.string(),
   sku: z.string(),
   name: z.string(),
@@ -68,9 +68,9 @@ export const productViewSchema = z.object({
   taxRateId: z.string(),
 });
 
-export const productListSchema = z.object({ products: z.array(productViewSchema) });
+export const productListSchema = z.strictObject({ products: z.array(productViewSchema) });
 
-export const shiftViewSchema = z.object({
+export const shiftViewSchema = z.strictObject({
   id: z.string(),
   branch: z.string(),
   terminal: z.string(),
@@ -111,10 +111,10 @@ export const stockDocumentViews = {
   transfer: stockTransferSchema,
 } as const;
 
-export const edgeOnHandSchema = z.object({
+export const edgeOnHandSchema = z.strictObject({
   branch: z.string(),
   onHand: z.array(
-    z.object({
+    z.strictObject({
       productId: z.string(),
       sku: z.string().nullable(),
       name: z.string().nullable(),
@@ -123,7 +123,7 @@ export const edgeOnHandSchema = z.object({
   ),
 });
 
-export const syncStatusSchema = z.object({
+export const syncStatusSchema = z.strictObject({
   pending: z.number().int(),
   oldestPendingAgeSeconds: z.number().nullable(),
   lastSyncAt: nullableInstant,
@@ -152,18 +152,23 @@ export const refundQuoteViewSchema = z.looseObject({
   lines: z.array(z.looseObject({})),
 });
 
-export const receiptLookupSchema = z.object({
+export const receiptLookupSchema = z.strictObject({
   sale: saleViewSchema,
-  refunded: z.array(z.object({ lineNo: z.number().int(), qtyMilli: z.number().int() })),
+  refunded: z.array(z.strictObject({ lineNo: z.number().int(), qtyMilli: z.number().int() })),
 });
 
-export const openShiftSchema = z.object({ shift: shiftViewSchema.nullable() });
+export const openShiftSchema = z.strictObject({ shift: shiftViewSchema.nullable() });
 
-export const branchInfoSchema = z.object({
+export const branchInfoSchema = z.strictObject({
   branch: z.string(),
   currency: z.string().nullable(),
   timeZone: z.string(),
   taxRates: z.array(
-    z.object({ name: z.string(), rateBp: z.number().int(), inclusive: z.boolean(), isDefault: z.boolean() }),
+    z.strictObject({
+      name: z.string(),
+      rateBp: z.number().int(),
+      inclusive: z.boolean(),
+      isDefault: z.boolean(),
+    }),
   ),
 });

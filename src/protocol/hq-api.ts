@@ -7,10 +7,10 @@ import { deviceSaleSchema } from './device-sales.ts';
 const instant = z.string();
 const nullableInstant = instant.nullable();
 
-export const healthSchema = z.object({ status: z.literal('ok') });
-export const readySchema = z.object({ status: z.literal('ready'), migrations: z.unknown() });
+export const healthSchema = z.strictObject({ status: z.literal('ok') });
+export const readySchema = z.strictObject({ status: z.literal('ready'), migrations: z.unknown() });
 
-export const hqUserSchema = z.object({
+export const hqUserSchema = z.strictObject({
   userId: z.string(),
   email: z.string(),
   name: z.string(),
@@ -18,20 +18,20 @@ export const hqUserSchema = z.object({
 });
 
 /** 201 of POST /v1/orgs/{orgId}/sessions: the token is shown once. */
-export const hqLoginSchema = z.object({
+export const hqLoginSchema = z.strictObject({
   token: z.string(),
   expiresAt: instant,
   user: z.looseObject(hqUserSchema.shape),
 });
 
-export const hqSessionSchema = z.object({
+export const hqSessionSchema = z.strictObject({
   orgId: z.string(),
   user: hqUserSchema,
   timeZone: z.string(),
   currency: z.string(),
 });
 
-export const deviceViewSchema = z.object({
+export const deviceViewSchema = z.strictObject({
   id: z.string(),
   name: z.string(),
   branch: z.string(),
@@ -42,16 +42,16 @@ export const deviceViewSchema = z.object({
   lastAppliedSeq: z.number().int(),
   revokedAt: nullableInstant,
 });
-export const deviceListSchema = z.object({ devices: z.array(deviceViewSchema) });
+export const deviceListSchema = z.strictObject({ devices: z.array(deviceViewSchema) });
 /** 201 of POST /v1/devices: the token is shown once; only its hash is stored. */
-export const registeredDeviceSchema = z.object({
+export const registeredDeviceSchema = z.strictObject({
   deviceId: z.string(),
   branch: z.string(),
   token: z.string(),
 });
-export const revokedDeviceSchema = z.object({ revokedAt: instant });
+export const revokedDeviceSchema = z.strictObject({ revokedAt: instant });
 
-export const quarantinedSchema = z.object({
+export const quarantinedSchema = z.strictObject({
   id: z.string(),
   deviceId: z.string(),
   seq: z.number().int(),
@@ -64,8 +64,8 @@ export const quarantinedSchema = z.object({
   resolvedAt: nullableInstant,
   resolution: z.string().nullable(),
 });
-export const quarantineListSchema = z.object({ quarantine: z.array(quarantinedSchema) });
-export const replayedSchema = z.object({ status: z.enum(['applied', 'duplicate']) });
+export const quarantineListSchema = z.strictObject({ quarantine: z.array(quarantinedSchema) });
+export const replayedSchema = z.strictObject({ status: z.enum(['applied', 'duplicate']) });
 
 export const createdIdSchema = z.looseObject({ id: z.string() });
 
@@ -89,13 +89,17 @@ export const productRowSchema = z.looseObject({
 export const productViewSchema = productRowSchema.extend({ priceMinor: z.number().int().nullable() });
 export const userViewSchema = z.looseObject({ id: z.string(), name: z.string() });
 
-export const branchListSchema = z.object({ branches: z.array(branchViewSchema) });
-export const taxRateListSchema = z.object({ taxRates: z.array(taxRateViewSchema) });
-export const productListSchema = z.object({ products: z.array(productViewSchema) });
-export const userListSchema = z.object({ users: z.array(userViewSchema) });
+export const branchListSchema = z.strictObject({ branches: z.array(branchViewSchema) });
+export const taxRateListSchema = z.strictObject({ taxRates: z.array(taxRateViewSchema) });
+export const productListSchema = z.strictObject({ products: z.array(productViewSchema) });
+export const userListSchema = z.strictObject({ users: z.array(userViewSchema) });
 /** POST /v1/products answers the product with the price it was created with. */
 export const createdProductSchema = productRowSchema.extend({ priceMinor: z.number().int() });
-export const createdUserSchema = z.object({ id: z.string(), role: z.string(), code: z.string().optional() });
+export const createdUserSchema = z.strictObject({
+  id: z.string(),
+  role: z.string(),
+  code: z.string().optional(),
+});
 
 /** A stock document recorded at HQ, as stored (the sync protocol's document of its kind). */
 export const hqStockDocumentSchema = z.looseObject({
@@ -109,9 +113,9 @@ export const reorderLevelSetSchema = z.looseObject({
   levelMilli: z.number(),
   updatedAt: instant,
 });
-export const hqOnHandSchema = z.object({
+export const hqOnHandSchema = z.strictObject({
   onHand: z.array(
-    z.object({
+    z.strictObject({
       branch: z.string(),
       productId: z.string(),
       qtyMilli: z.number(),

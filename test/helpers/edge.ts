@@ -7,10 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
 import { type EdgeStore, type EdgeStoreOptions, openEdgeStore } from '../../edge/store/store.ts';
-import { conformanceProblems } from '../../src/http/openapi/conformance.ts';
-import { apiDescriptionOf } from '../../src/http/openapi/serve.ts';
 import type { Mutation } from '../../src/protocol/mutations.ts';
 import { hashSecret } from '../../src/secret-hash.ts';
+import { checkAgainstDocument } from './openapi.ts';
 
 /** A device token in the documented shape (`mpd_{orgId}_{32 base64url}`) for tests that need one. */
 export const testDeviceToken = (orgId = 'acme') => `mpd_${orgId}_${'x'.repeat(32)}`;
@@ -163,29 +162,9 @@ export async function call(
   const res = await app.request(path, init);
   const text = await res.text();
   const parsed = text === '' ? undefined : JSON.parse(text);
-  checkAgainstDocument(app, method, path, res, parsed);
+  // Every answer must be one the app's OpenAPI document describes (test/helpers/openapi.ts).
+  checkAgainstDocument(app, method, path, res.status, res.headers.get('content-type') ?? '', parsed);
   return { status: res.status, body: parsed };
-}
-
-/**
- * Every answer a test gets through `call` from an app that serves an OpenAPI document (the cloud's
- * and the edge's) must be one the document describes: a documented operation, a documented status
- * (or an error status with the shared error body) and a body its schema accepts. A test of an answer
- * the document does not describe fails here, naming the operation.
- */
-function checkAgainstDocument(app: Hono, method: string, path: string, res: Response, body: unknown): void {
-  const api = apiDescriptionOf(app);
-  if (!api) return;
-  const problems = conformanceProblems(
-    api,
-    method,
-    path,
-    res.status,
-    res.headers.get('content-type') ?? '',
-    body,
-  );
-  if (problems.length > 0)
-    throw new Error(`the answer is not the one the OpenAPI document describes:\n${problems.join('\n')}`);
 }
 
 /** scrypt takes ~50 ms: one hash per PIN for the whole test file. */
