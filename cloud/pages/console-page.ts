@@ -68,4 +68,9 @@ const body = `
 </main>
 `;
 
-export const consoleHtml = pageShell({ title: 'ModernPOS operator console', script: 'console.js', body });
+export const consoleHtml = pageShell({
+  title: 'ModernPOS operator console',
+  script: 'console.js',
+  preload: ['common.js'],
+  body,
+});

@@ -100,6 +100,7 @@ const body = `
 export const dashboardHtml = pageShell({
   title: 'ModernPOS HQ',
   script: 'dashboard.js',
+  preload: ['common.js', 'charts.js', 'vendor/uPlot.esm.js'],
   styles: ['vendor/uPlot.min.css'],
   body,
 });

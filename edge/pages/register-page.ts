@@ -113,6 +113,7 @@ const body = `
 export const registerHtml = pageShell({
   title: 'ModernPOS Register',
   script: 'register.js',
+  preload: ['common.js'],
   styles: ['register.css'],
   body,
 });

@@ -1,7 +1,8 @@
-// `npm run bench [-- onboarding migrate-all resolver edge-sales edge-http sync-nightly sync-live
-// sync-fleet reports import]`: runs the selected benchmarks (default all), the Postgres ones on MODERNPOS_BENCH_PG_URL,
-// drops everything they create, and ends with one table. The edge ones need only temp SQLite files,
-// so Postgres is checked only when selected.
+// `npm run bench [-- onboarding migrate-all resolver edge-sales edge-http register-page sync-nightly
+// sync-live sync-fleet reports import dashboard-page]`: runs the selected benchmarks (default all), the
+// Postgres ones on MODERNPOS_BENCH_PG_URL, drops everything they create, and ends with one table. The
+// edge ones need only temp SQLite files, so Postgres is checked only when selected. The page ones
+// (register-page, dashboard-page) drive Debian's Chromium.
 import {
   adminClient,
   BENCH_PG_URL,
@@ -26,8 +27,9 @@ const PG_NAMES = [
   'sync-fleet',
   'reports',
   'import',
+  'dashboard-page',
 ] as const;
-const NAMES = [...PG_NAMES, 'edge-sales', 'edge-http'] as const;
+const NAMES = [...PG_NAMES, 'edge-sales', 'edge-http', 'register-page'] as const;
 type Name = (typeof NAMES)[number];
 
 const args = process.argv.slice(2);
@@ -96,6 +98,10 @@ try {
     const { edgeHttpBench } = await import('./edge-http.ts');
     await bench('edge-http', edgeHttpBench);
   }
+  if (selected.has('register-page')) {
+    const { registerPageBench } = await import('./pages.ts');
+    await bench('register-page', registerPageBench);
+  }
   // The sync ones before the 500-tenant fleet too: its teardown I/O would disturb their commits.
   if (selected.has('sync-nightly')) {
     const { syncNightlyBench } = await import('./sync-nightly.ts');
@@ -147,6 +153,11 @@ try {
   if (selected.has('reports')) {
     const { reportsBench } = await import('./reports.ts');
     await bench('reports', reportsBench);
+  }
+  // Also a million-line tenant, driven through the dashboard in Chromium.
+  if (selected.has('dashboard-page')) {
+    const { dashboardPageBench } = await import('./pages.ts');
+    await bench('dashboard-page', dashboardPageBench);
   }
 } finally {
   const left = needsPostgres ? await sweepLeftovers() : [];

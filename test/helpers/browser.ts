@@ -1,6 +1,7 @@
 // Real-browser tests: playwright-core driving Debian's Chromium (/usr/bin/chromium), headless, with a
 // fresh profile per browser and every request outside the page's own origin refused and recorded
-// (the pages must work with no network). Screenshots go to test/artifacts/ (gitignored).
+// (the pages must work with no network; the benchmarks only watch for them). Screenshots go to
+// test/artifacts/ (gitignored).
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +28,16 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-export async function openBrowser(origin: string): Promise<TestBrowser> {
+export interface BrowserOptions {
+  /**
+   * Watch outside requests instead of routing every request through playwright to refuse them
+   * (default false). Routing adds a round trip to the test process per request, so the benchmarks,
+   * which time the pages' own requests, only watch; the network here is closed either way.
+   */
+  watchOnly?: boolean;
+}
+
+export async function openBrowser(origin: string, options: BrowserOptions = {}): Promise<TestBrowser> {
   const profile = mkdtempSync(join(tmpdir(), 'modernpos-chromium-'));
   const downloads = mkdtempSync(join(tmpdir(), 'modernpos-downloads-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -40,13 +50,20 @@ export async function openBrowser(origin: string): Promise<TestBrowser> {
     locale: 'en-GB',
   });
   const problems: string[] = [];
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith(`${origin}/`) || url.startsWith('blob:') || url.startsWith('data:'))
-      return route.continue();
-    problems.push(`request outside ${origin}: ${url}`);
-    return route.abort();
-  });
+  const inside = (url: string) =>
+    url.startsWith(`${origin}/`) || url.startsWith('blob:') || url.startsWith('data:');
+  if (options.watchOnly) {
+    context.on('request', (req) => {
+      if (!inside(req.url())) problems.push(`request outside ${origin}: ${req.url()}`);
+    });
+  } else {
+    await context.route('**/*', (route) => {
+      const url = route.request().url();
+      if (inside(url)) return route.continue();
+      problems.push(`request outside ${origin}: ${url}`);
+      return route.abort();
+    });
+  }
   mkdirSync(ARTIFACTS, { recursive: true });
   return {
     context,

@@ -1,8 +1,8 @@
 // Issue 6's two HQ matrices, on every engine.
 // 1. Tenant isolation: every /v1 route Hono has registered (the table is checked against app.routes,
 //    so a new route cannot be left out; reports by every name in `reports`) is called with each
-//    credential tenant A has (its owner's session, a device token of A, the operator's admin token)
-//    and with none, a garbage one and A's session secret spliced under B's org id, aimed at tenant B
+//    credential tenant A has (its owner's session, a device token of A, the operator's admin token, a
+//    cashier session signed in at an edge of A) and with none, a garbage one and A's session secret spliced under B's org id, aimed at tenant B
 //    by B's real ids. Only A's own session gets past authentication, and it meets A's database, where
 //    B's ids are 404. No answer carries anything of B's that the request did not name itself, and B's
 //    database is unchanged (every row of every table digested). A's owner at B's login: 401.
@@ -23,10 +23,11 @@ import { reports } from '../../cloud/reports/reports.ts';
 import { createTenantResolver, type TenantResolver } from '../../cloud/resolver/tenant-resolver.ts';
 import { applyBatch } from '../../cloud/sync/apply-batch.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
+import { createEdgeApp } from '../../edge/http/app.ts';
 import type { ClosableSqlDatabase, SqlDatabase } from '../../src/db/sql.ts';
 import { MAX_AMOUNT_MINOR, MAX_QTY_MILLI } from '../../src/domain/bounds.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
-import { call } from '../helpers/edge.ts';
+import { call, cashierAt, createTestEdge, type TestEdge } from '../helpers/edge.ts';
 import { createTestPlatform, engineNames, type TestPlatform, uniqueId } from '../helpers/engines.ts';
 
 const ADMIN_TOKEN = 'mpa_matrix_admin_token_0123456789abcdef';
@@ -373,6 +374,9 @@ describe.each(engineNames)('HQ matrices on %s', (engine) => {
   let b: Tenant;
   /** Everything of B's an answer to A must never carry, unless the request named it itself. */
   let secretsOfB: string[];
+  /** An edge of A, where a cashier signed in: the session's headers (worthless at the cloud). */
+  let edgeOfA: TestEdge;
+  let cashierSession: Record<string, string>;
 
   beforeAll(async () => {
     p = await createTestPlatform(engine);
@@ -391,6 +395,8 @@ describe.each(engineNames)('HQ matrices on %s', (engine) => {
     const { owner, orgId, deviceToken, ...ids } = b;
     secretsOfB = [orgId, owner.email, owner.password, deviceToken, ...Object.values(ids)];
     secretsOfB.push('Quokka', 'Zanzibar', 'Xerxes', 'Yodel', 'zebra', 'QKW-0451');
+    edgeOfA = await createTestEdge({ identity: { orgId: orgA, branch: 'MAIN', currency: 'EUR' } });
+    cashierSession = await cashierAt(createEdgeApp({ store: edgeOfA.store }), edgeOfA.store);
     resolver = createTenantResolver({ control: p.control, engine: p.engine, keyring: p.tenants.keyring });
     const metrics = createCloudMetrics({ tenants: p.tenants, resolver });
     app = createCloudApp({
@@ -401,6 +407,7 @@ describe.each(engineNames)('HQ matrices on %s', (engine) => {
     });
   });
   afterAll(async () => {
+    edgeOfA?.destroy();
     await dbA?.close();
     await dbB?.close();
     await resolver?.close();
@@ -433,6 +440,7 @@ describe.each(engineNames)('HQ matrices on %s', (engine) => {
 
   it.each([
     'a device token of A',
+    'a cashier session signed in at an edge of A',
     'the admin token',
     'no token',
     'a garbage token',
@@ -442,6 +450,7 @@ describe.each(engineNames)('HQ matrices on %s', (engine) => {
     const token = await login(a);
     const headers = {
       'a device token of A': bearer(a.deviceToken),
+      'a cashier session signed in at an edge of A': cashierSession,
       'the admin token': bearer(ADMIN_TOKEN),
       'no token': {},
       'a garbage token': bearer('garbage'),

@@ -3,7 +3,6 @@
 // records and pushes sales and restarted on the same database. After each: every sale the edge
 // answered is in the tenant's database exactly once with its totals, the other tenant has nothing of
 // it, and the cloud still serves. Postgres only: the test and the cloud process share the databases.
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +18,7 @@ import { ConnectionLost } from '../../edge/sync/connection.ts';
 import { cloudOriginals } from '../../edge/sync/fetch-original.ts';
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
-import { BIN } from '../helpers/cli.ts';
+import { type CloudProcess, cloudProcessEnv, startCloudProcess } from '../helpers/cloud-process.ts';
 import { call, seedCatalog } from '../helpers/edge.ts';
 import { type EdgeProcess, startEdgeProcess } from '../helpers/edge-process.ts';
 import { createTestPlatform, NO_PG, PG_URL, type TestPlatform, uniqueId } from '../helpers/engines.ts';
@@ -38,62 +37,6 @@ import {
   type Till,
   tenantFootprint,
 } from '../helpers/sync.ts';
-
-interface CloudProcess {
-  url: string;
-  port: number;
-  output(): string;
-  readonly exited: boolean;
-  /** Sends `signal` (if still running) and waits for the exit. */
-  stop(signal: NodeJS.Signals): Promise<void>;
-}
-
-const LISTENING = /listening on http:\/\/localhost:(\d+)/;
-
-/** Starts `modernpos cloud` with `env` and resolves once it prints its listening line. */
-function startCloudProcess(env: Record<string, string>): Promise<CloudProcess> {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [BIN, 'cloud'], {
-    env: { PATH: process.env.PATH, ...env },
-  });
-  let out = '';
-  let exited = false;
-  const exit = new Promise<void>((resolve) =>
-    child.on('close', () => {
-      exited = true;
-      resolve();
-    }),
-  );
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => fail('timed out'), 30_000);
-    const fail = (why: string) => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(new Error(`the cloud did not start: ${why}\n${out}`));
-    };
-    child.stderr.on('data', (d) => {
-      out += d;
-    });
-    child.stdout.on('data', (d) => {
-      out += d;
-      const port = LISTENING.exec(out)?.[1];
-      if (port === undefined) return;
-      clearTimeout(timer);
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        port: Number(port),
-        output: () => out,
-        get exited() {
-          return exited;
-        },
-        stop(signal) {
-          if (!exited) child.kill(signal);
-          return exit;
-        },
-      });
-    });
-    void exit.then(() => fail('exited'));
-  });
-}
 
 /** The body of a new sale for the agent's cashier API, with its own id so a retry is idempotent. */
 function saleBody(n: number) {
@@ -175,16 +118,7 @@ describe.skipIf(NO_PG)('sync with real processes SIGKILLed (needs MODERNPOS_TEST
     await onboardTenant(p.tenants, { orgId: orgB, name: 'Kill B', currency: 'EUR' });
     dbA = p.engine.openDatabase(tenantDatabaseName(orgA));
     dbB = p.engine.openDatabase(tenantDatabaseName(orgB));
-    env = {
-      MODERNPOS_PG_URL: PG_URL!,
-      MODERNPOS_MASTER_KEY: masterKey.toString('base64'),
-      MODERNPOS_ADMIN_TOKEN: 'mpa_sync_kill_token_0123456789',
-      MODERNPOS_CONTROL_DB: p.config.controlDatabase!,
-      MODERNPOS_TEMPLATE_DB: p.config.templateDatabase!,
-      MODERNPOS_BACKUP_DIR: join(p.dataDir, 'backups'),
-      MODERNPOS_MIGRATION_INTERVAL_SECONDS: '0',
-      PORT: '0',
-    };
+    env = cloudProcessEnv(p, masterKey, 'mpa_sync_kill_token_0123456789');
     cloud = await startCloudProcess(env);
     canary = await newTill('Canary');
     tillOfB = await newTill('Till of B', orgB);
