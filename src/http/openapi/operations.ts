@@ -57,3 +57,16 @@ export function documentPath(op: Pick<ApiOperation, 'route' | 'fixed'>): string 
 export function pathParams(op: Pick<ApiOperation, 'route' | 'fixed'>): string[] {
   return [...op.route.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!).filter((n) => !op.fixed?.[n]);
 }
+
+/** `200` with `schema`. */
+export const ok = (description: string, schema: z.ZodType): Record<number, ApiResponse> => ({
+  200: { description, schema },
+});
+
+/** `201` with `schema`. */
+export const created = (description: string, schema: z.ZodType): Record<number, ApiResponse> => ({
+  201: { description, schema },
+});
+
+/** `204`, no body. */
+export const noContent: Record<number, ApiResponse> = { 204: { description: 'done; no body' } };
