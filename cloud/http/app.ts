@@ -4,6 +4,7 @@ import { type Context, Hono } from 'hono';
 import { checkOrgId } from '../../src/domain/org-id.ts';
 import { parseDeviceToken } from '../../src/domain/tenant-token.ts';
 import { errorBody, limitBody } from '../../src/http/errors.ts';
+import { mountApiDocs } from '../../src/http/openapi/serve.ts';
 import { requestLog } from '../../src/http/request-log.ts';
 import { type Logger, silentLogger } from '../../src/log.ts';
 import { createLoginThrottle } from '../hq/login-throttle.ts';
@@ -21,6 +22,7 @@ import { createHqRoutes } from './hq-routes.ts';
 import { createHqStockRoutes } from './hq-stock-routes.ts';
 import { createHqSyncRoutes } from './hq-sync-routes.ts';
 import type { CloudMetrics } from './metrics.ts';
+import { cloudApi } from './openapi.ts';
 import { createPageRoutes } from './page-routes.ts';
 
 export interface CloudAppOptions {
@@ -74,6 +76,8 @@ export function createCloudApp(options: CloudAppOptions): Hono {
   // The HQ dashboard at /, the operator console at exactly /admin, their assets under /assets/:
   // registered before the admin API, whose token check covers every other /admin path.
   app.route('/', createPageRoutes());
+  // The API's OpenAPI document at /openapi.json and its reference page at /docs (docs/hq-api.md).
+  mountApiDocs(app, cloudApi());
 
   app.route(
     '/admin',

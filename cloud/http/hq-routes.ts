@@ -19,7 +19,7 @@ export interface HqRoutesOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const loginBody = strictObject({
+export const loginBody = strictObject({
   // No control characters: a NUL in the email's lookup is a Postgres error (a 500), not a failed login.
   email: text(254).trim().min(1),
   password: z.string().min(1).max(200),

@@ -20,10 +20,10 @@ export interface HqSyncRoutesOptions {
 }
 
 // Text refuses control characters: Postgres refuses NUL in text (a 500, not a 400).
-const deviceBody = strictObject({ branch: codeSchema, name: text(120).trim().min(1) });
-const replayBody = strictObject({ payload: z.unknown().optional() });
-const discardBody = strictObject({ reason: text(500).trim().min(1) });
-const quarantineQuery = strictObject({ unresolved: z.enum(['true', 'false']).optional() });
+export const deviceBody = strictObject({ branch: codeSchema, name: text(120).trim().min(1) });
+export const replayBody = strictObject({ payload: z.unknown().optional() });
+export const discardBody = strictObject({ reason: text(500).trim().min(1) });
+export const quarantineQuery = strictObject({ unresolved: z.enum(['true', 'false']).optional() });
 
 export function createHqSyncRoutes(options: HqSyncRoutesOptions): Hono {
   const { resolver } = options;

@@ -32,6 +32,7 @@ import {
   parseJsonBody,
   parseQuery,
 } from '../../src/http/errors.ts';
+import { mountApiDocs } from '../../src/http/openapi/serve.ts';
 import { requestLog } from '../../src/http/request-log.ts';
 import { type Logger, silentLogger } from '../../src/log.ts';
 import { type EdgeOutcome, edgeErrorStatus, refuseWith } from '../errors.ts';
@@ -40,6 +41,7 @@ import type { EdgeStore } from '../store/store.ts';
 import type { FetchOriginal } from '../sync/fetch-original.ts';
 import { bearerToken, createCashierAuth } from './cashier-auth.ts';
 import { createEdgeMetrics } from './metrics.ts';
+import { edgeApi } from './openapi.ts';
 import { askCloudForOriginal, readSale } from './original-lookup.ts';
 import { mountRegisterPage } from './page-routes.ts';
 import { mountRegisterRoutes } from './register-routes.ts';
@@ -64,7 +66,7 @@ export interface EdgeAppOptions {
 const limit = (max: number, fallback: number) =>
   z.coerce.number().int().min(1).max(max).optional().default(fallback);
 
-const saleListQuery = strictObject({
+export const saleListQuery = strictObject({
   terminal: codeSchema.optional(),
   kind: z.enum(['sale', 'refund']).optional(),
   businessDate: z.iso.date().optional(),
@@ -73,9 +75,9 @@ const saleListQuery = strictObject({
   limit: limit(500, 50),
 });
 
-const stockQuery = strictObject({ productId: text(textLimits.id).min(1).optional() });
+export const stockQuery = strictObject({ productId: text(textLimits.id).min(1).optional() });
 
-const productQuery = strictObject({
+export const productQuery = strictObject({
   q: z.string().trim().max(120).optional().default(''),
   limit: limit(200, 50),
 });
@@ -217,6 +219,8 @@ export function createEdgeApp(options: EdgeAppOptions): Hono {
   // The register page at `/` and the reads and quotes it needs (docs/register.md).
   mountRegisterPage(app);
   mountRegisterRoutes(app, options);
+  // The cashier API's OpenAPI document at /openapi.json and its reference page at /docs (docs/edge.md).
+  mountApiDocs(app, edgeApi());
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => {

@@ -20,7 +20,7 @@ export interface RegisterRouteDeps {
   syncConnected?: () => boolean;
 }
 
-const openShiftQuery = strictObject({ terminal: codeSchema });
+export const openShiftQuery = strictObject({ terminal: codeSchema });
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function answer<T>(c: Context, outcome: EdgeOutcome<T>): Response {

@@ -9,6 +9,7 @@ import type { Hono } from 'hono';
 import { type EdgeStore, type EdgeStoreOptions, openEdgeStore } from '../../edge/store/store.ts';
 import type { Mutation } from '../../src/protocol/mutations.ts';
 import { hashSecret } from '../../src/secret-hash.ts';
+import { checkAgainstDocument } from './openapi.ts';
 
 /** A device token in the documented shape (`mpd_{orgId}_{32 base64url}`) for tests that need one. */
 export const testDeviceToken = (orgId = 'acme') => `mpd_${orgId}_${'x'.repeat(32)}`;
@@ -160,7 +161,10 @@ export async function call(
   if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
   const res = await app.request(path, init);
   const text = await res.text();
-  return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
+  const parsed = text === '' ? undefined : JSON.parse(text);
+  // Every answer must be one the app's OpenAPI document describes (test/helpers/openapi.ts).
+  checkAgainstDocument(app, method, path, res.status, res.headers.get('content-type') ?? '', parsed);
+  return { status: res.status, body: parsed };
 }
 
 /** scrypt takes ~50 ms: one hash per PIN for the whole test file. */

@@ -9,6 +9,7 @@ import { createCloudApp } from '../../cloud/http/app.ts';
 import { createCloudMetrics } from '../../cloud/http/metrics.ts';
 import { createTenantResolver, type TenantResolver } from '../../cloud/resolver/tenant-resolver.ts';
 import { createTestPlatform, engineNames, type TestPlatform, uniqueId } from '../helpers/engines.ts';
+import { documented } from '../helpers/openapi.ts';
 
 const TOKEN = 'mpa_test_token_0123456789abcdef';
 
@@ -20,15 +21,21 @@ describe.each(engineNames)('admin API on %s', (engine) => {
   let p: TestPlatform;
   let resolver: TenantResolver;
   let app: Hono;
-  const call = (method: string, path: string, body?: unknown, token: string | null = TOKEN) =>
-    app.request(path, {
+  // Each answer is checked against the cloud's OpenAPI document (test/helpers/openapi.ts).
+  const call = async (method: string, path: string, body?: unknown, token: string | null = TOKEN) =>
+    documented(
+      app,
       method,
-      headers: {
-        ...(token === null ? {} : { authorization: `Bearer ${token}` }),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    });
+      path,
+      await app.request(path, {
+        method,
+        headers: {
+          ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      }),
+    );
   const orgCount = async () => (await p.control.query('SELECT id FROM organizations')).length;
 
   beforeAll(async () => {

@@ -1,0 +1,142 @@
+// What the cloud's HQ API under /v1 answers (docs/hq-api.md), as zod schemas: the cloud's
+// /openapi.json is generated from them, and tests check real answers against them. Views whose
+// every field is listed are objects; those that carry more than is listed here say so (loose).
+import { z } from 'zod';
+import { deviceSaleSchema } from './device-sales.ts';
+
+const instant = z.string();
+const nullableInstant = instant.nullable();
+
+export const healthSchema = z.strictObject({ status: z.literal('ok') });
+export const readySchema = z.strictObject({ status: z.literal('ready'), migrations: z.unknown() });
+
+export const hqUserSchema = z.strictObject({
+  userId: z.string(),
+  email: z.string(),
+  name: z.string(),
+  role: z.string(),
+});
+
+/** 201 of POST /v1/orgs/{orgId}/sessions: the token is shown once. */
+export const hqLoginSchema = z.strictObject({
+  token: z.string(),
+  expiresAt: instant,
+  user: z.looseObject(hqUserSchema.shape),
+});
+
+export const hqSessionSchema = z.strictObject({
+  orgId: z.string(),
+  user: hqUserSchema,
+  timeZone: z.string(),
+  currency: z.string(),
+});
+
+export const deviceViewSchema = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  branch: z.string(),
+  createdAt: instant,
+  lastSeenAt: nullableInstant,
+  lastSyncAt: nullableInstant,
+  outboxEmptyAt: nullableInstant,
+  lastAppliedSeq: z.number().int(),
+  revokedAt: nullableInstant,
+});
+export const deviceListSchema = z.strictObject({ devices: z.array(deviceViewSchema) });
+/** 201 of POST /v1/devices: the token is shown once; only its hash is stored. */
+export const registeredDeviceSchema = z.strictObject({
+  deviceId: z.string(),
+  branch: z.string(),
+  token: z.string(),
+});
+export const revokedDeviceSchema = z.strictObject({ revokedAt: instant });
+
+export const quarantinedSchema = z.strictObject({
+  id: z.string(),
+  deviceId: z.string(),
+  seq: z.number().int(),
+  mutationId: z.string(),
+  kind: z.string(),
+  payload: z.unknown(),
+  reasonCode: z.string(),
+  reason: z.string(),
+  receivedAt: instant,
+  resolvedAt: nullableInstant,
+  resolution: z.string().nullable(),
+});
+export const quarantineListSchema = z.strictObject({ quarantine: z.array(quarantinedSchema) });
+export const replayedSchema = z.strictObject({ status: z.enum(['applied', 'duplicate']) });
+
+export const createdIdSchema = z.looseObject({ id: z.string() });
+
+export const branchViewSchema = z.looseObject({ code: z.string(), name: z.string(), timeZone: z.string() });
+export const taxRateViewSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  rateBp: z.number().int(),
+});
+/** A product row as written (PATCH answers it). */
+export const productRowSchema = z.looseObject({
+  id: z.string(),
+  sku: z.string(),
+  barcode: z.string().nullable(),
+  name: z.string(),
+  category: z.string().nullable(),
+  taxRateId: z.string(),
+  active: z.boolean(),
+});
+/** As listed: with the default price that applies now (null: none yet). */
+export const productViewSchema = productRowSchema.extend({ priceMinor: z.number().int().nullable() });
+export const userViewSchema = z.looseObject({ id: z.string(), name: z.string() });
+
+export const branchListSchema = z.strictObject({ branches: z.array(branchViewSchema) });
+export const taxRateListSchema = z.strictObject({ taxRates: z.array(taxRateViewSchema) });
+export const productListSchema = z.strictObject({ products: z.array(productViewSchema) });
+export const userListSchema = z.strictObject({ users: z.array(userViewSchema) });
+/** POST /v1/products answers the product with the price it was created with. */
+export const createdProductSchema = productRowSchema.extend({ priceMinor: z.number().int() });
+export const createdUserSchema = z.strictObject({
+  id: z.string(),
+  role: z.string(),
+  code: z.string().optional(),
+});
+
+/** A stock document recorded at HQ, as stored (the sync protocol's document of its kind). */
+export const hqStockDocumentSchema = z.looseObject({
+  id: z.string(),
+  branch: z.string(),
+  lines: z.array(z.unknown()),
+});
+export const reorderLevelSetSchema = z.looseObject({
+  branch: z.string(),
+  productId: z.string(),
+  levelMilli: z.number(),
+  updatedAt: instant,
+});
+export const hqOnHandSchema = z.strictObject({
+  onHand: z.array(
+    z.strictObject({
+      branch: z.string(),
+      productId: z.string(),
+      qtyMilli: z.number(),
+      reorderLevelMilli: z.number().nullable(),
+    }),
+  ),
+});
+
+export const freshnessSchema = z.looseObject({
+  generatedAt: instant,
+  lastSyncAt: nullableInstant,
+  oldestSyncAt: nullableInstant,
+  quarantined: z.number().int(),
+});
+
+/** Every report answers its name, currency and freshness beside its own figures (docs/reports.md). */
+export const reportSchema = z.looseObject({
+  report: z.string(),
+  currency: z.string(),
+  freshness: freshnessSchema,
+});
+
+/** GET /v1/device/sales/{id}: the sync protocol's own answer. */
+export { deviceSaleSchema };
