@@ -56,6 +56,7 @@ import {
   tenantFootprint,
 } from '../helpers/sync.ts';
 import { useSyncTenant } from '../helpers/sync-tenant.ts';
+import { killLockWaitingTenantBackend } from '../helpers/tenant-backends.ts';
 
 /** A till (in-process edge store) with one of every kind recorded through its HTTP routes, not yet pushed. */
 async function tillWithEveryKind(
@@ -236,16 +237,7 @@ describe.skipIf(NO_PG)('every mutation kind across processes killed (needs MODER
       await locker.query('BEGIN');
       await locker.query('SELECT 1 FROM sales WHERE id = $1 FOR UPDATE', [workload.originalSaleId]);
       raw.send({ type: 'push', mutations: till.outbox() });
-      let killed = 0;
-      for (const deadline = Date.now() + 10_000; killed === 0 && Date.now() < deadline; ) {
-        const result = await admin.query(
-          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-            WHERE datname = $1 AND application_name = 'modernpos-tenant' AND wait_event_type = 'Lock'`,
-          [tenantDatabaseName(orgA)],
-        );
-        killed = result.rowCount ?? 0;
-        if (killed === 0) await sleep(10);
-      }
+      const killed = await killLockWaitingTenantBackend(admin, orgA);
       expect(killed).toBe(1);
       expect(await raw.next()).toMatchObject({ type: 'error', code: 'tenant_unavailable' });
       await locker.query('ROLLBACK');

@@ -37,6 +37,7 @@ import {
   type Till,
   tenantFootprint,
 } from '../helpers/sync.ts';
+import { killLockWaitingTenantBackend } from '../helpers/tenant-backends.ts';
 
 /** The body of a new sale for the agent's cashier API, with its own id so a retry is idempotent. */
 function saleBody(n: number) {
@@ -303,16 +304,7 @@ describe.skipIf(NO_PG)('sync with real processes SIGKILLed (needs MODERNPOS_TEST
       await locker.query('BEGIN');
       await locker.query('SELECT 1 FROM devices WHERE id = $1 FOR UPDATE', [till.deviceId]);
       raw.send({ type: 'push', mutations: till.outbox() });
-      let killed = 0;
-      for (const deadline = Date.now() + 10_000; killed === 0 && Date.now() < deadline; ) {
-        const result = await admin.query(
-          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-              WHERE datname = $1 AND application_name = 'modernpos-tenant' AND wait_event_type = 'Lock'`,
-          [tenantDatabaseName(orgA)],
-        );
-        killed = result.rowCount ?? 0;
-        if (killed === 0) await sleep(10);
-      }
+      const killed = await killLockWaitingTenantBackend(admin, orgA);
       expect(killed).toBe(1);
       expect(await raw.next()).toMatchObject({ type: 'error', code: 'tenant_unavailable' });
       await locker.query('ROLLBACK');
