@@ -127,12 +127,8 @@ export function parseMutation(m: Mutation): ValidMutation | Rejection {
  * the documents that pass this have claimed theirs (checkTerminal).
  */
 export function checkSaleDocument(doc: SaleDocument, scope: DeviceScope): Rejection | undefined {
-  if (doc.branch !== scope.branchCode) {
-    return {
-      code: 'wrong_branch',
-      reason: `the document is for branch ${doc.branch}; the device is in ${scope.branchCode}`,
-    };
-  }
+  const elsewhere = wrongBranch('document', doc.branch, scope);
+  if (elsewhere) return elsewhere;
   const receipt = parseReceiptNo(doc.receiptNo);
   const series = doc.kind === 'refund' ? 'refund' : 'sale';
   if (
@@ -160,25 +156,21 @@ export function checkSaleDocument(doc: SaleDocument, scope: DeviceScope): Reject
 
 /** Checks a shift document or a cashier event against the device's branch (its terminal: checkTerminal). */
 export function checkShift(doc: ShiftOpened | CashierEvent, scope: DeviceScope): Rejection | undefined {
-  if (doc.branch !== scope.branchCode) {
-    const what = 'event' in doc ? 'cashier event' : 'shift';
-    return {
-      code: 'wrong_branch',
-      reason: `the ${what} is for branch ${doc.branch}; the device is in ${scope.branchCode}`,
-    };
-  }
-  return undefined;
+  return wrongBranch('event' in doc ? 'cashier event' : 'shift', doc.branch, scope);
 }
 
 /** A stock document moves the device's own branch's stock (a transfer out of it; never into it from another). */
 export function checkStock(doc: { branch: string }, scope: DeviceScope): Rejection | undefined {
-  if (doc.branch !== scope.branchCode) {
-    return {
-      code: 'wrong_branch',
-      reason: `the stock document is for branch ${doc.branch}; the device is in ${scope.branchCode}`,
-    };
-  }
-  return undefined;
+  return wrongBranch('stock document', doc.branch, scope);
+}
+
+/** `wrong_branch` when a document names another branch than the device's. */
+function wrongBranch(what: string, branch: string, scope: DeviceScope): Rejection | undefined {
+  if (branch === scope.branchCode) return undefined;
+  return {
+    code: 'wrong_branch',
+    reason: `the ${what} is for branch ${branch}; the device is in ${scope.branchCode}`,
+  };
 }
 
 /** The document's terminal is one the device owns (claimed only by documents that passed every other check). */

@@ -6,6 +6,7 @@ import { freshIds, type KnownIds } from './stored-documents.ts';
 import { unnestInsert } from './unnest.ts';
 import type { ValidMutation } from './validate.ts';
 import type { Report } from './write-documents.ts';
+import { reportInserted } from './write-shifts.ts';
 
 type CashierEventMutation = Extract<ValidMutation, { kind: 'cashier_event' }>;
 
@@ -39,11 +40,5 @@ export async function applyCashierEvents(
     fresh,
     { onConflict: 'ON CONFLICT DO NOTHING', returning: 'id' },
   );
-  const ids = new Set(inserted.map((r) => r.id));
-  for (const m of fresh) {
-    report(
-      m,
-      ids.has(m.doc.id) ? 'applied' : { code: 'id_conflict', reason: `id ${m.doc.id} was taken meanwhile` },
-    );
-  }
+  reportInserted(fresh, inserted, report);
 }

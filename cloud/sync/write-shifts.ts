@@ -48,7 +48,7 @@ export async function ownedShifts<M extends { doc: { shiftId: string } } & Valid
 }
 
 /** Each document inserted is applied; one the insert skipped had its id taken by a concurrent batch. */
-function reportInserted<M extends ValidMutation & { doc: { id: string } }>(
+export function reportInserted<M extends ValidMutation & { doc: { id: string } }>(
   written: readonly M[],
   inserted: readonly { id: string }[],
   report: Report,

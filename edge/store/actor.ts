@@ -2,6 +2,7 @@
 // session is for, and a manager who approved what needs approving (docs/edge.md#cashier-sessions).
 // Store functions take it as an optional argument: without one (store-level callers, and the HTTP
 // layer under --open-cashier-api) the body's free-text cashier is used and nothing needs approval.
+import { type EdgeOutcome, refuseWith } from '../errors.ts';
 
 /** A user as a session or an approval names them. */
 export interface TillUser {
@@ -29,3 +30,16 @@ export function approverOf(actor: Actor | undefined): TillUser | undefined {
   if (actor?.approver) return actor.approver;
   return actor?.user && APPROVER_ROLES.includes(actor.user.role) ? actor.user : undefined;
 }
+
+/** The document names another terminal than the session's. */
+export const terminalRefusal = (
+  actor: Actor | undefined,
+  terminal: string,
+): EdgeOutcome<never> | undefined =>
+  actor?.terminal !== undefined && actor.terminal !== terminal
+    ? refuseWith(
+        'terminal_mismatch',
+        `this cashier session is for terminal ${actor.terminal}, not ${terminal}: sign in at ${terminal}`,
+        { sessionTerminal: actor.terminal },
+      )
+    : undefined;

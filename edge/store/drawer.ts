@@ -5,12 +5,11 @@ import type Database from 'better-sqlite3';
 import type { NoSaleInput } from '../../src/domain/payloads.ts';
 import type { CashierEvent } from '../../src/protocol/mutations.ts';
 import { accept, type EdgeOutcome, refuseWith } from '../errors.ts';
-import type { Actor } from './actor.ts';
+import { type Actor, terminalRefusal } from './actor.ts';
 import { approvalFor } from './approvals.ts';
 import type { EmitCashierEvent } from './cashier-events.ts';
 import { clockRefusal } from './clock.ts';
 import type { Recorded } from './sales.ts';
-import { terminalRefusal } from './sales.ts';
 
 export interface Drawer {
   noSale(input: Omit<NoSaleInput, 'approval'>, actor?: Actor): EdgeOutcome<Recorded<CashierEvent>>;

@@ -14,7 +14,7 @@ import type { ApprovalReason, SaleDocument } from '../../src/protocol/mutations.
 import { saleLines, sales } from '../../src/schema/sqlite.ts';
 import { accept, type EdgeOutcome, refuseWith } from '../errors.ts';
 import type { FetchedOriginal } from '../sync/fetch-original.ts';
-import type { Actor } from './actor.ts';
+import { type Actor, terminalRefusal } from './actor.ts';
 import { approvalFor } from './approvals.ts';
 import type { EmitCashierEvent } from './cashier-events.ts';
 import type { BranchContext, Catalog } from './catalog.ts';
@@ -75,19 +75,6 @@ export interface SalesService {
     fetched?: FetchedOriginal,
   ): EdgeOutcome<Recorded<SaleView>>;
 }
-
-/** The document names another terminal than the session's. */
-export const terminalRefusal = (
-  actor: Actor | undefined,
-  terminal: string,
-): EdgeOutcome<never> | undefined =>
-  actor?.terminal !== undefined && actor.terminal !== terminal
-    ? refuseWith(
-        'terminal_mismatch',
-        `this cashier session is for terminal ${actor.terminal}, not ${terminal}: sign in at ${terminal}`,
-        { sessionTerminal: actor.terminal },
-      )
-    : undefined;
 
 export function createSalesService(deps: SalesDeps): SalesService {
   const { catalog, documents, outbox } = deps;

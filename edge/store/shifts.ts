@@ -10,12 +10,12 @@ import type { CashMovementInput, ShiftClose, ShiftOpen } from '../../src/domain/
 import type { CashMovementDocument } from '../../src/protocol/mutations.ts';
 import { cashMovements, shiftCounts, shifts } from '../../src/schema/sqlite.ts';
 import { accept, type EdgeOutcome, refuseWith } from '../errors.ts';
-import type { Actor } from './actor.ts';
+import { type Actor, terminalRefusal } from './actor.ts';
 import type { Catalog } from './catalog.ts';
 import { clockRefusal } from './clock.ts';
 import type { Outbox } from './outbox.ts';
 import { preparedInsert } from './prepared.ts';
-import { type Recorded, terminalRefusal } from './sales.ts';
+import type { Recorded } from './sales.ts';
 import {
   createShiftReporter,
   type ShiftReport,
