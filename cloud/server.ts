@@ -16,7 +16,7 @@ import {
   MIN_EDGE_SCHEMA_VERSION,
   type SyncEndpoint,
 } from './sync/endpoint.ts';
-import type { SyncLimits } from './sync/session.ts';
+import type { SyncLimits } from './sync/session-deps.ts';
 import { type SyncSignals, startSyncSignals } from './sync/sync-signals.ts';
 import { createMigrationJob, type MigrationJob } from './tenants/migration-job.ts';
 import { listenTenantRouting } from './tenants/move/signals.ts';

@@ -7,7 +7,7 @@ import { mapBounded } from '../../src/concurrency.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import { listOrganizations, orgStatuses } from '../control/organizations.ts';
 import type { ResolverObserver, TenantResolver } from '../resolver/tenant-resolver.ts';
-import type { SyncObserver } from '../sync/session.ts';
+import type { SyncObserver } from '../sync/session-deps.ts';
 import type { TenantContext } from '../tenants/context.ts';
 import type { MigrationJob } from '../tenants/migration-job.ts';
 import { registerFleetMetrics } from './fleet-metrics.ts';

@@ -4,7 +4,8 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { closeCodes } from '../../src/protocol/errors.ts';
-import { type SessionDeps, type SyncLimits, type SyncSession, startSession } from './session.ts';
+import { startSession } from './session.ts';
+import type { SessionDeps, SyncLimits, SyncSession } from './session-deps.ts';
 
 /**
  * The oldest tenant schema an edge may sync with: 2 brought the POS tables the documents land in.

@@ -1,0 +1,58 @@
+// What a sync session is given (limits, the tenant resolver, a logger, an observer for metrics) and
+// what it hands back once the device is known (a handle for pokes, resolutions and revocation).
+import type { Logger } from '../../src/log.ts';
+import type { Backlog } from '../../src/protocol/messages.ts';
+import type { TenantResolver } from '../resolver/tenant-resolver.ts';
+
+export interface SyncLimits {
+  maxFrameBytes: number;
+  maxBatchMutations: number;
+  heartbeatMs: number;
+  /** A socket that sends no hello within this long is closed (`closeCodes.helloTimeout`). */
+  helloTimeoutMs: number;
+  /** Most catalog changes per page. */
+  pullPageSize: number;
+  /** How often a ping may write the device's `last_seen_at` (and its sync times; pushes always do). */
+  lastSeenEveryMs: number;
+}
+
+export interface SessionDeps {
+  resolver: TenantResolver;
+  limits: SyncLimits;
+  /** Tenant schema versions the cloud accepts from edges (oldest and newest). */
+  schemaVersions: { min: number; max: number };
+  /** Lines about this connection carry its id, and the org and device once known. */
+  logger: Logger;
+  now?: () => Date;
+  /** Called once the device is known, so catalog pokes can reach it; returns the unsubscribe. */
+  onReady?: (session: SyncSession) => () => void;
+  /** Told of devices and batches (the cloud's metrics). */
+  observer?: SyncObserver;
+}
+
+export type BatchResult = 'applied' | 'seq_gap' | 'seq_conflict' | 'failed';
+
+export interface SyncObserver {
+  /** A device was welcomed on this connection (`deviceGone` follows when it closes). */
+  deviceConnected(orgId: string, deviceId: string): void;
+  /** A device said hello, pinged or pushed; `backlog` when it reported one (protocol 2). */
+  deviceSeen(orgId: string, deviceId: string, backlog?: Backlog): void;
+  /**
+   * The cloud acknowledged the device (its `lastSyncAt`, docs/freshness.md): a push batch was
+   * acked (`outboxEmpty` false), or a hello or ping reported an empty outbox (true).
+   */
+  deviceSynced(orgId: string, deviceId: string, outboxEmpty: boolean): void;
+  deviceGone(orgId: string, deviceId: string): void;
+  /** A push was answered after `seconds`: acknowledged (with its results) or refused. */
+  batch(orgId: string, seconds: number, result: BatchResult, statuses?: readonly string[]): void;
+}
+
+export interface SyncSession {
+  orgId: string;
+  deviceId: string;
+  poke(cursor: number): void;
+  /** Some of the device's quarantined mutations were resolved: an edge of protocol 4 is told `resolved`. */
+  resolved(): void;
+  /** The device was revoked: `unauthorized`, then close. */
+  revoke(): void;
+}

@@ -1,0 +1,31 @@
+// The connection's ping: the device is seen (and synced when its outbox is empty), its `last_seen_at`
+// written at most every `lastSeenEveryMs`, and a pong answered whatever the tenant database says.
+import type { Backlog, Up } from '../../src/protocol/messages.ts';
+import { touchDevice } from '../devices/last-seen.ts';
+import type { Connection, Ready } from './connection.ts';
+
+type Ping = Extract<Up, { type: 'ping' }>;
+
+/**
+ * An idle till that pings is in touch even with nothing to push: its `last_seen_at` moves on at
+ * most once a minute, so heartbeats do not become writes. A ping reporting an empty outbox also
+ * moves `last_sync_at` and `outbox_empty_at`: everything that till recorded is here.
+ */
+async function touchLastSeen(conn: Connection, session: Ready, backlog?: Backlog): Promise<void> {
+  if (Date.now() - conn.lastSeenWritten < conn.limits.lastSeenEveryMs) return;
+  conn.lastSeenWritten = Date.now();
+  // A heartbeat is answered whatever the tenant database says; pushes report its troubles.
+  await conn
+    .withTenant(session.orgId, (db) => touchDevice(db, session.deviceId, conn.now(), backlog))
+    .catch((err: unknown) => conn.log.debug({ err }, 'sync: last seen not written'));
+}
+
+export async function handlePing(conn: Connection, message: Ping): Promise<void> {
+  const { ready, deps } = conn;
+  if (ready) {
+    deps.observer?.deviceSeen(ready.orgId, ready.deviceId, message.backlog);
+    if (message.backlog?.pending === 0) deps.observer?.deviceSynced(ready.orgId, ready.deviceId, true);
+    await touchLastSeen(conn, ready, message.backlog);
+  }
+  conn.send({ type: 'pong', ...(message.at === undefined ? {} : { at: message.at }) });
+}
