@@ -4,7 +4,7 @@ import { quoteIdent, type SqlDatabase } from '../../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../../src/domain/org-id.ts';
 import { AppError } from '../../../src/errors.ts';
 import type { Engine } from '../../engines/engine.ts';
-import { listTables } from '../export.ts';
+import { listTables, tenantSchemaVersion } from '../export.ts';
 import { type ExportManifestOnDisk, loadTables } from '../restore.ts';
 import type { RestoreResult } from '../restore-tenant.ts';
 import { reannounceCatalog } from './catalog.ts';
@@ -64,13 +64,11 @@ async function swapOnce(
   Pick<RestoreResult, 'tables' | 'rows' | 'freezeMs' | 'catalogReannounced' | 'devices' | 'devicesLost'>
 > {
   return await db.transaction(async (tx) => {
-    const [version] = await tx.query<{ v: number | null }>(
-      "SELECT max(version) AS v FROM schema_migrations WHERE component = 'tenant'",
-    );
-    if (Number(version?.v ?? 0) !== latest) {
+    const version = await tenantSchemaVersion(tx);
+    if (version !== latest) {
       throw new AppError(
         'conflict',
-        `the database of ${orgId} is at schema ${version?.v ?? 0}, not ${latest}; run modernpos tenant migrate ${orgId} first`,
+        `the database of ${orgId} is at schema ${version}, not ${latest}; run modernpos tenant migrate ${orgId} first`,
       );
     }
     await requireSameTables(tx, manifest);
