@@ -68,9 +68,7 @@ export async function exportTenant(
     const manifest = await db
       .transaction(async (tx) => {
         await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-        const version = await tx.query<{ v: number | null }>(
-          "SELECT max(version) AS v FROM schema_migrations WHERE component = 'tenant'",
-        );
+        const schemaVersion = await tenantSchemaVersion(tx);
         const tables: ExportManifest['tables'] = [];
         for (const table of await listTables(tx)) tables.push(await dumpTable(tx, table, work));
         const devices = await tx.query<{ id: string; last: unknown }>(
@@ -81,7 +79,7 @@ export async function exportTenant(
           formatVersion: EXPORT_FORMAT_VERSION,
           orgId,
           name: org.name,
-          schemaVersion: Number(version[0]?.v ?? 0),
+          schemaVersion,
           exportedAt: new Date().toISOString(),
           tables,
           devices: devices.map((d) => ({ deviceId: d.id, lastAppliedSeq: Number(d.last) })),
@@ -136,6 +134,14 @@ function checkExportTarget(target: string): void {
   if (!existsSync(folder) || !statSync(folder).isDirectory()) {
     throw new AppError('invalid_input', `cannot write ${target}: folder ${folder} does not exist`);
   }
+}
+
+/** The tenant schema version the database `tx` is on (0 when no tenant migration was applied). */
+export async function tenantSchemaVersion(tx: SqlQueryable): Promise<number> {
+  const [version] = await tx.query<{ v: number | null }>(
+    "SELECT max(version) AS v FROM schema_migrations WHERE component = 'tenant'",
+  );
+  return Number(version?.v ?? 0);
 }
 
 export async function listTables(tx: SqlQueryable): Promise<string[]> {

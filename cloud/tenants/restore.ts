@@ -9,7 +9,7 @@ import { extract } from 'tar';
 import { z } from 'zod';
 import { quoteIdent, type SqlDatabase, type SqlQueryable } from '../../src/db/sql.ts';
 import { AppError } from '../../src/errors.ts';
-import { EXPORT_FORMAT } from './export.ts';
+import { EXPORT_FORMAT, tenantSchemaVersion } from './export.ts';
 
 const manifestSchema = z.object({
   format: z.literal(EXPORT_FORMAT),
@@ -56,13 +56,11 @@ export async function loadTenantExport(
   try {
     const manifest = await readTenantExport(file, work);
     return await db.transaction(async (tx) => {
-      const [current] = await tx.query<{ v: number | null }>(
-        "SELECT max(version) AS v FROM schema_migrations WHERE component = 'tenant'",
-      );
-      if (Number(current?.v ?? 0) !== manifest.schemaVersion) {
+      const current = await tenantSchemaVersion(tx);
+      if (current !== manifest.schemaVersion) {
         throw new AppError(
           'conflict',
-          `the export is at schema ${manifest.schemaVersion} but the database is at ${current?.v ?? 0}; migrate it to match first`,
+          `the export is at schema ${manifest.schemaVersion} but the database is at ${current}; migrate it to match first`,
         );
       }
       return loadTables(tx, work, manifest);
