@@ -7,6 +7,7 @@ import { getCluster } from '../../control/clusters.ts';
 import { getOrganization, insertOrganization, type Organization } from '../../control/organizations.ts';
 import { engineOf, type TenantContext } from '../context.ts';
 import { placeTenant } from '../placement.ts';
+import { refuseUnregisteredDatabase } from '../unregistered-database.ts';
 import { requireCurrency, requireName, requireTimeZone } from '../validate.ts';
 import { legacySetting, readStructure, type Structure, schemaExists } from './legacy-source.ts';
 import type { Checked, ImportMarker } from './request.ts';
@@ -86,24 +87,18 @@ export async function register(ctx: TenantContext, legacy: SqlDatabase, c: Check
   const org = await getOrganization(ctx.control, c.orgId);
   if (!org) throw new Error(`organization ${c.orgId} vanished while importing`);
   const engine = await engineOf(ctx, org);
-  if (await engine.databaseExists(org.databaseName)) {
-    await deleteProvisioning(ctx, c.orgId);
-    throw new AppError(
-      'conflict',
-      `database ${org.databaseName} already exists on cluster ${org.cluster} but is not registered; refusing to adopt it`,
-    );
-  }
+  await refuseUnregisteredDatabase(ctx, engine, {
+    orgId: c.orgId,
+    database: org.databaseName,
+    cluster: org.cluster,
+  });
   return org;
 }
 
-export function safely<T, D>(fn: () => T, fallback: D): T | D {
+function safely<T, D>(fn: () => T, fallback: D): T | D {
   try {
     return fn();
   } catch {
     return fallback;
   }
-}
-
-export async function deleteProvisioning(ctx: TenantContext, orgId: string): Promise<void> {
-  await ctx.control.query("DELETE FROM organizations WHERE id = $1 AND status = 'provisioning'", [orgId]);
 }

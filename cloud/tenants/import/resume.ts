@@ -6,9 +6,9 @@ import { audit } from '../../control/audit.ts';
 import type { Organization } from '../../control/organizations.ts';
 import type { Engine } from '../../engines/engine.ts';
 import type { TenantContext } from '../context.ts';
+import { deleteProvisioning } from '../unregistered-database.ts';
 import { decommission, revokeLegacyWrites } from './legacy-freeze.ts';
 import { schemaExists } from './legacy-source.ts';
-import { deleteProvisioning } from './register.ts';
 import type { Checked, ImportInput, ImportResult, Step } from './request.ts';
 
 /** Drops what an import that did not switch made: the database, its role, the DSN and the org row. */
