@@ -3,7 +3,8 @@
 import type { ParsedArgs } from '../../src/cli/args.ts';
 import { type CliIO, EXIT } from '../../src/cli/io.ts';
 import { AppError } from '../../src/errors.ts';
-import { type ImportInput, importTenant, validateImportInput } from '../tenants/import/import.ts';
+import { importTenant } from '../tenants/import/import.ts';
+import { type ImportInput, validateImportInput } from '../tenants/import/request.ts';
 import { openCliPlatform } from './open.ts';
 
 const usage =

@@ -23,6 +23,7 @@ import { engineOf, type TenantContext, tenantMigrationTarget, withOrgLock } from
 import { type PlacementRequest, placeTenant } from './placement.ts';
 import { seedTenant } from './seed.ts';
 import { createFromTemplate } from './template.ts';
+import { refuseUnregisteredDatabase } from './unregistered-database.ts';
 import { requireCurrency, requireEmail, requireName, requireOrgId, requireTimeZone } from './validate.ts';
 
 export interface OnboardInput {
@@ -207,16 +208,11 @@ async function register(
   if (!org) throw new Error(`organization ${input.orgId} vanished while onboarding`);
   if (inserted) {
     const engine = await engineOf(ctx, org);
-    // A database by this name that the control plane did not create is somebody else's: refuse to adopt it.
-    if (await engine.databaseExists(input.database)) {
-      await ctx.control.query("DELETE FROM organizations WHERE id = $1 AND status = 'provisioning'", [
-        input.orgId,
-      ]);
-      throw new AppError(
-        'conflict',
-        `database ${input.database} already exists on cluster ${org.cluster} but is not registered; refusing to adopt it`,
-      );
-    }
+    await refuseUnregisteredDatabase(ctx, engine, {
+      orgId: input.orgId,
+      database: input.database,
+      cluster: org.cluster,
+    });
     return { org, engine, resumed: false };
   }
   // An interrupted `tenant import` is finished by running the import again, never as an empty tenant.
