@@ -1,6 +1,7 @@
 // The start of a tenant move: the checks before anything is written (status, cluster, region,
 // schema, engines that answer, leftovers on the target), the method chosen, and the move's row.
 
+import { isUniqueViolation } from '../../../src/db/driver-errors.ts';
 import { tenantDatabaseName } from '../../../src/domain/org-id.ts';
 import { AppError } from '../../../src/errors.ts';
 import { latestVersion } from '../../../src/migrate/files.ts';
@@ -114,7 +115,7 @@ export async function startMove(
   try {
     move = await insertMove(ctx.control, { orgId, sourceCluster: org.cluster, targetCluster: to, method });
   } catch (err) {
-    if ((err as { code?: string }).code === '23505') {
+    if (isUniqueViolation(err)) {
       throw new AppError('conflict', `another move of ${orgId} started meanwhile; run the command again`);
     }
     throw err;
