@@ -18,11 +18,8 @@ import { migrate } from '../../../src/migrate/runner.ts';
 import { endMove, reportMoveLag } from '../../clusters/move-progress.ts';
 import { requireClusterName } from '../../clusters/validate.ts';
 import { audit } from '../../control/audit.ts';
-import { getCluster } from '../../control/clusters.ts';
-import { storeConnectionString } from '../../control/connection-strings.ts';
 import { getOrganization, type Organization } from '../../control/organizations.ts';
 import {
-  finishMove,
   latestMove,
   runningMove,
   setMoveFrozen,
@@ -53,6 +50,7 @@ import { completed, type MoveResult, startedFallbackReason } from './result.ts';
 import { tenantRoutingChanged } from './signals.ts';
 import { startMove } from './start.ts';
 import { MOVE_STEPS } from './steps.ts';
+import { switchTenant } from './switch.ts';
 import { emptyTables, listTables, readSequences, setSequences, type TableSum } from './tables.ts';
 import { thaw } from './thaw.ts';
 import { verify } from './verify.ts';
@@ -265,19 +263,7 @@ async function runMove(
         await step('replication_dropped');
       }
       // The switch: the DSN and the tenant's cluster change together, and the freeze ends with them.
-      const dsn = await onTarget(() => target.rotateTenantPassword(database, randomSecret(24)));
-      freezeMs = await ctx.control.transaction(async (tx) => {
-        const cluster = await getCluster(tx, move.targetCluster, 'share');
-        if (!cluster || cluster.status === 'removed') {
-          throw new AppError('conflict', `cluster ${move.targetCluster} was removed during the move`);
-        }
-        await storeConnectionString(tx, orgId, ctx.keyring.seal(dsn, orgId));
-        await tx.query('UPDATE organizations SET cluster = $2, updated_at = now() WHERE id = $1', [
-          orgId,
-          move.targetCluster,
-        ]);
-        return finishMove(tx, move.id, 'switched');
-      });
+      freezeMs = await switchTenant(ctx, move, target, database, onTarget);
       switched = true;
     } finally {
       if (!switched) await thaw(ctx, move, sourceDb, database, phase, steps).catch(() => {});
