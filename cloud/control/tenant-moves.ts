@@ -11,7 +11,7 @@ export interface TenantMove {
   sourceCluster: string;
   targetCluster: string;
   method: MoveMethod;
-  /** The last step finished (see cloud/tenants/move/move.ts). */
+  /** The last step finished (see cloud/tenants/move/steps.ts). */
   phase: string;
   state: MoveState;
   frozen: boolean;

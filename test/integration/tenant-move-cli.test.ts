@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MOVE_STEPS } from '../../cloud/tenants/move/move.ts';
+import { MOVE_STEPS } from '../../cloud/tenants/move/steps.ts';
 import { runCli, spawnCli } from '../helpers/cli.ts';
 import { holdMpCUp, NO_CLUSTERS, PG_URL_B, PG_URL_C } from '../helpers/clusters.ts';
 import { dropPostgresLeftovers, PG_URL, uniqueId } from '../helpers/engines.ts';

@@ -8,8 +8,9 @@ import { getOrganization } from '../../control/organizations.ts';
 import { finishMove, latestMove, runningMove, setMoveFrozen } from '../../control/tenant-moves.ts';
 import { type TenantContext, withOrgLock } from '../context.ts';
 import { requireOrgId } from '../validate.ts';
+import { dropTarget } from './drop-target.ts';
 import { unfenceSource } from './freeze.ts';
-import { audited, dropTarget } from './move.ts';
+import { audited } from './refusal.ts';
 import { dropPublication, dropSlot, replicationName } from './replication.ts';
 import { tenantRoutingChanged } from './signals.ts';
 

@@ -14,34 +14,26 @@ import type { ClosableSqlDatabase } from '../../../src/db/sql.ts';
 import { sanitizeText } from '../../../src/domain/bounds.ts';
 import { tenantDatabaseName } from '../../../src/domain/org-id.ts';
 import { AppError, isAppError } from '../../../src/errors.ts';
-import { latestVersion } from '../../../src/migrate/files.ts';
 import { migrate } from '../../../src/migrate/runner.ts';
 import { endMove, reportMoveLag } from '../../clusters/move-progress.ts';
 import { requireClusterName } from '../../clusters/validate.ts';
 import { audit } from '../../control/audit.ts';
-import { getCluster } from '../../control/clusters.ts';
-import { storeConnectionString } from '../../control/connection-strings.ts';
 import { getOrganization, type Organization } from '../../control/organizations.ts';
 import {
-  finishMove,
-  insertMove,
-  keptSourceOn,
   latestMove,
-  type MoveMethod,
-  markSourceDropped,
   runningMove,
   setMoveFrozen,
   setMovePhase,
   type TenantMove,
 } from '../../control/tenant-moves.ts';
-import type { Engine } from '../../engines/engine.ts';
 import { randomSecret } from '../../secrets/passwords.ts';
-import { engineOf, type TenantContext, tenantMigrationTarget, withOrgLock } from '../context.ts';
+import { type TenantContext, tenantMigrationTarget, withOrgLock } from '../context.ts';
 import { createFromTemplate } from '../template.ts';
 import { requireOrgId } from '../validate.ts';
 import { catchUp, waitFor } from './catch-up.ts';
 import { copyTables } from './copy.ts';
-import { fenceSource, unfenceSource } from './freeze.ts';
+import { fenceSource } from './freeze.ts';
+import { audited, unreachable } from './refusal.ts';
 import {
   bytesBehind,
   createPublication,
@@ -53,37 +45,15 @@ import {
   missingSubscription,
   replicationName,
   tablesNotReady,
-  whyNotLogical,
 } from './replication.ts';
+import { completed, type MoveResult, startedFallbackReason } from './result.ts';
 import { tenantRoutingChanged } from './signals.ts';
-import {
-  emptyTables,
-  listTables,
-  readSequences,
-  setSequences,
-  sumMismatches,
-  type TableInfo,
-  type TableSum,
-  tableSums,
-} from './tables.ts';
-
-/** The steps of each method, in order; `tenant_moves.phase` is the last one finished. */
-export const MOVE_STEPS: Record<MoveMethod, readonly string[]> = {
-  logical: [
-    'started',
-    'database_created',
-    'schema_applied',
-    'published',
-    'subscribed',
-    'caught_up',
-    'frozen',
-    'synced',
-    'sequences_set',
-    'verified',
-    'replication_dropped',
-  ],
-  copy: ['started', 'database_created', 'schema_applied', 'frozen', 'copied', 'sequences_set', 'verified'],
-};
+import { startMove } from './start.ts';
+import { MOVE_STEPS } from './steps.ts';
+import { switchTenant } from './switch.ts';
+import { emptyTables, listTables, readSequences, setSequences, type TableSum } from './tables.ts';
+import { thaw } from './thaw.ts';
+import { verify } from './verify.ts';
 
 export interface MoveOptions {
   /** How long the subscription may take to copy the tables and catch up before the freeze (default 10 min). */
@@ -100,62 +70,7 @@ export interface MoveInput extends MoveOptions {
   to: string;
 }
 
-export interface MoveResult {
-  orgId: string;
-  from: string;
-  to: string;
-  method: MoveMethod;
-  /** Why the move copied offline instead of replicating, or null. */
-  fallbackReason: string | null;
-  /** How long writes were frozen, in ms (measured on the control server). */
-  freezeMs: number | null;
-  /** Rows and checksum of each table, equal on both sides. */
-  tables: TableSum[];
-  /** An interrupted move was finished by this run. */
-  resumed: boolean;
-  /** The move had already switched (a run killed after the switch, run again). */
-  alreadyMoved: boolean;
-}
-
 const DEFAULTS = { catchUpTimeoutMs: 600_000, syncTimeoutMs: 30_000, drainMs: 5_000 };
-
-/** Runs `fn`; a refusal (AppError) is audited as `tenant.move.refused` (or `tenant.move.abort.refused`) with its code. */
-export async function audited<T>(
-  ctx: TenantContext,
-  orgId: string,
-  action: string,
-  details: Record<string, unknown>,
-  fn: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (isAppError(err)) {
-      await audit(ctx.control, {
-        actor: ctx.actor,
-        action,
-        orgId,
-        details: { ...details, code: err.code, message: err.message },
-      }).catch(() => {});
-    }
-    throw err;
-  }
-}
-
-/** A cluster that does not answer: the move is refused (or stopped) with the cluster named. */
-function unreachable(cluster: string, role: 'source' | 'target', err: unknown): AppError {
-  if (isAppError(err)) return err;
-  const why = sanitizeText(err instanceof Error ? err.message : String(err), 200);
-  return new AppError('database_unavailable', `the ${role} cluster ${cluster} does not answer (${why})`);
-}
-
-async function probe(engine: Engine, role: 'source' | 'target'): Promise<void> {
-  try {
-    await engine.databaseExists('postgres');
-  } catch (err) {
-    throw unreachable(engine.cluster, role, err);
-  }
-}
 
 export async function moveTenant(ctx: TenantContext, input: MoveInput): Promise<MoveResult> {
   const orgId = requireOrgId(input.orgId);
@@ -211,129 +126,6 @@ async function moveLocked(ctx: TenantContext, orgId: string, to: string, options
   }
   const move = await startMove(ctx, org, to);
   return runMove(ctx, org, move.move, options, false, move.fallbackReason);
-}
-
-/** The checks before anything is written, then the move's row (and `started`). */
-async function startMove(
-  ctx: TenantContext,
-  org: Organization,
-  to: string,
-): Promise<{ move: TenantMove; fallbackReason: string | null }> {
-  const orgId = org.id;
-  if (org.status !== 'active') {
-    throw new AppError(
-      'conflict',
-      `organization ${orgId} is ${org.status}: only an active tenant can be moved`,
-      {
-        status: org.status,
-      },
-    );
-  }
-  if (org.cluster === to) throw new AppError('conflict', `organization ${orgId} is already on cluster ${to}`);
-  const cluster = await getCluster(ctx.control, to);
-  if (!cluster || cluster.status === 'removed') throw new AppError('not_found', `cluster ${to} not found`);
-  if (cluster.status === 'draining') {
-    throw new AppError('conflict', `cluster ${to} is draining: it takes no new tenants, moved ones included`);
-  }
-  if (org.region !== null && cluster.region !== org.region) {
-    throw new AppError(
-      'conflict',
-      `organization ${orgId} is pinned to region ${org.region}; cluster ${to} is in ${cluster.region ?? 'no region'}`,
-    );
-  }
-  const latest = latestVersion(ctx.tenantMigrations);
-  if (org.schemaVersion !== latest) {
-    throw new AppError(
-      'conflict',
-      `organization ${orgId} is at schema ${org.schemaVersion}, this build's is ${latest}: migrate it first (tenant migrate ${orgId})`,
-    );
-  }
-  const source = await engineOf(ctx, org);
-  const target = await ctx.clusters.engine(to);
-  if (source.kind !== 'postgres' || target.kind !== 'postgres') {
-    throw new AppError(
-      'conflict',
-      'the embedded engine has one cluster: there is nowhere to move a tenant to',
-    );
-  }
-  await probe(source, 'source');
-  await probe(target, 'target');
-
-  const database = tenantDatabaseName(orgId);
-  // The source an earlier move left on the target (moving back within its grace period) is ours: drop it.
-  const kept = await keptSourceOn(ctx.control, orgId, to);
-  if (kept) {
-    await target.dropDatabase(database);
-    await target.dropTenantRole(database);
-    await markSourceDropped(ctx.control, kept.id);
-    await audit(ctx.control, {
-      actor: ctx.actor,
-      action: 'tenant.move.source_dropped',
-      orgId,
-      details: { cluster: to, reason: 'the tenant is moving back onto this cluster' },
-    });
-  }
-  const leftover = await ctx.control.query(
-    "SELECT 1 FROM tenant_moves WHERE org_id = $1 AND target_cluster = $2 AND state = 'aborted' AND error = 'target_left'",
-    [orgId, to],
-  );
-  if (leftover.length > 0) await dropTarget(target, database, replicationName(orgId));
-  if (await target.databaseExists(database)) {
-    throw new AppError(
-      'conflict',
-      `database ${database} already exists on cluster ${to} but is not this tenant's; refusing to overwrite it`,
-    );
-  }
-  if (leftover.length > 0) {
-    await ctx.control.query(
-      "UPDATE tenant_moves SET error = 'target_dropped' WHERE org_id = $1 AND target_cluster = $2 AND error = 'target_left'",
-      [orgId, to],
-    );
-  }
-
-  const sourceDb = source.openDatabase(database, 1);
-  const targetDb = target.openDatabase('postgres', 1);
-  let fallbackReason: string | undefined;
-  try {
-    fallbackReason = await whyNotLogical(sourceDb, targetDb, await listTables(sourceDb));
-  } catch (err) {
-    throw unreachable(to, 'target', err);
-  } finally {
-    await sourceDb.close();
-    await targetDb.close();
-  }
-  const method: MoveMethod = fallbackReason ? 'copy' : 'logical';
-  let move: TenantMove;
-  try {
-    move = await insertMove(ctx.control, { orgId, sourceCluster: org.cluster, targetCluster: to, method });
-  } catch (err) {
-    if ((err as { code?: string }).code === '23505') {
-      throw new AppError('conflict', `another move of ${orgId} started meanwhile; run the command again`);
-    }
-    throw err;
-  }
-  await audit(ctx.control, {
-    actor: ctx.actor,
-    action: 'tenant.move.started',
-    orgId,
-    details: { from: org.cluster, to, method, fallbackReason: fallbackReason ?? null, moveId: move.id },
-  });
-  await ctx.afterStep?.('started', orgId);
-  return { move, fallbackReason: fallbackReason ?? null };
-}
-
-/** Drops what a move made on the target: its subscription (which would block the drop) and the database and role. */
-export async function dropTarget(target: Engine, database: string, name: string): Promise<void> {
-  if (await target.databaseExists(database)) {
-    const db = target.openDatabase(database, 1);
-    try {
-      await dropSubscription(db, name);
-    } finally {
-      await db.close();
-    }
-    await target.dropDatabase(database);
-  }
-  await target.dropTenantRole(database);
 }
 
 async function runMove(
@@ -471,19 +263,7 @@ async function runMove(
         await step('replication_dropped');
       }
       // The switch: the DSN and the tenant's cluster change together, and the freeze ends with them.
-      const dsn = await onTarget(() => target.rotateTenantPassword(database, randomSecret(24)));
-      freezeMs = await ctx.control.transaction(async (tx) => {
-        const cluster = await getCluster(tx, move.targetCluster, 'share');
-        if (!cluster || cluster.status === 'removed') {
-          throw new AppError('conflict', `cluster ${move.targetCluster} was removed during the move`);
-        }
-        await storeConnectionString(tx, orgId, ctx.keyring.seal(dsn, orgId));
-        await tx.query('UPDATE organizations SET cluster = $2, updated_at = now() WHERE id = $1', [
-          orgId,
-          move.targetCluster,
-        ]);
-        return finishMove(tx, move.id, 'switched');
-      });
+      freezeMs = await switchTenant(ctx, move, target, database, onTarget);
       switched = true;
     } finally {
       if (!switched) await thaw(ctx, move, sourceDb, database, phase, steps).catch(() => {});
@@ -525,78 +305,4 @@ async function runMove(
     await sourceDb.close().catch(() => {});
     await targetDb?.close().catch(() => {});
   }
-}
-
-/** The move's last step: audited, and recorded so running the command again is refused as a move onto the same cluster. */
-async function completed(ctx: TenantContext, move: TenantMove, freezeMs: number | null): Promise<void> {
-  await audit(ctx.control, {
-    actor: ctx.actor,
-    action: 'tenant.move.completed',
-    orgId: move.orgId,
-    details: { from: move.sourceCluster, to: move.targetCluster, method: move.method, freezeMs },
-  });
-  await setMovePhase(ctx.control, move.id, 'completed');
-}
-
-/** The fallback reason the move's first run recorded. */
-async function startedFallbackReason(ctx: TenantContext, move: TenantMove): Promise<string | null> {
-  const rows = await ctx.control.query<{ reason: string | null }>(
-    "SELECT details->>'fallbackReason' AS reason FROM audit_logs WHERE org_id = $1 AND action = 'tenant.move.started' AND (details->>'moveId')::bigint = $2",
-    [move.orgId, move.id],
-  );
-  return rows[0]?.reason ?? null;
-}
-
-/**
- * Lifts a freeze that did not end in a switch: the source's role logs in again, the resolver hands
- * out leases again, and the move goes back to the last step before the freeze that is still true
- * (replication already dropped means starting the copy again from an emptied target).
- */
-async function thaw(
-  ctx: TenantContext,
-  move: TenantMove,
-  sourceDb: ClosableSqlDatabase,
-  role: string,
-  phase: string,
-  steps: readonly string[],
-): Promise<void> {
-  await unfenceSource(sourceDb, role).catch(() => {});
-  await setMoveFrozen(ctx.control, move.id, false);
-  const frozenAt = steps.indexOf('frozen');
-  if (steps.indexOf(phase) >= frozenAt) {
-    const back =
-      move.method === 'logical'
-        ? steps.indexOf(phase) >= steps.indexOf('replication_dropped')
-          ? 'database_created'
-          : 'caught_up'
-        : 'schema_applied';
-    await setMovePhase(ctx.control, move.id, back);
-  }
-  await tenantRoutingChanged(ctx, move.orgId);
-  await audit(ctx.control, {
-    actor: ctx.actor,
-    action: 'tenant.move.thawed',
-    orgId: move.orgId,
-    details: { phase, note: 'the tenant serves from the source again' },
-  });
-}
-
-async function verify(
-  sourceDb: ClosableSqlDatabase,
-  targetDb: ClosableSqlDatabase,
-  tables: readonly TableInfo[],
-  onTarget: <T>(fn: () => Promise<T>) => Promise<T>,
-): Promise<TableSum[]> {
-  const [a, b] = await Promise.all([
-    tableSums(sourceDb, tables),
-    onTarget(() => tableSums(targetDb, tables)),
-  ]);
-  const bad = sumMismatches(a, b);
-  if (bad.length > 0) {
-    throw new AppError(
-      'operation_failed',
-      `the target differs from the frozen source in ${bad.join(', ')}; the move was not switched (run it again, or --abort)`,
-    );
-  }
-  return a;
 }
