@@ -283,6 +283,17 @@ function hqOperations(): ApiOperation[] {
       auth: 'deviceToken',
       responses: ok('the sale', hq.deviceSaleSchema),
     },
+    {
+      method: 'get',
+      route: '/v1/device/receipts/:receiptNo',
+      tag: 'Device',
+      summary: "A sale of any till and branch of the device's tenant by its receipt number, as by its id",
+      description:
+        'The receipt number printed on the receipt (`{branch}-{terminal}-{seq}`, refunds `…-R{seq}`), unique in the tenant. 404 `not_found` with `details.receiptNo` when the tenant holds no such receipt.',
+      auth: 'deviceToken',
+      params: { receiptNo: 'the receipt number as printed, e.g. `MAIN-T1-000042`' },
+      responses: ok('the sale', hq.deviceSaleSchema),
+    },
   ];
 }
 

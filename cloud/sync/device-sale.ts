@@ -56,6 +56,15 @@ interface PaymentRow {
 
 const flags = (json: string) => flagsSchema.catch([]).parse(JSON.parse(json));
 
+/**
+ * The id of the tenant's document printed with receipt number `receiptNo`, or undefined. Receipt
+ * numbers are unique in the tenant (`sales.receipt_no`), whatever branch or terminal printed them.
+ */
+export async function saleIdOfReceipt(tx: SqlQueryable, receiptNo: string): Promise<string | undefined> {
+  const [row] = await tx.query<{ id: string }>('SELECT id FROM sales WHERE receipt_no = $1', [receiptNo]);
+  return row?.id;
+}
+
 /** The sale `saleId` for the edge of `deviceId`, or undefined when the tenant holds no such document. */
 export async function readDeviceSale(
   tx: SqlQueryable,

@@ -130,7 +130,9 @@ export function edgeApi(): ApiDescription {
       route: '/v1/receipts/:receiptNo',
       tag: 'Register',
       summary: 'A sale by its receipt number (or any till’s sale by id), with what is refunded of it',
-      params: { receiptNo: 'a receipt number of this edge, or a sale id' },
+      description:
+        'A receipt number this edge did not print is asked of the cloud (any till and branch of the tenant) and the sale kept as a copy; 404 `sale_not_found` when the cloud holds no such receipt, 409 `original_unavailable` when the cloud cannot be reached and no copy is kept.',
+      params: { receiptNo: 'a receipt number of any till of the tenant, or a sale id' },
       responses: ok('the sale and its refunded quantities', wire.receiptLookupSchema),
     },
     {

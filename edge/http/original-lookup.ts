@@ -3,9 +3,10 @@
 // is asked about only while the sync loop is connected, to learn what other tills refunded of it
 // without making a till with a dead network wait for the timeout on every refund of its own sales.
 // GET /v1/sales/:id answers another till's sale the same way (the receipt looked up before the
-// refund), and keeps the copy so the refund works offline.
+// refund), and keeps the copy so the refund works offline; the register page's look-up by receipt
+// number (GET /v1/receipts/:receiptNo) asks the cloud by number for a receipt another till printed.
 import { text, textLimits } from '../../src/domain/bounds.ts';
-import { accept, type EdgeOutcome } from '../errors.ts';
+import { accept, type EdgeOutcome, refuseWith } from '../errors.ts';
 import type { SaleView } from '../store/documents.ts';
 import { refundOriginal } from '../store/refund-original.ts';
 import type { EdgeStore } from '../store/store.ts';
@@ -38,4 +39,38 @@ export async function readSale(
   if (keep)
     store.database.sqlite.transaction(() => store.copies.save(keep.answer, keep.fetchedAt)).immediate();
   return accept(found.value.sale);
+}
+
+/**
+ * A sale by the receipt number printed on it: this edge's own, a copy kept (fetched again by id,
+ * so it is fresh while online), or another till's of any branch fetched from the cloud by number
+ * and kept as a copy. Offline without a copy: `original_unavailable`, saying to try again online.
+ */
+export async function readSaleByReceipt(
+  store: EdgeStore,
+  receiptNo: string,
+  ownId: string | undefined,
+  options: { fetchOriginal?: FetchOriginal; syncConnected?: () => boolean },
+): Promise<EdgeOutcome<SaleView>> {
+  const id = ownId ?? store.copies.idOfReceipt(receiptNo);
+  if (id !== undefined) return readSale(store, id, options);
+  const shown = JSON.stringify(receiptNo.slice(0, textLimits.receiptNo));
+  const byReceipt = options.fetchOriginal?.byReceipt;
+  // A number no receipt can have is not worth a round trip.
+  if (!byReceipt || !text(textLimits.receiptNo).min(1).safeParse(receiptNo).success) {
+    return refuseWith('sale_not_found', `no receipt ${shown} at this edge`);
+  }
+  const fetched = await byReceipt(receiptNo);
+  if (fetched.status === 'not_found') {
+    return refuseWith('sale_not_found', `no receipt ${shown} on this till or in the cloud`);
+  }
+  if (fetched.status === 'unavailable') {
+    return refuseWith(
+      'original_unavailable',
+      `receipt ${shown} is not on this till and the cloud is offline (${fetched.reason}); try again when online, or refund at the till that sold it`,
+      { receiptNo },
+    );
+  }
+  store.database.sqlite.transaction(() => store.copies.save(fetched.answer, fetched.fetchedAt)).immediate();
+  return accept(fetched.answer.sale);
 }

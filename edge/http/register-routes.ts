@@ -1,18 +1,18 @@
 // The routes the register page needs besides the cashier API (docs/register.md): a cart priced as
 // the sale would be (POST /v1/carts/quote) and a refund's figures (POST /v1/sales/:id/refunds/quote),
-// both recording nothing; a receipt looked up by its number; the terminal's open shift; and what the
+// both recording nothing; a receipt looked up by its number (any till's); the terminal's open shift; and what the
 // branch sells in. Reads, like the cashier API's: no cashier session needed, nothing written (except
 // the copy of another till's sale a look-up keeps, as GET /v1/sales/:id does).
 import type { Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { cartQuoteSchema, codeSchema, refundQuoteSchema, strictObject } from '../../src/domain/payloads.ts';
 import { errorBody, parseJsonBody, parseQuery } from '../../src/http/errors.ts';
-import { type EdgeOutcome, edgeErrorStatus, refuseWith } from '../errors.ts';
+import { type EdgeOutcome, edgeErrorStatus } from '../errors.ts';
 import { quoteCart, quoteRefund } from '../store/cart-quote.ts';
 import { branchInfo, openShiftOf, refundedHere, saleIdOfReceipt } from '../store/register-reads.ts';
 import type { EdgeStore } from '../store/store.ts';
 import type { FetchOriginal } from '../sync/fetch-original.ts';
-import { readSale } from './original-lookup.ts';
+import { readSale, readSaleByReceipt } from './original-lookup.ts';
 
 export interface RegisterRouteDeps {
   store: EdgeStore;
@@ -40,21 +40,17 @@ export function mountRegisterRoutes(app: Hono, deps: RegisterRouteDeps): void {
     answer(c, quoteRefund(store, c.req.param('id'), await parseJsonBody(c, refundQuoteSchema))),
   );
 
-  // A receipt number of this edge, or a sale id (any till's: another till's sale comes from the cloud).
+  // A receipt number (any till's, any branch's: another till's receipt comes from the cloud, by
+  // number), or a sale id.
   app.get('/v1/receipts/:receiptNo', async (c) => {
     const key = c.req.param('receiptNo').trim();
-    const id = saleIdOfReceipt(store, key) ?? (UUID.test(key) ? key.toLowerCase() : undefined);
-    if (id === undefined) {
-      return answer(
-        c,
-        refuseWith(
-          'sale_not_found',
-          `no receipt ${JSON.stringify(key.slice(0, 64))} at this edge; a receipt of another till is found by its sale id`,
-        ),
-      );
-    }
-    const sale = await readSale(store, id, deps);
+    const own = saleIdOfReceipt(store, key);
+    const sale =
+      own === undefined && UUID.test(key)
+        ? await readSale(store, key.toLowerCase(), deps)
+        : await readSaleByReceipt(store, key, own, deps);
     if (!sale.ok) return answer(c, sale);
+    const id = sale.value.id;
     const copy = store.copies.get(id);
     const refunded = new Map((copy?.refundedElsewhere ?? []).map((l) => [l.lineNo, l.qtyMilli]));
     for (const r of refundedHere(store, id))

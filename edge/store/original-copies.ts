@@ -23,6 +23,8 @@ export interface OriginalCopies {
   /** Keeps (or replaces) the copy of a sale, inside the caller's transaction. */
   save(answer: DeviceSale, fetchedAt: string): void;
   get(saleId: string): OriginalCopy | undefined;
+  /** The sale id of the copy printed with that receipt number, if this edge keeps one. */
+  idOfReceipt(receiptNo: string): string | undefined;
 }
 
 export function createOriginalCopies(db: BetterSQLite3Database): OriginalCopies {
@@ -30,6 +32,12 @@ export function createOriginalCopies(db: BetterSQLite3Database): OriginalCopies 
     .select()
     .from(originalCopies)
     .where(eq(originalCopies.saleId, sql.placeholder('id')))
+    .prepare();
+  // Few rows (the sales this edge refunded for other tills): the receipt number is read from the JSON.
+  const byReceipt = db
+    .select({ saleId: originalCopies.saleId })
+    .from(originalCopies)
+    .where(sql`json_extract(${originalCopies.document}, '$.receiptNo') = ${sql.placeholder('receiptNo')}`)
     .prepare();
   return {
     save(answer, fetchedAt) {
@@ -52,6 +60,9 @@ export function createOriginalCopies(db: BetterSQLite3Database): OriginalCopies 
         refundedElsewhere: JSON.parse(row.refundedElsewhere),
       });
       return parsed.success ? { ...parsed.data, fetchedAt: row.fetchedAt } : undefined;
+    },
+    idOfReceipt(receiptNo) {
+      return byReceipt.get({ receiptNo })?.saleId;
     },
   };
 }

@@ -1,12 +1,19 @@
 // (Protocol 5) A device fetches a sale of any till of its tenant over HTTP, authenticated by its
 // device token like the sync socket: `GET /v1/device/sales/:id` on the cloud's HTTP port. The edge
-// uses it to refund at one till what another till sold (docs/sync-protocol.md).
+// uses it to refund at one till what another till sold (docs/sync-protocol.md). The same answer
+// comes by receipt number, `GET /v1/device/receipts/:receiptNo`: what a customer's paper receipt shows.
 import { z } from 'zod';
 import { MAX_LINE_NO, MAX_LINES, refundedTotalMilliSchema, strictObject } from '../domain/bounds.ts';
 import { saleDocumentSchema } from './mutations.ts';
 
 /** The route, under the cloud's base URL; the sale id follows, URL-encoded. */
 export const DEVICE_SALES_PATH = '/v1/device/sales';
+
+/**
+ * The route of a document by its receipt number (`{branch}-{terminal}-{seq}`, unique in the tenant),
+ * under the cloud's base URL; the number follows, URL-encoded. Any branch of the device's tenant.
+ */
+export const DEVICE_RECEIPTS_PATH = '/v1/device/receipts';
 
 /** The sale as the cloud stores it, without its stock movements: what the edge keeps as its copy. */
 export const originalSaleSchema = saleDocumentSchema.omit({ stockMovements: true, refundedElsewhere: true });

@@ -138,5 +138,5 @@ export const reportSchema = z.looseObject({
   freshness: freshnessSchema,
 });
 
-/** GET /v1/device/sales/{id}: the sync protocol's own answer. */
+/** GET /v1/device/sales/{id} and GET /v1/device/receipts/{receiptNo}: the sync protocol's own answer. */
 export { deviceSaleSchema };

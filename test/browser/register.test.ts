@@ -4,7 +4,9 @@
 // barcode, a short payment, an expired session and an edge that goes away mid-request are messages
 // on the page, never a blank screen or a lost cart; the cart survives a reload; the cloud is
 // stopped and the till still sells with the badge showing what waits, then the cloud comes back and
-// the badge clears; a refund by receipt number and a shift from float to Z report.
+// the badge clears; a refund by receipt number, of this till's receipt and of another till's (fetched
+// from the cloud by its number, or a clear message while the cloud is down), and a shift from float
+// to Z report.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProduct } from '../../cloud/catalog/products.ts';
@@ -28,6 +30,7 @@ import {
 } from '../helpers/browser.ts';
 import { createTestEdge, type TestEdge } from '../helpers/edge.ts';
 import { createTestPlatform, type TestPlatform, uniqueId } from '../helpers/engines.ts';
+import { createTill, syncTill, type Till } from '../helpers/sync.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const ZONE = 'Europe/Berlin';
@@ -49,6 +52,7 @@ describe.skipIf(NO_BROWSER)('the register in Chromium', () => {
   let loop: SyncLoop;
   let browser: TestBrowser;
   let page: Page;
+  let other: Till | undefined;
   const orgId = uniqueId('reg');
   let origin = '';
   const eur = (minor: number) =>
@@ -132,6 +136,7 @@ describe.skipIf(NO_BROWSER)('the register in Chromium', () => {
   });
   afterAll(async () => {
     await browser?.close();
+    other?.edge.destroy();
     await loop?.stop();
     await edgeServer?.stop().catch(() => {});
     edge?.destroy();
@@ -474,6 +479,76 @@ describe.skipIf(NO_BROWSER)('the register in Chromium', () => {
     expect(await page.locator('#receipt').textContent()).toContain('REFUND');
     expect(await page.locator('#receipt-number').textContent()).toMatch(/^MAIN-T1-R\d{6}$/);
     await page.locator('#new-sale').click();
+  });
+
+  it("refunds another till's receipt by its number, choosing a line, and says so while the cloud is down", async () => {
+    // Till 2 sells two lines and syncs; this till has never seen the sale.
+    other = await createTill(db, orgId, 'Till 2');
+    const till = other;
+    const sellAtTill2 = () => {
+      const sold = till.edge.store.sales.recordSale({
+        terminal: till.terminal,
+        lines: [
+          { name: 'Gift card sleeve', unitPriceMinor: 300, qtyMilli: 1000, taxRateBp: 1900 },
+          { name: 'Tote bag', unitPriceMinor: 500, qtyMilli: 2000, taxRateBp: 1900 },
+        ],
+        payments: [{ method: 'cash', amountMinor: 1547 }],
+      });
+      if (!sold.ok || !sold.value.created) throw new Error('till 2 did not sell');
+      return sold.value.value;
+    };
+    const sale = sellAtTill2();
+    const unseen = sellAtTill2();
+    await syncTill(`http://127.0.0.1:${cloud.port}`, till);
+    expect(edge.store.documents.read(sale.id)).toBeUndefined();
+
+    await page.locator('.tabs button[data-view="refund"]').click();
+    // Typed in lower case, as a cashier might: receipt numbers are capitals.
+    await page.locator('#receipt-no').fill(sale.receiptNo.toLowerCase());
+    await page.locator('#receipt-no').press('Enter');
+    await poll(() => page.locator('#refund h2').textContent()).toBe(`Refund of ${sale.receiptNo}`);
+    // Refund one tote bag (the second line) only.
+    const qtys = page.locator('#refund input.refund-qty');
+    expect(await qtys.count()).toBe(2);
+    await qtys.nth(1).fill('1');
+    await qtys.nth(1).press('Tab');
+    const priced = await fetch(`${origin}/v1/sales/${sale.id}/refunds/quote`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ lines: [{ lineNo: 2, qtyMilli: 1000 }] }),
+    }).then((r) => r.json() as Promise<{ totalMinor: number }>);
+    await poll(() => page.locator('#refund-total').textContent()).toBe(eur(priced.totalMinor));
+    await page.locator('#refund-form button[type="submit"]').click();
+    await page.locator('#receipt-area').waitFor();
+    expect(await page.locator('#receipt').textContent()).toContain('REFUND');
+    const refundNo = (await page.locator('#receipt-number').textContent()) ?? '';
+    expect(refundNo).toMatch(/^MAIN-T1-R\d{6}$/);
+    await page.locator('#new-sale').click();
+    // The edge's sync loop pushes it; the cloud takes it against till 2's sale.
+    await poll(async () =>
+      (
+        await db.query<{ original_sale_id: string; flags: string }>(
+          'SELECT original_sale_id, flags FROM sales WHERE receipt_no = $1',
+          [refundNo],
+        )
+      ).map((r) => [r.original_sale_id, JSON.parse(r.flags)]),
+    ).toEqual([[sale.id, []]]);
+
+    // The cloud down and no copy of the receipt: the page says so, and nothing is recorded.
+    await cloud.stop();
+    const before = salesAtEdge();
+    await page.locator('.tabs button[data-view="refund"]').click();
+    await page.locator('#receipt-no').fill(unseen.receiptNo);
+    await page.locator('#receipt-no').press('Enter');
+    await poll(() => message().textContent()).toContain(
+      `receipt "${unseen.receiptNo}" is not on this till and the cloud is offline`,
+    );
+    expect(await message().textContent()).toContain('try again when online');
+    expect(salesAtEdge()).toEqual(before);
+    await browser.screenshot(page, 'register-refund-offline');
+    cloud = await startCloudServer(cloudOptions);
+    await poll(() => badge().getAttribute('data-connected')).toBe('true');
+    await page.locator('.tabs button[data-view="sale"]').click();
   });
 
   it('opens a shift with a float, moves cash, shows the X report and closes with the Z report', async () => {

@@ -153,9 +153,14 @@ export interface Till {
   pending(): number;
 }
 
-export async function createTill(db: SqlDatabase, orgId: string, name: string): Promise<Till> {
-  const device = await registerDevice({ db, orgId, actor: 'test' }, { branch: 'MAIN', name });
-  const edge = await createTestEdge({ identity: { orgId, branch: 'MAIN', currency: 'EUR' } });
+export async function createTill(
+  db: SqlDatabase,
+  orgId: string,
+  name: string,
+  branch = 'MAIN',
+): Promise<Till> {
+  const device = await registerDevice({ db, orgId, actor: 'test' }, { branch, name });
+  const edge = await createTestEdge({ identity: { orgId, branch, currency: 'EUR' } });
   const storeId = edge.store.meta.get('store_id');
   if (storeId === undefined) throw new Error('the edge store has no store_id');
   // Each till owns its own terminal: two devices never share a receipt series.

@@ -424,7 +424,7 @@ describe.each(engineNames)('HQ matrices on %s', (engine) => {
 
   it('covers every HQ /v1 route Hono has registered, every write route, and the tables named in the issue', async () => {
     // Device routes take a device token, not an HQ session: their tenant isolation is tested with
-    // devices of two tenants (test/integration/refund-any-till.test.ts).
+    // devices of two tenants (test/integration/refund-any-till.test.ts, refund-by-receipt.test.ts).
     const registered = app.routes.filter(
       (r) => r.path.startsWith('/v1') && !r.path.startsWith('/v1/device/') && r.method !== 'ALL',
     );

@@ -410,6 +410,10 @@ describe('the cloud OpenAPI document', () => {
     ]);
     const deviceAuth = { authorization: `Bearer ${device.token}` };
     expect((await send('GET', `/v1/device/sales/${saleId}`, undefined, deviceAuth)).status).toBe(200);
+    const receiptNo = (saleMutation!.payload as { receiptNo: string }).receiptNo;
+    const byReceipt = await send('GET', `/v1/device/receipts/${receiptNo}`, undefined, deviceAuth);
+    expect(byReceipt.status).toBe(200);
+    expect((await send('GET', '/v1/device/receipts/MAIN-T1-999999', undefined, deviceAuth)).status).toBe(404);
     const quarantine = await ok('GET', '/v1/sync/quarantine?unresolved=true');
     const qid = quarantine.quarantine[0].id as string;
     // As stored it is refused again (an error body); discarded with a reason.

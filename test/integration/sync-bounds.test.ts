@@ -319,45 +319,50 @@ describe.each(engineNames)('sync payloads beyond the bounds on %s', (engine) => 
     expect(audited?.n).toBe(0);
   });
 
-  it('answers bad requests to the device sale route (protocol 5) with a clear error, echoing no control character', async () => {
-    const base = `http://127.0.0.1:${server.port}/v1/device/sales`;
-    const get = async (path: string, headers: Record<string, string>, method = 'GET') => {
-      const res = await fetch(`${base}${path}`, { method, headers });
-      return { status: res.status, text: await res.text() };
-    };
-    const auth = { authorization: `Bearer ${till.token}` };
-    const cases: [string, string, Record<string, string>, number, string][] = [
-      ['a NUL in the id', '/a%00b', auth, 404, 'not_found'],
-      ['an id of 10,000 characters', `/${'x'.repeat(10_000)}`, auth, 404, 'not_found'],
-      ['an unknown id', `/${randomUUID()}`, auth, 404, 'not_found'],
-      ['no token', `/${randomUUID()}`, {}, 401, 'unauthorized'],
-      ['a malformed token', `/${randomUUID()}`, { authorization: 'Bearer mpd_' }, 401, 'unauthorized'],
-      [
-        'an HQ session token',
-        `/${randomUUID()}`,
-        { authorization: `Bearer mph_${orgId}_${'x'.repeat(32)}` },
-        401,
-        'unauthorized',
-      ],
-      [
-        'an unknown tenant',
-        `/${randomUUID()}`,
-        { authorization: `Bearer mpd_nosuchorg_${'x'.repeat(32)}` },
-        401,
-        'unauthorized',
-      ],
-    ];
-    for (const [what, path, headers, status, code] of cases) {
-      const res = await get(path, headers);
-      expect(res.status, what).toBe(status);
-      expect(JSON.parse(res.text).error.code, what).toBe(code);
-      expect(
-        [...res.text].some((c) => c.charCodeAt(0) < 0x20),
-        what,
-      ).toBe(false);
-    }
-    expect((await get(`/${randomUUID()}`, auth, 'POST')).status).toBe(404);
-  });
+  it.each(['/v1/device/sales', '/v1/device/receipts'])(
+    'answers bad requests to the device route %s (protocol 5) with a clear error, echoing no control character',
+    async (route) => {
+      const base = `http://127.0.0.1:${server.port}${route}`;
+      const get = async (path: string, headers: Record<string, string>, method = 'GET') => {
+        const res = await fetch(`${base}${path}`, { method, headers });
+        return { status: res.status, text: await res.text() };
+      };
+      const auth = { authorization: `Bearer ${till.token}` };
+      const cases: [string, string, Record<string, string>, number, string][] = [
+        ['a NUL in the id', '/a%00b', auth, 404, 'not_found'],
+        ['an id of 10,000 characters', `/${'x'.repeat(10_000)}`, auth, 404, 'not_found'],
+        ['an unknown id', `/${randomUUID()}`, auth, 404, 'not_found'],
+        ['an unknown receipt number', '/MAIN-T1-999999', auth, 404, 'not_found'],
+        ['a control character in a receipt number', '/MAIN-T1%1b-000001', auth, 404, 'not_found'],
+        ['no token', `/${randomUUID()}`, {}, 401, 'unauthorized'],
+        ['a malformed token', `/${randomUUID()}`, { authorization: 'Bearer mpd_' }, 401, 'unauthorized'],
+        [
+          'an HQ session token',
+          `/${randomUUID()}`,
+          { authorization: `Bearer mph_${orgId}_${'x'.repeat(32)}` },
+          401,
+          'unauthorized',
+        ],
+        [
+          'an unknown tenant',
+          `/${randomUUID()}`,
+          { authorization: `Bearer mpd_nosuchorg_${'x'.repeat(32)}` },
+          401,
+          'unauthorized',
+        ],
+      ];
+      for (const [what, path, headers, status, code] of cases) {
+        const res = await get(path, headers);
+        expect(res.status, what).toBe(status);
+        expect(JSON.parse(res.text).error.code, what).toBe(code);
+        expect(
+          [...res.text].some((c) => c.charCodeAt(0) < 0x20),
+          what,
+        ).toBe(false);
+      }
+      expect((await get(`/${randomUUID()}`, auth, 'POST')).status).toBe(404);
+    },
+  );
 
   it('quarantines a stock document of another branch, to an unknown branch or under a taken id, writing none', async () => {
     const { lastAppliedSeq } = await deviceState(db, till.deviceId);

@@ -542,7 +542,8 @@ function closeReceipt() {
 async function lookUp(event) {
   event.preventDefault();
   clearMessage();
-  const no = $('receipt-no').value.trim();
+  // Receipt numbers are capitals (`MAIN-T1-000042`); sale ids are matched whatever their case.
+  const no = $('receipt-no').value.trim().toUpperCase();
   if (!no) {
     say('Type the receipt number printed on the receipt.');
     return;
