@@ -61,6 +61,12 @@ export const syncErrorCodes = {
     meaning: 'A frame that is not JSON or not a message of this protocol.',
     action: 'A bug in the client: it reconnects with backoff; report it.',
   },
+  too_many_in_flight: {
+    retry: 'backoff',
+    meaning:
+      'More messages awaiting replies on one connection than the cloud queues (an edge waits for each reply before its next request; protocol 5, older edges are told `invalid_message`).',
+    action: 'A bug in the client: the socket is closed (4004) and it reconnects with backoff; report it.',
+  },
   unexpected_message: {
     retry: 'backoff',
     meaning: 'A message out of order (a push before hello, a second hello).',
