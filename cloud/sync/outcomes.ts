@@ -1,13 +1,15 @@
 // What became of a device's quarantined mutations (protocol 4): the edge names the seqs it still
 // lists as rejected or held, and the quarantine answers where each stands now: replayed or released
 // (`applied`), discarded, or still rejected or held with its current reason code.
+
 import type { SqlQueryable } from '../../src/db/sql.ts';
 import type { Outcome } from '../../src/protocol/messages.ts';
+import type { RejectionCode } from '../../src/protocol/rejections.ts';
 
 interface Row {
   seq: unknown;
   mutation_id: string;
-  reason_code: string;
+  reason_code: RejectionCode;
   resolution: string | null;
 }
 

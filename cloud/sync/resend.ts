@@ -3,9 +3,11 @@
 // in the quarantine under the same id, and `seq_conflict` otherwise: an edge database reusing
 // numbers (restored, cloned, or one that lost its last commits) must never have a new document taken
 // for a duplicate.
+
 import type { SqlQueryable } from '../../src/db/sql.ts';
 import type { MutationResult } from '../../src/protocol/messages.ts';
 import type { Mutation } from '../../src/protocol/mutations.ts';
+import type { RejectionCode } from '../../src/protocol/rejections.ts';
 import { sameEdgeDevices, storedDocuments } from './stored-documents.ts';
 
 export interface SeqConflict {
@@ -21,7 +23,7 @@ export const RELEASED = 'applied when its original arrived';
 interface QuarantineRow {
   seq: unknown;
   mutation_id: string;
-  reason_code: string;
+  reason_code: RejectionCode;
   reason: string;
   resolution: string | null;
 }

@@ -3,6 +3,7 @@
 // heartbeats both ways. Messages of a connection are handled one at a time, in order.
 import type { WebSocket } from 'ws';
 import { closeCodes } from '../../src/protocol/errors.ts';
+import { PROTOCOL_VERSION, QUEUE_OVERFLOW_CODE_SINCE } from '../../src/protocol/version.ts';
 import { type ParsedMutation, parsePayloads } from './apply-batch.ts';
 import { type Connection, openConnection } from './connection.ts';
 import { type ParsedFrame, readFrame } from './frame.ts';
@@ -66,9 +67,10 @@ export function startSession(ws: WebSocket, authorization: string | undefined, d
     if (parsed.ok && parsed.message.type === 'hello') clearTimeout(helloDeadline);
     // An edge waits for each reply before its next request; one that floods the queue is broken.
     if (++queued > MAX_QUEUED) {
+      const protocol = conn.ready?.protocolVersion ?? PROTOCOL_VERSION;
       conn.refuse(
         new Refusal(
-          'invalid_message',
+          protocol >= QUEUE_OVERFLOW_CODE_SINCE ? 'too_many_in_flight' : 'invalid_message',
           `more than ${MAX_QUEUED} messages awaiting replies`,
           closeCodes.protocolError,
         ),

@@ -16,52 +16,11 @@ import {
   type ShiftClosed,
   type ShiftOpened,
 } from '../../src/protocol/mutations.ts';
+import type { RejectionCode } from '../../src/protocol/rejections.ts';
 import type { StockDocument } from '../../src/protocol/stock.ts';
 import { checkSaleArithmetic } from './arithmetic.ts';
 
-/** Why a mutation was quarantined (or, for `awaiting_original`, held). */
-export const rejectionCodes = {
-  /** An unknown kind, or a payload that fails its kind's schema (or names another id or kind). */
-  invalid_payload: 'invalid_payload',
-  /** The document names a branch other than the device's. */
-  wrong_branch: 'wrong_branch',
-  /** The document's terminal is not one this device claimed (another device numbers that series). */
-  terminal_not_owned: 'terminal_not_owned',
-  /** The document is in another currency than the tenant's. */
-  wrong_currency: 'wrong_currency',
-  /** A figure the cloud recomputes (line amount, discount, tax, totals, payments, change, stock, refund share) differs; the reason gives both. */
-  arithmetic_mismatch: 'arithmetic_mismatch',
-  /** A refund names a line its original sale does not have. */
-  unknown_original_line: 'unknown_original_line',
-  /** A refund would take back more than was sold, counting every earlier refund of the original. */
-  refund_exceeds_sold: 'refund_exceeds_sold',
-  /** A refund names a refund as its original: only sales are refunded. */
-  refund_of_refund: 'refund_of_refund',
-  /**
-   * A refund whose original sale has not reached the cloud yet. Not a refusal: the refund is held in
-   * the quarantine and applied, by itself, when the original arrives (acked `held` from protocol 3).
-   */
-  awaiting_original: 'awaiting_original',
-  /** A cash movement or close for a shift the tenant does not have. */
-  unknown_shift: 'unknown_shift',
-  /** A document for a shift another device opened. */
-  shift_not_owned: 'shift_not_owned',
-  /** A close for a shift that another close already closed. */
-  shift_closed: 'shift_closed',
-  /** Another document already holds this receipt number. */
-  receipt_taken: 'receipt_taken',
-  /** The receipt number does not name the document's branch, terminal and series (refunds `R`). */
-  receipt_mismatch: 'receipt_mismatch',
-  /** The receipt number is not after the last one the cloud holds for its terminal and series. */
-  receipt_out_of_series: 'receipt_out_of_series',
-  /** The document id is already used by another device's document, or by a document of another kind. */
-  id_conflict: 'id_conflict',
-  /** A transfer names a branch the tenant does not have. */
-  unknown_branch: 'unknown_branch',
-  /** The tenant database refused the mutation (a constraint, a trigger, a value out of range); the reason names the SQLSTATE. */
-  database_refused: 'database_refused',
-} as const;
-export type RejectionCode = keyof typeof rejectionCodes;
+export type { RejectionCode };
 
 export type ValidMutation =
   | { kind: 'sale' | 'refund'; seq: number; id: string; doc: SaleDocument }

@@ -86,7 +86,7 @@ export const productQuery = strictObject({
 function answer<T>(c: Context, outcome: EdgeOutcome<T>, status: ContentfulStatusCode = 200): Response {
   if (outcome.ok) return c.json(outcome.value as object, status);
   const { code, message, details } = outcome.error;
-  return c.json(errorBody(code, message, details), edgeErrorStatus[code] as ContentfulStatusCode);
+  return c.json(errorBody(code, message, details), edgeErrorStatus(code) as ContentfulStatusCode);
 }
 
 /** 201 with the new document, or 200 with the first answer for a repeated id. */

@@ -26,7 +26,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 function answer<T>(c: Context, outcome: EdgeOutcome<T>): Response {
   if (outcome.ok) return c.json(outcome.value as object, 200);
   const { code, message, details } = outcome.error;
-  return c.json(errorBody(code, message, details), edgeErrorStatus[code] as ContentfulStatusCode);
+  return c.json(errorBody(code, message, details), edgeErrorStatus(code) as ContentfulStatusCode);
 }
 
 export function mountRegisterRoutes(app: Hono, deps: RegisterRouteDeps): void {

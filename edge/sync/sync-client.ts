@@ -4,6 +4,8 @@
 // branch's stock movements recorded elsewhere. Each recorded
 // ack is a sync (lastSyncAt); an exchange that ends with nothing pending also marks the outbox empty.
 // What became of rejected and held entries is asked after each welcome and whenever the cloud says.
+
+import { isRetriedWithBackoff } from '../../src/protocol/errors.ts';
 import {
   type Down,
   MAX_OUTCOME_SEQS,
@@ -47,9 +49,6 @@ const ACKS_PER_RECORD = 5000;
 /** Acks are recorded at least this often, so lastSyncAt keeps up with a backlog of small batches. */
 const RECORD_EVERY_MS = 1000;
 
-/** Refusals that trying again cannot cure; everything else (`tenant_migrating` included) is retried with backoff. */
-const FATAL = new Set(['unauthorized', 'upgrade_required', 'device_in_use', 'seq_conflict']);
-
 function refusalOf(reply: Down): SyncRefused {
   if (reply.type !== 'error')
     return new SyncRefused('unexpected_reply', `unexpected ${reply.type} from the cloud`, true);
@@ -67,7 +66,7 @@ function refusalOf(reply: Down): SyncRefused {
   return new SyncRefused(
     reply.code,
     explain[reply.code] ?? reply.message,
-    !FATAL.has(reply.code),
+    isRetriedWithBackoff(reply.code),
     reply.retryAfterMs,
   );
 }

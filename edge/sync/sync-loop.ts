@@ -3,7 +3,7 @@
 // whenever the cloud says some were resolved, pings to notice a dead socket, and reconnects with jittered
 // exponential backoff (or after the cloud's hint). Sales never wait for any of it.
 import type { Logger } from '../../src/log.ts';
-import { closeCodes } from '../../src/protocol/errors.ts';
+import { isFinalClose } from '../../src/protocol/errors.ts';
 import type { EdgeStore } from '../store/store.ts';
 import { ConnectionLost, connect, type SyncConnection } from './connection.ts';
 import {
@@ -43,12 +43,10 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
 }
 
 /**
- * Close codes after which reconnecting soon cannot help: a refused token or version (4001, 4002), e.g.
- * revoked while connected. Every other code (unavailable, protocol error, heartbeat or hello timeout,
- * going away) is retried with backoff.
+ * Close codes after which reconnecting soon cannot help (`closeCodeInfo` in src/protocol/errors.ts says
+ * which): a refused token or version, e.g. revoked while connected. Every other code is retried with backoff.
  */
-export const isFatalClose = (code: number | undefined) =>
-  code === closeCodes.unauthorized || code === closeCodes.upgradeRequired;
+export const isFatalClose = isFinalClose;
 
 export function startSyncLoop(store: EdgeStore, options: SyncLoopOptions): SyncLoop {
   const { baseMs, maxMs } = options.backoff ?? { baseMs: 500, maxMs: 30_000 };

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { codeSchema, strictObject } from '../domain/payloads.ts';
 import { syncErrorCodes } from './errors.ts';
 import { mutationSchema } from './mutations.ts';
+import { rejectionCodeSchema } from './rejections.ts';
 
 const cursor = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const version = z.number().int().positive().max(1_000_000);
@@ -125,8 +126,8 @@ export const mutationResultSchema = strictObject({
    * acknowledged. Edges of protocol 1 and 2 get `rejected` with code `awaiting_original` instead.
    */
   status: z.enum(['applied', 'duplicate', 'rejected', 'held']),
-  /** Why a mutation was rejected (and quarantined) or held. */
-  code: z.string().optional(),
+  /** Why a mutation was rejected (and quarantined) or held (src/protocol/rejections.ts). */
+  code: rejectionCodeSchema.optional(),
   message: z.string().optional(),
 });
 
@@ -186,7 +187,7 @@ export const outcomeSchema = strictObject({
   seq: cursor,
   id: z.string(),
   status: z.enum(['applied', 'discarded', 'rejected', 'held']),
-  code: z.string().optional(),
+  code: rejectionCodeSchema.optional(),
 });
 
 /** (Protocol 4) The answer to `outcomes`: one entry per asked seq the quarantine holds, in seq order. */

@@ -10,11 +10,14 @@ export const PROTOCOL_HISTORY: Record<number, string> = {
   2: "hello and ping may carry the edge's backlog (pending mutations, the oldest one's instant) for the cloud's metrics",
   3: 'a mutation result may be `held`: accepted, applied once what it depends on arrives (a refund before its original sale)',
   4: 'outcomes/outcomes: the edge asks, a page of seqs at a time, what became of its rejected and held mutations (replayed, released, discarded); resolved: the cloud says some were resolved; error code `tenant_migrating` (retryable): the tenant is being brought to the cloud’s schema',
-  5: 'mutation kind `cashier_event` (sign-ins, sign-outs, PIN failures, locks, approvals, no-sale drawer openings, for the audit log); optional `approval` on sales and refunds, `openedByUserId`/`closedByUserId` on shifts and `cashierUserId` on cash movements; GET /v1/device/sales/:id (device token): a sale of any till of the tenant with what has been refunded of it; a refund document may carry `refundedElsewhere` (what other tills had refunded of its original, as this till knew); sale flag `refund_exceeds_sold` (cloud-set); mutation kinds stock_receipt, stock_adjustment, stock_count, stock_transfer; stock_pull/stock_changes: the edge pulls the stock movements of its branch that other devices and HQ recorded, by a per-branch cursor',
+  5: "mutation kind `cashier_event` (sign-ins, sign-outs, PIN failures, locks, approvals, no-sale drawer openings, for the audit log); optional `approval` on sales and refunds, `openedByUserId`/`closedByUserId` on shifts and `cashierUserId` on cash movements; GET /v1/device/sales/:id (device token): a sale of any till of the tenant with what has been refunded of it; a refund document may carry `refundedElsewhere` (what other tills had refunded of its original, as this till knew); sale flag `refund_exceeds_sold` (cloud-set); mutation kinds stock_receipt, stock_adjustment, stock_count, stock_transfer; stock_pull/stock_changes: the edge pulls the stock movements of its branch that other devices and HQ recorded, by a per-branch cursor; error code `too_many_in_flight` (more messages awaiting replies than the cloud queues; was `invalid_message`); a mutation result's `code` is one of the rejection codes (src/protocol/rejections.ts)",
 };
 
 /** The first protocol whose edges know `tenant_migrating`; older ones are told `tenant_unavailable`. */
 export const TENANT_MIGRATING_SINCE = 4;
+
+/** The first protocol whose edges know `too_many_in_flight`; older ones are told `invalid_message`. */
+export const QUEUE_OVERFLOW_CODE_SINCE = 5;
 
 /** Protocol versions the cloud accepts from edges. */
 export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [1, 2, 3, 4, 5];

@@ -18,6 +18,7 @@ import { quoteIdent } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import { formatDeviceToken } from '../../src/domain/tenant-token.ts';
 import { closeCodes } from '../../src/protocol/errors.ts';
+import type { Down } from '../../src/protocol/messages.ts';
 import { createTestEdge } from '../helpers/edge.ts';
 import { createTestPlatform, engineNames, PG_URL, type TestPlatform, uniqueId } from '../helpers/engines.ts';
 import { hello, openRawSync } from '../helpers/sync.ts';
@@ -79,6 +80,25 @@ describe.each(engineNames)('sync session hygiene on %s', (engine) => {
     await new Promise((r) => setTimeout(r, 600));
     expect(await raw.request({ type: 'ping' })).toMatchObject({ type: 'pong' });
     raw.close();
+  });
+
+  it('refuses a client that floods the queue with too_many_in_flight and closes with closeCodes.protocolError', async () => {
+    const raw = await openRawSync(httpUrl(), await newDevice());
+    expect(await raw.request(hello())).toMatchObject({ type: 'welcome' });
+    // An edge waits for each reply; these 500 pings arrive at once, far beyond the cloud's queue.
+    for (let i = 0; i < 500; i++) raw.send({ type: 'ping' });
+    const close = await raw.closed;
+    const replies: Down[] = [];
+    for (;;) {
+      const m = await raw.next().catch(() => undefined);
+      if (!m) break;
+      replies.push(m);
+    }
+    expect(close.code).toBe(closeCodes.protocolError);
+    expect(replies.filter((m) => m.type === 'error')).toEqual([
+      expect.objectContaining({ type: 'error', code: 'too_many_in_flight' }),
+    ]);
+    expect(replies.filter((m) => m.type === 'pong').length).toBeLessThan(500);
   });
 
   it('answers a wrong secret unauthorized whatever the tenant state, and tells only a right token that the tenant is suspended', async () => {
