@@ -505,7 +505,9 @@ function backlogCell(d, t) {
 /** The oldest unsynced sale: reported by the device, else bounded by its last empty outbox. */
 function oldestUnsyncedCell(d, t) {
   if (d.oldestUnsyncedAt) return `${t(d.oldestUnsyncedAt)} (${ageText(d.oldestUnsyncedAgeSeconds)} old)`;
-  if (syncState(d) === 'catching up' && d.backlogPending !== 0) return `after ${t(d.outboxEmptyAt)}`;
+  if (syncState(d) === 'catching up' && d.backlogPending !== 0) {
+    return d.outboxEmptyAt ? `after ${t(d.outboxEmptyAt)}` : 'unknown';
+  }
   return '—';
 }
 
