@@ -269,7 +269,7 @@ function hqOperations(): ApiOperation[] {
         responses: {
           200: {
             description: 'the report',
-            schema: hq.reportSchema,
+            schema: name === 'freshness' ? hq.freshnessReportSchema : hq.reportSchema,
             alternatives: { 'text/csv': 'the report as CSV rows (with Accept: text/csv)' },
           },
         },

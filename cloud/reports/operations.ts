@@ -83,18 +83,73 @@ export interface DeviceFreshness {
   lastSeenAt: string | null;
   /** The last time the device reported an empty outbox (hello or ping, protocol 2 edges). */
   outboxEmptyAt: string | null;
+  /**
+   * What is still pending of the backlog it last reported: the reported count less the mutations the
+   * cloud applied since, never below 0. Null if it never reported one (protocol 1, or not since 0011).
+   */
+  backlogPending: number | null;
+  /** When the oldest unsynced mutation (a sale, most often) was recorded; null with nothing pending. */
+  oldestUnsyncedAt: string | null;
+  /** Its age in whole seconds when the report was generated. */
+  oldestUnsyncedAgeSeconds: number | null;
+  /** When the cloud heard that backlog (a hello, or a ping past the last-seen throttle). */
+  backlogReportedAt: string | null;
 }
 
-/** Per device (revoked ones too, marked): last sync, last applied seq, unresolved quarantine, last contact, last empty outbox. */
-export async function freshnessReport(db: SqlQueryable, branch: string | null): Promise<DeviceFreshness[]> {
-  return db.query<DeviceFreshness>(
+interface DeviceRow
+  extends Omit<DeviceFreshness, 'backlogPending' | 'oldestUnsyncedAt' | 'oldestUnsyncedAgeSeconds'> {
+  reportedPending: number | null;
+  reportedOldestAt: string | null;
+  reportedSeq: number | null;
+}
+
+/** A device's backlog as of `now`: the reported one less what was applied since (docs/freshness.md). */
+function backlogOf(
+  row: DeviceRow,
+  now: Date,
+): Pick<DeviceFreshness, 'backlogPending' | 'oldestUnsyncedAt' | 'oldestUnsyncedAgeSeconds'> {
+  if (row.reportedPending === null) {
+    return { backlogPending: null, oldestUnsyncedAt: null, oldestUnsyncedAgeSeconds: null };
+  }
+  const appliedSince = Math.max(
+    0,
+    Number(row.lastAppliedSeq) - Number(row.reportedSeq ?? row.lastAppliedSeq),
+  );
+  const pending = Math.max(0, row.reportedPending - appliedSince);
+  // Everything reported is in: nothing unsynced is known. Otherwise the reported oldest is kept,
+  // which a partly drained backlog makes an upper bound of the true age.
+  const oldest = pending === 0 || row.reportedOldestAt === null ? null : new Date(row.reportedOldestAt);
+  return {
+    backlogPending: pending,
+    oldestUnsyncedAt: oldest?.toISOString() ?? null,
+    oldestUnsyncedAgeSeconds:
+      oldest === null ? null : Math.max(0, Math.floor((now.getTime() - oldest.getTime()) / 1000)),
+  };
+}
+
+/**
+ * Per device (revoked ones too, marked): last sync, last applied seq, unresolved quarantine, last
+ * contact, last empty outbox, and its backlog: pending count and oldest unsynced mutation.
+ */
+export async function freshnessReport(
+  db: SqlQueryable,
+  branch: string | null,
+  now: Date,
+): Promise<DeviceFreshness[]> {
+  const rows = await db.query<DeviceRow>(
     `SELECT d.id AS "deviceId", d.name, b.code AS branch, d.revoked_at IS NOT NULL AS revoked,
        d.last_sync_at AS "lastSyncAt", d.last_applied_seq AS "lastAppliedSeq",
        (SELECT count(*) FROM sync_quarantine q WHERE q.device_id = d.id AND q.resolved_at IS NULL)::int AS quarantined,
-       d.last_seen_at AS "lastSeenAt", d.outbox_empty_at AS "outboxEmptyAt"
+       d.last_seen_at AS "lastSeenAt", d.outbox_empty_at AS "outboxEmptyAt",
+       d.backlog_pending AS "reportedPending", d.backlog_oldest_at AS "reportedOldestAt",
+       d.backlog_seq AS "reportedSeq", d.backlog_reported_at AS "backlogReportedAt"
      FROM devices d JOIN branches b ON b.id = d.branch_id
      ${branch ? 'WHERE b.code = $1' : ''}
      ORDER BY b.code, d.name, d.id`,
     branch ? [branch] : [],
   );
+  return rows.map(({ reportedPending, reportedOldestAt, reportedSeq, ...row }) => ({
+    ...row,
+    ...backlogOf({ ...row, reportedPending, reportedOldestAt, reportedSeq }, now),
+  }));
 }

@@ -253,8 +253,8 @@ export const reports = {
   }),
   freshness: define({
     query: reportQueries.freshness,
-    async run(db, q) {
-      const devices = await freshnessReport(db, q.branch ?? null);
+    async run(db, q, _facts, now) {
+      const devices = await freshnessReport(db, q.branch ?? null, now);
       const byBranch = new Map<string, typeof devices>();
       for (const d of devices) byBranch.set(d.branch, [...(byBranch.get(d.branch) ?? []), d]);
       const branches = [...byBranch].map(([branch, ds]) => {
@@ -276,6 +276,13 @@ export const reports = {
           // As in every report's freshness: unknown while a device never reported an empty outbox.
           oldestOutboxEmptyAt: empty.length === live.length ? (empty[0] ?? null) : null,
           quarantined: ds.reduce((n, d) => n + d.quarantined, 0),
+          // Over the devices that reported a backlog; an older edge's is unknown, not zero.
+          backlogPending: live.reduce((n, d) => n + (d.backlogPending ?? 0), 0),
+          oldestUnsyncedAt:
+            live
+              .map((d) => d.oldestUnsyncedAt)
+              .filter((t): t is string => t !== null)
+              .sort()[0] ?? null,
         };
       });
       const columns = [
@@ -288,6 +295,10 @@ export const reports = {
         'quarantined',
         'lastSeenAt',
         'outboxEmptyAt',
+        'backlogPending',
+        'oldestUnsyncedAt',
+        'oldestUnsyncedAgeSeconds',
+        'backlogReportedAt',
       ];
       return {
         body: { branch: q.branch ?? null, branches, devices },

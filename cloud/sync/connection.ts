@@ -29,6 +29,8 @@ export interface Connection {
   log: Logger;
   /** When `last_seen_at` was last written (by a ping or a push's transaction). */
   lastSeenWritten: number;
+  /** When the device's reported backlog was last written (by its hello or a ping). */
+  backlogWritten: number;
   send(message: Down): void;
   sendError(
     code: SyncErrorCode,
@@ -55,6 +57,7 @@ export function openConnection(
     closed: false,
     log: deps.logger.child({ conn: randomUUID() }),
     lastSeenWritten: Date.now(),
+    backlogWritten: Date.now(),
     send: (message) => {
       if (!conn.closed && ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
     },

@@ -12,7 +12,10 @@ export interface SyncLimits {
   helloTimeoutMs: number;
   /** Most catalog changes per page. */
   pullPageSize: number;
-  /** How often a ping may write the device's `last_seen_at` (and its sync times; pushes always do). */
+  /**
+   * How often a ping may write the device's `last_seen_at` (with its sync times and reported backlog;
+   * pushes always write `last_seen_at`, hellos everything).
+   */
   lastSeenEveryMs: number;
 }
 

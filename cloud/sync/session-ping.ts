@@ -1,5 +1,6 @@
 // The connection's ping: the device is seen (and synced when its outbox is empty), its `last_seen_at`
-// written at most every `lastSeenEveryMs`, and a pong answered whatever the tenant database says.
+// and reported backlog written at most every `lastSeenEveryMs`, and a pong answered whatever the
+// tenant database says.
 import type { Backlog, Up } from '../../src/protocol/messages.ts';
 import { touchDevice } from '../devices/last-seen.ts';
 import type { Connection, Ready } from './connection.ts';
@@ -9,11 +10,19 @@ type Ping = Extract<Up, { type: 'ping' }>;
 /**
  * An idle till that pings is in touch even with nothing to push: its `last_seen_at` moves on at
  * most once a minute, so heartbeats do not become writes. A ping reporting an empty outbox also
- * moves `last_sync_at` and `outbox_empty_at`: everything that till recorded is here.
+ * moves `last_sync_at` and `outbox_empty_at`: everything that till recorded is here. The backlog a
+ * ping reports goes in the same write. A push's transaction writes `last_seen_at` but knows no
+ * backlog, so while pushes keep the last-seen throttle shut a ping with a backlog still writes,
+ * once every `lastSeenEveryMs` at most: one write per device and period either way.
  */
 async function touchLastSeen(conn: Connection, session: Ready, backlog?: Backlog): Promise<void> {
-  if (Date.now() - conn.lastSeenWritten < conn.limits.lastSeenEveryMs) return;
-  conn.lastSeenWritten = Date.now();
+  const now = Date.now();
+  const every = conn.limits.lastSeenEveryMs;
+  const seenDue = now - conn.lastSeenWritten >= every;
+  const backlogDue = backlog !== undefined && now - conn.backlogWritten >= every;
+  if (!seenDue && !backlogDue) return;
+  conn.lastSeenWritten = now;
+  if (backlog !== undefined) conn.backlogWritten = now;
   // A heartbeat is answered whatever the tenant database says; pushes report its troubles.
   await conn
     .withTenant(session.orgId, (db) => touchDevice(db, session.deviceId, conn.now(), backlog))

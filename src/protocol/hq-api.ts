@@ -138,5 +138,44 @@ export const reportSchema = z.looseObject({
   freshness: freshnessSchema,
 });
 
+/** One device of GET /v1/reports/freshness (docs/freshness.md): sync times, quarantine and backlog. */
+export const deviceFreshnessSchema = z.strictObject({
+  deviceId: z.string(),
+  name: z.string(),
+  branch: z.string(),
+  revoked: z.boolean(),
+  lastSyncAt: nullableInstant,
+  lastAppliedSeq: z.number().int(),
+  quarantined: z.number().int(),
+  lastSeenAt: nullableInstant,
+  outboxEmptyAt: nullableInstant,
+  /** Still pending of the backlog it last reported (less what was applied since); null if never reported. */
+  backlogPending: z.number().int().nonnegative().nullable(),
+  /** When its oldest unsynced mutation was recorded; null with nothing pending. */
+  oldestUnsyncedAt: nullableInstant,
+  /** That mutation's age in seconds when the report was generated. */
+  oldestUnsyncedAgeSeconds: z.number().int().nonnegative().nullable(),
+  /** When the cloud heard that backlog. */
+  backlogReportedAt: nullableInstant,
+});
+
+/** GET /v1/reports/freshness: per branch and per device. */
+export const freshnessReportSchema = reportSchema.extend({
+  branch: z.string().nullable(),
+  branches: z.array(
+    z.looseObject({
+      branch: z.string(),
+      devices: z.number().int(),
+      lastSyncAt: nullableInstant,
+      quarantined: z.number().int(),
+      /** The devices' pending backlogs, summed (devices that never reported one count 0). */
+      backlogPending: z.number().int().nonnegative(),
+      /** The earliest of the devices' oldest unsynced mutations. */
+      oldestUnsyncedAt: nullableInstant,
+    }),
+  ),
+  devices: z.array(deviceFreshnessSchema),
+});
+
 /** GET /v1/device/sales/{id} and GET /v1/device/receipts/{receiptNo}: the sync protocol's own answer. */
 export { deviceSaleSchema };

@@ -1,7 +1,8 @@
 // The HQ dashboard in a real browser (Debian's Chromium through playwright-core) against a real cloud
 // server: a real edge store sells and syncs over the WebSocket, then HQ signs in with the keyboard,
 // sees the sale in the chart's figures and in the CSV, goes through every view, registers a device,
-// and meets a wrong password and an expired session as messages, never a blank screen. A second
+// and meets a wrong password and an expired session as messages, never a blank screen. Device health
+// shows each till's last sync, reported backlog and oldest unsynced sale, and its quarantine. A second
 // tenant's sale is never in anything the page receives.
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
@@ -26,6 +27,7 @@ import {
 } from '../helpers/browser.ts';
 import { createTestEdge, type TestEdge } from '../helpers/edge.ts';
 import { createTestPlatform, type TestPlatform, uniqueId } from '../helpers/engines.ts';
+import { hello, openRawSync } from '../helpers/sync.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const ZONE = 'Europe/Berlin';
@@ -114,6 +116,18 @@ describe.skipIf(NO_BROWSER)('the HQ dashboard in Chromium', () => {
       scope: { branchCode: 'MAIN', currency: 'EUR' },
       mutations: [{ seq: 1, id: 'odd-1', kind: 'sale', payload: { nonsense: true } }],
     });
+    // A till of A back from offline with two sales not pushed yet: its hello reports them, then it drops.
+    const late = await registerDevice(
+      { db: dbA, orgId: a.orgId, actor: 'test' },
+      { branch: 'MAIN', name: 'Till B' },
+    );
+    const raw = await openRawSync(url(), late.token);
+    try {
+      const welcome = await raw.request(hello({ backlog: { pending: 2, oldestPendingAgeSeconds: 5400 } }));
+      expect(welcome.type).toBe('welcome');
+    } finally {
+      raw.close();
+    }
     browser = await openBrowser(url());
     page = await browser.page();
     page.on('response', async (res) => {
@@ -196,6 +210,22 @@ describe.skipIf(NO_BROWSER)('the HQ dashboard in Chromium', () => {
     await page.locator('.tabs button[data-view="health"]').click();
     const till = page.locator('#card-freshness tbody tr', { hasText: 'Till 1' });
     await expect.poll(() => till.textContent()).toContain('in sync');
+    // Beside the last sync and the quarantine: the backlog each till reported, and its oldest unsynced sale.
+    const header = await page.locator('#card-freshness table').nth(1).locator('thead th').allTextContents();
+    const backlog = header.indexOf('Backlog');
+    const oldest = header.indexOf('Oldest unsynced sale');
+    expect(backlog).toBeGreaterThan(header.indexOf('Last sync'));
+    expect(oldest).toBeGreaterThan(backlog);
+    expect((await till.locator('td').allTextContents())[backlog]).toBe('0');
+    const late = await page
+      .locator('#card-freshness tbody tr', { hasText: 'Till B' })
+      .locator('td')
+      .allTextContents();
+    expect(late[backlog]).toBe('2');
+    expect(late[oldest]).toMatch(/\(1 h old\)$/);
+    const branch = await page.locator('#card-freshness table').nth(0).locator('thead th').allTextContents();
+    expect(branch).toContain('Backlog');
+    await browser.screenshot(page, 'dashboard-device-health-backlog');
 
     await page.locator('.tabs button[data-view="devices"]').click();
     await page.locator('#d-name').fill('Till 2');

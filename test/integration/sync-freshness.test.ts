@@ -1,7 +1,8 @@
 // Freshness tells the truth (docs/freshness.md), on every engine: a till whose pushes keep being
 // acknowledged while its outbox never empties shows a moving last sync at the edge, in HQ's freshness
 // report and in the cloud's /metrics, while its last empty outbox stays where it was; a till that
-// only pings is synced by its pings only while it reports nothing pending.
+// only pings is synced by its pings only while it reports nothing pending; a till back from offline
+// shows its unsynced sales as its backlog in the report (JSON and CSV) from its hello on.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerDevice } from '../../cloud/devices/devices.ts';
 import { type CloudServer, startCloudServer } from '../../cloud/server.ts';
@@ -24,6 +25,15 @@ interface DeviceRow {
   lastSyncAt: string | null;
   outboxEmptyAt: string | null;
   lastAppliedSeq: number;
+}
+
+/** A device of HQ's freshness report: its row's instants and the backlog it last reported. */
+interface ReportedDevice extends DeviceRow {
+  deviceId: string;
+  backlogPending: number | null;
+  oldestUnsyncedAt: string | null;
+  oldestUnsyncedAgeSeconds: number | null;
+  backlogReportedAt: string | null;
 }
 
 /** A gauge's value for one label set in Prometheus text, or undefined when the series is absent. */
@@ -66,7 +76,7 @@ describe.each(engineNames)('freshness on %s', (engine) => {
     });
     expect(res.status).toBe(200);
     return (await res.json()) as {
-      devices: (DeviceRow & { deviceId: string })[];
+      devices: ReportedDevice[];
       branches: Record<string, unknown>[];
       freshness: Record<string, unknown>;
     };
@@ -235,7 +245,11 @@ describe.each(engineNames)('freshness on %s', (engine) => {
       // A protocol 1 ping says nothing about the outbox: not a sync either.
       expect((await client.request({ type: 'ping' })).type).toBe('pong');
       expect(await deviceRow(deviceId)).toMatchObject({ lastSyncAt: null, outboxEmptyAt: null });
-      expect((await freshnessOf(deviceId))?.lastSyncAt).toBeNull();
+      expect(await freshnessOf(deviceId)).toMatchObject({
+        lastSyncAt: null,
+        backlogPending: 4,
+        oldestUnsyncedAgeSeconds: expect.any(Number),
+      });
       const labels = `{org="${orgId}",device="${deviceId}"}`;
       expect(
         gauge(await cloudMetrics(), 'modernpos_device_last_sync_timestamp_seconds', labels),
@@ -249,6 +263,11 @@ describe.each(engineNames)('freshness on %s', (engine) => {
       expect(synced.lastSyncAt).not.toBeNull();
       expect(synced.outboxEmptyAt).toBe(synced.lastSyncAt);
       expect(synced.lastSeenAt).toBe(synced.lastSyncAt);
+      expect(await freshnessOf(deviceId)).toMatchObject({
+        backlogPending: 0,
+        oldestUnsyncedAt: null,
+        backlogReportedAt: synced.lastSyncAt,
+      });
       const text = await cloudMetrics();
       expect(gauge(text, 'modernpos_device_last_sync_timestamp_seconds', labels)).toBe(
         gauge(text, 'modernpos_device_outbox_empty_timestamp_seconds', labels),
@@ -256,6 +275,80 @@ describe.each(engineNames)('freshness on %s', (engine) => {
     } finally {
       client.close();
     }
+  });
+
+  it("a till's unsynced sales are its backlog in HQ's freshness report from its hello on, and leave it as they land", async () => {
+    const { token, deviceId } = await registerDevice(
+      { db, orgId, actor: 'test' },
+      { branch: 'MAIN', name: 'Offline till' },
+    );
+    const t0 = new Date('2026-06-03T09:00:00.000Z');
+    let clock = t0;
+    const edge = await createTestEdge({
+      identity: { orgId, branch: 'MAIN', currency: 'EUR' },
+      now: () => clock,
+    });
+    edges.push(edge);
+    // Offline: three sales a minute apart, none pushed. Ten minutes after the first, it is back.
+    for (let i = 0; i < 3; i++) {
+      clock = new Date(t0.getTime() + i * 60_000);
+      const sold = edge.store.sales.recordSale({
+        terminal: 'F1',
+        lines: [{ name: 'Scone', unitPriceMinor: 250, qtyMilli: 1000, taxRateBp: 0 }],
+        payments: [{ method: 'cash', amountMinor: 250 }],
+      });
+      if (!sold.ok) throw new Error(sold.error.message);
+    }
+    clock = new Date(t0.getTime() + 10 * 60_000);
+    const backlog = edge.store.outbox.backlog(clock);
+    expect(backlog).toEqual({ pending: 3, oldestPendingAgeSeconds: 600 });
+
+    // Its hello carries that backlog; the connection ends before it pushes anything.
+    const client = await openRawSync(server.url, token);
+    try {
+      const welcome = await client.request(
+        hello({ storeId: edge.store.meta.get('store_id')!, terminals: ['F1'], backlog }),
+      );
+      expect(welcome.type).toBe('welcome');
+    } finally {
+      client.close();
+    }
+    const report = await freshnessReport();
+    const device = report.devices.find((d) => d.deviceId === deviceId)!;
+    expect(device).toMatchObject({ lastSyncAt: null, lastAppliedSeq: 0, backlogPending: 3 });
+    // The oldest unsynced sale is dated by the till's own arithmetic, from when the cloud heard it.
+    expect(ms(device.backlogReportedAt) - ms(device.oldestUnsyncedAt)).toBe(600_000);
+    expect(device.oldestUnsyncedAgeSeconds).toBeGreaterThanOrEqual(600);
+    const branch = report.branches.find((b) => b.branch === 'MAIN')!;
+    expect(branch.backlogPending).toBeGreaterThanOrEqual(3);
+    expect(ms(branch.oldestUnsyncedAt as string)).toBeLessThanOrEqual(ms(device.oldestUnsyncedAt));
+    // The CSV carries the same, in columns after the earlier ones.
+    const csv = await (
+      await fetch(`${server.url}/v1/reports/freshness`, {
+        headers: { authorization: `Bearer ${hqToken}`, accept: 'text/csv' },
+      })
+    ).text();
+    const [head, ...lines] = csv.trim().split(/\r?\n/);
+    const columns = head!.split(',');
+    expect(columns.slice(-4)).toEqual([
+      'backlogPending',
+      'oldestUnsyncedAt',
+      'oldestUnsyncedAgeSeconds',
+      'backlogReportedAt',
+    ]);
+    const line = lines.find((l) => l.includes(deviceId))!.split(',');
+    expect(line[columns.indexOf('backlogPending')]).toBe('3');
+    expect(line[columns.indexOf('oldestUnsyncedAt')]).toBe(device.oldestUnsyncedAt);
+
+    // Then it syncs: the three are applied, and come off the reported backlog without a ping.
+    const conn = await connect(server.url, token);
+    await syncOn(conn, edge.store).finally(() => conn.close());
+    expect(await freshnessOf(deviceId)).toMatchObject({
+      lastAppliedSeq: 3,
+      backlogPending: 0,
+      oldestUnsyncedAt: null,
+      oldestUnsyncedAgeSeconds: null,
+    });
   });
 
   it("an idle agent's heartbeat keeps its last sync and last empty outbox current", async () => {

@@ -488,6 +488,29 @@ function syncState(d) {
   return 'catching up';
 }
 
+/** An age in seconds in words: "45 s", "12 min", "3 h", "2 d". */
+function ageText(seconds) {
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)} h`;
+  return `${Math.floor(seconds / 86400)} d`;
+}
+
+/** The backlog a device last reported, less what was applied since (docs/freshness.md). */
+function backlogCell(d, t) {
+  if (d.backlogPending === null) return h('span', { title: 'this device has not reported a backlog' }, '—');
+  return h('span', { title: `reported ${t(d.backlogReportedAt)}` }, String(d.backlogPending));
+}
+
+/** The oldest unsynced sale: reported by the device, else bounded by its last empty outbox. */
+function oldestUnsyncedCell(d, t) {
+  if (d.oldestUnsyncedAt) return `${t(d.oldestUnsyncedAt)} (${ageText(d.oldestUnsyncedAgeSeconds)} old)`;
+  if (syncState(d) === 'catching up' && d.backlogPending !== 0) {
+    return d.outboxEmptyAt ? `after ${t(d.outboxEmptyAt)}` : 'unknown';
+  }
+  return '—';
+}
+
 async function loadHealth() {
   let q;
   try {
@@ -510,6 +533,8 @@ async function loadHealth() {
           ['Oldest last sync', (b) => t(b.oldestSyncAt)],
           ['Never synced', (b) => b.neverSynced, { num: true }],
           ['Everything in before', (b) => (b.oldestOutboxEmptyAt ? t(b.oldestOutboxEmptyAt) : 'unknown')],
+          ['Backlog', (b) => b.backlogPending, { num: true }],
+          ['Oldest unsynced sale', (b) => (b.oldestUnsyncedAt ? t(b.oldestUnsyncedAt) : '—')],
           ['Quarantined', (b) => b.quarantined, { num: true }],
         ],
         r.branches,
@@ -521,7 +546,8 @@ async function loadHealth() {
           ['Branch', (d) => d.branch],
           ['State', (d) => h('span', { class: `badge ${syncState(d).replace(/\W+/g, '-')}` }, syncState(d))],
           ['Last sync', (d) => t(d.lastSyncAt)],
-          ['Oldest unsynced sale after', (d) => (syncState(d) === 'catching up' ? t(d.outboxEmptyAt) : '—')],
+          ['Backlog', (d) => backlogCell(d, t), { num: true }],
+          ['Oldest unsynced sale', (d) => oldestUnsyncedCell(d, t)],
           ['Last seen', (d) => t(d.lastSeenAt)],
           ['Quarantined', (d) => d.quarantined, { num: true }],
         ],

@@ -1,6 +1,6 @@
 // Postgres/PGlite tenant tables for who may talk to the cloud:
 // paired devices, their terminal codes, and HQ login sessions.
-import { index, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import { branches, users } from './catalog.ts';
 import { instant, int64 } from './columns.ts';
 
@@ -21,6 +21,14 @@ export const devices = pgTable('devices', {
   lastSyncAt: instant('last_sync_at'),
   /** The last time the device reported an empty outbox (hello or ping). */
   outboxEmptyAt: instant('outbox_empty_at'),
+  /** The backlog it last reported (tenant migration 0011): unacknowledged mutations, clamped. */
+  backlogPending: integer('backlog_pending'),
+  /** When the oldest of those was recorded; null with nothing pending. */
+  backlogOldestAt: instant('backlog_oldest_at'),
+  /** When the cloud heard that backlog (a hello, or a ping past the last-seen throttle). */
+  backlogReportedAt: instant('backlog_reported_at'),
+  /** Its `lastAppliedSeq` then: what was applied since comes off the count (docs/freshness.md). */
+  backlogSeq: int64('backlog_seq'),
 });
 
 /** Terminal codes per branch, each owned by one device: receipt series never collide. */
