@@ -10,8 +10,9 @@ import { auditLogs, changeLog } from '../../src/schema/pg.ts';
 /** Advisory-lock class of change-log writers (advisory locks are per database, so per tenant). */
 const CHANGE_LOG_LOCK = 0x4d43;
 
-/** Catalog entities edges pull. */
-export type CatalogEntity = 'branch' | 'product' | 'price' | 'tax_rate' | 'user' | 'role' | 'setting';
+import type { CatalogEntity } from '../../src/protocol/catalog-rows.ts';
+
+export type { CatalogEntity };
 
 /** What a tenant audit entry is about: catalog rows, and the devices and quarantined mutations HQ manages. */
 export type AuditEntity = CatalogEntity | 'device' | 'sync_quarantine' | 'stock_document' | 'reorder_level';

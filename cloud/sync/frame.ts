@@ -1,9 +1,13 @@
 // An incoming WebSocket frame to an up message: too large, binary, or parsed JSON text (which may
 // itself fail to parse). Pure: the session decides what to answer.
 import type { RawData } from 'ws';
-import { parseFrame, type Up, upSchema } from '../../src/protocol/messages.ts';
+import { type FrameParse, parseFrame, type Up, upSchema } from '../../src/protocol/messages.ts';
 
-export type ParsedFrame = ReturnType<typeof parseFrame<Up>>;
+/**
+ * What the session gets for a frame: the protocol's parse result, or a frame too large to read at all
+ * (a limit of this connection, told with its size: the protocol itself knows no frame size).
+ */
+export type ParsedFrame = FrameParse<Up> | { ok: false; reason: string; code: 'frame_too_large' };
 
 export function readFrame(data: RawData, isBinary: boolean, maxFrameBytes: number): ParsedFrame {
   const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer).byteLength;

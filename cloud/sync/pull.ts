@@ -6,6 +6,7 @@ import { asc, getTableColumns, gt, inArray } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { pgDrizzle } from '../../src/db/drizzle.ts';
 import type { SqlQueryable } from '../../src/db/sql.ts';
+import { type CatalogEntity, type CatalogRow, isCatalogEntity } from '../../src/protocol/catalog-rows.ts';
 import type { Change } from '../../src/protocol/messages.ts';
 import {
   branches,
@@ -17,12 +18,16 @@ import {
   taxRates,
   users,
 } from '../../src/schema/pg.ts';
-import type { CatalogEntity } from '../catalog/change-log.ts';
 
 const { passwordHash: _never, ...userColumns } = getTableColumns(users);
 
-/** Where each entity's rows live, the key the change log names them by, and the columns that go down. */
-const sources: Record<CatalogEntity, { table: PgTable; key: PgColumn; columns: Record<string, PgColumn> }> = {
+/**
+ * Where each entity's rows live, the key the change log names them by, and the columns that go down:
+ * exactly the fields of its row schema (src/protocol/catalog-rows.ts), which the edge parses them with.
+ */
+const sources: {
+  [E in CatalogEntity]: { table: PgTable; key: PgColumn; columns: Record<keyof CatalogRow<E>, PgColumn> };
+} = {
   branch: { table: branches, key: branches.id, columns: getTableColumns(branches) },
   product: { table: products, key: products.id, columns: getTableColumns(products) },
   price: { table: prices, key: prices.id, columns: getTableColumns(prices) },
@@ -32,7 +37,8 @@ const sources: Record<CatalogEntity, { table: PgTable; key: PgColumn; columns: R
   setting: { table: settings, key: settings.key, columns: getTableColumns(settings) },
 };
 
-export const isCatalogEntity = (entity: string): entity is CatalogEntity => entity in sources;
+/** The columns each entity's rows go down with (a test holds them to the row schemas). */
+export const pulledColumns = (entity: CatalogEntity): string[] => Object.keys(sources[entity].columns);
 
 export interface ChangePage {
   changes: Change[];

@@ -25,7 +25,7 @@ async function handle(
   // Refused and closing: what was still queued is not run against the tenant's database.
   if (conn.closed) return;
   if (!parsed.ok) {
-    if (parsed.code === 'frame_too_large') {
+    if ('code' in parsed) {
       conn.sendError('frame_too_large', parsed.reason, {
         details: { maxFrameBytes: conn.limits.maxFrameBytes },
       });

@@ -1,0 +1,40 @@
+// Parsing one WebSocket text frame into a message of a union: JSON, nesting depth, then the schema.
+import type { z } from 'zod';
+
+/** Deepest nesting a frame may have: a document is about five levels deep; far deeper is an attack. */
+export const MAX_FRAME_DEPTH = 32;
+
+/** Whether `value` nests no deeper than `max` (iterative: a hostile frame must not overflow the stack). */
+function withinDepth(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) return false;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return true;
+}
+
+export type FrameParse<T> = { ok: true; message: T } | { ok: false; reason: string };
+
+/** Parses one frame: the message, or why it is not one. */
+export function parseFrame<T>(schema: z.ZodType<T>, frame: string): FrameParse<T> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(frame);
+  } catch {
+    return { ok: false, reason: 'frame is not JSON' };
+  }
+  if (!withinDepth(raw, MAX_FRAME_DEPTH)) {
+    return { ok: false, reason: `frame nests deeper than ${MAX_FRAME_DEPTH} levels` };
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      reason: parsed.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; '),
+    };
+  }
+  return { ok: true, message: parsed.data };
+}
