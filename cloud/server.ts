@@ -7,7 +7,7 @@ import { type ServerType, serve } from '@hono/node-server';
 import { type Logger, silentLogger } from '../src/log.ts';
 import { latestVersion } from '../src/migrate/files.ts';
 import { createCloudApp } from './http/app.ts';
-import { createCloudMetrics } from './http/metrics.ts';
+import { createCloudMetrics } from './metrics/cloud-metrics.ts';
 import type { Platform } from './platform.ts';
 import { createTenantResolver, type TenantResolver } from './resolver/tenant-resolver.ts';
 import {

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { strictObject, text } from '../../src/domain/payloads.ts';
 import { AppError } from '../../src/errors.ts';
 import { parseJsonBody } from '../../src/http/errors.ts';
+import type { CloudMetrics } from '../metrics/cloud-metrics.ts';
 import { secretsEqual } from '../secrets/passwords.ts';
 import type { TenantContext } from '../tenants/context.ts';
 import { exportTenant } from '../tenants/export.ts';
@@ -21,7 +22,6 @@ import { listTenants, showTenant } from '../tenants/queries.ts';
 import { requireOrgId } from '../tenants/validate.ts';
 import { createBackupRoutes } from './backup-routes.ts';
 import { createClusterRoutes } from './cluster-routes.ts';
-import type { CloudMetrics } from './metrics.ts';
 
 /**
  * Text fields refuse control characters (a NUL in the name or email was a 500 from Postgres);

@@ -9,6 +9,7 @@ import { requestLog } from '../../src/http/request-log.ts';
 import { type Logger, silentLogger } from '../../src/log.ts';
 import { createLoginThrottle } from '../hq/login-throttle.ts';
 import { sessionOrg } from '../hq/sessions.ts';
+import type { CloudMetrics } from '../metrics/cloud-metrics.ts';
 import type { TenantResolver } from '../resolver/tenant-resolver.ts';
 import { createDeviceRoutes } from '../sync/device-routes.ts';
 import type { SyncSignals } from '../sync/sync-signals.ts';
@@ -21,7 +22,6 @@ import { createHqReportRoutes } from './hq-report-routes.ts';
 import { createHqRoutes } from './hq-routes.ts';
 import { createHqStockRoutes } from './hq-stock-routes.ts';
 import { createHqSyncRoutes } from './hq-sync-routes.ts';
-import type { CloudMetrics } from './metrics.ts';
 import { cloudApi } from './openapi.ts';
 import { createPageRoutes } from './page-routes.ts';
 

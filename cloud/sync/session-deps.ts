@@ -1,8 +1,10 @@
 // What a sync session is given (limits, the tenant resolver, a logger, an observer for metrics) and
 // what it hands back once the device is known (a handle for pokes, resolutions and revocation).
 import type { Logger } from '../../src/log.ts';
-import type { Backlog } from '../../src/protocol/messages.ts';
+import type { SyncObserver } from '../metrics/sync.ts';
 import type { TenantResolver } from '../resolver/tenant-resolver.ts';
+
+export type { BatchResult, SyncObserver } from '../metrics/sync.ts';
 
 export interface SyncLimits {
   maxFrameBytes: number;
@@ -31,23 +33,6 @@ export interface SessionDeps {
   onReady?: (session: SyncSession) => () => void;
   /** Told of devices and batches (the cloud's metrics). */
   observer?: SyncObserver;
-}
-
-export type BatchResult = 'applied' | 'seq_gap' | 'seq_conflict' | 'failed';
-
-export interface SyncObserver {
-  /** A device was welcomed on this connection (`deviceGone` follows when it closes). */
-  deviceConnected(orgId: string, deviceId: string): void;
-  /** A device said hello, pinged or pushed; `backlog` when it reported one (protocol 2). */
-  deviceSeen(orgId: string, deviceId: string, backlog?: Backlog): void;
-  /**
-   * The cloud acknowledged the device (its `lastSyncAt`, docs/freshness.md): a push batch was
-   * acked (`outboxEmpty` false), or a hello or ping reported an empty outbox (true).
-   */
-  deviceSynced(orgId: string, deviceId: string, outboxEmpty: boolean): void;
-  deviceGone(orgId: string, deviceId: string): void;
-  /** A push was answered after `seconds`: acknowledged (with its results) or refused. */
-  batch(orgId: string, seconds: number, result: BatchResult, statuses?: readonly string[]): void;
 }
 
 export interface SyncSession {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterEngines } from '../../cloud/clusters/engines.ts';
 import { addCluster } from '../../cloud/clusters/registry.ts';
 import { loadConnectionString } from '../../cloud/control/connection-strings.ts';
-import { createCloudMetrics } from '../../cloud/http/metrics.ts';
+import { createCloudMetrics } from '../../cloud/metrics/cloud-metrics.ts';
 import { createTenantResolver, type TenantResolver } from '../../cloud/resolver/tenant-resolver.ts';
 import { rotateTenantCredentials } from '../../cloud/tenants/credentials.ts';
 import { exportTenant } from '../../cloud/tenants/export.ts';

@@ -3,7 +3,7 @@
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCloudApp } from '../../cloud/http/app.ts';
-import { createCloudMetrics } from '../../cloud/http/metrics.ts';
+import { createCloudMetrics } from '../../cloud/metrics/cloud-metrics.ts';
 import { createTenantResolver, type TenantResolver } from '../../cloud/resolver/tenant-resolver.ts';
 import { databaseExistsOn, dropClusterLeftovers, NO_CLUSTERS, PG_URL_B } from '../helpers/clusters.ts';
 import { createTestPlatform, type TestPlatform, uniqueId } from '../helpers/engines.ts';

@@ -8,7 +8,7 @@ import { createLoginThrottle } from '../../cloud/hq/login-throttle.ts';
 import { createCloudApp } from '../../cloud/http/app.ts';
 import { createHqReportRoutes } from '../../cloud/http/hq-report-routes.ts';
 import { createHqRoutes } from '../../cloud/http/hq-routes.ts';
-import { createCloudMetrics } from '../../cloud/http/metrics.ts';
+import { createCloudMetrics } from '../../cloud/metrics/cloud-metrics.ts';
 import { createTenantResolver, type TenantResolver } from '../../cloud/resolver/tenant-resolver.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';

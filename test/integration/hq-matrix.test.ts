@@ -18,7 +18,7 @@ import { createBranch, createTaxRate } from '../../cloud/catalog/reference-data.
 import { createUser } from '../../cloud/catalog/users.ts';
 import { registerDevice } from '../../cloud/devices/devices.ts';
 import { createCloudApp } from '../../cloud/http/app.ts';
-import { createCloudMetrics } from '../../cloud/http/metrics.ts';
+import { createCloudMetrics } from '../../cloud/metrics/cloud-metrics.ts';
 import { reports } from '../../cloud/reports/reports.ts';
 import { createTenantResolver, type TenantResolver } from '../../cloud/resolver/tenant-resolver.ts';
 import { applyBatch } from '../../cloud/sync/apply-batch.ts';

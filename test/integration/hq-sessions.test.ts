@@ -10,7 +10,7 @@ import { createCloudApp } from '../../cloud/http/app.ts';
 import { createHqCatalogRoutes } from '../../cloud/http/hq-catalog-routes.ts';
 import { createHqRoutes } from '../../cloud/http/hq-routes.ts';
 import { createHqSyncRoutes } from '../../cloud/http/hq-sync-routes.ts';
-import { createCloudMetrics } from '../../cloud/http/metrics.ts';
+import { createCloudMetrics } from '../../cloud/metrics/cloud-metrics.ts';
 import { createTenantResolver, type TenantResolver } from '../../cloud/resolver/tenant-resolver.ts';
 import { hashSecret } from '../../cloud/secrets/passwords.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';

@@ -13,7 +13,7 @@
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCloudApp } from '../../cloud/http/app.ts';
-import { createCloudMetrics } from '../../cloud/http/metrics.ts';
+import { createCloudMetrics } from '../../cloud/metrics/cloud-metrics.ts';
 import { reports } from '../../cloud/reports/reports.ts';
 import { createTenantResolver, type TenantResolver } from '../../cloud/resolver/tenant-resolver.ts';
 import { applyBatch } from '../../cloud/sync/apply-batch.ts';

@@ -5,8 +5,8 @@
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCloudApp } from '../../cloud/http/app.ts';
-import { createCloudMetrics } from '../../cloud/http/metrics.ts';
 import { ASSET_NAMES } from '../../cloud/http/page-routes.ts';
+import { createCloudMetrics } from '../../cloud/metrics/cloud-metrics.ts';
 import { createTenantResolver, type TenantResolver } from '../../cloud/resolver/tenant-resolver.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
 import { call } from '../helpers/edge.ts';

@@ -1,4 +1,4 @@
-// The fleet's metrics, registered into the cloud's /metrics registry by metrics.ts: each cluster
+// The fleet's metrics, registered into the cloud's /metrics registry by control.ts: each cluster
 // (tenants, size, backends, reachable, draining, tenants behind the schema, moves in progress and
 // their lag) and the control plane's lifecycle counts read from its audit trail (onboardings,
 // offboardings, moves, restores and backups, by outcome). Read at most every FLEET_TTL_MS, so a scrape
