@@ -1,27 +1,10 @@
-// The one error shape of the cloud API (SPEC §6): {"error":{"code","message","details"}}.
+// How the cloud answers what it throws: the shared error mapping (src/http/errors.ts), plus what the
+// Postgres driver's errors mean to a client.
 import type { Context } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { z } from 'zod';
 import { driverErrorCode, isConnectionFailure } from '../../src/db/driver-errors.ts';
-import { isAppError } from '../../src/errors.ts';
-import { errorBody, InvalidInput, invalidInputBody } from '../../src/http/errors.ts';
+import { errorBody, toErrorResponse as shared } from '../../src/http/errors.ts';
 
-/** Turns any thrown value into the documented error shape; never a stack trace. */
-export function toErrorResponse(c: Context, err: unknown, log: (err: unknown) => void): Response {
-  // `log` is told only of what the caller did not cause: the unexpected, as an internal error.
-  if (isAppError(err)) {
-    // A retryable refusal that says when (`tenant_migrating`) says it in `Retry-After` too, in whole seconds.
-    const retryAfterMs = (err.details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
-    const headers =
-      typeof retryAfterMs === 'number' && err.status === 503
-        ? { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) }
-        : undefined;
-    return c.json(errorBody(err.code, err.message, err.details), err.status as ContentfulStatusCode, headers);
-  }
-  if (err instanceof InvalidInput) return c.json(invalidInputBody(err.zodError, err.where), 400);
-  if (err instanceof z.ZodError) {
-    return c.json(invalidInputBody(err), 400);
-  }
+function driverResponse(c: Context, err: unknown): Response | undefined {
   if (driverErrorCode(err) === '28P01') {
     // A pool still using a password rotated elsewhere; the resolver re-reads the DSN for the next request.
     return c.json(
@@ -32,6 +15,10 @@ export function toErrorResponse(c: Context, err: unknown, log: (err: unknown) =>
   if (isConnectionFailure(err)) {
     return c.json(errorBody('database_unavailable', 'a database is unavailable; try again shortly'), 503);
   }
-  log(err);
-  return c.json(errorBody('internal_error', 'internal error'), 500);
+  return undefined;
+}
+
+/** Turns any thrown value into the documented error shape; `log` is told only of the unexpected. */
+export function toErrorResponse(c: Context, err: unknown, log: (err: unknown) => void): Response {
+  return shared(c, err, log, (e) => driverResponse(c, e));
 }

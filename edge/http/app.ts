@@ -23,15 +23,7 @@ import {
   receiptInputSchema,
   transferInputSchema,
 } from '../../src/domain/stock.ts';
-import { isAppError } from '../../src/errors.ts';
-import {
-  errorBody,
-  InvalidInput,
-  invalidInputBody,
-  limitBody,
-  parseJsonBody,
-  parseQuery,
-} from '../../src/http/errors.ts';
+import { errorBody, limitBody, parseJsonBody, parseQuery, toErrorResponse } from '../../src/http/errors.ts';
 import { mountApiDocs } from '../../src/http/openapi/serve.ts';
 import { requestLog } from '../../src/http/request-log.ts';
 import { type Logger, silentLogger } from '../../src/log.ts';
@@ -223,18 +215,17 @@ export function createEdgeApp(options: EdgeAppOptions): Hono {
   mountApiDocs(app, edgeApi());
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
-  app.onError((err, c) => {
-    if (isAppError(err)) {
-      return c.json(errorBody(err.code, err.message, err.details), err.status as ContentfulStatusCode);
-    }
-    if (err instanceof InvalidInput) return c.json(invalidInputBody(err.zodError, err.where), 400);
-    if (err instanceof z.ZodError) return c.json(invalidInputBody(err), 400);
-    // better-sqlite3 reports extended codes too (SQLITE_BUSY_SNAPSHOT, …).
-    if (String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY')) {
-      return c.json(errorBody('store_busy', 'the local store is busy; try again'), 503);
-    }
-    (c.get('log') ?? logger).error({ err }, 'internal error');
-    return c.json(errorBody('internal_error', 'internal error'), 500);
-  });
+  app.onError((err, c) =>
+    toErrorResponse(
+      c,
+      err,
+      (e) => (c.get('log') ?? logger).error({ err: e }, 'internal error'),
+      // better-sqlite3 reports extended codes too (SQLITE_BUSY_SNAPSHOT, …).
+      (e) =>
+        String((e as { code?: unknown }).code).startsWith('SQLITE_BUSY')
+          ? c.json(errorBody('store_busy', 'the local store is busy; try again'), 503)
+          : undefined,
+    ),
+  );
   return app;
 }

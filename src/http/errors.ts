@@ -2,8 +2,9 @@
 // {"error":{"code":"snake_case_code","message":"…","details":…}}, and JSON bodies parsed with zod.
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { z } from 'zod';
-import { AppError } from '../errors.ts';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { z } from 'zod';
+import { AppError, isAppError } from '../errors.ts';
 
 export function errorBody(code: string, message: string, details?: unknown) {
   return { error: { code, message, ...(details === undefined ? {} : { details }) } };
@@ -60,4 +61,32 @@ export function limitBody(maxBytes = 1024 * 1024): MiddlewareHandler {
     maxSize: maxBytes,
     onError: (c) => c.json(errorBody('too_large', 'request body is too large'), 413, { connection: 'close' }),
   });
+}
+
+/**
+ * Turns any thrown value into the documented error shape, never a stack trace: an AppError with its
+ * status (and `Retry-After` when a 503 says when to retry), a zod failure as `invalid_input`, then
+ * what the caller's engine knows (`local`: the cloud's Postgres driver errors, the edge's busy
+ * SQLite). Anything else is a bug: `log` is told of it, and it is answered `500 internal_error`.
+ */
+export function toErrorResponse(
+  c: Context,
+  err: unknown,
+  log: (err: unknown) => void,
+  local?: (err: unknown) => Response | undefined,
+): Response {
+  if (isAppError(err)) {
+    const retryAfterMs = (err.details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+    const headers =
+      typeof retryAfterMs === 'number' && err.status === 503
+        ? { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) }
+        : undefined;
+    return c.json(errorBody(err.code, err.message, err.details), err.status as ContentfulStatusCode, headers);
+  }
+  if (err instanceof InvalidInput) return c.json(invalidInputBody(err.zodError, err.where), 400);
+  if (err instanceof z.ZodError) return c.json(invalidInputBody(err), 400);
+  const known = local?.(err);
+  if (known) return known;
+  log(err);
+  return c.json(errorBody('internal_error', 'internal error'), 500);
 }
