@@ -13,6 +13,7 @@ import {
 } from '../../src/http/openapi/operations.ts';
 import { apiErrorSchema } from '../../src/protocol/api-error.ts';
 import * as hq from '../../src/protocol/hq-api.ts';
+import { reportSchemas, salesOverviewSchema } from '../../src/protocol/reports.ts';
 import { PROTOCOL_VERSION } from '../../src/protocol/version.ts';
 import {
   branchChangesSchema,
@@ -26,6 +27,7 @@ import {
   userInputSchema,
 } from '../catalog/schemas.ts';
 import { hqStockSchemas, onHandQuery, reorderLevelSchema } from '../catalog/stock.ts';
+import { reportQueries } from '../reports/params.ts';
 import { reports } from '../reports/reports.ts';
 import { loginBody } from './hq-routes.ts';
 import { deviceBody, discardBody, quarantineQuery, replayBody } from './hq-sync-routes.ts';
@@ -269,12 +271,24 @@ function hqOperations(): ApiOperation[] {
         responses: {
           200: {
             description: 'the report',
-            schema: hq.reportSchema,
+            schema: reportSchemas[name],
             alternatives: { 'text/csv': 'the report as CSV rows (with Accept: text/csv)' },
           },
         },
       }),
     ),
+    {
+      method: 'get',
+      route: '/v1/sales-overview',
+      tag: 'Reports',
+      summary:
+        "The dashboard's Sales view in one answer: sales by day, hour and branch, top products, payments, refunds and flags",
+      description:
+        'reports:read. The figures the sales (by day, hour and branch), top-products (limit 10), payments, refunds (the latest 20) and flags reports answer for the same period and branch, read in one snapshot.',
+      auth: session,
+      query: reportQueries.salesOverview,
+      responses: ok('the Sales view', salesOverviewSchema),
+    },
     {
       method: 'get',
       route: '/v1/device/sales/:id',

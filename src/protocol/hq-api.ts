@@ -124,19 +124,7 @@ export const hqOnHandSchema = z.strictObject({
   ),
 });
 
-export const freshnessSchema = z.looseObject({
-  generatedAt: instant,
-  lastSyncAt: nullableInstant,
-  oldestSyncAt: nullableInstant,
-  quarantined: z.number().int(),
-});
-
-/** Every report answers its name, currency and freshness beside its own figures (docs/reports.md). */
-export const reportSchema = z.looseObject({
-  report: z.string(),
-  currency: z.string(),
-  freshness: freshnessSchema,
-});
+/** The reports' answers: src/protocol/reports.ts. */
 
 /** GET /v1/device/sales/{id}: the sync protocol's own answer. */
 export { deviceSaleSchema };

@@ -1,0 +1,161 @@
+// The dashboard's Sales view in one answer (GET /v1/sales-overview): what the sales report by day, by
+// hour and by branch, the top products, payments, refunds and flags reports answer for one period,
+// read in one snapshot with each table read once. Before it, the first view asked seven reports, each
+// its own transaction, and read the period's sales seven times (docs/benchmarks.md, "The pages").
+//
+// One pass over the period's sales groups them by business date, branch, hour on the branch's clock
+// and flags: the day, hour and branch figures, the totals, the refunds' count and sum and the flags'
+// counts all add up from those groups (each document is in exactly one). Lines (top products) and
+// payments are read once each; the refunds listed are the latest few, found by the period's dates.
+import type { SqlQueryable } from '../../src/db/sql.ts';
+import { AppError } from '../../src/errors.ts';
+import { refuseOverflow } from './figures.ts';
+import type { FlagRow, FlagTotal } from './flags.ts';
+import { type Freshness, freshnessOf } from './operations.ts';
+import { datesOf, type Period, resolvePeriod } from './params.ts';
+import { tenantFacts } from './reports.ts';
+import {
+  addUp,
+  documentFilter,
+  FIGURES,
+  type FigureRow,
+  figures,
+  type PaymentFigures,
+  type ProductFigures,
+  paymentsReport,
+  type RefundRow,
+  type SalesFigures,
+  topProductsReport,
+  zeroFigures,
+} from './sales.ts';
+
+/** The top products listed (each way) and the refunds listed, as the first view shows them. */
+export const OVERVIEW_TOP_PRODUCTS = 10;
+export const OVERVIEW_REFUNDS = 20;
+
+export interface SalesOverview {
+  currency: string;
+  period: Period;
+  totals: SalesFigures;
+  byDay: (SalesFigures & { businessDate: string })[];
+  byHour: (SalesFigures & { hour: number })[];
+  byBranch: (SalesFigures & { branch: string })[];
+  topProducts: { limit: number; byQuantity: ProductFigures[]; byRevenue: ProductFigures[] };
+  payments: PaymentFigures[];
+  refunds: { count: number; totalMinor: number; latest: RefundRow[] };
+  flags: { rows: FlagRow[]; totals: FlagTotal[]; flaggedDocuments: number };
+  freshness: Freshness;
+}
+
+type GroupRow = FigureRow & { day: string; branch: string; hour: number; flags: string };
+
+function sumBy<K>(rows: readonly GroupRow[], key: (r: GroupRow) => K): Map<K, FigureRow[]> {
+  const groups = new Map<K, FigureRow[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const g = groups.get(k);
+    if (g) g.push(r);
+    else groups.set(k, [r]);
+  }
+  return groups;
+}
+
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The flags report's rows from the groups: a document counts once per flag it carries. */
+function flagsOf(rows: readonly GroupRow[]): SalesOverview['flags'] {
+  const counts = new Map<string, FlagRow>();
+  let flaggedDocuments = 0;
+  for (const r of rows) {
+    if (r.flags === '[]') continue;
+    const documents = r.sales_count + r.refunds_count;
+    flaggedDocuments += documents;
+    for (const flag of new Set(JSON.parse(r.flags) as string[])) {
+      const key = `${r.day}\u0000${r.branch}\u0000${flag}`;
+      const row = counts.get(key);
+      if (row) row.count += documents;
+      else counts.set(key, { businessDate: r.day, branch: r.branch, flag, count: documents });
+    }
+  }
+  const rows_ = [...counts.values()].sort(
+    (a, b) => byText(a.businessDate, b.businessDate) || byText(a.branch, b.branch) || byText(a.flag, b.flag),
+  );
+  const totals = new Map<string, number>();
+  for (const r of rows_) totals.set(r.flag, (totals.get(r.flag) ?? 0) + r.count);
+  return {
+    rows: rows_,
+    totals: [...totals].sort(([a], [b]) => byText(a, b)).map(([flag, count]) => ({ flag, count })),
+    flaggedDocuments,
+  };
+}
+
+async function latestRefunds(db: SqlQueryable, p: Period, limit: number): Promise<RefundRow[]> {
+  const { where, params } = documentFilter(p, 'r');
+  params.push(limit);
+  const rows = await db.query<RefundRow>(
+    `SELECT r.id AS "refundId", r.receipt_no AS "receiptNo", r.branch_code AS branch,
+       to_char(r.business_date, 'YYYY-MM-DD') AS "businessDate", r.occurred_at AS "occurredAt",
+       r.total_minor AS "totalMinor", r.tax_minor AS "taxMinor", r.reason, r.cashier,
+       r.original_sale_id AS "originalSaleId", o.receipt_no AS "originalReceiptNo",
+       to_char(o.business_date, 'YYYY-MM-DD') AS "originalBusinessDate", o.branch_code AS "originalBranch",
+       o.total_minor AS "originalTotalMinor"
+     FROM sales r LEFT JOIN sales o ON o.id = r.original_sale_id
+     WHERE r.kind = 'refund' AND ${where}
+     ORDER BY r.occurred_at DESC, r.id DESC
+     LIMIT $${params.length}`,
+    params,
+  );
+  return rows.reverse();
+}
+
+/** The Sales view's figures for a period and branch, in one read-only snapshot. */
+export async function salesOverview(
+  db: { transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> },
+  query: { from?: string | undefined; to?: string | undefined; branch?: string | undefined },
+  now: Date,
+): Promise<SalesOverview> {
+  return db.transaction(async (tx) => {
+    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    if (query.branch) {
+      const [known] = await tx.query('SELECT 1 FROM branches WHERE code = $1', [query.branch]);
+      if (!known) throw new AppError('not_found', `branch ${query.branch} not found`);
+    }
+    const facts = await tenantFacts(tx);
+    const period = resolvePeriod(query, { now, timeZone: facts.timeZone });
+    return refuseOverflow(async () => {
+      const { where, params } = documentFilter(period);
+      params.push(facts.timeZone);
+      const groups = await tx.query<GroupRow>(
+        `SELECT to_char(s.business_date, 'YYYY-MM-DD') AS day, s.branch_code AS branch,
+           extract(hour FROM s.occurred_at AT TIME ZONE coalesce(b.time_zone, $${params.length}::text))::int AS hour,
+           s.flags, ${FIGURES}
+         FROM sales s LEFT JOIN branches b ON b.code = s.branch_code
+         WHERE ${where}
+         GROUP BY 1, 2, 3, 4`,
+        params,
+      );
+      const totals = addUp(groups);
+      const days = sumBy(groups, (r) => r.day);
+      const hours = sumBy(groups, (r) => r.hour);
+      const branches = sumBy(groups, (r) => r.branch);
+      const top = await topProductsReport(tx, period, OVERVIEW_TOP_PRODUCTS);
+      const payments = await paymentsReport(tx, period);
+      const latest = await latestRefunds(tx, period, OVERVIEW_REFUNDS);
+      const at = (g: FigureRow[] | undefined) => figures(g ? addUp(g) : zeroFigures);
+      const sumFigures = figures(totals);
+      return {
+        currency: facts.currency,
+        period,
+        totals: sumFigures,
+        byDay: datesOf(period).map((d) => ({ businessDate: d, ...at(days.get(d)) })),
+        byHour: Array.from({ length: 24 }, (_, h) => ({ hour: h, ...at(hours.get(h)) })),
+        byBranch: [...branches.keys()].sort(byText).map((b) => ({ branch: b, ...at(branches.get(b)) })),
+        topProducts: { limit: OVERVIEW_TOP_PRODUCTS, ...top },
+        payments,
+        refunds: { count: sumFigures.refundsCount, totalMinor: sumFigures.refundsMinor, latest },
+        flags: flagsOf(groups),
+        freshness: await freshnessOf(tx, query.branch ?? null, now),
+      };
+    });
+  });
+}
