@@ -26,7 +26,7 @@ export function createHqReportRoutes(options: HqReportRoutesOptions): Hono {
   const now = options.now ?? (() => new Date());
   const app = new Hono();
 
-  // The dashboard's Sales view in one call: the figures of seven reports over one period, one snapshot.
+  // The dashboard's Sales view in one call: the figures of seven reports over one period.
   app.get('/sales-overview', async (c) => {
     const { orgId, user } = await requireSession(c, resolver, now);
     requirePermission(user, 'reports:read');

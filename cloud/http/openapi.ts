@@ -223,7 +223,7 @@ function hqOperations(): ApiOperation[] {
       'users:write',
     ).map(
       (op): ApiOperation =>
-        op.method === 'patch' ? { ...op, responses: ok('changed', hq.createdIdSchema) } : op,
+        op.method === 'patch' ? { ...op, responses: ok('changed', hq.createdUserSchema) } : op,
     ),
     ...Object.entries(stockPaths).map(
       ([path, kind]): ApiOperation => ({
@@ -234,8 +234,11 @@ function hqOperations(): ApiOperation[] {
         auth: session,
         body: hqStockSchemas[kind],
         responses: {
-          201: { description: 'recorded', schema: hq.hqStockDocumentSchema },
-          200: { description: 'the document first recorded under this id', schema: hq.hqStockDocumentSchema },
+          201: { description: 'recorded', schema: hq.hqStockDocumentSchemas[kind] },
+          200: {
+            description: 'the document first recorded under this id',
+            schema: hq.hqStockDocumentSchemas[kind],
+          },
         },
       }),
     ),
@@ -284,7 +287,7 @@ function hqOperations(): ApiOperation[] {
       summary:
         "The dashboard's Sales view in one answer: sales by day, hour and branch, top products, payments, refunds and flags",
       description:
-        'reports:read. The figures the sales (by day, hour and branch), top-products (limit 10), payments, refunds (the latest 20) and flags reports answer for the same period and branch, read in one snapshot.',
+        'reports:read. The figures the sales (by day, hour and branch), top-products (limit 10), payments, refunds (the latest 20) and flags reports answer for the same period and branch: the sales, refunds and flags figures from one snapshot, the top products and payments from another taken at the same moment.',
       auth: session,
       query: reportQueries.salesOverview,
       responses: ok('the Sales view', salesOverviewSchema),

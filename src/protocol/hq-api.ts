@@ -3,12 +3,25 @@
 // every field is listed are objects; those that carry more than is listed here say so (loose).
 import { z } from 'zod';
 import { deviceSaleSchema } from './device-sales.ts';
+import { stockAdjustmentSchema, stockCountSchema, stockReceiptSchema, stockTransferSchema } from './stock.ts';
 
 const instant = z.string();
 const nullableInstant = instant.nullable();
 
 export const healthSchema = z.strictObject({ status: z.literal('ok') });
-export const readySchema = z.strictObject({ status: z.literal('ready'), migrations: z.unknown() });
+/** The migration job's figures (null when this process runs none). */
+export const migrationStatsSchema = z.strictObject({
+  backlog: z.number().int(),
+  waiting: z.number().int(),
+  failures: z.array(z.strictObject({ orgId: z.string(), error: z.string() })),
+  runs: z.number().int(),
+  running: z.boolean(),
+  lastRunAt: nullableInstant,
+});
+export const readySchema = z.strictObject({
+  status: z.literal('ready'),
+  migrations: migrationStatsSchema.nullable(),
+});
 
 export const hqUserSchema = z.strictObject({
   userId: z.string(),
@@ -21,7 +34,7 @@ export const hqUserSchema = z.strictObject({
 export const hqLoginSchema = z.strictObject({
   token: z.string(),
   expiresAt: instant,
-  user: z.looseObject(hqUserSchema.shape),
+  user: hqUserSchema,
 });
 
 export const hqSessionSchema = z.strictObject({
@@ -67,16 +80,28 @@ export const quarantinedSchema = z.strictObject({
 export const quarantineListSchema = z.strictObject({ quarantine: z.array(quarantinedSchema) });
 export const replayedSchema = z.strictObject({ status: z.enum(['applied', 'duplicate']) });
 
-export const createdIdSchema = z.looseObject({ id: z.string() });
+export const createdIdSchema = z.strictObject({ id: z.string() });
 
-export const branchViewSchema = z.looseObject({ code: z.string(), name: z.string(), timeZone: z.string() });
-export const taxRateViewSchema = z.looseObject({
+const stamps = { createdAt: instant, updatedAt: instant };
+
+export const branchViewSchema = z.strictObject({
+  id: z.string(),
+  code: z.string(),
+  name: z.string(),
+  timeZone: z.string(),
+  active: z.boolean(),
+  ...stamps,
+});
+export const taxRateViewSchema = z.strictObject({
   id: z.string(),
   name: z.string(),
   rateBp: z.number().int(),
+  inclusive: z.boolean(),
+  isDefault: z.boolean(),
+  ...stamps,
 });
 /** A product row as written (PATCH answers it). */
-export const productRowSchema = z.looseObject({
+export const productRowSchema = z.strictObject({
   id: z.string(),
   sku: z.string(),
   barcode: z.string().nullable(),
@@ -84,10 +109,21 @@ export const productRowSchema = z.looseObject({
   category: z.string().nullable(),
   taxRateId: z.string(),
   active: z.boolean(),
+  ...stamps,
 });
 /** As listed: with the default price that applies now (null: none yet). */
 export const productViewSchema = productRowSchema.extend({ priceMinor: z.number().int().nullable() });
-export const userViewSchema = z.looseObject({ id: z.string(), name: z.string() });
+/** A user as HQ lists them: never a password or PIN hash. */
+export const userViewSchema = z.strictObject({
+  id: z.string(),
+  email: z.string().nullable(),
+  name: z.string(),
+  role: z.string(),
+  /** What the user types at a till with their PIN (cashiers, managers with a PIN). */
+  code: z.string().nullable(),
+  active: z.boolean(),
+  ...stamps,
+});
 
 export const branchListSchema = z.strictObject({ branches: z.array(branchViewSchema) });
 export const taxRateListSchema = z.strictObject({ taxRates: z.array(taxRateViewSchema) });
@@ -101,13 +137,14 @@ export const createdUserSchema = z.strictObject({
   code: z.string().optional(),
 });
 
-/** A stock document recorded at HQ, as stored (the sync protocol's document of its kind). */
-export const hqStockDocumentSchema = z.looseObject({
-  id: z.string(),
-  branch: z.string(),
-  lines: z.array(z.unknown()),
-});
-export const reorderLevelSetSchema = z.looseObject({
+/** A stock document recorded at HQ, as stored: the sync protocol's document of its kind. */
+export const hqStockDocumentSchemas = {
+  stock_receipt: stockReceiptSchema,
+  stock_adjustment: stockAdjustmentSchema,
+  stock_count: stockCountSchema,
+  stock_transfer: stockTransferSchema,
+} as const;
+export const reorderLevelSetSchema = z.strictObject({
   branch: z.string(),
   productId: z.string(),
   levelMilli: z.number(),

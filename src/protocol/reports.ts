@@ -226,7 +226,7 @@ export const reportSchemas = {
   flags: report('flags', { period: periodSchema, ...flags }),
 } as const;
 
-/** GET /v1/sales-overview: the dashboard's Sales view, the figures of seven reports in one snapshot. */
+/** GET /v1/sales-overview: the dashboard's Sales view, the figures of seven reports in one answer. */
 export const salesOverviewSchema = z.strictObject({
   currency: z.string(),
   period: periodSchema,

@@ -309,7 +309,7 @@ async function loadSales() {
     ['Tax', (r) => m(r.taxMinor), { num: true }],
   ];
   const by = (groupBy) => new URLSearchParams([...q, ['groupBy', groupBy]]);
-  // One call for every card (GET /v1/sales-overview: one snapshot, each table read once); the CSV
+  // One call for every card (GET /v1/sales-overview: each table read once); the CSV
   // buttons still download each report. A failure shows in every card.
   const overview = hq(`/v1/sales-overview?${q}`);
   overview.catch(() => undefined);
