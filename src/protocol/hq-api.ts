@@ -1,6 +1,6 @@
 // What the cloud's HQ API under /v1 answers (docs/hq-api.md), as zod schemas: the cloud's
-// /openapi.json is generated from them, and tests check real answers against them. Views whose
-// every field is listed are objects; those that carry more than is listed here say so (loose).
+// /openapi.json is generated from them, and tests check real answers against them. Every view lists
+// all its fields (strict objects): an answer with a field not listed here fails the tests' check.
 import { z } from 'zod';
 import { deviceSaleSchema } from './device-sales.ts';
 import { stockAdjustmentSchema, stockCountSchema, stockReceiptSchema, stockTransferSchema } from './stock.ts';
