@@ -1,7 +1,7 @@
-// Every answer the OpenAPI documents describe has a concrete schema: each 2xx JSON answer names its
-// fields (no `{}`, no object that takes any field, no `any`/`unknown` anywhere inside), so the
-// documents say what a client gets. Bodies that are not JSON (CSV, text, a gzip file) are the
-// documented exceptions: their schema is a string.
+// Every answer the OpenAPI documents describe has a concrete schema: every operation documents its
+// success (a 2xx), and each 2xx JSON answer names its fields (no `{}`, no object that takes any
+// field, no `any`/`unknown` anywhere inside), so the documents say what a client gets. Bodies that
+// are not JSON (CSV, text, a gzip file) are the documented exceptions: their schema is a string.
 import { describe, expect, it } from 'vitest';
 import { cloudApi } from '../../cloud/http/openapi.ts';
 import { adminOperations } from '../../cloud/http/openapi-admin.ts';
@@ -47,6 +47,9 @@ function problemsOf(doc: Json): string[] {
   const problems: string[] = [];
   for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, Json>>)) {
     for (const [method, op] of Object.entries(methods)) {
+      const statuses = Object.keys(op.responses as Json);
+      if (!statuses.some((s) => /^2\d\d$/.test(s)))
+        problems.push(`${method.toUpperCase()} ${path}: no success answer documented`);
       for (const [status, r] of Object.entries(op.responses as Record<string, Json>)) {
         if (!/^2\d\d$/.test(status) || status === '204') continue;
         const where = `${method.toUpperCase()} ${path} ${status}`;
