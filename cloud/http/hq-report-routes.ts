@@ -1,5 +1,6 @@
 // HQ reports over HTTP (SPEC §10): `GET /v1/reports/:name` for users whose role may read reports,
-// JSON by default and CSV with `Accept: text/csv`. A CSV carries the data's freshness in headers
+// JSON by default and CSV with `Accept: text/csv`; and `GET /v1/sales-overview`, the dashboard's
+// Sales view in one JSON answer (cloud/reports/sales-overview.ts). A CSV carries the data's freshness in headers
 // (X-Report-Last-Sync-At, X-Report-Oldest-Sync-At, X-Report-Quarantined), since it has no place
 // for it in the rows.
 import { Hono } from 'hono';
@@ -7,7 +8,9 @@ import { AppError } from '../../src/errors.ts';
 import { parseQuery } from '../../src/http/errors.ts';
 import { requirePermission } from '../hq/sessions.ts';
 import { toCsv } from '../reports/csv.ts';
+import { reportQueries } from '../reports/params.ts';
 import { isReportName, reports, runReport } from '../reports/reports.ts';
+import { salesOverview } from '../reports/sales-overview.ts';
 import type { TenantResolver } from '../resolver/tenant-resolver.ts';
 import { requireSession } from './hq-routes.ts';
 
@@ -22,6 +25,15 @@ export function createHqReportRoutes(options: HqReportRoutesOptions): Hono {
   const { resolver } = options;
   const now = options.now ?? (() => new Date());
   const app = new Hono();
+
+  // The dashboard's Sales view in one call: the figures of seven reports over one period.
+  app.get('/sales-overview', async (c) => {
+    const { orgId, user } = await requireSession(c, resolver, now);
+    requirePermission(user, 'reports:read');
+    const query = parseQuery(c, reportQueries.salesOverview);
+    const at = now();
+    return c.json(await resolver.withTenant(orgId, (db) => salesOverview(db, query, at)));
+  });
 
   app.get('/reports/:name', async (c) => {
     const { orgId, user } = await requireSession(c, resolver, now);

@@ -13,6 +13,7 @@ import {
 } from '../../src/http/openapi/operations.ts';
 import { apiErrorSchema } from '../../src/protocol/api-error.ts';
 import * as hq from '../../src/protocol/hq-api.ts';
+import { reportSchemas, salesOverviewSchema } from '../../src/protocol/reports.ts';
 import { PROTOCOL_VERSION } from '../../src/protocol/version.ts';
 import {
   branchChangesSchema,
@@ -26,6 +27,7 @@ import {
   userInputSchema,
 } from '../catalog/schemas.ts';
 import { hqStockSchemas, onHandQuery, reorderLevelSchema } from '../catalog/stock.ts';
+import { reportQueries } from '../reports/params.ts';
 import { reports } from '../reports/reports.ts';
 import { loginBody } from './hq-routes.ts';
 import { deviceBody, discardBody, quarantineQuery, replayBody } from './hq-sync-routes.ts';
@@ -221,7 +223,7 @@ function hqOperations(): ApiOperation[] {
       'users:write',
     ).map(
       (op): ApiOperation =>
-        op.method === 'patch' ? { ...op, responses: ok('changed', hq.createdIdSchema) } : op,
+        op.method === 'patch' ? { ...op, responses: ok('changed', hq.createdUserSchema) } : op,
     ),
     ...Object.entries(stockPaths).map(
       ([path, kind]): ApiOperation => ({
@@ -232,8 +234,11 @@ function hqOperations(): ApiOperation[] {
         auth: session,
         body: hqStockSchemas[kind],
         responses: {
-          201: { description: 'recorded', schema: hq.hqStockDocumentSchema },
-          200: { description: 'the document first recorded under this id', schema: hq.hqStockDocumentSchema },
+          201: { description: 'recorded', schema: hq.hqStockDocumentSchemas[kind] },
+          200: {
+            description: 'the document first recorded under this id',
+            schema: hq.hqStockDocumentSchemas[kind],
+          },
         },
       }),
     ),
@@ -269,12 +274,24 @@ function hqOperations(): ApiOperation[] {
         responses: {
           200: {
             description: 'the report',
-            schema: name === 'freshness' ? hq.freshnessReportSchema : hq.reportSchema,
+            schema: reportSchemas[name],
             alternatives: { 'text/csv': 'the report as CSV rows (with Accept: text/csv)' },
           },
         },
       }),
     ),
+    {
+      method: 'get',
+      route: '/v1/sales-overview',
+      tag: 'Reports',
+      summary:
+        "The dashboard's Sales view in one answer: sales by day, hour and branch, top products, payments, refunds and flags",
+      description:
+        'reports:read. The figures the sales (by day, hour and branch), top-products (limit 10), payments, refunds (the latest 20) and flags reports answer for the same period and branch: the sales, refunds and flags figures from one snapshot, the top products and payments from another taken at the same moment.',
+      auth: session,
+      query: reportQueries.salesOverview,
+      responses: ok('the Sales view', salesOverviewSchema),
+    },
     {
       method: 'get',
       route: '/v1/device/sales/:id',

@@ -52,6 +52,8 @@ export const reportQueries = {
   freshness: strictObject(branchOnly),
   /** Flagged documents per flag, branch and business date. */
   flags: strictObject(period),
+  /** GET /v1/sales-overview: the dashboard's Sales view (sales, top products, payments, refunds, flags). */
+  salesOverview: strictObject(period),
 } as const;
 
 export interface Period {

@@ -31,7 +31,7 @@ export function documentFilter(p: Period, alias = 's'): { where: string; params:
 }
 
 /** Sums over documents `s`: the columns every sales figure is made of (numeric: they never overflow). */
-const FIGURES = `
+export const FIGURES = `
   count(*) FILTER (WHERE s.kind = 'sale')::int AS sales_count,
   coalesce(sum(s.total_minor + s.discount_minor) FILTER (WHERE s.kind = 'sale'), 0)::numeric AS gross,
   coalesce(sum(s.discount_minor) FILTER (WHERE s.kind = 'sale'), 0)::numeric AS discounts,
@@ -43,7 +43,7 @@ const FIGURES = `
 /** Sums come back as numeric text; `exact` makes them numbers. */
 type Summed = string | number;
 
-interface FigureRow {
+export interface FigureRow {
   sales_count: number;
   gross: Summed;
   discounts: Summed;
@@ -64,7 +64,7 @@ export interface SalesFigures {
   averageTicketMinor: number;
 }
 
-const zero: FigureRow = {
+export const zeroFigures: FigureRow = {
   sales_count: 0,
   gross: 0,
   discounts: 0,
@@ -74,10 +74,10 @@ const zero: FigureRow = {
   tax: 0,
 };
 
-const FIGURE_KEYS = Object.keys(zero) as (keyof FigureRow)[];
+const FIGURE_KEYS = Object.keys(zeroFigures) as (keyof FigureRow)[];
 
 /** The figures of several groups as one (exact: summed as bigint, kept as text). */
-function addUp(rows: readonly FigureRow[]): FigureRow {
+export function addUp(rows: readonly FigureRow[]): FigureRow {
   const sum = (k: keyof FigureRow) => String(rows.reduce((n, r) => n + BigInt(r[k]), 0n));
   const total = Object.fromEntries(FIGURE_KEYS.map((k) => [k, sum(k)])) as unknown as FigureRow;
   return {
@@ -87,7 +87,7 @@ function addUp(rows: readonly FigureRow[]): FigureRow {
   };
 }
 
-function figures(r: FigureRow): SalesFigures {
+export function figures(r: FigureRow): SalesFigures {
   return {
     count: r.sales_count,
     grossMinor: exact(r.gross, 'gross'),
@@ -166,12 +166,15 @@ export async function salesReport(
   if (groupBy === 'day') {
     // Every day of the period, quiet ones as zeros, so a chart has no holes.
     const byDay = new Map(rows.map((r) => [String(r.key), r]));
-    return { rows: datesOf(p).map((d) => ({ businessDate: d, ...figures(byDay.get(d) ?? zero) })), totals };
+    return {
+      rows: datesOf(p).map((d) => ({ businessDate: d, ...figures(byDay.get(d) ?? zeroFigures) })),
+      totals,
+    };
   }
   if (groupBy === 'hour') {
     const byHour = new Map(rows.map((r) => [Number(r.key), r]));
     return {
-      rows: Array.from({ length: 24 }, (_, h) => ({ hour: h, ...figures(byHour.get(h) ?? zero) })),
+      rows: Array.from({ length: 24 }, (_, h) => ({ hour: h, ...figures(byHour.get(h) ?? zeroFigures) })),
       totals,
     };
   }

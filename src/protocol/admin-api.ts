@@ -4,7 +4,7 @@ import { z } from 'zod';
 
 const instant = z.string();
 
-export const tenantViewSchema = z.looseObject({
+export const tenantViewSchema = z.strictObject({
   orgId: z.string(),
   name: z.string(),
   status: z.string(),
@@ -47,14 +47,15 @@ export const offboardedSchema = z.strictObject({
   alreadyOffboarded: z.boolean(),
 });
 
-const movedSchema = z.looseObject({
+const movedSchema = z.strictObject({
   orgId: z.string(),
   from: z.string(),
   to: z.string(),
-  method: z.string(),
+  method: z.enum(['logical', 'copy']),
   fallbackReason: z.string().nullable(),
   freezeMs: z.number().nullable(),
-  tables: z.array(z.unknown()),
+  /** Rows and checksum (a sum of md5 slices, as text) of each table, equal on both sides. */
+  tables: z.array(z.strictObject({ table: z.string(), rows: z.number().int(), checksum: z.string() })),
   resumed: z.boolean(),
   alreadyMoved: z.boolean(),
 });
@@ -79,27 +80,61 @@ export const backupSchema = z.strictObject({
   devices: z.array(z.strictObject({ deviceId: z.string(), lastAppliedSeq: z.number().int() })),
 });
 
-export const restoredSchema = z.looseObject({
+export const restoredSchema = z.strictObject({
   orgId: z.string(),
   backupOf: z.string(),
   from: z.string(),
   mode: z.enum(['replaced', 'created']),
   cluster: z.string(),
+  backupSchemaVersion: z.number().int(),
   schemaVersion: z.number().int(),
+  takenAt: instant.nullable(),
   tables: z.number().int(),
   rows: z.number().int(),
+  freezeMs: z.number(),
+  catalogReannounced: z.number().int(),
+  devices: z.array(
+    z.strictObject({
+      deviceId: z.string(),
+      name: z.string().nullable(),
+      restoredSeq: z.number().int(),
+      previousSeq: z.number().int().nullable(),
+      toResend: z.number().int(),
+    }),
+  ),
+  devicesLost: z.array(
+    z.strictObject({ deviceId: z.string(), name: z.string().nullable(), previousSeq: z.number().int() }),
+  ),
 });
 
-export const clusterViewSchema = z.looseObject({
+export const clusterViewSchema = z.strictObject({
   name: z.string(),
-  kind: z.string(),
+  kind: z.enum(['postgres', 'embedded']),
   region: z.string().nullable(),
-  status: z.string(),
+  status: z.enum(['active', 'draining']),
   implicit: z.boolean(),
   host: z.string().nullable(),
   tenants: z.number().int(),
   reachable: z.boolean(),
   sizeBytes: z.number().nullable(),
+  backends: z.number().int().nullable(),
+  maxConnections: z.number().int().nullable(),
+  /** Why it is unreachable. */
+  error: z.string().optional(),
+  schemaBacklog: z.number().int(),
+  /** Moves to or from it that this process is running, with the target's replication lag. */
+  moves: z.array(
+    z.strictObject({
+      orgId: z.string(),
+      from: z.string(),
+      to: z.string(),
+      lagBytes: z.number().nullable(),
+      step: z.string(),
+      /** Milliseconds since the epoch. */
+      updatedAt: z.number(),
+    }),
+  ),
+  createdAt: instant,
 });
 export const clusterListSchema = z.strictObject({ clusters: z.array(clusterViewSchema) });
 export const drainedSchema = z.strictObject({
@@ -112,7 +147,7 @@ export const removedClusterSchema = z.strictObject({ cluster: z.string() });
 export const fleetReportSchema = z.strictObject({
   generatedAt: instant,
   tenants: z.array(
-    z.looseObject({
+    z.strictObject({
       orgId: z.string(),
       name: z.string(),
       status: z.string(),
@@ -120,8 +155,13 @@ export const fleetReportSchema = z.strictObject({
       schemaVersion: z.number().int(),
       latestSchemaVersion: z.number().int(),
       sizeBytes: z.number().nullable(),
+      currency: z.string().nullable(),
       salesToday: z.strictObject({ count: z.number(), netMinor: z.number() }).nullable(),
+      devices: z.number().int().nullable(),
       lastSyncAt: instant.nullable(),
+      lastSeenAt: instant.nullable(),
+      /** Why this tenant's figures could not be read (its other fields then null). */
+      error: z.strictObject({ code: z.string(), message: z.string() }).optional(),
     }),
   ),
   failed: z.array(z.string()),

@@ -2,7 +2,13 @@
 // edge's /openapi.json is generated from them, and tests check real answers against them. The sale
 // and stock documents are the sync protocol's own schemas; the rest are this API's views.
 import { z } from 'zod';
-import { cashierEventSchema, cashMovementDocumentSchema, saleDocumentSchema } from './mutations.ts';
+import {
+  cashierEventSchema,
+  cashMovementDocumentSchema,
+  documentLineSchema,
+  documentPaymentSchema,
+  saleDocumentSchema,
+} from './mutations.ts';
 import { stockAdjustmentSchema, stockCountSchema, stockReceiptSchema, stockTransferSchema } from './stock.ts';
 
 const instant = z.string();
@@ -11,7 +17,7 @@ const nullableInstant = instant.nullable();
 
 export const statusSchema = z.strictObject({ status: z.literal('ok'), branch: z.string() });
 
-export const tillUserSchema = z.looseObject({ id: z.string(), name: z.string(), role: z.string() });
+export const tillUserSchema = z.strictObject({ id: z.string(), name: z.string(), role: z.string() });
 
 /** 201 of POST /v1/cashier-sessions: the token is shown once. */
 export const signedInSchema = z.strictObject({
@@ -84,7 +90,15 @@ export const shiftViewSchema = z.strictObject({
   closedAt: nullableInstant,
 });
 
-export const shiftReportSchema = z.looseObject({
+/** A drawer's tender at an X (counted null) or Z report: what it should hold and what was counted. */
+export const tenderLineSchema = z.strictObject({
+  method: z.string(),
+  expectedMinor: minor,
+  countedMinor: minor.nullable(),
+  differenceMinor: minor.nullable(),
+});
+
+export const shiftReportSchema = z.strictObject({
   kind: z.enum(['x', 'z']),
   shift: shiftViewSchema,
   salesCount: z.number().int(),
@@ -94,7 +108,7 @@ export const shiftReportSchema = z.looseObject({
   taxMinor: minor,
   cashInMinor: minor,
   cashOutMinor: minor,
-  tenders: z.array(z.looseObject({})),
+  tenders: z.array(tenderLineSchema),
   generatedAt: instant,
 });
 
@@ -135,21 +149,29 @@ export const syncStatusSchema = z.strictObject({
 
 const totals = { subtotalMinor: minor, discountMinor: minor, taxMinor: minor, totalMinor: minor };
 
-export const cartQuoteSchema = z.looseObject({
+/** A cart's lines as the sale would record them (no original line: a sale's). */
+export const quotedLineSchema = documentLineSchema.omit({ originalLineNo: true });
+/** A refund's lines as it would record them: each names the sale line it takes back; no flags. */
+export const quotedRefundLineSchema = documentLineSchema
+  .omit({ flags: true })
+  .extend({ originalLineNo: z.number().int() });
+
+export const cartQuoteSchema = z.strictObject({
   ...totals,
   currency: z.string(),
-  lines: z.array(z.looseObject({})),
+  lines: z.array(quotedLineSchema),
   flags: z.array(z.string()),
-  payments: z.array(z.looseObject({})).optional(),
+  /** With payments: how they settle, as the sale would record them. */
+  payments: z.array(documentPaymentSchema).optional(),
   changeMinor: minor.optional(),
 });
 
-export const refundQuoteViewSchema = z.looseObject({
+export const refundQuoteViewSchema = z.strictObject({
   ...totals,
   saleId: z.string(),
   receiptNo: z.string(),
   currency: z.string(),
-  lines: z.array(z.looseObject({})),
+  lines: z.array(quotedRefundLineSchema),
 });
 
 export const receiptLookupSchema = z.strictObject({

@@ -1,14 +1,27 @@
 // What the cloud's HQ API under /v1 answers (docs/hq-api.md), as zod schemas: the cloud's
-// /openapi.json is generated from them, and tests check real answers against them. Views whose
-// every field is listed are objects; those that carry more than is listed here say so (loose).
+// /openapi.json is generated from them, and tests check real answers against them. Every view lists
+// all its fields (strict objects): an answer with a field not listed here fails the tests' check.
 import { z } from 'zod';
 import { deviceSaleSchema } from './device-sales.ts';
+import { stockAdjustmentSchema, stockCountSchema, stockReceiptSchema, stockTransferSchema } from './stock.ts';
 
 const instant = z.string();
 const nullableInstant = instant.nullable();
 
 export const healthSchema = z.strictObject({ status: z.literal('ok') });
-export const readySchema = z.strictObject({ status: z.literal('ready'), migrations: z.unknown() });
+/** The migration job's figures (null when this process runs none). */
+export const migrationStatsSchema = z.strictObject({
+  backlog: z.number().int(),
+  waiting: z.number().int(),
+  failures: z.array(z.strictObject({ orgId: z.string(), error: z.string() })),
+  runs: z.number().int(),
+  running: z.boolean(),
+  lastRunAt: nullableInstant,
+});
+export const readySchema = z.strictObject({
+  status: z.literal('ready'),
+  migrations: migrationStatsSchema.nullable(),
+});
 
 export const hqUserSchema = z.strictObject({
   userId: z.string(),
@@ -21,7 +34,7 @@ export const hqUserSchema = z.strictObject({
 export const hqLoginSchema = z.strictObject({
   token: z.string(),
   expiresAt: instant,
-  user: z.looseObject(hqUserSchema.shape),
+  user: hqUserSchema,
 });
 
 export const hqSessionSchema = z.strictObject({
@@ -67,16 +80,28 @@ export const quarantinedSchema = z.strictObject({
 export const quarantineListSchema = z.strictObject({ quarantine: z.array(quarantinedSchema) });
 export const replayedSchema = z.strictObject({ status: z.enum(['applied', 'duplicate']) });
 
-export const createdIdSchema = z.looseObject({ id: z.string() });
+export const createdIdSchema = z.strictObject({ id: z.string() });
 
-export const branchViewSchema = z.looseObject({ code: z.string(), name: z.string(), timeZone: z.string() });
-export const taxRateViewSchema = z.looseObject({
+const stamps = { createdAt: instant, updatedAt: instant };
+
+export const branchViewSchema = z.strictObject({
+  id: z.string(),
+  code: z.string(),
+  name: z.string(),
+  timeZone: z.string(),
+  active: z.boolean(),
+  ...stamps,
+});
+export const taxRateViewSchema = z.strictObject({
   id: z.string(),
   name: z.string(),
   rateBp: z.number().int(),
+  inclusive: z.boolean(),
+  isDefault: z.boolean(),
+  ...stamps,
 });
 /** A product row as written (PATCH answers it). */
-export const productRowSchema = z.looseObject({
+export const productRowSchema = z.strictObject({
   id: z.string(),
   sku: z.string(),
   barcode: z.string().nullable(),
@@ -84,10 +109,21 @@ export const productRowSchema = z.looseObject({
   category: z.string().nullable(),
   taxRateId: z.string(),
   active: z.boolean(),
+  ...stamps,
 });
 /** As listed: with the default price that applies now (null: none yet). */
 export const productViewSchema = productRowSchema.extend({ priceMinor: z.number().int().nullable() });
-export const userViewSchema = z.looseObject({ id: z.string(), name: z.string() });
+/** A user as HQ lists them: never a password or PIN hash. */
+export const userViewSchema = z.strictObject({
+  id: z.string(),
+  email: z.string().nullable(),
+  name: z.string(),
+  role: z.string(),
+  /** What the user types at a till with their PIN (cashiers, managers with a PIN). */
+  code: z.string().nullable(),
+  active: z.boolean(),
+  ...stamps,
+});
 
 export const branchListSchema = z.strictObject({ branches: z.array(branchViewSchema) });
 export const taxRateListSchema = z.strictObject({ taxRates: z.array(taxRateViewSchema) });
@@ -101,13 +137,14 @@ export const createdUserSchema = z.strictObject({
   code: z.string().optional(),
 });
 
-/** A stock document recorded at HQ, as stored (the sync protocol's document of its kind). */
-export const hqStockDocumentSchema = z.looseObject({
-  id: z.string(),
-  branch: z.string(),
-  lines: z.array(z.unknown()),
-});
-export const reorderLevelSetSchema = z.looseObject({
+/** A stock document recorded at HQ, as stored: the sync protocol's document of its kind. */
+export const hqStockDocumentSchemas = {
+  stock_receipt: stockReceiptSchema,
+  stock_adjustment: stockAdjustmentSchema,
+  stock_count: stockCountSchema,
+  stock_transfer: stockTransferSchema,
+} as const;
+export const reorderLevelSetSchema = z.strictObject({
   branch: z.string(),
   productId: z.string(),
   levelMilli: z.number(),
@@ -124,58 +161,7 @@ export const hqOnHandSchema = z.strictObject({
   ),
 });
 
-export const freshnessSchema = z.looseObject({
-  generatedAt: instant,
-  lastSyncAt: nullableInstant,
-  oldestSyncAt: nullableInstant,
-  quarantined: z.number().int(),
-});
-
-/** Every report answers its name, currency and freshness beside its own figures (docs/reports.md). */
-export const reportSchema = z.looseObject({
-  report: z.string(),
-  currency: z.string(),
-  freshness: freshnessSchema,
-});
-
-/** One device of GET /v1/reports/freshness (docs/freshness.md): sync times, quarantine and backlog. */
-export const deviceFreshnessSchema = z.strictObject({
-  deviceId: z.string(),
-  name: z.string(),
-  branch: z.string(),
-  revoked: z.boolean(),
-  lastSyncAt: nullableInstant,
-  lastAppliedSeq: z.number().int(),
-  quarantined: z.number().int(),
-  lastSeenAt: nullableInstant,
-  outboxEmptyAt: nullableInstant,
-  /** Still pending of the backlog it last reported (less what was applied since); null if never reported. */
-  backlogPending: z.number().int().nonnegative().nullable(),
-  /** When its oldest unsynced mutation was recorded; null with nothing pending. */
-  oldestUnsyncedAt: nullableInstant,
-  /** That mutation's age in seconds when the report was generated. */
-  oldestUnsyncedAgeSeconds: z.number().int().nonnegative().nullable(),
-  /** When the cloud heard that backlog. */
-  backlogReportedAt: nullableInstant,
-});
-
-/** GET /v1/reports/freshness: per branch and per device. */
-export const freshnessReportSchema = reportSchema.extend({
-  branch: z.string().nullable(),
-  branches: z.array(
-    z.looseObject({
-      branch: z.string(),
-      devices: z.number().int(),
-      lastSyncAt: nullableInstant,
-      quarantined: z.number().int(),
-      /** The devices' pending backlogs, summed (devices that never reported one count 0). */
-      backlogPending: z.number().int().nonnegative(),
-      /** The earliest of the devices' oldest unsynced mutations. */
-      oldestUnsyncedAt: nullableInstant,
-    }),
-  ),
-  devices: z.array(deviceFreshnessSchema),
-});
+/** The reports' answers: src/protocol/reports.ts. */
 
 /** GET /v1/device/sales/{id} and GET /v1/device/receipts/{receiptNo}: the sync protocol's own answer. */
 export { deviceSaleSchema };

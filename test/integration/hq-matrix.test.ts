@@ -147,6 +147,7 @@ const aimedAt = (b: Tenant, a: Tenant): Aimed[] => [
   ...Object.keys(reports).map((name): Aimed => {
     return ['GET /v1/reports/:name', 404, undefined, `/v1/reports/${name}?branch=${b.branchCode}`];
   }),
+  ['GET /v1/sales-overview', 404, undefined, `/v1/sales-overview?branch=${b.branchCode}`],
   ['DELETE /v1/session', 204], // last: it ends A's session
 ];
 

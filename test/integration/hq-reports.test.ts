@@ -563,6 +563,45 @@ describe.each(engineNames)('HQ reports on %s', (engine) => {
     expect(rows).toEqual(res.body.rows.map((r: Record<string, unknown>) => Object.values(r).join(',')));
   });
 
+  it("the sales overview (the dashboard's Sales view) answers what the seven reports answer", async () => {
+    for (const q of [period, `${period}&branch=NYC`, 'from=2026-03-07&to=2026-03-07']) {
+      const res = await report(`/v1/sales-overview?${q}`);
+      expect(res.status).toBe(200);
+      const o = res.body;
+      const of = async (path: string) => (await report(`/v1/reports/${path}${q}`)).body;
+      const [day, hour, branch, top, payments, refundList, flags] = await Promise.all([
+        of('sales?groupBy=day&'),
+        of('sales?groupBy=hour&'),
+        of('sales?groupBy=branch&'),
+        of('top-products?limit=10&'),
+        of('payments?'),
+        of('refunds?'),
+        of('flags?'),
+      ]);
+      expect(o.currency).toBe(day.currency);
+      expect(o.period).toEqual(day.period);
+      expect(o.totals).toEqual(day.totals);
+      expect(o.byDay).toEqual(day.rows);
+      expect(o.byHour).toEqual(hour.rows);
+      expect(o.byBranch).toEqual(branch.rows);
+      expect(o.topProducts).toEqual({ limit: 10, byQuantity: top.byQuantity, byRevenue: top.byRevenue });
+      expect(o.payments).toEqual(payments.rows);
+      expect(o.refunds).toEqual({
+        count: refundList.count,
+        totalMinor: refundList.totalMinor,
+        latest: refundList.rows.slice(-20),
+      });
+      expect(o.flags).toEqual({
+        rows: flags.rows,
+        totals: flags.totals,
+        flaggedDocuments: flags.flaggedDocuments,
+      });
+      expect({ ...o.freshness, generatedAt: '' }).toEqual({ ...day.freshness, generatedAt: '' });
+    }
+    expect((await report('/v1/sales-overview?branch=NOPE')).status).toBe(404);
+    expect((await report('/v1/sales-overview?groupBy=day')).status).toBe(400);
+  });
+
   it('defaults to the last 30 days and refuses bad periods, unknown branches and parameters', async () => {
     const res = await report('/v1/reports/sales');
     expect(res.status).toBe(200);

@@ -421,6 +421,7 @@ describe('the cloud OpenAPI document', () => {
     await ok('POST', `/v1/sync/quarantine/${qid}/discard`, { reason: 'test data' }, 204);
 
     for (const name of Object.keys(reports)) await ok('GET', `/v1/reports/${name}`);
+    await ok('GET', '/v1/sales-overview');
     const csv = await send('GET', '/v1/reports/sales', undefined, { ...hq, accept: 'text/csv' });
     expect(csv.status).toBe(200);
     expect(csv.res.headers.get('content-type')).toMatch(/^text\/csv/);
