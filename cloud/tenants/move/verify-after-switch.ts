@@ -61,7 +61,7 @@ export async function verifyAfterSwitch(
   }
   // The source is marked kept before the step is recorded: a run killed between them keeps it too.
   await markVerifyFailed(ctx.control, move.id);
-  await step('verify_failed', { ...failed.details, sourceKeptOn: move.sourceCluster });
+  await step('verify_failed', { ...failed.details, moveId: move.id, sourceKeptOn: move.sourceCluster });
   return { sums: failed.sums, verification: failed.verification };
 }
 
