@@ -62,7 +62,14 @@ import type { PinnedSnapshot } from './snapshot.ts';
 import { startMove } from './start.ts';
 import { MOVE_STEPS } from './steps.ts';
 import { switchTenant } from './switch.ts';
-import { emptyTables, listTables, readSequences, setSequences, type TableSum } from './tables.ts';
+import {
+  emptyTables,
+  listTables,
+  readSequences,
+  setSequences,
+  type TableSum,
+  tableCounts,
+} from './tables.ts';
 import { thaw } from './thaw.ts';
 import { countInFreeze, verify } from './verify.ts';
 import { verificationOnResume, verifyAfterSwitch } from './verify-after-switch.ts';
@@ -238,6 +245,10 @@ async function runMove(
       }
     }
 
+    // The target's DSN, with a new password for its role, before the freeze (nothing logs in as that
+    // role there before the switch; a run that does not switch sets another next time).
+    const dsn = await onTarget(() => target.rotateTenantPassword(database, randomSecret(24)));
+
     // The write freeze.
     await setMoveFrozen(ctx.control, move.id, true);
     await tenantRoutingChanged(ctx, orgId);
@@ -249,6 +260,9 @@ async function runMove(
     try {
       const cut = await fenceSource(sourceDb, database, options.drainMs);
       if (!reached('frozen')) await step('frozen', { transactionsEnded: cut });
+      // Fenced and drained, the source is final: its row counts run while the subscription syncs.
+      const sourceCounts = move.method === 'logical' ? tableCounts(sourceDb, tables) : undefined;
+      sourceCounts?.catch(() => {});
       if (move.method === 'logical' && !reached('synced')) {
         const finalLsn = await currentLsn(sourceDb);
         await waitFor(
@@ -280,7 +294,12 @@ async function runMove(
         }
       } else {
         // Row counts only (a mismatch refuses the switch); the checksums come after it.
-        const counted = await countInFreeze(sourceDb, tdb, tables, onTarget);
+        const counted = await countInFreeze(
+          sourceCounts ?? tableCounts(sourceDb, tables),
+          tdb,
+          tables,
+          onTarget,
+        );
         snapshot = counted.snapshot;
         if (!reached('counted')) {
           await step('counted', { tables: Object.fromEntries(counted.counts.map((c) => [c.table, c.rows])) });
@@ -293,7 +312,7 @@ async function runMove(
         await step('replication_dropped');
       }
       // The switch: the DSN and the tenant's cluster change together, and the freeze ends with them.
-      freezeMs = await switchTenant(ctx, move, target, database, onTarget);
+      freezeMs = await switchTenant(ctx, move, dsn);
       switched = true;
     } finally {
       if (!switched) {

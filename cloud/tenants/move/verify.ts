@@ -43,18 +43,18 @@ export async function verify(
 }
 
 /**
- * Inside the freeze, once the target holds the source's final state: the row counts of both sides,
- * the target's read in the snapshot kept for the checksums after the switch. A difference refuses
+ * Inside the freeze, once the target holds the source's final state: the row counts of both sides
+ * (the fenced source's, started by the caller), the target's read in the snapshot kept for the checksums after the switch. A difference refuses
  * the switch (the snapshot is released).
  */
 export async function countInFreeze(
-  sourceDb: ClosableSqlDatabase,
+  sourceCounts: Promise<TableCount[]>,
   targetDb: ClosableSqlDatabase,
   tables: readonly TableInfo[],
   onTarget: OnTarget,
 ): Promise<{ counts: TableCount[]; snapshot: PinnedSnapshot }> {
   const [sourceSide, targetSide] = await Promise.allSettled([
-    tableCounts(sourceDb, tables),
+    sourceCounts,
     onTarget(() => pinSnapshot(targetDb, (tx) => tableCounts(tx, tables))),
   ]);
   if (targetSide.status === 'rejected') throw targetSide.reason;
