@@ -1,4 +1,5 @@
-// `modernpos tenant move ORG --to CLUSTER [--json]` and `tenant move ORG --abort`.
+// `modernpos tenant move ORG --to CLUSTER [--json]` and `tenant move ORG --abort`. A move that
+// switched but whose checksums then differ fails with `operation_failed` (exit 1; moveTenant throws).
 import type { ParsedArgs } from '../../src/cli/args.ts';
 import { type CliIO, EXIT } from '../../src/cli/io.ts';
 import { AppError } from '../../src/errors.ts';
@@ -35,14 +36,19 @@ export async function runMoveCommand(args: ParsedArgs, io: CliIO): Promise<numbe
     }
     const r = await moveTenant(platform.tenants, { orgId, to: String(to) });
     if (args.flags.json) io.out(JSON.stringify(r, null, 2));
-    else if (r.alreadyMoved) io.out(`${orgId} was already moved from ${r.from} to ${r.to}.`);
-    else {
+    else if (r.alreadyMoved) {
+      io.out(`${orgId} was already moved from ${r.from} to ${r.to}.`);
+      if (r.verification.checksums === 'skipped')
+        io.out(`Not every table was checksummed: ${r.verification.note}.`);
+    } else {
       const rows = r.tables.reduce((n, t) => n + t.rows, 0);
       io.out(
         `Moved ${orgId} from ${r.from} to ${r.to} (${r.method === 'logical' ? 'logical replication' : 'offline copy'}${r.resumed ? ', resumed' : ''}): ${r.tables.length} tables, ${rows} rows verified.`,
       );
       if (r.fallbackReason) io.out(`Copied offline because ${r.fallbackReason}.`);
       io.out(`Writes were frozen for ${r.freezeMs ?? 0} ms.`);
+      if (r.verification.checksums === 'skipped')
+        io.out(`Not every table was checksummed: ${r.verification.note}.`);
       io.out(
         `The source database stays on ${r.from} until the grace period ends (MODERNPOS_MOVE_GRACE_HOURS).`,
       );

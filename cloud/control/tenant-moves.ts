@@ -20,6 +20,8 @@ export interface TenantMove {
   startedAt: Date;
   switchedAt: Date | null;
   sourceDroppedAt: Date | null;
+  /** Why the move ended as it did: `target_left`/`target_dropped` (aborted), `verify_failed` (switched, source kept). */
+  error: string | null;
 }
 
 interface Row {
@@ -36,10 +38,11 @@ interface Row {
   started_at: Date;
   switched_at: Date | null;
   source_dropped_at: Date | null;
+  error: string | null;
 }
 
 const columns =
-  'id, org_id, source_cluster, target_cluster, method, phase, state, frozen, frozen_at, freeze_ms, started_at, switched_at, source_dropped_at';
+  'id, org_id, source_cluster, target_cluster, method, phase, state, frozen, frozen_at, freeze_ms, started_at, switched_at, source_dropped_at, error';
 
 const date = (d: Date | null) => (d === null ? null : new Date(d));
 
@@ -58,6 +61,7 @@ function toMove(r: Row): TenantMove {
     startedAt: new Date(r.started_at),
     switchedAt: date(r.switched_at),
     sourceDroppedAt: date(r.source_dropped_at),
+    error: r.error,
   };
 }
 
@@ -139,11 +143,23 @@ export async function isWriteFrozen(db: SqlQueryable, orgId: string): Promise<bo
   return rows.length > 0;
 }
 
-/** Switched moves whose source database is still kept, switched before `before`. */
+/** The switch's checksums differed from the source's (or could not be taken): its source is kept until released. */
+export const VERIFY_FAILED = 'verify_failed';
+
+export async function markVerifyFailed(db: SqlQueryable, id: number): Promise<void> {
+  await db.query('UPDATE tenant_moves SET error = $2, updated_at = now() WHERE id = $1', [id, VERIFY_FAILED]);
+}
+
+/**
+ * Switched moves whose source database is still kept, switched before `before`, that may be dropped:
+ * completed (a move killed after its switch keeps its source until run again) and verified (a
+ * source kept after a failed verification waits for the operator).
+ */
 export async function keptSources(db: SqlQueryable, before: Date): Promise<TenantMove[]> {
   const rows = await db.query<Row>(
     `SELECT ${columns} FROM tenant_moves
-     WHERE state = 'switched' AND source_dropped_at IS NULL AND switched_at <= $1 ORDER BY id`,
+     WHERE state = 'switched' AND source_dropped_at IS NULL AND switched_at <= $1
+       AND phase = 'completed' AND error IS DISTINCT FROM '${VERIFY_FAILED}' ORDER BY id`,
     [before],
   );
   return rows.map(toMove);

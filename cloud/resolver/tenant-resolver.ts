@@ -108,8 +108,12 @@ const statusErrors: Record<Exclude<OrgStatus, 'active'>, () => AppError> = {
 /** How long an edge or HQ client is asked to wait before retrying a migrating tenant. */
 export const MIGRATING_RETRY_MS = 5_000;
 
-/** How long an edge or HQ client is asked to wait before retrying a tenant whose move froze its writes. */
-export const MOVING_RETRY_MS = 500;
+/**
+ * How long an edge or HQ client is asked to wait before retrying a tenant whose move froze its
+ * writes: short, since a freeze lasts well under a second and a push waits for the freeze plus up to
+ * this (a few refusals a second per device, for that moment only).
+ */
+export const MOVING_RETRY_MS = 200;
 
 /** A tenant whose writes a move has frozen for its switch: retryable in a moment. */
 export class TenantMovingError extends AppError {

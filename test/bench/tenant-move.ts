@@ -226,7 +226,8 @@ export async function tenantMoveBench(): Promise<Row[]> {
       );
     log(
       `  move: ${result?.method} (${result?.fallbackReason ?? 'no fallback'}), frozen ${result?.freezeMs} ms, ` +
-        `${fmt(moveMs / 1000)} s in all; ${result?.tables.length} tables verified, ` +
+        `${fmt(moveMs / 1000)} s in all; ${result?.tables.length} tables, checksums ${result?.verification.checksums} ` +
+        '(counted inside the freeze, checksummed after the switch), ' +
         `${Number(movedLines?.n)} sale lines on mp_c`,
     );
     log(`  move: seconds per step: ${steps.join(', ')}`);

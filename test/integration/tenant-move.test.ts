@@ -1,7 +1,9 @@
 // Moving a tenant between real clusters while its edge keeps selling and syncing through a real cloud
 // server: online with logical replication (mp_b → mp_c), the offline copy from the main cluster
 // (wal_level replica), --abort, a target that stops answering mid-move, the source dropped after its
-// grace period, and the refusals (each audited, nothing written).
+// grace period, a row count that differs inside the freeze (not switched), a checksum that differs
+// after the switch (switched, source kept), a run killed after the switch, and the refusals (each
+// audited, nothing written).
 
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { movesInProgress } from '../../cloud/clusters/move-progress.ts';
@@ -15,6 +17,7 @@ import { dropExpiredSources } from '../../cloud/tenants/move/source-cleanup.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
+import type { AppError } from '../../src/errors.ts';
 import {
   databaseExistsOn,
   holdMpCUp,
@@ -214,12 +217,24 @@ describe.skipIf(NO_CLUSTERS)(`tenant move ${NO_CLUSTERS ? `(skipped: ${NO_CLUSTE
         'tenant.move.frozen',
         'tenant.move.synced',
         'tenant.move.sequences_set',
-        'tenant.move.verified',
+        'tenant.move.counted',
         'tenant.move.replication_dropped',
         'tenant.move.switched',
+        'tenant.move.verified',
         'tenant.move.completed',
       ]),
     );
+    // Row counts inside the freeze, checksums after the switch (the freeze does not wait for them).
+    const trail = await actions(orgId);
+    const at = (a: string) => trail.indexOf(`tenant.move.${a}`);
+    expect(at('counted')).toBeLessThan(at('switched'));
+    expect(at('switched')).toBeLessThan(at('verified'));
+    expect(result.verification).toEqual({
+      checksums: 'matched',
+      mismatched: [],
+      note: null,
+      sourceKept: false,
+    });
 
     // Within the grace period the source stays; after it, the background job drops it.
     expect((await dropExpiredSources(p.tenants, 3_600_000)).dropped).not.toContain(orgId);
@@ -307,6 +322,111 @@ describe.skipIf(NO_CLUSTERS)(`tenant move ${NO_CLUSTERS ? `(skipped: ${NO_CLUSTE
     till.sell(1);
     await syncUntilDone(url(), till);
     await expectExactlyOnce(await openOn('c', orgId), till);
+  });
+
+  /** Changes the tenant's database on cluster `name` behind the move's back (admin, triggers and keys off). */
+  const tamper = async (cluster: string, orgId: string, sql: string) => {
+    const db = await openOn(cluster, orgId);
+    await db.transaction(async (tx) => {
+      await tx.exec(`SET LOCAL session_replication_role = replica; ${sql}`);
+    });
+  };
+
+  it('a row count that differs inside the freeze refuses the switch: thawed, the tenant serves from the source', async () => {
+    const orgId = await tenantOn('b');
+    const till = await tillOf('b', orgId);
+    till.sell(3);
+    await syncUntilDone(url(), till);
+    hooks.set('sequences_set', () =>
+      tamper('c', orgId, 'DELETE FROM sales WHERE id = (SELECT min(id) FROM sales)'),
+    );
+    await expect(moveTenant(p.tenants, { orgId, to: 'c' })).rejects.toMatchObject({
+      code: 'operation_failed',
+      message: expect.stringMatching(/row count of .*sales.*not switched/),
+    });
+    expect((await getOrganization(p.control, orgId))?.cluster).toBe('b');
+    expect(await roleCanLogin(PG_URL_B!, orgId)).toBe(true);
+    expect(await actions(orgId)).toEqual(
+      expect.arrayContaining(['tenant.move.failed', 'tenant.move.thawed']),
+    );
+    expect(await actions(orgId)).not.toContain('tenant.move.switched');
+    till.sell(1);
+    await syncUntilDone(url(), till);
+    await expectExactlyOnce(await openOn('b', orgId), till);
+    await abortMove(p.tenants, orgId);
+  });
+
+  it('a checksum that differs after the switch is reported and audited: the tenant stays on the target, the source is kept', async () => {
+    const orgId = await tenantOn('b');
+    const till = await tillOf('b', orgId);
+    till.sell(3);
+    await syncUntilDone(url(), till);
+    // Same rows, other content: the counts inside the freeze match, the checksums after it do not.
+    hooks.set('sequences_set', () =>
+      tamper(
+        'c',
+        orgId,
+        "UPDATE sales SET reason = 'changed on the target' WHERE id = (SELECT min(id) FROM sales)",
+      ),
+    );
+    const failure = await moveTenant(p.tenants, { orgId, to: 'c' }).then(
+      () => undefined,
+      (err: unknown) => err as AppError,
+    );
+    expect(failure).toMatchObject({ code: 'operation_failed' });
+    expect(failure?.message).toMatch(/checksums differ .* in sales: the tenant serves from c.*kept on b/);
+    expect(failure?.details).toMatchObject({
+      from: 'b',
+      to: 'c',
+      verification: { checksums: 'mismatched', mismatched: ['sales'], sourceKept: true },
+    });
+    expect((await getOrganization(p.control, orgId))?.cluster).toBe('c');
+    const trail = await auditTrail(p.control, orgId);
+    const failed = trail.find((e) => e.action === 'tenant.move.verify_failed');
+    expect(failed?.details).toMatchObject({ mismatched: ['sales'], sourceKeptOn: 'b' });
+    const sides = ((failed?.details ?? {}) as { tables?: { sales?: { source: unknown; target: unknown } } })
+      .tables?.sales;
+    expect(sides?.source).toBeTruthy();
+    expect(sides?.source).not.toEqual(sides?.target);
+    expect(trail.map((e) => e.action)).toContain('tenant.move.completed');
+    expect(trail.map((e) => e.action)).not.toContain('tenant.move.verified');
+    // New writes go to the target.
+    till.sell(2);
+    await syncUntilDone(url(), till);
+    await expectExactlyOnce(await openOn('c', orgId), till);
+    // The source is kept for comparison: not dropped after the grace period, and a move back there is refused.
+    expect((await dropExpiredSources(p.tenants, 0)).dropped).not.toContain(orgId);
+    expect(await databaseExistsOn(PG_URL_B!, tenantDatabaseName(orgId))).toBe(true);
+    await expect(moveTenant(p.tenants, { orgId, to: 'b' })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/kept on cluster b because the checksums/),
+    });
+  });
+
+  it('a move killed after the switch, before its checksums, is finished by running it again: checksums skipped, said so', async () => {
+    const orgId = await tenantOn('b');
+    const till = await tillOf('b', orgId);
+    till.sell(2);
+    await syncUntilDone(url(), till);
+    hooks.set('switched', () => {
+      throw new Error('stopped here by the test');
+    });
+    await expect(moveTenant(p.tenants, { orgId, to: 'c' })).rejects.toThrow(/stopped here/);
+    expect((await getOrganization(p.control, orgId))?.cluster).toBe('c');
+    // Not finished: its source is not dropped yet.
+    expect((await dropExpiredSources(p.tenants, 0)).dropped).not.toContain(orgId);
+
+    const again = await moveTenant(p.tenants, { orgId, to: 'c' });
+    expect(again).toMatchObject({ alreadyMoved: true, resumed: true });
+    expect(again.verification).toMatchObject({ checksums: 'skipped', sourceKept: false });
+    expect(again.verification.note).toMatch(/checksum skipped: resumed after the switch/);
+    const verified = (await auditTrail(p.control, orgId)).find((e) => e.action === 'tenant.move.verified');
+    expect(verified?.details).toMatchObject({ checksums: 'skipped' });
+    expect(await actions(orgId)).toContain('tenant.move.completed');
+    till.sell(1);
+    await syncUntilDone(url(), till);
+    await expectExactlyOnce(await openOn('c', orgId), till);
+    expect((await dropExpiredSources(p.tenants, 0)).dropped).toContain(orgId);
   });
 
   it('refuses a move to its own cluster, an unknown, draining, unreachable or out-of-region cluster, and a suspended tenant: audited, nothing written', async () => {

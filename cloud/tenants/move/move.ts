@@ -3,12 +3,15 @@
 // emptied, a publication on the source and a subscription on the target that copies and then streams;
 // once caught up, a short write freeze (the resolver holds the tenant's leases, the source refuses
 // the tenant's role once its transactions are over), the subscription reaches the source's final
-// position, sequences are set, every table's count and checksum is compared, replication is dropped
-// and the sealed DSN and the tenant's cluster switch in one control-plane transaction. A source that
-// cannot replicate logically is copied offline inside the freeze instead. Every step is recorded in
-// tenant_moves and audited: a run killed anywhere resumes when the command runs again, and
-// `--abort` undoes a move that has not switched. A failure during the freeze lifts it: the tenant
-// keeps serving from the source.
+// position, sequences are set, every table's row count is compared (the target's in a snapshot kept
+// open), replication is dropped and the sealed DSN and the tenant's cluster switch in one
+// control-plane transaction, which ends the freeze. Then every table's checksum is compared, the
+// target's in that snapshot: a difference leaves the tenant on the target (it has written there
+// since), keeps the source for comparison, and fails the command (`tenant.move.verify_failed`). A
+// source that cannot replicate logically is copied and fully verified offline inside the freeze
+// instead. Every step is recorded in tenant_moves and audited: a run killed anywhere resumes when the
+// command runs again, and `--abort` undoes a move that has not switched. A failure during the freeze
+// lifts it: the tenant keeps serving from the source.
 
 import type { ClosableSqlDatabase } from '../../../src/db/sql.ts';
 import { sanitizeText } from '../../../src/domain/bounds.ts';
@@ -46,14 +49,30 @@ import {
   replicationName,
   tablesNotReady,
 } from './replication.ts';
-import { completed, type MoveResult, startedFallbackReason } from './result.ts';
+import {
+  completed,
+  MATCHED,
+  type MoveResult,
+  type MoveVerification,
+  startedFallbackReason,
+  verificationFailure,
+} from './result.ts';
 import { tenantRoutingChanged } from './signals.ts';
+import type { PinnedSnapshot } from './snapshot.ts';
 import { startMove } from './start.ts';
 import { MOVE_STEPS } from './steps.ts';
 import { switchTenant } from './switch.ts';
-import { emptyTables, listTables, readSequences, setSequences, type TableSum } from './tables.ts';
+import {
+  emptyTables,
+  listTables,
+  readSequences,
+  setSequences,
+  type TableSum,
+  tableCounts,
+} from './tables.ts';
 import { thaw } from './thaw.ts';
-import { verify } from './verify.ts';
+import { countInFreeze, verify } from './verify.ts';
+import { verificationOnResume, verifyAfterSwitch } from './verify-after-switch.ts';
 
 export interface MoveOptions {
   /** How long the subscription may take to copy the tables and catch up before the freeze (default 10 min). */
@@ -78,9 +97,13 @@ export async function moveTenant(ctx: TenantContext, input: MoveInput): Promise<
   const to = await audited(ctx, orgId, 'tenant.move.refused', { to: shownTo }, async () =>
     requireClusterName(input.to),
   );
-  return withOrgLock(ctx, orgId, () =>
+  const result = await withOrgLock(ctx, orgId, () =>
     audited(ctx, orgId, 'tenant.move.refused', { to }, () => moveLocked(ctx, orgId, to, input)),
   );
+  // Switched, but the checksums differ: the tenant serves from the target, and the command fails.
+  const failure = verificationFailure(result);
+  if (failure) throw failure;
+  return result;
 }
 
 async function moveLocked(ctx: TenantContext, orgId: string, to: string, options: MoveOptions) {
@@ -111,6 +134,7 @@ async function moveLocked(ctx: TenantContext, orgId: string, to: string, options
   ) {
     // A run killed after the switch, run again: the move is done (every process is told again).
     await tenantRoutingChanged(ctx, orgId);
+    const verification = await verificationOnResume(ctx, last);
     await completed(ctx, last, last.freezeMs);
     return {
       orgId,
@@ -120,6 +144,7 @@ async function moveLocked(ctx: TenantContext, orgId: string, to: string, options
       fallbackReason: null,
       freezeMs: last.freezeMs,
       tables: [],
+      verification,
       resumed: true,
       alreadyMoved: true,
     };
@@ -220,15 +245,24 @@ async function runMove(
       }
     }
 
+    // The target's DSN, with a new password for its role, before the freeze (nothing logs in as that
+    // role there before the switch; a run that does not switch sets another next time).
+    const dsn = await onTarget(() => target.rotateTenantPassword(database, randomSecret(24)));
+
     // The write freeze.
     await setMoveFrozen(ctx.control, move.id, true);
     await tenantRoutingChanged(ctx, orgId);
     let switched = false;
     let freezeMs: number | null = null;
     let sums: TableSum[] = [];
+    // The target's snapshot at the end of replication, for the checksums after the switch (online).
+    let snapshot: PinnedSnapshot | undefined;
     try {
       const cut = await fenceSource(sourceDb, database, options.drainMs);
       if (!reached('frozen')) await step('frozen', { transactionsEnded: cut });
+      // Fenced and drained, the source is final: its row counts run while the subscription syncs.
+      const sourceCounts = move.method === 'logical' ? tableCounts(sourceDb, tables) : undefined;
+      sourceCounts?.catch(() => {});
       if (move.method === 'logical' && !reached('synced')) {
         const finalLsn = await currentLsn(sourceDb);
         await waitFor(
@@ -250,11 +284,26 @@ async function runMove(
         await onTarget(() => setSequences(tdb, sequences));
         await step('sequences_set', { sequences: sequences.length });
       }
-      sums = await verify(sourceDb, tdb, tables, onTarget);
-      if (!reached('verified')) {
-        await step('verified', {
-          tables: Object.fromEntries(sums.map((s) => [s.table, { rows: s.rows, checksum: s.checksum }])),
-        });
+      if (move.method === 'copy') {
+        // No replication to rely on: counts and checksums, inside the freeze.
+        sums = await verify(sourceDb, tdb, tables, onTarget);
+        if (!reached('verified')) {
+          await step('verified', {
+            tables: Object.fromEntries(sums.map((s) => [s.table, { rows: s.rows, checksum: s.checksum }])),
+          });
+        }
+      } else {
+        // Row counts only (a mismatch refuses the switch); the checksums come after it.
+        const counted = await countInFreeze(
+          sourceCounts ?? tableCounts(sourceDb, tables),
+          tdb,
+          tables,
+          onTarget,
+        );
+        snapshot = counted.snapshot;
+        if (!reached('counted')) {
+          await step('counted', { tables: Object.fromEntries(counted.counts.map((c) => [c.table, c.rows])) });
+        }
       }
       if (move.method === 'logical' && !reached('replication_dropped')) {
         await onTarget(() => dropSubscription(tdb, name));
@@ -263,10 +312,13 @@ async function runMove(
         await step('replication_dropped');
       }
       // The switch: the DSN and the tenant's cluster change together, and the freeze ends with them.
-      freezeMs = await switchTenant(ctx, move, target, database, onTarget);
+      freezeMs = await switchTenant(ctx, move, dsn);
       switched = true;
     } finally {
-      if (!switched) await thaw(ctx, move, sourceDb, database, phase, steps).catch(() => {});
+      if (!switched) {
+        await snapshot?.release();
+        await thaw(ctx, move, sourceDb, database, phase, steps).catch(() => {});
+      }
     }
     await tenantRoutingChanged(ctx, orgId);
     await audit(ctx.control, {
@@ -275,7 +327,17 @@ async function runMove(
       orgId,
       details: { from: move.sourceCluster, to: move.targetCluster, freezeMs },
     });
-    await ctx.afterStep?.('switched', orgId);
+    let verification: MoveVerification = MATCHED;
+    try {
+      await ctx.afterStep?.('switched', orgId);
+      if (snapshot) {
+        const checked = await verifyAfterSwitch(ctx, move, sourceDb, snapshot, tables, onTarget, step);
+        sums = checked.sums;
+        verification = checked.verification;
+      }
+    } finally {
+      await snapshot?.release();
+    }
     await completed(ctx, move, freezeMs);
     return {
       orgId,
@@ -285,6 +347,7 @@ async function runMove(
       fallbackReason: fallbackReason ?? (resumed ? await startedFallbackReason(ctx, move) : null),
       freezeMs,
       tables: sums,
+      verification,
       resumed,
       alreadyMoved: false,
     };

@@ -84,7 +84,10 @@ async function subscriptionExists(target: SqlQueryable, name: string): Promise<b
 /**
  * Subscribes the target database to the source's publication: copies every table, then streams.
  * `conninfo` must reach the source from the target server. A slot left by a run killed inside
- * CREATE SUBSCRIPTION is dropped first.
+ * CREATE SUBSCRIPTION is dropped first. Its applied transactions commit synchronously, so the
+ * subscriber confirms a position as soon as it has applied it (with the default `off` it confirms
+ * only after the WAL writer's next flush and its next feedback, up to a second later), which is
+ * what the freeze waits for.
  */
 export async function createSubscription(
   source: SqlQueryable,
@@ -96,7 +99,7 @@ export async function createSubscription(
   await dropSlot(source, name);
   await target.exec(
     `CREATE SUBSCRIPTION ${quoteIdent(name)} CONNECTION ${quoteLiteral(conninfo)} PUBLICATION ${quoteIdent(name)}
-     WITH (copy_data = true, slot_name = ${quoteLiteral(name)})`,
+     WITH (copy_data = true, slot_name = ${quoteLiteral(name)}, synchronous_commit = 'on')`,
   );
 }
 

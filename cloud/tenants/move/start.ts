@@ -14,6 +14,7 @@ import {
   type MoveMethod,
   markSourceDropped,
   type TenantMove,
+  VERIFY_FAILED,
 } from '../../control/tenant-moves.ts';
 import { engineOf, type TenantContext } from '../context.ts';
 import { dropTarget } from './drop-target.ts';
@@ -70,6 +71,12 @@ export async function startMove(
   const database = tenantDatabaseName(orgId);
   // The source an earlier move left on the target (moving back within its grace period) is ours: drop it.
   const kept = await keptSourceOn(ctx.control, orgId, to);
+  if (kept?.error === VERIFY_FAILED) {
+    throw new AppError(
+      'conflict',
+      `the source database of ${orgId} is kept on cluster ${to} because the checksums of move ${kept.id} differed; compare it, then release it (docs/clusters.md) before moving the tenant back there`,
+    );
+  }
   if (kept) {
     await target.dropDatabase(database);
     await target.dropTenantRole(database);

@@ -1,24 +1,20 @@
-// The switch of a tenant move: a new password on the target, then the sealed DSN and the tenant's
-// cluster change in one control-plane transaction that also ends the freeze.
+// The switch of a tenant move: the sealed DSN (with the new password the move set on the target
+// before its freeze) and the tenant's cluster change in one control-plane transaction that also ends
+// the freeze.
 
 import { AppError } from '../../../src/errors.ts';
 import { getCluster } from '../../control/clusters.ts';
 import { storeConnectionString } from '../../control/connection-strings.ts';
 import { finishMove, type TenantMove } from '../../control/tenant-moves.ts';
-import type { Engine } from '../../engines/engine.ts';
-import { randomSecret } from '../../secrets/passwords.ts';
 import type { TenantContext } from '../context.ts';
 
 /** Switches the tenant to the move's target; returns how long writes were frozen, in ms. */
 export async function switchTenant(
   ctx: TenantContext,
   move: TenantMove,
-  target: Engine,
-  database: string,
-  onTarget: <T>(fn: () => Promise<T>) => Promise<T>,
+  dsn: string,
 ): Promise<number | null> {
   const orgId = move.orgId;
-  const dsn = await onTarget(() => target.rotateTenantPassword(database, randomSecret(24)));
   return ctx.control.transaction(async (tx) => {
     const cluster = await getCluster(tx, move.targetCluster, 'share');
     if (!cluster || cluster.status === 'removed') {

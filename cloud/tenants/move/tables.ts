@@ -1,5 +1,6 @@
 // The tables of a tenant database as a move sees them: their names and columns, emptying them on the
-// target, setting its sequences, and the row count and checksum of each (compared source vs target).
+// target, setting its sequences, and the row count and checksum of each (compared source vs target):
+// counts alone inside an online move's freeze, checksums too (see verify.ts).
 import { quoteIdent, type SqlQueryable } from '../../../src/db/sql.ts';
 
 export interface TableInfo {
@@ -68,30 +69,64 @@ export interface TableSum {
 }
 
 /**
- * Row count and checksum of each table, in one snapshot, with the session's text formats pinned so
- * two servers with other TimeZone or DateStyle settings render the same row the same way.
+ * Starts a REPEATABLE READ transaction with the session's text formats pinned, so two servers with
+ * other TimeZone or DateStyle settings render the same row the same way (the first query after it
+ * takes the snapshot).
  */
+export async function pinTextFormats(tx: SqlQueryable): Promise<void> {
+  await tx.exec(
+    `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;
+     SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres';
+     SET LOCAL extra_float_digits = 1; SET LOCAL bytea_output = 'hex'`,
+  );
+}
+
+export interface TableCount {
+  table: string;
+  rows: number;
+}
+
+/** Row count of each table, in one query (one snapshot). */
+export async function tableCounts(db: SqlQueryable, tables: readonly TableInfo[]): Promise<TableCount[]> {
+  if (tables.length === 0) return [];
+  const rows = await db.query<{ n: number; rows: string }>(
+    tables
+      .map((t, i) => `SELECT ${i} AS n, count(*)::text AS rows FROM public.${quoteIdent(t.name)}`)
+      .join(' UNION ALL '),
+  );
+  const byIndex = new Map(rows.map((r) => [Number(r.n), Number(r.rows)]));
+  return tables.map((t, i) => ({ table: t.name, rows: byIndex.get(i) ?? 0 }));
+}
+
+/** The tables whose row count differs between the two sides. */
+export function countMismatches(source: readonly TableCount[], target: readonly TableCount[]): string[] {
+  const byTable = new Map(target.map((s) => [s.table, s.rows]));
+  return source.filter((s) => byTable.get(s.table) !== s.rows).map((s) => s.table);
+}
+
+/** Row count and checksum of each table, inside a transaction that `pinTextFormats` started. */
+export async function sumsIn(tx: SqlQueryable, tables: readonly TableInfo[]): Promise<TableSum[]> {
+  const sums: TableSum[] = [];
+  for (const t of tables) {
+    const row = `row(${t.columns.map((c) => `t.${quoteIdent(c)}`).join(', ')})::text`;
+    const [r] = await tx.query<{ rows: string; checksum: string }>(
+      `SELECT count(*)::text AS rows,
+              coalesce(sum(('x' || substr(md5(${row}), 1, 15))::bit(60)::bigint), 0)::text AS checksum
+         FROM public.${quoteIdent(t.name)} t`,
+    );
+    sums.push({ table: t.name, rows: Number(r?.rows ?? 0), checksum: r?.checksum ?? '0' });
+  }
+  return sums;
+}
+
+/** Row count and checksum of each table, in one snapshot, text formats pinned. */
 export async function tableSums(
   db: { transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> },
   tables: readonly TableInfo[],
 ): Promise<TableSum[]> {
   return db.transaction(async (tx) => {
-    await tx.exec(
-      `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;
-       SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres';
-       SET LOCAL extra_float_digits = 1; SET LOCAL bytea_output = 'hex'`,
-    );
-    const sums: TableSum[] = [];
-    for (const t of tables) {
-      const row = `row(${t.columns.map((c) => `t.${quoteIdent(c)}`).join(', ')})::text`;
-      const [r] = await tx.query<{ rows: string; checksum: string }>(
-        `SELECT count(*)::text AS rows,
-                coalesce(sum(('x' || substr(md5(${row}), 1, 15))::bit(60)::bigint), 0)::text AS checksum
-           FROM public.${quoteIdent(t.name)} t`,
-      );
-      sums.push({ table: t.name, rows: Number(r?.rows ?? 0), checksum: r?.checksum ?? '0' });
-    }
-    return sums;
+    await pinTextFormats(tx);
+    return sumsIn(tx, tables);
   });
 }
 
