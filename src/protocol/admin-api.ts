@@ -56,6 +56,15 @@ const movedSchema = z.strictObject({
   freezeMs: z.number().nullable(),
   /** Rows and checksum (a sum of md5 slices, as text) of each table, equal on both sides. */
   tables: z.array(z.strictObject({ table: z.string(), rows: z.number().int(), checksum: z.string() })),
+  /** How the checksums came out (an online move compares them after its switch; docs/clusters.md). */
+  verification: z.strictObject({
+    checksums: z.enum(['matched', 'mismatched', 'unverified', 'skipped']),
+    /** Tables whose rows or checksum differ. */
+    mismatched: z.array(z.string()),
+    note: z.string().nullable(),
+    /** The source database is kept for comparison: the grace-period job leaves it. */
+    sourceKept: z.boolean(),
+  }),
   resumed: z.boolean(),
   alreadyMoved: z.boolean(),
 });
