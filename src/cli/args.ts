@@ -54,6 +54,7 @@ const booleanFlags = [
   'once',
   'open-cashier-api',
   'abort',
+  'release-source',
   'decommission',
   'replace',
 ] as const;
