@@ -1,26 +1,41 @@
-// `modernpos tenant move ORG --to CLUSTER [--json]` and `tenant move ORG --abort`. A move that
-// switched but whose checksums then differ fails with `operation_failed` (exit 1; moveTenant throws).
+// `modernpos tenant move ORG --to CLUSTER [--json]`, `tenant move ORG --abort` and `--release-source`. A move that
+// switched but whose checksums then differ fails with `operation_failed` (exit 1; moveTenant throws)
+// and keeps its source until `tenant move ORG --release-source`.
 import type { ParsedArgs } from '../../src/cli/args.ts';
 import { type CliIO, EXIT } from '../../src/cli/io.ts';
 import { AppError } from '../../src/errors.ts';
 import { abortMove } from '../tenants/move/abort.ts';
 import { moveTenant } from '../tenants/move/move.ts';
+import { releaseKeptSource } from '../tenants/move/release-source.ts';
 import { requireOrgId } from '../tenants/validate.ts';
 import { openCliPlatform } from './open.ts';
 
-const USAGE = 'usage: modernpos tenant move ORG --to CLUSTER [--json] | modernpos tenant move ORG --abort';
+const USAGE =
+  'usage: modernpos tenant move ORG --to CLUSTER [--json] | modernpos tenant move ORG --abort | modernpos tenant move ORG --release-source';
 
 export async function runMoveCommand(args: ParsedArgs, io: CliIO): Promise<number> {
   const org = args.positionals[2];
   if (org === undefined) throw new AppError('invalid_input', USAGE);
   const orgId = requireOrgId(org);
   const abort = args.flags.abort === true;
+  const release = args.flags['release-source'] === true;
   const to = args.flags.to;
-  if (abort === (to !== undefined) || (to !== undefined && typeof to !== 'string')) {
+  const modes = [abort, release, to !== undefined].filter(Boolean).length;
+  if (modes !== 1 || (to !== undefined && typeof to !== 'string')) {
     throw new AppError('invalid_input', USAGE);
   }
   const { platform } = await openCliPlatform(args.flags, io, 'cli');
   try {
+    if (release) {
+      const r = await releaseKeptSource(platform.tenants, orgId);
+      if (args.flags.json) io.out(JSON.stringify(r, null, 2));
+      else {
+        io.out(
+          `Released the source of ${orgId} kept on ${r.cluster}: the grace-period job drops it on its next pass.`,
+        );
+      }
+      return EXIT.ok;
+    }
     if (abort) {
       const r = await abortMove(platform.tenants, orgId);
       if (args.flags.json) io.out(JSON.stringify(r, null, 2));

@@ -150,6 +150,20 @@ export async function markVerifyFailed(db: SqlQueryable, id: number): Promise<vo
   await db.query('UPDATE tenant_moves SET error = $2, updated_at = now() WHERE id = $1', [id, VERIFY_FAILED]);
 }
 
+/** What a released verify_failed becomes: its source may be dropped like any other. */
+export const VERIFY_FAILED_RELEASED = 'verify_failed_released';
+
+/** Releases the tenant's source kept after a failed verification; the move, or undefined if none is kept. */
+export async function releaseVerifyFailed(db: SqlQueryable, orgId: string): Promise<TenantMove | undefined> {
+  const rows = await db.query<Row>(
+    `UPDATE tenant_moves SET error = '${VERIFY_FAILED_RELEASED}', updated_at = now()
+      WHERE org_id = $1 AND error = '${VERIFY_FAILED}' AND source_dropped_at IS NULL
+      RETURNING ${columns}`,
+    [orgId],
+  );
+  return rows[0] && toMove(rows[0]);
+}
+
 /**
  * Switched moves whose source database is still kept, switched before `before`, that may be dropped:
  * completed (a move killed after its switch keeps its source until run again) and verified (a

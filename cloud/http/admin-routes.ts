@@ -16,6 +16,7 @@ import { fleetReport } from '../tenants/fleet-report.ts';
 import { migrateTenant } from '../tenants/migrate.ts';
 import { abortMove } from '../tenants/move/abort.ts';
 import { moveTenant } from '../tenants/move/move.ts';
+import { releaseKeptSource } from '../tenants/move/release-source.ts';
 import { offboardTenant } from '../tenants/offboard.ts';
 import { onboardTenant } from '../tenants/onboard.ts';
 import { listTenants, showTenant } from '../tenants/queries.ts';
@@ -40,8 +41,15 @@ export const createTenantBody = strictObject({
 
 export const offboardBody = strictObject({ confirm: z.literal(true) });
 
-/** `{to: CLUSTER}` moves the tenant there; `{abort: true}` undoes its move in progress. */
-export const moveBody = z.union([strictObject({ to: text(64) }), strictObject({ abort: z.literal(true) })]);
+/**
+ * `{to: CLUSTER}` moves the tenant there; `{abort: true}` undoes its move in progress;
+ * `{releaseSource: true}` releases the source a failed verification kept.
+ */
+export const moveBody = z.union([
+  strictObject({ to: text(64) }),
+  strictObject({ abort: z.literal(true) }),
+  strictObject({ releaseSource: z.literal(true) }),
+]);
 
 /** The operator's bearer token, compared in constant time (the /admin routes and /metrics). */
 export function requireAdminToken(adminToken: string): MiddlewareHandler {
@@ -97,9 +105,13 @@ export function createAdminRoutes(deps: AdminRoutesDeps): Hono {
   app.post('/tenants/:orgId/move', async (c) => {
     const orgId = requireOrgId(c.req.param('orgId'));
     const body = await parseJsonBody(c, moveBody).catch(() => {
-      throw new AppError('invalid_input', 'send {"to": "CLUSTER"} to move the tenant, or {"abort": true}');
+      throw new AppError(
+        'invalid_input',
+        'send {"to": "CLUSTER"} to move the tenant, {"abort": true}, or {"releaseSource": true}',
+      );
     });
     if ('abort' in body) return c.json(await abortMove(ctx, orgId));
+    if ('releaseSource' in body) return c.json(await releaseKeptSource(ctx, orgId));
     return c.json(await moveTenant(ctx, { orgId, to: body.to }));
   });
 

@@ -65,7 +65,7 @@ export function adminOperations(): ApiOperation[] {
       method: 'post',
       route: '/admin/tenants/:orgId/move',
       tag,
-      summary: "Move the tenant's database to another cluster, or abort a move",
+      summary: "Move the tenant's database to another cluster, abort a move, or release a kept source",
       auth,
       params: org,
       body: moveBody,

@@ -54,6 +54,7 @@ const booleanFlags = [
   'once',
   'open-cashier-api',
   'abort',
+  'release-source',
   'decommission',
   'replace',
 ] as const;
@@ -101,7 +102,7 @@ export const usage = `Usage: modernpos <command> [options]
   tenant backup ORG [--out FILE] [--json]
   tenant restore ORG --from FILE [--replace | --as NEW_ORG] [--cluster NAME] [--json]
   tenant rotate-credentials ORG
-  tenant move ORG --to CLUSTER [--json] | ORG --abort
+  tenant move ORG --to CLUSTER [--json] | ORG --abort | ORG --release-source
                                         move its database to another cluster while it serves
   tenant import ORG --from-url URL --schema SCHEMA [--name N] [--decommission]
                 [--cluster NAME | --region R] [--json]

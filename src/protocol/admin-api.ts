@@ -75,8 +75,14 @@ const abortedSchema = z.strictObject({
   to: z.string(),
   targetLeftover: z.boolean(),
 });
-/** `{to}` answers the move; `{abort: true}` the aborted move. */
-export const moveAnswerSchema = z.union([movedSchema, abortedSchema]);
+const releasedSourceSchema = z.strictObject({
+  orgId: z.string(),
+  /** The cluster the kept source database is on. */
+  cluster: z.string(),
+  moveId: z.number().int(),
+});
+/** `{to}` answers the move; `{abort: true}` the aborted move; `{releaseSource: true}` the released source. */
+export const moveAnswerSchema = z.union([movedSchema, abortedSchema, releasedSourceSchema]);
 
 export const backupSchema = z.strictObject({
   orgId: z.string(),

@@ -13,6 +13,7 @@ import { getOrganization, setStatus } from '../../cloud/control/organizations.ts
 import { type CloudServer, startCloudServer } from '../../cloud/server.ts';
 import { abortMove } from '../../cloud/tenants/move/abort.ts';
 import { moveTenant } from '../../cloud/tenants/move/move.ts';
+import { releaseKeptSource } from '../../cloud/tenants/move/release-source.ts';
 import { dropExpiredSources } from '../../cloud/tenants/move/source-cleanup.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
@@ -401,6 +402,14 @@ describe.skipIf(NO_CLUSTERS)(`tenant move ${NO_CLUSTERS ? `(skipped: ${NO_CLUSTE
       code: 'conflict',
       message: expect.stringMatching(/kept on cluster b because the checksums/),
     });
+    // Once compared and repaired, the operator releases it: audited, then dropped by the grace-period job.
+    expect(await releaseKeptSource(p.tenants, orgId)).toMatchObject({ orgId, cluster: 'b' });
+    expect((await auditTrail(p.control, orgId)).map((e) => e.action)).toContain(
+      'tenant.move.source_released',
+    );
+    await expect(releaseKeptSource(p.tenants, orgId)).rejects.toMatchObject({ code: 'conflict' });
+    expect((await dropExpiredSources(p.tenants, 0)).dropped).toContain(orgId);
+    expect(await databaseExistsOn(PG_URL_B!, tenantDatabaseName(orgId))).toBe(false);
   });
 
   it('a move killed after the switch, before its checksums, is finished by running it again: checksums skipped, said so', async () => {
@@ -490,6 +499,7 @@ describe.skipIf(NO_CLUSTERS)(`tenant move ${NO_CLUSTERS ? `(skipped: ${NO_CLUSTE
     expect(moved.status).toBe(200);
     expect(await moved.json()).toMatchObject({ orgId, from: 'b', to: 'c', method: 'logical' });
     expect((await post({ abort: true })).status).toBe(409);
+    expect((await post({ releaseSource: true })).status).toBe(409);
     const status = await fetch(`${url()}/admin/tenants/${orgId}`, {
       headers: { authorization: `Bearer ${TOKEN}` },
     });

@@ -17,6 +17,7 @@ import type {
 import type { SalesOverview } from '../../cloud/reports/sales-overview.ts';
 import type { FleetReport, TenantFigures } from '../../cloud/tenants/fleet-report.ts';
 import type { MigrationJobStats } from '../../cloud/tenants/migration-job.ts';
+import type { ReleasedSource as Released } from '../../cloud/tenants/move/release-source.ts';
 import type { MoveResult } from '../../cloud/tenants/move/result.ts';
 import type { TenantView } from '../../cloud/tenants/queries.ts';
 import type { RestoreResult } from '../../cloud/tenants/restore-tenant.ts';
@@ -28,7 +29,8 @@ import type * as hq from '../../src/protocol/hq-api.ts';
 import type * as reports from '../../src/protocol/reports.ts';
 
 type Out<S extends z.ZodType> = z.output<S>;
-type Moved = Exclude<Out<typeof admin.moveAnswerSchema>, { status: 'aborted' }>;
+type Moved = Extract<Out<typeof admin.moveAnswerSchema>, { tables: unknown }>;
+type ReleasedSource = Extract<Out<typeof admin.moveAnswerSchema>, { moveId: number }>;
 
 describe("the answers' schemas have the fields of the handlers' types", () => {
   it('operator API', () => {
@@ -36,6 +38,8 @@ describe("the answers' schemas have the fields of the handlers' types", () => {
     expectTypeOf<TenantView>().toExtend<Out<typeof admin.tenantViewSchema>>();
     expectTypeOf<keyof MoveResult>().toEqualTypeOf<keyof Moved>();
     expectTypeOf<MoveResult>().toExtend<Moved>();
+    expectTypeOf<keyof Released>().toEqualTypeOf<keyof ReleasedSource>();
+    expectTypeOf<Released>().toExtend<ReleasedSource>();
     expectTypeOf<keyof RestoreResult>().toEqualTypeOf<keyof Out<typeof admin.restoredSchema>>();
     expectTypeOf<RestoreResult>().toExtend<Out<typeof admin.restoredSchema>>();
     expectTypeOf<keyof ClusterView>().toEqualTypeOf<keyof Out<typeof admin.clusterViewSchema>>();
