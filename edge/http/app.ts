@@ -32,7 +32,7 @@ import type { Recorded } from '../store/sales.ts';
 import type { EdgeStore } from '../store/store.ts';
 import type { FetchOriginal } from '../sync/fetch-original.ts';
 import { bearerToken, createCashierAuth } from './cashier-auth.ts';
-import { createEdgeMetrics } from './metrics.ts';
+import { lazyEdgeMetrics } from './lazy-metrics.ts';
 import { edgeApi } from './openapi.ts';
 import { askCloudForOriginal, readSale } from './original-lookup.ts';
 import { mountRegisterPage } from './page-routes.ts';
@@ -92,15 +92,16 @@ export function createEdgeApp(options: EdgeAppOptions): Hono {
   const logger = options.logger ?? silentLogger();
   const app = new Hono();
 
-  const metrics = createEdgeMetrics(store, options.syncConnected);
+  const metrics = lazyEdgeMetrics(store, options.syncConnected);
   app.use('*', requestLog(logger));
   app.use('*', metrics.timing);
   app.use('*', limitBody(options.maxBodyBytes));
 
   app.get('/healthz', (c) => c.json({ status: 'ok', branch: store.branch }));
   app.get('/metrics', async (c) => {
-    c.header('content-type', metrics.registry.contentType);
-    return c.body(await metrics.scrape());
+    const { contentType, body } = await metrics.scrape();
+    c.header('content-type', contentType);
+    return c.body(body);
   });
 
   const auth = createCashierAuth(store, options.openCashierApi === true);

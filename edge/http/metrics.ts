@@ -2,8 +2,6 @@
 // it is, when the cloud last acknowledged it and when its outbox was last empty (docs/freshness.md),
 // what the cloud quarantined, whether it is connected, and how long the cashier API takes to
 // answer. Read from the store on each scrape, so they are never stale.
-import type { MiddlewareHandler } from 'hono';
-import { routePath } from 'hono/route';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { EdgeStore } from '../store/store.ts';
 
@@ -11,8 +9,14 @@ export interface EdgeMetrics {
   registry: Registry;
   /** The Prometheus text, with the store's sync status read once for all the gauges that show it. */
   scrape(): Promise<string>;
-  /** Times each cashier API request by method, route pattern and status. */
-  timing: MiddlewareHandler;
+  /** Records one cashier API request's duration by method, route pattern and status. */
+  observeRequest(labels: RequestLabels, seconds: number): void;
+}
+
+export interface RequestLabels {
+  method: string;
+  route: string;
+  status: string;
 }
 
 export function createEdgeMetrics(store: EdgeStore, connected?: () => boolean): EdgeMetrics {
@@ -82,13 +86,8 @@ export function createEdgeMetrics(store: EdgeStore, connected?: () => boolean): 
         status = undefined;
       }
     },
-    timing: async (c, next) => {
-      const started = performance.now();
-      await next();
-      requests.observe(
-        { method: c.req.method, route: routePath(c, -1), status: String(c.res.status) },
-        (performance.now() - started) / 1000,
-      );
+    observeRequest(labels, seconds) {
+      requests.observe({ ...labels }, seconds);
     },
   };
 }

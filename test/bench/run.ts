@@ -1,9 +1,10 @@
-// `npm run bench [-- onboarding migrate-all resolver edge-sales edge-http register-page sync-nightly
+// `npm run bench [-- start onboarding migrate-all resolver edge-sales edge-http register-page sync-nightly
 // sync-live sync-fleet reports import dashboard-page move clusters]`: runs the selected benchmarks
 // (default all), the Postgres ones on MODERNPOS_BENCH_PG_URL (move and clusters also on the extra
 // clusters mp_b and mp_c), drops everything they create, and ends with one table. The edge ones need
 // only temp SQLite files, so Postgres is checked only when selected. The page ones (register-page,
-// dashboard-page) drive Debian's Chromium.
+// dashboard-page) drive Debian's Chromium. `start` times `modernpos edge` and `modernpos cloud` from
+// spawn to their first /healthz, compiled and through tsx (its cloud on Postgres too).
 import {
   adminClient,
   BENCH_PG_URL,
@@ -22,6 +23,7 @@ import {
 } from './common.ts';
 
 const PG_NAMES = [
+  'start',
   'onboarding',
   'migrate-all',
   'resolver',
@@ -96,6 +98,11 @@ async function bench(name: string, fn: () => Promise<Row[]>): Promise<void> {
 
 log(`ModernPOS bench run ${RUN}: ${[...selected].join(', ')}`);
 try {
+  // Start-up first, on a machine nothing of this run has loaded yet.
+  if (selected.has('start')) {
+    const { startBench } = await import('./start.ts');
+    await bench('start', startBench);
+  }
   // The edge benchmarks go first: they time fsyncs, which the fleet's teardown I/O would disturb.
   if (selected.has('edge-sales')) {
     const { edgeSalesBench } = await import('./edge-sales.ts');
