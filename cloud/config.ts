@@ -31,6 +31,7 @@ export const settings = {
   controlDatabase: { env: 'MODERNPOS_CONTROL_DB', flag: 'control-db' },
   templateDatabase: { env: 'MODERNPOS_TEMPLATE_DB', flag: 'template-db' },
   moveGraceHours: { env: 'MODERNPOS_MOVE_GRACE_HOURS', flag: 'move-grace-hours' },
+  clusterLoadTtlSeconds: { env: 'MODERNPOS_CLUSTER_LOAD_TTL_SECONDS', flag: 'cluster-load-ttl' },
 } as const;
 
 export type SettingName = keyof typeof settings;
@@ -57,6 +58,8 @@ export interface CloudConfig {
   migration: { intervalMs: number; concurrency: number };
   /** How long a moved tenant's source database is kept before the background job drops it. */
   moveGraceMs: number;
+  /** How long placement uses a cluster's load before reading it again (0: read for every new tenant). */
+  clusterLoadTtlMs: number;
 }
 
 const intSetting = (raw: RawSettings, name: SettingName, fallback: number, min: number, max: number) =>
@@ -104,6 +107,7 @@ export function resolveCloudConfig(raw: RawSettings): CloudConfig {
       concurrency: intSetting(raw, 'migrationConcurrency', 4, 1, 64),
     },
     moveGraceMs: intSetting(raw, 'moveGraceHours', 24, 0, 8_760) * 3_600_000,
+    clusterLoadTtlMs: intSetting(raw, 'clusterLoadTtlSeconds', 30, 0, 3_600) * 1000,
   };
 }
 

@@ -8,6 +8,7 @@ import { loadMigrationSet, MIGRATIONS_DIR } from '../src/migrate/files.ts';
 import { migrate } from '../src/migrate/runner.ts';
 import { postgresMigrationTarget } from '../src/migrate/targets.ts';
 import { type ClusterEngines, createClusterEngines } from './clusters/engines.ts';
+import { type ClusterLoadCacheOptions, createClusterLoadCache } from './clusters/load-cache.ts';
 import { whereOf } from './clusters/validate.ts';
 import { audit } from './control/audit.ts';
 import { ensureImplicitCluster } from './control/clusters.ts';
@@ -35,6 +36,8 @@ export interface PlatformConfig {
   templateDatabase?: string;
   migrationsDir?: string;
   afterStep?: TenantContext['afterStep'];
+  /** How long placement uses a cluster's load before reading it again (and, for tests, its clock). */
+  clusterLoads?: ClusterLoadCacheOptions;
 }
 
 export interface Platform {
@@ -103,6 +106,7 @@ export async function openPlatform(config: PlatformConfig): Promise<Platform> {
       backupDir: config.backupDir,
       actor: config.actor,
       templateMemo: new Set(),
+      clusterLoads: createClusterLoadCache(config.clusterLoads),
       orgMutex: new KeyedMutex(),
       ...(lockSessions ? { lockSessions } : {}),
       ...(config.afterStep ? { afterStep: config.afterStep } : {}),

@@ -52,6 +52,7 @@ export async function openCliPlatform(flags: Flags, io: CliIO, actor: string): P
     ...(afterStep ? { afterStep } : {}),
     controlDatabase: config.controlDatabase,
     templateDatabase: config.templateDatabase,
+    clusterLoads: { ttlMs: config.clusterLoadTtlMs },
   });
   return { raw, config, platform };
 }

@@ -10,12 +10,32 @@ export const CLUSTER_PROBE_TIMEOUT_MS = 5_000;
 
 export type ClusterLoad = ({ reachable: true } & EngineLoad) | { reachable: false; error: string };
 
-export async function clusterLoad(
+export function clusterLoad(
   clusters: ClusterEngines,
   name: string,
   orgIds: readonly string[],
   timeoutMs = CLUSTER_PROBE_TIMEOUT_MS,
 ): Promise<ClusterLoad> {
+  return databasesLoad(clusters, name, orgIds.map(tenantDatabaseName), timeoutMs);
+}
+
+/** The load of `databases` (those that exist) on cluster `name`, or why it does not answer. */
+export async function databasesLoad(
+  clusters: ClusterEngines,
+  name: string,
+  databases: readonly string[],
+  timeoutMs = CLUSTER_PROBE_TIMEOUT_MS,
+): Promise<ClusterLoad> {
+  try {
+    const read = clusters.engine(name).then((engine) => engine.load(databases));
+    return { reachable: true, ...(await answerWithin(read, timeoutMs)) };
+  } catch (err) {
+    return { reachable: false, error: describeFailure(err) };
+  }
+}
+
+/** `work`'s answer, or `database_unavailable` once `timeoutMs` has passed (the work is then abandoned). */
+export async function answerWithin<T>(work: Promise<T>, timeoutMs = CLUSTER_PROBE_TIMEOUT_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -23,12 +43,9 @@ export async function clusterLoad(
       timeoutMs,
     );
   });
+  work.catch(() => {});
   try {
-    const read = clusters.engine(name).then((engine) => engine.load(orgIds.map(tenantDatabaseName)));
-    read.catch(() => {});
-    return { reachable: true, ...(await Promise.race([read, timeout])) };
-  } catch (err) {
-    return { reachable: false, error: describeFailure(err) };
+    return await Promise.race([work, timeout]);
   } finally {
     clearTimeout(timer);
   }

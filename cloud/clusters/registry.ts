@@ -163,6 +163,7 @@ export async function addCluster(ctx: TenantContext, input: AddClusterInput): Pr
       throw new AppError('conflict', `cluster ${name} was added by someone else meanwhile`);
     }
     await ctx.clusters.forget(name);
+    ctx.clusterLoads?.forget(name);
     await audit(ctx.control, {
       actor: ctx.actor,
       action: 'cluster.added',

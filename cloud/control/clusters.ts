@@ -127,6 +127,19 @@ export async function tenantsPerCluster(db: SqlQueryable): Promise<Map<string, s
     "SELECT cluster, id FROM organizations WHERE status <> 'offboarded' ORDER BY cluster, id",
   );
   const byCluster = new Map<string, string[]>();
-  for (const r of rows) byCluster.set(r.cluster, [...(byCluster.get(r.cluster) ?? []), r.id]);
+  for (const r of rows) {
+    const ids = byCluster.get(r.cluster);
+    if (ids) ids.push(r.id);
+    else byCluster.set(r.cluster, [r.id]);
+  }
   return byCluster;
+}
+
+/** Tenants on `cluster` that still have (or are getting) a database, as `tenantsPerCluster` counts them. */
+export async function tenantsOnCluster(db: SqlQueryable, cluster: string): Promise<string[]> {
+  const rows = await db.query<{ id: string }>(
+    "SELECT id FROM organizations WHERE cluster = $1 AND status <> 'offboarded' ORDER BY id",
+    [cluster],
+  );
+  return rows.map((r) => r.id);
 }

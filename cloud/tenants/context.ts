@@ -4,6 +4,7 @@ import type { MigrationSet } from '../../src/migrate/files.ts';
 import type { MigrationTarget } from '../../src/migrate/runner.ts';
 import { postgresMigrationTarget } from '../../src/migrate/targets.ts';
 import type { ClusterEngines } from '../clusters/engines.ts';
+import type { ClusterLoadCache } from '../clusters/load-cache.ts';
 import type { Engine } from '../engines/engine.ts';
 import type { Keyring } from '../secrets/keyring.ts';
 
@@ -31,6 +32,11 @@ export interface TenantContext {
    * `control` so operations holding a lock can never exhaust the connections they need to work.
    */
   lockSessions?: SqlDatabase;
+  /**
+   * Each cluster's load as placement last read it, plus what this process placed since (shared by
+   * copies of the context). Without it, placement reads every cluster for every new tenant.
+   */
+  clusterLoads?: ClusterLoadCache;
   /** Templates this process has verified at the latest schema (shared by copies of the context). */
   templateMemo?: Set<string>;
   /** Told when a tenant's credentials change or its database goes, so cached pools are dropped. */

@@ -3,7 +3,7 @@
 // crash anywhere leaves `provisioning`, and running the same command again finishes the job.
 import { sanitizeText } from '../../src/domain/bounds.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
-import { AppError } from '../../src/errors.ts';
+import { AppError, isAppError } from '../../src/errors.ts';
 import { migrate } from '../../src/migrate/runner.ts';
 import { requireClusterName, requireRegion } from '../clusters/validate.ts';
 import { audit } from '../control/audit.ts';
@@ -23,7 +23,7 @@ import { engineOf, type TenantContext, tenantMigrationTarget, withOrgLock } from
 import { type PlacementRequest, placeTenant } from './placement.ts';
 import { seedTenant } from './seed.ts';
 import { createFromTemplate } from './template.ts';
-import { refuseUnregisteredDatabase } from './unregistered-database.ts';
+import { reachNewTenantCluster } from './unregistered-database.ts';
 import { requireCurrency, requireEmail, requireName, requireOrgId, requireTimeZone } from './validate.ts';
 
 export interface OnboardInput {
@@ -171,22 +171,53 @@ async function onboardLocked(
  */
 async function register(
   ctx: TenantContext,
-  input: {
-    orgId: string;
-    name: string;
-    database: string;
-    request: OnboardingRequest;
-    placement: PlacementRequest;
-  },
+  input: RegisterInput,
 ): Promise<{ org: Organization; engine: Engine; resumed: boolean }> {
-  let inserted = false;
+  let engine: Engine | undefined;
   if (!(await getOrganization(ctx.control, input.orgId))) {
-    const placed = await auditRefusal(ctx, input.orgId, input.placement, () =>
-      placeTenant(ctx, input.placement),
-    );
+    engine = await auditRefusal(ctx, input.orgId, input.placement, () => placeAndInsert(ctx, input));
+  }
+  const org = await getOrganization(ctx.control, input.orgId);
+  if (!org) throw new Error(`organization ${input.orgId} vanished while onboarding`);
+  if (engine) return { org, engine, resumed: false };
+  // An interrupted `tenant import` is finished by running the import again, never as an empty tenant.
+  if (org.status !== 'provisioning' || 'import' in org.onboarding) {
+    throw new AppError('conflict', `organization ${input.orgId} already exists (status ${org.status})`, {
+      orgId: input.orgId,
+      status: org.status,
+    });
+  }
+  await audit(ctx.control, {
+    actor: ctx.actor,
+    action: 'tenant.onboard.resumed',
+    orgId: input.orgId,
+    details: { cluster: org.cluster },
+  });
+  return { org, engine: await engineOf(ctx, org), resumed: true };
+}
+
+interface RegisterInput {
+  orgId: string;
+  name: string;
+  database: string;
+  request: OnboardingRequest;
+  placement: PlacementRequest;
+}
+
+/** Placements tried for one onboarding without `--cluster` when the chosen cluster does not answer. */
+const PLACEMENT_ATTEMPTS = 2;
+
+/**
+ * Places the org, inserts it and reaches its cluster: the engine, or undefined if another run
+ * inserted it first. A cluster placement chose by what it knew (not asked for with `--cluster`) that
+ * turns out not to answer is passed by once: the org is placed again on another.
+ */
+async function placeAndInsert(ctx: TenantContext, input: RegisterInput): Promise<Engine | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    const placed = await placeTenant(ctx, input.placement);
     // The cluster row is held (FOR SHARE) while the org is inserted: a drain or remove that commits
     // first is seen, one that comes later waits for this insert and then counts this tenant.
-    inserted = await ctx.control.transaction(async (tx) => {
+    const inserted = await ctx.control.transaction(async (tx) => {
       const cluster = await getCluster(tx, placed.cluster, 'share');
       if (cluster?.status !== 'active') {
         throw new AppError(
@@ -203,30 +234,20 @@ async function register(
         onboarding: input.request,
       });
     });
+    if (!inserted) return undefined;
+    try {
+      return await reachNewTenantCluster(ctx, {
+        orgId: input.orgId,
+        database: input.database,
+        cluster: placed.cluster,
+      });
+    } catch (err) {
+      const again =
+        input.placement.cluster === undefined &&
+        attempt < PLACEMENT_ATTEMPTS &&
+        isAppError(err) &&
+        err.code === 'database_unavailable';
+      if (!again) throw err;
+    }
   }
-  const org = await getOrganization(ctx.control, input.orgId);
-  if (!org) throw new Error(`organization ${input.orgId} vanished while onboarding`);
-  if (inserted) {
-    const engine = await engineOf(ctx, org);
-    await refuseUnregisteredDatabase(ctx, engine, {
-      orgId: input.orgId,
-      database: input.database,
-      cluster: org.cluster,
-    });
-    return { org, engine, resumed: false };
-  }
-  // An interrupted `tenant import` is finished by running the import again, never as an empty tenant.
-  if (org.status !== 'provisioning' || 'import' in org.onboarding) {
-    throw new AppError('conflict', `organization ${input.orgId} already exists (status ${org.status})`, {
-      orgId: input.orgId,
-      status: org.status,
-    });
-  }
-  await audit(ctx.control, {
-    actor: ctx.actor,
-    action: 'tenant.onboard.resumed',
-    orgId: input.orgId,
-    details: { cluster: org.cluster },
-  });
-  return { org, engine: await engineOf(ctx, org), resumed: true };
 }

@@ -1,10 +1,16 @@
 // Where a new tenant's database goes: the cluster asked for (`--cluster`), or the least-loaded cluster
 // that takes new tenants (not draining), within the region asked for (`--region`) if any. Least
 // loaded is the smallest total size of this control plane's tenant databases on it, then the fewest
-// tenants, then the name. A tenant created in a region is never placed outside it.
+// tenants, then the name, as read at most a TTL ago plus what this process placed there since
+// (cloud/clusters/load-cache.ts). A tenant created in a region is never placed outside it.
 import { AppError } from '../../src/errors.ts';
-import { clusterLoad } from '../clusters/load.ts';
-import { type ClusterRow, getCluster, listClusters, tenantsPerCluster } from '../control/clusters.ts';
+import { clusterLoad, databasesLoad } from '../clusters/load.ts';
+import {
+  type ClusterLoadCache,
+  type ClusterReading,
+  createClusterLoadCache,
+} from '../clusters/load-cache.ts';
+import { type ClusterRow, getCluster, listClusters, tenantsOnCluster } from '../control/clusters.ts';
 import type { TenantContext } from './context.ts';
 
 export interface PlacementRequest {
@@ -33,18 +39,60 @@ export function leastLoaded<T extends PlacementCandidate>(candidates: readonly T
 
 const regionOf = (c: ClusterRow) => c.region ?? 'none';
 
-/** Refuses, before anything is written, a cluster that does not answer: an onboarding there could not start. */
-async function requireReachable(ctx: TenantContext, cluster: string): Promise<void> {
-  const load = await clusterLoad(ctx.clusters, cluster, []);
-  if (!load.reachable) {
-    throw new AppError(
-      'database_unavailable',
-      `cluster ${cluster} is unreachable (${load.error}); nothing was created`,
-    );
-  }
+/**
+ * The cache of cluster loads this process keeps; a context without one reads every cluster for every
+ * placement.
+ */
+const loadsOf = (ctx: TenantContext): ClusterLoadCache =>
+  ctx.clusterLoads ?? createClusterLoadCache({ ttlMs: 0 });
+
+/** Placement's real read of a cluster: its tenants (from the control plane), their total size and its template's. */
+export async function readPlacementLoad(ctx: TenantContext, cluster: string): Promise<ClusterReading> {
+  const orgIds = await tenantsOnCluster(ctx.control, cluster);
+  const [load, template] = await Promise.all([
+    clusterLoad(ctx.clusters, cluster, orgIds),
+    databasesLoad(ctx.clusters, cluster, [ctx.templateDatabase]),
+  ]);
+  if (!load.reachable) return load;
+  return {
+    reachable: true,
+    sizeBytes: load.sizeBytes,
+    tenants: orgIds.length,
+    templateBytes: template.reachable ? template.sizeBytes : 0,
+  };
 }
 
+/** The refusal of a cluster that does not answer: nothing was written. */
+export function unreachableCluster(cluster: string, error: string): AppError {
+  return new AppError(
+    'database_unavailable',
+    `cluster ${cluster} is unreachable (${error}); nothing was created`,
+  );
+}
+
+/**
+ * Refuses, before anything is written, a cluster this process lately found unreachable. One not
+ * known to be down is not asked here: onboarding reaches it first thing after registering the org,
+ * and refuses cleanly then (cloud/tenants/unregistered-database.ts).
+ */
+function refuseKnownUnreachable(loads: ClusterLoadCache, cluster: string): void {
+  const error = loads.knownUnreachable(cluster);
+  if (error !== undefined) throw unreachableCluster(cluster, error);
+}
+
+/** Chooses the cluster and counts the tenant on it (in this process's loads) until its next reading. */
 export async function placeTenant(ctx: TenantContext, request: PlacementRequest): Promise<Placement> {
+  const loads = loadsOf(ctx);
+  const placement = await choose(ctx, loads, request);
+  loads.placed(placement.cluster);
+  return placement;
+}
+
+async function choose(
+  ctx: TenantContext,
+  loads: ClusterLoadCache,
+  request: PlacementRequest,
+): Promise<Placement> {
   const region = request.region ?? null;
   if (request.cluster !== undefined) {
     const row = await getCluster(ctx.control, request.cluster);
@@ -60,7 +108,7 @@ export async function placeTenant(ctx: TenantContext, request: PlacementRequest)
         `cluster ${row.name} is in region ${regionOf(row)}, not ${region}: a tenant created in region ${region} is never placed outside it`,
       );
     }
-    await requireReachable(ctx, row.name);
+    refuseKnownUnreachable(loads, row.name);
     return { cluster: row.name, region };
   }
   const all = await listClusters(ctx.control);
@@ -80,18 +128,27 @@ export async function placeTenant(ctx: TenantContext, request: PlacementRequest)
     );
   }
   if (open.length === 1) {
-    await requireReachable(ctx, open[0]!.name);
+    refuseKnownUnreachable(loads, open[0]!.name);
     return { cluster: open[0]!.name, region };
   }
-  const tenants = await tenantsPerCluster(ctx.control);
-  const loads = await Promise.all(
-    open.map(async (c) => {
-      const orgIds = tenants.get(c.name) ?? [];
-      return { name: c.name, tenants: orgIds.length, load: await clusterLoad(ctx.clusters, c.name, orgIds) };
-    }),
+  return { cluster: await leastLoadedReachable(ctx, loads, open, region), region };
+}
+
+/** The least loaded of `open` by what `loads` knows of them, passing by those that do not answer. */
+async function leastLoadedReachable(
+  ctx: TenantContext,
+  loads: ClusterLoadCache,
+  open: readonly ClusterRow[],
+  region: string | null,
+): Promise<string> {
+  const read = await Promise.all(
+    open.map(async (c) => ({
+      name: c.name,
+      load: await loads.load(c.name, () => readPlacementLoad(ctx, c.name)),
+    })),
   );
-  const reachable = loads.flatMap((l) =>
-    l.load.reachable ? [{ name: l.name, tenants: l.tenants, sizeBytes: l.load.sizeBytes }] : [],
+  const reachable = read.flatMap(({ name, load }) =>
+    load.reachable ? [{ name, tenants: load.tenants, sizeBytes: load.sizeBytes }] : [],
   );
   const best = leastLoaded(reachable);
   if (!best) {
@@ -100,5 +157,5 @@ export async function placeTenant(ctx: TenantContext, request: PlacementRequest)
       `no cluster${region === null ? '' : ` in region ${region}`} that takes new tenants is reachable (${open.map((c) => c.name).join(', ')})`,
     );
   }
-  return { cluster: best.name, region };
+  return best.name;
 }

@@ -39,6 +39,7 @@ const stringFlags = [
   'cluster',
   'to',
   'move-grace-hours',
+  'cluster-load-ttl',
   'from-url',
   'schema',
   'from',
@@ -128,7 +129,8 @@ Settings (environment variable or flag): --pg-url MODERNPOS_PG_URL, --data-dir M
   --admin-token MODERNPOS_ADMIN_TOKEN, --port PORT, --backup-dir MODERNPOS_BACKUP_DIR,
   --max-open-databases, --max-tenant-pools, --tenant-pool-size, --migration-interval (seconds),
   --migration-concurrency, --control-db MODERNPOS_CONTROL_DB, --template-db MODERNPOS_TEMPLATE_DB,
-  --move-grace-hours MODERNPOS_MOVE_GRACE_HOURS (24: a moved tenant's source database is kept so long).
+  --move-grace-hours MODERNPOS_MOVE_GRACE_HOURS (24: a moved tenant's source database is kept so long),
+  --cluster-load-ttl MODERNPOS_CLUSTER_LOAD_TTL_SECONDS (30: placement reads each cluster's load so often).
 Edge settings: --edge-port MODERNPOS_EDGE_PORT (8081), --edge-host MODERNPOS_EDGE_HOST (0.0.0.0),
   --edge-db MODERNPOS_EDGE_DB (./edge-data/edge.db), --cloud-url MODERNPOS_CLOUD_URL,
   --token MODERNPOS_DEVICE_TOKEN, --branch MODERNPOS_EDGE_BRANCH, --currency MODERNPOS_EDGE_CURRENCY,

@@ -107,7 +107,16 @@ export async function clustersBench(): Promise<Row[]> {
   if (!Number.isInteger(TENANTS) || TENANTS < 3) throw new Error('BENCH_CLUSTER_TENANTS must be ≥ 3');
   await sweepEarlierRun();
   const releaseMpC = await holdMpCUp();
-  const platform = await createTestPlatform('postgres');
+  /** Time before each lifecycle step of the current onboarding, since the previous one (or its start). */
+  let stepsOfOne = new Map<string, number>();
+  let mark = 0;
+  const platform = await createTestPlatform('postgres', {
+    afterStep: (step) => {
+      const t = now();
+      stepsOfOne.set(step, t - mark);
+      mark = t;
+    },
+  });
   const journal: Journal = {
     controlDatabase: platform.config.controlDatabase!,
     templateDatabase: platform.config.templateDatabase!,
@@ -127,11 +136,15 @@ export async function clustersBench(): Promise<Row[]> {
     const placed = new Map<string, number>();
     const firstOn = new Set<string>();
     const orgIds: string[] = [];
+    /** Median ms per step over the samples ("registered" includes placement). */
+    const steps = new Map<string, number[]>();
     const start = now();
     for (let i = 0; i < TENANTS; i++) {
       checkInterrupted();
       const id = orgId('k', i);
+      stepsOfOne = new Map();
       const t = now();
+      mark = t;
       const result = await onboardTenant(platform.tenants, { orgId: id, name: `Cluster fleet ${i}` });
       const took = now() - t;
       orgIds.push(id);
@@ -144,6 +157,11 @@ export async function clustersBench(): Promise<Row[]> {
         continue;
       }
       onboardMs.push(took);
+      for (const [step, ms] of stepsOfOne) {
+        const all = steps.get(step);
+        if (all) all.push(ms);
+        else steps.set(step, [ms]);
+      }
       if (i % CEILING_EVERY === 0) {
         // A connection of its own each time (opened before the clock starts): one lost does not end the run.
         const admin = await adminClient(undefined, CLUSTERS[cluster]);
@@ -161,7 +179,7 @@ export async function clustersBench(): Promise<Row[]> {
       }
       if ((i + 1) % 100 === 0) {
         log(
-          `  clusters: ${i + 1}/${TENANTS} onboarded (${fmt((now() - start) / 1000)} s; median so far ${fmt(median(onboardMs))} ms; ` +
+          `  clusters: ${i + 1}/${TENANTS} onboarded (${fmt((now() - start) / 1000)} s; median so far ${fmt(median(onboardMs))} ms, of the last 100 ${fmt(median(onboardMs.slice(-100)))} ms; ` +
             `${[...placed].map(([c, n]) => `${c} ${n}`).join(', ')})`,
         );
       }
@@ -170,6 +188,9 @@ export async function clustersBench(): Promise<Row[]> {
       `  clusters: onboarding p50 ${fmt(median(onboardMs))} ms, p90 ${fmt(percentile(onboardMs, 90))}, ` +
         `max ${fmt(Math.max(...onboardMs))}; bare CREATE DATABASE TEMPLATE p50 ${fmt(median(rawMs))} ms ` +
         `(p90 ${fmt(percentile(rawMs, 90))}, ${rawMs.length} samples); placed: ${[...placed].map(([c, n]) => `${c} ${n}`).join(', ')}`,
+    );
+    log(
+      `  clusters: median ms per onboarding step (registered includes placement): ${[...steps].map(([step, ms]) => `${step} ${fmt(median(ms))}`).join(', ')}`,
     );
 
     // 2. One additive migration over all of them, then the same ALTER raw.

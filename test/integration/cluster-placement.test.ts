@@ -1,12 +1,15 @@
 // Placement over real clusters (the main one and mp_b) and the tenant lifecycle on a tenant that is
-// not on the deployment's own server: least-loaded placement, region pinning, and migrations, the
-// migration job, rotation, export, the fan-out report, the metrics and offboarding on its cluster.
+// not on the deployment's own server: least-loaded placement (on loads read at most a TTL ago, on an
+// injected clock), region pinning, a cluster that stops answering after it was read, and migrations,
+// the migration job, rotation, export, the fan-out report, the metrics and offboarding on its cluster.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterEngines } from '../../cloud/clusters/engines.ts';
-import { addCluster } from '../../cloud/clusters/registry.ts';
+import { DEFAULT_CLUSTER_LOAD_TTL_MS } from '../../cloud/clusters/load-cache.ts';
+import { addCluster, removeCluster } from '../../cloud/clusters/registry.ts';
+import { clusterSealContext, storeClusterUrl } from '../../cloud/control/clusters.ts';
 import { loadConnectionString } from '../../cloud/control/connection-strings.ts';
 import { createCloudMetrics } from '../../cloud/metrics/cloud-metrics.ts';
 import { createTenantResolver, type TenantResolver } from '../../cloud/resolver/tenant-resolver.ts';
@@ -50,6 +53,11 @@ describe.skipIf(NO_CLUSTERS)(
     const onB = uniqueId('plb');
     const pinned = uniqueId('plp');
     const orgIds = [onDefault, onB, pinned];
+    /** The clock placement's cluster loads are kept on; `later()` moves it past their TTL. */
+    let clock = 0;
+    const later = () => {
+      clock += DEFAULT_CLUSTER_LOAD_TTL_MS;
+    };
     /** Makes a tenant database heavier by `mb` MiB, through the admin handle of its cluster. */
     const grow = async (orgId: string, cluster: string, mb: number) => {
       const engine = await p.clusters.engine(cluster);
@@ -65,7 +73,7 @@ describe.skipIf(NO_CLUSTERS)(
 
     beforeAll(async () => {
       root = mkdtempSync(join(tmpdir(), 'modernpos-placement-'));
-      p = await createTestPlatform('postgres');
+      p = await createTestPlatform('postgres', { clusterLoads: { now: () => clock } });
       resolver = createTenantResolver({ control: p.control, engine: p.engine, keyring: p.tenants.keyring });
       await addCluster(p.tenants, { name: 'b', url: PG_URL_B, region: 'eu' });
     });
@@ -85,7 +93,11 @@ describe.skipIf(NO_CLUSTERS)(
       expect(await placeTenant(p.tenants, {})).toEqual({ cluster: 'b', region: null });
       expect((await onboardTenant(p.tenants, { orgId: onB, name: 'B' })).cluster).toBe('b');
       await grow(onB, 'b', 40);
-      // Now default is the lighter one, but a tenant pinned to eu still goes to b.
+      // Within the TTL, placement sees the sizes it read plus what it placed since (two tenants on b,
+      // a template's size each): still b.
+      expect(await placeTenant(p.tenants, {})).toEqual({ cluster: 'b', region: null });
+      // Read again: default is the lighter one now, but a tenant pinned to eu still goes to b.
+      later();
       expect(await placeTenant(p.tenants, {})).toEqual({ cluster: 'default', region: null });
       expect(await placeTenant(p.tenants, { region: 'eu' })).toEqual({ cluster: 'b', region: 'eu' });
       const created = await onboardTenant(p.tenants, { orgId: pinned, name: 'Pinned', region: 'eu' });
@@ -200,6 +212,45 @@ describe.skipIf(NO_CLUSTERS)(
       const result = await offboardTenant(p.tenants, { orgId: pinned, confirm: true });
       expect(result.backupFile).not.toBeNull();
       expect(await databaseExistsOn(PG_URL_B!, tenantDatabaseName(pinned))).toBe(false);
+    });
+
+    it('passes by a cluster that stopped answering since placement read it, and refuses it by name: nothing created', async () => {
+      // x: mp_b again under another name, holding none of this control plane's tenants: the least loaded.
+      await addCluster(p.tenants, { name: 'x', url: PG_URL_B });
+      later();
+      expect(await placeTenant(p.tenants, {})).toEqual({ cluster: 'x', region: null });
+      // Its server goes away (its URL now leads to a port nothing listens on); placement still
+      // trusts what it read a moment ago...
+      const gone = p.tenants.keyring.seal(
+        'postgres://postgres@127.0.0.1:1/postgres',
+        clusterSealContext('x'),
+      );
+      await storeClusterUrl(p.control, 'x', gone);
+      await p.clusters.forget('x');
+      expect(await placeTenant(p.tenants, {})).toEqual({ cluster: 'x', region: null });
+      // ...until an onboarding finds it down: that tenant is placed once more, on a cluster that answers.
+      const elsewhere = uniqueId('ple');
+      orgIds.push(elsewhere);
+      const created = await onboardTenant(p.tenants, { orgId: elsewhere, name: 'Elsewhere' });
+      expect(created.cluster).not.toBe('x');
+      expect(p.tenants.clusterLoads?.knownUnreachable('x')).toMatch(/ECONNREFUSED/);
+      expect((await placeTenant(p.tenants, {})).cluster).not.toBe('x');
+
+      // Asked for by name, it is refused before anything is written, and audited.
+      const refused = uniqueId('plr');
+      await expect(onboardTenant(p.tenants, { orgId: refused, name: 'R', cluster: 'x' })).rejects.toThrow(
+        /^cluster x is unreachable \(.+\); nothing was created$/,
+      );
+      expect(await p.control.query('SELECT id FROM organizations WHERE id = $1', [refused])).toEqual([]);
+      const [audited] = await p.control.query<{ details: { code: string } }>(
+        "SELECT details FROM audit_logs WHERE org_id = $1 AND action = 'tenant.onboard.refused'",
+        [refused],
+      );
+      expect(audited?.details.code).toBe('database_unavailable');
+      // Read again later, it is still down: passed by.
+      later();
+      expect((await placeTenant(p.tenants, {})).cluster).not.toBe('x');
+      await removeCluster(p.tenants, 'x');
     });
   },
 );

@@ -5,9 +5,9 @@ import { tenantDatabaseName } from '../../../src/domain/org-id.ts';
 import { AppError } from '../../../src/errors.ts';
 import { getCluster } from '../../control/clusters.ts';
 import { getOrganization, insertOrganization, type Organization } from '../../control/organizations.ts';
-import { engineOf, type TenantContext } from '../context.ts';
+import type { TenantContext } from '../context.ts';
 import { placeTenant } from '../placement.ts';
-import { refuseUnregisteredDatabase } from '../unregistered-database.ts';
+import { reachNewTenantCluster } from '../unregistered-database.ts';
 import { requireCurrency, requireName, requireTimeZone } from '../validate.ts';
 import { legacySetting, readStructure, type Structure, schemaExists } from './legacy-source.ts';
 import type { Checked, ImportMarker } from './request.ts';
@@ -86,12 +86,7 @@ export async function register(ctx: TenantContext, legacy: SqlDatabase, c: Check
   if (!inserted) throw new AppError('conflict', `organization ${c.orgId} already exists`);
   const org = await getOrganization(ctx.control, c.orgId);
   if (!org) throw new Error(`organization ${c.orgId} vanished while importing`);
-  const engine = await engineOf(ctx, org);
-  await refuseUnregisteredDatabase(ctx, engine, {
-    orgId: c.orgId,
-    database: org.databaseName,
-    cluster: org.cluster,
-  });
+  await reachNewTenantCluster(ctx, { orgId: c.orgId, database: org.databaseName, cluster: org.cluster });
   return org;
 }
 
