@@ -12,7 +12,8 @@ import { createUser, type MayManage, updateUser } from '../catalog/users.ts';
 import { can, requirePermission, type SessionUser } from '../hq/sessions.ts';
 import type { TenantResolver } from '../resolver/tenant-resolver.ts';
 import type { SyncSignals } from '../sync/sync-signals.ts';
-import { idParam, jsonBody, requireSession } from './hq-routes.ts';
+import { idParam, jsonBody } from './hq-request.ts';
+import { type HqEnv, hqSession } from './hq-session.ts';
 
 export interface HqCatalogRoutesOptions {
   resolver: TenantResolver;
@@ -22,18 +23,19 @@ export interface HqCatalogRoutesOptions {
 
 const anyJson = z.unknown();
 
-export function createHqCatalogRoutes(options: HqCatalogRoutesOptions): Hono {
+export function createHqCatalogRoutes(options: HqCatalogRoutesOptions): Hono<HqEnv> {
   const { resolver } = options;
   const now = options.now ?? (() => new Date());
-  const app = new Hono();
+  const app = new Hono<HqEnv>();
+  const session = hqSession(resolver, now);
 
   /** Runs a catalog write as the session's user, who needs `permission` (catalog:write by default). */
   const write = async <T>(
-    c: Context,
+    c: Context<HqEnv>,
     fn: (ctx: WriteContext, body: unknown, user: SessionUser) => Promise<T>,
     permission = 'catalog:write',
   ): Promise<T> => {
-    const { orgId, user } = await requireSession(c, resolver, now);
+    const { orgId, user } = c.var.session;
     requirePermission(user, permission);
     const body = await jsonBody(c, anyJson);
     return resolver.withTenant(orgId, (db) =>
@@ -54,36 +56,38 @@ export function createHqCatalogRoutes(options: HqCatalogRoutesOptions): Hono {
     (user: SessionUser): MayManage =>
     (role) =>
       role !== 'manager' || can(user, '*');
-  const read = async <T>(c: Context, fn: (db: SqlDatabase) => Promise<T>) => {
-    const { orgId } = await requireSession(c, resolver, now);
+  const read = async <T>(c: Context<HqEnv>, fn: (db: SqlDatabase) => Promise<T>) => {
+    const { orgId } = c.var.session;
     return resolver.withTenant(orgId, fn);
   };
 
-  app.get('/branches', async (c) => c.json({ branches: await read(c, listBranches) }));
-  app.post('/branches', async (c) => c.json(await write(c, createBranch), 201));
-  app.patch('/branches/:code', async (c) =>
+  app.get('/branches', session, async (c) => c.json({ branches: await read(c, listBranches) }));
+  app.post('/branches', session, async (c) => c.json(await write(c, createBranch), 201));
+  app.patch('/branches/:code', session, async (c) =>
     c.json(await write(c, (ctx, body) => updateBranch(ctx, idParam(c, 'code'), body))),
   );
 
-  app.get('/tax-rates', async (c) => c.json({ taxRates: await read(c, listTaxRates) }));
-  app.post('/tax-rates', async (c) => c.json(await write(c, createTaxRate), 201));
-  app.patch('/tax-rates/:id', async (c) =>
+  app.get('/tax-rates', session, async (c) => c.json({ taxRates: await read(c, listTaxRates) }));
+  app.post('/tax-rates', session, async (c) => c.json(await write(c, createTaxRate), 201));
+  app.patch('/tax-rates/:id', session, async (c) =>
     c.json(await write(c, (ctx, body) => updateTaxRate(ctx, idParam(c, 'id'), body))),
   );
 
-  app.get('/products', async (c) => c.json({ products: await read(c, (db) => listProducts(db, now())) }));
-  app.post('/products', async (c) => c.json(await write(c, createProduct), 201));
-  app.patch('/products/:id', async (c) =>
+  app.get('/products', session, async (c) =>
+    c.json({ products: await read(c, (db) => listProducts(db, now())) }),
+  );
+  app.post('/products', session, async (c) => c.json(await write(c, createProduct), 201));
+  app.patch('/products/:id', session, async (c) =>
     c.json(await write(c, (ctx, body) => updateProduct(ctx, idParam(c, 'id'), body))),
   );
-  app.post('/prices', async (c) => c.json(await write(c, setPrice), 201));
+  app.post('/prices', session, async (c) => c.json(await write(c, setPrice), 201));
 
   // Cashiers (with PINs, which edges pull to check offline) and HQ managers and viewers (with passwords).
-  app.get('/users', async (c) => c.json({ users: await read(c, listUsers) }));
-  app.post('/users', async (c) =>
+  app.get('/users', session, async (c) => c.json({ users: await read(c, listUsers) }));
+  app.post('/users', session, async (c) =>
     c.json(await write(c, (ctx, body, user) => createUser(ctx, body, mayManage(user)), 'users:write'), 201),
   );
-  app.patch('/users/:id', async (c) =>
+  app.patch('/users/:id', session, async (c) =>
     c.json(
       await write(
         c,

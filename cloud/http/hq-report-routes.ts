@@ -12,7 +12,7 @@ import { reportQueries } from '../reports/params.ts';
 import { isReportName, reports, runReport } from '../reports/reports.ts';
 import { salesOverview } from '../reports/sales-overview.ts';
 import type { TenantResolver } from '../resolver/tenant-resolver.ts';
-import { requireSession } from './hq-routes.ts';
+import { type HqEnv, hqSession } from './hq-session.ts';
 
 export interface HqReportRoutesOptions {
   resolver: TenantResolver;
@@ -21,22 +21,23 @@ export interface HqReportRoutesOptions {
 
 const wantsCsv = (accept: string | undefined) => /\btext\/csv\b/i.test(accept ?? '');
 
-export function createHqReportRoutes(options: HqReportRoutesOptions): Hono {
+export function createHqReportRoutes(options: HqReportRoutesOptions): Hono<HqEnv> {
   const { resolver } = options;
   const now = options.now ?? (() => new Date());
-  const app = new Hono();
+  const app = new Hono<HqEnv>();
+  const session = hqSession(resolver, now);
 
   // The dashboard's Sales view in one call: the figures of seven reports over one period.
-  app.get('/sales-overview', async (c) => {
-    const { orgId, user } = await requireSession(c, resolver, now);
+  app.get('/sales-overview', session, async (c) => {
+    const { orgId, user } = c.var.session;
     requirePermission(user, 'reports:read');
     const query = parseQuery(c, reportQueries.salesOverview);
     const at = now();
     return c.json(await resolver.withTenant(orgId, (db) => salesOverview(db, query, at)));
   });
 
-  app.get('/reports/:name', async (c) => {
-    const { orgId, user } = await requireSession(c, resolver, now);
+  app.get('/reports/:name', session, async (c) => {
+    const { orgId, user } = c.var.session;
     requirePermission(user, 'reports:read');
     const name = c.req.param('name');
     if (!isReportName(name)) {

@@ -8,7 +8,8 @@ import type { StockKind } from '../../src/protocol/stock.ts';
 import { listOnHand, onHandQuery, recordHqStock, setReorderLevel } from '../catalog/stock.ts';
 import { requirePermission } from '../hq/sessions.ts';
 import type { TenantResolver } from '../resolver/tenant-resolver.ts';
-import { jsonBody, requireSession } from './hq-routes.ts';
+import { jsonBody } from './hq-request.ts';
+import { type HqEnv, hqSession } from './hq-session.ts';
 
 export interface HqStockRoutesOptions {
   resolver: TenantResolver;
@@ -24,20 +25,21 @@ const paths: Record<string, StockKind> = {
   transfers: 'stock_transfer',
 };
 
-export function createHqStockRoutes(options: HqStockRoutesOptions): Hono {
+export function createHqStockRoutes(options: HqStockRoutesOptions): Hono<HqEnv> {
   const { resolver } = options;
   const now = options.now ?? (() => new Date());
-  const app = new Hono();
+  const app = new Hono<HqEnv>();
+  const session = hqSession(resolver, now);
 
   /** The session's org and email, once it may write stock. */
-  const writer = async (c: Context) => {
-    const { orgId, user } = await requireSession(c, resolver, now);
+  const writer = async (c: Context<HqEnv>) => {
+    const { orgId, user } = c.var.session;
     requirePermission(user, 'catalog:write');
     return { orgId, actor: user.email, body: await jsonBody(c, anyJson) };
   };
 
   for (const [path, kind] of Object.entries(paths)) {
-    app.post(`/stock/${path}`, async (c) => {
+    app.post(`/stock/${path}`, session, async (c) => {
       const { orgId, actor, body } = await writer(c);
       const recorded = await resolver.withTenant(orgId, (db) =>
         recordHqStock({ db, actor, now }, kind, body),
@@ -46,13 +48,13 @@ export function createHqStockRoutes(options: HqStockRoutesOptions): Hono {
     });
   }
 
-  app.put('/stock/reorder-levels', async (c) => {
+  app.put('/stock/reorder-levels', session, async (c) => {
     const { orgId, actor, body } = await writer(c);
     return c.json(await resolver.withTenant(orgId, (db) => setReorderLevel({ db, actor, now }, body)));
   });
 
-  app.get('/stock', async (c) => {
-    const { orgId } = await requireSession(c, resolver, now);
+  app.get('/stock', session, async (c) => {
+    const { orgId } = c.var.session;
     const { branch } = parseQuery(c, onHandQuery);
     return c.json({ onHand: await resolver.withTenant(orgId, (db) => listOnHand(db, branch ?? null)) });
   });

@@ -10,7 +10,8 @@ import { requirePermission } from '../hq/sessions.ts';
 import type { TenantResolver } from '../resolver/tenant-resolver.ts';
 import { discardQuarantined, listQuarantine, replayQuarantined } from '../sync/quarantine.ts';
 import type { SyncSignals } from '../sync/sync-signals.ts';
-import { idParam, jsonBody, requireSession } from './hq-routes.ts';
+import { idParam, jsonBody } from './hq-request.ts';
+import { type HqEnv, hqSession } from './hq-session.ts';
 
 export interface HqSyncRoutesOptions {
   resolver: TenantResolver;
@@ -25,22 +26,23 @@ export const replayBody = strictObject({ payload: z.unknown().optional() });
 export const discardBody = strictObject({ reason: text(500).trim().min(1) });
 export const quarantineQuery = strictObject({ unresolved: z.enum(['true', 'false']).optional() });
 
-export function createHqSyncRoutes(options: HqSyncRoutesOptions): Hono {
+export function createHqSyncRoutes(options: HqSyncRoutesOptions): Hono<HqEnv> {
   const { resolver } = options;
   const now = options.now ?? (() => new Date());
-  const app = new Hono();
+  const app = new Hono<HqEnv>();
+  const session = hqSession(resolver, now);
   // The device's edge learns the outcome at once wherever it is connected (or at its next sync).
   const told = (orgId: string) => (deviceId: string) => {
     void options.signals?.quarantineResolved(orgId, deviceId).catch(() => undefined);
   };
 
-  app.get('/devices', async (c) => {
-    const { orgId } = await requireSession(c, resolver, now);
+  app.get('/devices', session, async (c) => {
+    const { orgId } = c.var.session;
     return c.json({ devices: await resolver.withTenant(orgId, (db) => listDevices(db)) });
   });
 
-  app.post('/devices', async (c) => {
-    const { orgId, user } = await requireSession(c, resolver, now);
+  app.post('/devices', session, async (c) => {
+    const { orgId, user } = c.var.session;
     requirePermission(user, 'devices:write');
     const body = await jsonBody(c, deviceBody);
     const device = await resolver.withTenant(orgId, (db) =>
@@ -49,8 +51,8 @@ export function createHqSyncRoutes(options: HqSyncRoutesOptions): Hono {
     return c.json(device, 201);
   });
 
-  app.delete('/devices/:id', async (c) => {
-    const { orgId, user } = await requireSession(c, resolver, now);
+  app.delete('/devices/:id', session, async (c) => {
+    const { orgId, user } = c.var.session;
     requirePermission(user, 'devices:write');
     const revoked = await resolver.withTenant(orgId, (db) =>
       revokeDevice(
@@ -66,8 +68,8 @@ export function createHqSyncRoutes(options: HqSyncRoutesOptions): Hono {
     return c.json(revoked);
   });
 
-  app.get('/sync/quarantine', async (c) => {
-    const { orgId } = await requireSession(c, resolver, now);
+  app.get('/sync/quarantine', session, async (c) => {
+    const { orgId } = c.var.session;
     const { unresolved } = parseQuery(c, quarantineQuery);
     const items = await resolver.withTenant(orgId, (db) =>
       listQuarantine(db, { unresolvedOnly: unresolved !== 'false' }),
@@ -75,8 +77,8 @@ export function createHqSyncRoutes(options: HqSyncRoutesOptions): Hono {
     return c.json({ quarantine: items });
   });
 
-  app.post('/sync/quarantine/:id/replay', async (c) => {
-    const { orgId, user } = await requireSession(c, resolver, now);
+  app.post('/sync/quarantine/:id/replay', session, async (c) => {
+    const { orgId, user } = c.var.session;
     requirePermission(user, 'devices:write');
     const body = await jsonBody(c, replayBody);
     const result = await resolver.withTenant(orgId, (db) =>
@@ -85,8 +87,8 @@ export function createHqSyncRoutes(options: HqSyncRoutesOptions): Hono {
     return c.json(result);
   });
 
-  app.post('/sync/quarantine/:id/discard', async (c) => {
-    const { orgId, user } = await requireSession(c, resolver, now);
+  app.post('/sync/quarantine/:id/discard', session, async (c) => {
+    const { orgId, user } = c.var.session;
     requirePermission(user, 'devices:write');
     const { reason } = await jsonBody(c, discardBody);
     await resolver.withTenant(orgId, (db) =>
