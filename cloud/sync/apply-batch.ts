@@ -8,8 +8,9 @@ import { AppError } from '../../src/errors.ts';
 import type { MutationResult } from '../../src/protocol/messages.ts';
 import type { Mutation } from '../../src/protocol/mutations.ts';
 import { isStockKind } from '../../src/protocol/stock.ts';
+import { lockAppliedSeq, recordApplied } from '../devices/applied-seq.ts';
+import { type DeviceScope, deviceScope } from '../devices/scope.ts';
 import { databaseRefusal } from './database-refusal.ts';
-import { deviceScope } from './device-scope.ts';
 import { releaseHeldRefunds } from './held-refunds.ts';
 import { resendResults, type SeqConflict } from './resend.ts';
 import { claimTerminals } from './terminals.ts';
@@ -18,7 +19,6 @@ import {
   checkShift,
   checkStock,
   checkTerminal,
-  type DeviceScope,
   parseMutation,
   printable,
   type Rejection,
@@ -76,12 +76,9 @@ async function applyBatchOnce(
 ): Promise<BatchOutcome> {
   const receivedAt = (options.now?.() ?? new Date()).toISOString();
   return db.transaction(async (tx) => {
-    const [device] = await tx.query<{ last: number; revoked: boolean }>(
-      'SELECT last_applied_seq AS last, revoked_at IS NOT NULL AS revoked FROM devices WHERE id = $1 FOR UPDATE',
-      [options.deviceId],
-    );
+    const device = await lockAppliedSeq(tx, options.deviceId);
     if (!device || device.revoked) throw new AppError('unauthorized', 'the device was revoked');
-    const last = Number(device.last);
+    const { last } = device;
     const fresh = options.mutations.filter((m) => m.seq > last);
     const gap = fresh.findIndex((m, i) => m.seq !== last + 1 + i);
     if (gap !== -1) {
@@ -104,11 +101,7 @@ async function applyBatchOnce(
     for (const [seq, result] of outcomes) results.set(seq, result);
     for (const { m, rejection } of quarantined) results.set(m.seq, rejectedResult(m, rejection));
     const lastAppliedSeq = fresh.at(-1)?.seq ?? last;
-    // An ack is what a device syncs by: its last sync moves with the batch (docs/freshness.md).
-    await tx.query(
-      'UPDATE devices SET last_applied_seq = $2, last_seen_at = $3, last_sync_at = $3 WHERE id = $1',
-      [options.deviceId, lastAppliedSeq, receivedAt],
-    );
+    await recordApplied(tx, options.deviceId, lastAppliedSeq, receivedAt);
     return {
       ok: true,
       results: options.mutations.map((m) => results.get(m.seq)!),

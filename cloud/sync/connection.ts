@@ -1,78 +1,170 @@
-// One sync connection's state and its ways to answer: send a message or an error, close once, and
-// refuse (log, error, close). Handlers of the connection's messages share it.
+// One edge's sync connection, the part that alone talks to the socket: frames read on arrival (and a
+// push's payloads parsed ahead), messages handed to the message handler one at a time in order
+// through a bounded queue, its results sent (`ok`), or turned into an error and a close (`refused`,
+// `fatal`), a device registered for pokes once welcomed, heartbeats both ways and the hello deadline.
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import type { SqlDatabase } from '../../src/db/sql.ts';
-import type { Logger } from '../../src/log.ts';
-import type { SyncErrorCode } from '../../src/protocol/errors.ts';
-import type { Down } from '../../src/protocol/messages.ts';
-import type { Refusal } from './refusal.ts';
-import type { SessionDeps, SyncLimits } from './session-deps.ts';
+import { closeCodes } from '../../src/protocol/errors.ts';
+import type { Down, Up } from '../../src/protocol/messages.ts';
+import { PROTOCOL_VERSION, QUEUE_OVERFLOW_CODE_SINCE } from '../../src/protocol/version.ts';
+import { type ParsedMutation, parsePayloads } from './apply-batch.ts';
+import { type ParsedFrame, readFrame } from './frame.ts';
+import { errorReply, fatal, type HandlerResult, type Welcomed } from './handler-result.ts';
+import { Refusal } from './refusal.ts';
+import type { SessionDeps } from './session-deps.ts';
+import { newSessionState, type SessionState } from './session-state.ts';
 
-/** The device a connection speaks for, once its hello was welcomed. */
-export interface Ready {
-  orgId: string;
-  deviceId: string;
-  branchCode: string;
-  currency: string;
-  protocolVersion: number;
-}
+/** Messages a connection may have waiting for their replies (heartbeat pings ride along with a push). */
+export const MAX_QUEUED = 64;
 
-export interface Connection {
-  readonly deps: SessionDeps;
-  readonly limits: SyncLimits;
-  readonly now: () => Date;
-  readonly authorization: string | undefined;
-  ready: Ready | undefined;
-  unsubscribe: (() => void) | undefined;
-  closed: boolean;
-  log: Logger;
-  /** When `last_seen_at` was last written (by a ping or a push's transaction). */
-  lastSeenWritten: number;
-  /** When the device's reported backlog was last written (by its hello or a ping). */
-  backlogWritten: number;
-  send(message: Down): void;
-  sendError(
-    code: SyncErrorCode,
-    message: string,
-    extra?: { retryAfterMs?: number; details?: Record<string, unknown> },
-  ): void;
-  close(code: number, reason: string): void;
-  refuse(r: Refusal): void;
-  withTenant<T>(orgId: string, fn: (db: SqlDatabase) => Promise<T>): Promise<T>;
-}
+/** What the connection part needs of the session's dependencies; the rest is the handler's. */
+export type ConnectionDeps = Pick<SessionDeps, 'limits' | 'logger' | 'onReady' | 'observer'>;
 
-export function openConnection(
+/** Handles one message of the connection; its result says what to send, or why to close. */
+export type MessageHandler<D extends ConnectionDeps> = (
+  state: SessionState,
+  message: Up,
+  deps: D,
+  payloads?: ReadonlyMap<number, ParsedMutation['parsed']>,
+) => Promise<HandlerResult>;
+
+export function startConnection<D extends ConnectionDeps>(
   ws: WebSocket,
   authorization: string | undefined,
-  deps: SessionDeps,
-): Connection {
-  const conn: Connection = {
-    deps,
-    limits: deps.limits,
-    now: deps.now ?? (() => new Date()),
-    authorization,
-    ready: undefined,
-    unsubscribe: undefined,
-    closed: false,
-    log: deps.logger.child({ conn: randomUUID() }),
-    lastSeenWritten: Date.now(),
-    backlogWritten: Date.now(),
-    send: (message) => {
-      if (!conn.closed && ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
-    },
-    sendError: (code, message, extra = {}) => conn.send({ type: 'error', code, message, ...extra }),
-    close: (code, reason) => {
-      if (conn.closed) return;
-      conn.closed = true;
-      ws.close(code, reason.slice(0, 120));
-    },
-    refuse: (r) => {
-      conn.log.warn({ code: r.code, closeCode: r.closeCode }, `sync refused: ${r.message}`);
-      conn.sendError(r.code, r.message, r.retryAfterMs === undefined ? {} : { retryAfterMs: r.retryAfterMs });
-      conn.close(r.closeCode, r.code);
-    },
-    withTenant: (orgId, fn) => deps.resolver.withTenant(orgId, fn),
+  deps: D,
+  handler: MessageHandler<D>,
+): void {
+  const { limits } = deps;
+  const state = newSessionState(authorization, deps.logger.child({ conn: randomUUID() }));
+  let closed = false;
+  let unsubscribe: (() => void) | undefined;
+
+  const send = (message: Down) => {
+    if (!closed && ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
   };
-  return conn;
+  const close = (code: number, reason: string) => {
+    if (closed) return;
+    closed = true;
+    ws.close(code, reason.slice(0, 120));
+  };
+  const refuse = (r: Refusal) => {
+    state.log.warn({ code: r.code, closeCode: r.closeCode }, `sync refused: ${r.message}`);
+    send(errorReply(r.code, r.message, r.retryAfterMs === undefined ? {} : { retryAfterMs: r.retryAfterMs }));
+    close(r.closeCode, r.code);
+  };
+
+  /** A welcomed device: registered for pokes, resolutions and revocation, and counted as connected. */
+  const register = ({ ready, hello }: Welcomed) => {
+    state.ready = ready;
+    state.log = state.log.child({ org: ready.orgId, device: ready.deviceId });
+    state.log.info(
+      { protocol: hello.protocolVersion, schema: hello.schemaVersion, agent: hello.agent },
+      'sync connected',
+    );
+    deps.observer?.deviceConnected(ready.orgId, ready.deviceId);
+    deps.observer?.deviceSeen(ready.orgId, ready.deviceId, hello.backlog);
+    if (hello.backlog?.pending === 0) deps.observer?.deviceSynced(ready.orgId, ready.deviceId, true);
+    unsubscribe = deps.onReady?.({
+      orgId: ready.orgId,
+      deviceId: ready.deviceId,
+      poke: (cursor) => send({ type: 'poke', cursor }),
+      // Older edges know no such message: they learn nothing, as before.
+      resolved: () => {
+        if (ready.protocolVersion >= 4) send({ type: 'resolved' });
+      },
+      revoke: () => refuse(new Refusal('unauthorized', 'the device was revoked', closeCodes.unauthorized)),
+    });
+  };
+
+  const settle = (result: HandlerResult) => {
+    if (result.type === 'refused') refuse(result.refusal);
+    else if (result.type === 'fatal') {
+      state.log.error({ err: result.error }, 'sync: internal error');
+      refuse(new Refusal('internal_error', 'internal error', closeCodes.unavailable, 5_000));
+    } else if (!closed) {
+      // The socket may have gone while the tenant answered: a dead session is never registered.
+      if (result.welcomed) register(result.welcomed);
+      for (const reply of result.replies) send(reply);
+    }
+  };
+
+  const run = async (parsed: ParsedFrame, payloads?: ReadonlyMap<number, ParsedMutation['parsed']>) => {
+    // Refused and closing: what was still queued is not run against the tenant's database.
+    if (closed) return;
+    if (!parsed.ok) {
+      if ('code' in parsed) {
+        send(
+          errorReply('frame_too_large', parsed.reason, { details: { maxFrameBytes: limits.maxFrameBytes } }),
+        );
+      } else send(errorReply('invalid_message', parsed.reason));
+      return;
+    }
+    // A handler that throws instead of returning a result is an internal error all the same.
+    settle(await handler(state, parsed.message, deps, payloads).catch(fatal));
+  };
+
+  let queue = Promise.resolve();
+  let queued = 0;
+  let lastHeard = Date.now();
+  ws.on('message', (data, isBinary) => {
+    lastHeard = Date.now();
+    // Every reply, errors included, goes through the queue: replies come in the order of requests.
+    // Parsed on arrival, so the next frame's parsing overlaps the database work of the one before.
+    const parsed = readFrame(data, isBinary, limits.maxFrameBytes);
+    if (parsed.ok && parsed.message.type === 'hello') clearTimeout(helloDeadline);
+    // An edge waits for each reply before its next request; one that floods the queue is broken.
+    if (++queued > MAX_QUEUED) {
+      const protocol = state.ready?.protocolVersion ?? PROTOCOL_VERSION;
+      refuse(
+        new Refusal(
+          protocol >= QUEUE_OVERFLOW_CODE_SINCE ? 'too_many_in_flight' : 'invalid_message',
+          `more than ${MAX_QUEUED} messages awaiting replies`,
+          closeCodes.protocolError,
+        ),
+      );
+      return;
+    }
+    // A push's payloads too (pure work): only the SQL waits its turn.
+    const payloads =
+      parsed.ok &&
+      parsed.message.type === 'push' &&
+      parsed.message.mutations.length <= limits.maxBatchMutations
+        ? parsePayloads(parsed.message.mutations)
+        : undefined;
+    queue = queue
+      .then(() => run(parsed, payloads))
+      .finally(() => {
+        queued--;
+      });
+  });
+  ws.on('pong', () => {
+    lastHeard = Date.now();
+  });
+  // Heartbeat: a ping every interval; a connection silent for two intervals is dead and is dropped.
+  const heartbeat = setInterval(() => {
+    if (Date.now() - lastHeard > 2 * limits.heartbeatMs) {
+      closed = true;
+      ws.terminate();
+    } else if (ws.readyState === ws.OPEN) ws.ping();
+  }, limits.heartbeatMs);
+  heartbeat.unref();
+  // A socket that never says hello holds a connection and a session for nothing (pings keep it alive).
+  const helloDeadline = setTimeout(
+    () => close(closeCodes.helloTimeout, 'hello_timeout'),
+    limits.helloTimeoutMs,
+  );
+  helloDeadline.unref();
+  ws.on('close', () => {
+    closed = true;
+    clearInterval(heartbeat);
+    clearTimeout(helloDeadline);
+    unsubscribe?.();
+    if (state.ready) {
+      deps.observer?.deviceGone(state.ready.orgId, state.ready.deviceId);
+      state.log.info('sync closed');
+    }
+  });
+  ws.on('error', () => {
+    // A broken socket closes; 'close' cleans up.
+  });
 }

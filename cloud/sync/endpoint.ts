@@ -1,10 +1,12 @@
-// GET /v1/sync: the WebSocket upgrade on the cloud's HTTP server (`ws` in noServer mode), one session
-// per connection, and the registry of live sessions by tenant that catalog pokes go through.
+// GET /v1/sync: the WebSocket upgrade on the cloud's HTTP server (`ws` in noServer mode), one
+// connection per socket (connection.ts, handing its messages to handle-message.ts), and the registry
+// of live sessions by tenant that catalog pokes go through.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { closeCodes } from '../../src/protocol/errors.ts';
-import { startSession } from './session.ts';
+import { startConnection } from './connection.ts';
+import { handleMessage } from './handle-message.ts';
 import type { SessionDeps, SyncLimits, SyncSession } from './session-deps.ts';
 
 /**
@@ -60,7 +62,7 @@ export function attachSyncEndpoint(server: Server, deps: Omit<SessionDeps, 'onRe
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) =>
-      startSession(ws, req.headers.authorization, { ...deps, onReady }),
+      startConnection(ws, req.headers.authorization, { ...deps, onReady }, handleMessage),
     );
   };
   server.on('upgrade', onUpgrade);

@@ -5,6 +5,8 @@ import { closeCodes } from '../../src/protocol/errors.ts';
 import type { Hello } from '../../src/protocol/messages.ts';
 import { findDeviceByToken } from '../devices/devices.ts';
 import { touchDevice } from '../devices/last-seen.ts';
+import { tenantCurrency } from '../devices/scope.ts';
+import { bindStore } from '../devices/store-binding.ts';
 import { latestCursor } from './pull.ts';
 import { Refusal } from './refusal.ts';
 import { claimTerminals } from './terminals.ts';
@@ -28,13 +30,7 @@ export async function helloTenant(
   const device = await findDeviceByToken(db, orgId, token);
   if (!device || device.revoked)
     throw new Refusal('unauthorized', 'the device token is not valid', closeCodes.unauthorized);
-  // Bind the token to the first edge database that syncs with it; another database is refused,
-  // or its first sales would be taken for duplicates of the first one's.
-  const [bound] = await db.query<{ store_id: string }>(
-    'UPDATE devices SET store_id = coalesce(store_id, $2) WHERE id = $1 RETURNING store_id',
-    [device.id, message.storeId],
-  );
-  if (bound?.store_id !== message.storeId) {
+  if (!(await bindStore(db, device.id, message.storeId))) {
     throw new Refusal(
       'device_in_use',
       'this device token is bound to another edge database; register a new device for this one',
@@ -42,7 +38,7 @@ export async function helloTenant(
     );
   }
   const terminals = await claimTerminals(db, device.id, message.terminals, now().toISOString());
-  const [currency] = await db.query<{ value: string }>("SELECT value FROM settings WHERE key = 'currency'");
+  const currency = await tenantCurrency(db);
   await touchDevice(db, device.id, now(), message.backlog);
-  return { device, terminals, currency: currency?.value ?? '', cursor: await latestCursor(db) };
+  return { device, terminals, currency, cursor: await latestCursor(db) };
 }

@@ -6,8 +6,8 @@ import type { SqlDatabase } from '../../src/db/sql.ts';
 import { AppError } from '../../src/errors.ts';
 import { payloadSchemas } from '../../src/protocol/mutations.ts';
 import { auditTenant } from '../catalog/change-log.ts';
+import { deviceScope } from '../devices/scope.ts';
 import { applyMutations, parsedMutation } from './apply-batch.ts';
-import { deviceScope } from './device-scope.ts';
 
 export interface QuarantinedMutation {
   id: string;

@@ -44,3 +44,6 @@ export interface SyncSession {
   /** The device was revoked: `unauthorized`, then close. */
   revoke(): void;
 }
+
+/** The session's clock: `deps.now`, or the wall clock. */
+export const sessionClock = (deps: Pick<SessionDeps, 'now'>): (() => Date) => deps.now ?? (() => new Date());

@@ -1,9 +1,11 @@
-// The connection's ping: the device is seen (and synced when its outbox is empty), its `last_seen_at`
+// The ping handler: the device is seen (and synced when its outbox is empty), its `last_seen_at`
 // and reported backlog written at most every `lastSeenEveryMs`, and a pong answered whatever the
 // tenant database says.
 import type { Backlog, Up } from '../../src/protocol/messages.ts';
 import { touchDevice } from '../devices/last-seen.ts';
-import type { Connection, Ready } from './connection.ts';
+import { type HandlerResult, ok } from './handler-result.ts';
+import { type SessionDeps, sessionClock } from './session-deps.ts';
+import type { Ready, SessionState } from './session-state.ts';
 
 type Ping = Extract<Up, { type: 'ping' }>;
 
@@ -15,26 +17,35 @@ type Ping = Extract<Up, { type: 'ping' }>;
  * backlog, so while pushes keep the last-seen throttle shut a ping with a backlog still writes,
  * once every `lastSeenEveryMs` at most: one write per device and period either way.
  */
-async function touchLastSeen(conn: Connection, session: Ready, backlog?: Backlog): Promise<void> {
+async function touchLastSeen(
+  state: SessionState,
+  deps: SessionDeps,
+  session: Ready,
+  backlog?: Backlog,
+): Promise<void> {
   const now = Date.now();
-  const every = conn.limits.lastSeenEveryMs;
-  const seenDue = now - conn.lastSeenWritten >= every;
-  const backlogDue = backlog !== undefined && now - conn.backlogWritten >= every;
+  const every = deps.limits.lastSeenEveryMs;
+  const seenDue = now - state.lastSeenWritten >= every;
+  const backlogDue = backlog !== undefined && now - state.backlogWritten >= every;
   if (!seenDue && !backlogDue) return;
-  conn.lastSeenWritten = now;
-  if (backlog !== undefined) conn.backlogWritten = now;
+  state.lastSeenWritten = now;
+  if (backlog !== undefined) state.backlogWritten = now;
   // A heartbeat is answered whatever the tenant database says; pushes report its troubles.
-  await conn
-    .withTenant(session.orgId, (db) => touchDevice(db, session.deviceId, conn.now(), backlog))
-    .catch((err: unknown) => conn.log.debug({ err }, 'sync: last seen not written'));
+  await deps.resolver
+    .withTenant(session.orgId, (db) => touchDevice(db, session.deviceId, sessionClock(deps)(), backlog))
+    .catch((err: unknown) => state.log.debug({ err }, 'sync: last seen not written'));
 }
 
-export async function handlePing(conn: Connection, message: Ping): Promise<void> {
-  const { ready, deps } = conn;
+export async function handlePing(
+  state: SessionState,
+  message: Ping,
+  deps: SessionDeps,
+): Promise<HandlerResult> {
+  const { ready } = state;
   if (ready) {
     deps.observer?.deviceSeen(ready.orgId, ready.deviceId, message.backlog);
     if (message.backlog?.pending === 0) deps.observer?.deviceSynced(ready.orgId, ready.deviceId, true);
-    await touchLastSeen(conn, ready, message.backlog);
+    await touchLastSeen(state, deps, ready, message.backlog);
   }
-  conn.send({ type: 'pong', ...(message.at === undefined ? {} : { at: message.at }) });
+  return ok({ type: 'pong', ...(message.at === undefined ? {} : { at: message.at }) });
 }

@@ -3,6 +3,7 @@
 // the edge could not know (a price changed, a product deactivated, a cashier nobody knows, stock
 // below zero) is no reason to refuse: nothing here checks it; the sale is flagged as it is written
 // (catalog-flags.ts, stock-flags.ts) and kept in occurredAt order (stock-order.ts).
+
 import { sanitizeText } from '../../src/domain/bounds.ts';
 import { parseReceiptNo } from '../../src/domain/receipt.ts';
 import {
@@ -18,6 +19,7 @@ import {
 } from '../../src/protocol/mutations.ts';
 import type { RejectionCode } from '../../src/protocol/rejections.ts';
 import type { StockDocument } from '../../src/protocol/stock.ts';
+import type { DeviceScope } from '../devices/scope.ts';
 import { checkSaleArithmetic } from './arithmetic.ts';
 
 export type { RejectionCode };
@@ -33,11 +35,6 @@ export type ValidMutation =
 export interface Rejection {
   code: RejectionCode;
   reason: string;
-}
-
-export interface DeviceScope {
-  branchCode: string;
-  currency: string;
 }
 
 /** The terminal codes a mutation's document names, to be claimed before it is checked. */
