@@ -36,7 +36,12 @@ export interface EmbeddedEngineOptions {
   pristineDir?: string;
 }
 
+/** An embedded DSN is this prefix and the database's name: there is no server, role or password. */
 const DSN_PREFIX = 'embedded:';
+
+function embeddedDatabaseOf(dsn: string): string | undefined {
+  return dsn.startsWith(DSN_PREFIX) ? dsn.slice(DSN_PREFIX.length) : undefined;
+}
 
 export function createEmbeddedEngine(options: EmbeddedEngineOptions): Engine {
   // The data directory holds every database and the generated secrets: its owner only.
@@ -185,9 +190,11 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): Engine {
       return undefined;
     },
 
+    databaseOf: embeddedDatabaseOf,
+
     connect(dsn): ClosableSqlDatabase {
-      if (!dsn.startsWith(DSN_PREFIX)) throw new Error('not an embedded DSN');
-      const name = dsn.slice(DSN_PREFIX.length);
+      const name = embeddedDatabaseOf(dsn);
+      if (name === undefined) throw new Error('not an embedded DSN');
       const guard = () => {
         if (revoked.has(name)) throw new AppError('tenant_offboarded', 'the tenant is being offboarded');
       };

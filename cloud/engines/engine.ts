@@ -58,6 +58,11 @@ export interface Engine {
    */
   adminUrlOf?(name: string): string;
 
+  /**
+   * The database a DSN of this engine leads to; undefined when `dsn` is not one of this engine's DSNs.
+   * The resolver checks it so a misfiled DSN never routes one tenant to another's database.
+   */
+  databaseOf(dsn: string): string | undefined;
   /** Opens a pool on a tenant DSN, as the tenant's role. */
   connect(dsn: string, options: { maxConnections: number; idleTimeoutMs: number }): ClosableSqlDatabase;
 

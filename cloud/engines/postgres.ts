@@ -33,6 +33,18 @@ export function withDatabase(
   return u.toString();
 }
 
+/** The database a postgres:// (or postgresql://) URL leads to; undefined for anything else. */
+export function postgresDatabaseOf(dsn: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(dsn);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') return undefined;
+  return decodeURIComponent(url.pathname.slice(1));
+}
+
 export function createPostgresEngine(options: PostgresEngineOptions): Engine {
   const connectionTimeoutMillis = options.connectTimeoutMs ?? 10_000;
   const admin = createPgDatabase({
@@ -224,6 +236,8 @@ export function createPostgresEngine(options: PostgresEngineOptions): Engine {
     adminUrlOf(name) {
       return withDatabase(options.adminUrl, name);
     },
+
+    databaseOf: postgresDatabaseOf,
 
     connect(dsn, poolOptions) {
       return createPgDatabase({
