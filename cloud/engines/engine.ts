@@ -1,6 +1,7 @@
 // The engine seam (SPEC §3): where databases live and how tenants get their own credentials.
 // `postgres` is a real cluster; `embedded` is one PGlite data directory per database.
 import type { ClosableSqlDatabase, SqlDatabase } from '../../src/db/sql.ts';
+import type { EngineRoles } from './roles.ts';
 
 export type EngineKind = 'postgres' | 'embedded';
 
@@ -18,8 +19,8 @@ export interface Engine {
   database(name: string): SqlDatabase;
   /** A private administrative handle to `name` (default 2 connections); the caller closes it. */
   openDatabase(name: string, maxConnections?: number): ClosableSqlDatabase;
-  /** Removes PUBLIC's CONNECT and TEMPORARY on `name` (the control plane: tenant roles have no business there). */
-  revokePublicConnect(name: string): Promise<void>;
+  /** Tenant roles and passwords, and the privileges around them (roles.ts); trivial on PGlite. */
+  readonly roles: EngineRoles;
   databaseExists(name: string): Promise<boolean>;
   /** Creates `name`, as a copy of `template` when given. Fails if it exists. */
   createDatabase(name: string, options?: { template?: string }): Promise<void>;
@@ -33,24 +34,6 @@ export interface Engine {
    * that exist, and the client backends in use out of `max_connections` (none on PGlite).
    */
   load(databases: readonly string[]): Promise<EngineLoad>;
-
-  /**
-   * Gives a tenant database its own login role with `password`, makes the role its owner (and the
-   * owner of everything in it) and removes PUBLIC's CONNECT and TEMPORARY. Idempotent; a second call
-   * sets the new password. `db` is the caller's administrative handle on that database. Returns the
-   * DSN the tenant is reached with (contains the password).
-   */
-  grantTenantAccess(database: string, password: string, db: SqlDatabase): Promise<string>;
-  /** Sets a new password on the tenant's role and returns the new DSN; open sessions keep working. */
-  rotateTenantPassword(database: string, password: string): Promise<string>;
-  /** Stops the tenant's role from logging in and ends its sessions. Idempotent. */
-  revokeTenantAccess(database: string): Promise<void>;
-  /** Removes the tenant's role (after its database is dropped). Idempotent. */
-  dropTenantRole(database: string): Promise<void>;
-  /** The role migrations of `database` run as, so new objects belong to the tenant; none on PGlite. */
-  migrationRole(database: string): string | undefined;
-  /** Prepares a template database so the objects migrations create in it can be handed to tenants. */
-  prepareTemplate(template: string): Promise<void>;
 
   /**
    * The admin URL pointed at `name` (contains the admin credentials): what a subscription on another

@@ -178,7 +178,7 @@ async function runMove(
     targetDb = tdb;
     if (!reached('schema_applied')) {
       await onTarget(async () => {
-        await target.grantTenantAccess(database, randomSecret(24), tdb);
+        await target.roles.grantTenantAccess(database, randomSecret(24), tdb);
         const migrated = await migrate(
           tenantMigrationTarget({ engine: target }, database, tdb),
           ctx.tenantMigrations,

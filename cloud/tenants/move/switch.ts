@@ -18,7 +18,7 @@ export async function switchTenant(
   onTarget: <T>(fn: () => Promise<T>) => Promise<T>,
 ): Promise<number | null> {
   const orgId = move.orgId;
-  const dsn = await onTarget(() => target.rotateTenantPassword(database, randomSecret(24)));
+  const dsn = await onTarget(() => target.roles.rotateTenantPassword(database, randomSecret(24)));
   return ctx.control.transaction(async (tx) => {
     const cluster = await getCluster(tx, move.targetCluster, 'share');
     if (!cluster || cluster.status === 'removed') {
