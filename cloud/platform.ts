@@ -73,7 +73,7 @@ export async function openPlatform(config: PlatformConfig): Promise<Platform> {
         if (!(await engine.databaseExists(controlDatabase))) throw err; // lost a race with another node
       }
       // Tenant roles can log in to the cluster; the control plane is none of their business.
-      await engine.revokePublicConnect(controlDatabase);
+      await engine.roles.revokePublicConnect(controlDatabase);
     }
     const control = engine.database(controlDatabase);
     await migrate(

@@ -22,6 +22,7 @@ import { basename, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { ClosableSqlDatabase, SqlDatabase } from '../../src/db/sql.ts';
 import { AppError } from '../../src/errors.ts';
+import { createEmbeddedRoles } from './embedded-roles.ts';
 import type { Engine } from './engine.ts';
 import { PgliteInstances } from './pglite-instances.ts';
 
@@ -36,7 +37,12 @@ export interface EmbeddedEngineOptions {
   pristineDir?: string;
 }
 
+/** An embedded DSN is this prefix and the database's name: there is no server, role or password. */
 const DSN_PREFIX = 'embedded:';
+
+function embeddedDatabaseOf(dsn: string): string | undefined {
+  return dsn.startsWith(DSN_PREFIX) ? dsn.slice(DSN_PREFIX.length) : undefined;
+}
 
 export function createEmbeddedEngine(options: EmbeddedEngineOptions): Engine {
   // The data directory holds every database and the generated secrets: its owner only.
@@ -56,8 +62,10 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): Engine {
   }
   const pristine = options.pristineDir ?? join(options.dataDir, '.pristine');
   const dirOf = (name: string) => join(options.dataDir, name);
-  /** Tenant databases whose access was revoked (offboarding): tenant handles refuse every query. */
-  const revoked = new Set<string>();
+  const roles = createEmbeddedRoles({
+    dsnOf: (name) => `${DSN_PREFIX}${name}`,
+    closeDatabase: (name) => instances.close(dirOf(name)),
+  });
 
   const database = (name: string, guard?: () => void): SqlDatabase => {
     const dir = dirOf(name);
@@ -126,7 +134,7 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): Engine {
     cluster: 'embedded',
     database: (name) => database(name),
     openDatabase: (name) => ({ ...database(name), close: async () => {} }),
-    async revokePublicConnect() {},
+    roles,
 
     async closeDatabase(name) {
       await instances.close(dirOf(name));
@@ -167,29 +175,13 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): Engine {
       return { sizeBytes, backends: null, maxConnections: null };
     },
 
-    async prepareTemplate() {},
-    async grantTenantAccess(db) {
-      revoked.delete(db);
-      return `${DSN_PREFIX}${db}`;
-    },
-    async rotateTenantPassword(db) {
-      return `${DSN_PREFIX}${db}`;
-    },
-    async revokeTenantAccess(db) {
-      // The embedded engine's "sessions" are queries: refuse new ones, and wait for running ones.
-      revoked.add(db);
-      await instances.close(dirOf(db));
-    },
-    async dropTenantRole() {},
-    migrationRole() {
-      return undefined;
-    },
+    databaseOf: embeddedDatabaseOf,
 
     connect(dsn): ClosableSqlDatabase {
-      if (!dsn.startsWith(DSN_PREFIX)) throw new Error('not an embedded DSN');
-      const name = dsn.slice(DSN_PREFIX.length);
+      const name = embeddedDatabaseOf(dsn);
+      if (name === undefined) throw new Error('not an embedded DSN');
       const guard = () => {
-        if (revoked.has(name)) throw new AppError('tenant_offboarded', 'the tenant is being offboarded');
+        if (roles.isRevoked(name)) throw new AppError('tenant_offboarded', 'the tenant is being offboarded');
       };
       return { ...database(name, guard), close: async () => {} };
     },

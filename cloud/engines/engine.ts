@@ -1,6 +1,7 @@
 // The engine seam (SPEC §3): where databases live and how tenants get their own credentials.
 // `postgres` is a real cluster; `embedded` is one PGlite data directory per database.
 import type { ClosableSqlDatabase, SqlDatabase } from '../../src/db/sql.ts';
+import type { EngineRoles } from './roles.ts';
 
 export type EngineKind = 'postgres' | 'embedded';
 
@@ -18,8 +19,8 @@ export interface Engine {
   database(name: string): SqlDatabase;
   /** A private administrative handle to `name` (default 2 connections); the caller closes it. */
   openDatabase(name: string, maxConnections?: number): ClosableSqlDatabase;
-  /** Removes PUBLIC's CONNECT and TEMPORARY on `name` (the control plane: tenant roles have no business there). */
-  revokePublicConnect(name: string): Promise<void>;
+  /** Tenant roles and passwords, and the privileges around them (roles.ts); trivial on PGlite. */
+  readonly roles: EngineRoles;
   databaseExists(name: string): Promise<boolean>;
   /** Creates `name`, as a copy of `template` when given. Fails if it exists. */
   createDatabase(name: string, options?: { template?: string }): Promise<void>;
@@ -35,29 +36,16 @@ export interface Engine {
   load(databases: readonly string[]): Promise<EngineLoad>;
 
   /**
-   * Gives a tenant database its own login role with `password`, makes the role its owner (and the
-   * owner of everything in it) and removes PUBLIC's CONNECT and TEMPORARY. Idempotent; a second call
-   * sets the new password. `db` is the caller's administrative handle on that database. Returns the
-   * DSN the tenant is reached with (contains the password).
-   */
-  grantTenantAccess(database: string, password: string, db: SqlDatabase): Promise<string>;
-  /** Sets a new password on the tenant's role and returns the new DSN; open sessions keep working. */
-  rotateTenantPassword(database: string, password: string): Promise<string>;
-  /** Stops the tenant's role from logging in and ends its sessions. Idempotent. */
-  revokeTenantAccess(database: string): Promise<void>;
-  /** Removes the tenant's role (after its database is dropped). Idempotent. */
-  dropTenantRole(database: string): Promise<void>;
-  /** The role migrations of `database` run as, so new objects belong to the tenant; none on PGlite. */
-  migrationRole(database: string): string | undefined;
-  /** Prepares a template database so the objects migrations create in it can be handed to tenants. */
-  prepareTemplate(template: string): Promise<void>;
-
-  /**
    * The admin URL pointed at `name` (contains the admin credentials): what a subscription on another
    * cluster connects to for a logical-replication move. None on PGlite.
    */
   adminUrlOf?(name: string): string;
 
+  /**
+   * The database a DSN of this engine leads to; undefined when `dsn` is not one of this engine's DSNs.
+   * The resolver checks it so a misfiled DSN never routes one tenant to another's database.
+   */
+  databaseOf(dsn: string): string | undefined;
   /** Opens a pool on a tenant DSN, as the tenant's role. */
   connect(dsn: string, options: { maxConnections: number; idleTimeoutMs: number }): ClosableSqlDatabase;
 

@@ -3,8 +3,18 @@ import pg from 'pg';
 import type { ClosableSqlDatabase, SqlQueryable } from '../../src/db/sql.ts';
 import { typeParsers } from '../../src/db/type-parsers.ts';
 
-// The same value shapes as PGlite and the edge: see src/db/type-parsers.ts.
-for (const [oid, parse] of Object.entries(typeParsers)) pg.types.setTypeParser(Number(oid), parse);
+let typeParsersRegistered = false;
+
+/**
+ * Makes node-postgres return the same value shapes as PGlite and the edge (src/db/type-parsers.ts).
+ * Its type parsers are global to the `pg` module, so this is an explicit call, made by
+ * createPgDatabase before it opens a pool (never as a side effect of importing this file); idempotent.
+ */
+export function registerPgTypeParsers(): void {
+  if (typeParsersRegistered) return;
+  for (const [oid, parse] of Object.entries(typeParsers)) pg.types.setTypeParser(Number(oid), parse);
+  typeParsersRegistered = true;
+}
 
 export interface PgPoolOptions {
   connectionString: string;
@@ -31,6 +41,7 @@ function queryable(client: pg.Pool | pg.PoolClient): SqlQueryable {
 }
 
 export function createPgDatabase(options: PgPoolOptions): ClosableSqlDatabase & { pool: pg.Pool } {
+  registerPgTypeParsers();
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.max,

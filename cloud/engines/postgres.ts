@@ -1,10 +1,9 @@
 // The `postgres` engine: control, template and tenant databases on one cluster reached through an
 // admin URL (a role with CREATEDB and CREATEROLE). Each tenant database is owned by its own role.
-import { type ClosableSqlDatabase, quoteIdent, quoteLiteral } from '../../src/db/sql.ts';
-import { AppError } from '../../src/errors.ts';
-import { scramSha256Verifier } from '../secrets/scram.ts';
+import { type ClosableSqlDatabase, quoteIdent } from '../../src/db/sql.ts';
 import type { Engine } from './engine.ts';
 import { createPgDatabase } from './pg-database.ts';
+import { createPostgresRoles } from './postgres-roles.ts';
 
 export interface PostgresEngineOptions {
   adminUrl: string;
@@ -33,6 +32,18 @@ export function withDatabase(
   return u.toString();
 }
 
+/** The database a postgres:// (or postgresql://) URL leads to; undefined for anything else. */
+export function postgresDatabaseOf(dsn: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(dsn);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') return undefined;
+  return decodeURIComponent(url.pathname.slice(1));
+}
+
 export function createPostgresEngine(options: PostgresEngineOptions): Engine {
   const connectionTimeoutMillis = options.connectTimeoutMs ?? 10_000;
   const admin = createPgDatabase({
@@ -44,18 +55,6 @@ export function createPostgresEngine(options: PostgresEngineOptions): Engine {
   const handles = new Map<string, ClosableSqlDatabase>();
   const templateRole = options.templateDatabase;
   const cluster = options.cluster ?? 'default';
-  let superuser: Promise<boolean> | undefined;
-
-  const isSuperuser = () => {
-    superuser ??= admin
-      .query<{ rolsuper: boolean }>('SELECT rolsuper FROM pg_roles WHERE rolname = current_user')
-      .then((rows) => rows[0]?.rolsuper === true)
-      .catch((err: unknown) => {
-        superuser = undefined; // a failed check is asked again next time, not remembered
-        throw err;
-      });
-    return superuser;
-  };
 
   const openDatabase = (name: string, maxConnections = 2) =>
     createPgDatabase({
@@ -87,27 +86,12 @@ export function createPostgresEngine(options: PostgresEngineOptions): Engine {
     await handle?.close();
   };
 
-  const roleExists = async (role: string) =>
-    (await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).length > 0;
-
-  /** A non-superuser admin must be a member of a role to hand objects to it or act as it. */
-  const joinRole = async (role: string) => {
-    if (!(await isSuperuser())) await admin.exec(`GRANT ${quoteIdent(role)} TO CURRENT_USER`);
-  };
-
-  /** Sets the role's password (as a SCRAM verifier), creating the role only when `create` is set. */
-  const setPassword = async (role: string, password: string, create: boolean) => {
-    const verifier = quoteLiteral(scramSha256Verifier(password));
-    if (await roleExists(role)) {
-      await admin.exec(`ALTER ROLE ${quoteIdent(role)} WITH LOGIN PASSWORD ${verifier}`);
-    } else if (create) {
-      await admin.exec(`CREATE ROLE ${quoteIdent(role)} WITH LOGIN PASSWORD ${verifier}`);
-    } else {
-      throw new AppError('tenant_unavailable', `role ${role} does not exist`);
-    }
-  };
-
-  const dsnFor = (db: string, password: string) => withDatabase(options.adminUrl, db, { user: db, password });
+  const roles = createPostgresRoles({
+    admin,
+    database,
+    templateRole,
+    dsnFor: (db, password) => withDatabase(options.adminUrl, db, { user: db, password }),
+  });
 
   return {
     kind: 'postgres',
@@ -115,10 +99,7 @@ export function createPostgresEngine(options: PostgresEngineOptions): Engine {
     database,
     openDatabase,
     closeDatabase,
-
-    async revokePublicConnect(name) {
-      await admin.exec(`REVOKE CONNECT, TEMPORARY ON DATABASE ${quoteIdent(name)} FROM PUBLIC`);
-    },
+    roles,
 
     async databaseExists(name) {
       return (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).length > 0;
@@ -168,62 +149,11 @@ export function createPostgresEngine(options: PostgresEngineOptions): Engine {
       };
     },
 
-    async prepareTemplate(template) {
-      if (!(await roleExists(templateRole))) {
-        try {
-          await admin.exec(`CREATE ROLE ${quoteIdent(templateRole)} NOLOGIN`);
-        } catch (err) {
-          if ((err as { code?: string }).code !== '42710') throw err; // created concurrently
-        }
-      }
-      await joinRole(templateRole);
-      await database(template).exec(`GRANT USAGE, CREATE ON SCHEMA public TO ${quoteIdent(templateRole)}`);
-      await admin.exec(`REVOKE CONNECT, TEMPORARY ON DATABASE ${quoteIdent(template)} FROM PUBLIC`);
-    },
-
-    async grantTenantAccess(db, password, handle) {
-      const role = quoteIdent(db);
-      await setPassword(db, password, true);
-      await joinRole(db);
-      await admin.exec(
-        `ALTER DATABASE ${quoteIdent(db)} OWNER TO ${role};
-         REVOKE CONNECT, TEMPORARY ON DATABASE ${quoteIdent(db)} FROM PUBLIC;
-         GRANT CONNECT, TEMPORARY ON DATABASE ${quoteIdent(db)} TO ${role};`,
-      );
-      if (await roleExists(templateRole)) {
-        // One simple-protocol message: Postgres runs its statements as one implicit transaction.
-        await handle.exec(
-          `REASSIGN OWNED BY ${quoteIdent(templateRole)} TO ${role};
-           REVOKE ALL ON SCHEMA public FROM ${quoteIdent(templateRole)};`,
-        );
-      }
-      return dsnFor(db, password);
-    },
-
-    async rotateTenantPassword(db, password) {
-      await setPassword(db, password, false);
-      return dsnFor(db, password);
-    },
-
-    async revokeTenantAccess(db) {
-      if (await roleExists(db)) await admin.exec(`ALTER ROLE ${quoteIdent(db)} WITH NOLOGIN`);
-      await admin.query(
-        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()',
-        [db],
-      );
-    },
-
-    async dropTenantRole(db) {
-      await admin.exec(`DROP ROLE IF EXISTS ${quoteIdent(db)}`);
-    },
-
-    migrationRole(db) {
-      return db;
-    },
-
     adminUrlOf(name) {
       return withDatabase(options.adminUrl, name);
     },
+
+    databaseOf: postgresDatabaseOf,
 
     connect(dsn, poolOptions) {
       return createPgDatabase({

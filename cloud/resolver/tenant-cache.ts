@@ -29,6 +29,8 @@ export interface TenantCacheOptions {
   /** TTL of a tenant seen behind `latestSchemaVersion`. */
   migratingTtlMs: number;
   latestSchemaVersion: number | undefined;
+  /** The database a stored DSN leads to (the engine's `databaseOf`): the cache never parses DSNs itself. */
+  databaseOf: (dsn: string) => string | undefined;
 }
 
 export interface TenantCache {
@@ -48,12 +50,9 @@ export interface TenantCache {
 }
 
 /** A DSN must lead to the org's own database: a misfiled ciphertext must never route one tenant to another. */
-function checkDsn(orgId: string, dsn: string): string {
+function checkDsn(orgId: string, dsn: string, databaseOf: (dsn: string) => string | undefined): string {
   const expected = tenantDatabaseName(orgId);
-  const database = dsn.startsWith('embedded:')
-    ? dsn.slice('embedded:'.length)
-    : decodeURIComponent(new URL(dsn).pathname.slice(1));
-  if (database !== expected) {
+  if (databaseOf(dsn) !== expected) {
     throw new AppError(
       'tenant_unavailable',
       `the stored connection string of ${orgId} does not lead to ${expected}`,
@@ -90,7 +89,7 @@ export function createTenantCache(options: TenantCacheOptions): TenantCache {
           expires: now() + (frozen ? Math.min(FROZEN_TTL_MS, dsnTtlMs) : behind ? migratingTtlMs : dsnTtlMs),
         };
         if (frozen) entry.frozen = true;
-        if (sealed) entry.dsn = checkDsn(orgId, options.keyring.open(sealed, orgId));
+        if (sealed) entry.dsn = checkDsn(orgId, options.keyring.open(sealed, orgId), options.databaseOf);
         if (isCurrent(orgId, generation)) cache.set(orgId, entry);
       }
       return { entry, generation };

@@ -152,6 +152,7 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
     dsnTtlMs,
     migratingTtlMs: Math.min(options.migratingTtlMs ?? 1_000, dsnTtlMs),
     latestSchemaVersion: latest,
+    databaseOf: (dsn) => options.engine.databaseOf(dsn),
   });
 
   /**

@@ -57,7 +57,7 @@ export function tenantMigrationTarget(
   database: string,
   db: SqlDatabase,
 ): MigrationTarget {
-  const role = engine.migrationRole(database);
+  const role = engine.roles.migrationRole(database);
   return postgresMigrationTarget(db, role ? { role } : {});
 }
 

@@ -29,7 +29,7 @@ export async function rotateTenantCredentials(
     // The new DSN is stored right after the role changes; a crash between the two leaves the old DSN
     // failing authentication until this command is run again (it is safe to repeat).
     const engine = await engineOf(ctx, org);
-    const dsn = await engine.rotateTenantPassword(tenantDatabaseName(orgId), randomSecret(24));
+    const dsn = await engine.roles.rotateTenantPassword(tenantDatabaseName(orgId), randomSecret(24));
     const sealed = ctx.keyring.seal(dsn, orgId);
     await storeConnectionString(ctx.control, orgId, sealed);
     await audit(ctx.control, {

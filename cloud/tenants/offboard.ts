@@ -80,7 +80,7 @@ async function offboardLocked(
   await step('started', { from: org.status, cluster: org.cluster });
   await ctx.onTenantChanged?.(orgId);
 
-  await engine.revokeTenantAccess(database);
+  await engine.roles.revokeTenantAccess(database);
   await step('access_revoked');
 
   let backupFile: string | null = null;
@@ -92,7 +92,7 @@ async function offboardLocked(
     await engine.dropDatabase(database);
     await step('database_dropped');
   }
-  await engine.dropTenantRole(database);
+  await engine.roles.dropTenantRole(database);
   await deleteConnectionString(ctx.control, orgId);
   await step('credentials_deleted');
   if (!(await setStatus(ctx.control, orgId, 'offboarded', ['offboarding']))) {

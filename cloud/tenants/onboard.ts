@@ -133,7 +133,7 @@ async function onboardLocked(
   let dsn: string;
   let schemaVersion: number;
   try {
-    dsn = await engine.grantTenantAccess(database, randomSecret(24), db);
+    dsn = await engine.roles.grantTenantAccess(database, randomSecret(24), db);
     await step('access_granted');
     const migrated = await migrate(tenantMigrationTarget({ engine }, database, db), ctx.tenantMigrations);
     schemaVersion = migrated.current;

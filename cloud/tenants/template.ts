@@ -22,7 +22,7 @@ export async function createFromTemplate(
     for (let attempt = 0; ; attempt++) {
       if (!ctx.templateMemo?.has(memoKey)) {
         if (!(await engine.databaseExists(template))) await engine.createDatabase(template);
-        await engine.prepareTemplate(template);
+        await engine.roles.prepareTemplate(template);
         const result = await migrate(
           tenantMigrationTarget({ engine }, template, engine.database(template)),
           tenantMigrations,

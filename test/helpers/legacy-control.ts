@@ -52,7 +52,7 @@ export async function createReleaseOneControlPlane(options: {
       await engine.createDatabase(database);
       const db = engine.openDatabase(database);
       try {
-        const dsn = await engine.grantTenantAccess(database, randomSecret(24), db);
+        const dsn = await engine.roles.grantTenantAccess(database, randomSecret(24), db);
         await migrate(tenantMigrationTarget({ engine }, database, db), tenantSet);
         await seedTenant(
           db,

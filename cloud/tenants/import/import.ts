@@ -166,7 +166,7 @@ async function copyAndSwitch(
     await step('database_created', { cluster: org.cluster });
     const db = engine.openDatabase(database, 2);
     try {
-      const dsn = await engine.grantTenantAccess(database, randomSecret(24), db);
+      const dsn = await engine.roles.grantTenantAccess(database, randomSecret(24), db);
       await step('access_granted');
       legacyVersion = await prepareAtLegacyVersion(ctx, legacy, engine, db, c, structure);
       await step('prepared', { legacyVersion });

@@ -19,7 +19,7 @@ export async function rollBack(
   reason: string,
 ): Promise<void> {
   await engine.dropDatabase(org.databaseName);
-  await engine.dropTenantRole(org.databaseName);
+  await engine.roles.dropTenantRole(org.databaseName);
   await ctx.control.query('DELETE FROM tenant_connection_strings WHERE org_id = $1', [org.id]);
   await deleteProvisioning(ctx, org.id);
   await audit(ctx.control, {

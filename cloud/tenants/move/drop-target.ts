@@ -15,5 +15,5 @@ export async function dropTarget(target: Engine, database: string, name: string)
     }
     await target.dropDatabase(database);
   }
-  await target.dropTenantRole(database);
+  await target.roles.dropTenantRole(database);
 }

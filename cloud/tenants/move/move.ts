@@ -203,7 +203,7 @@ async function runMove(
     targetDb = tdb;
     if (!reached('schema_applied')) {
       await onTarget(async () => {
-        await target.grantTenantAccess(database, randomSecret(24), tdb);
+        await target.roles.grantTenantAccess(database, randomSecret(24), tdb);
         const migrated = await migrate(
           tenantMigrationTarget({ engine: target }, database, tdb),
           ctx.tenantMigrations,
@@ -247,7 +247,7 @@ async function runMove(
 
     // The target's DSN, with a new password for its role, before the freeze (nothing logs in as that
     // role there before the switch; a run that does not switch sets another next time).
-    const dsn = await onTarget(() => target.rotateTenantPassword(database, randomSecret(24)));
+    const dsn = await onTarget(() => target.roles.rotateTenantPassword(database, randomSecret(24)));
 
     // The write freeze.
     await setMoveFrozen(ctx.control, move.id, true);

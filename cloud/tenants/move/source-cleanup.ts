@@ -42,7 +42,7 @@ export async function dropExpiredSources(
             throw err;
           });
           await engine?.dropDatabase(database);
-          await engine?.dropTenantRole(database);
+          await engine?.roles.dropTenantRole(database);
         }
         await markSourceDropped(ctx.control, move.id);
         return true;

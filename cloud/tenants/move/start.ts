@@ -79,7 +79,7 @@ export async function startMove(
   }
   if (kept) {
     await target.dropDatabase(database);
-    await target.dropTenantRole(database);
+    await target.roles.dropTenantRole(database);
     await markSourceDropped(ctx.control, kept.id);
     await audit(ctx.control, {
       actor: ctx.actor,

@@ -14,10 +14,10 @@ export async function undoCreated(ctx: TenantContext, orgId: string, reason: str
     if (!org) return;
     const engine = await engineOf(ctx, org);
     const database = tenantDatabaseName(orgId);
-    await engine.revokeTenantAccess(database);
+    await engine.roles.revokeTenantAccess(database);
     await ctx.onTenantChanged?.(orgId);
     await engine.dropDatabase(database);
-    await engine.dropTenantRole(database);
+    await engine.roles.dropTenantRole(database);
     await deleteConnectionString(ctx.control, orgId);
     await ctx.control.query('DELETE FROM organizations WHERE id = $1', [orgId]);
     await audit(ctx.control, {
