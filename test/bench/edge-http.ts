@@ -86,7 +86,7 @@ import(${tsx}).then((api) => { api.register(); return import(${self}); })
 }
 
 /** Requests per second and p50/p99 latency of one load run; failures make the benchmark fail. */
-async function measure(plan: LoadPlan): Promise<{ rate: number; p50: number; p99: number }> {
+export async function measure(plan: LoadPlan): Promise<{ rate: number; p50: number; p99: number }> {
   checkInterrupted();
   const r = await loadInWorker(plan);
   if (r.failures > 0) throw new Error(`${r.failures} ${plan.kind} requests failed, first: ${r.firstFailure}`);
@@ -122,18 +122,18 @@ async function runAll(edge: TestEdge, urls: Servers): Promise<Row[]> {
   const before = direct();
   const sales = [];
   for (const grouped of [false, true]) {
-    const groups = edge.store.groupCommit.stats();
     for (const clients of CONCURRENCY) {
-      sales.push({
-        grouped,
-        clients,
-        ...(await plan('sale', clients, grouped ? urls.grouped : urls.perSale)),
-      });
-    }
-    if (grouped) {
-      const after = edge.store.groupCommit.stats();
-      const mean = (after.writes - groups.writes) / Math.max(1, after.groups - groups.groups);
-      log(`  group commit: ${fmt(mean, 1)} sales per commit on average, ${after.largest} at most`);
+      const groups = edge.store.groupCommit.stats();
+      const loop = performance.eventLoopUtilization();
+      const measured = await plan('sale', clients, grouped ? urls.grouped : urls.perSale);
+      const busy = performance.eventLoopUtilization(loop).utilization;
+      const now = edge.store.groupCommit.stats();
+      // Sales per commit over the run (warm-up included); the server's event loop busy share.
+      const perCommit = grouped ? (now.writes - groups.writes) / Math.max(1, now.groups - groups.groups) : 1;
+      log(
+        `  ${grouped ? 'group commit' : 'one transaction per sale'}, ${clientsText(clients)}: ${fmt(perCommit, 1)} sales per commit, server event loop ${fmt(100 * busy, 0)}% busy`,
+      );
+      sales.push({ grouped, clients, ...measured });
     }
   }
   const after = direct();
