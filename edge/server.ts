@@ -19,6 +19,8 @@ export interface EdgeServerOptions {
   openCashierApi?: boolean;
   /** Fetches another till's sale from the cloud to refund it here. */
   fetchOriginal?: FetchOriginal;
+  /** Sales arriving together share one commit (default true; false only for the benchmark's before figure). */
+  groupCommit?: boolean;
 }
 
 export interface EdgeServer {
@@ -34,6 +36,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
     ...(options.fetchOriginal ? { fetchOriginal: options.fetchOriginal } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.openCashierApi ? { openCashierApi: true } : {}),
+    ...(options.groupCommit === false ? { groupCommit: false } : {}),
   });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: options.port, hostname: options.hostname ?? '127.0.0.1' }, () =>

@@ -13,6 +13,7 @@ import { type Catalog, createCatalog, type ProductView } from './catalog.ts';
 import { type EdgeDatabase, type OpenEdgeDatabaseOptions, openEdgeDatabase } from './database.ts';
 import { createDocuments, type Documents } from './documents.ts';
 import { createDrawer, type Drawer } from './drawer.ts';
+import { createGroupCommit, type GroupCommit } from './group-commit.ts';
 import { createEdgeMeta, type EdgeMeta } from './meta.ts';
 import { createOriginalCopies, type OriginalCopies } from './original-copies.ts';
 import { createOutbox, type Outbox } from './outbox.ts';
@@ -61,6 +62,8 @@ export interface EdgeStore {
   readonly drawer: Drawer;
   readonly stock: StockService;
   readonly now: () => Date;
+  /** Sales arriving together share one transaction and one fsync (the cashier API's POST /v1/sales). */
+  readonly groupCommit: GroupCommit;
   listSales(filter: SaleFilter): EdgeOutcome<SalePage>;
   /** Products by name, SKU or barcode with the price in force at this branch now. */
   searchProducts(query: string, limit: number): ProductView[];
@@ -171,6 +174,7 @@ export function createEdgeStore(database: EdgeDatabase, options: EdgeStoreOption
     copies,
     outbox,
     now,
+    groupCommit: createGroupCommit(sqlite),
     sales: createSalesService({ ...deps, documents, next, meta, emit, refundApprovalAboveMinor, copies }),
     shifts: createShiftsService({
       ...deps,
