@@ -6,7 +6,7 @@ import type { SqlQueryable } from '../../src/db/sql.ts';
 import { type PaymentMethod, paymentMethods } from '../../src/domain/payloads.ts';
 import { exact } from './figures.ts';
 import type { Period } from './params.ts';
-import { documentFilter } from './sales.ts';
+import { documentFilter } from './sales-figures.ts';
 import { SHIFT_HEAD, type ShiftDrawer, type ShiftHead, shiftDrawers } from './shift-drawers.ts';
 
 export type DayEndShift = ShiftHead & ShiftDrawer & { open: boolean };

@@ -4,7 +4,7 @@
 // the cloud's: src/domain/sale.ts, docs/sync-integrity.md).
 import type { SqlQueryable } from '../../src/db/sql.ts';
 import type { Period } from './params.ts';
-import { documentFilter } from './sales.ts';
+import { documentFilter } from './sales-figures.ts';
 
 export interface FlagRow {
   businessDate: string;

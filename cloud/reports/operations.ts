@@ -3,7 +3,7 @@
 // also carries `freshness` (see `freshnessOf`), because HQ sees only what the edges have pushed.
 import type { SqlQueryable } from '../../src/db/sql.ts';
 import type { Period } from './params.ts';
-import { documentFilter } from './sales.ts';
+import { documentFilter } from './sales-figures.ts';
 import { SHIFT_HEAD, type ShiftDrawer, type ShiftHead, shiftDrawers } from './shift-drawers.ts';
 
 export interface ZReport extends ShiftHead, ShiftDrawer {

@@ -9,17 +9,12 @@ import { type FlagRow, flagsReport } from './flags.ts';
 import { inventoryReport, type MovementKindRow, type StockRow } from './inventory.ts';
 import { type Freshness, freshnessOf, freshnessReport, zReports } from './operations.ts';
 import { type Period, reportQueries, resolvePeriod } from './params.ts';
-import {
-  type PaymentFigures,
-  paymentsReport,
-  type RefundRow,
-  refundsReport,
-  salesReport,
-  type TaxFigures,
-  taxReport,
-  topProductsReport,
-} from './sales.ts';
+import { type PaymentFigures, paymentsReport } from './payments.ts';
+import { type RefundRow, refundsReport } from './refunds.ts';
+import { salesReport } from './sales-report.ts';
 import type { ShiftDrawer, ShiftHead } from './shift-drawers.ts';
+import { type TaxFigures, taxReport } from './tax.ts';
+import { topProductsReport } from './top-products.ts';
 
 export interface TenantFacts {
   timeZone: string;

@@ -14,6 +14,8 @@ import { refuseOverflow } from './figures.ts';
 import type { FlagRow, FlagTotal } from './flags.ts';
 import { type Freshness, freshnessOf } from './operations.ts';
 import { datesOf, type Period, resolvePeriod } from './params.ts';
+import { type PaymentFigures, paymentsReport } from './payments.ts';
+import type { RefundRow } from './refunds.ts';
 import { type TenantFacts, tenantFacts } from './reports.ts';
 import {
   addUp,
@@ -21,14 +23,10 @@ import {
   FIGURES,
   type FigureRow,
   figures,
-  type PaymentFigures,
-  type ProductFigures,
-  paymentsReport,
-  type RefundRow,
   type SalesFigures,
-  topProductsReport,
   zeroFigures,
-} from './sales.ts';
+} from './sales-figures.ts';
+import { type ProductFigures, topProductsReport } from './top-products.ts';
 
 /** The top products listed (each way) and the refunds listed, as the first view shows them. */
 export const OVERVIEW_TOP_PRODUCTS = 10;

@@ -4,7 +4,9 @@
 // date, and a product the catalog lacks is named after its lines of that period and branch.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Period } from '../../cloud/reports/params.ts';
-import { paymentsReport, taxReport, topProductsReport } from '../../cloud/reports/sales.ts';
+import { paymentsReport } from '../../cloud/reports/payments.ts';
+import { taxReport } from '../../cloud/reports/tax.ts';
+import { topProductsReport } from '../../cloud/reports/top-products.ts';
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
 import { migrate } from '../../src/migrate/runner.ts';
 import { postgresMigrationTarget } from '../../src/migrate/targets.ts';

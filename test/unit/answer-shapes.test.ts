@@ -7,14 +7,12 @@ import type { z } from 'zod';
 import type { ClusterView } from '../../cloud/clusters/registry.ts';
 import type { FlagRow, FlagTotal } from '../../cloud/reports/flags.ts';
 import type { Freshness } from '../../cloud/reports/operations.ts';
-import type {
-  PaymentFigures,
-  ProductFigures,
-  RefundRow,
-  SalesFigures,
-  TaxFigures,
-} from '../../cloud/reports/sales.ts';
+import type { PaymentFigures } from '../../cloud/reports/payments.ts';
+import type { RefundRow } from '../../cloud/reports/refunds.ts';
+import type { SalesFigures } from '../../cloud/reports/sales-figures.ts';
 import type { SalesOverview } from '../../cloud/reports/sales-overview.ts';
+import type { TaxFigures } from '../../cloud/reports/tax.ts';
+import type { ProductFigures } from '../../cloud/reports/top-products.ts';
 import type { FleetReport, TenantFigures } from '../../cloud/tenants/fleet-report.ts';
 import type { MigrationJobStats } from '../../cloud/tenants/migration-job.ts';
 import type { ReleasedSource as Released } from '../../cloud/tenants/move/release-source.ts';
