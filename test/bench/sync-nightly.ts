@@ -218,7 +218,7 @@ export async function syncNightlyBench(): Promise<Row[]> {
         () => countSaleRows((sql) => db.query(sql)),
       );
       log(`  edge (synchronous=FULL) during the sync: ${formatTimings(edgeSide.timings)}`);
-      if (inProcess) log(`  cloud SQL during the sync: ${formatTimings(cloudSql.timings, 8)}`);
+      if (inProcess) log(`  cloud SQL during the sync: ${formatTimings(cloudSql.timings, 16)}`);
       else log('  (cloud in its own process; BENCH_SYNC_CLOUD=inprocess shows where its SQL time goes)');
       const rows = [report(measured)];
       if (process.env.BENCH_SYNC_E2E !== '0') {
