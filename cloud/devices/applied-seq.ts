@@ -2,13 +2,19 @@
 // the start of a pushed batch's transaction and moved at its end with the contact times it implies.
 import type { SqlQueryable } from '../../src/db/sql.ts';
 
-/** The device's last applied seq, its row locked until the transaction ends; undefined if it is gone. */
+/**
+ * The device's last applied seq, its row locked until the transaction ends; undefined if it is gone.
+ * `FOR NO KEY UPDATE`: pushes of the device wait for each other, but a hello's terminal claim on
+ * another connection (an insert whose foreign key takes `KEY SHARE` on this row) does not wait for
+ * the batch; with `FOR UPDATE` it did, while the batch then waited for that claim's terminal row: a
+ * deadlock when a dropped socket's batch was still running as the device said hello again.
+ */
 export async function lockAppliedSeq(
   tx: SqlQueryable,
   deviceId: string,
 ): Promise<{ last: number; revoked: boolean } | undefined> {
   const [device] = await tx.query<{ last: number; revoked: boolean }>(
-    'SELECT last_applied_seq AS last, revoked_at IS NOT NULL AS revoked FROM devices WHERE id = $1 FOR UPDATE',
+    'SELECT last_applied_seq AS last, revoked_at IS NOT NULL AS revoked FROM devices WHERE id = $1 FOR NO KEY UPDATE',
     [deviceId],
   );
   return device && { last: Number(device.last), revoked: device.revoked };

@@ -6,6 +6,7 @@ import { lockAppliedSeq, recordApplied } from '../../cloud/devices/applied-seq.t
 import { registerDevice, revokeDevice } from '../../cloud/devices/devices.ts';
 import { deviceScope, tenantCurrency } from '../../cloud/devices/scope.ts';
 import { bindStore } from '../../cloud/devices/store-binding.ts';
+import { claimTerminals } from '../../cloud/sync/terminals.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
@@ -62,4 +63,26 @@ describe.each(engineNames)('device rows on %s', (engine) => {
     expect(await db.transaction((tx) => lockAppliedSeq(tx, deviceId))).toEqual({ last: 7, revoked: true });
     expect(await db.transaction((tx) => lockAppliedSeq(tx, randomUUID()))).toBeUndefined();
   });
+
+  it.runIf(engine === 'postgres')(
+    "a batch's lock on the device row does not hold up a hello's terminal claim (Postgres: a second connection)",
+    async () => {
+      const deviceId = await newDevice('Claiming');
+      let claimed: Set<string> | undefined;
+      await db.transaction(async (tx) => {
+        await lockAppliedSeq(tx, deviceId);
+        // The hello's claim, on another connection, completes while the batch still holds the row
+        // (a batch that then claims the same terminal must not find it waiting for this one).
+        const claim = claimTerminals(db, deviceId, ['T7'], '2026-01-02T03:04:05.000Z');
+        const timedOut = new Promise<'waiting'>((r) => setTimeout(() => r('waiting'), 15_000).unref());
+        const first = await Promise.race([claim, timedOut]);
+        expect(first).not.toBe('waiting');
+        claimed = first as Set<string>;
+        expect(await claimTerminals(tx, deviceId, ['T7'], '2026-01-02T03:04:06.000Z')).toEqual(
+          new Set(['T7']),
+        );
+      });
+      expect(claimed).toEqual(new Set(['T7']));
+    },
+  );
 });
