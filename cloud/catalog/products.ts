@@ -5,13 +5,12 @@ import { pgDrizzle } from '../../src/db/drizzle.ts';
 import { AppError } from '../../src/errors.ts';
 import { branches, prices, products } from '../../src/schema/pg.ts';
 import { catalogWrite, type Product, requireTaxRate, type WriteContext } from './catalog-write.ts';
-import { priceInputSchema, productChangesSchema, productInputSchema } from './schemas.ts';
+import type { PriceInput, ProductChanges, ProductInput } from './schemas.ts';
 
 export async function createProduct(
   ctx: WriteContext,
-  body: unknown,
+  input: ProductInput,
 ): Promise<Product & { priceMinor: number }> {
-  const input = productInputSchema.parse(body);
   return catalogWrite(ctx, async (tx, at) => {
     const db = pgDrizzle(tx);
     const taxRateId = await requireTaxRate(tx, input.taxRateId);
@@ -61,8 +60,11 @@ export async function createProduct(
   });
 }
 
-export async function updateProduct(ctx: WriteContext, productId: string, body: unknown): Promise<Product> {
-  const changes = productChangesSchema.parse(body);
+export async function updateProduct(
+  ctx: WriteContext,
+  productId: string,
+  changes: ProductChanges,
+): Promise<Product> {
   return catalogWrite(ctx, async (tx, at) => {
     const db = pgDrizzle(tx);
     if (changes.taxRateId) await requireTaxRate(tx, changes.taxRateId);
@@ -89,8 +91,7 @@ export async function updateProduct(ctx: WriteContext, productId: string, body: 
   });
 }
 
-export async function setPrice(ctx: WriteContext, body: unknown): Promise<{ id: string }> {
-  const input = priceInputSchema.parse(body);
+export async function setPrice(ctx: WriteContext, input: PriceInput): Promise<{ id: string }> {
   return catalogWrite(ctx, async (tx, at) => {
     const db = pgDrizzle(tx);
     const [product] = await db

@@ -6,15 +6,9 @@ import { AppError } from '../../src/errors.ts';
 import { branches, taxRates } from '../../src/schema/pg.ts';
 import { catalogWrite, type WriteContext } from './catalog-write.ts';
 import type { Change } from './change-log.ts';
-import {
-  branchChangesSchema,
-  branchInputSchema,
-  taxRateChangesSchema,
-  taxRateInputSchema,
-} from './schemas.ts';
+import type { BranchChanges, BranchInput, TaxRateChanges, TaxRateInput } from './schemas.ts';
 
-export async function createTaxRate(ctx: WriteContext, body: unknown): Promise<{ id: string }> {
-  const input = taxRateInputSchema.parse(body);
+export async function createTaxRate(ctx: WriteContext, input: TaxRateInput): Promise<{ id: string }> {
   return catalogWrite(ctx, async (tx, at) => {
     const db = pgDrizzle(tx);
     const id = randomUUID();
@@ -48,8 +42,7 @@ export async function createTaxRate(ctx: WriteContext, body: unknown): Promise<{
   });
 }
 
-export async function createBranch(ctx: WriteContext, body: unknown): Promise<{ id: string }> {
-  const input = branchInputSchema.parse(body);
+export async function createBranch(ctx: WriteContext, input: BranchInput): Promise<{ id: string }> {
   return catalogWrite(ctx, async (tx, at) => {
     const db = pgDrizzle(tx);
     const [existing] = await db
@@ -80,9 +73,8 @@ export async function createBranch(ctx: WriteContext, body: unknown): Promise<{ 
 export async function updateTaxRate(
   ctx: WriteContext,
   taxRateId: string,
-  body: unknown,
+  changes: TaxRateChanges,
 ): Promise<{ id: string }> {
-  const changes = taxRateChangesSchema.parse(body);
   return catalogWrite(ctx, async (tx, at) => {
     const [row] = await pgDrizzle(tx)
       .update(taxRates)
@@ -100,8 +92,11 @@ export async function updateTaxRate(
 }
 
 /** A branch's code never changes: receipts and edge-recorded documents name the branch by it. */
-export async function updateBranch(ctx: WriteContext, code: string, body: unknown): Promise<{ id: string }> {
-  const changes = branchChangesSchema.parse(body);
+export async function updateBranch(
+  ctx: WriteContext,
+  code: string,
+  changes: BranchChanges,
+): Promise<{ id: string }> {
   return catalogWrite(ctx, async (tx, at) => {
     const [row] = await pgDrizzle(tx)
       .update(branches)

@@ -1,5 +1,6 @@
 // zod schemas of catalog writes: what HQ may send for products, prices, tax rates, branches and
-// cashiers. Parsed before any transaction starts, so bad input never writes anything. Text refuses
+// cashiers, and the typed input each parses to. The HQ routes parse the body with them and the
+// catalog services take the parsed value, so bad input never reaches a transaction. Text refuses
 // control characters: Postgres refuses NUL in text (a 500, not a 400), and none belongs on a receipt.
 import { z } from 'zod';
 import { amountSchema, instantSchema, taxRateBpSchema, textLimits } from '../../src/domain/bounds.ts';
@@ -106,3 +107,22 @@ export const userChangesSchema = strictObject({
   password: password.optional(),
   active: z.boolean().optional(),
 });
+
+/** What each schema parses to: the input the catalog services take (defaults applied, text trimmed). */
+export type ProductInput = z.output<typeof productInputSchema>;
+export type ProductChanges = z.output<typeof productChangesSchema>;
+export type PriceInput = z.output<typeof priceInputSchema>;
+export type TaxRateInput = z.output<typeof taxRateInputSchema>;
+export type TaxRateChanges = z.output<typeof taxRateChangesSchema>;
+export type BranchInput = z.output<typeof branchInputSchema>;
+export type BranchChanges = z.output<typeof branchChangesSchema>;
+export type UserInput = z.output<typeof userInputSchema>;
+export type UserChanges = z.output<typeof userChangesSchema>;
+
+/**
+ * A user as callers other than the HQ routes write one (demo seeding, tests): without `role`, a
+ * cashier; text trimmed and checked as the route would.
+ */
+export function parseUserInput(input: z.input<typeof userInputSchema>): UserInput {
+  return userInputSchema.parse(input);
+}

@@ -41,6 +41,10 @@ export const reorderLevelSchema = strictObject({
   levelMilli: stockLevelSchema,
 });
 
+/** What the HQ stock route of `kind` parses its body to: the input recordHqStock takes. */
+export type HqStockInput<K extends StockKind = StockKind> = z.output<(typeof hqStockSchemas)[K]>;
+export type ReorderLevelInput = z.output<typeof reorderLevelSchema>;
+
 interface StockContext {
   db: SqlDatabase;
   actor: string;
@@ -96,12 +100,11 @@ function documentOf(kind: StockKind, body: Record<string, unknown>, id: string, 
  * Records a stock document from HQ: 201 with the document; the same id again (HQ's own document of
  * that kind) answers the stored one with 200; an id another document holds is `conflict`.
  */
-export async function recordHqStock(
+export async function recordHqStock<K extends StockKind>(
   ctx: StockContext,
-  kind: StockKind,
-  raw: unknown,
+  kind: K,
+  body: HqStockInput<K>,
 ): Promise<{ created: boolean; document: unknown }> {
-  const body = hqStockSchemas[kind].parse(raw) as z.output<(typeof hqStockSchemas)[StockKind]>;
   const at = ctx.now().toISOString();
   // A document dated ahead would fix on hand (a count) over sales not made yet.
   if (body.occurredAt !== undefined && Date.parse(body.occurredAt) > Date.parse(at) + MAX_AHEAD_MS) {
@@ -149,8 +152,7 @@ export async function recordHqStock(
 }
 
 /** Sets a product's reorder level at a branch (0 clears it in effect: nothing is below zero and low). */
-export async function setReorderLevel(ctx: StockContext, raw: unknown) {
-  const body = reorderLevelSchema.parse(raw);
+export async function setReorderLevel(ctx: StockContext, body: ReorderLevelInput) {
   const at = ctx.now().toISOString();
   return ctx.db.transaction(async (tx) => {
     await requireBranches(tx, [body.branch]);

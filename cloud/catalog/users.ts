@@ -11,7 +11,7 @@ import { AppError } from '../../src/errors.ts';
 import { hqSessions, users } from '../../src/schema/pg.ts';
 import { hashSecret } from '../secrets/passwords.ts';
 import { catalogWrite, type WriteContext } from './catalog-write.ts';
-import { userChangesSchema, userInputSchema } from './schemas.ts';
+import type { UserChanges, UserInput } from './schemas.ts';
 
 /** Whether the acting user may create or change a user of `role`. */
 export type MayManage = (role: string) => boolean;
@@ -41,10 +41,9 @@ async function codeFor(tx: SqlQueryable, given: string | undefined, userId: stri
 /** A cashier (`pin`) or an HQ manager or viewer (`email` and `password`); without `role`, a cashier. */
 export async function createUser(
   ctx: WriteContext,
-  body: unknown,
+  input: UserInput,
   mayManage: MayManage = anyRole,
 ): Promise<{ id: string; role: string; code?: string }> {
-  const input = userInputSchema.parse(body);
   if (!mayManage(input.role)) refuseRole(input.role);
   const pin = 'pin' in input ? input.pin : undefined;
   const pinHash = pin === undefined ? null : await hashSecret(pin);
@@ -85,10 +84,10 @@ export async function createUser(
 export async function updateUser(
   ctx: WriteContext,
   userId: string,
-  body: unknown,
+  input: UserChanges,
   mayManage: MayManage = anyRole,
 ): Promise<{ id: string; role: string; code?: string }> {
-  const { pin, password, code: newCode, ...changes } = userChangesSchema.parse(body);
+  const { pin, password, code: newCode, ...changes } = input;
   const pinHash = pin === undefined ? undefined : await hashSecret(pin);
   const passwordHash = password === undefined ? undefined : await hashSecret(password);
   return catalogWrite(ctx, async (tx, at) => {

@@ -1,13 +1,25 @@
-// HQ catalog management (SPEC §6): branches, products, prices, tax rates and users. Every write goes through
-// the catalog services, which write the change log and the tenant's audit log in the same transaction,
-// and signals every cloud process once it commits, so connected edges pull the change within a second.
+// HQ catalog management (SPEC §6): branches, products, prices, tax rates and users. Each write parses its
+// body with the catalog schema (cloud/catalog/schemas.ts) and hands the typed input to the catalog
+// service, which writes the change log and the tenant's audit log in the same transaction; every cloud
+// process is signalled once it commits, so connected edges pull the change within a second.
 import { type Context, Hono } from 'hono';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { SqlDatabase } from '../../src/db/sql.ts';
 import type { WriteContext } from '../catalog/catalog-write.ts';
 import { createProduct, setPrice, updateProduct } from '../catalog/products.ts';
 import { listBranches, listProducts, listTaxRates, listUsers } from '../catalog/queries.ts';
 import { createBranch, createTaxRate, updateBranch, updateTaxRate } from '../catalog/reference-data.ts';
+import {
+  branchChangesSchema,
+  branchInputSchema,
+  priceInputSchema,
+  productChangesSchema,
+  productInputSchema,
+  taxRateChangesSchema,
+  taxRateInputSchema,
+  userChangesSchema,
+  userInputSchema,
+} from '../catalog/schemas.ts';
 import { createUser, type MayManage, updateUser } from '../catalog/users.ts';
 import { can, requirePermission, type SessionUser } from '../hq/sessions.ts';
 import type { TenantResolver } from '../resolver/tenant-resolver.ts';
@@ -21,23 +33,25 @@ export interface HqCatalogRoutesOptions {
   now?: () => Date;
 }
 
-const anyJson = z.unknown();
-
 export function createHqCatalogRoutes(options: HqCatalogRoutesOptions): Hono<HqEnv> {
   const { resolver } = options;
   const now = options.now ?? (() => new Date());
   const app = new Hono<HqEnv>();
   const session = hqSession(resolver, now);
 
-  /** Runs a catalog write as the session's user, who needs `permission` (catalog:write by default). */
-  const write = async <T>(
+  /**
+   * Runs a catalog write as the session's user, who needs `permission` (catalog:write by default),
+   * with the body parsed by `schema`: bad input is refused (400) before any transaction starts.
+   */
+  const write = async <I, T>(
     c: Context<HqEnv>,
-    fn: (ctx: WriteContext, body: unknown, user: SessionUser) => Promise<T>,
+    schema: z.ZodType<I>,
+    fn: (ctx: WriteContext, input: I, user: SessionUser) => Promise<T>,
     permission = 'catalog:write',
   ): Promise<T> => {
     const { orgId, user } = c.var.session;
     requirePermission(user, permission);
-    const body = await jsonBody(c, anyJson);
+    const input = await jsonBody(c, schema);
     return resolver.withTenant(orgId, (db) =>
       fn(
         {
@@ -46,7 +60,7 @@ export function createHqCatalogRoutes(options: HqCatalogRoutesOptions): Hono<HqE
           now,
           onCommitted: (cursor) => options.signals?.catalogChanged(orgId, cursor),
         },
-        body,
+        input,
         user,
       ),
     );
@@ -62,36 +76,53 @@ export function createHqCatalogRoutes(options: HqCatalogRoutesOptions): Hono<HqE
   };
 
   app.get('/branches', session, async (c) => c.json({ branches: await read(c, listBranches) }));
-  app.post('/branches', session, async (c) => c.json(await write(c, createBranch), 201));
+  app.post('/branches', session, async (c) => c.json(await write(c, branchInputSchema, createBranch), 201));
   app.patch('/branches/:code', session, async (c) =>
-    c.json(await write(c, (ctx, body) => updateBranch(ctx, idParam(c, 'code'), body))),
+    c.json(
+      await write(c, branchChangesSchema, (ctx, changes) => updateBranch(ctx, idParam(c, 'code'), changes)),
+    ),
   );
 
   app.get('/tax-rates', session, async (c) => c.json({ taxRates: await read(c, listTaxRates) }));
-  app.post('/tax-rates', session, async (c) => c.json(await write(c, createTaxRate), 201));
+  app.post('/tax-rates', session, async (c) =>
+    c.json(await write(c, taxRateInputSchema, createTaxRate), 201),
+  );
   app.patch('/tax-rates/:id', session, async (c) =>
-    c.json(await write(c, (ctx, body) => updateTaxRate(ctx, idParam(c, 'id'), body))),
+    c.json(
+      await write(c, taxRateChangesSchema, (ctx, changes) => updateTaxRate(ctx, idParam(c, 'id'), changes)),
+    ),
   );
 
   app.get('/products', session, async (c) =>
     c.json({ products: await read(c, (db) => listProducts(db, now())) }),
   );
-  app.post('/products', session, async (c) => c.json(await write(c, createProduct), 201));
+  app.post('/products', session, async (c) => c.json(await write(c, productInputSchema, createProduct), 201));
   app.patch('/products/:id', session, async (c) =>
-    c.json(await write(c, (ctx, body) => updateProduct(ctx, idParam(c, 'id'), body))),
+    c.json(
+      await write(c, productChangesSchema, (ctx, changes) => updateProduct(ctx, idParam(c, 'id'), changes)),
+    ),
   );
-  app.post('/prices', session, async (c) => c.json(await write(c, setPrice), 201));
+  app.post('/prices', session, async (c) => c.json(await write(c, priceInputSchema, setPrice), 201));
 
   // Cashiers (with PINs, which edges pull to check offline) and HQ managers and viewers (with passwords).
   app.get('/users', session, async (c) => c.json({ users: await read(c, listUsers) }));
   app.post('/users', session, async (c) =>
-    c.json(await write(c, (ctx, body, user) => createUser(ctx, body, mayManage(user)), 'users:write'), 201),
+    c.json(
+      await write(
+        c,
+        userInputSchema,
+        (ctx, input, user) => createUser(ctx, input, mayManage(user)),
+        'users:write',
+      ),
+      201,
+    ),
   );
   app.patch('/users/:id', session, async (c) =>
     c.json(
       await write(
         c,
-        (ctx, body, user) => updateUser(ctx, idParam(c, 'id'), body, mayManage(user)),
+        userChangesSchema,
+        (ctx, changes, user) => updateUser(ctx, idParam(c, 'id'), changes, mayManage(user)),
         'users:write',
       ),
     ),

@@ -2,10 +2,18 @@
 // recorded at HQ, reorder levels, and on hand per branch. Writes need `catalog:write` (owners and
 // managers); reading on hand needs a session.
 import { type Context, Hono } from 'hono';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { parseQuery } from '../../src/http/errors.ts';
 import type { StockKind } from '../../src/protocol/stock.ts';
-import { listOnHand, onHandQuery, recordHqStock, setReorderLevel } from '../catalog/stock.ts';
+import {
+  type HqStockInput,
+  hqStockSchemas,
+  listOnHand,
+  onHandQuery,
+  recordHqStock,
+  reorderLevelSchema,
+  setReorderLevel,
+} from '../catalog/stock.ts';
 import { requirePermission } from '../hq/sessions.ts';
 import type { TenantResolver } from '../resolver/tenant-resolver.ts';
 import { jsonBody } from './hq-request.ts';
@@ -15,8 +23,6 @@ export interface HqStockRoutesOptions {
   resolver: TenantResolver;
   now?: () => Date;
 }
-
-const anyJson = z.unknown();
 
 const paths: Record<string, StockKind> = {
   receipts: 'stock_receipt',
@@ -31,16 +37,16 @@ export function createHqStockRoutes(options: HqStockRoutesOptions): Hono<HqEnv> 
   const app = new Hono<HqEnv>();
   const session = hqSession(resolver, now);
 
-  /** The session's org and email, once it may write stock. */
-  const writer = async (c: Context<HqEnv>) => {
+  /** The session's org and email, once it may write stock, and the body parsed by `schema`. */
+  const writer = async <I>(c: Context<HqEnv>, schema: z.ZodType<I>) => {
     const { orgId, user } = c.var.session;
     requirePermission(user, 'catalog:write');
-    return { orgId, actor: user.email, body: await jsonBody(c, anyJson) };
+    return { orgId, actor: user.email, body: await jsonBody(c, schema) };
   };
 
   for (const [path, kind] of Object.entries(paths)) {
     app.post(`/stock/${path}`, session, async (c) => {
-      const { orgId, actor, body } = await writer(c);
+      const { orgId, actor, body } = await writer<HqStockInput>(c, hqStockSchemas[kind]);
       const recorded = await resolver.withTenant(orgId, (db) =>
         recordHqStock({ db, actor, now }, kind, body),
       );
@@ -49,7 +55,7 @@ export function createHqStockRoutes(options: HqStockRoutesOptions): Hono<HqEnv> 
   }
 
   app.put('/stock/reorder-levels', session, async (c) => {
-    const { orgId, actor, body } = await writer(c);
+    const { orgId, actor, body } = await writer(c, reorderLevelSchema);
     return c.json(await resolver.withTenant(orgId, (db) => setReorderLevel({ db, actor, now }, body)));
   });
 

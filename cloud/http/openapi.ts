@@ -1,8 +1,7 @@
 // The cloud's HTTP API as OpenAPI operations (served at /openapi.json and /docs): health, the HQ API
 // under /v1, the device routes under /v1/device and the operator API under /admin. Each operation
-// names the schema its route (or the service it calls) parses the body or query with, and the schema
-// of what it answers. The coverage test (test/integration/openapi.test.ts) checks every route the app
-// registers is here.
+// names the schema its route parses the body or query with, and the schema of what it answers. The
+// coverage test (test/integration/openapi.test.ts) checks every route the app registers is here.
 import { z } from 'zod';
 import {
   type ApiDescription,

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { AppError } from '../../src/errors.ts';
 import { createProduct } from '../catalog/products.ts';
 import { createTaxRate } from '../catalog/reference-data.ts';
+import { parseUserInput } from '../catalog/schemas.ts';
 import { createUser, updateUser } from '../catalog/users.ts';
 import { getOrganization } from '../control/organizations.ts';
 import { registerDevice } from '../devices/devices.ts';
@@ -150,7 +151,7 @@ export async function ensureDemoTenant(
     if (!known || !cashier) {
       const pin = String(randomInt(0, 1_000_000)).padStart(6, '0');
       if (known) await updateUser(ctx, known.id, { pin });
-      else await createUser(ctx, { name: 'Demo Cashier', code: DEMO_CASHIER_CODE, pin });
+      else await createUser(ctx, parseUserInput({ name: 'Demo Cashier', code: DEMO_CASHIER_CODE, pin }));
       cashier = { terminal: 'T1', code: DEMO_CASHIER_CODE, pin };
       writeSecretJson(cashierPath, cashier);
     }

@@ -88,7 +88,7 @@ describe.each(engineNames)('accept and flag on %s', (engine) => {
       ['OAT', 250],
     ] as const)
       products[sku] = (await createProduct(at(T0), { sku, name: sku, priceMinor })).id;
-    await createUser(at(T0), { name: 'Ann', email: 'ann@shop.test', pin: '2468' });
+    await createUser(at(T0), { role: 'cashier', name: 'Ann', email: 'ann@shop.test', pin: '2468' });
     main = await till(orgId, 'MAIN');
     br2 = await till(orgId, 'BR2');
     // A cashier the MAIN till knows but the cloud never had (a till's own users table, written by hand).
@@ -100,12 +100,12 @@ describe.each(engineNames)('accept and flag on %s', (engine) => {
       .run(T0, T0);
 
     // While the tills are offline, HQ changes the catalog.
-    await setPrice(at(T1), { productId: products.TEA, priceMinor: 350 });
-    await setPrice(at(T1), { productId: products.CAKE, branchCode: 'MAIN', priceMinor: 500 });
+    await setPrice(at(T1), { productId: products.TEA!, priceMinor: 350 });
+    await setPrice(at(T1), { productId: products.CAKE!, branchCode: 'MAIN', priceMinor: 500 });
     await updateProduct(at(T1), products.MUG!, { active: false });
     await updateProduct(at(T1), products.BUN!, { active: false });
     // A price that starts only after the sales, and the user the cloud learns of after them.
-    await setPrice(at(T1), { productId: products.OAT, priceMinor: 999, effectiveFrom: T3 });
+    await setPrice(at(T1), { productId: products.OAT!, priceMinor: 999, effectiveFrom: T3 });
 
     clock = new Date(SOLD);
     const lines = (...skus: string[]) => skus.map((sku) => ({ sku, qtyMilli: 1000 }));
@@ -123,7 +123,7 @@ describe.each(engineNames)('accept and flag on %s', (engine) => {
     // After the sales, before the push: BUN renamed (its last change is now after the sale), and a
     // price for JAM written now but backdated to before the sales (no till could have known it).
     await updateProduct(at(T3), products.BUN!, { name: 'Bun (new recipe)' });
-    await setPrice(at(T3), { productId: products.JAM, priceMinor: 520, effectiveFrom: T1 });
+    await setPrice(at(T3), { productId: products.JAM!, priceMinor: 520, effectiveFrom: T1 });
 
     expect(await push(main)).toEqual(['applied', 'applied', 'applied', 'applied']);
     expect(await push(br2)).toEqual(['applied']);

@@ -1,6 +1,9 @@
 // Catalog writes on every engine: the row, its change-log entry and a tenant audit entry in one
-// transaction; bad input writes nothing; cursors only ever grow.
+// transaction; bad input writes nothing; cursors only ever grow. The services take input already
+// parsed (the HQ routes parse the body with the catalog schemas), so a refusal of the input's shape
+// is checked here by parsing with the route's schema first, as the route does.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { createProduct, setPrice, updateProduct } from '../../cloud/catalog/products.ts';
 import {
   createBranch,
@@ -8,11 +11,23 @@ import {
   updateBranch,
   updateTaxRate,
 } from '../../cloud/catalog/reference-data.ts';
+import {
+  branchChangesSchema,
+  branchInputSchema,
+  parseUserInput,
+  productInputSchema,
+  taxRateChangesSchema,
+  userInputSchema,
+} from '../../cloud/catalog/schemas.ts';
 import { createUser, updateUser } from '../../cloud/catalog/users.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import { createTestPlatform, engineNames, type TestPlatform, uniqueId } from '../helpers/engines.ts';
+
+/** What an HQ route does with a body: parses it with the route's schema, then calls the service. */
+const parsed = async <I, T>(schema: z.ZodType<I>, body: unknown, write: (input: I) => Promise<T>) =>
+  write(schema.parse(body));
 
 describe.each(engineNames)('catalog writes on %s', (engine) => {
   let p: TestPlatform;
@@ -79,16 +94,17 @@ describe.each(engineNames)('catalog writes on %s', (engine) => {
       { sku: 'COFFEE-250', name: 'dup', priceMinor: 1 },
       { sku: 'OTHER', name: 'dup barcode', priceMinor: 1, barcode: '4006381333931' },
     ]) {
-      await expect(createProduct(ctx(), bad)).rejects.toThrow();
+      await expect(parsed(productInputSchema, bad, (input) => createProduct(ctx(), input))).rejects.toThrow();
     }
     await expect(createBranch(ctx(), { code: 'MAIN', name: 'Again', timeZone: 'UTC' })).rejects.toMatchObject(
       { code: 'conflict' },
     );
-    await expect(createBranch(ctx(), { code: 'b2', name: 'Lower', timeZone: 'UTC' })).rejects.toThrow();
+    const branch = (body: unknown) => parsed(branchInputSchema, body, (input) => createBranch(ctx(), input));
+    await expect(branch({ code: 'b2', name: 'Lower', timeZone: 'UTC' })).rejects.toThrow();
+    await expect(branch({ code: 'B2', name: 'Mars', timeZone: 'Mars/Olympus' })).rejects.toThrow();
     await expect(
-      createBranch(ctx(), { code: 'B2', name: 'Mars', timeZone: 'Mars/Olympus' }),
+      parsed(userInputSchema, { name: 'Al', pin: '12' }, (input) => createUser(ctx(), input)),
     ).rejects.toThrow();
-    await expect(createUser(ctx(), { name: 'Al', pin: '12' })).rejects.toThrow();
     await expect(setPrice(ctx(), { productId: 'nope', priceMinor: 1 })).rejects.toMatchObject({
       code: 'not_found',
     });
@@ -120,7 +136,10 @@ describe.each(engineNames)('catalog writes on %s', (engine) => {
       inclusive: true,
       isDefault: true,
     });
-    const cashier = await createUser(ctx(), { name: 'Alice', email: 'Alice@Example.com', pin: '4321' });
+    const cashier = await createUser(
+      ctx(),
+      parseUserInput({ name: 'Alice', email: 'Alice@Example.com', pin: '4321' }),
+    );
 
     const log = await changes();
     const cursors = log.map((c) => c.cursor);
@@ -169,8 +188,12 @@ describe.each(engineNames)('catalog writes on %s', (engine) => {
     expect(after!.pin_hash).not.toBe(alice!.pin_hash);
     expect(Boolean(after!.active)).toBe(false);
     await expect(updateBranch(ctx(), 'NOPE', { name: 'x' })).rejects.toMatchObject({ code: 'not_found' });
-    await expect(updateBranch(ctx(), 'B02', { code: 'B03' })).rejects.toThrow();
-    await expect(updateTaxRate(ctx(), rate!.id, { rateBp: -1 })).rejects.toThrow();
+    await expect(
+      parsed(branchChangesSchema, { code: 'B03' }, (changes) => updateBranch(ctx(), 'B02', changes)),
+    ).rejects.toThrow();
+    await expect(
+      parsed(taxRateChangesSchema, { rateBp: -1 }, (changes) => updateTaxRate(ctx(), rate!.id, changes)),
+    ).rejects.toThrow();
     const owner = await db.query<{ id: string }>("SELECT id FROM users WHERE role_id = 'owner'");
     await expect(updateUser(ctx(), owner[0]!.id, { active: false })).rejects.toMatchObject({
       code: 'not_found',
@@ -179,18 +202,20 @@ describe.each(engineNames)('catalog writes on %s', (engine) => {
   });
 
   it('gives cashiers and managers with a PIN a till code (assigned or chosen, never shared); viewers get none', async () => {
-    const ana = await createUser(ctx(), { name: 'Ana', pin: '1357' });
-    const ben = await createUser(ctx(), { name: 'Ben', pin: '2468', code: 'B7' });
+    const ana = await createUser(ctx(), parseUserInput({ name: 'Ana', pin: '1357' }));
+    const ben = await createUser(ctx(), parseUserInput({ name: 'Ben', pin: '2468', code: 'B7' }));
     expect(ana.code).toMatch(/^\d{4,}$/);
     expect(ben.code).toBe('B7');
-    const managerInput = { role: 'manager', name: 'Mo', password: 'manager-password-1' };
+    const managerInput = { role: 'manager', name: 'Mo', password: 'manager-password-1' } as const;
     const mo = await createUser(ctx(), { ...managerInput, email: 'mo@shop.example', pin: '97531' });
     expect(Number(mo.code)).toBe(Number(ana.code) + 1);
     // A manager without a PIN has no code until one is set.
     const max = await createUser(ctx(), { ...managerInput, email: 'max@shop.example' });
     expect(max.code).toBeUndefined();
     expect((await updateUser(ctx(), max.id, { pin: '86420' })).code).toBe(String(Number(mo.code) + 1));
-    await expect(createUser(ctx(), { name: 'Cy', pin: '1111', code: 'B7' })).rejects.toMatchObject({
+    await expect(
+      createUser(ctx(), parseUserInput({ name: 'Cy', pin: '1111', code: 'B7' })),
+    ).rejects.toMatchObject({
       code: 'conflict',
     });
     await expect(updateUser(ctx(), ana.id, { code: 'B7' })).rejects.toMatchObject({ code: 'conflict' });

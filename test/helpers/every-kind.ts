@@ -49,8 +49,8 @@ export async function setUpTillPeople(db: SqlDatabase): Promise<TillPeople> {
   const ctx = { db, actor: 'test' };
   await createTaxRate(ctx, { name: 'None', rateBp: 0, inclusive: false, isDefault: true });
   await createBranch(ctx, { code: 'SIDE', name: 'Side', timeZone: 'UTC' });
-  const cashier = await createUser(ctx, { name: 'Ana', pin: '4321' });
-  const clumsy = await createUser(ctx, { name: 'Bo', pin: '8642' });
+  const cashier = await createUser(ctx, { role: 'cashier', name: 'Ana', pin: '4321' });
+  const clumsy = await createUser(ctx, { role: 'cashier', name: 'Bo', pin: '8642' });
   const manager = await createUser(ctx, {
     role: 'manager',
     name: 'Mo',

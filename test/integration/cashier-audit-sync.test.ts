@@ -56,7 +56,7 @@ describe.each(engineNames)('cashier sign-in and its audit trail on %s', (engine)
     const ctx = { db, actor: 'test' };
     await createTaxRate(ctx, { name: 'None', rateBp: 0, inclusive: false, isDefault: true });
     await createProduct(ctx, { sku: 'LAMP', name: 'Lamp', priceMinor: 9000 });
-    const cashier = await createUser(ctx, { name: 'Ana', pin: '4321' });
+    const cashier = await createUser(ctx, { role: 'cashier', name: 'Ana', pin: '4321' });
     const manager = await createUser(ctx, {
       role: 'manager',
       name: 'Mo',

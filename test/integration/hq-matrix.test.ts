@@ -70,7 +70,7 @@ async function seed(db: SqlDatabase, orgId: string, owner: Tenant['owner'], isB:
   else await createBranch(ctx, { code: 'SIDE', name: 'Side', timeZone: 'Europe/Berlin' });
   const taxRateId = (await createTaxRate(ctx, { name: taxRateName, rateBp: 1234, inclusive: true })).id;
   const product = await createProduct(ctx, { sku, name: productName, priceMinor: 4242, taxRateId });
-  const user = await createUser(ctx, { name: cashier, pin: '9753' });
+  const user = await createUser(ctx, { role: 'cashier', name: cashier, pin: '9753' });
   const device = await registerDevice({ db, orgId, actor: owner.email }, { branch: branchCode, name: till });
   const mutation = { seq: 1, id: mutationId, kind: 'sale', payload: { nonsense: `${mutationId}-payload` } };
   const scope = { branchCode, currency: 'EUR' };
