@@ -4,6 +4,15 @@ import { exact } from './figures.ts';
 import type { Period } from './params.ts';
 import { documentFilter, type Summed } from './sales-figures.ts';
 
+/** A refund row with its original (`r` the refund, `o` the original): the report's and the overview's. */
+export const REFUND_ROWS = `SELECT r.id AS "refundId", r.receipt_no AS "receiptNo", r.branch_code AS branch,
+       to_char(r.business_date, 'YYYY-MM-DD') AS "businessDate", r.occurred_at AS "occurredAt",
+       r.total_minor AS "totalMinor", r.tax_minor AS "taxMinor", r.reason, r.cashier,
+       r.original_sale_id AS "originalSaleId", o.receipt_no AS "originalReceiptNo",
+       to_char(o.business_date, 'YYYY-MM-DD') AS "originalBusinessDate", o.branch_code AS "originalBranch",
+       o.total_minor AS "originalTotalMinor"
+     FROM sales r LEFT JOIN sales o ON o.id = r.original_sale_id`;
+
 export interface RefundRow {
   refundId: string;
   receiptNo: string;
@@ -36,13 +45,7 @@ export async function refundsReport(
   );
   params.push(limit);
   const rows = await db.query<RefundRow>(
-    `SELECT r.id AS "refundId", r.receipt_no AS "receiptNo", r.branch_code AS branch,
-       to_char(r.business_date, 'YYYY-MM-DD') AS "businessDate", r.occurred_at AS "occurredAt",
-       r.total_minor AS "totalMinor", r.tax_minor AS "taxMinor", r.reason, r.cashier,
-       r.original_sale_id AS "originalSaleId", o.receipt_no AS "originalReceiptNo",
-       to_char(o.business_date, 'YYYY-MM-DD') AS "originalBusinessDate", o.branch_code AS "originalBranch",
-       o.total_minor AS "originalTotalMinor"
-     FROM sales r LEFT JOIN sales o ON o.id = r.original_sale_id
+    `${REFUND_ROWS}
      WHERE r.kind = 'refund' AND ${where}
      ORDER BY r.occurred_at, r.id
      LIMIT $${params.length}`,

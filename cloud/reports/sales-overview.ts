@@ -15,7 +15,7 @@ import type { FlagRow, FlagTotal } from './flags.ts';
 import { type Freshness, freshnessOf } from './operations.ts';
 import { datesOf, type Period, resolvePeriod } from './params.ts';
 import { type PaymentFigures, paymentsReport } from './payments.ts';
-import type { RefundRow } from './refunds.ts';
+import { REFUND_ROWS, type RefundRow } from './refunds.ts';
 import { type TenantFacts, tenantFacts } from './reports.ts';
 import {
   addUp,
@@ -92,13 +92,7 @@ async function latestRefunds(db: SqlQueryable, p: Period, limit: number): Promis
   const { where, params } = documentFilter(p, 'r');
   params.push(limit);
   const rows = await db.query<RefundRow>(
-    `SELECT r.id AS "refundId", r.receipt_no AS "receiptNo", r.branch_code AS branch,
-       to_char(r.business_date, 'YYYY-MM-DD') AS "businessDate", r.occurred_at AS "occurredAt",
-       r.total_minor AS "totalMinor", r.tax_minor AS "taxMinor", r.reason, r.cashier,
-       r.original_sale_id AS "originalSaleId", o.receipt_no AS "originalReceiptNo",
-       to_char(o.business_date, 'YYYY-MM-DD') AS "originalBusinessDate", o.branch_code AS "originalBranch",
-       o.total_minor AS "originalTotalMinor"
-     FROM sales r LEFT JOIN sales o ON o.id = r.original_sale_id
+    `${REFUND_ROWS}
      WHERE r.kind = 'refund' AND ${where}
      ORDER BY r.occurred_at DESC, r.id DESC
      LIMIT $${params.length}`,
