@@ -1,10 +1,24 @@
 // How a declared column (src/schema/define-table.ts) becomes a dialect's drizzle builder: at run time
 // its steps are replayed on the builder in the order written; at type level each type-changing step
-// is the return type of the drizzle method of that name, so both dialects keep drizzle's own rules
-// (an INTEGER primary key in SQLite has a default, a Postgres one does not).
+// is what drizzle's method of that name returns, so both dialects keep drizzle's own rules (an
+// INTEGER primary key in SQLite has a default, a Postgres one does not).
+import type { ColumnBuilderBase, HasDefault, NotNull } from 'drizzle-orm';
 import type { AnyColumnDecl, TypedStep } from './define-table.ts';
 
-type Step<B, S extends TypedStep> = B extends Record<S, (...args: never[]) => infer R> ? R : never;
+/**
+ * What `B.notNull()`, `B.default(…)` or `B.primaryKey()` returns. drizzle's own `NotNull` and
+ * `HasDefault` are named directly: matching those methods structurally costs the type checker about a
+ * third more types for the same result. `primaryKey()` depends on the builder, so it is read off it.
+ */
+type Step<B, S extends TypedStep> = B extends ColumnBuilderBase
+  ? S extends 'notNull'
+    ? NotNull<B>
+    : S extends 'default'
+      ? HasDefault<B>
+      : B extends { primaryKey(): infer R }
+        ? R
+        : never
+  : never;
 
 /** The builder type `B` becomes after the steps `S`. */
 export type Steps<B, S extends readonly TypedStep[]> = S extends readonly [
