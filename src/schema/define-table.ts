@@ -44,7 +44,7 @@ export class ColumnDecl<
     readonly steps: readonly ColumnStep[] = [],
   ) {}
 
-  private with<T extends ColumnStep>(step: T): readonly ColumnStep[] {
+  private with(step: ColumnStep): readonly ColumnStep[] {
     return [...this.steps, step];
   }
 
@@ -116,6 +116,11 @@ export interface TableDecl<N extends string = string, C extends ColumnDecls = Co
   readonly extras?: ((t: { [K in keyof C]: IndexColumn }, k: IndexKit) => TableExtra[]) | undefined;
 }
 
+/**
+ * Declares a tenant table once: `defineTable('branches', { id: c.text('id').primaryKey(), … },
+ * (t, k) => [k.index('branches_code').on(t.code)])`. The extras get the built columns of whichever
+ * dialect is building, so a partial index's sql`` condition renders in that dialect.
+ */
 export function defineTable<const N extends string, C extends ColumnDecls>(
   name: N,
   columns: C,
