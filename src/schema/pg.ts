@@ -1,19 +1,40 @@
-// drizzle tables of a tenant database on Postgres/PGlite. Kept beside src/schema/sqlite.ts, column
-// for column: drizzle has no dialect-neutral table, and the parity test proves both match each
-// other and the migrations. Instants are read as ISO strings, like on the edge.
-export * from './pg/catalog.ts';
-export * from './pg/devices.ts';
-export * from './pg/documents.ts';
-export * from './pg/shifts.ts';
-export * from './pg/stock.ts';
-export * from './pg/sync.ts';
+// drizzle tables of a tenant database on Postgres/PGlite, built from the one declaration per table
+// in src/schema/tables/ (the same as src/schema/sqlite.ts builds for the edge). The parity test proves
+// both match each other and the migrations. Instants are read as ISO strings, like on the edge.
 
-import { branches, customers, prices, products, roles, settings, taxRates, users } from './pg/catalog.ts';
-import { devices, hqSessions, terminals } from './pg/devices.ts';
-import { payments, saleLines, sales, stockMovements, stockOnHand } from './pg/documents.ts';
-import { cashMovements, shiftCounts, shifts } from './pg/shifts.ts';
-import { reorderLevels, stockBranchCursors, stockDocuments } from './pg/stock.ts';
-import { auditLogs, changeLog, syncQuarantine } from './pg/sync.ts';
+import { pgTableOf } from './pg/table.ts';
+import * as catalogTables from './tables/catalog.ts';
+import * as devicesTables from './tables/devices.ts';
+import * as documentsTables from './tables/documents.ts';
+import * as shiftsTables from './tables/shifts.ts';
+import * as stockTables from './tables/stock.ts';
+import * as syncTables from './tables/sync.ts';
+
+export const settings = pgTableOf(catalogTables.settings);
+export const roles = pgTableOf(catalogTables.roles);
+export const branches = pgTableOf(catalogTables.branches);
+export const users = pgTableOf(catalogTables.users);
+export const taxRates = pgTableOf(catalogTables.taxRates);
+export const products = pgTableOf(catalogTables.products);
+export const prices = pgTableOf(catalogTables.prices);
+export const customers = pgTableOf(catalogTables.customers);
+export const devices = pgTableOf(devicesTables.devices);
+export const terminals = pgTableOf(devicesTables.terminals);
+export const hqSessions = pgTableOf(devicesTables.hqSessions);
+export const sales = pgTableOf(documentsTables.sales);
+export const saleLines = pgTableOf(documentsTables.saleLines);
+export const payments = pgTableOf(documentsTables.payments);
+export const stockMovements = pgTableOf(documentsTables.stockMovements);
+export const stockOnHand = pgTableOf(documentsTables.stockOnHand);
+export const shifts = pgTableOf(shiftsTables.shifts);
+export const cashMovements = pgTableOf(shiftsTables.cashMovements);
+export const shiftCounts = pgTableOf(shiftsTables.shiftCounts);
+export const stockDocuments = pgTableOf(stockTables.stockDocuments);
+export const stockBranchCursors = pgTableOf(stockTables.stockBranchCursors);
+export const reorderLevels = pgTableOf(stockTables.reorderLevels);
+export const auditLogs = pgTableOf(syncTables.auditLogs);
+export const changeLog = pgTableOf(syncTables.changeLog);
+export const syncQuarantine = pgTableOf(syncTables.syncQuarantine);
 
 /** Every shared tenant table, by SQL name. */
 export const tenantTables = {

@@ -1,6 +1,7 @@
 // The one place the cloud ↔ edge type mapping is written down. Each logical kind of column has a
-// Postgres type (cloud, PGlite) and a SQLite declared type (edge); drizzle tables, migrations and
-// the parity test (test/contract/schema-parity.test.ts) all follow this table.
+// Postgres type (cloud, PGlite) and a SQLite declared type (edge); the table declarations of
+// src/schema/tables/ name these kinds, src/schema/pg/table.ts and src/schema/sqlite/table.ts give each
+// its drizzle column, and migrations and the parity test (test/contract/schema-parity.test.ts) follow it.
 
 export const columnKinds = {
   /** Identifiers, codes, names, JSON documents kept as text. */
