@@ -277,7 +277,7 @@ export async function idleDevicesBench(): Promise<Row[]> {
     /** CPU seconds per device heartbeat: the share of a core times the interval, spread over the devices. */
     const perBeat = (share: number) => (share * (HEARTBEAT_MS / 1000)) / clients.length;
     log(
-      `  cloud pid ${cloud.pid}: idle RSS ${fmt(idle.rss / MIB, 0)} MiB (raw ${fmt(rawIdle.rss / MIB, 0)} MiB); CPU ${fmt(idle.cpuShare * 100, 2)}% of a core over ${IDLE_SECONDS} s at the default ${HEARTBEAT_MS / 1000} s heartbeat (raw ${fmt(rawIdle.cpuShare * 100, 2)}%), ${fmt(perBeat(idle.cpuShare) * 1000, 1)} µs CPU per device heartbeat`,
+      `  cloud pid ${cloud.pid}: idle RSS ${fmt(idle.rss / MIB, 0)} MiB (raw ${fmt(rawIdle.rss / MIB, 0)} MiB); CPU ${fmt(idle.cpuShare * 100, 2)}% of a core over ${IDLE_SECONDS} s at the default ${HEARTBEAT_MS / 1000} s heartbeat (raw ${fmt(rawIdle.cpuShare * 100, 2)}%), ${fmt(perBeat(idle.cpuShare) * 1e6, 1)} µs CPU per device heartbeat`,
     );
     log(
       `  pokes: ${cloudPokes.length} deliveries over ${pokedOrgs.length} catalog changes, p50 ${fmt(percentile(cloudPokes, 50))} ms p99 ${fmt(p99)} ms (raw broadcast p50 ${fmt(percentile(rawPokes, 50))} ms p99 ${fmt(rawP99)} ms)`,
