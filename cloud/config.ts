@@ -13,6 +13,8 @@ import {
 } from './secrets/bootstrap.ts';
 import { createKeyring, generateMasterKey, type Keyring, parseMasterKey } from './secrets/keyring.ts';
 import { randomSecret } from './secrets/passwords.ts';
+import { LAST_SEEN_GATHER_MS } from './sync/endpoint.ts';
+import { MAX_HELLO_BATCH } from './sync/hello-batches.ts';
 
 /** Each setting: its environment variable and its CLI flag. */
 export const settings = {
@@ -32,6 +34,11 @@ export const settings = {
   templateDatabase: { env: 'MODERNPOS_TEMPLATE_DB', flag: 'template-db' },
   moveGraceHours: { env: 'MODERNPOS_MOVE_GRACE_HOURS', flag: 'move-grace-hours' },
   clusterLoadTtlSeconds: { env: 'MODERNPOS_CLUSTER_LOAD_TTL_SECONDS', flag: 'cluster-load-ttl' },
+  syncHelloBatch: { env: 'MODERNPOS_SYNC_HELLO_BATCH', flag: 'sync-hello-batch' },
+  syncLastSeenGatherSeconds: {
+    env: 'MODERNPOS_SYNC_LAST_SEEN_GATHER_SECONDS',
+    flag: 'sync-last-seen-gather',
+  },
 } as const;
 
 export type SettingName = keyof typeof settings;
@@ -55,6 +62,8 @@ export interface CloudConfig {
   backupDir: string;
   port: number;
   resolver: { maxPools: number; poolSize: number };
+  /** Most hellos of one tenant answered together (0: each alone), how long idle pings' writes are gathered (0: none). */
+  sync: { maxHelloBatch: number; lastSeenGatherMs: number };
   migration: { intervalMs: number; concurrency: number };
   /** How long a moved tenant's source database is kept before the background job drops it. */
   moveGraceMs: number;
@@ -101,6 +110,11 @@ export function resolveCloudConfig(raw: RawSettings): CloudConfig {
     resolver: {
       maxPools: intSetting(raw, 'maxTenantPools', 50, 1, 10_000),
       poolSize: intSetting(raw, 'tenantPoolSize', 2, 1, 100),
+    },
+    sync: {
+      maxHelloBatch: intSetting(raw, 'syncHelloBatch', MAX_HELLO_BATCH, 0, 10_000),
+      lastSeenGatherMs:
+        intSetting(raw, 'syncLastSeenGatherSeconds', LAST_SEEN_GATHER_MS / 1000, 0, 60) * 1000,
     },
     migration: {
       intervalMs: intSetting(raw, 'migrationIntervalSeconds', 300, 0, 86_400) * 1000,

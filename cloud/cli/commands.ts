@@ -224,6 +224,7 @@ export async function startCliCloud(args: ParsedArgs, io: CliIO, banner: 'cloud'
     resolver: config.resolver,
     migration: config.migration,
     moveGraceMs: config.moveGraceMs,
+    sync: config.sync,
     logger,
   }).catch(async (err) => {
     await platform.close();

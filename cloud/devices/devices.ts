@@ -2,7 +2,7 @@
 // random bits, stored as its SHA-256), authenticated by that hash, revoked by a timestamp that the
 // sync endpoint reads on every message. Each change is written to the tenant's audit log.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { pgDrizzle } from '../../src/db/drizzle.ts';
 import type { SqlDatabase } from '../../src/db/sql.ts';
 import { codeSchema, text } from '../../src/domain/payloads.ts';
@@ -181,6 +181,43 @@ export async function findDeviceByToken(
   if (!row) return undefined;
   const { revokedAt, ...device } = row;
   return { ...device, revoked: revokedAt !== null };
+}
+
+/**
+ * The devices `tokens` belong to in this tenant's database, in one query (a tenant's hellos arriving
+ * together): for each token, its device, or undefined for an unknown, malformed or foreign one.
+ */
+export async function findDevicesByTokens(
+  db: SqlDatabase,
+  orgId: string,
+  tokens: readonly string[],
+): Promise<(AuthenticatedDevice | undefined)[]> {
+  const hashes = tokens.map((token) => {
+    const parsed = parseDeviceToken(token);
+    return parsed && parsed.orgId === orgId ? hashToken(parsed.secret) : undefined;
+  });
+  const wanted = [...new Set(hashes.filter((h) => h !== undefined))];
+  if (wanted.length === 0) return tokens.map(() => undefined);
+  const rows = await pgDrizzle(db)
+    .select({
+      id: devices.id,
+      name: devices.name,
+      branchCode: branches.code,
+      branchTimeZone: branches.timeZone,
+      lastAppliedSeq: devices.lastAppliedSeq,
+      revokedAt: devices.revokedAt,
+      tokenHash: devices.tokenHash,
+    })
+    .from(devices)
+    .innerJoin(branches, eq(branches.id, devices.branchId))
+    .where(inArray(devices.tokenHash, wanted));
+  const byHash = new Map(
+    rows.map(({ revokedAt, tokenHash, ...device }) => [
+      tokenHash,
+      { ...device, revoked: revokedAt !== null },
+    ]),
+  );
+  return hashes.map((h) => (h === undefined ? undefined : byHash.get(h)));
 }
 
 /** Whether the device is still allowed (read on every sync message, so revocation takes effect at once). */

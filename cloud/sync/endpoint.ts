@@ -7,13 +7,18 @@ import { WebSocketServer } from 'ws';
 import { closeCodes } from '../../src/protocol/errors.ts';
 import { startConnection } from './connection.ts';
 import { handleMessage } from './handle-message.ts';
-import type { SessionDeps, SyncLimits, SyncSession } from './session-deps.ts';
+import { createHelloBatches, MAX_HELLO_BATCH } from './hello-batches.ts';
+import { createLastSeenBatches } from './last-seen-batches.ts';
+import { type SessionDeps, type SyncLimits, type SyncSession, sessionClock } from './session-deps.ts';
 
 /**
  * The oldest tenant schema an edge may sync with: 2 brought the POS tables the documents land in.
  * Raise it (with a line in docs/sync-protocol.md) when the cloud stops reading an old shape.
  */
 export const MIN_EDGE_SCHEMA_VERSION = 2;
+
+/** How long an idle till's heartbeat write waits to be gathered with its tenant's others, by default. */
+export const LAST_SEEN_GATHER_MS = 10_000;
 
 export const defaultSyncLimits: SyncLimits = {
   maxFrameBytes: 1024 * 1024,
@@ -22,6 +27,7 @@ export const defaultSyncLimits: SyncLimits = {
   helloTimeoutMs: 10_000,
   pullPageSize: 500,
   lastSeenEveryMs: 60_000,
+  maxHelloBatch: MAX_HELLO_BATCH,
 };
 
 export interface SyncEndpoint {
@@ -44,6 +50,15 @@ export function attachSyncEndpoint(server: Server, deps: Omit<SessionDeps, 'onRe
   // before buffering them (1009), so no edge can make the cloud hold more than this.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * deps.limits.maxFrameBytes });
   const byOrg = new Map<string, Set<SyncSession>>();
+  // A reconnect storm's hellos, a tenant's at a time (hello-batches.ts).
+  const maxHelloBatch = deps.limits.maxHelloBatch ?? MAX_HELLO_BATCH;
+  const hellos =
+    deps.hellos ??
+    (maxHelloBatch > 0 ? createHelloBatches(deps.resolver, sessionClock(deps), maxHelloBatch) : undefined);
+  // Idle tills' heartbeat writes, a tenant's at a time (last-seen-batches.ts).
+  const gatherMs = Math.min(deps.limits.lastSeenGatherMs ?? LAST_SEEN_GATHER_MS, deps.limits.lastSeenEveryMs);
+  const lastSeen =
+    deps.lastSeen ?? (gatherMs > 0 ? createLastSeenBatches(deps.resolver, deps.logger, gatherMs) : undefined);
 
   const onReady = (session: SyncSession) => {
     const set = byOrg.get(session.orgId) ?? new Set();
@@ -62,7 +77,12 @@ export function attachSyncEndpoint(server: Server, deps: Omit<SessionDeps, 'onRe
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) =>
-      startConnection(ws, req.headers.authorization, { ...deps, onReady }, handleMessage),
+      startConnection(
+        ws,
+        req.headers.authorization,
+        { ...deps, onReady, ...(hellos ? { hellos } : {}), ...(lastSeen ? { lastSeen } : {}) },
+        handleMessage,
+      ),
     );
   };
   server.on('upgrade', onUpgrade);
@@ -93,6 +113,7 @@ export function attachSyncEndpoint(server: Server, deps: Omit<SessionDeps, 'onRe
       for (const client of wss.clients) client.close(closeCodes.goingAway, 'server shutting down');
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       for (const client of wss.clients) client.terminate();
+      await lastSeen?.flush();
     },
   };
 }

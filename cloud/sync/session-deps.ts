@@ -3,6 +3,8 @@
 import type { Logger } from '../../src/log.ts';
 import type { SyncObserver } from '../metrics/sync.ts';
 import type { TenantResolver } from '../resolver/tenant-resolver.ts';
+import type { HelloBatches } from './hello-batches.ts';
+import type { LastSeenBatches } from './last-seen-batches.ts';
 
 export type { BatchResult, SyncObserver } from '../metrics/sync.ts';
 
@@ -16,9 +18,16 @@ export interface SyncLimits {
   pullPageSize: number;
   /**
    * How often a ping may write the device's `last_seen_at` (with its sync times and reported backlog;
-   * pushes always write `last_seen_at`, hellos everything).
+   * pushes always write `last_seen_at`, hellos everything); 0: every ping writes before its pong.
    */
   lastSeenEveryMs: number;
+  /**
+   * How long an idle till's ping write waits to be gathered with its tenant's others (10 s unless
+   * set, never longer than `lastSeenEveryMs`; last-seen-batches.ts); 0: each ping writes alone.
+   */
+  lastSeenGatherMs?: number;
+  /** Most hellos of one tenant answered together (hello-batches.ts, 500 unless set); 0: each hello alone. */
+  maxHelloBatch?: number;
 }
 
 export interface SessionDeps {
@@ -33,6 +42,10 @@ export interface SessionDeps {
   onReady?: (session: SyncSession) => () => void;
   /** Told of devices and batches (the cloud's metrics). */
   observer?: SyncObserver;
+  /** A tenant's hellos answered together (the endpoint's); without it each hello asks alone. */
+  hellos?: HelloBatches;
+  /** Idle tills' contact writes gathered per tenant (the endpoint's); without it each ping writes alone. */
+  lastSeen?: LastSeenBatches;
 }
 
 export interface SyncSession {

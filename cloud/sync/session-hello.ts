@@ -47,9 +47,10 @@ export async function handleHello(
       ),
     );
   }
-  const welcome = await deps.resolver
-    .withTenant(parsed.orgId, (db) => helloTenant(db, parsed.orgId, token, message, now))
-    .catch((err: unknown) => refuseUnservedHello(deps.resolver, parsed.orgId, token, err));
+  const welcome = await (deps.hellos
+    ? deps.hellos.hello(parsed.orgId, { token, message })
+    : deps.resolver.withTenant(parsed.orgId, (db) => helloTenant(db, parsed.orgId, token, message, now))
+  ).catch((err: unknown) => refuseUnservedHello(deps.resolver, parsed.orgId, token, err));
   return {
     type: 'ok',
     replies: [

@@ -1,6 +1,6 @@
 // The ping handler: the device is seen (and synced when its outbox is empty), its `last_seen_at`
-// and reported backlog written at most every `lastSeenEveryMs`, and a pong answered whatever the
-// tenant database says.
+// and reported backlog written at most every `lastSeenEveryMs` (an idle till's write gathered with
+// its tenant's others, last-seen-batches.ts), and a pong answered whatever the tenant database says.
 import type { Backlog, Up } from '../../src/protocol/messages.ts';
 import { touchDevice } from '../devices/last-seen.ts';
 import { type HandlerResult, ok } from './handler-result.ts';
@@ -30,6 +30,11 @@ async function touchLastSeen(
   if (!seenDue && !backlogDue) return;
   state.lastSeenWritten = now;
   if (backlog !== undefined) state.backlogWritten = now;
+  // An idle till's write is gathered with its tenant's others (last-seen-batches.ts); the pong does not wait.
+  if (deps.lastSeen && (backlog === undefined || backlog.pending === 0)) {
+    deps.lastSeen.touch(session.orgId, session.deviceId, sessionClock(deps)(), backlog);
+    return;
+  }
   // A heartbeat is answered whatever the tenant database says; pushes report its troubles.
   await deps.resolver
     .withTenant(session.orgId, (db) => touchDevice(db, session.deviceId, sessionClock(deps)(), backlog))

@@ -40,6 +40,8 @@ const stringFlags = [
   'to',
   'move-grace-hours',
   'cluster-load-ttl',
+  'sync-hello-batch',
+  'sync-last-seen-gather',
   'from-url',
   'schema',
   'from',
@@ -130,7 +132,9 @@ Settings (environment variable or flag): --pg-url MODERNPOS_PG_URL, --data-dir M
   --max-open-databases, --max-tenant-pools, --tenant-pool-size, --migration-interval (seconds),
   --migration-concurrency, --control-db MODERNPOS_CONTROL_DB, --template-db MODERNPOS_TEMPLATE_DB,
   --move-grace-hours MODERNPOS_MOVE_GRACE_HOURS (24: a moved tenant's source database is kept so long),
-  --cluster-load-ttl MODERNPOS_CLUSTER_LOAD_TTL_SECONDS (30: placement reads each cluster's load so often).
+  --cluster-load-ttl MODERNPOS_CLUSTER_LOAD_TTL_SECONDS (30: placement reads each cluster's load so often),
+  --sync-hello-batch MODERNPOS_SYNC_HELLO_BATCH (500: most hellos of one tenant answered together; 0: one by one),
+  --sync-last-seen-gather MODERNPOS_SYNC_LAST_SEEN_GATHER_SECONDS (10: idle pings' writes gathered per tenant; 0: none).
 Edge settings: --edge-port MODERNPOS_EDGE_PORT (8081), --edge-host MODERNPOS_EDGE_HOST (0.0.0.0),
   --edge-db MODERNPOS_EDGE_DB (./edge-data/edge.db), --cloud-url MODERNPOS_CLOUD_URL,
   --token MODERNPOS_DEVICE_TOKEN, --branch MODERNPOS_EDGE_BRANCH, --currency MODERNPOS_EDGE_CURRENCY,

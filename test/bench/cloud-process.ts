@@ -33,6 +33,8 @@ export async function startCloudProcess(
   platform: TestPlatform,
   masterKey: Buffer,
   resolver: { maxPools: number; poolSize: number },
+  /** More of the cloud's settings, as environment variables. */
+  env: Record<string, string> = {},
 ): Promise<CloudProcess> {
   // BENCH_CLOUD_CPU_PROF=<dir>: the process writes a CPU profile there when it stops.
   const profile = process.env.BENCH_CLOUD_CPU_PROF;
@@ -58,6 +60,7 @@ export async function startCloudProcess(
         MODERNPOS_MAX_TENANT_POOLS: String(resolver.maxPools),
         MODERNPOS_TENANT_POOL_SIZE: String(resolver.poolSize),
         PORT: '0',
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },

@@ -1,5 +1,5 @@
 // `npm run bench [-- start onboarding migrate-all resolver edge-sales edge-http register-page sync-nightly
-// sync-live sync-fleet reports import dashboard-page move clusters]`: runs the selected benchmarks
+// sync-live sync-fleet idle reports import dashboard-page move clusters]`: runs the selected benchmarks
 // (default all), the Postgres ones on MODERNPOS_BENCH_PG_URL (move and clusters also on the extra
 // clusters mp_b and mp_c), drops everything they create, and ends with one table. The edge ones need
 // only temp SQLite files, so Postgres is checked only when selected. The page ones (register-page,
@@ -30,6 +30,7 @@ const PG_NAMES = [
   'sync-nightly',
   'sync-live',
   'sync-fleet',
+  'idle',
   'reports',
   'import',
   'dashboard-page',
@@ -128,6 +129,10 @@ try {
   if (selected.has('sync-fleet')) {
     const { syncFleetBench } = await import('./sync-fleet.ts');
     await bench('sync-fleet', syncFleetBench);
+  }
+  if (selected.has('idle')) {
+    const { idleDevicesBench } = await import('./idle-devices.ts');
+    await bench('idle', idleDevicesBench);
   }
   if (selected.has('onboarding')) {
     const { onboardingBench } = await import('./onboarding.ts');

@@ -198,7 +198,8 @@ describe('sync connection life', () => {
       expect(
         (await client.request({ type: 'ping', backlog: { pending: 1, oldestPendingAgeSeconds: 90 } })).type,
       ).toBe('pong');
-      // An idle till's pings keep its last contact (`last_seen_at`) current.
+      // An idle till's pings keep its last contact (`last_seen_at`) current: its write is gathered
+      // with its tenant's others (cloud/sync/last-seen-batches.ts), so it lands soon after the pong.
       const seen = async () =>
         (
           await db.query<{ at: string }>('SELECT last_seen_at AS at FROM devices WHERE id = $1', [deviceId])
@@ -206,7 +207,11 @@ describe('sync connection life', () => {
       const before = await seen();
       await new Promise((r) => setTimeout(r, 80));
       await client.request({ type: 'ping' });
-      expect(Date.parse(await seen())).toBeGreaterThan(Date.parse(before));
+      await waitFor(
+        async () => Date.parse(await seen()) > Date.parse(before),
+        10_000,
+        'last_seen_at to move',
+      );
       // A malformed backlog is a lost figure, never a refused till.
       expect(
         (await client.request({ type: 'ping', backlog: { pending: -1, oldestPendingAgeSeconds: 'x' } })).type,
