@@ -150,9 +150,11 @@ async function setLines(lines) {
 }
 
 /**
- * A payment sent without an answer (the edge went away mid-request) may have been recorded: before
- * the cart changes, ask the edge. Recorded: its receipt is shown and the cart is done. Not: the id
- * is dropped. Returns whether the cart may change.
+ * A payment sent without an answer (the edge went away mid-request, or the page gave up waiting) may
+ * have been recorded: before the cart changes, ask the edge. Recorded: its receipt is shown and the
+ * cart is done. Not yet: the cart changes, but keeps the id, because the request may still reach the
+ * edge later; the next Pay sends that id again, and the edge answers the one sale it holds under it
+ * instead of recording a second. Returns whether the cart may change.
  */
 async function settlePending() {
   if (!state.cart.saleId || !state.cart.unsure) return true;
@@ -162,7 +164,6 @@ async function settlePending() {
     return false;
   } catch (err) {
     if (err instanceof ApiError && err.code === 'sale_not_found') {
-      state.cart.saleId = null;
       state.cart.unsure = false;
       saveCart();
       return true;
@@ -411,7 +412,14 @@ async function pay(event) {
         payments,
       },
     });
-    finishSale(sale);
+    // The id of a payment whose answer was lost earlier: the edge answers the sale it recorded then.
+    const earlier = state.quote && sale.totalMinor !== state.quote.totalMinor;
+    finishSale(
+      sale,
+      earlier
+        ? 'This sale had been recorded earlier, with the cart as it was then: here is its receipt. Ring up anything missing as a new sale.'
+        : undefined,
+    );
   } catch (err) {
     if (err instanceof ApiError && err.status !== 0) {
       // Refused: nothing was written, the same id may be used again.
