@@ -25,7 +25,8 @@ import {
   terminalOf,
   type ValidMutation,
 } from './validate.ts';
-import { applyValid, type Quarantined, quarantine } from './write-documents.ts';
+import { applyValid } from './write-documents.ts';
+import { type Quarantined, quarantine } from './write-quarantine.ts';
 
 export type BatchOutcome =
   | { ok: true; results: MutationResult[]; lastAppliedSeq: number }

@@ -1,35 +1,22 @@
 // Writing valid mutations to the tenant's tables, by kind in an order that lets a batch refer to
 // itself (a shift opened before its sales, sales before their refunds, movements and closes, then
-// stock documents),
-// with one set-based insert per table, and keeping refused mutations whole in the quarantine.
-import { randomUUID } from 'node:crypto';
+// stock documents), with one set-based insert per table (write-sales.ts, write-shifts.ts,
+// write-cashier-events.ts, write-stock.ts; their columns in columns.ts). Refused mutations go to
+// write-quarantine.ts.
 import type { SqlQueryable } from '../../src/db/sql.ts';
-import type { Mutation } from '../../src/protocol/mutations.ts';
 import { isStockKind } from '../../src/protocol/stock.ts';
 import { lockLedgers } from './stock-ledger.ts';
 import { knownIds } from './stored-documents.ts';
-import { unnestInsert } from './unnest.ts';
-import { printable, type Rejection, type ValidMutation } from './validate.ts';
+import type { Rejection, ValidMutation } from './validate.ts';
 import { applyCashierEvents } from './write-cashier-events.ts';
 import { applySales } from './write-sales.ts';
 import { applyCashMovements, applyShiftCloses, applyShiftOpens } from './write-shifts.ts';
 import { applyStockDocuments } from './write-stock.ts';
 
-/** A mutation refused after all, with why. */
-export interface Quarantined {
-  m: Mutation;
-  rejection: Rejection;
-}
-
-/** The original a refund's payload names, if it names one as text. */
-export function originalSaleIdOf(payload: unknown): string | null {
-  const id = (payload as { originalSaleId?: unknown } | null)?.originalSaleId;
-  return typeof id === 'string' ? id : null;
-}
-
 /** What became of a valid mutation: stored, already there, or refused after all (quarantined). */
 export type Report = (m: ValidMutation, outcome: 'applied' | 'duplicate' | Rejection) => void;
 
+/** Writes the batch's valid mutations, every kind in its turn, and reports what became of each. */
 export async function applyValid(
   tx: SqlQueryable,
   valid: ValidMutation[],
@@ -60,30 +47,4 @@ function ledgerBranches(m: ValidMutation): string[] {
   if (m.kind === 'stock_transfer') return [m.doc.branch, m.doc.toBranch];
   if (isStockKind(m.kind)) return [(m.doc as { branch: string }).branch];
   return [];
-}
-
-export async function quarantine(
-  tx: SqlQueryable,
-  deviceId: string,
-  items: Quarantined[],
-  at: string,
-): Promise<void> {
-  await unnestInsert<Quarantined>(
-    tx,
-    'sync_quarantine',
-    [
-      ['id', 'text', () => randomUUID()],
-      ['device_id', 'text', () => deviceId],
-      ['seq', 'int8', (q) => q.m.seq],
-      ['mutation_id', 'text', (q) => q.m.id],
-      ['kind', 'text', (q) => q.m.kind],
-      ['payload', 'text', (q) => JSON.stringify(q.m.payload ?? null)],
-      ['reason_code', 'text', (q) => q.rejection.code],
-      ['reason', 'text', (q) => printable(q.rejection.reason)],
-      ['received_at', 'timestamptz', () => at],
-      ['original_sale_id', 'text', (q) => (q.m.kind === 'refund' ? originalSaleIdOf(q.m.payload) : null)],
-    ],
-    items,
-    { onConflict: 'ON CONFLICT (device_id, seq) DO NOTHING' },
-  );
 }
