@@ -5,7 +5,7 @@
 import { sanitizeText } from '../../src/domain/bounds.ts';
 import { AppError } from '../../src/errors.ts';
 import { latestVersion } from '../../src/migrate/files.ts';
-import { audit } from '../control/audit.ts';
+import { audit, auditingRefusals } from '../control/audit.ts';
 import {
   type ClusterKind,
   type ClusterRow,
@@ -59,25 +59,12 @@ export interface AddClusterInput {
 type Operation = 'add' | 'drain' | 'undrain' | 'remove';
 
 /** Runs an operator change; a refusal (any AppError) is audited as `cluster.<op>.refused` and rethrown. */
-async function audited<T>(
-  ctx: TenantContext,
-  op: Operation,
-  name: unknown,
-  fn: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof AppError) {
-      await audit(ctx.control, {
-        actor: ctx.actor,
-        action: `cluster.${op}.refused`,
-        details: { cluster: sanitizeText(String(name ?? ''), 64), code: err.code, message: err.message },
-      }).catch(() => {});
-    }
-    throw err;
-  }
-}
+const audited = <T>(ctx: TenantContext, op: Operation, name: unknown, fn: () => Promise<T>): Promise<T> =>
+  auditingRefusals(
+    ctx,
+    { action: `cluster.${op}.refused`, details: { cluster: sanitizeText(String(name ?? ''), 64) } },
+    fn,
+  );
 
 /** Active or suspended tenants behind this build's tenant schema, per cluster. */
 async function schemaBacklogs(ctx: TenantContext): Promise<Map<string, number>> {

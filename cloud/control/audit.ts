@@ -1,5 +1,6 @@
 // Control-plane audit trail: every lifecycle step, who did it, to which org. Details never hold secrets.
 import type { SqlQueryable } from '../../src/db/sql.ts';
+import { isAppError } from '../../src/errors.ts';
 
 export interface AuditEntry {
   at: Date;
@@ -36,4 +37,28 @@ export async function auditTrail(db: SqlQueryable, orgId: string): Promise<Audit
     orgId: r.org_id,
     details: typeof r.details === 'string' ? JSON.parse(r.details) : r.details,
   }));
+}
+
+/**
+ * Runs `fn`; a refusal it throws (any AppError) is audited as `action` with its code and message
+ * beside `details`, then rethrown. An audit that fails is not a reason to hide the refusal.
+ */
+export async function auditingRefusals<T>(
+  ctx: { control: SqlQueryable; actor: string },
+  refusal: { action: string; orgId?: string | undefined; details?: Record<string, unknown> },
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (isAppError(err)) {
+      await audit(ctx.control, {
+        actor: ctx.actor,
+        action: refusal.action,
+        ...(refusal.orgId === undefined ? {} : { orgId: refusal.orgId }),
+        details: { code: err.code, message: err.message, ...refusal.details },
+      }).catch(() => {});
+    }
+    throw err;
+  }
 }

@@ -4,8 +4,7 @@
 // into the backup directory, named by org and instant.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppError } from '../../src/errors.ts';
-import { audit } from '../control/audit.ts';
+import { auditingRefusals } from '../control/audit.ts';
 import { engineOf, type TenantContext } from './context.ts';
 import { exportTenant } from './export.ts';
 import { requireLiveOrg } from './queries.ts';
@@ -34,19 +33,9 @@ export async function backupTenant(
   out?: string | undefined,
 ): Promise<BackupResult> {
   const orgId = requireOrgId(orgIdInput);
-  try {
-    return await backupChecked(ctx, orgId, out);
-  } catch (err) {
-    if (err instanceof AppError) {
-      await audit(ctx.control, {
-        actor: ctx.actor,
-        action: 'tenant.backup.refused',
-        orgId,
-        details: { code: err.code, message: err.message },
-      }).catch(() => {});
-    }
-    throw err;
-  }
+  return auditingRefusals(ctx, { action: 'tenant.backup.refused', orgId }, () =>
+    backupChecked(ctx, orgId, out),
+  );
 }
 
 async function backupChecked(

@@ -6,7 +6,7 @@ import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import { AppError, isAppError } from '../../src/errors.ts';
 import { migrate } from '../../src/migrate/runner.ts';
 import { requireClusterName, requireRegion } from '../clusters/validate.ts';
-import { audit } from '../control/audit.ts';
+import { audit, auditingRefusals } from '../control/audit.ts';
 import { getCluster } from '../control/clusters.ts';
 import { storeConnectionString } from '../control/connection-strings.ts';
 import {
@@ -78,31 +78,24 @@ export async function onboardTenant(ctx: TenantContext, input: OnboardInput): Pr
 }
 
 /** A refused placement (bad, unknown, draining or out-of-region cluster) is audited; nothing else is written. */
-async function auditRefusal<T>(
+const auditRefusal = <T>(
   ctx: TenantContext,
   orgId: string,
   input: { cluster?: string | undefined; region?: string | undefined },
   fn: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof AppError) {
-      await audit(ctx.control, {
-        actor: ctx.actor,
-        action: 'tenant.onboard.refused',
-        orgId,
-        details: {
-          code: err.code,
-          message: err.message,
-          cluster: input.cluster === undefined ? null : sanitizeText(String(input.cluster), 64),
-          region: input.region === undefined ? null : sanitizeText(String(input.region), 64),
-        },
-      }).catch(() => {});
-    }
-    throw err;
-  }
-}
+): Promise<T> =>
+  auditingRefusals(
+    ctx,
+    {
+      action: 'tenant.onboard.refused',
+      orgId,
+      details: {
+        cluster: input.cluster === undefined ? null : sanitizeText(String(input.cluster), 64),
+        region: input.region === undefined ? null : sanitizeText(String(input.region), 64),
+      },
+    },
+    fn,
+  );
 
 async function onboardLocked(
   ctx: TenantContext,

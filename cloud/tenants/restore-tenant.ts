@@ -13,7 +13,7 @@ import { sanitizeText } from '../../src/domain/bounds.ts';
 import { AppError } from '../../src/errors.ts';
 import { latestVersion } from '../../src/migrate/files.ts';
 import { requireClusterName } from '../clusters/validate.ts';
-import { audit } from '../control/audit.ts';
+import { audit, auditingRefusals } from '../control/audit.ts';
 import { getOrganization, setSchemaVersion } from '../control/organizations.ts';
 import { engineOf, type TenantContext, withOrgLock } from './context.ts';
 import { migrateTenant } from './migrate.ts';
@@ -83,26 +83,17 @@ export async function restoreTenant(ctx: TenantContext, input: RestoreInput): Pr
   });
 }
 
-async function refusalAudited<T>(
+const refusalAudited = <T>(
   ctx: TenantContext,
   orgId: string,
   input: RestoreInput,
   fn: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof AppError) {
-      await audit(ctx.control, {
-        actor: ctx.actor,
-        action: 'tenant.restore.refused',
-        orgId,
-        details: { code: err.code, message: err.message, from: sanitizeText(String(input.from), 500) },
-      }).catch(() => {});
-    }
-    throw err;
-  }
-}
+): Promise<T> =>
+  auditingRefusals(
+    ctx,
+    { action: 'tenant.restore.refused', orgId, details: { from: sanitizeText(String(input.from), 500) } },
+    fn,
+  );
 
 async function restoreChecked(
   ctx: TenantContext,

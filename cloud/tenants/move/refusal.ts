@@ -3,32 +3,18 @@
 
 import { sanitizeText } from '../../../src/domain/bounds.ts';
 import { AppError, isAppError } from '../../../src/errors.ts';
-import { audit } from '../../control/audit.ts';
+import { auditingRefusals } from '../../control/audit.ts';
 import type { Engine } from '../../engines/engine.ts';
 import type { TenantContext } from '../context.ts';
 
 /** Runs `fn`; a refusal (AppError) is audited as `tenant.move.refused` (or `tenant.move.abort.refused`) with its code. */
-export async function audited<T>(
+export const audited = <T>(
   ctx: TenantContext,
   orgId: string,
   action: string,
   details: Record<string, unknown>,
   fn: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (isAppError(err)) {
-      await audit(ctx.control, {
-        actor: ctx.actor,
-        action,
-        orgId,
-        details: { ...details, code: err.code, message: err.message },
-      }).catch(() => {});
-    }
-    throw err;
-  }
-}
+): Promise<T> => auditingRefusals(ctx, { action, orgId, details }, fn);
 
 /** A cluster that does not answer: the move is refused (or stopped) with the cluster named. */
 export function unreachable(cluster: string, role: 'source' | 'target', err: unknown): AppError {
