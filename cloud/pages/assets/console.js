@@ -1,6 +1,6 @@
 // The operator console (served at `/admin`): the admin token is typed in once and kept in
 // sessionStorage (this tab only); every call goes to the admin API under /admin/… with it.
-import { $, ApiError, api, clearMessage, h, moneyFormat, saveBlob, say, table } from './common.js';
+import { $, ApiError, api, clearMessage, guarded, h, moneyFormat, saveBlob, say, table } from './common.js';
 
 const STORE_KEY = 'modernpos.admin.token';
 let token = null;
@@ -18,15 +18,6 @@ async function admin(path, options = {}) {
   }
 }
 
-async function attempt(work, describe) {
-  try {
-    return await work();
-  } catch (err) {
-    if (!err?.handled) say(describe ? `${describe}: ${err.message}` : err.message);
-    return undefined;
-  }
-}
-
 function forget(message) {
   sessionStorage.removeItem(STORE_KEY);
   token = null;
@@ -40,7 +31,7 @@ function forget(message) {
 
 async function open(candidate) {
   token = candidate;
-  const ok = await attempt(() => admin('/admin/tenants'), 'Could not reach the admin API');
+  const ok = await guarded(() => admin('/admin/tenants'), 'Could not reach the admin API');
   if (!ok) {
     if (token) $('sign-in').hidden = false;
     return;
@@ -134,7 +125,7 @@ function actions(t) {
         type: 'button',
         dataset: { migrate: t.orgId },
         onclick: () =>
-          attempt(async () => {
+          guarded(async () => {
             const r = await admin(`/admin/tenants/${encodeURIComponent(t.orgId)}/migrate`, {
               method: 'POST',
             });
@@ -155,7 +146,7 @@ function actions(t) {
       {
         type: 'button',
         onclick: () =>
-          attempt(async () => {
+          guarded(async () => {
             const res = await admin(`/admin/tenants/${encodeURIComponent(t.orgId)}/export`, { raw: true });
             saveBlob(await res.blob(), `${t.orgId}.tar.gz`);
           }, `Export ${t.orgId}`),
@@ -193,7 +184,7 @@ async function offboard(event) {
     return;
   }
   $('offboard-go').disabled = true;
-  const done = await attempt(
+  const done = await guarded(
     () =>
       admin(`/admin/tenants/${encodeURIComponent(orgId)}/offboard`, {
         method: 'POST',

@@ -69,16 +69,6 @@ async function hq(path, options = {}) {
   }
 }
 
-/** Runs a view's work; a failure shows as a message (a 401 was already shown as the sign-in). */
-async function attempt(work, describe) {
-  try {
-    return await work();
-  } catch (err) {
-    if (!err?.handled) say(describe ? `${describe}: ${err.message}` : err.message);
-    return undefined;
-  }
-}
-
 function endSession(message) {
   sessionStorage.removeItem(STORE_KEY);
   state.token = null;
@@ -169,7 +159,7 @@ async function start(token) {
 // ---- filters ----------------------------------------------------------------------------------
 
 async function loadBranches(pending = hq('/v1/branches')) {
-  const answer = await attempt(() => pending, 'Branches');
+  const answer = await guarded(() => pending, 'Branches');
   state.branches = answer?.branches ?? [];
   const select = $('branch');
   const current = select.value;
@@ -265,7 +255,7 @@ function csvButton(name, params, label = 'Download CSV') {
       type: 'button',
       class: 'csv',
       dataset: { report: name },
-      onclick: () => attempt(() => downloadCsv(name, params), `CSV of ${name}`),
+      onclick: () => guarded(() => downloadCsv(name, params), `CSV of ${name}`),
     },
     label,
   );
@@ -588,7 +578,7 @@ function quarantineActions(item) {
     await loadHealth();
   };
   const replay = (payload) =>
-    attempt(async () => {
+    guarded(async () => {
       const r = await hq(`/v1/sync/quarantine/${encodeURIComponent(item.id)}/replay`, {
         method: 'POST',
         body: payload === undefined ? {} : { payload },
@@ -634,7 +624,7 @@ function quarantineActions(item) {
             say('Say why it is discarded.');
             return;
           }
-          attempt(async () => {
+          guarded(async () => {
             await hq(`/v1/sync/quarantine/${encodeURIComponent(item.id)}/discard`, {
               method: 'POST',
               body: { reason: input.value.trim() },
@@ -704,8 +694,8 @@ async function loadCatalog() {
   const m = state.money;
   const writer = can('catalog:write');
   const [taxRates, branches] = await Promise.all([
-    attempt(() => hq('/v1/tax-rates'), 'Tax rates').then((r) => r?.taxRates ?? []),
-    attempt(() => hq('/v1/branches'), 'Branches').then((r) => r?.branches ?? []),
+    guarded(() => hq('/v1/tax-rates'), 'Tax rates').then((r) => r?.taxRates ?? []),
+    guarded(() => hq('/v1/branches'), 'Branches').then((r) => r?.branches ?? []),
   ]);
   const rateName = new Map(
     taxRates.map((t) => [t.id, `${t.name} (${t.rateBp / 100}%${t.inclusive ? ' incl.' : ''})`]),
@@ -730,7 +720,7 @@ async function loadCatalog() {
                   {
                     type: 'button',
                     onclick: () =>
-                      attempt(async () => {
+                      guarded(async () => {
                         await hq(`/v1/products/${encodeURIComponent(p.id)}`, {
                           method: 'PATCH',
                           body: { active: !p.active },
@@ -896,7 +886,7 @@ async function loadDevices() {
                     onclick: () => {
                       if (!confirm(`Revoke ${d.name}? It is disconnected at once and cannot sync again.`))
                         return;
-                      attempt(async () => {
+                      guarded(async () => {
                         await hq(`/v1/devices/${encodeURIComponent(d.id)}`, { method: 'DELETE' });
                         say(`${d.name} revoked.`, 'ok');
                         await loadDevices();
@@ -975,7 +965,7 @@ async function loadUsers() {
                   {
                     type: 'button',
                     onclick: () =>
-                      attempt(async () => {
+                      guarded(async () => {
                         await hq(`/v1/users/${encodeURIComponent(u.id)}`, {
                           method: 'PATCH',
                           body: { active: !u.active },

@@ -11,6 +11,7 @@ import {
   clearMessage,
   configureApi,
   fill,
+  guarded,
   h,
   minorText,
   moneyFormat,
@@ -92,16 +93,6 @@ async function edge(path, options = {}) {
   }
 }
 
-/** Runs work; its failure becomes a message on the page, never a blank screen. */
-async function attempt(work, describe) {
-  try {
-    return await work();
-  } catch (err) {
-    if (!err?.handled) say(describe ? `${describe}: ${err.message}` : err.message);
-    return undefined;
-  }
-}
-
 // ---- the cart, kept across reloads -----------------------------------------------------------------
 
 function saveCart() {
@@ -178,7 +169,7 @@ async function requote() {
     renderCart();
     return;
   }
-  await attempt(async () => {
+  await guarded(async () => {
     state.quote = null;
     try {
       state.quote = await edge('/v1/carts/quote', {
@@ -277,11 +268,11 @@ async function changeQty(index, input) {
   }
   if (milli === state.cart.lines[index].qtyMilli) return;
   const lines = state.cart.lines.map((l, i) => (i === index ? { ...l, qtyMilli: milli } : l));
-  if (!(await attempt(() => setLines(lines), 'Could not change the quantity'))) renderCart();
+  if (!(await guarded(() => setLines(lines), 'Could not change the quantity'))) renderCart();
 }
 
 async function removeLine(index) {
-  await attempt(() => setLines(state.cart.lines.filter((_, i) => i !== index)), 'Could not remove the item');
+  await guarded(() => setLines(state.cart.lines.filter((_, i) => i !== index)), 'Could not remove the item');
   $('scan').focus();
 }
 
@@ -293,7 +284,7 @@ async function addProduct(product) {
     at >= 0
       ? state.cart.lines.map((l, i) => (i === at ? { ...l, qtyMilli: l.qtyMilli + 1000 } : l))
       : [...state.cart.lines, { sku: product.sku, qtyMilli: 1000 }];
-  await attempt(() => setLines(lines), `Could not add ${product.name}`);
+  await guarded(() => setLines(lines), `Could not add ${product.name}`);
   $('scan').focus();
 }
 
@@ -305,7 +296,7 @@ async function scan(event) {
     if (state.cart.lines.length > 0) $('tendered').focus();
     return;
   }
-  await attempt(async () => {
+  await guarded(async () => {
     const { products } = await edge(`/v1/products?q=${encodeURIComponent(value)}&limit=8`);
     const exact = products.find((p) => p.sku === value || p.barcode === value);
     if (exact || products.length === 1) {
@@ -348,7 +339,7 @@ async function scan(event) {
 
 async function addOpenLine(event) {
   event.preventDefault();
-  await attempt(async () => {
+  await guarded(async () => {
     const name = $('o-name').value.trim();
     if (!name) throw new Error('Type a description for the item');
     const unitPriceMinor = parseMinor($('o-price').value, state.money.digits);
@@ -556,7 +547,7 @@ async function lookUp(event) {
     say('Type the receipt number printed on the receipt.');
     return;
   }
-  await attempt(async () => {
+  await guarded(async () => {
     const found = await edge(`/v1/receipts/${encodeURIComponent(no)}`);
     state.refund = { ...found, quote: null };
     renderRefund();
@@ -577,7 +568,7 @@ function refundRequest() {
 
 async function quoteRefund() {
   const r = state.refund;
-  await attempt(async () => {
+  await guarded(async () => {
     const lines = refundRequest();
     r.quote =
       lines.length === 0
@@ -650,7 +641,7 @@ async function doRefund(event) {
   event.preventDefault();
   clearMessage();
   const r = state.refund;
-  await attempt(async () => {
+  await guarded(async () => {
     await quoteRefund();
     if (!r.quote) throw new Error('Type the quantity to refund on at least one line');
     const code = $('r-mgr-code').value.trim();
@@ -679,7 +670,7 @@ async function doRefund(event) {
 // ---- shift ------------------------------------------------------------------------------------------------
 
 async function loadShift() {
-  await attempt(async () => {
+  await guarded(async () => {
     const { shift } = await edge(`/v1/shifts/open?terminal=${encodeURIComponent(state.session.terminal)}`);
     // Drawn again only when the shift changed: a form being typed into is never replaced under the cashier.
     const changed = !$('shift').dataset.shown || (shift?.id ?? '') !== (state.shift?.id ?? '');
@@ -797,7 +788,7 @@ function renderShift() {
 async function shiftWrite(event, work) {
   event.preventDefault();
   clearMessage();
-  await attempt(async () => {
+  await guarded(async () => {
     const done = await work();
     if (done) {
       say(done, 'ok');
@@ -807,7 +798,7 @@ async function shiftWrite(event, work) {
 }
 
 async function showReport() {
-  await attempt(async () => renderReport(await edge(`/v1/shifts/${state.shift.id}/x-report`)), 'No report');
+  await guarded(async () => renderReport(await edge(`/v1/shifts/${state.shift.id}/x-report`)), 'No report');
 }
 
 function renderReport(r) {
@@ -936,7 +927,7 @@ async function start(token, known) {
   state.cart = loadCart(session.terminal);
   show('sale');
   renderCart();
-  await attempt(async () => {
+  await guarded(async () => {
     if (await settlePending()) await requote();
   }, 'Could not check the last payment');
   void loadShift();
@@ -944,7 +935,7 @@ async function start(token, known) {
 }
 
 async function signOut() {
-  await attempt(() => edge('/v1/cashier-sessions/current', { method: 'DELETE' }), 'Sign-out');
+  await guarded(() => edge('/v1/cashier-sessions/current', { method: 'DELETE' }), 'Sign-out');
   endSession('Signed out. The cart is kept for the next sign-in at this terminal.', 'ok');
 }
 
@@ -1018,7 +1009,7 @@ async function boot() {
   const token = sessionStorage.getItem(KEY.session);
   if (token) {
     state.token = token;
-    const resumed = await attempt(() => start(token), 'Could not resume the session');
+    const resumed = await guarded(() => start(token), 'Could not resume the session');
     if (resumed === undefined && !state.session) endSession();
   } else endSession();
 }

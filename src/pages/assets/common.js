@@ -113,11 +113,15 @@ export const clearMessage = () => {
   $('message').hidden = true;
 };
 
-/** Runs `work` and shows its failure instead of throwing: the page never goes blank. */
+/**
+ * Runs `work` and shows its failure instead of throwing: the page never goes blank. A failure
+ * already shown (`handled`: a refused session turned into the sign-in) is not shown again.
+ */
 export async function guarded(work, describe = '') {
   try {
     return await work();
   } catch (err) {
+    if (err?.handled) return undefined;
     const text = err instanceof Error ? err.message : String(err);
     say(describe ? `${describe}: ${text}` : text);
     return undefined;
