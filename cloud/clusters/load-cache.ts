@@ -7,7 +7,7 @@ import { describeFailure } from './load.ts';
 /** How long a reading that found a cluster reachable is used (MODERNPOS_CLUSTER_LOAD_TTL_SECONDS). */
 export const DEFAULT_CLUSTER_LOAD_TTL_MS = 30_000;
 /** How long a cluster found unreachable is passed by before it is read again. */
-export const UNREACHABLE_TTL_MS = 5_000;
+const UNREACHABLE_TTL_MS = 5_000;
 /** What a placed tenant adds to its cluster's size until the next reading, when its template's size is unknown. */
 export const NEW_TENANT_ESTIMATE_BYTES = 8 * 1024 * 1024;
 
@@ -24,7 +24,7 @@ export type ClusterReading =
   | { reachable: false; error: string };
 
 /** A cluster's load as placement compares it: the reading plus what was placed since. */
-export type PlacementLoad =
+type PlacementLoad =
   | { reachable: true; sizeBytes: number; tenants: number }
   | { reachable: false; error: string };
 
@@ -37,7 +37,6 @@ export interface ClusterLoadCacheOptions {
 }
 
 export interface ClusterLoadCache {
-  readonly ttlMs: number;
   /**
    * The load of `cluster`: its reading if one is fresh, else one taken by `read` (callers that
    * arrive while it runs share it), plus the tenants placed on it since that reading began.
@@ -107,7 +106,6 @@ export function createClusterLoadCache(options: ClusterLoadCacheOptions = {}): C
   };
 
   return {
-    ttlMs,
     async load(cluster, read) {
       const entry = entries.get(cluster);
       return view(cluster, entry && fresh(entry) ? entry : await readNow(cluster, read));

@@ -164,23 +164,7 @@ export async function findDeviceByToken(
   orgId: string,
   token: string,
 ): Promise<AuthenticatedDevice | undefined> {
-  const parsed = parseDeviceToken(token);
-  if (!parsed || parsed.orgId !== orgId) return undefined;
-  const [row] = await pgDrizzle(db)
-    .select({
-      id: devices.id,
-      name: devices.name,
-      branchCode: branches.code,
-      branchTimeZone: branches.timeZone,
-      lastAppliedSeq: devices.lastAppliedSeq,
-      revokedAt: devices.revokedAt,
-    })
-    .from(devices)
-    .innerJoin(branches, eq(branches.id, devices.branchId))
-    .where(eq(devices.tokenHash, hashToken(parsed.secret)));
-  if (!row) return undefined;
-  const { revokedAt, ...device } = row;
-  return { ...device, revoked: revokedAt !== null };
+  return (await findDevicesByTokens(db, orgId, [token]))[0];
 }
 
 /**

@@ -33,18 +33,7 @@ export async function touchDevice(
   at: Date,
   backlog: Backlog | undefined,
 ): Promise<void> {
-  if (backlog === undefined) {
-    await db.query('UPDATE devices SET last_seen_at = $2 WHERE id = $1', [deviceId, at.toISOString()]);
-    return;
-  }
-  const stored = storedBacklog(backlog, at);
-  const synced = backlog.pending === 0 ? ', last_sync_at = $2, outbox_empty_at = $2' : '';
-  await db.query(
-    `UPDATE devices SET last_seen_at = $2${synced}, backlog_pending = $3, backlog_oldest_at = $4,
-       backlog_reported_at = $2, backlog_seq = last_applied_seq
-     WHERE id = $1`,
-    [deviceId, at.toISOString(), stored.pending, stored.oldestAt],
-  );
+  await touchDevices(db, [{ deviceId, at, backlog }]);
 }
 
 /**

@@ -4,11 +4,7 @@ import type { SqlQueryable } from '../../src/db/sql.ts';
 
 /** Binds the device to `storeId` unless it is bound already; whether it is bound to `storeId` now. */
 export async function bindStore(db: SqlQueryable, deviceId: string, storeId: string): Promise<boolean> {
-  const [bound] = await db.query<{ store_id: string }>(
-    'UPDATE devices SET store_id = coalesce(store_id, $2) WHERE id = $1 RETURNING store_id',
-    [deviceId, storeId],
-  );
-  return bound?.store_id === storeId;
+  return (await bindStores(db, [{ deviceId, storeId }])).get(deviceId) === storeId;
 }
 
 /**

@@ -147,7 +147,6 @@ export async function salesOverview(db: Db, query: Query, now: Date): Promise<Sa
        GROUP BY s.business_date, 2, 3, 4`,
       params,
     );
-    await tx.query('RESET work_mem');
     const latest = await latestRefunds(tx, period, OVERVIEW_REFUNDS);
     const freshness = await freshnessOf(tx, query.branch ?? null, now);
     return { currency: facts.currency, period, groups, latest, freshness };

@@ -23,7 +23,7 @@ interface Waiting extends HelloRequest {
 export function createHelloBatches(
   resolver: TenantResolver,
   now: () => Date,
-  maxBatch = MAX_HELLO_BATCH,
+  maxBatch: number,
 ): HelloBatches {
   /** Hellos waiting for their tenant's next batch. */
   const waiting = new Map<string, Waiting[]>();

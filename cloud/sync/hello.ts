@@ -67,13 +67,13 @@ export async function helloTenants(
     return false;
   });
   if (welcomed.length > 0) {
+    const at = now();
     const terminals = await claimTerminalsOfDevices(
       db,
       welcomed.map((v) => ({ deviceId: v.device.id, codes: v.message.terminals })),
-      now().toISOString(),
+      at.toISOString(),
     );
     const currency = await tenantCurrency(db);
-    const at = now();
     await touchDevices(
       db,
       welcomed.map((v) => ({ deviceId: v.device.id, at, backlog: v.message.backlog })),

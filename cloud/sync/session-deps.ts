@@ -6,8 +6,6 @@ import type { TenantResolver } from '../resolver/tenant-resolver.ts';
 import type { HelloBatches } from './hello-batches.ts';
 import type { LastSeenBatches } from './last-seen-batches.ts';
 
-export type { BatchResult, SyncObserver } from '../metrics/sync.ts';
-
 export interface SyncLimits {
   maxFrameBytes: number;
   maxBatchMutations: number;

@@ -10,27 +10,7 @@ export async function claimTerminals(
   codes: readonly string[],
   at: string,
 ): Promise<Set<string>> {
-  const unique = [...new Set(codes)];
-  if (unique.length === 0) return new Set();
-  const owned = async () =>
-    new Set(
-      (
-        await tx.query<{ code: string }>(
-          'SELECT code FROM terminals WHERE device_id = $1 AND code = ANY($2::text[])',
-          [deviceId, unique],
-        )
-      ).map((r) => r.code),
-    );
-  // Usually every code is this device's already: one lookup, and a claim only for new codes.
-  const mine = await owned();
-  if (unique.every((c) => mine.has(c))) return mine;
-  await tx.query(
-    `INSERT INTO terminals (branch_id, code, device_id, created_at)
-     SELECT d.branch_id, t.code, d.id, $3 FROM devices d, unnest($2::text[]) AS t(code) WHERE d.id = $1
-     ON CONFLICT (branch_id, code) DO NOTHING`,
-    [deviceId, unique.filter((c) => !mine.has(c)), at],
-  );
-  return owned();
+  return (await claimTerminalsOfDevices(tx, [{ deviceId, codes }], at)).get(deviceId)!;
 }
 
 /**

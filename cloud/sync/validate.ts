@@ -22,8 +22,6 @@ import type { StockDocument } from '../../src/protocol/stock.ts';
 import type { DeviceScope } from '../devices/scope.ts';
 import { checkSaleArithmetic } from './arithmetic.ts';
 
-export type { RejectionCode };
-
 export type ValidMutation =
   | { kind: 'sale' | 'refund'; seq: number; id: string; doc: SaleDocument }
   | { kind: 'shift_open'; seq: number; id: string; doc: ShiftOpened }

@@ -2,11 +2,11 @@
 // openings) to the tenant's audit_logs, under the event's id with the device and seq that carried it,
 // so a resend is `duplicate` and an event is in the log exactly once (tenant migration 0009).
 import type { SqlQueryable } from '../../src/db/sql.ts';
+import { reportInserted } from './report-inserted.ts';
 import { freshIds, type KnownIds } from './stored-documents.ts';
 import { unnestInsert } from './unnest.ts';
 import type { ValidMutation } from './validate.ts';
 import type { Report } from './write-documents.ts';
-import { reportInserted } from './write-shifts.ts';
 
 type CashierEventMutation = Extract<ValidMutation, { kind: 'cashier_event' }>;
 
@@ -40,5 +40,5 @@ export async function applyCashierEvents(
     fresh,
     { onConflict: 'ON CONFLICT DO NOTHING', returning: 'id' },
   );
-  reportInserted(fresh, inserted, report);
+  reportInserted(fresh, new Set(inserted.map((r) => r.id)), report);
 }

@@ -2,6 +2,7 @@
 // opened; a cash movement or close for another device's shift is quarantined `shift_not_owned`, and
 // a close is a duplicate only when it is the very close already stored (same mutation id).
 import type { SqlQueryable } from '../../src/db/sql.ts';
+import { reportInserted } from './report-inserted.ts';
 import { freshIds, type KnownIds } from './stored-documents.ts';
 import { unnestInsert } from './unnest.ts';
 import type { ValidMutation } from './validate.ts';
@@ -47,21 +48,6 @@ export async function ownedShifts<M extends { doc: { shiftId: string } } & Valid
   return { owned, shifts };
 }
 
-/** Each document inserted is applied; one the insert skipped had its id taken by a concurrent batch. */
-export function reportInserted<M extends ValidMutation & { doc: { id: string } }>(
-  written: readonly M[],
-  inserted: readonly { id: string }[],
-  report: Report,
-): void {
-  const ids = new Set(inserted.map((r) => r.id));
-  for (const m of written) {
-    report(
-      m,
-      ids.has(m.doc.id) ? 'applied' : { code: 'id_conflict', reason: `id ${m.doc.id} was taken meanwhile` },
-    );
-  }
-}
-
 export async function applyShiftOpens(
   tx: SqlQueryable,
   opens: Of<'shift_open'>[],
@@ -102,7 +88,7 @@ export async function applyShiftOpens(
     unclaimed,
     { onConflict: 'ON CONFLICT DO NOTHING', returning: 'id' },
   );
-  reportInserted(unclaimed, inserted, report);
+  reportInserted(unclaimed, new Set(inserted.map((r) => r.id)), report);
 }
 
 export async function applyCashMovements(
@@ -133,7 +119,7 @@ export async function applyCashMovements(
     owned,
     { onConflict: 'ON CONFLICT DO NOTHING', returning: 'id' },
   );
-  reportInserted(owned, inserted, report);
+  reportInserted(owned, new Set(inserted.map((r) => r.id)), report);
 }
 
 export async function applyShiftCloses(

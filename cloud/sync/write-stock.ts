@@ -4,6 +4,7 @@
 import type { SqlQueryable } from '../../src/db/sql.ts';
 import { type LedgerMovement, movementsOf } from '../../src/domain/stock.ts';
 import type { StockDocument } from '../../src/protocol/stock.ts';
+import { reportInserted } from './report-inserted.ts';
 import { insertLedger } from './stock-ledger.ts';
 import { freshIds, type KnownIds } from './stored-documents.ts';
 import { unnestInsert } from './unnest.ts';
@@ -92,12 +93,5 @@ export async function applyStockDocuments(
   if (docs.length === 0) return;
   const fresh = await writable(tx, freshIds(ctx.known, docs, report), report);
   const inserted = await insertStockDocuments(tx, fresh, ctx.deviceId, ctx.receivedAt);
-  for (const m of fresh) {
-    report(
-      m,
-      inserted.has(m.doc.id)
-        ? 'applied'
-        : { code: 'id_conflict', reason: `id ${m.doc.id} was taken meanwhile` },
-    );
-  }
+  reportInserted(fresh, inserted, report);
 }

@@ -31,7 +31,11 @@ export function lazyEdgeMetrics(store: EdgeStore, connected?: () => boolean): La
       await next();
       const seconds = (performance.now() - started) / 1000;
       const labels = { method: c.req.method, route: routePath(c, -1), status: String(c.res.status) };
-      (await load()).observeRequest(labels, seconds);
+      // Recorded once the metrics are loaded: the first request's answer never waits for prom-client.
+      void load().then(
+        (metrics) => metrics.observeRequest(labels, seconds),
+        () => {},
+      );
     },
   };
 }

@@ -87,7 +87,7 @@ export function createEdgeMetrics(store: EdgeStore, connected?: () => boolean): 
       }
     },
     observeRequest(labels, seconds) {
-      requests.observe({ ...labels }, seconds);
+      requests.observe(labels, seconds);
     },
   };
 }

@@ -42,12 +42,6 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
   return Math.round(bound / 2 + (random() * bound) / 2);
 }
 
-/**
- * Close codes after which reconnecting soon cannot help (`closeCodeInfo` in src/protocol/errors.ts says
- * which): a refused token or version, e.g. revoked while connected. Every other code is retried with backoff.
- */
-export const isFatalClose = isFinalClose;
-
 export function startSyncLoop(store: EdgeStore, options: SyncLoopOptions): SyncLoop {
   const { baseMs, maxMs } = options.backoff ?? { baseMs: 500, maxMs: 30_000 };
   const random = options.random ?? Math.random;
@@ -193,7 +187,7 @@ export function startSyncLoop(store: EdgeStore, options: SyncLoopOptions): SyncL
           err instanceof ConnectionLost
             ? err
             : new ConnectionLost(`internal error: ${err instanceof Error ? err.message : String(err)}`);
-        const fatalClose = isFatalClose(lost.closeCode);
+        const fatalClose = isFinalClose(lost.closeCode);
         // A URL that leads to no sync endpoint will not heal by itself either.
         const wrongUrl = lost.httpStatus === 404;
         recordError(

@@ -2,11 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { edgeErrors } from '../../edge/errors.ts';
-import { isFatalClose } from '../../edge/sync/sync-loop.ts';
 import { ERROR_CATALOGUE_PATH, renderErrorCatalogue } from '../../src/cli/error-catalogue.ts';
 import { domainErrorCodes } from '../../src/domain/outcome.ts';
 import { errorCodes } from '../../src/errors.ts';
-import { closeCodes, isRetriedWithBackoff, syncErrorCodes } from '../../src/protocol/errors.ts';
+import { closeCodes, isFinalClose, isRetriedWithBackoff, syncErrorCodes } from '../../src/protocol/errors.ts';
 import { mutationResultSchema } from '../../src/protocol/messages.ts';
 import { rejectionCodes } from '../../src/protocol/rejections.ts';
 
@@ -43,9 +42,9 @@ describe('retry is data beside the code', () => {
   });
 
   it('only a refused token or version closes the socket for good', () => {
-    const final = Object.values(closeCodes).filter((n) => isFatalClose(n));
+    const final = Object.values(closeCodes).filter((n) => isFinalClose(n));
     expect(final.sort()).toEqual([closeCodes.unauthorized, closeCodes.upgradeRequired]);
-    expect(isFatalClose(undefined)).toBe(false);
+    expect(isFinalClose(undefined)).toBe(false);
   });
 });
 

@@ -294,12 +294,7 @@ async function runMove(
         }
       } else {
         // Row counts only (a mismatch refuses the switch); the checksums come after it.
-        const counted = await countInFreeze(
-          sourceCounts ?? tableCounts(sourceDb, tables),
-          tdb,
-          tables,
-          onTarget,
-        );
+        const counted = await countInFreeze(sourceCounts!, tdb, tables, onTarget);
         snapshot = counted.snapshot;
         if (!reached('counted')) {
           await step('counted', { tables: Object.fromEntries(counted.counts.map((c) => [c.table, c.rows])) });

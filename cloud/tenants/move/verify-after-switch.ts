@@ -8,7 +8,12 @@
 import type { ClosableSqlDatabase } from '../../../src/db/sql.ts';
 import { sanitizeText } from '../../../src/domain/bounds.ts';
 import { audit } from '../../control/audit.ts';
-import { markVerifyFailed, setMovePhase, type TenantMove } from '../../control/tenant-moves.ts';
+import {
+  markVerifyFailed,
+  setMovePhase,
+  type TenantMove,
+  VERIFY_FAILED,
+} from '../../control/tenant-moves.ts';
 import type { TenantContext } from '../context.ts';
 import { MATCHED, type MoveVerification } from './result.ts';
 import type { PinnedSnapshot } from './snapshot.ts';
@@ -71,12 +76,14 @@ const SKIPPED_NOTE =
 /** The verification of a switched move run again: what the earlier run recorded, or skipped. */
 export async function verificationOnResume(ctx: TenantContext, move: TenantMove): Promise<MoveVerification> {
   if (move.phase === 'verified') return MATCHED;
-  if (move.phase === 'verify_failed' || move.error === 'verify_failed') {
+  if (move.phase === 'verify_failed' || move.error === VERIFY_FAILED) {
     const rows = await ctx.control.query<{ mismatched: string[] | null; error: string | null }>(
       `SELECT ARRAY(SELECT jsonb_array_elements_text(coalesce(details->'mismatched', '[]'::jsonb))) AS mismatched,
               details->>'error' AS error
-         FROM audit_logs WHERE org_id = $1 AND action = 'tenant.move.verify_failed' ORDER BY id DESC LIMIT 1`,
-      [move.orgId],
+         FROM audit_logs
+        WHERE org_id = $1 AND action = 'tenant.move.verify_failed' AND details->>'moveId' = $2
+        ORDER BY id DESC LIMIT 1`,
+      [move.orgId, String(move.id)],
     );
     const mismatched = rows[0]?.mismatched ?? [];
     return mismatched.length > 0
