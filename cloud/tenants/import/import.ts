@@ -20,7 +20,7 @@ import { tenantDatabaseName } from '../../../src/domain/org-id.ts';
 import { AppError } from '../../../src/errors.ts';
 import { latestVersion } from '../../../src/migrate/files.ts';
 import { migrate } from '../../../src/migrate/runner.ts';
-import { audit } from '../../control/audit.ts';
+import { audit, auditingRefusals } from '../../control/audit.ts';
 import { getOrganization, type Organization } from '../../control/organizations.ts';
 import type { Engine } from '../../engines/engine.ts';
 import { createPgDatabase } from '../../engines/pg-database.ts';
@@ -44,43 +44,30 @@ import { finishSwitched, rollBack } from './resume.ts';
 import { switchToTenantDatabase } from './switch.ts';
 
 export async function importTenant(ctx: TenantContext, input: ImportInput): Promise<ImportResult> {
-  const orgIdShown = sanitizeText(String(input.orgId ?? ''), 64);
-  const refused = async (err: unknown, orgId?: string) => {
-    if (err instanceof AppError) {
-      await audit(ctx.control, {
-        actor: ctx.actor,
-        action: 'tenant.import.refused',
-        ...(orgId ? { orgId } : {}),
-        details: {
-          code: err.code,
-          message: err.message,
-          orgId: orgIdShown,
-          schema: sanitizeText(String(input.schema ?? ''), 70),
-          cluster: input.cluster === undefined ? null : sanitizeText(String(input.cluster), 64),
-          region: input.region === undefined ? null : sanitizeText(String(input.region), 64),
-        },
-      }).catch(() => {});
-    }
-    return err;
-  };
-  let checked: Checked;
-  try {
-    checked = validateImportInput(input);
+  const refusal = (orgId?: string) => ({
+    action: 'tenant.import.refused',
+    orgId,
+    details: {
+      orgId: sanitizeText(String(input.orgId ?? ''), 64),
+      schema: sanitizeText(String(input.schema ?? ''), 70),
+      cluster: input.cluster === undefined ? null : sanitizeText(String(input.cluster), 64),
+      region: input.region === undefined ? null : sanitizeText(String(input.region), 64),
+    },
+  });
+  const checked = await auditingRefusals(ctx, refusal(), async () => {
+    const valid = validateImportInput(input);
     if (ctx.engine.kind !== 'postgres') {
       throw new AppError(
         'conflict',
         'import needs the postgres engine (MODERNPOS_PG_URL): the embedded engine has no PostgreSQL to create the tenant database on',
       );
     }
-  } catch (err) {
-    throw await refused(err);
-  }
+    return valid;
+  });
   const { orgId } = checked;
-  try {
-    return await withOrgLock(ctx, orgId, () => importLocked(ctx, checked, input));
-  } catch (err) {
-    throw await refused(err, orgId);
-  }
+  return auditingRefusals(ctx, refusal(orgId), () =>
+    withOrgLock(ctx, orgId, () => importLocked(ctx, checked, input)),
+  );
 }
 
 async function importLocked(ctx: TenantContext, c: Checked, input: ImportInput): Promise<ImportResult> {

@@ -98,12 +98,6 @@ export async function tableCounts(db: SqlQueryable, tables: readonly TableInfo[]
   return tables.map((t, i) => ({ table: t.name, rows: byIndex.get(i) ?? 0 }));
 }
 
-/** The tables whose row count differs between the two sides. */
-export function countMismatches(source: readonly TableCount[], target: readonly TableCount[]): string[] {
-  const byTable = new Map(target.map((s) => [s.table, s.rows]));
-  return source.filter((s) => byTable.get(s.table) !== s.rows).map((s) => s.table);
-}
-
 /** Row count and checksum of each table, inside a transaction that `pinTextFormats` started. */
 export async function sumsIn(tx: SqlQueryable, tables: readonly TableInfo[]): Promise<TableSum[]> {
   const sums: TableSum[] = [];
@@ -130,9 +124,12 @@ export async function tableSums(
   });
 }
 
-/** The tables whose count or checksum differ between the two sides. */
-export function sumMismatches(source: readonly TableSum[], target: readonly TableSum[]): string[] {
-  const byTable = new Map(target.map((s) => [s.table, s]));
+/** The tables whose row count (and checksum, when both sides have one) differ between the two sides. */
+export function mismatches<T extends TableCount & { checksum?: string }>(
+  source: readonly T[],
+  target: readonly T[],
+): string[] {
+  const byTable = new Map(target.map((t) => [t.table, t]));
   return source
     .filter((s) => {
       const t = byTable.get(s.table);

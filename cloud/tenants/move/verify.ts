@@ -8,8 +8,7 @@ import type { ClosableSqlDatabase } from '../../../src/db/sql.ts';
 import { AppError } from '../../../src/errors.ts';
 import { type PinnedSnapshot, pinSnapshot } from './snapshot.ts';
 import {
-  countMismatches,
-  sumMismatches,
+  mismatches,
   sumsIn,
   type TableCount,
   type TableInfo,
@@ -37,7 +36,7 @@ export async function verify(
     tableSums(sourceDb, tables),
     onTarget(() => tableSums(targetDb, tables)),
   ]);
-  const bad = sumMismatches(a, b);
+  const bad = mismatches(a, b);
   if (bad.length > 0) throw notSwitched(bad, 'the rows or checksum');
   return a;
 }
@@ -64,7 +63,7 @@ export async function countInFreeze(
     throw sourceSide.reason;
   }
   const a = sourceSide.value;
-  const bad = countMismatches(a, pinned.value);
+  const bad = mismatches(a, pinned.value);
   if (bad.length > 0) {
     await pinned.snapshot.release();
     throw notSwitched(bad, 'the row count');
@@ -91,7 +90,7 @@ export async function checksumsAfterSwitch(
       tableSums(sourceDb, tables),
       onTarget(() => snapshot.run((tx) => sumsIn(tx, tables))),
     ]);
-    return { source, target, mismatched: sumMismatches(source, target) };
+    return { source, target, mismatched: mismatches(source, target) };
   } finally {
     await snapshot.release();
   }
