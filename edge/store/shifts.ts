@@ -169,6 +169,10 @@ export function createShiftsService(deps: ShiftsDeps): ShiftsService {
           closeSeq: null,
           closeMutationId: null,
           closedByUserId: null,
+          sealGrandSalesMinor: null,
+          sealGrandRefundsMinor: null,
+          sealGrandTaxMinor: null,
+          sealLastDocumentHash: null,
         };
         insertShift.run(row);
         const shift = shiftView(row);

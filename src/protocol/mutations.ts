@@ -20,6 +20,7 @@ import {
 } from '../domain/bounds.ts';
 import { codeSchema, paymentMethods } from '../domain/payloads.ts';
 import { saleFlags } from '../domain/sale.ts';
+import { journalLinkSchema, shiftSealSchema } from './journal.ts';
 import {
   stockAdjustmentSchema,
   stockCountSchema,
@@ -149,6 +150,8 @@ export const saleDocumentSchema = strictObject({
    * known. Each quantity is below what was sold (the till refuses a refund of nothing left).
    */
   refundedElsewhere: refundedElsewhereSchema.optional(),
+  /** Its link in its terminal's hash chain (protocol 6, docs/journal.md); absent: recorded before the journal (pre-journal). */
+  journal: journalLinkSchema.optional(),
 });
 
 export const shiftOpenedSchema = strictObject({
@@ -163,6 +166,8 @@ export const shiftOpenedSchema = strictObject({
   closedAt: z.null(),
   /** The signed-in user who opened it (protocol 5; absent before, null in open mode). */
   openedByUserId: id.nullable().optional(),
+  /** Its link in its terminal's hash chain (protocol 6, docs/journal.md); absent: recorded before the journal (pre-journal). */
+  journal: journalLinkSchema.optional(),
 });
 
 export const cashMovementDocumentSchema = strictObject({
@@ -175,6 +180,8 @@ export const cashMovementDocumentSchema = strictObject({
   occurredAt: instant,
   /** The signed-in user who moved the cash (protocol 5; absent before, null in open mode). */
   cashierUserId: id.nullable().optional(),
+  /** Its link in its terminal's hash chain (protocol 6, docs/journal.md); absent: recorded before the journal (pre-journal). */
+  journal: journalLinkSchema.optional(),
 });
 
 export const shiftClosedSchema = strictObject({
@@ -187,6 +194,10 @@ export const shiftClosedSchema = strictObject({
     .array(strictObject({ method: z.enum(paymentMethods), countedMinor: nonNegative }))
     .min(1)
     .max(paymentMethods.length),
+  /** Its link in its terminal's hash chain (protocol 6, docs/journal.md); absent: recorded before the journal (pre-journal). */
+  journal: journalLinkSchema.optional(),
+  /** The Z report's seal (protocol 6, docs/journal.md#sealed-z): present with `journal`. */
+  seal: shiftSealSchema.optional(),
 });
 
 /** What happened at a till's sign-in, for the tenant's audit log (docs/edge.md#cashier-sessions). */

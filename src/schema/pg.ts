@@ -6,6 +6,7 @@ import { pgTableOf } from './pg/table.ts';
 import * as catalogTables from './tables/catalog.ts';
 import * as devicesTables from './tables/devices.ts';
 import * as documentsTables from './tables/documents.ts';
+import * as journalTables from './tables/journal.ts';
 import * as shiftsTables from './tables/shifts.ts';
 import * as stockTables from './tables/stock.ts';
 import * as syncTables from './tables/sync.ts';
@@ -35,6 +36,8 @@ export const reorderLevels = pgTableOf(stockTables.reorderLevels);
 export const auditLogs = pgTableOf(syncTables.auditLogs);
 export const changeLog = pgTableOf(syncTables.changeLog);
 export const syncQuarantine = pgTableOf(syncTables.syncQuarantine);
+export const journalLinks = pgTableOf(journalTables.journalLinks);
+export const journalHeads = pgTableOf(journalTables.journalHeads);
 
 /** Every shared tenant table, by SQL name. */
 export const tenantTables = {
@@ -63,4 +66,6 @@ export const tenantTables = {
   change_log: changeLog,
   sync_quarantine: syncQuarantine,
   hq_sessions: hqSessions,
+  journal_links: journalLinks,
+  journal_heads: journalHeads,
 } as const;

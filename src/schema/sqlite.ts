@@ -6,6 +6,7 @@ import { sqliteTableOf } from './sqlite/table.ts';
 import * as catalogTables from './tables/catalog.ts';
 import * as devicesTables from './tables/devices.ts';
 import * as documentsTables from './tables/documents.ts';
+import * as journalTables from './tables/journal.ts';
 import * as shiftsTables from './tables/shifts.ts';
 import * as stockTables from './tables/stock.ts';
 import * as syncTables from './tables/sync.ts';
@@ -35,6 +36,8 @@ export const reorderLevels = sqliteTableOf(stockTables.reorderLevels);
 export const auditLogs = sqliteTableOf(syncTables.auditLogs);
 export const changeLog = sqliteTableOf(syncTables.changeLog);
 export const syncQuarantine = sqliteTableOf(syncTables.syncQuarantine);
+export const journalLinks = sqliteTableOf(journalTables.journalLinks);
+export const journalHeads = sqliteTableOf(journalTables.journalHeads);
 
 /** Every shared tenant table, by SQL name. */
 export const tenantTables = {
@@ -63,4 +66,6 @@ export const tenantTables = {
   change_log: changeLog,
   sync_quarantine: syncQuarantine,
   hq_sessions: hqSessions,
+  journal_links: journalLinks,
+  journal_heads: journalHeads,
 } as const;

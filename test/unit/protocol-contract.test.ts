@@ -25,8 +25,8 @@ import { createTestEdge, seedCatalog, type TestEdge } from '../helpers/edge.ts';
  * new version and hash here.
  */
 const PINNED = {
-  version: 5,
-  sha256: '3a0c16381a92b1e79b5c7536f53d1bdf84407d70dda6f2232c3f41f29528f050',
+  version: 6,
+  sha256: 'a16b300bf7d07856f6988b940a7fabcb6be4425061882279beda7e23ceabc379',
 };
 
 const jsonSchema = (s: z.ZodType) =>

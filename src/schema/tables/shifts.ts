@@ -23,6 +23,11 @@ export const shifts = defineTable(
     /** The signed-in users who opened and closed it (tenant migration 0009). */
     openedByUserId: c.text('opened_by_user_id'),
     closedByUserId: c.text('closed_by_user_id'),
+    /** The close's seal (tenant migration 0012, docs/journal.md#sealed-z): the terminal's grand totals and the shift's last document hash. */
+    sealGrandSalesMinor: c.bigint('seal_grand_sales_minor'),
+    sealGrandRefundsMinor: c.bigint('seal_grand_refunds_minor'),
+    sealGrandTaxMinor: c.bigint('seal_grand_tax_minor'),
+    sealLastDocumentHash: c.text('seal_last_document_hash'),
   },
   (t, k) => [k.index('shifts_branch_date').on(t.branchCode, t.businessDate)],
 );
