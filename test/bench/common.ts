@@ -58,6 +58,9 @@ export interface Row {
   ratio: string;
   target: string;
   met: 'yes' | 'no' | 'n/a';
+  /** The figure and its ceiling as numbers (in the figure's own unit), for the cost-growth table. */
+  value?: number;
+  ceilingValue?: number;
 }
 
 export interface Measure {
@@ -80,6 +83,8 @@ export function row(
     ratio: ratio === undefined ? '—' : `${fmt(ratio)}×`,
     target: target?.text ?? '—',
     met: met === undefined ? 'n/a' : met ? 'yes' : 'no',
+    value: figure.value,
+    ...(ceiling ? { ceilingValue: ceiling.value } : {}),
   };
 }
 

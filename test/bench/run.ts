@@ -5,6 +5,9 @@
 // only temp SQLite files, so Postgres is checked only when selected. The page ones (register-page,
 // dashboard-page) drive Debian's Chromium. `start` times `modernpos edge` and `modernpos cloud` from
 // spawn to their first /healthz, compiled and through tsx (its cloud on Postgres too).
+// `npm run bench -- growth` (never part of the default run) runs sync-nightly, sync-fleet, idle and
+// reports at three sizes each and prints how each figure grows (test/bench/growth.ts).
+import { writeFileSync } from 'node:fs';
 import {
   adminClient,
   BENCH_PG_URL,
@@ -37,7 +40,9 @@ const PG_NAMES = [
   'move',
   'clusters',
 ] as const;
-const NAMES = [...PG_NAMES, 'edge-sales', 'edge-http', 'register-page'] as const;
+const DEFAULT_NAMES = [...PG_NAMES, 'edge-sales', 'edge-http', 'register-page'] as const;
+// Runs the others at three sizes each in child processes: only when asked for by name.
+const NAMES = [...DEFAULT_NAMES, 'growth'] as const;
 type Name = (typeof NAMES)[number];
 
 const args = process.argv.slice(2);
@@ -46,7 +51,7 @@ if (unknown.length > 0) {
   console.error(`bench: unknown benchmark ${unknown.join(', ')}; choose from ${NAMES.join(', ')}`);
   process.exit(2);
 }
-const selected = new Set<Name>(args.length > 0 ? (args as Name[]) : NAMES);
+const selected = new Set<Name>(args.length > 0 ? (args as Name[]) : DEFAULT_NAMES);
 const needsPostgres = PG_NAMES.some((n) => selected.has(n));
 
 if (needsPostgres) {
@@ -187,6 +192,10 @@ try {
     const { dashboardPageBench } = await import('./pages.ts');
     await bench('dashboard-page', dashboardPageBench);
   }
+  if (selected.has('growth')) {
+    const { growthBench } = await import('./growth.ts');
+    await bench('growth', growthBench);
+  }
 } finally {
   const left = needsPostgres ? await sweepLeftovers() : [];
   if (left.length > 0) {
@@ -201,4 +210,6 @@ log(
   `\n## results (run ${RUN}, ${fmt((now() - started) / 1000)} s in all; ratio = cost relative to the raw ceiling)\n`,
 );
 printTable(rows);
+// The cost-growth bench runs this script once per size and reads its rows back from this file.
+if (process.env.BENCH_ROWS_FILE) writeFileSync(process.env.BENCH_ROWS_FILE, JSON.stringify(rows));
 process.exit(failed ? 1 : 0);
