@@ -241,6 +241,7 @@ describe('the edge OpenAPI document', () => {
     }
     expect((await send('GET', `/v1/stock?productId=${productId}`)).status).toBe(200);
     expect((await send('GET', '/v1/sync/status')).status).toBe(200);
+    expect((await send('GET', '/v1/journal/verify')).status).toBe(200);
     expect((await send('GET', `/v1/shifts/${shift.body.id}/x-report`)).status).toBe(200);
     expect((await send('DELETE', '/v1/cashier-sessions/current', undefined, auth)).status).toBe(200);
     auth = await signIn();
