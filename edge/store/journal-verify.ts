@@ -127,7 +127,9 @@ export function verifyEdgeJournal(
   terminal?: string,
 ): JournalVerification {
   const storeId = (
-    sqlite.prepare("SELECT value FROM edge_meta WHERE key = 'store_id'").get() as { value: string } | undefined
+    sqlite.prepare("SELECT value FROM edge_meta WHERE key = 'store_id'").get() as
+      | { value: string }
+      | undefined
   )?.value;
   const branch = (
     sqlite.prepare("SELECT value FROM edge_meta WHERE key = 'branch'").get() as { value: string } | undefined

@@ -12,6 +12,7 @@ import type { SaleInput } from '../../src/domain/payloads.ts';
 import { journalVerificationSchema } from '../../src/protocol/edge-api.ts';
 import { payloadSchemas } from '../../src/protocol/mutations.ts';
 import { saleInput } from '../bench/edge-sales.ts';
+import { runCli } from '../helpers/cli.ts';
 import {
   call,
   createTestEdge,
@@ -241,6 +242,20 @@ describe('tampering with the edge file', () => {
     tamper(edge, "UPDATE journal_links SET journal_seq = 2 WHERE terminal = 'T1' AND journal_seq = 3");
     tamper(edge, "UPDATE journal_links SET journal_seq = 3 WHERE terminal = 'T1' AND journal_seq = 100");
     expect(await firstBreak(edge)).toMatchObject({ seq: 2, reason: 'prev_hash_mismatch' });
+  });
+
+  it('is what `modernpos edge journal verify` reports, exiting 1 once a chain is broken', async () => {
+    const { edge, ids } = await fiveSales();
+    const verifyCli = () => runCli(['edge', 'journal', 'verify', '--edge-db', edge.file], {});
+    const intact = await verifyCli();
+    expect(intact).toMatchObject({ code: 0, err: '' });
+    expect(intact.out).toContain('terminal T1: intact; 5 links, head 5');
+    tamper(edge, 'UPDATE sale_lines SET qty_milli = 1 WHERE sale_id = ? AND line_no = 2', ids[3]);
+    const broken = await verifyCli();
+    expect(broken.code).toBe(1);
+    expect(broken.out).toContain(`terminal T1: BROKEN at seq 4: hash_mismatch (document ${ids[3]})`);
+    const json = await runCli(['edge', 'journal', 'verify', 'T1', '--edge-db', edge.file, '--json'], {});
+    expect(journalVerificationSchema.parse(JSON.parse(json.out))).toMatchObject({ intact: false });
   });
 
   it('finds a chain cut off its end at the first missing seq', async () => {
