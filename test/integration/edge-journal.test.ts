@@ -3,11 +3,12 @@
 // seals the grand totals, a refused or rolled-back sale gives back its seq, GET /v1/journal/verify
 // finds an edited, deleted, reordered or cut-off document at its exact seq (tampered through a second
 // connection on the file), and a database from before the journal starts its chains after its documents.
+import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEdgeApp } from '../../edge/http/app.ts';
-import type { EdgeStore } from '../../edge/store/store.ts';
+import type { EdgeStore, EdgeStoreOptions } from '../../edge/store/store.ts';
 import type { SaleInput } from '../../src/domain/payloads.ts';
 import { journalVerificationSchema } from '../../src/protocol/edge-api.ts';
 import { payloadSchemas } from '../../src/protocol/mutations.ts';
@@ -33,7 +34,9 @@ afterEach(() => {
   for (const e of edges.splice(0)) e.destroy();
 });
 
-async function newEdge(options: { journal?: boolean } = {}): Promise<TestEdge> {
+async function newEdge(
+  options: Pick<EdgeStoreOptions, 'journal' | 'refundApprovalAboveMinor'> = {},
+): Promise<TestEdge> {
   const edge = await createTestEdge({ identity: { orgId: 'acme' }, ...options });
   edges.push(edge);
   seedCatalog(edge.store, { products: PRODUCTS, currency: 'EUR' });
@@ -83,7 +86,7 @@ function deleteSale(edge: TestEdge, id: string): void {
 
 describe('recording', () => {
   it('links each document of a terminal in order, the outbox carries the link, and the close seals the grand totals', async () => {
-    const { store } = await newEdge();
+    const { store } = await newEdge({ refundApprovalAboveMinor: 100 });
     const shift = store.shifts.open({ terminal: 'T1', openingFloatMinor: 10_000 });
     if (!shift.ok) throw new Error('shift refused');
     const a = sell(store);
@@ -94,12 +97,18 @@ describe('recording', () => {
       reason: 'bank',
     });
     expect(moved.ok).toBe(true);
-    const refund = store.sales.recordRefund(a.id, {
-      terminal: 'T1',
-      lines: [{ lineNo: 1, qtyMilli: 2_000 }],
-      payments: [{ method: 'cash', amountMinor: a.lines[0]!.totalMinor }],
-    });
+    const refund = store.sales.recordRefund(
+      a.id,
+      {
+        terminal: 'T1',
+        lines: [{ lineNo: 1, qtyMilli: 2_000 }],
+        payments: [{ method: 'cash', amountMinor: a.lines[0]!.totalMinor }],
+      },
+      // A manager's own session: the refund over the limit carries the approval, which its link hashes.
+      { user: { id: randomUUID(), name: 'Mo', role: 'manager' }, terminal: 'T1', approvalsRequired: true },
+    );
     if (!refund.ok) throw new Error('refund refused');
+    expect(refund.value.value.approval?.reasons).toEqual(['refund_over_limit']);
     const other = sell(store, { ...saleInput(), terminal: 'T2' });
     const z = store.shifts.close(shift.value.value.id, { counted: [{ method: 'cash', countedMinor: 1 }] });
     if (!z.ok) throw new Error('close refused');
