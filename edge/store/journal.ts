@@ -3,14 +3,11 @@
 // and the chain's head keeps the perpetual grand totals a shift close seals. Nothing is kept in
 // memory: the head is read in the writing transaction, so a rolled-back write gives back its seq.
 import type Database from 'better-sqlite3';
-import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { type JournalDocument, journalDocumentId } from '../../src/journal/canonical-document.ts';
 import { type ChainKey, genesisHash, linkHash } from '../../src/journal/chain.ts';
 import type { JournalLink, ShiftSeal } from '../../src/protocol/journal.ts';
-import { journalLinks } from '../../src/schema/sqlite.ts';
 import { type EdgeOutcome, refuseWith } from '../errors.ts';
 import type { EdgeMeta } from './meta.ts';
-import { preparedInsert } from './prepared.ts';
 
 /** A terminal's perpetual grand totals (docs/journal.md#sealed-z). */
 export interface GrandTotals {
@@ -29,9 +26,10 @@ export interface ChainHead extends GrandTotals {
 }
 
 export interface EdgeJournal {
-  /** Whether documents get links (false only for the benchmark's comparison, see EdgeStoreOptions.journal). */
-  readonly enabled: boolean;
-  /** The terminal's chain now, or undefined when the journal is off. Reads only. */
+  /**
+   * The terminal's chain now, or undefined when the journal is off (the benchmark's comparison only,
+   * EdgeStoreOptions.journal). Reads only.
+   */
   head(terminal: string): ChainHead | undefined;
   /**
    * The grand totals once a sale or refund of `totalMinor` with `taxMinor` is added, or
@@ -55,13 +53,12 @@ export interface EdgeJournal {
 /**
  * A terminal's grand tax: tax of sales less tax of refunds. A till that refunds another till's sales
  * (protocol 5) can take back more tax than it sold; the wire and the table hold no negative total,
- * so it stops at zero (docs/edge.md#grand-totals-and-the-seal).
+ * so it stops at zero (docs/edge.md#the-journal).
  */
 const netTax = (tax: number) => Math.max(0, tax);
 
 export function createEdgeJournal(
   sqlite: Database.Database,
-  db: BetterSQLite3Database,
   meta: EdgeMeta,
   branch: string,
   enabled = true,
@@ -78,7 +75,10 @@ export function createEdgeJournal(
             coalesce(sum(CASE WHEN kind = 'sale' THEN tax_minor ELSE -tax_minor END), 0) AS tax
        FROM sales WHERE terminal = ?`,
   );
-  const insertLink = preparedInsert(db, journalLinks);
+  const insertLink = sqlite.prepare(
+    `INSERT INTO journal_links (store_id, branch_code, terminal, journal_seq, kind, document_id,
+       prev_hash, hash, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
   const upsertHead = sqlite.prepare(
     `INSERT INTO journal_heads (store_id, branch_code, terminal, org_id, last_seq, last_hash, started_at,
        grand_sales_minor, grand_refunds_minor, grand_tax_minor)
@@ -141,7 +141,6 @@ export function createEdgeJournal(
   }
 
   return {
-    enabled,
     head,
     totalsAfter,
     append(h, doc, recordedAt, totals = h) {
@@ -152,17 +151,17 @@ export function createEdgeJournal(
         prevHash: h.lastHash,
         hash: linkHash(seq, h.lastHash, doc),
       };
-      insertLink.run({
+      insertLink.run(
         storeId,
-        branchCode: h.key.branch,
-        terminal: h.key.terminal,
-        journalSeq: seq,
-        kind: doc.kind,
-        documentId: journalDocumentId(doc),
-        prevHash: link.prevHash,
-        hash: link.hash,
+        h.key.branch,
+        h.key.terminal,
+        seq,
+        doc.kind,
+        journalDocumentId(doc),
+        link.prevHash,
+        link.hash,
         recordedAt,
-      });
+      );
       upsertHead.run({
         storeId,
         branchCode: h.key.branch,

@@ -171,7 +171,7 @@ export function createEdgeStore(database: EdgeDatabase, options: EdgeStoreOption
     .prepare();
   const openShiftOf = (terminal: string) => openShift.get({ terminal })?.id ?? null;
   const shiftRoom = createShiftRoom(db);
-  const journal = createEdgeJournal(sqlite, db, meta, branch, options.journal !== false);
+  const journal = createEdgeJournal(sqlite, meta, branch, options.journal !== false);
   const deps = {
     db,
     transaction,
