@@ -190,6 +190,24 @@ describe('recording', () => {
     expect((await verify(store)).intact).toBe(true);
   });
 
+  it("stops a till's grand tax at zero when it refunds more tax than it sold (another till's sale)", async () => {
+    const { store } = await newEdge();
+    const sale = sell(store);
+    const refund = store.sales.recordRefund(sale.id, {
+      terminal: 'T2',
+      lines: [{ lineNo: 3, qtyMilli: 1_000 }],
+      payments: [{ method: 'cash', amountMinor: sale.lines[2]!.totalMinor }],
+    });
+    if (!refund.ok) throw new Error('refund refused');
+    expect(refund.value.value.taxMinor).toBeGreaterThan(0);
+    expect(head(store, 'T2')).toMatchObject({
+      grand_sales_minor: 0,
+      grand_refunds_minor: refund.value.value.totalMinor,
+      grand_tax_minor: 0,
+    });
+    expect((await verify(store)).intact).toBe(true);
+  });
+
   it('keeps the chain gapless when sales share a group commit and one write of the group rolls back', async () => {
     const { store } = await newEdge();
     const settled = await Promise.allSettled([
