@@ -1,6 +1,7 @@
 // The edge commands of `modernpos` (SPEC §5): `edge` runs the agent (the cashier API and continuous
 // sync; it starts and sells with the cloud unreachable), `edge sync --once` is nightly mode on the
-// same database: push everything, pull everything, print a summary, exit.
+// same database: push everything, pull everything, print a summary, exit. `edge journal verify`
+// walks the terminals' hash chains of the database (docs/edge.md#the-journal) and exits 1 if one is broken.
 
 import { existsSync } from 'node:fs';
 import type { ParsedArgs } from '../../src/cli/args.ts';
@@ -161,10 +162,51 @@ async function runSyncOnce(args: ParsedArgs, io: CliIO): Promise<number> {
   }
 }
 
+/** Opens an existing edge database for a one-off command (the agent may be running on it: WAL). */
+async function openExistingStore(args: ParsedArgs, io: CliIO): Promise<EdgeStore> {
+  const config = resolveEdgeConfig(io.env, args.flags, { cloudRequired: false });
+  if (!existsSync(config.dbFile)) {
+    throw new AppError(
+      'invalid_input',
+      `no edge database at ${config.dbFile}; start the agent once (modernpos edge …) or pass --edge-db`,
+    );
+  }
+  return openEdgeStore(config.dbFile, { synchronous: config.synchronous, identity: config.identity });
+}
+
+async function runJournalVerify(args: ParsedArgs, io: CliIO): Promise<number> {
+  const [, , action, terminal, ...rest] = args.positionals;
+  if (action !== 'verify' || rest.length > 0) {
+    throw new AppError(
+      'invalid_input',
+      'usage: modernpos edge journal verify [TERMINAL] [--edge-db FILE] [--json]',
+    );
+  }
+  const store = await openExistingStore(args, io);
+  try {
+    const verdict = store.verifyJournal(terminal);
+    if (args.flags.json) io.out(JSON.stringify(verdict));
+    else {
+      for (const c of verdict.chains) {
+        const pre = c.preJournal > 0 ? `, ${c.preJournal} documents before the journal` : '';
+        const broken = c.firstBreak
+          ? `BROKEN at seq ${c.firstBreak.seq}: ${c.firstBreak.reason}${c.firstBreak.documentId ? ` (document ${c.firstBreak.documentId})` : ''}`
+          : 'intact';
+        io.out(`terminal ${c.terminal}: ${broken}; ${c.links} links, head ${c.headSeq}${pre}`);
+      }
+      io.out(verdict.intact ? 'journal intact' : 'journal BROKEN');
+    }
+    return verdict.intact ? EXIT.ok : EXIT.failure;
+  } finally {
+    store.close();
+  }
+}
+
 export async function runEdgeCommand(args: ParsedArgs, io: CliIO): Promise<number | undefined> {
   const [command, sub] = args.positionals;
   if (command !== 'edge') return undefined;
   if (sub === undefined) return runAgent(args, io);
   if (sub === 'sync') return runSyncOnce(args, io);
+  if (sub === 'journal') return runJournalVerify(args, io);
   throw new AppError('invalid_input', `unknown edge command ${sub}; see modernpos --help`);
 }

@@ -74,6 +74,8 @@ export const saleListQuery = strictObject({
 
 export const stockQuery = strictObject({ productId: text(textLimits.id).min(1).optional() });
 
+export const journalVerifyQuery = strictObject({ terminal: codeSchema.optional() });
+
 export const productQuery = strictObject({
   q: z.string().trim().max(120).optional().default(''),
   limit: limit(200, 50),
@@ -211,6 +213,12 @@ export function createEdgeApp(options: EdgeAppOptions): Hono {
   app.get('/v1/stock', (c) => {
     const { productId } = parseQuery(c, stockQuery);
     return c.json({ branch: store.branch, onHand: store.stock.onHand(productId) });
+  });
+
+  // A read like the others: no cashier session; it answers 200 with `intact: false` for a broken chain.
+  app.get('/v1/journal/verify', (c) => {
+    const { terminal } = parseQuery(c, journalVerifyQuery);
+    return c.json(store.verifyJournal(terminal));
   });
 
   app.get('/v1/sync/status', (c) =>

@@ -22,7 +22,7 @@ import {
 import type { ApiDescription, ApiOperation } from '../../src/http/openapi/operations.ts';
 import * as wire from '../../src/protocol/edge-api.ts';
 import { PROTOCOL_VERSION } from '../../src/protocol/version.ts';
-import { productQuery, saleListQuery, stockQuery } from './app.ts';
+import { journalVerifyQuery, productQuery, saleListQuery, stockQuery } from './app.ts';
 import { openShiftQuery } from './register-routes.ts';
 
 const ok = (description: string, schema: z.ZodType) => ({ 200: { description, schema } });
@@ -185,6 +185,8 @@ export function edgeApi(): ApiDescription {
       auth: 'cashierSession',
       params: { id: 'the shift id' },
       body: shiftCloseSchema,
+      description:
+        'The Z report carries the seal (docs/journal.md#sealed-z): the terminal’s perpetual grand totals and the hash of its last document before the close.',
       responses: ok('the Z report', wire.shiftReportSchema),
     },
     {
@@ -239,6 +241,16 @@ export function edgeApi(): ApiDescription {
       summary: 'On hand at this branch',
       query: stockQuery,
       responses: ok('on hand per product', wire.edgeOnHandSchema),
+    },
+    {
+      method: 'get',
+      route: '/v1/journal/verify',
+      tag: 'Journal',
+      summary: "Verify this edge's terminal hash chains from the stored documents",
+      description:
+        'Each chain is walked from its genesis (docs/journal.md#verification): the first link whose document was edited, deleted or reordered, or a chain cut short of its head, is named in `firstBreak`. Documents recorded before the journal are counted in `preJournal`, never failed. 200 either way; `intact` says whether every chain verified.',
+      query: journalVerifyQuery,
+      responses: ok('a verdict per terminal chain', wire.journalVerificationSchema),
     },
     {
       method: 'get',

@@ -20,6 +20,7 @@ import type { EmitCashierEvent } from './cashier-events.ts';
 import type { BranchContext, Catalog } from './catalog.ts';
 import { clockRefusal } from './clock.ts';
 import type { DocumentStockMovement, Documents, SaleView } from './documents.ts';
+import type { EdgeJournal } from './journal.ts';
 import type { EdgeMeta } from './meta.ts';
 import type { OriginalCopies } from './original-copies.ts';
 import type { Outbox } from './outbox.ts';
@@ -56,6 +57,8 @@ export interface SalesDeps {
   refundApprovalAboveMinor: number;
   /** The cloud's copies of originals this edge refunds (another till's sales). */
   copies: OriginalCopies;
+  /** Each document's link in its terminal's hash chain. */
+  journal: EdgeJournal;
 }
 
 /**
@@ -171,6 +174,11 @@ export function createSalesService(deps: SalesDeps): SalesService {
     if (body.lines.some((l) => l.flags.includes('price_override'))) reasons.push('price_override');
     const approval = approvalFor(reasons, actor, at.toISOString());
     if (!approval.ok) return approval;
+    // The terminal's chain and grand totals: a total past what a number holds refuses the document
+    // here, before its receipt number is drawn.
+    const chain = deps.journal.head(input.terminal);
+    const totals = chain && deps.journal.totalsAfter(chain, kind, body.totalMinor, body.taxMinor);
+    if (totals && !totals.ok) return totals;
     const cashier = cashierOf(input.cashier, actor);
     const doc: SaleView = {
       id: input.id ?? randomUUID(),
@@ -196,8 +204,15 @@ export function createSalesService(deps: SalesDeps): SalesService {
       ...(approval.value ? { approval: approval.value } : {}),
     };
     const movements = movementsOf(doc.lines, kind === 'sale' ? -1 : 1);
+    const journal =
+      chain && deps.journal.append(chain, { kind, document: doc }, doc.occurredAt, totals?.value);
     documents.write(doc, movements);
-    const payload: SaleDocument = { ...doc, stockMovements: movements, ...extra };
+    const payload: SaleDocument = {
+      ...doc,
+      stockMovements: movements,
+      ...extra,
+      ...(journal ? { journal } : {}),
+    };
     outbox.append(doc.kind, doc.id, payload, doc.occurredAt);
     if (approval.value) {
       deps.emit(

@@ -4,6 +4,7 @@ import { asc, count, eq, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { sum } from '../../src/domain/money.ts';
 import { type TenderLine, tenderLines } from '../../src/domain/shift-tenders.ts';
+import type { ShiftSeal } from '../../src/protocol/journal.ts';
 import { cashMovements, payments, sales, shiftCounts, type shifts } from '../../src/schema/sqlite.ts';
 
 export type ShiftRow = typeof shifts.$inferSelect;
@@ -36,7 +37,29 @@ export interface ShiftReport {
   cashInMinor: number;
   cashOutMinor: number;
   tenders: TenderLine[];
+  /**
+   * A Z report's seal (docs/journal.md#sealed-z): the terminal's grand totals at the close and the
+   * hash of its last document before it; null on an X report and on a shift closed before the journal.
+   */
+  seal: ShiftSeal | null;
   generatedAt: string;
+}
+
+/** The seal a closed shift keeps in its seal columns, or null. */
+export function sealOf(row: ShiftRow): ShiftSeal | null {
+  if (
+    row.sealGrandSalesMinor === null ||
+    row.sealGrandRefundsMinor === null ||
+    row.sealGrandTaxMinor === null ||
+    row.sealLastDocumentHash === null
+  )
+    return null;
+  return {
+    grandSalesMinor: row.sealGrandSalesMinor,
+    grandRefundsMinor: row.sealGrandRefundsMinor,
+    grandTaxMinor: row.sealGrandTaxMinor,
+    lastDocumentHash: row.sealLastDocumentHash,
+  };
 }
 
 export const shiftView = (row: ShiftRow): ShiftView => ({
@@ -128,6 +151,7 @@ export function createShiftReporter(db: BetterSQLite3Database): (row: ShiftRow, 
       cashInMinor: cashIn,
       cashOutMinor: cashOut,
       tenders,
+      seal: closed ? sealOf(row) : null,
       generatedAt: at.toISOString(),
     };
   };

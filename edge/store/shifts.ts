@@ -13,6 +13,7 @@ import { accept, type EdgeOutcome, refuseWith } from '../errors.ts';
 import { type Actor, terminalRefusal } from './actor.ts';
 import type { Catalog } from './catalog.ts';
 import { clockRefusal } from './clock.ts';
+import type { EdgeJournal } from './journal.ts';
 import type { Outbox } from './outbox.ts';
 import { preparedInsert } from './prepared.ts';
 import type { Recorded } from './sales.ts';
@@ -40,6 +41,8 @@ export interface ShiftsDeps {
   openShiftOf: (terminal: string) => string | null;
   /** Refuses a cash movement that would take its shift past the turnover bound. */
   shiftRoom: ShiftRoom;
+  /** Each document's link in its terminal's hash chain. */
+  journal: EdgeJournal;
   /** Called in the closing transaction: the terminal's cashier sessions end with its shift. */
   onClose?: (terminal: string, at: string) => void;
 }
@@ -88,6 +91,10 @@ export function createShiftsService(deps: ShiftsDeps): ShiftsService {
       closedBy: sql.placeholder('closedBy') as unknown as string,
       closedByUserId: sql.placeholder('closedByUserId') as unknown as string,
       countedCashMinor: sql.placeholder('countedCash') as unknown as number,
+      sealGrandSalesMinor: sql.placeholder('sealGrandSalesMinor') as unknown as number,
+      sealGrandRefundsMinor: sql.placeholder('sealGrandRefundsMinor') as unknown as number,
+      sealGrandTaxMinor: sql.placeholder('sealGrandTaxMinor') as unknown as number,
+      sealLastDocumentHash: sql.placeholder('sealLastDocumentHash') as unknown as string,
     })
     .where(eq(shifts.id, id))
     .prepare();
@@ -176,8 +183,16 @@ export function createShiftsService(deps: ShiftsDeps): ShiftsService {
         };
         insertShift.run(row);
         const shift = shiftView(row);
-        const { closedByUserId: _closer, ...opened } = shift;
-        outbox.append('shift_open', shift.id, { ...opened, closedAt: null, closedBy: null }, shift.openedAt);
+        const { closedByUserId: _closer, closedAt: _at, closedBy: _by, ...opened } = shift;
+        const chain = deps.journal.head(shift.terminal);
+        const journal =
+          chain && deps.journal.append(chain, { kind: 'shift_open', document: opened }, shift.openedAt);
+        outbox.append(
+          'shift_open',
+          shift.id,
+          { ...opened, closedAt: null, closedBy: null, ...(journal ? { journal } : {}) },
+          shift.openedAt,
+        );
         return accept({ created: true, value: shift });
       }),
 
@@ -211,7 +226,16 @@ export function createShiftsService(deps: ShiftsDeps): ShiftsService {
           cashierUserId: person.userId,
         };
         insertMovement.run(movement);
-        outbox.append('cash_movement', movement.id, movement, movement.occurredAt);
+        const chain = deps.journal.head(shift.value.terminal);
+        const journal =
+          chain &&
+          deps.journal.append(chain, { kind: 'cash_movement', document: movement }, movement.occurredAt);
+        outbox.append(
+          'cash_movement',
+          movement.id,
+          { ...movement, ...(journal ? { journal } : {}) },
+          movement.occurredAt,
+        );
         return accept({ created: true, value: movement });
       }),
 
@@ -230,16 +254,37 @@ export function createShiftsService(deps: ShiftsDeps): ShiftsService {
         const closedBy = closer.name;
         const closedByUserId = closer.userId;
         const countedCash = input.counted.find((c) => c.method === 'cash')?.countedMinor ?? null;
-        const closed = { ...shift.value, closedAt, closedBy, closedByUserId, countedCashMinor: countedCash };
+        // The seal: the terminal's grand totals and the hash of its last document before this close.
+        const chain = deps.journal.head(shift.value.terminal);
+        const seal = chain && deps.journal.seal(chain);
+        const sealed = {
+          sealGrandSalesMinor: seal?.grandSalesMinor ?? null,
+          sealGrandRefundsMinor: seal?.grandRefundsMinor ?? null,
+          sealGrandTaxMinor: seal?.grandTaxMinor ?? null,
+          sealLastDocumentHash: seal?.lastDocumentHash ?? null,
+        };
+        const closed: ShiftRow = {
+          ...shift.value,
+          closedAt,
+          closedBy,
+          closedByUserId,
+          countedCashMinor: countedCash,
+          ...sealed,
+        };
         const report = reportOf(closed);
         if (!report.ok) return report;
-        closeShift.run({ id: shiftId, closedAt, closedBy, closedByUserId, countedCash });
-        for (const c of input.counted)
-          insertCount.run({ shiftId, method: c.method, countedMinor: c.countedMinor });
+        closeShift.run({ id: shiftId, closedAt, closedBy, closedByUserId, countedCash, ...sealed });
+        const counted = input.counted.map((c) => ({ method: c.method, countedMinor: c.countedMinor }));
+        for (const c of counted) insertCount.run({ shiftId, ...c });
+        const document = { shiftId, closedAt, closedBy, closedByUserId, counted };
+        const journal =
+          chain &&
+          seal &&
+          deps.journal.append(chain, { kind: 'shift_close', document: { ...document, seal } }, closedAt);
         outbox.append(
           'shift_close',
           randomUUID(),
-          { shiftId, closedAt, closedBy, closedByUserId, counted: input.counted },
+          { ...document, ...(journal && seal ? { journal, seal } : {}) },
           closedAt,
         );
         deps.onClose?.(shift.value.terminal, closedAt);

@@ -14,6 +14,8 @@ import { type EdgeDatabase, type OpenEdgeDatabaseOptions, openEdgeDatabase } fro
 import { createDocuments, type Documents } from './documents.ts';
 import { createDrawer, type Drawer } from './drawer.ts';
 import { createGroupCommit, type GroupCommit } from './group-commit.ts';
+import { createEdgeJournal, type EdgeJournal } from './journal.ts';
+import { type JournalVerification, verifyEdgeJournal } from './journal-verify.ts';
 import { createEdgeMeta, type EdgeMeta } from './meta.ts';
 import { createOriginalCopies, type OriginalCopies } from './original-copies.ts';
 import { createOutbox, type Outbox } from './outbox.ts';
@@ -43,6 +45,12 @@ export interface EdgeStoreOptions extends OpenEdgeDatabaseOptions {
   now?: () => Date;
   /** Refunds above this total (minor units) need a manager's approval at the cashier API (default 5000). */
   refundApprovalAboveMinor?: number;
+  /**
+   * false records documents without their journal links (no chain, no grand totals, no seal). For
+   * the edge sales benchmark's comparison only (test/bench/edge-sales.ts): not offered by the CLI or
+   * the configuration, since an edge that skips links breaks its chains.
+   */
+  journal?: boolean;
 }
 
 export interface EdgeStore {
@@ -64,6 +72,10 @@ export interface EdgeStore {
   readonly now: () => Date;
   /** Sales arriving together share one transaction and one fsync (the cashier API's POST /v1/sales). */
   readonly groupCommit: GroupCommit;
+  /** The terminals' hash chains this edge records (docs/edge.md#the-journal). */
+  readonly journal: EdgeJournal;
+  /** Walks every chain (or one terminal's) from its stored rows, in one snapshot. */
+  verifyJournal(terminal?: string): JournalVerification;
   listSales(filter: SaleFilter): EdgeOutcome<SalePage>;
   /** Products by name, SKU or barcode with the price in force at this branch now. */
   searchProducts(query: string, limit: number): ProductView[];
@@ -159,7 +171,20 @@ export function createEdgeStore(database: EdgeDatabase, options: EdgeStoreOption
     .prepare();
   const openShiftOf = (terminal: string) => openShift.get({ terminal })?.id ?? null;
   const shiftRoom = createShiftRoom(db);
-  const deps = { db, transaction, read, catalog, outbox, branch, now, idTaken, openShiftOf, shiftRoom };
+  const journal = createEdgeJournal(sqlite, meta, branch, options.journal !== false);
+  const deps = {
+    db,
+    transaction,
+    read,
+    catalog,
+    outbox,
+    branch,
+    now,
+    idTaken,
+    openShiftOf,
+    shiftRoom,
+    journal,
+  };
   const emit = createCashierEvents(outbox, branch);
   const pins = createPinCheck({ sqlite, transaction, now, emit });
   const cashierSessions = createCashierSessions({ sqlite, transaction, now, pins, emit });
@@ -175,6 +200,8 @@ export function createEdgeStore(database: EdgeDatabase, options: EdgeStoreOption
     outbox,
     now,
     groupCommit: createGroupCommit(sqlite),
+    journal,
+    verifyJournal: (terminal) => read(() => verifyEdgeJournal(sqlite, documents, terminal)),
     sales: createSalesService({ ...deps, documents, next, meta, emit, refundApprovalAboveMinor, copies }),
     shifts: createShiftsService({
       ...deps,

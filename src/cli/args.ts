@@ -125,6 +125,8 @@ export const usage = `Usage: modernpos <command> [options]
                                         sign-in (integrations; loopback addresses only)
   edge sync --once [--cloud-url URL --token TOKEN] [--json]
                                         nightly mode: push everything, pull everything, exit
+  edge journal verify [TERMINAL] [--json]
+                                        check the terminals' hash chains; exit 1 if one is broken
 
 Settings (environment variable or flag): --pg-url MODERNPOS_PG_URL, --data-dir MODERNPOS_DATA_DIR,
   --master-key MODERNPOS_MASTER_KEY, --previous-master-keys MODERNPOS_PREVIOUS_MASTER_KEYS,

@@ -2,6 +2,7 @@
 // edge's /openapi.json is generated from them, and tests check real answers against them. The sale
 // and stock documents are the sync protocol's own schemas; the rest are this API's views.
 import { z } from 'zod';
+import { chainVerdictSchema, shiftSealSchema } from './journal.ts';
 import {
   cashierEventSchema,
   cashMovementDocumentSchema,
@@ -109,7 +110,16 @@ export const shiftReportSchema = z.strictObject({
   cashInMinor: minor,
   cashOutMinor: minor,
   tenders: z.array(tenderLineSchema),
+  /** A Z report's seal (docs/journal.md#sealed-z); null on an X report and on a shift closed before the journal. */
+  seal: shiftSealSchema.nullable(),
   generatedAt: instant,
+});
+
+/** GET /v1/journal/verify: each terminal chain of this edge walked from its stored rows (docs/edge.md#the-journal). */
+export const journalVerificationSchema = z.strictObject({
+  /** Every chain verified. */
+  intact: z.boolean(),
+  chains: z.array(chainVerdictSchema),
 });
 
 /** A cash movement in or out of a shift's drawer: the synced document. */

@@ -1,6 +1,8 @@
 // Benchmark: sales recorded through the edge store (3 catalog lines + 1 cash payment, WAL, synchronous=FULL)
 // against raw better-sqlite3 writing the same rows with the same pragmas, one sale per transaction, in
-// interleaved rounds on separate fresh files; each side's figure is its median round.
+// interleaved rounds on separate fresh files; each side's figure is its median round. A third side,
+// the store recording without its journal links (EdgeStoreOptions.journal false), gives the journal's
+// cost: the store with it must keep ≥ 0.9× that speed.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +19,8 @@ const ROUNDS = 3;
 const ROUND_MS = 2_000;
 const WARMUP_SALES = 200;
 const TARGET = 0.7;
+/** The store with its journal against the store without it. */
+const JOURNAL_TARGET = 0.9;
 const PRODUCTS = [
   { sku: 'COFFEE-250G', name: 'Coffee beans 250 g', priceMinor: 699, taxRateBp: 600 },
   { sku: 'MILK-1L', name: 'Whole milk 1 l', priceMinor: 119, taxRateBp: 600 },
@@ -39,9 +43,12 @@ export function saleInput(id: string = randomUUID()): SaleInput {
   };
 }
 
-/** A fresh store on its own temporary file (synchronous=FULL, as the agent runs) with the catalog seeded. */
-export async function createSalesEdge(): Promise<TestEdge> {
-  const edge = await createTestEdge({ synchronous: 'full' });
+/**
+ * A fresh store on its own temporary file (synchronous=FULL, as the agent runs) with the catalog
+ * seeded; `journal: false` only for the journal's cost comparison.
+ */
+export async function createSalesEdge(options: { journal?: boolean } = {}): Promise<TestEdge> {
+  const edge = await createTestEdge({ synchronous: 'full', ...options });
   seedCatalog(edge.store, { products: PRODUCTS, currency: 'EUR' });
   return edge;
 }
@@ -148,24 +155,60 @@ function checkSameRows(store: Database.Database, raw: Database.Database): void {
   );
 }
 
-/** Alternates raw and store rounds on their own files; returns each side's sales/s per round. */
-function interleavedRounds(edge: TestEdge, raw: Database.Database): { store: number[]; raw: number[] } {
+interface Rates {
+  store: number[];
+  unjournaled: number[];
+  raw: number[];
+}
+
+/** Alternates raw, unjournaled store and store rounds on their own files; returns each side's sales/s per round. */
+function interleavedRounds(edge: TestEdge, unjournaled: TestEdge, raw: Database.Database): Rates {
   const storeSale = () => void recordOne(edge.store);
-  const rawSale = rawSaleWriter(raw, recordOne(edge.store));
+  const plainSale = () => void recordOne(unjournaled.store);
+  const rawSale = rawSaleWriter(raw, recordOne(unjournaled.store));
   for (let i = 0; i < WARMUP_SALES; i++) {
     storeSale();
+    plainSale();
     rawSale();
   }
-  const rates = { store: [] as number[], raw: [] as number[] };
+  const rates: Rates = { store: [], unjournaled: [], raw: [] };
   for (let r = 0; r < ROUNDS; r++) {
     rates.raw.push(rateFor(ROUND_MS, rawSale));
-    rates.store.push(rateFor(ROUND_MS, storeSale));
+    // The two stores swap places each round: neither always runs on the heels of the other.
+    const pair = [
+      () => rates.unjournaled.push(rateFor(ROUND_MS, plainSale)),
+      () => rates.store.push(rateFor(ROUND_MS, storeSale)),
+    ];
+    for (const side of r % 2 === 0 ? pair : pair.reverse()) side();
   }
   checkSameRows(edge.store.database.sqlite, raw);
+  const chains = edge.store.verifyJournal();
+  if (!chains.intact) throw new Error(`the benchmark's chain does not verify: ${JSON.stringify(chains)}`);
   return rates;
 }
 
-function report(rates: { store: number[]; raw: number[] }): Row {
+/** The journal's cost: the store with its links against the same store without them. */
+function journalReport(rates: Rates): Row {
+  const store = median(rates.store);
+  const plain = median(rates.unjournaled);
+  const added = 1e6 / store - 1e6 / plain;
+  const rounds = (xs: number[]) => xs.map((x) => fmt(x, 0)).join(', ');
+  log(
+    `  journal: ${fmt(store, 0)} sales/s with it, ${fmt(plain, 0)} without (rounds ${rounds(rates.unjournaled)}): ${fmt(store / plain)}× (per sale ${added >= 0 ? '+' : '−'}${fmt(Math.abs(added), 0)} µs)`,
+  );
+  const limit = JOURNAL_TARGET * plain;
+  return row(
+    'edge-sales journal: the same sales with their hash-chain links against the store without them',
+    { value: store, text: `${fmt(store, 0)} sales/s (${fmt(store / plain)}× without)` },
+    {
+      ceiling: { value: plain, text: `${fmt(plain, 0)} sales/s without the journal` },
+      higherIsBetter: true,
+      target: { limit, text: `≥ ${JOURNAL_TARGET}× without: ≥ ${fmt(limit, 0)}/s` },
+    },
+  );
+}
+
+function report(rates: Rates): Row {
   const store = median(rates.store);
   const ceiling = median(rates.raw);
   const rounds = (xs: number[]) => xs.map((x) => fmt(x, 0)).join(', ');
@@ -187,16 +230,19 @@ function report(rates: { store: number[]; raw: number[] }): Row {
 
 export async function edgeSalesBench(): Promise<Row[]> {
   const edge = await createSalesEdge();
+  const unjournaled = await createSalesEdge({ journal: false });
   const rawDir = mkdtempSync(join(tmpdir(), 'modernpos-bench-raw-'));
   try {
     const raw = await openEdgeDatabase(join(rawDir, 'raw.db'), { synchronous: 'full' });
     try {
-      return [report(interleavedRounds(edge, raw.sqlite))];
+      const rates = interleavedRounds(edge, unjournaled, raw.sqlite);
+      return [report(rates), journalReport(rates)];
     } finally {
       raw.close();
     }
   } finally {
     rmSync(rawDir, { recursive: true, force: true });
     edge.destroy();
+    unjournaled.destroy();
   }
 }

@@ -579,6 +579,8 @@ describe.skipIf(NO_BROWSER)('the register in Chromium', () => {
     await poll(() => page.locator('#report-title').textContent()).toBe('Z report');
     const z = page.locator('#report tbody tr', { hasText: 'cash' });
     expect(await z.textContent()).toBe(`cash${eur(11000)}${eur(11000)}${eur(0)}`);
+    // The Z report shows the close's seal: the terminal's grand totals (docs/edge.md#the-journal).
+    expect(await page.locator('#report dl').textContent()).toContain('Grand sales');
     expect(await page.locator('#shift').textContent()).toContain('Shift closed');
     await browser.screenshot(page, 'register-z-report');
     expect(browser.problems).toEqual([]);

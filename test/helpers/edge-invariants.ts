@@ -1,8 +1,12 @@
 // The promises an edge store keeps whatever happens to its process, checked from the SQLite file
 // itself: every answered document once, whole and as answered, with its outbox entry; no row nobody
-// sent; outbox seq and receipt series gapless; counters equal to what they numbered.
+// sent; outbox seq and receipt series gapless; counters equal to what they numbered; every terminal's
+// hash chain intact, with one link per document.
 import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { z } from 'zod';
+import { createDocuments } from '../../edge/store/documents.ts';
+import { verifyEdgeJournal } from '../../edge/store/journal-verify.ts';
 import { OUTBOX_SEQUENCE, receiptSequence } from '../../edge/store/sequences.ts';
 import { parseReceiptNo } from '../../src/domain/receipt.ts';
 
@@ -70,6 +74,7 @@ export function storeProblems(file: string, sent: ReadonlyMap<string, Sent>): st
       ...(integrity === 'ok' ? [] : [`integrity_check: ${String(integrity)}`]),
       ...documentProblems(db, sent, sales, outbox),
       ...numberingProblems(db, sales, outbox),
+      ...journalProblems(db, sales),
     ].slice(0, 30);
   } finally {
     db.close();
@@ -169,6 +174,24 @@ function numberingProblems(db: Database.Database, sales: SaleRow[], outbox: Outb
   for (const name of new Set([...Object.keys(counters), ...Object.keys(have)])) {
     if (have[name] !== counters[name])
       problems.push(`local_sequences ${name} is ${have[name]}, not ${counters[name]}`);
+  }
+  return problems;
+}
+
+/** Each terminal's chain verifies from the stored rows and links every sale and refund of it once. */
+function journalProblems(db: Database.Database, sales: SaleRow[]): string[] {
+  const problems: string[] = [];
+  const verdict = db.transaction(() => verifyEdgeJournal(db, createDocuments(drizzle(db))))();
+  for (const chain of verdict.chains) {
+    if (!chain.intact) problems.push(`chain ${chain.terminal}: ${JSON.stringify(chain.firstBreak)}`);
+    const documents = sales.filter((r) => r.terminal === chain.terminal).length;
+    const linked = (
+      db
+        .prepare("SELECT count(*) AS n FROM journal_links WHERE terminal = ? AND kind IN ('sale', 'refund')")
+        .get(chain.terminal) as { n: number }
+    ).n;
+    if (linked !== documents || chain.preJournal !== 0)
+      problems.push(`chain ${chain.terminal}: ${linked} links for ${documents} documents`);
   }
   return problems;
 }

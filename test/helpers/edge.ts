@@ -125,6 +125,8 @@ const countedTables = [
   'local_sequences',
   'cashier_sessions',
   'pin_failures',
+  'journal_links',
+  'journal_heads',
 ] as const;
 
 /** Rows per table the cashier API writes to (and the sequences), to prove a refusal wrote nothing. */

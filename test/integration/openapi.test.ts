@@ -246,6 +246,8 @@ describe('the edge OpenAPI document', () => {
     auth = await signIn();
     const counted = { counted: [{ method: 'cash', countedMinor: 7550 }] };
     expect((await send('POST', `/v1/shifts/${shift.body.id}/close`, counted, auth)).status).toBe(200);
+    const journal = await send('GET', '/v1/journal/verify?terminal=T1');
+    expect(journal).toMatchObject({ status: 200, body: { intact: true, chains: [{ links: 5 }] } });
     // Refusals answer the shared error body.
     expect((await send('POST', '/v1/sales', { lines: [] }, auth)).status).toBe(401);
     expect((await send('GET', '/v1/no-such-route')).status).toBe(404);

@@ -817,6 +817,15 @@ function renderReport(r) {
         ['Float', money(r.shift.openingFloatMinor)],
         ['Cash in', money(r.cashInMinor)],
         ['Cash out', money(r.cashOutMinor)],
+        // A Z report's seal (docs/edge.md#the-journal): the terminal's grand totals and its last document.
+        ...(r.seal
+          ? [
+              ['Grand sales', money(r.seal.grandSalesMinor)],
+              ['Grand refunds', money(r.seal.grandRefundsMinor)],
+              ['Grand tax', money(r.seal.grandTaxMinor)],
+              ['Sealed after', r.seal.lastDocumentHash.slice(0, 16)],
+            ]
+          : []),
       ].flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
     ),
     table(
