@@ -50,13 +50,6 @@ export interface EdgeJournal {
   seal(head: ChainHead): ShiftSeal;
 }
 
-/**
- * A terminal's grand tax: tax of sales less tax of refunds. A till that refunds another till's sales
- * (protocol 5) can take back more tax than it sold; the wire and the table hold no negative total,
- * so it stops at zero (docs/edge.md#the-journal).
- */
-const netTax = (tax: number) => Math.max(0, tax);
-
 export function createEdgeJournal(
   sqlite: Database.Database,
   meta: EdgeMeta,
@@ -112,7 +105,7 @@ export function createEdgeJournal(
       lastHash: genesisHash(key),
       grandSalesMinor: before.sales,
       grandRefundsMinor: before.refunds,
-      grandTaxMinor: netTax(before.tax),
+      grandTaxMinor: before.tax,
       stored: false,
     };
   }
@@ -126,7 +119,7 @@ export function createEdgeJournal(
     const totals: GrandTotals = {
       grandSalesMinor: h.grandSalesMinor + (kind === 'sale' ? totalMinor : 0),
       grandRefundsMinor: h.grandRefundsMinor + (kind === 'refund' ? totalMinor : 0),
-      grandTaxMinor: netTax(h.grandTaxMinor + (kind === 'sale' ? taxMinor : -taxMinor)),
+      grandTaxMinor: h.grandTaxMinor + (kind === 'sale' ? taxMinor : -taxMinor),
     };
     for (const [field, value] of Object.entries(totals)) {
       if (!Number.isSafeInteger(value)) {

@@ -32,7 +32,7 @@ CREATE TABLE journal_heads (
   started_at TIMESTAMPTZ NOT NULL,
   grand_sales_minor BIGINT CHECK (grand_sales_minor >= 0),
   grand_refunds_minor BIGINT CHECK (grand_refunds_minor >= 0),
-  grand_tax_minor BIGINT CHECK (grand_tax_minor >= 0),
+  grand_tax_minor BIGINT,
   breaks BIGINT NOT NULL DEFAULT 0 CHECK (breaks >= 0),
   PRIMARY KEY (store_id, terminal)
 );
@@ -40,5 +40,5 @@ CREATE TABLE journal_heads (
 ALTER TABLE shifts
   ADD COLUMN seal_grand_sales_minor BIGINT CHECK (seal_grand_sales_minor >= 0),
   ADD COLUMN seal_grand_refunds_minor BIGINT CHECK (seal_grand_refunds_minor >= 0),
-  ADD COLUMN seal_grand_tax_minor BIGINT CHECK (seal_grand_tax_minor >= 0),
+  ADD COLUMN seal_grand_tax_minor BIGINT,
   ADD COLUMN seal_last_document_hash TEXT;

@@ -24,12 +24,12 @@ CREATE TABLE journal_heads (
   started_at TEXT NOT NULL,
   grand_sales_minor INTEGER CHECK (grand_sales_minor >= 0),
   grand_refunds_minor INTEGER CHECK (grand_refunds_minor >= 0),
-  grand_tax_minor INTEGER CHECK (grand_tax_minor >= 0),
+  grand_tax_minor INTEGER,
   breaks INTEGER NOT NULL DEFAULT 0 CHECK (breaks >= 0),
   PRIMARY KEY (store_id, terminal)
 );
 
 ALTER TABLE shifts ADD COLUMN seal_grand_sales_minor INTEGER CHECK (seal_grand_sales_minor >= 0);
 ALTER TABLE shifts ADD COLUMN seal_grand_refunds_minor INTEGER CHECK (seal_grand_refunds_minor >= 0);
-ALTER TABLE shifts ADD COLUMN seal_grand_tax_minor INTEGER CHECK (seal_grand_tax_minor >= 0);
+ALTER TABLE shifts ADD COLUMN seal_grand_tax_minor INTEGER;
 ALTER TABLE shifts ADD COLUMN seal_last_document_hash TEXT;

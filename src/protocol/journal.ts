@@ -19,6 +19,13 @@ export const journalSeqSchema = z.number().int().positive().max(Number.MAX_SAFE_
  */
 export const grandTotalSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
+/** A perpetual net total (sales less refunds): within ±(2^53 − 1) minor units. */
+export const netGrandTotalSchema = z
+  .number()
+  .int()
+  .min(-Number.MAX_SAFE_INTEGER)
+  .max(Number.MAX_SAFE_INTEGER);
+
 /** The link a journaled document carries (absent on documents recorded before the journal). */
 export const journalLinkSchema = strictObject({
   /** The terminal whose chain this is (a cash movement or shift close names no terminal of its own). */
@@ -35,8 +42,11 @@ export const shiftSealSchema = strictObject({
   grandSalesMinor: grandTotalSchema,
   /** Sum of refund totals since the terminal's first document. */
   grandRefundsMinor: grandTotalSchema,
-  /** Tax of sales minus tax of refunds since the terminal's first document (never negative: a refund takes back at most what was sold). */
-  grandTaxMinor: grandTotalSchema,
+  /**
+   * Tax of sales minus tax of refunds since the terminal's first document. Negative at a till that
+   * refunded other tills' sales for more tax than it sold.
+   */
+  grandTaxMinor: netGrandTotalSchema,
   /** The hash of the shift's last document before this close (its shift open when nothing else). */
   lastDocumentHash: hashSchema,
 });

@@ -26,7 +26,7 @@ import { createTestEdge, seedCatalog, type TestEdge } from '../helpers/edge.ts';
  */
 const PINNED = {
   version: 6,
-  sha256: 'a16b300bf7d07856f6988b940a7fabcb6be4425061882279beda7e23ceabc379',
+  sha256: '8704535fa68ec4c3a5e7936c3056a20f3feefbe2f7d58db0a02a6bda6226fe65',
 };
 
 const jsonSchema = (s: z.ZodType) =>
