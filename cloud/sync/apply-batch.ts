@@ -108,7 +108,12 @@ async function applyBatchOnce(
         ? []
         : await recordJournal(
             tx,
-            { orgId: options.orgId, branchCode: options.scope.branchCode, storeId, deviceId: options.deviceId },
+            {
+              orgId: options.orgId,
+              branchCode: options.scope.branchCode,
+              storeId,
+              deviceId: options.deviceId,
+            },
             batch,
             receivedAt,
           );

@@ -47,7 +47,8 @@ export function handlePush(
       outcome.ok ? 'applied' : outcome.code,
       outcome.ok ? outcome.results.map((r) => r.status) : undefined,
     );
-    if (outcome.ok) for (const b of outcome.journalBreaks) deps.observer?.journalBreak(session.orgId, b.reason);
+    if (outcome.ok)
+      for (const b of outcome.journalBreaks) deps.observer?.journalBreak(session.orgId, b.reason);
     deps.observer?.deviceSeen(session.orgId, session.deviceId);
     state.lastSeenWritten = Date.now(); // the batch's transaction wrote it
     if (outcome.ok) {

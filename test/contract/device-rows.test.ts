@@ -60,7 +60,11 @@ describe.each(engineNames)('device rows on %s', (engine) => {
     expect(new Date(String(row?.seen)).toISOString()).toBe(at);
     expect(new Date(String(row?.synced)).toISOString()).toBe(at);
     await revokeDevice({ db, orgId, actor: 'test' }, deviceId);
-    expect(await db.transaction((tx) => lockAppliedSeq(tx, deviceId))).toEqual({ last: 7, revoked: true, storeId: null });
+    expect(await db.transaction((tx) => lockAppliedSeq(tx, deviceId))).toEqual({
+      last: 7,
+      revoked: true,
+      storeId: null,
+    });
     expect(await db.transaction((tx) => lockAppliedSeq(tx, randomUUID()))).toBeUndefined();
   });
 
