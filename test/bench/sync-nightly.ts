@@ -8,6 +8,8 @@
 // (2-pg-ingest.js: tables with primary keys only, one connection, batches of 500) and PouchDB
 // replicating as many sale docs to pouchdb-server (4-pouchdb-replication.js), all in the same run.
 // BENCH_SYNC_E2E=0 leaves the end-to-end part out.
+// The same push with journal links (each sale linked in its terminal's chain, src/journal) into a
+// fourth tenant right after, against the push without them: the check on push costs ≤ 10%.
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { createKeyring } from '../../cloud/secrets/keyring.ts';
@@ -18,6 +20,7 @@ import type { TestEdge } from '../helpers/edge.ts';
 import { createTestPlatform } from '../helpers/engines.ts';
 import { type CloudProcess, startCloudProcess } from './cloud-process.ts';
 import { adminClient, createdNames, fmt, log, now, orgId, type Row, row } from './common.ts';
+import { setJournalLinks } from './journal-outbox.ts';
 import { bareIngest, pouchReplication } from './peers.ts';
 import { syncOnceProcess, warmBin } from './sync-once-process.ts';
 import { outboxSales, type RawStatement, rawBatches, runRawBatches } from './sync-raw.ts';
@@ -46,6 +49,8 @@ const TARGET = 0.8;
 /** End to end against the bare ceiling, and against PouchDB. */
 const E2E_TARGET = 0.4;
 const POUCH_TARGET = 3;
+/** The push with journal links against the same push without (docs/journal.md: within 10%). */
+const JOURNAL_TARGET = 0.9;
 
 interface Measured {
   syncMs: number;
@@ -142,6 +147,60 @@ async function endToEnd(url: string, tenant: SyncTenant): Promise<Row[]> {
   }
 }
 
+/**
+ * The same nightly push with every sale carrying its journal link, on a fresh edge of `tenant`:
+ * connect to end of `syncOn`, against `withoutMs` (the push without links of this run).
+ */
+async function withJournal(url: string, tenant: SyncTenant, withoutMs: number): Promise<Row> {
+  const edge = await createSyncedEdge(url, tenant);
+  try {
+    recordSales(edge, NIGHTLY_SALES);
+    const storeId = edge.store.meta.get('store_id');
+    if (storeId === undefined) throw new Error('the edge store has no store_id');
+    const linked = setJournalLinks(edge.store.database.sqlite, {
+      orgId: tenant.orgId,
+      branch: 'MAIN',
+      storeId,
+    });
+    if (linked !== NIGHTLY_SALES) throw new Error(`${linked} sales linked`);
+    const store = await edge.reopen({ synchronous: 'full' });
+    const start = now();
+    const summary = await syncOnce(url, tenant.token, store);
+    const ms = now() - start;
+    if (summary.pushed !== NIGHTLY_SALES || summary.rejected !== 0 || summary.duplicates !== 0) {
+      throw new Error(`journaled sync summary ${JSON.stringify(summary)}; expected ${NIGHTLY_SALES} pushed`);
+    }
+    checkSaleRows('cloud (journaled)', await countSaleRows((sql) => tenant.db.query(sql)), NIGHTLY_SALES);
+    const [links] = await tenant.db.query<{ n: string | number; breaks: string | number }>(
+      'SELECT count(*) AS n, count(break_reason) AS breaks FROM journal_links',
+    );
+    if (Number(links?.n) !== NIGHTLY_SALES || Number(links?.breaks) !== 0) {
+      throw new Error(`journal links after the push: ${JSON.stringify(links)}`);
+    }
+    const rate = (t: number) => NIGHTLY_SALES / (t / 1000);
+    log(
+      `  with journal links: ${fmt(ms / 1000, 2)} s (${fmt(rate(ms), 0)} sales/s), without: ${fmt(withoutMs / 1000, 2)} s (${fmt(rate(withoutMs), 0)} sales/s): ${fmt(ms / withoutMs, 3)}× the time (target ≤ ${fmt(1 / JOURNAL_TARGET, 2)}×); ${NIGHTLY_SALES} links recorded, no break`,
+    );
+    return row(
+      `sync-nightly with journal links: the same ${NIGHTLY_SALES} sales each linked in its terminal's chain, checked and recorded on push (${fmt(ms / 1000, 1)} s)`,
+      { value: rate(ms), text: `${fmt(rate(ms), 0)} sales/s` },
+      {
+        ceiling: {
+          value: rate(withoutMs),
+          text: `${fmt(rate(withoutMs), 0)} sales/s the push without links`,
+        },
+        higherIsBetter: true,
+        target: {
+          limit: JOURNAL_TARGET * rate(withoutMs),
+          text: `≥ ${JOURNAL_TARGET}× without: ≥ ${fmt(JOURNAL_TARGET * rate(withoutMs), 0)}/s`,
+        },
+      },
+    );
+  } finally {
+    edge.destroy();
+  }
+}
+
 function report({ syncMs, rawMs }: Measured): Row {
   const rate = (ms: number) => NIGHTLY_SALES / (ms / 1000);
   const [before, after] = rawMs;
@@ -173,6 +232,7 @@ export async function syncNightlyBench(): Promise<Row[]> {
   createdNames.add(platform.config.controlDatabase!).add(platform.config.templateDatabase!);
   let tenant: SyncTenant | undefined;
   let e2eTenant: SyncTenant | undefined;
+  let journalTenant: SyncTenant | undefined;
   let edge: TestEdge | undefined;
   let server: Awaited<ReturnType<typeof startInProcessCloud>> | undefined;
   let cloudProcess: CloudProcess | undefined;
@@ -198,6 +258,8 @@ export async function syncNightlyBench(): Promise<Row[]> {
 
     const start = now();
     recordSales(edge, NIGHTLY_SALES);
+    // Without links (whatever the edge records): the journaled push is measured on its own tenant below.
+    setJournalLinks(edge.store.database.sqlite, null);
     const docs = outboxSales(edge.store.database.sqlite);
     if (docs.length !== NIGHTLY_SALES) throw new Error(`${docs.length} sales in the outbox`);
     log(
@@ -221,6 +283,8 @@ export async function syncNightlyBench(): Promise<Row[]> {
       if (inProcess) log(`  cloud SQL during the sync: ${formatTimings(cloudSql.timings, 16)}`);
       else log('  (cloud in its own process; BENCH_SYNC_CLOUD=inprocess shows where its SQL time goes)');
       const rows = [report(measured)];
+      journalTenant = await onboardSyncTenant(platform, orgId('n', 3));
+      rows.push(await withJournal(url, journalTenant, measured.syncMs));
       if (process.env.BENCH_SYNC_E2E !== '0') {
         e2eTenant = await onboardSyncTenant(platform, orgId('n', 2));
         rows.push(...(await endToEnd(url, e2eTenant)));
@@ -235,6 +299,7 @@ export async function syncNightlyBench(): Promise<Row[]> {
     await cloudProcess?.stop();
     await tenant?.db.close();
     await e2eTenant?.db.close();
+    await journalTenant?.db.close();
     await platform.destroy();
   }
 }
