@@ -233,6 +233,43 @@ describe.each(engineNames)('the journal checked on push on %s', (engine) => {
     expect(devices.find((d) => d.deviceId === till.deviceId)?.journalBreaks).toBe(3);
   });
 
+  it("a cash movement linked in another terminal's chain than its shift's is applied and flagged", async () => {
+    const till = await tenant.newTill('Elsewhere');
+    const opened = till.edge.store.shifts.open({ terminal: till.terminal, openingFloatMinor: 1000 });
+    if (!opened.ok) throw new Error(opened.error.message);
+    const moved = till.edge.store.shifts.moveCash(opened.value.value.id, {
+      direction: 'in',
+      amountMinor: 500,
+      reason: 'float',
+    });
+    if (!moved.ok) throw new Error(moved.error.message);
+    const [open, movement] = till.outbox();
+    const other = newChain({
+      orgId: tenant.orgId,
+      branch: 'MAIN',
+      terminal: 'TELSEWHERE',
+      storeId: till.storeId,
+    });
+    const mutations = [journaled(chainOf(till), open!), journaled(other, movement!)];
+    expect(statuses(await push(till, mutations))).toEqual(['applied', 'applied']);
+    const [link] = await tenant
+      .db()
+      .query<{ reason: string | null }>(
+        "SELECT break_reason AS reason FROM journal_links WHERE store_id = $1 AND terminal = 'TELSEWHERE'",
+        [till.storeId],
+      );
+    expect(link?.reason).toBe('hash_mismatch');
+    expect(await breakAudits(till)).toEqual([
+      {
+        storeId: till.storeId,
+        terminal: 'TELSEWHERE',
+        seq: 1,
+        reason: 'hash_mismatch',
+        documentId: movement!.id,
+      },
+    ]);
+  });
+
   it('a resend after a dropped socket adds no link and flags nothing', async () => {
     const till = await tenant.newTill('Resent');
     till.sell(5);
