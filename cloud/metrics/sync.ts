@@ -2,6 +2,7 @@
 // from it (last seen, last sync, backlog, oldest unsynced mutation). The sync endpoint reports to the
 // SyncObserver this returns.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { JournalBreakReason } from '../../src/protocol/journal.ts';
 import type { Backlog } from '../../src/protocol/messages.ts';
 import { LATENCY_BUCKETS } from './latency.ts';
 
@@ -23,6 +24,8 @@ export interface SyncObserver {
   deviceGone(orgId: string, deviceId: string): void;
   /** A push was answered after `seconds`: acknowledged (with its results) or refused. */
   batch(orgId: string, seconds: number, result: BatchResult, statuses?: readonly string[]): void;
+  /** A pushed journal link did not follow its chain (docs/journal.md): accepted and flagged. */
+  journalBreak(orgId: string, reason: JournalBreakReason): void;
 }
 
 export function registerSyncMetrics(registry: Registry): SyncObserver {
@@ -42,6 +45,12 @@ export function registerSyncMetrics(registry: Registry): SyncObserver {
     name: 'modernpos_sync_mutations_total',
     help: 'Pushed mutations acknowledged: applied, duplicate or rejected (quarantined)',
     labelNames: ['status'],
+    registers: [registry],
+  });
+  const journalBreaks = new Counter({
+    name: 'modernpos_journal_breaks_total',
+    help: 'Pushed journal links flagged as breaks (accepted, recorded and audited), by reason: gap, prev_hash_mismatch or hash_mismatch',
+    labelNames: ['reason'],
     registers: [registry],
   });
   const batchDuration = new Histogram({
@@ -165,6 +174,9 @@ export function registerSyncMetrics(registry: Registry): SyncObserver {
       batches.inc({ result });
       batchDuration.observe(seconds);
       for (const status of statuses ?? []) mutations.inc({ status });
+    },
+    journalBreak(_org, reason) {
+      journalBreaks.inc({ reason });
     },
   };
 }

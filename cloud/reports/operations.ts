@@ -94,6 +94,8 @@ export interface DeviceFreshness {
   oldestUnsyncedAgeSeconds: number | null;
   /** When the cloud heard that backlog (a hello, or a ping past the last-seen throttle). */
   backlogReportedAt: string | null;
+  /** Journal breaks flagged on push in the chains of the device's edge database (its `store_id`). */
+  journalBreaks: number;
 }
 
 interface DeviceRow
@@ -129,7 +131,8 @@ function backlogOf(
 
 /**
  * Per device (revoked ones too, marked): last sync, last applied seq, unresolved quarantine, last
- * contact, last empty outbox, and its backlog: pending count and oldest unsynced mutation.
+ * contact, last empty outbox, its backlog (pending count and oldest unsynced mutation), and the
+ * journal breaks flagged in its edge database's chains.
  */
 export async function freshnessReport(
   db: SqlQueryable,
@@ -142,7 +145,8 @@ export async function freshnessReport(
        (SELECT count(*) FROM sync_quarantine q WHERE q.device_id = d.id AND q.resolved_at IS NULL)::int AS quarantined,
        d.last_seen_at AS "lastSeenAt", d.outbox_empty_at AS "outboxEmptyAt",
        d.backlog_pending AS "reportedPending", d.backlog_oldest_at AS "reportedOldestAt",
-       d.backlog_seq AS "reportedSeq", d.backlog_reported_at AS "backlogReportedAt"
+       d.backlog_seq AS "reportedSeq", d.backlog_reported_at AS "backlogReportedAt",
+       (SELECT coalesce(sum(h.breaks), 0) FROM journal_heads h WHERE h.store_id = d.store_id)::int AS "journalBreaks"
      FROM devices d JOIN branches b ON b.id = d.branch_id
      ${branch ? 'WHERE b.code = $1' : ''}
      ORDER BY b.code, d.name, d.id`,

@@ -294,6 +294,7 @@ export const reports = {
         'oldestUnsyncedAt',
         'oldestUnsyncedAgeSeconds',
         'backlogReportedAt',
+        'journalBreaks',
       ];
       return {
         body: { branch: q.branch ?? null, branches, devices },

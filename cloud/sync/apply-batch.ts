@@ -12,6 +12,7 @@ import { lockAppliedSeq, recordApplied } from '../devices/applied-seq.ts';
 import { type DeviceScope, deviceScope } from '../devices/scope.ts';
 import { databaseRefusal } from './database-refusal.ts';
 import { releaseHeldRefunds } from './held-refunds.ts';
+import { type JournalBreak, recordJournal } from './journal-push.ts';
 import { resendResults, type SeqConflict } from './resend.ts';
 import { claimTerminals } from './terminals.ts';
 import {
@@ -29,12 +30,14 @@ import { applyValid } from './write-documents.ts';
 import { type Quarantined, quarantine } from './write-quarantine.ts';
 
 export type BatchOutcome =
-  | { ok: true; results: MutationResult[]; lastAppliedSeq: number }
+  | { ok: true; results: MutationResult[]; lastAppliedSeq: number; journalBreaks: JournalBreak[] }
   | { ok: false; code: 'seq_gap'; message: string; expectedSeq: number }
   | SeqConflict;
 
 export interface ApplyBatchOptions {
   deviceId: string;
+  /** The tenant: its journal chains' genesis names it. Without it a batch's journal links are not recorded. */
+  orgId?: string;
   /** The device's branch and the tenant's currency; terminals are claimed from the batch itself. */
   scope: DeviceScope;
   mutations: readonly Mutation[];
@@ -79,7 +82,7 @@ async function applyBatchOnce(
   return db.transaction(async (tx) => {
     const device = await lockAppliedSeq(tx, options.deviceId);
     if (!device || device.revoked) throw new AppError('unauthorized', 'the device was revoked');
-    const { last } = device;
+    const { last, storeId } = device;
     const fresh = options.mutations.filter((m) => m.seq > last);
     const gap = fresh.findIndex((m, i) => m.seq !== last + 1 + i);
     if (gap !== -1) {
@@ -99,6 +102,21 @@ async function applyBatchOnce(
     const batch = fresh.map((m) => ({ m, parsed: parsed.get(m.seq) ?? parseMutation(m) }));
     const apply = oneByOne ? applyOneByOne : applyTogether;
     const { outcomes, quarantined } = await apply(tx, options.deviceId, options.scope, batch, receivedAt);
+    // Every fresh link is recorded, whatever became of its document: the chain is the till's record.
+    const journalBreaks =
+      options.orgId === undefined
+        ? []
+        : await recordJournal(
+            tx,
+            {
+              orgId: options.orgId,
+              branchCode: options.scope.branchCode,
+              storeId,
+              deviceId: options.deviceId,
+            },
+            batch,
+            receivedAt,
+          );
     for (const [seq, result] of outcomes) results.set(seq, result);
     for (const { m, rejection } of quarantined) results.set(m.seq, rejectedResult(m, rejection));
     const lastAppliedSeq = fresh.at(-1)?.seq ?? last;
@@ -107,6 +125,7 @@ async function applyBatchOnce(
       ok: true,
       results: options.mutations.map((m) => results.get(m.seq)!),
       lastAppliedSeq,
+      journalBreaks,
     };
   });
 }

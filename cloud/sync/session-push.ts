@@ -30,6 +30,7 @@ export function handlePush(
       .withTenant(session.orgId, (db) =>
         applyBatch(db, {
           deviceId: session.deviceId,
+          orgId: session.orgId,
           scope: { branchCode: session.branchCode, currency: session.currency },
           mutations: message.mutations,
           ...(payloads ? { parsed: payloads } : {}),
@@ -46,6 +47,8 @@ export function handlePush(
       outcome.ok ? 'applied' : outcome.code,
       outcome.ok ? outcome.results.map((r) => r.status) : undefined,
     );
+    if (outcome.ok)
+      for (const b of outcome.journalBreaks) deps.observer?.journalBreak(session.orgId, b.reason);
     deps.observer?.deviceSeen(session.orgId, session.deviceId);
     state.lastSeenWritten = Date.now(); // the batch's transaction wrote it
     if (outcome.ok) {

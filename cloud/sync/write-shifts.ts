@@ -150,9 +150,13 @@ export async function applyShiftCloses(
   if (open.length === 0) return;
   const closed = await tx.query<{ id: string }>(
     `UPDATE shifts s SET closed_at = c.closed_at, closed_by = c.closed_by, counted_cash_minor = c.cash,
-            close_seq = c.seq, close_mutation_id = c.mutation_id, closed_by_user_id = c.closed_by_user_id
-       FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::int8[], $5::int8[], $6::text[], $7::text[])
-         AS c(id, closed_at, closed_by, cash, seq, mutation_id, closed_by_user_id)
+            close_seq = c.seq, close_mutation_id = c.mutation_id, closed_by_user_id = c.closed_by_user_id,
+            seal_grand_sales_minor = c.seal_sales, seal_grand_refunds_minor = c.seal_refunds,
+            seal_grand_tax_minor = c.seal_tax, seal_last_document_hash = c.seal_last_hash
+       FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::int8[], $5::int8[], $6::text[], $7::text[],
+                   $8::int8[], $9::int8[], $10::int8[], $11::text[])
+         AS c(id, closed_at, closed_by, cash, seq, mutation_id, closed_by_user_id,
+              seal_sales, seal_refunds, seal_tax, seal_last_hash)
       WHERE s.id = c.id AND s.closed_at IS NULL
       RETURNING s.id`,
     [
@@ -163,6 +167,11 @@ export async function applyShiftCloses(
       open.map((m) => m.seq),
       open.map((m) => m.id),
       open.map((m) => m.doc.closedByUserId ?? null),
+      // The Z report's seal (protocol 6, docs/journal.md#sealed-z), kept as the till sent it.
+      open.map((m) => m.doc.seal?.grandSalesMinor ?? null),
+      open.map((m) => m.doc.seal?.grandRefundsMinor ?? null),
+      open.map((m) => m.doc.seal?.grandTaxMinor ?? null),
+      open.map((m) => m.doc.seal?.lastDocumentHash ?? null),
     ],
   );
   const closedIds = new Set(closed.map((r) => r.id));

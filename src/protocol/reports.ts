@@ -162,6 +162,8 @@ export const deviceFreshnessSchema = z.strictObject({
   oldestUnsyncedAgeSeconds: int.nonnegative().nullable(),
   /** When the cloud heard that backlog. */
   backlogReportedAt: instant.nullable(),
+  /** Journal links the cloud flagged on push in the chains of the device's edge database (docs/journal.md); 0 before any. */
+  journalBreaks: int.nonnegative(),
 });
 export const branchFreshnessSchema = z.strictObject({
   branch: z.string(),

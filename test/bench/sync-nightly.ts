@@ -8,16 +8,21 @@
 // (2-pg-ingest.js: tables with primary keys only, one connection, batches of 500) and PouchDB
 // replicating as many sale docs to pouchdb-server (4-pouchdb-replication.js), all in the same run.
 // BENCH_SYNC_E2E=0 leaves the end-to-end part out.
+// The same push with journal links (each sale linked in its terminal's chain, src/journal) into a
+// fourth tenant, between the push without them above and another one into a fifth: the check on
+// push costs ≤ 10%.
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { createKeyring } from '../../cloud/secrets/keyring.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
+import type { EdgeStore } from '../../edge/store/store.ts';
 import type { SyncSummary } from '../../edge/sync/sync-client.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import type { TestEdge } from '../helpers/edge.ts';
 import { createTestPlatform } from '../helpers/engines.ts';
 import { type CloudProcess, startCloudProcess } from './cloud-process.ts';
 import { adminClient, createdNames, fmt, log, now, orgId, type Row, row } from './common.ts';
+import { setJournalLinks } from './journal-outbox.ts';
 import { bareIngest, pouchReplication } from './peers.ts';
 import { syncOnceProcess, warmBin } from './sync-once-process.ts';
 import { outboxSales, type RawStatement, rawBatches, runRawBatches } from './sync-raw.ts';
@@ -46,6 +51,8 @@ const TARGET = 0.8;
 /** End to end against the bare ceiling, and against PouchDB. */
 const E2E_TARGET = 0.4;
 const POUCH_TARGET = 3;
+/** The push with journal links against the same push without (docs/journal.md: within 10%). */
+const JOURNAL_TARGET = 0.9;
 
 interface Measured {
   syncMs: number;
@@ -142,6 +149,87 @@ async function endToEnd(url: string, tenant: SyncTenant): Promise<Row[]> {
   }
 }
 
+/** A fresh edge of `tenant` holding NIGHTLY_SALES sales, each linked in its chain or none; reopened at FULL. */
+async function preparedEdge(url: string, tenant: SyncTenant, linked: boolean) {
+  const edge = await createSyncedEdge(url, tenant);
+  try {
+    recordSales(edge, NIGHTLY_SALES);
+    const storeId = edge.store.meta.get('store_id');
+    if (storeId === undefined) throw new Error('the edge store has no store_id');
+    const links = setJournalLinks(
+      edge.store.database.sqlite,
+      linked ? { orgId: tenant.orgId, branch: 'MAIN', storeId } : null,
+    );
+    if (links !== (linked ? NIGHTLY_SALES : 0)) throw new Error(`${links} sales linked`);
+    return { edge, store: await edge.reopen({ synchronous: 'full' }) };
+  } catch (err) {
+    edge.destroy();
+    throw err;
+  }
+}
+
+/** One timed nightly push of a prepared edge; checks the rows and the links it left. */
+async function timedPush(url: string, tenant: SyncTenant, store: EdgeStore, links: number): Promise<number> {
+  const start = now();
+  const summary = await syncOnce(url, tenant.token, store);
+  const ms = now() - start;
+  if (summary.pushed !== NIGHTLY_SALES || summary.rejected !== 0 || summary.duplicates !== 0) {
+    throw new Error(`sync summary ${JSON.stringify(summary)}; expected ${NIGHTLY_SALES} pushed`);
+  }
+  checkSaleRows(`cloud (${tenant.orgId})`, await countSaleRows((sql) => tenant.db.query(sql)), NIGHTLY_SALES);
+  const [recorded] = await tenant.db.query<{ n: string | number; breaks: string | number }>(
+    'SELECT count(*) AS n, count(break_reason) AS breaks FROM journal_links',
+  );
+  if (Number(recorded?.n) !== links || Number(recorded?.breaks) !== 0) {
+    throw new Error(`journal links after the push: ${JSON.stringify(recorded)}; expected ${links}, no break`);
+  }
+  return ms;
+}
+
+/**
+ * The same nightly push with every sale carrying its journal link (on `journaled`), between the push
+ * without links measured before it (`withoutBeforeMs`) and another one right after (on `plain`); both
+ * edges are prepared before either push is timed. Compared with the faster push without links.
+ */
+async function withJournal(
+  url: string,
+  tenants: { journaled: SyncTenant; plain: SyncTenant },
+  withoutBeforeMs: number,
+): Promise<Row> {
+  const journaled = await preparedEdge(url, tenants.journaled, true);
+  try {
+    const plain = await preparedEdge(url, tenants.plain, false);
+    try {
+      const ms = await timedPush(url, tenants.journaled, journaled.store, NIGHTLY_SALES);
+      const withoutAfterMs = await timedPush(url, tenants.plain, plain.store, 0);
+      const withoutMs = Math.min(withoutBeforeMs, withoutAfterMs);
+      const rate = (t: number) => NIGHTLY_SALES / (t / 1000);
+      log(
+        `  with journal links: ${fmt(ms / 1000, 2)} s (${fmt(rate(ms), 0)} sales/s); without: ${fmt(withoutBeforeMs / 1000, 2)} s before, ${fmt(withoutAfterMs / 1000, 2)} s after (${fmt(rate(withoutBeforeMs), 0)}, ${fmt(rate(withoutAfterMs), 0)} sales/s); ${fmt(ms / withoutMs, 3)}× the faster one's time (target ≤ ${fmt(1 / JOURNAL_TARGET, 2)}×); ${NIGHTLY_SALES} links recorded, no break`,
+      );
+      return row(
+        `sync-nightly with journal links: the same ${NIGHTLY_SALES} sales each linked in its terminal's chain, checked and recorded on push (${fmt(ms / 1000, 1)} s)`,
+        { value: rate(ms), text: `${fmt(rate(ms), 0)} sales/s` },
+        {
+          ceiling: {
+            value: rate(withoutMs),
+            text: `${fmt(rate(withoutMs), 0)} sales/s the push without links (faster of before/after)`,
+          },
+          higherIsBetter: true,
+          target: {
+            limit: JOURNAL_TARGET * rate(withoutMs),
+            text: `≥ ${JOURNAL_TARGET}× without: ≥ ${fmt(JOURNAL_TARGET * rate(withoutMs), 0)}/s`,
+          },
+        },
+      );
+    } finally {
+      plain.edge.destroy();
+    }
+  } finally {
+    journaled.edge.destroy();
+  }
+}
+
 function report({ syncMs, rawMs }: Measured): Row {
   const rate = (ms: number) => NIGHTLY_SALES / (ms / 1000);
   const [before, after] = rawMs;
@@ -173,6 +261,8 @@ export async function syncNightlyBench(): Promise<Row[]> {
   createdNames.add(platform.config.controlDatabase!).add(platform.config.templateDatabase!);
   let tenant: SyncTenant | undefined;
   let e2eTenant: SyncTenant | undefined;
+  let journalTenant: SyncTenant | undefined;
+  let plainTenant: SyncTenant | undefined;
   let edge: TestEdge | undefined;
   let server: Awaited<ReturnType<typeof startInProcessCloud>> | undefined;
   let cloudProcess: CloudProcess | undefined;
@@ -198,6 +288,8 @@ export async function syncNightlyBench(): Promise<Row[]> {
 
     const start = now();
     recordSales(edge, NIGHTLY_SALES);
+    // Without links (whatever the edge records): the journaled push is measured on its own tenant below.
+    setJournalLinks(edge.store.database.sqlite, null);
     const docs = outboxSales(edge.store.database.sqlite);
     if (docs.length !== NIGHTLY_SALES) throw new Error(`${docs.length} sales in the outbox`);
     log(
@@ -221,6 +313,9 @@ export async function syncNightlyBench(): Promise<Row[]> {
       if (inProcess) log(`  cloud SQL during the sync: ${formatTimings(cloudSql.timings, 16)}`);
       else log('  (cloud in its own process; BENCH_SYNC_CLOUD=inprocess shows where its SQL time goes)');
       const rows = [report(measured)];
+      journalTenant = await onboardSyncTenant(platform, orgId('n', 3));
+      plainTenant = await onboardSyncTenant(platform, orgId('n', 4));
+      rows.push(await withJournal(url, { journaled: journalTenant, plain: plainTenant }, measured.syncMs));
       if (process.env.BENCH_SYNC_E2E !== '0') {
         e2eTenant = await onboardSyncTenant(platform, orgId('n', 2));
         rows.push(...(await endToEnd(url, e2eTenant)));
@@ -235,6 +330,8 @@ export async function syncNightlyBench(): Promise<Row[]> {
     await cloudProcess?.stop();
     await tenant?.db.close();
     await e2eTenant?.db.close();
+    await journalTenant?.db.close();
+    await plainTenant?.db.close();
     await platform.destroy();
   }
 }

@@ -217,6 +217,10 @@ describe.skipIf(NO_BROWSER)('the HQ dashboard in Chromium', () => {
     expect(backlog).toBeGreaterThan(header.indexOf('Last sync'));
     expect(oldest).toBeGreaterThan(backlog);
     expect((await till.locator('td').allTextContents())[backlog]).toBe('0');
+    // And the journal links the cloud flagged on push for its edge database (docs/freshness.md).
+    const breaks = header.indexOf('Journal breaks');
+    expect(breaks).toBeGreaterThan(header.indexOf('Quarantined'));
+    expect((await till.locator('td').allTextContents())[breaks]).toBe('0');
     const late = await page
       .locator('#card-freshness tbody tr', { hasText: 'Till B' })
       .locator('td')

@@ -49,7 +49,7 @@ describe.each(engineNames)('device rows on %s', (engine) => {
     const deviceId = await newDevice('Applied');
     const at = '2026-01-02T03:04:05.000Z';
     await db.transaction(async (tx) => {
-      expect(await lockAppliedSeq(tx, deviceId)).toEqual({ last: 0, revoked: false });
+      expect(await lockAppliedSeq(tx, deviceId)).toEqual({ last: 0, revoked: false, storeId: null });
       await recordApplied(tx, deviceId, 7, at);
     });
     const [row] = await db.query<{ seq: number; seen: unknown; synced: unknown }>(
@@ -60,7 +60,11 @@ describe.each(engineNames)('device rows on %s', (engine) => {
     expect(new Date(String(row?.seen)).toISOString()).toBe(at);
     expect(new Date(String(row?.synced)).toISOString()).toBe(at);
     await revokeDevice({ db, orgId, actor: 'test' }, deviceId);
-    expect(await db.transaction((tx) => lockAppliedSeq(tx, deviceId))).toEqual({ last: 7, revoked: true });
+    expect(await db.transaction((tx) => lockAppliedSeq(tx, deviceId))).toEqual({
+      last: 7,
+      revoked: true,
+      storeId: null,
+    });
     expect(await db.transaction((tx) => lockAppliedSeq(tx, randomUUID()))).toBeUndefined();
   });
 

@@ -78,6 +78,7 @@ describe.each(engineNames)('applying pushed batches on %s', (engine) => {
       ok: true,
       lastAppliedSeq: 5,
       results: batch.map((m) => ({ seq: m.seq, id: m.id, status: 'applied' })),
+      journalBreaks: [],
     });
     expect(await counts()).toEqual({
       sales: 2,

@@ -293,6 +293,8 @@ export async function tenantFootprint(db: SqlDatabase): Promise<Record<string, n
     'sync_quarantine',
     'devices',
     'terminals',
+    'journal_links',
+    'journal_heads',
   ];
   const counts: Record<string, number> = {};
   for (const t of tables) {

@@ -330,11 +330,12 @@ describe.each(engineNames)('freshness on %s', (engine) => {
     ).text();
     const [head, ...lines] = csv.trim().split(/\r?\n/);
     const columns = head!.split(',');
-    expect(columns.slice(-4)).toEqual([
+    expect(columns.slice(-5)).toEqual([
       'backlogPending',
       'oldestUnsyncedAt',
       'oldestUnsyncedAgeSeconds',
       'backlogReportedAt',
+      'journalBreaks',
     ]);
     const line = lines.find((l) => l.includes(deviceId))!.split(',');
     expect(line[columns.indexOf('backlogPending')]).toBe('3');

@@ -192,6 +192,7 @@ describe('the sync connection part', () => {
             deviceSynced: () => events.push('synced'),
             deviceGone: (org, dev) => events.push(`gone ${org} ${dev}`),
             batch: () => {},
+            journalBreak: () => {},
           },
         },
       },

@@ -506,6 +506,16 @@ function oldestUnsyncedCell(d, t) {
   return '—';
 }
 
+/** Journal links the cloud flagged on push for the device's edge database (docs/journal.md). */
+function journalBreaksCell(d) {
+  if (d.journalBreaks === 0) return '0';
+  return h(
+    'span',
+    { class: 'badge journal-break', title: 'run `modernpos journal verify` (docs/journal.md)' },
+    String(d.journalBreaks),
+  );
+}
+
 async function loadHealth() {
   let q;
   try {
@@ -545,6 +555,7 @@ async function loadHealth() {
           ['Oldest unsynced sale', (d) => oldestUnsyncedCell(d, t)],
           ['Last seen', (d) => t(d.lastSeenAt)],
           ['Quarantined', (d) => d.quarantined, { num: true }],
+          ['Journal breaks', (d) => journalBreaksCell(d), { num: true }],
         ],
         r.devices,
         { showCaption: true, caption: 'Per device', empty: 'No devices yet.' },

@@ -1,0 +1,124 @@
+// The journaled documents of a pushed batch as the chain check reads them (docs/journal.md): each
+// link with the document it covers (rebuilt from the payload as pushed), the document's id, instant
+// and terminal. A payload its schema refuses keeps its link (the till recorded it) but no document,
+// so its hash cannot be verified.
+import type { JournalDocument } from '../../src/journal/canonical-document.ts';
+import {
+  type JournalKind,
+  type JournalLink,
+  journalKinds,
+  journalLinkSchema,
+} from '../../src/protocol/journal.ts';
+import type { ParsedMutation } from './apply-batch.ts';
+import type { ValidMutation } from './validate.ts';
+
+/** One link a batch carries, in the batch's seq order. */
+export interface JournaledMutation {
+  link: JournalLink;
+  kind: JournalKind;
+  documentId: string;
+  /** The document as pushed; undefined when the payload could not be read as its kind. */
+  document: JournalDocument | undefined;
+  /** When the document was recorded at the till (the received time when it cannot be read). */
+  recordedAt: string;
+  /** The document's own terminal; for a cash movement or close, the shift it names (looked up). */
+  terminal: string | { shiftId: string } | undefined;
+}
+
+const isJournalKind = (kind: string): kind is JournalKind =>
+  (journalKinds as readonly string[]).includes(kind);
+
+/** The journaled mutations of `batch` (those whose payload carries `journal`), in order. */
+export function journaledMutations(
+  batch: readonly ParsedMutation[],
+  receivedAt: string,
+): JournaledMutation[] {
+  const out: JournaledMutation[] = [];
+  for (const { m, parsed } of batch) {
+    if (!isJournalKind(m.kind)) continue;
+    if ('code' in parsed) {
+      const unread = unreadable(m.kind, m.id, m.payload, receivedAt);
+      if (unread) out.push(unread);
+    } else {
+      const one = journaled(parsed);
+      if (one) out.push(one);
+    }
+  }
+  return out;
+}
+
+function journaled(v: ValidMutation): JournaledMutation | undefined {
+  switch (v.kind) {
+    case 'sale':
+    case 'refund':
+      return (
+        v.doc.journal && {
+          link: v.doc.journal,
+          kind: v.kind,
+          documentId: v.doc.id,
+          document: { kind: v.doc.kind, document: v.doc },
+          recordedAt: v.doc.occurredAt,
+          terminal: v.doc.terminal,
+        }
+      );
+    case 'shift_open':
+      return (
+        v.doc.journal && {
+          link: v.doc.journal,
+          kind: v.kind,
+          documentId: v.doc.id,
+          document: { kind: v.kind, document: v.doc },
+          recordedAt: v.doc.openedAt,
+          terminal: v.doc.terminal,
+        }
+      );
+    case 'cash_movement':
+      return (
+        v.doc.journal && {
+          link: v.doc.journal,
+          kind: v.kind,
+          documentId: v.doc.id,
+          document: { kind: v.kind, document: v.doc },
+          recordedAt: v.doc.occurredAt,
+          terminal: { shiftId: v.doc.shiftId },
+        }
+      );
+    case 'shift_close': {
+      const { journal, seal } = v.doc;
+      if (!journal) return undefined;
+      return {
+        link: journal,
+        kind: v.kind,
+        documentId: v.doc.shiftId,
+        // A close without its seal is not the document its link covers: its hash cannot match.
+        document: seal ? { kind: v.kind, document: { ...v.doc, seal } } : undefined,
+        recordedAt: v.doc.closedAt,
+        terminal: { shiftId: v.doc.shiftId },
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** A journaled kind whose payload its schema refused: its link still counts in the chain, if it reads. */
+function unreadable(
+  kind: JournalKind,
+  mutationId: string,
+  payload: unknown,
+  receivedAt: string,
+): JournaledMutation | undefined {
+  if (typeof payload !== 'object' || payload === null) return undefined;
+  const fields = payload as Record<string, unknown>;
+  const link = journalLinkSchema.safeParse(fields.journal);
+  if (!link.success) return undefined;
+  const shiftId = typeof fields.shiftId === 'string' ? fields.shiftId : undefined;
+  return {
+    link: link.data,
+    kind,
+    documentId: kind === 'shift_close' ? (shiftId ?? mutationId) : mutationId,
+    document: undefined,
+    recordedAt: receivedAt,
+    terminal: undefined,
+  };
+}
