@@ -15,7 +15,8 @@ export interface SyncTenant {
   /** The cloud's HTTP URL. */
   url(): string;
   /** A till of branch MAIN registered on the tenant, destroyed with the suite. */
-  newTill(name: string): Promise<Till>;
+  /** A till of its own device; `{ journal: false }` records like an edge from before the journal. */
+  newTill(name: string, storeOptions?: { journal?: boolean }): Promise<Till>;
 }
 
 /** Registers the suite's hooks; call it at the top of a `describe`. */
@@ -53,8 +54,14 @@ export function useSyncTenant(engine: EngineName, name: string): SyncTenant {
     db: () => need(db, 'the tenant database'),
     server: () => need(server, 'the cloud server'),
     url: () => `http://127.0.0.1:${need(server, 'the cloud server').port}`,
-    async newTill(tillName) {
-      const till = await createTill(need(db, 'the tenant database'), orgId, `${tillName} ${uniqueId()}`);
+    async newTill(tillName, storeOptions) {
+      const till = await createTill(
+        need(db, 'the tenant database'),
+        orgId,
+        `${tillName} ${uniqueId()}`,
+        'MAIN',
+        storeOptions,
+      );
       tills.push(till);
       return till;
     },

@@ -158,9 +158,10 @@ export async function createTill(
   orgId: string,
   name: string,
   branch = 'MAIN',
+  storeOptions: { journal?: boolean } = {},
 ): Promise<Till> {
   const device = await registerDevice({ db, orgId, actor: 'test' }, { branch, name });
-  const edge = await createTestEdge({ identity: { orgId, branch, currency: 'EUR' } });
+  const edge = await createTestEdge({ identity: { orgId, branch, currency: 'EUR' }, ...storeOptions });
   const storeId = edge.store.meta.get('store_id');
   if (storeId === undefined) throw new Error('the edge store has no store_id');
   // Each till owns its own terminal: two devices never share a receipt series.

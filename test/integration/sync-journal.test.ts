@@ -348,10 +348,10 @@ describe.each(engineNames)('the journal checked on push on %s', (engine) => {
   });
 
   it('a push without links (an older edge, or documents from before the upgrade) records none', async () => {
-    const old = await tenant.newTill('Older');
+    const old = await tenant.newTill('Older', { journal: false });
     old.sell(2);
     expect(statuses(await push(old, old.outbox(), 5))).toEqual(['applied', 'applied']);
-    const current = await tenant.newTill('Pre-journal');
+    const current = await tenant.newTill('Pre-journal', { journal: false });
     current.sell(1);
     await syncUntilDone(tenant.url(), current);
     for (const till of [old, current]) {
