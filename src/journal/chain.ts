@@ -81,6 +81,15 @@ export interface ChainWalk {
   verdict(headSeq: number | undefined, preJournal: number): ChainVerdict;
 }
 
+/** A stored document's link hash; undefined when a stored value has no canonical form (edited out of range). */
+function hashOf(link: StoredLink, document: JournalDocument): string | undefined {
+  try {
+    return linkHash(link.seq, link.prevHash, document);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Starts a walk from the chain's genesis. */
 export function walkChain(key: ChainKey): ChainWalk {
   let prev = genesisHash(key);
@@ -99,10 +108,7 @@ export function walkChain(key: ChainKey): ChainWalk {
     if (link.document === undefined) {
       if (link.exception === undefined) return broken(link.seq, 'document_missing', link.documentId);
       exceptions.push({ seq: link.seq, documentId: link.documentId, reason: link.exception });
-    } else if (
-      link.document.kind !== link.kind ||
-      linkHash(link.seq, link.prevHash, link.document) !== link.hash
-    ) {
+    } else if (link.document.kind !== link.kind || hashOf(link, link.document) !== link.hash) {
       return broken(link.seq, 'hash_mismatch', link.documentId);
     }
     prev = link.hash;

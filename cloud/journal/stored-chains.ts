@@ -1,0 +1,216 @@
+// The journal chains a tenant's database holds, read back for verification and export
+// (docs/journal.md): the chains (journal_heads), each chain's links in seq order in bounded batches
+// with their documents as stored now, the terminal's pre-journal documents, and the quarantine
+// discards that make a missing document an audited exception rather than a break.
+import type { SqlQueryable } from '../../src/db/sql.ts';
+import type { ChainKey, StoredLink } from '../../src/journal/chain.ts';
+import { walkChain } from '../../src/journal/chain.ts';
+import type { ChainVerdict, JournalKind } from '../../src/protocol/journal.ts';
+import { documentKey, storedJournalDocuments } from './stored-documents.ts';
+
+/** One chain as its head row names it. */
+export interface StoredChain {
+  key: ChainKey;
+  /** The last seq the recorder gave out: a chain ending before it was truncated. */
+  lastSeq: number;
+  /** When the chain's first link was recorded: the terminal's documents before it are pre-journal. */
+  startedAt: string;
+}
+
+/** Which chains to read: all of the tenant's, or one branch's, or one terminal's. */
+export interface ChainFilter {
+  branch?: string | undefined;
+  terminal?: string | undefined;
+}
+
+/** Links read per query: enough to amortise the round trips, few enough to bound memory. */
+export const LINK_BATCH = 1000;
+
+/** The chains of the tenant, by store, branch and terminal. */
+export async function listChains(db: SqlQueryable, filter: ChainFilter = {}): Promise<StoredChain[]> {
+  const rows = await db.query<{
+    store_id: string;
+    branch_code: string;
+    terminal: string;
+    org_id: string;
+    last_seq: unknown;
+    started_at: string;
+  }>(
+    `SELECT store_id, branch_code, terminal, org_id, last_seq, started_at FROM journal_heads
+      WHERE ($1::text IS NULL OR branch_code = $1) AND ($2::text IS NULL OR terminal = $2)
+      ORDER BY branch_code, terminal, store_id`,
+    [filter.branch ?? null, filter.terminal ?? null],
+  );
+  return rows.map((r) => ({
+    key: { orgId: r.org_id, branch: r.branch_code, terminal: r.terminal, storeId: r.store_id },
+    lastSeq: Number(r.last_seq),
+    startedAt: r.started_at,
+  }));
+}
+
+/** A stored link row, before its document is read. */
+export interface LinkRow {
+  seq: number;
+  kind: JournalKind;
+  documentId: string;
+  prevHash: string;
+  hash: string;
+  recordedAt: string;
+}
+
+/** Which of a chain's links to read: those recorded in [from, to) (instants), all when absent. */
+export interface LinkRange {
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+/** A chain's link rows in seq order, `batch` at a time (keyset pages on the primary key). */
+export async function* linkRowBatches(
+  db: SqlQueryable,
+  chain: StoredChain,
+  range: LinkRange = {},
+  batch = LINK_BATCH,
+): AsyncGenerator<LinkRow[]> {
+  let after = 0;
+  for (;;) {
+    const rows = await db.query<{
+      journal_seq: unknown;
+      kind: JournalKind;
+      document_id: string;
+      prev_hash: string;
+      hash: string;
+      recorded_at: string;
+    }>(
+      `SELECT journal_seq, kind, document_id, prev_hash, hash, recorded_at FROM journal_links
+        WHERE store_id = $1 AND terminal = $2 AND journal_seq > $3
+          AND ($4::timestamptz IS NULL OR recorded_at >= $4) AND ($5::timestamptz IS NULL OR recorded_at < $5)
+        ORDER BY journal_seq LIMIT $6`,
+      [chain.key.storeId, chain.key.terminal, after, range.from ?? null, range.to ?? null, batch],
+    );
+    if (rows.length === 0) return;
+    yield rows.map((r) => ({
+      seq: Number(r.journal_seq),
+      kind: r.kind,
+      documentId: r.document_id,
+      prevHash: r.prev_hash,
+      hash: r.hash,
+      recordedAt: r.recorded_at,
+    }));
+    if (rows.length < batch) return;
+    after = Number(rows.at(-1)!.journal_seq);
+  }
+}
+
+/**
+ * Why each of `missing` (document ids of this store's chain whose documents are not stored) is an
+ * exception: HQ discarded its mutation from the quarantine, and the tenant's audit log says who and
+ * why. A quarantine row marked discarded without that audit entry is no exception.
+ */
+async function discardedFromQuarantine(
+  db: SqlQueryable,
+  chain: StoredChain,
+  missing: readonly LinkRow[],
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (missing.length === 0) return out;
+  const rows = await db.query<{
+    mutation_id: string;
+    kind: string;
+    payload: string;
+    resolution: string;
+    actor: string;
+    at: string;
+  }>(
+    `SELECT q.mutation_id, q.kind, q.payload, q.resolution, a.actor, a.at
+       FROM sync_quarantine q
+       JOIN devices d ON d.id = q.device_id
+       JOIN audit_logs a ON a.entity = 'sync_quarantine' AND a.entity_id = q.id
+                        AND a.action = 'sync_quarantine.discarded'
+      WHERE d.store_id = $1 AND q.resolution LIKE 'discarded:%'
+        AND (q.mutation_id = ANY($2::text[]) OR q.kind = 'shift_close')`,
+    [chain.key.storeId, missing.map((l) => l.documentId)],
+  );
+  const wanted = new Set(missing.map((l) => documentKey(l.kind, l.documentId)));
+  for (const r of rows) {
+    let documentId = r.mutation_id;
+    if (r.kind === 'shift_close') {
+      try {
+        documentId = String((JSON.parse(r.payload) as { shiftId?: unknown }).shiftId);
+      } catch {
+        continue;
+      }
+    }
+    const key = documentKey(r.kind as JournalKind, documentId);
+    if (wanted.has(key))
+      out.set(key, `discarded from the quarantine by ${r.actor} at ${r.at} (${r.resolution})`);
+  }
+  return out;
+}
+
+/** A batch of link rows with their documents as stored now, and the exceptions of those not stored. */
+export async function withDocuments(
+  db: SqlQueryable,
+  chain: StoredChain,
+  rows: readonly LinkRow[],
+): Promise<(StoredLink & { recordedAt: string })[]> {
+  const documents = await storedJournalDocuments(db, rows);
+  const missing = rows.filter((r) => !documents.has(documentKey(r.kind, r.documentId)));
+  const exceptions = await discardedFromQuarantine(db, chain, missing);
+  return rows.map((r) => {
+    const key = documentKey(r.kind, r.documentId);
+    return { ...r, document: documents.get(key), exception: exceptions.get(key) };
+  });
+}
+
+/**
+ * The terminal's documents stored without a link from before its chain started: recorded before
+ * `startedAt` by a device bound to the chain's edge database (sales and shifts name their device;
+ * a cash movement or close goes with its shift).
+ */
+export async function preJournalCount(db: SqlQueryable, chain: StoredChain): Promise<number> {
+  const [row] = await db.query<{ n: unknown }>(
+    `WITH store_devices AS (SELECT id FROM devices WHERE store_id = $1),
+          early_links AS (
+            SELECT document_id FROM journal_links
+             WHERE store_id = $1 AND terminal = $2 AND recorded_at < $4)
+     SELECT
+       (SELECT count(*) FROM sales s
+         WHERE s.device_id IN (SELECT id FROM store_devices) AND s.branch_code = $3 AND s.terminal = $2
+           AND s.occurred_at < $4 AND s.id NOT IN (SELECT document_id FROM early_links))
+     + (SELECT count(*) FROM shifts s
+         WHERE s.device_id IN (SELECT id FROM store_devices) AND s.branch_code = $3 AND s.terminal = $2
+           AND s.opened_at < $4 AND s.id NOT IN (SELECT document_id FROM early_links))
+     + (SELECT count(*) FROM cash_movements c JOIN shifts s ON s.id = c.shift_id
+         WHERE s.device_id IN (SELECT id FROM store_devices) AND s.branch_code = $3 AND s.terminal = $2
+           AND c.occurred_at < $4 AND c.id NOT IN (SELECT document_id FROM early_links))
+     + (SELECT count(*) FROM shifts s
+         WHERE s.device_id IN (SELECT id FROM store_devices) AND s.branch_code = $3 AND s.terminal = $2
+           AND s.closed_at < $4 AND s.id NOT IN (SELECT document_id FROM early_links))
+       AS n`,
+    [chain.key.storeId, chain.key.terminal, chain.key.branch, chain.startedAt],
+  );
+  return Number(row?.n ?? 0);
+}
+
+/** Verifies one stored chain, reading it in batches and stopping at its first break. */
+export async function verifyStoredChain(
+  db: SqlQueryable,
+  chain: StoredChain,
+  batch = LINK_BATCH,
+): Promise<ChainVerdict> {
+  const walk = walkChain(chain.key);
+  read: for await (const rows of linkRowBatches(db, chain, {}, batch)) {
+    for (const link of await withDocuments(db, chain, rows)) if (walk.step(link)) break read;
+  }
+  return walk.verdict(chain.lastSeq, await preJournalCount(db, chain));
+}
+
+/** Verifies every chain the filter selects. */
+export async function verifyStoredChains(
+  db: SqlQueryable,
+  filter: ChainFilter = {},
+): Promise<ChainVerdict[]> {
+  const verdicts: ChainVerdict[] = [];
+  for (const chain of await listChains(db, filter)) verdicts.push(await verifyStoredChain(db, chain));
+  return verdicts;
+}
