@@ -362,6 +362,8 @@ describe.skipIf(NO_PG)('the journal verified and exported on the real Postgres',
     const refused = await exportOf(`terminal=${till.terminal}`, await login(viewer));
     expect(refused.status).toBe(403);
     expect(JSON.parse(refused.text).error.code).toBe('forbidden');
+    // Back to a role the tills know: a pull of the user must find its role at the edge.
+    await db.query("UPDATE users SET role_id = 'viewer' WHERE email = $1", [viewer.email]);
     const anonymous = await fetch(`${url()}/v1/journal?terminal=${till.terminal}`);
     expect(anonymous.status).toBe(401);
 
