@@ -6,6 +6,7 @@ import { linkText, type StoredLink } from '../../src/journal/chain.ts';
 import type { JournalEntry } from '../../src/protocol/journal.ts';
 import {
   type ChainFilter,
+  LINK_BATCH,
   type LinkRange,
   linkRowBatches,
   listChains,
@@ -33,9 +34,10 @@ export type JournalExportQuery = ChainFilter & LinkRange;
 export async function* journalEntries(
   db: SqlQueryable,
   query: JournalExportQuery,
+  batch = LINK_BATCH,
 ): AsyncGenerator<JournalEntry> {
   for (const chain of await listChains(db, query)) {
-    for await (const rows of linkRowBatches(db, chain, query)) {
+    for await (const rows of linkRowBatches(db, chain, query, batch)) {
       for (const link of await withDocuments(db, chain, rows)) {
         yield {
           storeId: chain.key.storeId,
