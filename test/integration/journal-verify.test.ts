@@ -12,12 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cloudApi } from '../../cloud/http/openapi.ts';
 import { createKeyring } from '../../cloud/secrets/keyring.ts';
 import { type CloudServer, startCloudServer } from '../../cloud/server.ts';
 import { discardQuarantined } from '../../cloud/sync/quarantine.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
+import { conformanceProblems } from '../../src/http/openapi/conformance.ts';
 import { chainVerdictSchema, type JournalEntry, journalEntrySchema } from '../../src/protocol/journal.ts';
 import { runCli } from '../helpers/cli.ts';
 import { createTestPlatform, NO_PG, PG_URL, type TestPlatform, uniqueId } from '../helpers/engines.ts';
@@ -326,6 +328,16 @@ describe.skipIf(NO_PG)('the journal verified and exported on the real Postgres',
     const all = await exportOf(`terminal=${till.terminal}`, token);
     expect(all.status).toBe(200);
     expect(all.type).toMatch(/^application\/x-ndjson/);
+    expect(
+      conformanceProblems(
+        cloudApi(),
+        'GET',
+        `/v1/journal?terminal=${till.terminal}`,
+        200,
+        all.type,
+        all.text,
+      ),
+    ).toEqual([]);
     const entries = entriesOf(all.text);
     expect(entries.map((e) => [e.seq, e.kind, e.documentId, e.prevHash, e.hash])).toEqual(
       chain.links.map((l) => [l.seq, l.kind, l.documentId, l.prevHash, l.hash]),
