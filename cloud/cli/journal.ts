@@ -33,13 +33,14 @@ function code(value: string | undefined, flag: string): string | undefined {
  */
 export async function verifyTenantJournal(
   db: SqlDatabase,
+  orgId: string,
   filter: ChainFilter,
   actor: string,
   now: () => Date = () => new Date(),
 ): Promise<ChainVerdict[]> {
   const verdicts = await db.transaction(async (tx) => {
     await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-    return verifyStoredChains(tx, filter);
+    return verifyStoredChains(tx, orgId, filter);
   });
   const broken = verdicts.filter((v) => !v.intact);
   await db.transaction((tx) =>
@@ -111,7 +112,9 @@ export async function runJournalCommand(args: ParsedArgs, io: CliIO): Promise<nu
   });
   let verdicts: ChainVerdict[];
   try {
-    verdicts = await resolver.withTenant(orgId, (db) => verifyTenantJournal(db, filter, 'operator (cli)'));
+    verdicts = await resolver.withTenant(orgId, (db) =>
+      verifyTenantJournal(db, orgId, filter, 'operator (cli)'),
+    );
   } finally {
     await resolver.close();
     await platform.close();

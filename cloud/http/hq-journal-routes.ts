@@ -102,10 +102,10 @@ export function createHqJournalRoutes(options: HqJournalRoutesOptions): Hono<HqE
       ]);
     }
     // Asked before the body starts, so an unavailable tenant is its usual error status, not a cut body.
-    await resolver.withTenant(orgId, (db) => listChains(db, query));
+    await resolver.withTenant(orgId, (db) => listChains(db, orgId, query));
     const body = lineStream((write) =>
       resolver.withTenant(orgId, async (db) => {
-        for await (const entry of journalEntries(db, query))
+        for await (const entry of journalEntries(db, orgId, query))
           if (!(await write(JSON.stringify(entry)))) return;
       }),
     );

@@ -27,16 +27,17 @@ function canonicalOf(link: StoredLink): string {
 export type JournalExportQuery = ChainFilter & LinkRange;
 
 /**
- * The entries of every selected chain, chain after chain, each in seq order. `canonical` is the
+ * The entries of every selected chain of the tenant `orgId`, chain after chain, each in seq order. `canonical` is the
  * empty string when the link's document is not stored, or holds a value the canonical form cannot
  * write (no canonical text is empty).
  */
 export async function* journalEntries(
   db: SqlQueryable,
+  orgId: string,
   query: JournalExportQuery,
   batch = LINK_BATCH,
 ): AsyncGenerator<JournalEntry> {
-  for (const chain of await listChains(db, query)) {
+  for (const chain of await listChains(db, orgId, query)) {
     for await (const rows of linkRowBatches(db, chain, query, batch)) {
       for (const link of await withDocuments(db, chain, rows)) {
         yield {

@@ -1,5 +1,5 @@
 // The journal chains a tenant's database holds, read back for verification and export
-// (docs/journal.md): the chains (journal_heads), each chain's links in seq order in bounded batches
+// (docs/journal.md): the chains (journal_heads, and links left without one), each chain's links in seq order in bounded batches
 // with their documents as stored now, the terminal's pre-journal documents, and the quarantine
 // discards that make a missing document an audited exception rather than a break.
 import type { SqlQueryable } from '../../src/db/sql.ts';
@@ -8,11 +8,11 @@ import { walkChain } from '../../src/journal/chain.ts';
 import type { ChainVerdict, JournalKind } from '../../src/protocol/journal.ts';
 import { documentKey, storedJournalDocuments } from './stored-documents.ts';
 
-/** One chain as its head row names it. */
+/** One chain as its head row names it (or, when the head row is gone, as its links do). */
 export interface StoredChain {
   key: ChainKey;
-  /** The last seq the recorder gave out: a chain ending before it was truncated. */
-  lastSeq: number;
+  /** The last seq the recorder gave out: a chain ending before it was truncated. Undefined: no head row. */
+  lastSeq: number | undefined;
   /** When the chain's first link was recorded: the terminal's documents before it are pre-journal. */
   startedAt: string;
 }
@@ -26,24 +26,55 @@ export interface ChainFilter {
 /** Links read per query: enough to amortise the round trips, few enough to bound memory. */
 export const LINK_BATCH = 1000;
 
-/** The chains of the tenant, by store, branch and terminal. */
-export async function listChains(db: SqlQueryable, filter: ChainFilter = {}): Promise<StoredChain[]> {
-  const rows = await db.query<{
-    store_id: string;
-    branch_code: string;
-    terminal: string;
-    org_id: string;
-    last_seq: unknown;
-    started_at: string;
-  }>(
+interface ChainRow {
+  store_id: string;
+  branch_code: string;
+  terminal: string;
+  org_id: string | null;
+  last_seq: unknown;
+  started_at: string;
+}
+
+/**
+ * The chains of the tenant `orgId`, by branch, terminal and store: every head row, then any chain
+ * whose links are stored without a head (the head row deleted). Those are still walked, from the
+ * tenant's own id (their genesis), but nothing says where they should end.
+ */
+export async function listChains(
+  db: SqlQueryable,
+  orgId: string,
+  filter: ChainFilter = {},
+): Promise<StoredChain[]> {
+  const params = [filter.branch ?? null, filter.terminal ?? null];
+  const heads = await db.query<ChainRow>(
     `SELECT store_id, branch_code, terminal, org_id, last_seq, started_at FROM journal_heads
       WHERE ($1::text IS NULL OR branch_code = $1) AND ($2::text IS NULL OR terminal = $2)
       ORDER BY branch_code, terminal, store_id`,
-    [filter.branch ?? null, filter.terminal ?? null],
+    params,
   );
-  return rows.map((r) => ({
-    key: { orgId: r.org_id, branch: r.branch_code, terminal: r.terminal, storeId: r.store_id },
-    lastSeq: Number(r.last_seq),
+  // Each (store, terminal) of journal_links by one index probe per chain (a loose index scan of the
+  // primary key), not a scan of every link.
+  const headless = await db.query<ChainRow>(
+    `WITH RECURSIVE chains AS (
+       (SELECT store_id, terminal FROM journal_links ORDER BY store_id, terminal LIMIT 1)
+       UNION ALL
+       SELECT n.store_id, n.terminal FROM chains c, LATERAL (
+         SELECT store_id, terminal FROM journal_links l
+          WHERE (l.store_id, l.terminal) > (c.store_id, c.terminal)
+          ORDER BY store_id, terminal LIMIT 1) n
+     )
+     SELECT c.store_id, f.branch_code, c.terminal, NULL AS org_id, NULL AS last_seq, f.recorded_at AS started_at
+       FROM chains c, LATERAL (
+         SELECT branch_code, recorded_at FROM journal_links l
+          WHERE l.store_id = c.store_id AND l.terminal = c.terminal ORDER BY journal_seq LIMIT 1) f
+      WHERE ($1::text IS NULL OR f.branch_code = $1) AND ($2::text IS NULL OR c.terminal = $2)
+        AND NOT EXISTS (SELECT 1 FROM journal_heads h WHERE h.store_id = c.store_id AND h.terminal = c.terminal)
+      ORDER BY f.branch_code, c.terminal, c.store_id`,
+    params,
+  );
+  return [...heads, ...headless].map((r) => ({
+    key: { orgId: r.org_id ?? orgId, branch: r.branch_code, terminal: r.terminal, storeId: r.store_id },
+    lastSeq: r.last_seq === null ? undefined : Number(r.last_seq),
     startedAt: r.started_at,
   }));
 }
@@ -101,6 +132,15 @@ export async function* linkRowBatches(
   }
 }
 
+function shiftIdOf(payload: string): string | undefined {
+  try {
+    const shiftId = (JSON.parse(payload) as { shiftId?: unknown } | null)?.shiftId;
+    return typeof shiftId === 'string' ? shiftId : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Why each of `missing` (document ids of this store's chain whose documents are not stored) is an
  * exception: HQ discarded its mutation from the quarantine, and the tenant's audit log says who and
@@ -132,17 +172,14 @@ async function discardedFromQuarantine(
   );
   const wanted = new Set(missing.map((l) => documentKey(l.kind, l.documentId)));
   for (const r of rows) {
-    let documentId = r.mutation_id;
-    if (r.kind === 'shift_close') {
-      try {
-        documentId = String((JSON.parse(r.payload) as { shiftId?: unknown }).shiftId);
-      } catch {
-        continue;
-      }
+    // A close names its shift; one whose payload does not parse was linked under its mutation id.
+    const ids = [r.mutation_id];
+    if (r.kind === 'shift_close') ids.push(shiftIdOf(r.payload) ?? r.mutation_id);
+    for (const id of ids) {
+      const key = documentKey(r.kind as JournalKind, id);
+      if (wanted.has(key))
+        out.set(key, `discarded from the quarantine by ${r.actor} at ${r.at} (${r.resolution})`);
     }
-    const key = documentKey(r.kind as JournalKind, documentId);
-    if (wanted.has(key))
-      out.set(key, `discarded from the quarantine by ${r.actor} at ${r.at} (${r.resolution})`);
   }
   return out;
 }
@@ -205,12 +242,13 @@ export async function verifyStoredChain(
   return walk.verdict(chain.lastSeq, await preJournalCount(db, chain));
 }
 
-/** Verifies every chain the filter selects. */
+/** Verifies every chain of the tenant `orgId` the filter selects. */
 export async function verifyStoredChains(
   db: SqlQueryable,
+  orgId: string,
   filter: ChainFilter = {},
 ): Promise<ChainVerdict[]> {
   const verdicts: ChainVerdict[] = [];
-  for (const chain of await listChains(db, filter)) verdicts.push(await verifyStoredChain(db, chain));
+  for (const chain of await listChains(db, orgId, filter)) verdicts.push(await verifyStoredChain(db, chain));
   return verdicts;
 }

@@ -2,14 +2,15 @@
 // Postgres when MODERNPOS_TEST_PG_URL is set), in batches smaller than a chain so every page
 // boundary is crossed: a chain pushed over the real sync path and recorded verifies intact and
 // exports link for link; an edit to each kind of stored document (shift open, cash movement, shift
-// close counts and seal, a sale line, a sale's approval) is the hash mismatch of its own link.
+// close counts and seal, a sale line, a sale's approval) is the hash mismatch of its own link; a
+// chain whose head row was deleted is still found, walked and exported.
 import { describe, expect, it } from 'vitest';
 import { verifyTenantJournal } from '../../cloud/cli/journal.ts';
 import { journalEntries } from '../../cloud/journal/export.ts';
 import { listChains, verifyStoredChain } from '../../cloud/journal/stored-chains.ts';
 import type { JournalEntry } from '../../src/protocol/journal.ts';
 import { engineNames } from '../helpers/engines.ts';
-import { type FixtureChain, recordJournal } from '../helpers/journal.ts';
+import { type FixtureChain, recordJournal } from '../helpers/journal-fixture.ts';
 import { syncUntilDone, type Till } from '../helpers/sync.ts';
 import { type SyncTenant, useSyncTenant } from '../helpers/sync-tenant.ts';
 
@@ -37,13 +38,13 @@ describe.each(engineNames)('stored journal chains (%s)', (engine) => {
   const tenant = useSyncTenant(engine, 'JournalRead');
 
   async function firstBreak(till: Till) {
-    const [chain] = await listChains(tenant.db(), { terminal: till.terminal });
+    const [chain] = await listChains(tenant.db(), tenant.orgId, { terminal: till.terminal });
     return (await verifyStoredChain(tenant.db(), chain!, 2)).firstBreak;
   }
 
   it('verifies a chain read two links at a time and exports it link for link', async () => {
     const [till, chain] = await journaledShift(tenant);
-    const [stored] = await listChains(tenant.db(), { terminal: till.terminal });
+    const [stored] = await listChains(tenant.db(), tenant.orgId, { terminal: till.terminal });
     expect(stored).toEqual({ key: chain.key, lastSeq: 6, startedAt: chain.links[0]!.recordedAt });
     for (const batch of [1, 2, 6, 1000]) {
       expect(await verifyStoredChain(tenant.db(), stored!, batch)).toMatchObject({
@@ -54,12 +55,18 @@ describe.each(engineNames)('stored journal chains (%s)', (engine) => {
       });
     }
     const entries: JournalEntry[] = [];
-    for await (const e of journalEntries(tenant.db(), { terminal: till.terminal }, 4)) entries.push(e);
+    for await (const e of journalEntries(tenant.db(), tenant.orgId, { terminal: till.terminal }, 4))
+      entries.push(e);
     expect(entries.map((e) => [e.seq, e.kind, e.hash])).toEqual(
       chain.links.map((l) => [l.seq, l.kind, l.hash]),
     );
     // The CLI's run: one snapshot, audited.
-    const verdicts = await verifyTenantJournal(tenant.db(), { terminal: till.terminal }, 'test');
+    const verdicts = await verifyTenantJournal(
+      tenant.db(),
+      tenant.orgId,
+      { terminal: till.terminal },
+      'test',
+    );
     expect(verdicts.map((v) => v.intact)).toEqual([true]);
   });
 
@@ -105,6 +112,39 @@ describe.each(engineNames)('stored journal chains (%s)', (engine) => {
       seq: close.seq,
       reason: 'document_missing',
       documentId: close.documentId,
+    });
+  });
+
+  it('still walks and exports a chain whose head row was deleted, from the tenant id', async () => {
+    const [till, chain] = await journaledShift(tenant);
+    await tenant
+      .db()
+      .query('DELETE FROM journal_heads WHERE store_id = $1 AND terminal = $2', [
+        till.storeId,
+        till.terminal,
+      ]);
+    const [stored] = await listChains(tenant.db(), tenant.orgId, { terminal: till.terminal });
+    expect(stored).toEqual({ key: chain.key, lastSeq: undefined, startedAt: chain.links[0]!.recordedAt });
+    expect(await listChains(tenant.db(), tenant.orgId, { terminal: till.terminal, branch: 'OTHER' })).toEqual(
+      [],
+    );
+    expect(await verifyStoredChain(tenant.db(), stored!, 2)).toMatchObject({
+      intact: true,
+      links: 6,
+      headSeq: 6,
+    });
+    const entries: JournalEntry[] = [];
+    for await (const e of journalEntries(tenant.db(), tenant.orgId, { terminal: till.terminal }))
+      entries.push(e);
+    expect(entries).toHaveLength(6);
+    const sale = chain.links.find((l) => l.kind === 'sale')!;
+    await tenant
+      .db()
+      .query('UPDATE sales SET total_minor = total_minor + 1 WHERE id = $1', [sale.documentId]);
+    expect(await firstBreak(till)).toEqual({
+      seq: sale.seq,
+      reason: 'hash_mismatch',
+      documentId: sale.documentId,
     });
   });
 });

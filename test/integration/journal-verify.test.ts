@@ -23,7 +23,7 @@ import { conformanceProblems } from '../../src/http/openapi/conformance.ts';
 import { chainVerdictSchema, type JournalEntry, journalEntrySchema } from '../../src/protocol/journal.ts';
 import { runCli } from '../helpers/cli.ts';
 import { createTestPlatform, NO_PG, PG_URL, type TestPlatform, uniqueId } from '../helpers/engines.ts';
-import { type FixtureChain, recordJournal } from '../helpers/journal.ts';
+import { type FixtureChain, recordJournal } from '../helpers/journal-fixture.ts';
 import { createTill, sleep, syncUntilDone, type Till } from '../helpers/sync.ts';
 
 const SCRIPT = fileURLToPath(new URL('../../docs/journal-verify.mjs', import.meta.url));

@@ -61,8 +61,11 @@ function journalDocument(m: Mutation, seal: () => ShiftSeal): { doc: JournalDocu
       return { doc: { kind: 'cash_movement', document }, at: document.occurredAt };
     }
     default: {
-      const { journal: _j, seal: _s, ...rest } = m.payload as ShiftClosed;
-      return { doc: { kind: 'shift_close', document: { ...rest, seal: seal() } }, at: rest.closedAt };
+      const { journal: _j, seal: carried, ...rest } = m.payload as ShiftClosed;
+      return {
+        doc: { kind: 'shift_close', document: { ...rest, seal: carried ?? seal() } },
+        at: rest.closedAt,
+      };
     }
   }
 }
@@ -104,11 +107,12 @@ export async function recordJournal(
       grand.tax += sign * doc.document.taxMinor;
     }
     if (i < preJournal) continue;
-    const seq = links.length + 1;
     const carried = (m.payload as { journal?: { seq: number; prevHash: string; hash: string } }).journal;
+    const seq = carried?.seq ?? links.length + 1;
+    const prevHash = carried?.prevHash ?? prev;
     const hash = carried?.hash ?? linkHash(seq, prev, doc);
     const documentId = doc.kind === 'shift_close' ? doc.document.shiftId : doc.document.id;
-    links.push({ seq, kind: doc.kind, documentId, prevHash: prev, hash, recordedAt: at, document: doc });
+    links.push({ seq, kind: doc.kind, documentId, prevHash, hash, recordedAt: at, document: doc });
     if (!carried) await writeLink(db, key, till.deviceId, links.at(-1)!);
     prev = hash;
   }
