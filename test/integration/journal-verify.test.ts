@@ -205,6 +205,20 @@ describe.skipIf(NO_PG)('the journal verified and exported on the real Postgres',
     const none = await verify('--branch', 'NOWHERE');
     expect(none.code).toBe(0);
     expect(none.out).toContain('no journal chains match');
+    // The CLI's conventions: bad usage or input 2, an unknown org 1, one line on stderr each.
+    for (const argv of [
+      ['journal', 'check', orgId],
+      ['journal', 'verify'],
+      ['journal', 'verify', orgId, '--terminal', 't1'],
+      ['journal', 'verify', 'Not An Org'],
+    ]) {
+      const bad = await runCli(argv, env());
+      expect(bad.code, argv.join(' ')).toBe(2);
+      expect(bad.err).toMatch(/^modernpos: /);
+    }
+    const unknown = await runCli(['journal', 'verify', uniqueId('nobody')], env());
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toMatch(/^modernpos: .*nobody/);
   });
 
   it('names an edited sale: hash_mismatch at its seq, exit 1', async () => {
