@@ -12,6 +12,7 @@ import { journalEntries } from '../journal/export.ts';
 import { listChains } from '../journal/stored-chains.ts';
 import type { TenantResolver } from '../resolver/tenant-resolver.ts';
 import { type HqEnv, hqSession } from './hq-session.ts';
+import { lineStream } from './line-stream.ts';
 
 export interface HqJournalRoutesOptions {
   resolver: TenantResolver;
@@ -29,58 +30,6 @@ export const journalQuery = strictObject({
   from: instantSchema.optional(),
   to: instantSchema.optional(),
 });
-
-/** Lines are sent in chunks of about this many bytes. */
-const CHUNK_BYTES = 64 * 1024;
-
-/**
- * A byte stream `produce` writes lines into. `write` waits while the reader is behind and answers
- * false once it went away (produce then stops); an error after the first byte aborts the body, so a
- * client never takes a cut-off export for a whole one.
- */
-function lineStream(produce: (write: (line: string) => Promise<boolean>) => Promise<void>) {
-  const encoder = new TextEncoder();
-  let cancelled = false;
-  let wake: (() => void) | undefined;
-  let pending = '';
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      const flush = async () => {
-        controller.enqueue(encoder.encode(pending));
-        pending = '';
-        while (!cancelled && (controller.desiredSize ?? 0) <= 0) {
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-        }
-      };
-      const write = async (line: string) => {
-        if (cancelled) return false;
-        pending += `${line}\n`;
-        if (pending.length >= CHUNK_BYTES) await flush();
-        return !cancelled;
-      };
-      produce(write).then(
-        async () => {
-          if (cancelled) return;
-          if (pending !== '') controller.enqueue(encoder.encode(pending));
-          controller.close();
-        },
-        (err: unknown) => {
-          if (!cancelled) controller.error(err);
-        },
-      );
-    },
-    pull() {
-      wake?.();
-      wake = undefined;
-    },
-    cancel() {
-      cancelled = true;
-      wake?.();
-    },
-  });
-}
 
 export function createHqJournalRoutes(options: HqJournalRoutesOptions): Hono<HqEnv> {
   const { resolver } = options;

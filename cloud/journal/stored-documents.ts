@@ -4,8 +4,8 @@
 // movement from cash_movements, a shift close from its shift's close and seal columns and its
 // counts. What is rebuilt is exactly what the rows say: an edited row hashes differently, and a
 // document whose rows are gone is absent from the answer.
-
 import type { SqlQueryable } from '../../src/db/sql.ts';
+import type { PaymentMethod } from '../../src/domain/payloads.ts';
 import type { JournalDocument, JournalSale } from '../../src/journal/canonical-document.ts';
 import type { JournalKind, ShiftSeal } from '../../src/protocol/journal.ts';
 
@@ -211,7 +211,7 @@ async function shiftCloses(db: SqlQueryable, ids: readonly string[], out: Map<st
         closedBy: strOrNull(s.closed_by),
         closedByUserId: strOrNull(s.closed_by_user_id),
         counted: (counts.get(str(s.id)) ?? []).map((c) => ({
-          method: c.method as 'cash',
+          method: c.method as PaymentMethod,
           countedMinor: num(c.counted_minor),
         })),
         seal,
