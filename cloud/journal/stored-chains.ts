@@ -1,11 +1,12 @@
 // The journal chains a tenant's database holds, read back for verification and export
 // (docs/journal.md): the chains (journal_heads, and links left without one), each chain's links in seq order in bounded batches
 // with their documents as stored now, the terminal's pre-journal documents, and the quarantine
-// discards that make a missing document an audited exception rather than a break.
+// entries that make a missing document an exception rather than a break (quarantine-exceptions.ts).
 import type { SqlQueryable } from '../../src/db/sql.ts';
 import type { ChainKey, StoredLink } from '../../src/journal/chain.ts';
 import { walkChain } from '../../src/journal/chain.ts';
 import type { ChainVerdict, JournalKind } from '../../src/protocol/journal.ts';
+import { quarantineExceptions } from './quarantine-exceptions.ts';
 import { documentKey, storedJournalDocuments } from './stored-documents.ts';
 
 /** One chain as its head row names it (or, when the head row is gone, as its links do). */
@@ -132,58 +133,6 @@ export async function* linkRowBatches(
   }
 }
 
-function shiftIdOf(payload: string): string | undefined {
-  try {
-    const shiftId = (JSON.parse(payload) as { shiftId?: unknown } | null)?.shiftId;
-    return typeof shiftId === 'string' ? shiftId : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Why each of `missing` (document ids of this store's chain whose documents are not stored) is an
- * exception: HQ discarded its mutation from the quarantine, and the tenant's audit log says who and
- * why. A quarantine row marked discarded without that audit entry is no exception.
- */
-async function discardedFromQuarantine(
-  db: SqlQueryable,
-  chain: StoredChain,
-  missing: readonly LinkRow[],
-): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  if (missing.length === 0) return out;
-  const rows = await db.query<{
-    mutation_id: string;
-    kind: string;
-    payload: string;
-    resolution: string;
-    actor: string;
-    at: string;
-  }>(
-    `SELECT q.mutation_id, q.kind, q.payload, q.resolution, a.actor, a.at
-       FROM sync_quarantine q
-       JOIN devices d ON d.id = q.device_id
-       JOIN audit_logs a ON a.entity = 'sync_quarantine' AND a.entity_id = q.id
-                        AND a.action = 'sync_quarantine.discarded'
-      WHERE d.store_id = $1 AND q.resolution LIKE 'discarded:%'
-        AND (q.mutation_id = ANY($2::text[]) OR q.kind = 'shift_close')`,
-    [chain.key.storeId, missing.map((l) => l.documentId)],
-  );
-  const wanted = new Set(missing.map((l) => documentKey(l.kind, l.documentId)));
-  for (const r of rows) {
-    // A close names its shift; one whose payload does not parse was linked under its mutation id.
-    const ids = [r.mutation_id];
-    if (r.kind === 'shift_close') ids.push(shiftIdOf(r.payload) ?? r.mutation_id);
-    for (const id of ids) {
-      const key = documentKey(r.kind as JournalKind, id);
-      if (wanted.has(key))
-        out.set(key, `discarded from the quarantine by ${r.actor} at ${r.at} (${r.resolution})`);
-    }
-  }
-  return out;
-}
-
 /** A batch of link rows with their documents as stored now, and the exceptions of those not stored. */
 export async function withDocuments(
   db: SqlQueryable,
@@ -192,7 +141,7 @@ export async function withDocuments(
 ): Promise<(StoredLink & { recordedAt: string })[]> {
   const documents = await storedJournalDocuments(db, rows);
   const missing = rows.filter((r) => !documents.has(documentKey(r.kind, r.documentId)));
-  const exceptions = await discardedFromQuarantine(db, chain, missing);
+  const exceptions = await quarantineExceptions(db, chain.key.storeId, missing);
   return rows.map((r) => {
     const key = documentKey(r.kind, r.documentId);
     return { ...r, document: documents.get(key), exception: exceptions.get(key) };

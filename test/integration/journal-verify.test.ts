@@ -3,7 +3,7 @@
 // rows are tampered with directly in SQL. `modernpos journal verify` exits 0 on intact chains and 1
 // naming the first broken link (edited: hash_mismatch; deleted: document_missing, and with its link
 // gap; reordered: at the first; cut off: truncated); pre-journal documents are reported and never
-// fail; a document HQ discarded from the quarantine is an exception. `GET /v1/journal` streams the
+// fail; a document HQ discarded from the quarantine, or held there as recorded, is an exception. `GET /v1/journal` streams the
 // links (filters, auth, bad input) and docs/journal-verify.mjs checks an export, intact and tampered.
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -23,7 +23,7 @@ import { conformanceProblems } from '../../src/http/openapi/conformance.ts';
 import { chainVerdictSchema, type JournalEntry, journalEntrySchema } from '../../src/protocol/journal.ts';
 import { runCli } from '../helpers/cli.ts';
 import { createTestPlatform, NO_PG, PG_URL, type TestPlatform, uniqueId } from '../helpers/engines.ts';
-import { type FixtureChain, recordJournal } from '../helpers/journal-fixture.ts';
+import { type FixtureChain, type FixtureLink, recordJournal } from '../helpers/journal-fixture.ts';
 import { createTill, sleep, syncUntilDone, type Till } from '../helpers/sync.ts';
 
 const SCRIPT = fileURLToPath(new URL('../../docs/journal-verify.mjs', import.meta.url));
@@ -286,10 +286,12 @@ describe.skipIf(NO_PG)('the journal verified and exported on the real Postgres',
     });
   });
 
-  it('takes a document HQ discarded from the quarantine as an exception, not a break; an unaudited discard stays a break', async () => {
+  it('takes a document HQ discarded from the quarantine, or held there as recorded, as an exception, not a break', async () => {
     const [till, chain] = await journaledTill({ shift: false });
-    const [first, second] = chain.links;
-    for (const [i, link] of [first!, second!].entries()) {
+    const [discarded, held, unaudited] = chain.links;
+    const payloadOf = (id: string) =>
+      till.outbox().find((m) => m.id === id)!.payload as { totalMinor: number };
+    const quarantine = async (link: FixtureLink, resolution: string | null) => {
       const mutation = till.outbox().find((m) => m.id === link.documentId)!;
       await deleteSale(link.documentId);
       await db.query(
@@ -302,37 +304,65 @@ describe.skipIf(NO_PG)('the journal verified and exported on the real Postgres',
           1_000_000 + mutation.seq,
           link.documentId,
           JSON.stringify(mutation.payload),
-          i === 0 ? null : new Date().toISOString(),
-          i === 0 ? null : 'discarded: by hand in SQL',
+          resolution === null ? null : new Date().toISOString(),
+          resolution,
         ],
       );
-    }
+    };
+    await quarantine(discarded!, null);
+    await quarantine(held!, null);
+    // Marked discarded in SQL, without HQ's audited discard.
+    await quarantine(unaudited!, 'discarded: by hand in SQL');
     await discardQuarantined(
       { db, actor: 'auditor@example.test' },
-      `q-${first!.documentId}`,
+      `q-${discarded!.documentId}`,
       'voided at the till',
     );
     const { code, verdict } = await verdictOf(till.terminal);
     expect(code).toBe(1);
     expect(verdict.exceptions).toEqual([
       {
-        seq: first!.seq,
-        documentId: first!.documentId,
+        seq: discarded!.seq,
+        documentId: discarded!.documentId,
         reason: expect.stringMatching(
           /^discarded from the quarantine by auditor@example\.test at .*voided at the till/,
         ),
       },
+      {
+        seq: held!.seq,
+        documentId: held!.documentId,
+        reason: expect.stringMatching(
+          /^held in the quarantine since .* \(arithmetic_mismatch\); not stored yet$/,
+        ),
+      },
     ]);
-    // The second was marked discarded without HQ's audited discard: a break.
     expect(verdict.firstBreak).toEqual({
-      seq: second!.seq,
+      seq: unaudited!.seq,
       reason: 'document_missing',
-      documentId: second!.documentId,
+      documentId: unaudited!.documentId,
     });
+
+    // Held again, but with another total than the till recorded: still a break.
+    const edited = { ...payloadOf(unaudited!.documentId) };
+    edited.totalMinor += 1;
+    await db.query(
+      'UPDATE sync_quarantine SET resolved_at = NULL, resolution = NULL, payload = $2 WHERE id = $1',
+      [`q-${unaudited!.documentId}`, JSON.stringify(edited)],
+    );
+    expect((await verdictOf(till.terminal)).verdict.firstBreak).toMatchObject({
+      seq: unaudited!.seq,
+      reason: 'document_missing',
+    });
+    // Held as recorded: the chain is intact, with three exceptions.
+    await db.query('UPDATE sync_quarantine SET payload = $2 WHERE id = $1', [
+      `q-${unaudited!.documentId}`,
+      JSON.stringify(payloadOf(unaudited!.documentId)),
+    ]);
     const text = await verify('--terminal', till.terminal);
-    expect(text.out).toContain('1 exception(s)');
+    expect(text.code).toBe(0);
+    expect(text.out).toContain('3 exception(s)');
     expect(text.out).toContain(
-      `exception: store ${till.storeId} terminal ${till.terminal} seq ${first!.seq}`,
+      `exception: store ${till.storeId} terminal ${till.terminal} seq ${discarded!.seq}`,
     );
   });
 
