@@ -15,7 +15,13 @@ import type { CatalogEntity } from '../../src/protocol/catalog-rows.ts';
 export type { CatalogEntity };
 
 /** What a tenant audit entry is about: catalog rows, and the devices and quarantined mutations HQ manages. */
-export type AuditEntity = CatalogEntity | 'device' | 'sync_quarantine' | 'stock_document' | 'reorder_level';
+export type AuditEntity =
+  | CatalogEntity
+  | 'device'
+  | 'sync_quarantine'
+  | 'stock_document'
+  | 'reorder_level'
+  | 'journal';
 
 export interface Change {
   entity: CatalogEntity;

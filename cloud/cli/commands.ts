@@ -21,6 +21,7 @@ import { runClusterCommand } from './clusters.ts';
 import { runDeviceCommand } from './devices.ts';
 import { tenantDetails, tenantRows } from './format.ts';
 import { runImportCommand } from './import.ts';
+import { runJournalCommand } from './journal.ts';
 import { rotateKeys } from './keys.ts';
 import { runMoveCommand } from './move.ts';
 import { cliSettings, openCliPlatform } from './open.ts';
@@ -268,6 +269,7 @@ export async function runCloudCommand(args: ParsedArgs, io: CliIO): Promise<numb
   }
   if (command === 'device') return runDeviceCommand(args, io);
   if (command === 'cluster') return runClusterCommand(args, io);
+  if (command === 'journal') return runJournalCommand(args, io);
   if (command === 'cloud') return serveCloud(args, io);
   return undefined;
 }

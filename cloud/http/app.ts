@@ -18,6 +18,7 @@ import type { MigrationJob } from '../tenants/migration-job.ts';
 import { createAdminRoutes, requireAdminToken } from './admin-routes.ts';
 import { toErrorResponse } from './errors.ts';
 import { createHqCatalogRoutes } from './hq-catalog-routes.ts';
+import { createHqJournalRoutes } from './hq-journal-routes.ts';
 import { createHqReportRoutes } from './hq-report-routes.ts';
 import { createHqRoutes } from './hq-routes.ts';
 import { createHqStockRoutes } from './hq-stock-routes.ts';
@@ -91,6 +92,7 @@ export function createCloudApp(options: CloudAppOptions): Hono {
     app.route('/v1', createHqReportRoutes({ resolver: options.resolver }));
     app.route('/v1', createDeviceRoutes({ resolver: options.resolver }));
     app.route('/v1', createHqStockRoutes({ resolver: options.resolver }));
+    app.route('/v1', createHqJournalRoutes({ resolver: options.resolver }));
   }
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));

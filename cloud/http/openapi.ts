@@ -12,6 +12,7 @@ import {
 } from '../../src/http/openapi/operations.ts';
 import { apiErrorSchema } from '../../src/protocol/api-error.ts';
 import * as hq from '../../src/protocol/hq-api.ts';
+import { journalEntrySchema } from '../../src/protocol/journal.ts';
 import { reportSchemas, salesOverviewSchema } from '../../src/protocol/reports.ts';
 import { PROTOCOL_VERSION } from '../../src/protocol/version.ts';
 import {
@@ -28,6 +29,7 @@ import {
 import { hqStockSchemas, onHandQuery, reorderLevelSchema } from '../catalog/stock.ts';
 import { reportQueries } from '../reports/params.ts';
 import { reports } from '../reports/reports.ts';
+import { journalQuery } from './hq-journal-routes.ts';
 import { loginBody } from './hq-routes.ts';
 import { deviceBody, discardBody, quarantineQuery, replayBody } from './hq-sync-routes.ts';
 import { adminOperations } from './openapi-admin.ts';
@@ -290,6 +292,23 @@ function hqOperations(): ApiOperation[] {
       auth: session,
       query: reportQueries.salesOverview,
       responses: ok('the Sales view', salesOverviewSchema),
+    },
+    {
+      method: 'get',
+      route: '/v1/journal',
+      tag: 'Journal',
+      summary: "A terminal's tamper-evident journal as JSON lines, one link per line in seq order",
+      description:
+        "reports:read. Every chain of the terminal (one per branch and edge database; `branch` narrows it), links recorded at the till from `from` (inclusive) to `to` (exclusive). Each line is one entry of the schema below; `canonical` is the exact text the link's hash covers, rebuilt from the document as stored now (empty when the document is not stored). Streamed. docs/journal.md.",
+      auth: session,
+      query: journalQuery,
+      responses: {
+        200: {
+          description: 'the links, one JSON object per line',
+          schema: journalEntrySchema,
+          contentType: 'application/x-ndjson',
+        },
+      },
     },
     {
       method: 'get',

@@ -46,6 +46,7 @@ const stringFlags = [
   'schema',
   'from',
   'as',
+  'terminal',
 ] as const;
 const booleanFlags = [
   'json',
@@ -119,6 +120,9 @@ export const usage = `Usage: modernpos <command> [options]
   device register ORG --branch CODE --name NAME [--json]
                                         register a device; prints its token once
   device revoke ORG DEVICE_ID           its next sync message is refused
+  journal verify ORG [--branch B] [--terminal T] [--json]
+                                        check each terminal's hash chain against what is stored;
+                                        exit 1 names each broken chain's first broken link
   edge --cloud-url URL --token TOKEN [--branch CODE] [--currency CUR] [--timezone TZ]
        [--open-cashier-api]             run an edge agent (cashier API and continuous sync);
                                         sells without the cloud; --open-cashier-api: no cashier

@@ -67,45 +67,86 @@ export interface ChainToVerify {
   preJournal: number;
 }
 
-/** Walks a chain from its genesis and answers the first link that does not verify. */
-export function verifyChain(chain: ChainToVerify): ChainVerdict {
-  let prev = genesisHash(chain.key);
+/** The first link that does not verify. */
+export type ChainBreak = NonNullable<ChainVerdict['firstBreak']>;
+
+/**
+ * A chain walked link by link, for a reader that streams a long chain in batches instead of holding
+ * every link: `step` each stored link in seq order until one answers a break, then `verdict`.
+ */
+export interface ChainWalk {
+  /** Checks the next stored link; answers the break it is, or undefined when it verifies. */
+  step(link: StoredLink): ChainBreak | undefined;
+  /** The verdict on the links stepped so far, against the recorder's head. */
+  verdict(headSeq: number | undefined, preJournal: number): ChainVerdict;
+}
+
+/** A stored document's link hash; undefined when a stored value has no canonical form (edited out of range). */
+function hashOf(link: StoredLink, document: JournalDocument): string | undefined {
+  try {
+    return linkHash(link.seq, link.prevHash, document);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts a walk from the chain's genesis. */
+export function walkChain(key: ChainKey): ChainWalk {
+  let prev = genesisHash(key);
   let expected = 1;
+  let lastSeq = 0;
+  let links = 0;
+  let firstBreak: ChainBreak | null = null;
   const exceptions: ChainVerdict['exceptions'] = [];
-  const verdict = (
-    firstBreak: { seq: number; reason: JournalBreakReason; documentId: string | null } | null,
-  ): ChainVerdict => ({
-    storeId: chain.key.storeId,
-    branch: chain.key.branch,
-    terminal: chain.key.terminal,
-    intact: firstBreak === null,
-    links: chain.links.length,
-    headSeq: Math.max(chain.headSeq ?? 0, chain.links.at(-1)?.seq ?? 0),
-    firstBreak,
-    preJournal: chain.preJournal,
-    exceptions,
-  });
-  for (const link of chain.links) {
-    if (link.seq !== expected) return verdict({ seq: expected, reason: 'gap', documentId: null });
-    if (link.prevHash !== prev) {
-      return verdict({ seq: link.seq, reason: 'prev_hash_mismatch', documentId: link.documentId });
-    }
+  const broken = (seq: number, reason: JournalBreakReason, documentId: string | null): ChainBreak => {
+    firstBreak = { seq, reason, documentId };
+    return firstBreak;
+  };
+  const check = (link: StoredLink): ChainBreak | undefined => {
+    if (link.seq !== expected) return broken(expected, 'gap', null);
+    if (link.prevHash !== prev) return broken(link.seq, 'prev_hash_mismatch', link.documentId);
     if (link.document === undefined) {
-      if (link.exception === undefined) {
-        return verdict({ seq: link.seq, reason: 'document_missing', documentId: link.documentId });
-      }
+      if (link.exception === undefined) return broken(link.seq, 'document_missing', link.documentId);
       exceptions.push({ seq: link.seq, documentId: link.documentId, reason: link.exception });
-    } else if (
-      link.document.kind !== link.kind ||
-      linkHash(link.seq, link.prevHash, link.document) !== link.hash
-    ) {
-      return verdict({ seq: link.seq, reason: 'hash_mismatch', documentId: link.documentId });
+    } else if (link.document.kind !== link.kind || hashOf(link, link.document) !== link.hash) {
+      return broken(link.seq, 'hash_mismatch', link.documentId);
     }
     prev = link.hash;
     expected += 1;
-  }
-  if (chain.headSeq !== undefined && chain.headSeq >= expected) {
-    return verdict({ seq: expected, reason: 'truncated', documentId: null });
-  }
-  return verdict(null);
+    return undefined;
+  };
+  return {
+    step(link) {
+      if (firstBreak) return firstBreak;
+      links += 1;
+      lastSeq = link.seq;
+      return check(link);
+    },
+    verdict(headSeq, preJournal) {
+      if (!firstBreak && headSeq !== undefined && headSeq >= expected) broken(expected, 'truncated', null);
+      return {
+        storeId: key.storeId,
+        branch: key.branch,
+        terminal: key.terminal,
+        intact: firstBreak === null,
+        links,
+        headSeq: Math.max(headSeq ?? 0, lastSeq),
+        firstBreak,
+        preJournal,
+        exceptions,
+      };
+    },
+  };
+}
+
+/** Walks a chain from its genesis and answers the first link that does not verify. */
+export function verifyChain(chain: ChainToVerify): ChainVerdict {
+  const walk = walkChain(chain.key);
+  for (const link of chain.links) if (walk.step(link)) break;
+  // Every link given counts, and the last one given is the head it reached, wherever the walk stopped.
+  return {
+    ...walk.verdict(chain.headSeq, chain.preJournal),
+    links: chain.links.length,
+    headSeq: Math.max(chain.headSeq ?? 0, chain.links.at(-1)?.seq ?? 0),
+  };
 }

@@ -148,6 +148,8 @@ const aimedAt = (b: Tenant, a: Tenant): Aimed[] => [
     return ['GET /v1/reports/:name', 404, undefined, `/v1/reports/${name}?branch=${b.branchCode}`];
   }),
   ['GET /v1/sales-overview', 404, undefined, `/v1/sales-overview?branch=${b.branchCode}`],
+  // A's chains of B's branch: none, an empty export.
+  ['GET /v1/journal', 200, undefined, `/v1/journal?terminal=T1&branch=${b.branchCode}`],
   ['DELETE /v1/session', 204], // last: it ends A's session
 ];
 

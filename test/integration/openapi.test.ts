@@ -424,6 +424,10 @@ describe('the cloud OpenAPI document', () => {
 
     for (const name of Object.keys(reports)) await ok('GET', `/v1/reports/${name}`);
     await ok('GET', '/v1/sales-overview');
+    // The journal of a terminal that recorded without one: an empty export (test/integration/journal-*.test.ts).
+    const journal = await send('GET', '/v1/journal?terminal=T1', undefined, hq);
+    expect(journal.status).toBe(200);
+    expect(journal.res.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
     const csv = await send('GET', '/v1/reports/sales', undefined, { ...hq, accept: 'text/csv' });
     expect(csv.status).toBe(200);
     expect(csv.res.headers.get('content-type')).toMatch(/^text\/csv/);

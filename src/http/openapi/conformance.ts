@@ -1,6 +1,8 @@
 // Checks an answer against an API's description: the operation its method and path name, a status it
 // documents (or any error status with the shared error body), and a body its zod schema accepts —
 // the schema the document's JSON Schema was generated from.
+
+import type { z } from 'zod';
 import { apiErrorSchema } from '../../protocol/api-error.ts';
 import type { ApiDescription, ApiOperation } from './operations.ts';
 
@@ -68,6 +70,8 @@ export function conformanceProblems(
     const alternative = Object.keys(documented.alternatives ?? {}).some((t) => contentType.startsWith(t));
     return alternative ? [] : [`${where}: content type ${contentType}, documented ${expected}`];
   }
+  if (expected === 'application/x-ndjson' && typeof body === 'string')
+    return jsonLineProblems(where, documented.schema, body);
   if (!expected.startsWith('application/json')) return [];
   const parsed = documented.schema.safeParse(body);
   return parsed.success
@@ -75,4 +79,23 @@ export function conformanceProblems(
     : [
         `${where}: body does not match the documented schema: ${JSON.stringify(parsed.error.issues).slice(0, 2000)}`,
       ];
+}
+
+/** What is wrong with a JSON lines body: each line is one value of `schema`. */
+function jsonLineProblems(where: string, schema: z.ZodType, body: string): string[] {
+  for (const [i, line] of body.split('\n').entries()) {
+    if (line === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      return [`${where}: line ${i + 1} is not JSON`];
+    }
+    const parsed = schema.safeParse(value);
+    if (!parsed.success)
+      return [
+        `${where}: line ${i + 1} does not match the documented schema: ${parsed.error.message.slice(0, 2000)}`,
+      ];
+  }
+  return [];
 }

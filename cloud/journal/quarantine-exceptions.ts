@@ -1,0 +1,126 @@
+// Why a linked document the tenant does not store is no break (docs/journal.md#verification): its
+// mutation is in the sync quarantine, either discarded by HQ (the discard audited: who, when, why)
+// or still held there (a refund awaiting its original, a mutation awaiting a fix) with a payload
+// that hashes to the link, so the document the till recorded is kept, only not stored yet.
+import type { SqlQueryable } from '../../src/db/sql.ts';
+import type { JournalDocument } from '../../src/journal/canonical-document.ts';
+import { linkHash } from '../../src/journal/chain.ts';
+import type { JournalKind } from '../../src/protocol/journal.ts';
+import { payloadSchemas } from '../../src/protocol/mutations.ts';
+import { documentKey } from './stored-documents.ts';
+
+/** A link whose document is not stored. */
+export interface MissingLink {
+  seq: number;
+  kind: JournalKind;
+  documentId: string;
+  prevHash: string;
+  hash: string;
+}
+
+interface QuarantineRow {
+  mutation_id: string;
+  kind: string;
+  payload: string;
+  reason_code: string;
+  received_at: string;
+  resolution: string | null;
+  actor: string | null;
+  at: string | null;
+}
+
+const parsedJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
+
+/** A quarantined payload as the journal reads it (what the till hashed), or undefined if it does not parse. */
+export function quarantinedDocument(kind: string, payload: unknown): JournalDocument | undefined {
+  switch (kind) {
+    case 'sale':
+    case 'refund': {
+      const p = payloadSchemas[kind].safeParse(payload);
+      if (!p.success) return undefined;
+      const { stockMovements: _m, flags: _f, refundedElsewhere: _r, journal: _j, ...rest } = p.data;
+      return { kind: rest.kind, document: { ...rest, lines: rest.lines.map(({ flags: _l, ...l }) => l) } };
+    }
+    case 'shift_open': {
+      const p = payloadSchemas.shift_open.safeParse(payload);
+      if (!p.success) return undefined;
+      const { closedAt: _a, closedBy: _b, journal: _j, ...document } = p.data;
+      return { kind: 'shift_open', document };
+    }
+    case 'cash_movement': {
+      const p = payloadSchemas.cash_movement.safeParse(payload);
+      if (!p.success) return undefined;
+      const { journal: _j, ...document } = p.data;
+      return { kind: 'cash_movement', document };
+    }
+    case 'shift_close': {
+      const p = payloadSchemas.shift_close.safeParse(payload);
+      if (!p.success || !p.data.seal) return undefined;
+      const { journal: _j, seal, ...rest } = p.data;
+      return { kind: 'shift_close', document: { ...rest, seal } };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The ids a quarantined mutation may have been linked under: its own, and a close's shift. */
+function linkedIds(r: QuarantineRow): string[] {
+  if (r.kind !== 'shift_close') return [r.mutation_id];
+  const shiftId = (parsedJson(r.payload) as { shiftId?: unknown } | null | undefined)?.shiftId;
+  return typeof shiftId === 'string' ? [shiftId, r.mutation_id] : [r.mutation_id];
+}
+
+function heldMatches(r: QuarantineRow, link: MissingLink): boolean {
+  const doc = quarantinedDocument(r.kind, parsedJson(r.payload));
+  if (!doc || doc.kind !== link.kind) return false;
+  try {
+    return linkHash(link.seq, link.prevHash, doc) === link.hash;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The exception of each of `missing` (links of the chain of edge database `storeId` whose
+ * documents are not stored) that has one, by `documentKey`. A quarantine row marked discarded
+ * without HQ's audited discard, or held with a payload that does not hash to the link, has none.
+ */
+export async function quarantineExceptions(
+  db: SqlQueryable,
+  storeId: string,
+  missing: readonly MissingLink[],
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (missing.length === 0) return out;
+  const rows = await db.query<QuarantineRow>(
+    `SELECT q.mutation_id, q.kind, q.payload, q.reason_code, q.received_at, q.resolution, a.actor, a.at
+       FROM sync_quarantine q
+       JOIN devices d ON d.id = q.device_id
+       LEFT JOIN audit_logs a ON a.entity = 'sync_quarantine' AND a.entity_id = q.id
+                             AND a.action = 'sync_quarantine.discarded'
+      WHERE d.store_id = $1 AND (q.resolved_at IS NULL OR q.resolution LIKE 'discarded:%')
+        AND (q.mutation_id = ANY($2::text[]) OR q.kind = 'shift_close')`,
+    [storeId, missing.map((l) => l.documentId)],
+  );
+  const byKey = new Map(missing.map((l) => [documentKey(l.kind, l.documentId), l]));
+  for (const r of rows) {
+    for (const id of linkedIds(r)) {
+      const key = documentKey(r.kind as JournalKind, id);
+      const link = byKey.get(key);
+      if (!link) continue;
+      if (r.resolution !== null && r.actor !== null) {
+        out.set(key, `discarded from the quarantine by ${r.actor} at ${r.at} (${r.resolution})`);
+      } else if (r.resolution === null && heldMatches(r, link)) {
+        out.set(key, `held in the quarantine since ${r.received_at} (${r.reason_code}); not stored yet`);
+      }
+    }
+  }
+  return out;
+}
