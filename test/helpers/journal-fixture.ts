@@ -1,10 +1,6 @@
-// Journal chains in a tenant's database for verification tests, built from what a till pushed.
-// Until pushes carry their links, a till pushes its documents without a journal over the real sync
-// path and `recordJournal` then writes the journal_links and journal_heads rows (and a close's seal)
-// that the cloud would have written, hashing each pushed payload as a `JournalDocument` with
-// src/journal. A mutation that already carries its `journal` was journaled by the till and stored by
-// the cloud: it is taken as it is, so the fixture keeps working once pushes are journaled.
-import type { SqlDatabase } from '../../src/db/sql.ts';
+// Journal chains for verification tests, as tills journaled and pushed them: the links each pushed
+// document carries, with the document they hash as src/journal reads it, so a test can name the seq a
+// tampering must be found at.
 import type { JournalDocument, JournalSale } from '../../src/journal/canonical-document.ts';
 import { type ChainKey, genesisHash, linkHash } from '../../src/journal/chain.ts';
 import type { JournalKind, ShiftSeal } from '../../src/protocol/journal.ts';
@@ -38,7 +34,7 @@ export interface FixtureChain {
 const journaledKinds: readonly string[] = ['sale', 'refund', 'shift_open', 'cash_movement', 'shift_close'];
 
 /** The pushed payload as the journal reads it (src/journal/canonical-document.ts). */
-function journalDocument(m: Mutation, seal: () => ShiftSeal): { doc: JournalDocument; at: string } {
+function journalDocument(m: Mutation): { doc: JournalDocument; at: string } {
   switch (m.kind) {
     case 'sale':
     case 'refund': {
@@ -61,26 +57,23 @@ function journalDocument(m: Mutation, seal: () => ShiftSeal): { doc: JournalDocu
       return { doc: { kind: 'cash_movement', document }, at: document.occurredAt };
     }
     default: {
-      const { journal: _j, seal: carried, ...rest } = m.payload as ShiftClosed;
-      return {
-        doc: { kind: 'shift_close', document: { ...rest, seal: carried ?? seal() } },
-        at: rest.closedAt,
-      };
+      const { journal: _j, seal, ...rest } = m.payload as ShiftClosed;
+      if (!seal) throw new Error(`shift close ${m.id} carries no seal`);
+      return { doc: { kind: 'shift_close', document: { ...rest, seal } }, at: rest.closedAt };
     }
   }
 }
 
 /**
- * Writes the journal of `till`'s terminal for what it pushed: its first `preJournal` journaled
- * documents stay without a link (recorded before the chain started), the rest are linked from seq 1
- * in outbox order. Call after the till synced everything.
+ * The chain of `till`'s terminal as the till journaled and pushed it: its first `preJournal`
+ * journaled documents were recorded before the chain started (no link), the rest carry their links.
+ * Call after the till synced everything; the cloud recorded the same links on push.
  */
-export async function recordJournal(
-  db: SqlDatabase,
+export function recordJournal(
   orgId: string,
   till: Till,
   options: { preJournal?: number; branch?: string } = {},
-): Promise<FixtureChain> {
+): FixtureChain {
   const key: ChainKey = {
     orgId,
     branch: options.branch ?? 'MAIN',
@@ -89,76 +82,17 @@ export async function recordJournal(
   };
   const documents = till.outbox().filter((m) => journaledKinds.includes(m.kind));
   const preJournal = options.preJournal ?? 0;
-  const grand = { sales: 0, refunds: 0, tax: 0 };
   const links: FixtureLink[] = [];
-  let prev = genesisHash(key);
   for (const [i, m] of documents.entries()) {
-    const seal = (): ShiftSeal => ({
-      grandSalesMinor: grand.sales,
-      grandRefundsMinor: grand.refunds,
-      grandTaxMinor: grand.tax,
-      lastDocumentHash: prev,
-    });
-    const { doc, at } = journalDocument(m, seal);
-    if (doc.kind === 'sale' || doc.kind === 'refund') {
-      const sign = doc.kind === 'sale' ? 1 : -1;
-      if (doc.kind === 'sale') grand.sales += doc.document.totalMinor;
-      else grand.refunds += doc.document.totalMinor;
-      grand.tax += sign * doc.document.taxMinor;
-    }
-    if (i < preJournal) continue;
     const carried = (m.payload as { journal?: { seq: number; prevHash: string; hash: string } }).journal;
-    const seq = carried?.seq ?? links.length + 1;
-    const prevHash = carried?.prevHash ?? prev;
-    const hash = carried?.hash ?? linkHash(seq, prev, doc);
+    if (i < preJournal) {
+      if (carried) throw new Error(`document ${i + 1} carries a link but was meant to be pre-journal`);
+      continue;
+    }
+    if (!carried) throw new Error(`document ${i + 1} (${m.kind} ${m.id}) carries no link`);
+    const { doc, at } = journalDocument(m);
     const documentId = doc.kind === 'shift_close' ? doc.document.shiftId : doc.document.id;
-    links.push({ seq, kind: doc.kind, documentId, prevHash, hash, recordedAt: at, document: doc });
-    if (!carried) await writeLink(db, key, till.deviceId, links.at(-1)!);
-    prev = hash;
-  }
-  const last = links.at(-1);
-  const journaledByTill = documents.some((m) => (m.payload as { journal?: unknown }).journal !== undefined);
-  if (last && !journaledByTill) {
-    await db.query(
-      `INSERT INTO journal_heads (store_id, branch_code, terminal, org_id, last_seq, last_hash, started_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (store_id, terminal) DO UPDATE SET last_seq = excluded.last_seq, last_hash = excluded.last_hash`,
-      [key.storeId, key.branch, key.terminal, key.orgId, last.seq, last.hash, links[0]!.recordedAt],
-    );
+    links.push({ ...carried, kind: doc.kind, documentId, recordedAt: at, document: doc });
   }
   return { key, links, preJournal };
-}
-
-async function writeLink(db: SqlDatabase, key: ChainKey, deviceId: string, link: FixtureLink): Promise<void> {
-  await db.query(
-    `INSERT INTO journal_links (store_id, branch_code, terminal, journal_seq, kind, document_id, prev_hash,
-                                hash, recorded_at, device_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    [
-      key.storeId,
-      key.branch,
-      key.terminal,
-      link.seq,
-      link.kind,
-      link.documentId,
-      link.prevHash,
-      link.hash,
-      link.recordedAt,
-      deviceId,
-    ],
-  );
-  if (link.document.kind === 'shift_close') {
-    const seal = link.document.document.seal;
-    await db.query(
-      `UPDATE shifts SET seal_grand_sales_minor = $2, seal_grand_refunds_minor = $3, seal_grand_tax_minor = $4,
-                         seal_last_document_hash = $5 WHERE id = $1`,
-      [
-        link.documentId,
-        seal.grandSalesMinor,
-        seal.grandRefundsMinor,
-        seal.grandTaxMinor,
-        seal.lastDocumentHash,
-      ],
-    );
-  }
 }

@@ -31,7 +31,7 @@ async function journaledShift(tenant: SyncTenant): Promise<[Till, FixtureChain]>
   });
   if (!closed.ok) throw new Error(closed.error.message);
   await syncUntilDone(tenant.url(), till);
-  return [till, await recordJournal(tenant.db(), tenant.orgId, till)];
+  return [till, recordJournal(tenant.orgId, till)];
 }
 
 describe.each(engineNames)('stored journal chains (%s)', (engine) => {

@@ -77,13 +77,15 @@ describe.skipIf(NO_PG)('the journal verified and exported on the real Postgres',
   async function journaledTill(
     options: { pre?: number; shift?: boolean } = {},
   ): Promise<[Till, FixtureChain]> {
-    const till = await createTill(db, orgId, `Till ${uniqueId()}`);
-    tills.push(till);
     const pre = options.pre ?? 0;
+    // A till with `pre` sales starts as an edge from before the journal, then is upgraded.
+    const till = await createTill(db, orgId, `Till ${uniqueId()}`, 'MAIN', { journal: pre === 0 });
+    tills.push(till);
     if (pre > 0) {
       till.sell(pre);
       // The chain starts after them: their instants are earlier than its first link's.
       await sleep(5);
+      await till.edge.reopen({ journal: true });
     }
     if (options.shift === false) till.sell(5);
     else {
@@ -103,7 +105,7 @@ describe.skipIf(NO_PG)('the journal verified and exported on the real Postgres',
       if (!closed.ok) throw new Error(closed.error.message);
     }
     await syncUntilDone(url(), till);
-    return [till, await recordJournal(db, orgId, till, { preJournal: pre })];
+    return [till, recordJournal(orgId, till, { preJournal: pre })];
   }
 
   const saleLinks = (chain: FixtureChain) => chain.links.filter((l) => l.kind === 'sale');
