@@ -9,8 +9,10 @@ import { expect } from 'vitest';
 import { createProduct } from '../../cloud/catalog/products.ts';
 import { createBranch, createTaxRate } from '../../cloud/catalog/reference-data.ts';
 import { createUser } from '../../cloud/catalog/users.ts';
+import { verifyStoredChains } from '../../cloud/journal/stored-chains.ts';
 import type { SqlDatabase } from '../../src/db/sql.ts';
 import { movementsOf } from '../../src/domain/stock.ts';
+import { journalKinds } from '../../src/protocol/journal.ts';
 import {
   type CashierEvent,
   cashierEvents,
@@ -277,4 +279,21 @@ export async function expectEveryKindOnce(
     lastAppliedSeq: outbox.at(-1)?.seq ?? 0,
     quarantined: 0,
   });
+
+  // The journal: one link per journaled document, none flagged on push, and the device's chains verify.
+  const journaled = outbox.filter((m) => (journalKinds as readonly string[]).includes(m.kind));
+  const links = await db.query<{ kind: string; id: string; broken: string | null; org: string }>(
+    `SELECT l.kind, l.document_id AS id, l.break_reason AS broken, h.org_id AS org
+       FROM journal_links l JOIN journal_heads h ON h.store_id = l.store_id AND h.terminal = l.terminal
+      WHERE l.device_id = $1 ORDER BY l.kind, l.document_id`,
+    [deviceId],
+  );
+  const linkId = (m: Mutation) => (m.kind === 'shift_close' ? (m.payload as ShiftClosed).shiftId : m.id);
+  expect(links.map(({ kind, id, broken }) => ({ kind, id, broken }))).toEqual(
+    journaled
+      .map((m) => ({ kind: m.kind, id: linkId(m), broken: null }))
+      .sort((a, b) => (a.kind + a.id < b.kind + b.id ? -1 : 1)),
+  );
+  const verdicts = await verifyStoredChains(db, links[0]?.org ?? '');
+  expect(verdicts.filter((v) => !v.intact)).toEqual([]);
 }
