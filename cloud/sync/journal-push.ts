@@ -80,11 +80,10 @@ export async function recordJournal(
     });
   }
   checked.push(...(await resentOrOutOfPlace(tx, storeId, behind)));
-  const inserted = await insertLinks(tx, scope, storeId, checked);
-  const breaks = checked.filter(
-    (c): c is Checked & { reason: JournalBreakReason } =>
-      c.reason !== null && inserted.has(key(c.j.link.terminal, c.j.link.seq)),
-  );
+  const flagged = checked.filter((c): c is Checked & { reason: JournalBreakReason } => c.reason !== null);
+  // Which links were inserted matters only for the breaks (one stored already is not flagged twice).
+  const inserted = await insertLinks(tx, scope, storeId, checked, flagged.length > 0);
+  const breaks = flagged.filter((c) => inserted.has(key(c.j.link.terminal, c.j.link.seq)));
   for (const { j } of breaks) {
     const head = heads.get(j.link.terminal)!;
     head.breaks += 1;
@@ -212,12 +211,13 @@ async function resentOrOutOfPlace(
     .map((j) => ({ j, reason: 'gap' as const }));
 }
 
-/** The links, once each (a link already stored is left as it is); the keys inserted. */
+/** The links, once each (a link already stored is left as it is); the keys inserted, if asked. */
 async function insertLinks(
   tx: SqlQueryable,
   scope: JournalScope,
   storeId: string,
   checked: readonly Checked[],
+  answerInserted: boolean,
 ): Promise<Set<string>> {
   const rows = await unnestInsert<Checked, { terminal: string; journal_seq: string | number }>(
     tx,
@@ -236,7 +236,10 @@ async function insertLinks(
       ['break_reason', 'text', (c) => c.reason],
     ],
     checked,
-    { onConflict: 'ON CONFLICT DO NOTHING', returning: 'terminal, journal_seq' },
+    {
+      onConflict: 'ON CONFLICT DO NOTHING',
+      ...(answerInserted ? { returning: 'terminal, journal_seq' } : {}),
+    },
   );
   return new Set(rows.map((r) => key(r.terminal, Number(r.journal_seq))));
 }

@@ -27,101 +27,105 @@ export type JournalDocument =
 
 const orNull = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 
+// Every projection writes its keys already in canonical order (sorted by UTF-16 code unit), so
+// `JSON.stringify` of it is its canonical JSON without a sort per object (the push path hashes every
+// document); test/unit/journal-chain.test.ts holds each kind to `canonicalJson`.
+
 function sale(d: JournalSale): CanonicalValue {
   return {
-    id: d.id,
-    kind: d.kind,
-    receiptNo: d.receiptNo,
-    originalSaleId: d.originalSaleId,
-    branch: d.branch,
-    terminal: d.terminal,
-    shiftId: d.shiftId,
-    cashier: d.cashier,
-    cashierUserId: d.cashierUserId,
-    customerId: d.customerId,
-    currency: d.currency,
-    subtotalMinor: d.subtotalMinor,
-    discountMinor: d.discountMinor,
-    taxMinor: d.taxMinor,
-    totalMinor: d.totalMinor,
-    changeMinor: d.changeMinor,
-    occurredAt: canonicalInstant(d.occurredAt),
-    businessDate: d.businessDate,
-    reason: d.reason,
     approval: d.approval
       ? {
-          approverUserId: d.approval.approverUserId,
           approvedAt: canonicalInstant(d.approval.approvedAt),
+          approverUserId: d.approval.approverUserId,
           reasons: [...d.approval.reasons],
         }
       : null,
+    branch: d.branch,
+    businessDate: d.businessDate,
+    cashier: d.cashier,
+    cashierUserId: d.cashierUserId,
+    changeMinor: d.changeMinor,
+    currency: d.currency,
+    customerId: d.customerId,
+    discountMinor: d.discountMinor,
+    id: d.id,
+    kind: d.kind,
     lines: [...d.lines]
       .sort((a, b) => a.lineNo - b.lineNo)
       .map((l) => ({
-        lineNo: l.lineNo,
-        productId: l.productId,
-        name: l.name,
-        qtyMilli: l.qtyMilli,
-        unitPriceMinor: l.unitPriceMinor,
         amountMinor: l.amountMinor,
         discountMinor: l.discountMinor,
-        taxRateBp: l.taxRateBp,
+        lineNo: l.lineNo,
+        name: l.name,
+        originalLineNo: l.originalLineNo,
+        productId: l.productId,
+        qtyMilli: l.qtyMilli,
         taxInclusive: l.taxInclusive,
         taxMinor: l.taxMinor,
+        taxRateBp: l.taxRateBp,
         totalMinor: l.totalMinor,
-        originalLineNo: l.originalLineNo,
+        unitPriceMinor: l.unitPriceMinor,
       })),
+    occurredAt: canonicalInstant(d.occurredAt),
+    originalSaleId: d.originalSaleId,
     payments: d.payments.map((p) => ({
-      method: p.method,
       amountMinor: p.amountMinor,
-      tenderedMinor: p.tenderedMinor,
       changeMinor: p.changeMinor,
+      method: p.method,
       reference: p.reference,
+      tenderedMinor: p.tenderedMinor,
     })),
+    reason: d.reason,
+    receiptNo: d.receiptNo,
+    shiftId: d.shiftId,
+    subtotalMinor: d.subtotalMinor,
+    taxMinor: d.taxMinor,
+    terminal: d.terminal,
+    totalMinor: d.totalMinor,
   };
 }
 
 function shiftOpen(d: JournalShiftOpen): CanonicalValue {
   return {
-    id: d.id,
     branch: d.branch,
-    terminal: d.terminal,
+    businessDate: d.businessDate,
+    id: d.id,
+    openedAt: canonicalInstant(d.openedAt),
     openedBy: d.openedBy,
     openedByUserId: orNull(d.openedByUserId),
-    openedAt: canonicalInstant(d.openedAt),
     openingFloatMinor: d.openingFloatMinor,
-    businessDate: d.businessDate,
+    terminal: d.terminal,
   };
 }
 
 function cashMovement(d: JournalCashMovement): CanonicalValue {
   return {
-    id: d.id,
-    shiftId: d.shiftId,
-    direction: d.direction,
     amountMinor: d.amountMinor,
-    reason: d.reason,
     cashier: d.cashier,
     cashierUserId: orNull(d.cashierUserId),
+    direction: d.direction,
+    id: d.id,
     occurredAt: canonicalInstant(d.occurredAt),
+    reason: d.reason,
+    shiftId: d.shiftId,
   };
 }
 
 function shiftClose(d: JournalShiftClose): CanonicalValue {
   return {
-    shiftId: d.shiftId,
     closedAt: canonicalInstant(d.closedAt),
     closedBy: d.closedBy,
     closedByUserId: orNull(d.closedByUserId),
     counted: [...d.counted]
       .sort((a, b) => (a.method < b.method ? -1 : a.method > b.method ? 1 : 0))
-      .map((c) => ({ method: c.method, countedMinor: c.countedMinor })),
+      .map((c) => ({ countedMinor: c.countedMinor, method: c.method })),
     seal: {
-      grandSalesMinor: d.seal.grandSalesMinor,
       grandRefundsMinor: d.seal.grandRefundsMinor,
+      grandSalesMinor: d.seal.grandSalesMinor,
       grandTaxMinor: d.seal.grandTaxMinor,
       lastDocumentHash: d.seal.lastDocumentHash,
     },
+    shiftId: d.shiftId,
   };
 }
 

@@ -32,12 +32,14 @@ export function genesisHash(key: ChainKey): string {
 
 /** The exact text a link's hash covers: canonical `{format, seq, kind, prevHash, document}`. */
 export function linkText(seq: number, prevHash: string, doc: JournalDocument): string {
-  return canonicalJson({
+  // Keys in canonical order and a document whose keys are too (canonical-document.ts): JSON.stringify
+  // writes the canonical JSON here without canonicalJson's sort per object.
+  return JSON.stringify({
+    document: canonicalDocument(doc),
     format: JOURNAL_FORMAT,
-    seq,
     kind: doc.kind,
     prevHash,
-    document: canonicalDocument(doc),
+    seq,
   });
 }
 

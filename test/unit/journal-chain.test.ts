@@ -154,3 +154,84 @@ describe('a terminal chain', () => {
     expect(genesisHash(key)).toMatch(/^[0-9a-f]{64}$/);
   });
 });
+
+describe('the fast canonical text', () => {
+  it("writes every kind's keys in canonical order, so JSON.stringify of it is its canonical JSON", () => {
+    const full = sale('x', 500);
+    if (full.kind !== 'sale') throw new Error('a sale');
+    const docs: JournalDocument[] = [
+      {
+        kind: 'refund',
+        document: {
+          ...full.document,
+          kind: 'refund',
+          originalSaleId: 'a',
+          reason: 'broken',
+          cashier: 'Ann',
+          cashierUserId: 'u1',
+          customerId: 'c1',
+          shiftId: 's1',
+          approval: {
+            approverUserId: 'm1',
+            approvedAt: '2026-12-04T10:00:00Z',
+            reasons: ['refund_over_limit'],
+          },
+          lines: full.document.lines.map((l) => ({ ...l, originalLineNo: 1 })),
+          payments: [
+            { method: 'card', amountMinor: 500, tenderedMinor: 500, changeMinor: 0, reference: 'slip 1' },
+          ],
+        },
+      },
+      {
+        kind: 'shift_open',
+        document: {
+          id: 's1',
+          branch: 'B1',
+          terminal: 'T1',
+          openedBy: 'Ann',
+          openedByUserId: 'u1',
+          openedAt: '2026-12-04T08:00:00.000Z',
+          openingFloatMinor: 1000,
+          businessDate: '2026-12-04',
+        },
+      },
+      {
+        kind: 'cash_movement',
+        document: {
+          id: 'm1',
+          shiftId: 's1',
+          direction: 'out',
+          amountMinor: 200,
+          reason: 'bank drop',
+          cashier: 'Ann',
+          cashierUserId: 'u1',
+          occurredAt: '2026-12-04T09:00:00.000Z',
+        },
+      },
+      {
+        kind: 'shift_close',
+        document: {
+          shiftId: 's1',
+          closedAt: '2026-12-04T18:00:00.000Z',
+          closedBy: 'Ann',
+          closedByUserId: 'u1',
+          counted: [
+            { method: 'card', countedMinor: 500 },
+            { method: 'cash', countedMinor: 800 },
+          ],
+          seal: {
+            grandSalesMinor: 500,
+            grandRefundsMinor: 500,
+            grandTaxMinor: -3,
+            lastDocumentHash: 'f'.repeat(64),
+          },
+        },
+      },
+    ];
+    for (const doc of [full, ...docs]) {
+      const text = linkText(7, 'e'.repeat(64), doc);
+      expect(text).toBe(canonicalJson(JSON.parse(text)));
+      expect(text).not.toContain('undefined');
+    }
+  });
+});
