@@ -1,6 +1,5 @@
 // The connection budget: at most `maxPools` tenant pools open at once, idle ones evicted least recently
-// used first (never one its tenant has pinned: work is queued for it), callers waiting for room, and a
-// pool ended only once no lease holds it.
+// used first, callers waiting for room, and a pool ended only once no lease holds it.
 
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
 import { AppError } from '../../src/errors.ts';
@@ -43,11 +42,6 @@ export interface PoolBudget {
   retire(pool: Pool): Promise<void> | undefined;
   /** Leases `pool` (marks it most recently used); the returned function releases it, once. */
   hold(pool: Pool): () => void;
-  /**
-   * Keeps `orgId`'s pool (open now or later) from being evicted while idle, until the returned
-   * function is called (once): its next lease is wanted shortly. Retiring it is not prevented.
-   */
-  pin(orgId: string): () => void;
   stats(): PoolBudgetStats;
   close(): Promise<void>;
 }
@@ -64,9 +58,6 @@ export function createPoolBudget(options: PoolBudgetOptions): PoolBudget {
   /** Pools being opened, one per org, shared by everyone who wants them meanwhile. */
   const openings = new Map<string, Promise<Pool>>();
   let leases = 0;
-  /** Tenants whose idle pool is not evicted, with how many pins each. */
-  const pins = new Map<string, number>();
-  const evictable = (p: Pool) => p.holders === 0 && !p.fresh && !pins.has(p.orgId);
   let opened = 0;
   let evicted = 0;
   let closed = false;
@@ -101,7 +92,7 @@ export function createPoolBudget(options: PoolBudgetOptions): PoolBudget {
     while (openCount() + reserved >= maxPools) {
       if (closed) throw new AppError('tenant_unavailable', 'the resolver is closed');
       // A fresh pool has not been handed to the callers that opened it yet: not idle, just new.
-      const idle = [...pools.values()].find(evictable);
+      const idle = [...pools.values()].find((p) => p.holders === 0 && !p.fresh);
       if (idle) {
         // Wait for its connections to close, so the budget holds for backend connections too.
         await retire(idle);
@@ -120,7 +111,7 @@ export function createPoolBudget(options: PoolBudgetOptions): PoolBudget {
   const sweep = setInterval(
     () => {
       const cutoff = now() - idleMs;
-      for (const pool of [...pools.values()]) if (evictable(pool) && pool.lastUsed <= cutoff) retire(pool);
+      for (const pool of [...pools.values()]) if (pool.holders === 0 && pool.lastUsed <= cutoff) retire(pool);
     },
     Math.max(250, Math.min(idleMs / 2, 30_000)),
   );
@@ -174,22 +165,6 @@ export function createPoolBudget(options: PoolBudgetOptions): PoolBudget {
     };
   };
 
-  const pin = (orgId: string): (() => void) => {
-    pins.set(orgId, (pins.get(orgId) ?? 0) + 1);
-    let unpinned = false;
-    return () => {
-      if (unpinned) return;
-      unpinned = true;
-      const left = (pins.get(orgId) ?? 1) - 1;
-      if (left > 0) pins.set(orgId, left);
-      else {
-        pins.delete(orgId);
-        // Its pool may be idle: the room someone waits for.
-        if (pools.get(orgId)?.holders === 0) wake();
-      }
-    };
-  };
-
   return {
     get closed() {
       return closed;
@@ -198,7 +173,6 @@ export function createPoolBudget(options: PoolBudgetOptions): PoolBudget {
     open,
     retire,
     hold,
-    pin,
     stats: () => ({
       pools: openCount() + reserved,
       leases,

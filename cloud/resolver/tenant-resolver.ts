@@ -78,11 +78,6 @@ export interface AcquireOptions {
 export interface TenantResolver {
   acquire(orgId: string, options?: AcquireOptions): Promise<TenantLease>;
   withTenant<T>(orgId: string, fn: (db: SqlDatabase) => Promise<T>, options?: AcquireOptions): Promise<T>;
-  /**
-   * Keeps the tenant's pool from being evicted while idle until the returned function is called: a
-   * session with messages queued for it leases it again in a moment. Every lease is still checked.
-   */
-  pin(orgId: string): () => void;
   /** Forgets the cached DSN and retires the pool (after its leases end): credentials or status changed. */
   invalidate(orgId: string): Promise<void>;
   stats(): ResolverStats;
@@ -268,7 +263,6 @@ export function createTenantResolver(options: TenantResolverOptions): TenantReso
         lease.release();
       }
     },
-    pin: (orgId) => budget.pin(orgId),
     async invalidate(orgId) {
       cache.forget(orgId);
       const pool = budget.get(orgId);

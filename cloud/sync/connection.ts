@@ -26,9 +26,8 @@ export const MAX_QUEUED = 64;
  */
 export const MAX_AHEAD = 2;
 
-/** What the connection part needs of the session's dependencies (the resolver to pin); the rest is the handler's. */
-export type ConnectionDeps = Pick<SessionDeps, 'limits' | 'logger' | 'onReady' | 'observer' | 'intake'> &
-  Partial<Pick<SessionDeps, 'resolver'>>;
+/** What the connection part needs of the session's dependencies; the rest is the handler's. */
+export type ConnectionDeps = Pick<SessionDeps, 'limits' | 'logger' | 'onReady' | 'observer' | 'intake'>;
 
 /** A frame read from the socket, not yet taken in. */
 interface HeldFrame {
@@ -84,7 +83,6 @@ export function startConnection<D extends ConnectionDeps>(
     deps.observer?.deviceConnected(ready.orgId, ready.deviceId);
     deps.observer?.deviceSeen(ready.orgId, ready.deviceId, hello.backlog);
     if (hello.backlog?.pending === 0) deps.observer?.deviceSynced(ready.orgId, ready.deviceId, true);
-    pinWhileBusy();
     // Paused with the others while the process's intake is full.
     leaveIntake = intake.register({
       sleep: () => {
@@ -147,20 +145,6 @@ export function startConnection<D extends ConnectionDeps>(
   let asleep = false;
   let helloSeen = false;
   let lastHeard = Date.now();
-  let unpin: (() => void) | undefined;
-
-  /**
-   * While the welcomed device has frames taken in, its tenant's pool is pinned: leased again for the
-   * next one in a moment, it is not evicted for another tenant in between.
-   */
-  const pinWhileBusy = () => {
-    if (ahead > 0 && !closed && state.ready && !unpin && deps.resolver)
-      unpin = deps.resolver.pin(state.ready.orgId);
-    else if ((ahead === 0 || closed) && unpin) {
-      unpin();
-      unpin = undefined;
-    }
-  };
 
   /** The socket is read while nothing waits to be taken in and the intake lets it. */
   const setReading = () => {
@@ -177,7 +161,6 @@ export function startConnection<D extends ConnectionDeps>(
   /** Parses a frame whose bytes the intake admitted and queues it behind the others. */
   const takeIn = (frame: HeldFrame) => {
     ahead++;
-    pinWhileBusy();
     // Parsed on taking in, so the next frame's parsing overlaps the database work of the one before.
     const parsed = readFrame(frame.data, frame.isBinary, limits.maxFrameBytes);
     if (parsed.ok && parsed.message.type === 'hello') {
@@ -196,7 +179,6 @@ export function startConnection<D extends ConnectionDeps>(
       .finally(() => {
         queued--;
         ahead--;
-        pinWhileBusy();
         intake.release(frame.bytes);
         takeInHeld();
       });
@@ -272,7 +254,6 @@ export function startConnection<D extends ConnectionDeps>(
     cancelWait?.();
     cancelWait = undefined;
     leaveIntake?.();
-    pinWhileBusy();
     unsubscribe?.();
     if (state.ready) {
       deps.observer?.deviceGone(state.ready.orgId, state.ready.deviceId);
