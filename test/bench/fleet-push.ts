@@ -7,7 +7,10 @@
 // against the median (target ≤ 3×). The devices are raw protocol clients (idle-fleet-clients.ts
 // says hello, fleet-push-clients.ts pushes as the edge does); their frames are one real edge's
 // outbox, built once: every tenant is onboarded by the product and given the same catalog and the
-// same device (its own token), so the same frames are valid in each tenant's database.
+// same device (its own token), so the same frames are valid in each tenant's database. The push runs
+// twice in one run, each on a fresh cloud process and with the pushed rows emptied in between: first
+// with the sync intake's bound out of reach (MODERNPOS_SYNC_MAX_INFLIGHT_MIB=4096: every frame parsed
+// on arrival, as before the bound; BENCH_FLEET_PUSH_BEFORE=0 leaves it out), then as configured.
 
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -57,6 +60,8 @@ const SALES = Number(process.env.BENCH_FLEET_PUSH_SALES || 200);
 const POOLS = Number(process.env.BENCH_FLEET_PUSH_POOLS || 50);
 /** Tenants onboarded at once while preparing (not timed). */
 const ONBOARD_CONCURRENCY = 4;
+/** BENCH_FLEET_PUSH_BEFORE=0 leaves out the run with the intake's bound out of reach. */
+const BEFORE = process.env.BENCH_FLEET_PUSH_BEFORE !== '0';
 const RATE_TARGET = 0.8;
 const RSS_TARGET_MIB = 600;
 const SPREAD_TARGET = 3;
@@ -179,6 +184,35 @@ async function checkTenants(orgs: readonly string[], where: string, truncate: bo
   });
 }
 
+/** The tables of `id`'s database that hold no rows now. */
+async function emptyTables(id: string): Promise<string[]> {
+  const client = await adminClient(tenantDatabaseName(id));
+  try {
+    const tables = await client.query<{ t: string }>(
+      "SELECT quote_ident(tablename) AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+    );
+    const empty: string[] = [];
+    for (const { t } of tables.rows)
+      if ((await client.query(`SELECT 1 FROM ${t} LIMIT 1`)).rowCount === 0) empty.push(t);
+    return empty;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Undoes a push in every tenant: the tables it filled emptied, the device back to nothing applied. */
+async function resetTenants(orgs: readonly string[], tables: readonly string[]): Promise<void> {
+  await mapBounded(orgs, 8, async (id) => {
+    const client = await adminClient(tenantDatabaseName(id));
+    try {
+      await client.query(`TRUNCATE ${tables.join(', ')}`);
+      await client.query('UPDATE devices SET last_applied_seq = 0');
+    } finally {
+      await client.end();
+    }
+  });
+}
+
 /** The ceiling: per tenant a fresh bare connection and the same rows, at most POOLS at once. */
 async function rawFleet(orgs: readonly string[], template: Template): Promise<number> {
   const batches = rawBatches(template.docs, {
@@ -251,37 +285,44 @@ export async function fleetPushBench(): Promise<Row[]> {
     await checkTenants(orgs, 'raw', true);
     log(`  raw: ${TENANTS * SALES} sales over ≤ ${POOLS} connections in ${fmt(rawMs / 1000, 2)} s`);
 
-    cloud = await startCloudProcess(platform, masterKey, { maxPools: POOLS, poolSize: 1 });
+    // Tables the push fills (empty now): emptied again between the variants.
+    const pushTables = await emptyTables(orgs[0]!);
     const schemaVersion = latestVersion(platform.tenants.tenantMigrations);
-    clients = orgs.map((id) => {
-      const c = newClient(id, formatDeviceToken(id, template.secret));
-      c.storeId = template.storeId;
-      return c;
-    });
-    const connectMs = await connectAll(clients, cloud.url, schemaVersion, defaultSyncLimits.heartbeatMs, {
-      limit: 200,
-      timeoutMs: 300_000,
-    });
-    log(`  cloud: ${TENANTS} devices welcomed in ${fmt(connectMs / 1000, 1)} s (not timed below)`);
-    const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-    const run = await fleetPush(cloud, clients, template.frames);
-    await closeAll(clients);
-    await checkTenants(orgs, 'cloud', false);
+    /** One cloud process, every device welcomed, then every device pushing at once. */
+    const cloudRun = async (label: string, env: Record<string, string>) => {
+      cloud = await startCloudProcess(platform, masterKey, { maxPools: POOLS, poolSize: 1 }, env);
+      clients = orgs.map((id) => {
+        const c = newClient(id, formatDeviceToken(id, template.secret));
+        c.storeId = template.storeId;
+        return c;
+      });
+      const connectMs = await connectAll(clients, cloud.url, schemaVersion, defaultSyncLimits.heartbeatMs, {
+        limit: 200,
+        timeoutMs: 300_000,
+      });
+      const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+      const run = await fleetPush(cloud, clients, template.frames);
+      await closeAll(clients);
+      clients = [];
+      const pid = cloud.pid;
+      await cloud.stop();
+      cloud = undefined;
+      await checkTenants(orgs, `cloud (${label})`, false);
+      const rate = (TENANTS * SALES) / (run.ms / 1000);
+      const p50 = median(run.finishMs);
+      const slowest = Math.max(...run.finishMs);
+      log(
+        `  ${label}: ${TENANTS} devices welcomed in ${fmt(connectMs / 1000, 1)} s (not timed), then ${SALES} sales each at once (load average ${load} before): ${fmt(run.ms / 1000, 2)} s, ${fmt(rate, 0)} sales/s; per device finish p50 ${fmt(p50 / 1000, 2)} s, p90 ${fmt(percentile(run.finishMs, 90) / 1000, 2)} s, max ${fmt(slowest / 1000, 2)} s; cloud pid ${pid} CPU ${fmt(run.cpu, 1)} s, RSS idle ${fmt(run.idle / MIB, 0)} MiB, peak ${fmt(run.peak / MIB, 0)} MiB (${run.exact ? 'kernel high-water mark' : 'sampled every 10 ms'}); ${run.evicted} tenant pools evicted during the push`,
+      );
+      return { ...run, rate, p50, slowest, spread: slowest / p50 };
+    };
 
-    const total = TENANTS * SALES;
-    const rate = total / (run.ms / 1000);
-    const rawRate = total / (rawMs / 1000);
-    const p50 = median(run.finishMs);
-    const slowest = Math.max(...run.finishMs);
-    const spread = slowest / p50;
-    log(
-      `  ${TENANTS} devices × ${SALES} sales at once (load average ${load} before): ${fmt(run.ms / 1000, 2)} s (${fmt(rate, 0)} sales/s; raw ${fmt(rawRate, 0)} sales/s); per device finish p50 ${fmt(p50 / 1000, 2)} s, p90 ${fmt(percentile(run.finishMs, 90) / 1000, 2)} s, max ${fmt(slowest / 1000, 2)} s; cloud pid ${cloud.pid} CPU ${fmt(run.cpu, 1)} s, RSS idle ${fmt(run.idle / MIB, 0)} MiB, peak ${fmt(run.peak / MIB, 0)} MiB (${run.exact ? 'kernel high-water mark' : 'sampled every 10 ms'}); ${run.evicted} tenant pools evicted during the push`,
-    );
+    const rawRate = (TENANTS * SALES) / (rawMs / 1000);
     const n = `${TENANTS} tenants × 1 device × ${SALES} sales`;
-    return [
+    const rows = (label: string, run: Awaited<ReturnType<typeof cloudRun>>) => [
       row(
-        `fleet-push: ${n} at once, one cloud process (${POOLS} pools × 1)`,
-        { value: rate, text: `${fmt(rate, 0)} sales/s` },
+        `fleet-push${label}: ${n} at once, one cloud process (${POOLS} pools × 1)`,
+        { value: run.rate, text: `${fmt(run.rate, 0)} sales/s` },
         {
           ceiling: {
             value: rawRate,
@@ -292,16 +333,25 @@ export async function fleetPushBench(): Promise<Row[]> {
         },
       ),
       row(
-        `fleet-push: cloud process peak RSS during that push (idle ${fmt(run.idle / MIB, 0)} MiB)`,
+        `fleet-push${label}: cloud process peak RSS during that push (idle ${fmt(run.idle / MIB, 0)} MiB)`,
         { value: run.peak / MIB, text: `${fmt(run.peak / MIB, 0)} MiB` },
         { target: { limit: RSS_TARGET_MIB, text: `≤ ${RSS_TARGET_MIB} MiB` } },
       ),
       row(
-        `fleet-push: slowest device against the median (p50 ${fmt(p50 / 1000, 2)} s, max ${fmt(slowest / 1000, 2)} s)`,
-        { value: spread, text: `${fmt(spread, 2)}×` },
+        `fleet-push${label}: slowest device against the median (p50 ${fmt(run.p50 / 1000, 2)} s, max ${fmt(run.slowest / 1000, 2)} s)`,
+        { value: run.spread, text: `${fmt(run.spread, 2)}×` },
         { target: { limit: SPREAD_TARGET, text: `≤ ${SPREAD_TARGET}× median` } },
       ),
     ];
+    const result: Row[] = [];
+    if (BEFORE) {
+      // The same push with the intake's bound out of reach: every frame parsed on arrival, as before it.
+      const before = await cloudRun('unbounded intake', { MODERNPOS_SYNC_MAX_INFLIGHT_MIB: '4096' });
+      result.push(...rows(' (intake unbounded: MODERNPOS_SYNC_MAX_INFLIGHT_MIB=4096)', before));
+      await resetTenants(orgs, pushTables);
+    }
+    result.push(...rows('', await cloudRun('default', {})));
+    return result;
   } finally {
     for (const c of clients) c.ws?.terminate();
     await cloud?.stop();
