@@ -1,7 +1,7 @@
 // One edge's sync connection, the part that alone talks to the socket: frames taken in through the
 // process's intake (intake.ts: parsed, with a push's payloads, once their bytes fit; until then kept
-// unparsed and the socket paused), at most MAX_AHEAD at a time, messages handed to the message
-// handler one at a time in order through a bounded queue, its results sent (`ok`), or turned into an
+// unparsed and the socket paused), messages handed to the message handler one at a time in order
+// through a bounded queue, its results sent (`ok`), or turned into an
 // error and a close (`refused`, `fatal`), a device registered for pokes once welcomed, heartbeats
 // both ways and the hello deadline.
 import { randomUUID } from 'node:crypto';
@@ -19,12 +19,6 @@ import { newSessionState, type SessionState } from './session-state.ts';
 
 /** Messages a connection may have waiting for their replies (heartbeat pings ride along with a push). */
 export const MAX_QUEUED = 64;
-
-/**
- * Frames of one connection taken in (parsed and queued) before their replies: the one its tenant is
- * working on and the next, parsed meanwhile. Later ones wait unparsed, and the socket is paused.
- */
-export const MAX_AHEAD = 2;
 
 /** What the connection part needs of the session's dependencies; the rest is the handler's. */
 export type ConnectionDeps = Pick<SessionDeps, 'limits' | 'logger' | 'onReady' | 'observer' | 'intake'>;
@@ -136,14 +130,14 @@ export function startConnection<D extends ConnectionDeps>(
   let queue = Promise.resolve();
   /** Frames received and not yet answered (held or taken in). */
   let queued = 0;
-  /** Frames taken in and not yet answered. */
-  let ahead = 0;
   /** Frames read but not taken in yet, in order; the first may be waiting for room in the intake. */
   const held: HeldFrame[] = [];
   let cancelWait: (() => void) | undefined;
   /** Paused by the intake while other connections' frames wait for room. */
   let asleep = false;
   let helloSeen = false;
+  /** The hello deadline was stopped while a frame waited for room: it starts again if that was no hello. */
+  let deadlineStopped = false;
   let lastHeard = Date.now();
 
   /** The socket is read while nothing waits to be taken in and the intake lets it. */
@@ -160,13 +154,13 @@ export function startConnection<D extends ConnectionDeps>(
 
   /** Parses a frame whose bytes the intake admitted and queues it behind the others. */
   const takeIn = (frame: HeldFrame) => {
-    ahead++;
     // Parsed on taking in, so the next frame's parsing overlaps the database work of the one before.
     const parsed = readFrame(frame.data, frame.isBinary, limits.maxFrameBytes);
     if (parsed.ok && parsed.message.type === 'hello') {
       helloSeen = true;
       clearTimeout(helloDeadline);
-    } else if (!helloSeen) armHelloDeadline();
+    } else if (deadlineStopped && !helloSeen) armHelloDeadline();
+    deadlineStopped = false;
     // A push's payloads too (pure work): only the SQL waits its turn.
     const payloads =
       parsed.ok &&
@@ -178,19 +172,21 @@ export function startConnection<D extends ConnectionDeps>(
       .then(() => run(parsed, payloads))
       .finally(() => {
         queued--;
-        ahead--;
         intake.release(frame.bytes);
         takeInHeld();
       });
   };
 
-  /** Takes in held frames, in order, while this connection may have more ahead and the intake has room. */
+  /** Takes in held frames, in order, while the intake has room for them. */
   const takeInHeld = () => {
-    while (held.length > 0 && !cancelWait && ahead < MAX_AHEAD && !closed) {
+    while (held.length > 0 && !cancelWait && !closed) {
       const frame = held[0]!;
       if (!intake.tryAdmit(frame.bytes)) {
         // Waiting its turn is not the silence the hello deadline is for.
-        if (!helloSeen) clearTimeout(helloDeadline);
+        if (!helloSeen) {
+          clearTimeout(helloDeadline);
+          deadlineStopped = true;
+        }
         cancelWait = intake.wait(frame.bytes, () => {
           cancelWait = undefined;
           held.shift();

@@ -4,7 +4,6 @@
 // never pass the bound (a frame alone aside).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CloudServer, startCloudServer } from '../../cloud/server.ts';
-import { MAX_AHEAD } from '../../cloud/sync/connection.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
 import { pushFrame } from '../../edge/sync/sync-client.ts';
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
@@ -64,8 +63,7 @@ describe('sync intake under load', () => {
     );
     const sent = tills.map(frames);
     const largest = Math.max(...sent.flat().map((f) => Buffer.byteLength(f)));
-    // Every till sends all its batches without waiting, more than a connection takes in at once.
-    expect(BATCHES).toBeGreaterThan(MAX_AHEAD);
+    // Every till sends all its batches without waiting (more than the edge's two in flight).
     for (const [i, client] of clients.entries()) for (const f of sent[i]!) client.send(f);
 
     const replies = await Promise.all(
