@@ -2,9 +2,9 @@
 // not yet answered, shared by every sync connection. A frame is admitted (parsed, queued for its
 // tenant) while the bytes fit; one that does not fit waits, unparsed, in arrival order behind the
 // others. While frames wait, every welcomed connection's socket is paused, so what the edges send
-// stays in their and the kernel's buffers instead of this process's memory; sleepers are woken one
-// at a time as frames are admitted and answered (longest asleep first), and all of them once the
-// intake is empty. Pausing only delays reading: nothing is dropped, and each connection's frames
+// stays in their and the kernel's buffers instead of this process's memory. Sleepers are woken
+// longest asleep first: one for each waiting frame admitted, and once nothing waits as many as the
+// room left would take frames of the average size admitted (all of them once the intake is empty). Pausing only delays reading: nothing is dropped, and each connection's frames
 // keep their order.
 
 /** What the intake pauses and resumes: one connection's socket reading. */
@@ -43,12 +43,15 @@ export interface Intake {
 }
 
 /** Bytes of frames in flight per cloud process, unless MODERNPOS_SYNC_MAX_INFLIGHT_MIB says otherwise. */
-export const DEFAULT_MAX_INFLIGHT_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_MAX_INFLIGHT_BYTES = 16 * 1024 * 1024;
 
 export function createIntake(maxBytes: number): Intake {
   let inFlight = 0;
   let peakInFlight = 0;
   let waited = 0;
+  /** Frames admitted and their bytes: the average frame, to guess how many sleepers the room takes. */
+  let admittedFrames = 0;
+  let admittedBytes = 0;
   const waiters: { bytes: number; admitted: () => void }[] = [];
   const sleepers = new Set<IntakeSleeper>();
   /** Paused by the intake, longest asleep first (a Set keeps insertion order). */
@@ -56,6 +59,8 @@ export function createIntake(maxBytes: number): Intake {
 
   const fits = (bytes: number) => inFlight === 0 || inFlight + bytes <= maxBytes;
   const take = (bytes: number) => {
+    admittedFrames++;
+    admittedBytes += bytes;
     inFlight += bytes;
     peakInFlight = Math.max(peakInFlight, inFlight);
   };
@@ -83,7 +88,12 @@ export function createIntake(maxBytes: number): Intake {
     }
     if (waiters.length === 0) {
       if (inFlight === 0) wakeAll();
-      else wakeOne();
+      else {
+        // Some woken have nothing to send (idle tills, or their frame already in): wake for the room.
+        const average = Math.max(1024, admittedBytes / Math.max(1, admittedFrames));
+        const room = Math.max(1, Math.ceil((maxBytes - inFlight) / average));
+        for (let i = 0; i < room && asleep.size > 0; i++) wakeOne();
+      }
     }
   };
   const sleep = (s: IntakeSleeper) => {

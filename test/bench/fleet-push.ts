@@ -350,7 +350,14 @@ export async function fleetPushBench(): Promise<Row[]> {
       result.push(...rows(' (intake unbounded: MODERNPOS_SYNC_MAX_INFLIGHT_MIB=4096)', before));
       await resetTenants(orgs, pushTables);
     }
-    result.push(...rows('', await cloudRun('default', {})));
+    // BENCH_FLEET_PUSH_BOUNDS="16,24": the configured run once per intake bound (MiB), to size the default.
+    const bounds = (process.env.BENCH_FLEET_PUSH_BOUNDS ?? '').split(',').filter(Boolean);
+    for (const [i, mib] of bounds.entries()) {
+      if (i > 0 || BEFORE) await resetTenants(orgs, pushTables);
+      const run = await cloudRun(`intake ${mib} MiB`, { MODERNPOS_SYNC_MAX_INFLIGHT_MIB: mib });
+      result.push(...rows(` (MODERNPOS_SYNC_MAX_INFLIGHT_MIB=${mib})`, run));
+    }
+    if (bounds.length === 0) result.push(...rows('', await cloudRun('default', {})));
     return result;
   } finally {
     for (const c of clients) c.ws?.terminate();
