@@ -3,6 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { createIntake, type IntakeSleeper } from '../../cloud/sync/intake.ts';
 
+const KIB = 1024;
+
 /** A connection's socket as the intake sees it: paused or reading. */
 const sleeper = () => {
   const s = { paused: false, sleeps: 0 };
@@ -81,6 +83,26 @@ describe('sync intake', () => {
     expect(d.s.paused).toBe(false);
     expect(a.s.paused).toBe(true);
     expect(intake.stats()).toMatchObject({ inFlight: 50, waiting: 0, asleep: 0 });
+  });
+
+  it('once nothing waits, wakes as many as the room takes frames of the average size', () => {
+    const intake = createIntake(100 * KIB);
+    const all = Array.from({ length: 8 }, () => sleeper());
+    for (const x of all) intake.register(x.handle);
+    const awake = () => all.filter((x) => !x.s.paused).length;
+    for (const bytes of [20, 20, 20, 20].map((k) => k * KIB)) expect(intake.tryAdmit(bytes)).toBe(true);
+    intake.wait(40 * KIB, () => {});
+    expect(awake()).toBe(0);
+    // The waiting 40 admitted: one woken for its place in the line, one for the answer (no room left).
+    intake.release(20 * KIB);
+    expect(awake()).toBe(2);
+    // Room for 20, frames average 24 KiB: one more.
+    intake.release(20 * KIB);
+    expect(awake()).toBe(3);
+    // Room for 60: three more; the rest sleep on.
+    intake.release(40 * KIB);
+    expect(awake()).toBe(6);
+    expect(intake.stats()).toMatchObject({ inFlight: 40 * KIB, waiting: 0, asleep: 2 });
   });
 
   it('wakes everyone once nothing is in flight', () => {
