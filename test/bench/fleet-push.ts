@@ -290,7 +290,14 @@ export async function fleetPushBench(): Promise<Row[]> {
     const schemaVersion = latestVersion(platform.tenants.tenantMigrations);
     /** One cloud process, every device welcomed, then every device pushing at once. */
     const cloudRun = async (label: string, env: Record<string, string>) => {
-      cloud = await startCloudProcess(platform, masterKey, { maxPools: POOLS, poolSize: 1 }, env);
+      // BENCH_FLEET_PUSH_NODE_OPTIONS: V8 flags for the cloud process (e.g. to see what its heap growth costs).
+      const nodeOptions = process.env.BENCH_FLEET_PUSH_NODE_OPTIONS;
+      cloud = await startCloudProcess(
+        platform,
+        masterKey,
+        { maxPools: POOLS, poolSize: 1 },
+        { ...env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) },
+      );
       clients = orgs.map((id) => {
         const c = newClient(id, formatDeviceToken(id, template.secret));
         c.storeId = template.storeId;
