@@ -1,9 +1,8 @@
 // One edge's sync connection, the part that alone talks to the socket: frames taken in through the
 // process's intake (intake.ts: parsed, with a push's payloads, once their bytes fit; until then kept
 // unparsed and the socket paused), messages handed to the message handler one at a time in order
-// through a bounded queue, its results sent (`ok`), or turned into an
-// error and a close (`refused`, `fatal`), a device registered for pokes once welcomed, heartbeats
-// both ways and the hello deadline.
+// through a bounded queue, its results sent (`ok`), or turned into an error and a close (`refused`,
+// `fatal`), a device registered for pokes once welcomed, heartbeats both ways and the hello deadline.
 import { randomUUID } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
 import { closeCodes } from '../../src/protocol/errors.ts';
@@ -227,7 +226,7 @@ export function startConnection<D extends ConnectionDeps>(
   const heartbeat = setInterval(() => {
     // A paused socket's pongs wait unread: it is not judged until it is read again.
     if (ws.isPaused) lastHeard = Date.now();
-    else if (Date.now() - lastHeard > 2 * limits.heartbeatMs) {
+    if (Date.now() - lastHeard > 2 * limits.heartbeatMs) {
       closed = true;
       ws.terminate();
     } else if (ws.readyState === ws.OPEN) ws.ping();
