@@ -15,6 +15,9 @@ import { createKeyring, generateMasterKey, type Keyring, parseMasterKey } from '
 import { randomSecret } from './secrets/passwords.ts';
 import { LAST_SEEN_GATHER_MS } from './sync/endpoint.ts';
 import { MAX_HELLO_BATCH } from './sync/hello-batches.ts';
+import { DEFAULT_MAX_INFLIGHT_BYTES } from './sync/intake.ts';
+
+const MIB = 1024 * 1024;
 
 /** Each setting: its environment variable and its CLI flag. */
 export const settings = {
@@ -39,6 +42,7 @@ export const settings = {
     env: 'MODERNPOS_SYNC_LAST_SEEN_GATHER_SECONDS',
     flag: 'sync-last-seen-gather',
   },
+  syncMaxInflightMib: { env: 'MODERNPOS_SYNC_MAX_INFLIGHT_MIB', flag: 'sync-max-inflight' },
 } as const;
 
 export type SettingName = keyof typeof settings;
@@ -63,7 +67,7 @@ export interface CloudConfig {
   port: number;
   resolver: { maxPools: number; poolSize: number };
   /** Most hellos of one tenant answered together (0: each alone), how long idle pings' writes are gathered (0: none). */
-  sync: { maxHelloBatch: number; lastSeenGatherMs: number };
+  sync: { maxHelloBatch: number; lastSeenGatherMs: number; maxInflightBytes: number };
   migration: { intervalMs: number; concurrency: number };
   /** How long a moved tenant's source database is kept before the background job drops it. */
   moveGraceMs: number;
@@ -115,6 +119,8 @@ export function resolveCloudConfig(raw: RawSettings): CloudConfig {
       maxHelloBatch: intSetting(raw, 'syncHelloBatch', MAX_HELLO_BATCH, 0, 10_000),
       lastSeenGatherMs:
         intSetting(raw, 'syncLastSeenGatherSeconds', LAST_SEEN_GATHER_MS / 1000, 0, 60) * 1000,
+      maxInflightBytes:
+        intSetting(raw, 'syncMaxInflightMib', DEFAULT_MAX_INFLIGHT_BYTES / MIB, 1, 4096) * MIB,
     },
     migration: {
       intervalMs: intSetting(raw, 'migrationIntervalSeconds', 300, 0, 86_400) * 1000,

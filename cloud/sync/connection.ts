@@ -1,15 +1,17 @@
-// One edge's sync connection, the part that alone talks to the socket: frames read on arrival (and a
-// push's payloads parsed ahead), messages handed to the message handler one at a time in order
+// One edge's sync connection, the part that alone talks to the socket: frames taken in through the
+// process's intake (intake.ts: parsed, with a push's payloads, once their bytes fit; until then kept
+// unparsed and the socket paused), messages handed to the message handler one at a time in order
 // through a bounded queue, its results sent (`ok`), or turned into an error and a close (`refused`,
 // `fatal`), a device registered for pokes once welcomed, heartbeats both ways and the hello deadline.
 import { randomUUID } from 'node:crypto';
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import { closeCodes } from '../../src/protocol/errors.ts';
 import type { Down, Up } from '../../src/protocol/messages.ts';
 import { PROTOCOL_VERSION, QUEUE_OVERFLOW_CODE_SINCE } from '../../src/protocol/version.ts';
 import { type ParsedMutation, parsePayloads } from './apply-batch.ts';
-import { type ParsedFrame, readFrame } from './frame.ts';
+import { frameBytes, type ParsedFrame, readFrame } from './frame.ts';
 import { errorReply, fatal, type HandlerResult, type Welcomed } from './handler-result.ts';
+import { createIntake, type Intake } from './intake.ts';
 import { Refusal } from './refusal.ts';
 import type { SessionDeps } from './session-deps.ts';
 import { newSessionState, type SessionState } from './session-state.ts';
@@ -18,7 +20,14 @@ import { newSessionState, type SessionState } from './session-state.ts';
 export const MAX_QUEUED = 64;
 
 /** What the connection part needs of the session's dependencies; the rest is the handler's. */
-export type ConnectionDeps = Pick<SessionDeps, 'limits' | 'logger' | 'onReady' | 'observer'>;
+export type ConnectionDeps = Pick<SessionDeps, 'limits' | 'logger' | 'onReady' | 'observer' | 'intake'>;
+
+/** A frame read from the socket, not yet taken in. */
+interface HeldFrame {
+  data: RawData;
+  isBinary: boolean;
+  bytes: number;
+}
 
 /** Handles one message of the connection; its result says what to send, or why to close. */
 export type MessageHandler<D extends ConnectionDeps> = (
@@ -38,6 +47,9 @@ export function startConnection<D extends ConnectionDeps>(
   const state = newSessionState(authorization, deps.logger.child({ conn: randomUUID() }));
   let closed = false;
   let unsubscribe: (() => void) | undefined;
+  // Without the endpoint's intake (a connection on its own), no bound but the connection's own.
+  const intake: Intake = deps.intake ?? createIntake(Number.POSITIVE_INFINITY);
+  let leaveIntake: (() => void) | undefined;
 
   const send = (message: Down) => {
     if (!closed && ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
@@ -64,6 +76,17 @@ export function startConnection<D extends ConnectionDeps>(
     deps.observer?.deviceConnected(ready.orgId, ready.deviceId);
     deps.observer?.deviceSeen(ready.orgId, ready.deviceId, hello.backlog);
     if (hello.backlog?.pending === 0) deps.observer?.deviceSynced(ready.orgId, ready.deviceId, true);
+    // Paused with the others while the process's intake is full.
+    leaveIntake = intake.register({
+      sleep: () => {
+        asleep = true;
+        setReading();
+      },
+      wake: () => {
+        asleep = false;
+        setReading();
+      },
+    });
     unsubscribe = deps.onReady?.({
       orgId: ready.orgId,
       deviceId: ready.deviceId,
@@ -104,14 +127,83 @@ export function startConnection<D extends ConnectionDeps>(
   };
 
   let queue = Promise.resolve();
+  /** Frames received and not yet answered (held or taken in). */
   let queued = 0;
+  /** Frames read but not taken in yet, in order; the first may be waiting for room in the intake. */
+  const held: HeldFrame[] = [];
+  let cancelWait: (() => void) | undefined;
+  /** Paused by the intake while other connections' frames wait for room. */
+  let asleep = false;
+  let helloSeen = false;
+  /** The hello deadline was stopped while a frame waited for room: it starts again if that was no hello. */
+  let deadlineStopped = false;
   let lastHeard = Date.now();
+
+  /** The socket is read while nothing waits to be taken in and the intake lets it. */
+  const setReading = () => {
+    if (closed) return;
+    const pause = held.length > 0 || asleep;
+    if (pause && !ws.isPaused) ws.pause();
+    else if (!pause && ws.isPaused) {
+      // Its pongs waited unread behind the pause: silence while paused is not death.
+      lastHeard = Date.now();
+      ws.resume();
+    }
+  };
+
+  /** Parses a frame whose bytes the intake admitted and queues it behind the others. */
+  const takeIn = (frame: HeldFrame) => {
+    // Parsed on taking in, so the next frame's parsing overlaps the database work of the one before.
+    const parsed = readFrame(frame.data, frame.isBinary, limits.maxFrameBytes);
+    if (parsed.ok && parsed.message.type === 'hello') {
+      helloSeen = true;
+      clearTimeout(helloDeadline);
+    } else if (deadlineStopped && !helloSeen) armHelloDeadline();
+    deadlineStopped = false;
+    // A push's payloads too (pure work): only the SQL waits its turn.
+    const payloads =
+      parsed.ok &&
+      parsed.message.type === 'push' &&
+      parsed.message.mutations.length <= limits.maxBatchMutations
+        ? parsePayloads(parsed.message.mutations)
+        : undefined;
+    queue = queue
+      .then(() => run(parsed, payloads))
+      .finally(() => {
+        queued--;
+        intake.release(frame.bytes);
+        takeInHeld();
+      });
+  };
+
+  /** Takes in held frames, in order, while the intake has room for them. */
+  const takeInHeld = () => {
+    while (held.length > 0 && !cancelWait && !closed) {
+      const frame = held[0]!;
+      if (!intake.tryAdmit(frame.bytes)) {
+        // Waiting its turn is not the silence the hello deadline is for.
+        if (!helloSeen) {
+          clearTimeout(helloDeadline);
+          deadlineStopped = true;
+        }
+        cancelWait = intake.wait(frame.bytes, () => {
+          cancelWait = undefined;
+          held.shift();
+          takeIn(frame);
+          takeInHeld();
+        });
+        break;
+      }
+      held.shift();
+      takeIn(frame);
+    }
+    setReading();
+  };
+
   ws.on('message', (data, isBinary) => {
     lastHeard = Date.now();
+    if (closed) return;
     // Every reply, errors included, goes through the queue: replies come in the order of requests.
-    // Parsed on arrival, so the next frame's parsing overlaps the database work of the one before.
-    const parsed = readFrame(data, isBinary, limits.maxFrameBytes);
-    if (parsed.ok && parsed.message.type === 'hello') clearTimeout(helloDeadline);
     // An edge waits for each reply before its next request; one that floods the queue is broken.
     if (++queued > MAX_QUEUED) {
       const protocol = state.ready?.protocolVersion ?? PROTOCOL_VERSION;
@@ -124,24 +216,16 @@ export function startConnection<D extends ConnectionDeps>(
       );
       return;
     }
-    // A push's payloads too (pure work): only the SQL waits its turn.
-    const payloads =
-      parsed.ok &&
-      parsed.message.type === 'push' &&
-      parsed.message.mutations.length <= limits.maxBatchMutations
-        ? parsePayloads(parsed.message.mutations)
-        : undefined;
-    queue = queue
-      .then(() => run(parsed, payloads))
-      .finally(() => {
-        queued--;
-      });
+    held.push({ data, isBinary, bytes: frameBytes(data) });
+    takeInHeld();
   });
   ws.on('pong', () => {
     lastHeard = Date.now();
   });
   // Heartbeat: a ping every interval; a connection silent for two intervals is dead and is dropped.
   const heartbeat = setInterval(() => {
+    // A paused socket's pongs wait unread: it is not judged until it is read again.
+    if (ws.isPaused) lastHeard = Date.now();
     if (Date.now() - lastHeard > 2 * limits.heartbeatMs) {
       closed = true;
       ws.terminate();
@@ -149,15 +233,22 @@ export function startConnection<D extends ConnectionDeps>(
   }, limits.heartbeatMs);
   heartbeat.unref();
   // A socket that never says hello holds a connection and a session for nothing (pings keep it alive).
-  const helloDeadline = setTimeout(
-    () => close(closeCodes.helloTimeout, 'hello_timeout'),
-    limits.helloTimeoutMs,
-  );
-  helloDeadline.unref();
+  let helloDeadline: NodeJS.Timeout | undefined;
+  const armHelloDeadline = () => {
+    clearTimeout(helloDeadline);
+    helloDeadline = setTimeout(() => close(closeCodes.helloTimeout, 'hello_timeout'), limits.helloTimeoutMs);
+    helloDeadline.unref();
+  };
+  armHelloDeadline();
   ws.on('close', () => {
     closed = true;
     clearInterval(heartbeat);
     clearTimeout(helloDeadline);
+    // What waited unread is dropped; what was taken in gives its bytes back as its turn passes.
+    held.length = 0;
+    cancelWait?.();
+    cancelWait = undefined;
+    leaveIntake?.();
     unsubscribe?.();
     if (state.ready) {
       deps.observer?.deviceGone(state.ready.orgId, state.ready.deviceId);

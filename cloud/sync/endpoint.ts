@@ -8,6 +8,7 @@ import { closeCodes } from '../../src/protocol/errors.ts';
 import { startConnection } from './connection.ts';
 import { handleMessage } from './handle-message.ts';
 import { createHelloBatches, MAX_HELLO_BATCH } from './hello-batches.ts';
+import { createIntake, DEFAULT_MAX_INFLIGHT_BYTES, type IntakeStats } from './intake.ts';
 import { createLastSeenBatches } from './last-seen-batches.ts';
 import { type SessionDeps, type SyncLimits, type SyncSession, sessionClock } from './session-deps.ts';
 
@@ -41,6 +42,8 @@ export interface SyncEndpoint {
   pokeAll(): void;
   /** Live sessions by tenant (for metrics and tests). */
   sessionCount(orgId?: string): number;
+  /** The bytes of frames taken in and not yet answered, against the bound (for tests). */
+  intakeStats(): IntakeStats;
   /** Closes every session (going away: the edges reconnect elsewhere) and stops accepting upgrades. */
   close(): Promise<void>;
 }
@@ -59,6 +62,8 @@ export function attachSyncEndpoint(server: Server, deps: Omit<SessionDeps, 'onRe
   const gatherMs = Math.min(deps.limits.lastSeenGatherMs ?? LAST_SEEN_GATHER_MS, deps.limits.lastSeenEveryMs);
   const lastSeen =
     deps.lastSeen ?? (gatherMs > 0 ? createLastSeenBatches(deps.resolver, deps.logger, gatherMs) : undefined);
+  // Every connection's frames, taken in within one bound (intake.ts).
+  const intake = deps.intake ?? createIntake(deps.limits.maxInflightBytes ?? DEFAULT_MAX_INFLIGHT_BYTES);
 
   const onReady = (session: SyncSession) => {
     const set = byOrg.get(session.orgId) ?? new Set();
@@ -80,7 +85,7 @@ export function attachSyncEndpoint(server: Server, deps: Omit<SessionDeps, 'onRe
       startConnection(
         ws,
         req.headers.authorization,
-        { ...deps, onReady, ...(hellos ? { hellos } : {}), ...(lastSeen ? { lastSeen } : {}) },
+        { ...deps, onReady, intake, ...(hellos ? { hellos } : {}), ...(lastSeen ? { lastSeen } : {}) },
         handleMessage,
       ),
     );
@@ -104,6 +109,7 @@ export function attachSyncEndpoint(server: Server, deps: Omit<SessionDeps, 'onRe
           session.resolved();
         }
     },
+    intakeStats: () => intake.stats(),
     sessionCount: (orgId) =>
       orgId === undefined
         ? [...byOrg.values()].reduce((n, s) => n + s.size, 0)

@@ -9,8 +9,12 @@ import { type FrameParse, parseFrame, type Up, upSchema } from '../../src/protoc
  */
 export type ParsedFrame = FrameParse<Up> | { ok: false; reason: string; code: 'frame_too_large' };
 
+/** A frame's size in bytes, as `ws` hands it over (one buffer, or its fragments). */
+export const frameBytes = (data: RawData): number =>
+  Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer).byteLength;
+
 export function readFrame(data: RawData, isBinary: boolean, maxFrameBytes: number): ParsedFrame {
-  const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer).byteLength;
+  const bytes = frameBytes(data);
   if (bytes > maxFrameBytes) {
     return { ok: false, reason: `frames are at most ${maxFrameBytes} bytes`, code: 'frame_too_large' };
   }

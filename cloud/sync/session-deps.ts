@@ -4,6 +4,7 @@ import type { Logger } from '../../src/log.ts';
 import type { SyncObserver } from '../metrics/sync.ts';
 import type { TenantResolver } from '../resolver/tenant-resolver.ts';
 import type { HelloBatches } from './hello-batches.ts';
+import type { Intake } from './intake.ts';
 import type { LastSeenBatches } from './last-seen-batches.ts';
 
 export interface SyncLimits {
@@ -26,6 +27,8 @@ export interface SyncLimits {
   lastSeenGatherMs?: number;
   /** Most hellos of one tenant answered together (hello-batches.ts, 500 unless set); 0: each hello alone. */
   maxHelloBatch?: number;
+  /** Most bytes of frames the process takes in before answering them (intake.ts, 16 MiB unless set). */
+  maxInflightBytes?: number;
 }
 
 export interface SessionDeps {
@@ -44,6 +47,8 @@ export interface SessionDeps {
   hellos?: HelloBatches;
   /** Idle tills' contact writes gathered per tenant (the endpoint's); without it each ping writes alone. */
   lastSeen?: LastSeenBatches;
+  /** The process's bound on frames taken in and not yet answered (the endpoint's); without it, none. */
+  intake?: Intake;
 }
 
 export interface SyncSession {

@@ -1,5 +1,5 @@
 // `npm run bench [-- start onboarding migrate-all resolver edge-sales edge-http register-page sync-nightly
-// sync-live sync-fleet idle reports import dashboard-page move clusters]`: runs the selected benchmarks
+// sync-live sync-fleet fleet-push idle reports import dashboard-page move clusters]`: runs the selected benchmarks
 // (default all), the Postgres ones on MODERNPOS_BENCH_PG_URL (move and clusters also on the extra
 // clusters mp_b and mp_c), drops everything they create, and ends with one table. The edge ones need
 // only temp SQLite files, so Postgres is checked only when selected. The page ones (register-page,
@@ -33,6 +33,7 @@ const PG_NAMES = [
   'sync-nightly',
   'sync-live',
   'sync-fleet',
+  'fleet-push',
   'idle',
   'reports',
   'import',
@@ -46,6 +47,12 @@ const NAMES = [...DEFAULT_NAMES, 'growth'] as const;
 type Name = (typeof NAMES)[number];
 
 const args = process.argv.slice(2);
+// `--tenants N`: the fleet-push benchmark's size (BENCH_FLEET_PUSH_TENANTS).
+const tenantsAt = args.findIndex((a) => a === '--tenants' || a.startsWith('--tenants='));
+if (tenantsAt >= 0) {
+  const [flag, value] = args.splice(tenantsAt, args[tenantsAt] === '--tenants' ? 2 : 1);
+  process.env.BENCH_FLEET_PUSH_TENANTS = value ?? flag!.slice('--tenants='.length);
+}
 const unknown = args.filter((a) => !(NAMES as readonly string[]).includes(a));
 if (unknown.length > 0) {
   console.error(`bench: unknown benchmark ${unknown.join(', ')}; choose from ${NAMES.join(', ')}`);
@@ -134,6 +141,10 @@ try {
   if (selected.has('sync-fleet')) {
     const { syncFleetBench } = await import('./sync-fleet.ts');
     await bench('sync-fleet', syncFleetBench);
+  }
+  if (selected.has('fleet-push')) {
+    const { fleetPushBench } = await import('./fleet-push.ts');
+    await bench('fleet-push', fleetPushBench);
   }
   if (selected.has('idle')) {
     const { idleDevicesBench } = await import('./idle-devices.ts');
