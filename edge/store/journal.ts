@@ -72,14 +72,16 @@ export function createEdgeJournal(
     `INSERT INTO journal_links (store_id, branch_code, terminal, journal_seq, kind, document_id,
        prev_hash, hash, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const upsertHead = sqlite.prepare(
+  // A chain's head is inserted at its first link and moved on by each later one (positional: the hot path).
+  const moveHead = sqlite.prepare(
+    `UPDATE journal_heads SET last_seq = ?, last_hash = ?, grand_sales_minor = ?, grand_refunds_minor = ?,
+       grand_tax_minor = ? WHERE store_id = ? AND terminal = ?`,
+  );
+  const insertHead = sqlite.prepare(
     `INSERT INTO journal_heads (store_id, branch_code, terminal, org_id, last_seq, last_hash, started_at,
        grand_sales_minor, grand_refunds_minor, grand_tax_minor)
      VALUES (@storeId, @branchCode, @terminal, @orgId, @lastSeq, @lastHash, @startedAt,
-       @grandSalesMinor, @grandRefundsMinor, @grandTaxMinor)
-     ON CONFLICT (store_id, terminal) DO UPDATE SET last_seq = excluded.last_seq,
-       last_hash = excluded.last_hash, grand_sales_minor = excluded.grand_sales_minor,
-       grand_refunds_minor = excluded.grand_refunds_minor, grand_tax_minor = excluded.grand_tax_minor`,
+       @grandSalesMinor, @grandRefundsMinor, @grandTaxMinor)`,
   );
 
   function head(terminal: string): ChainHead | undefined {
@@ -155,7 +157,19 @@ export function createEdgeJournal(
         link.hash,
         recordedAt,
       );
-      upsertHead.run({
+      if (h.stored) {
+        moveHead.run(
+          seq,
+          link.hash,
+          totals.grandSalesMinor,
+          totals.grandRefundsMinor,
+          totals.grandTaxMinor,
+          storeId,
+          h.key.terminal,
+        );
+        return link;
+      }
+      insertHead.run({
         storeId,
         branchCode: h.key.branch,
         terminal: h.key.terminal,

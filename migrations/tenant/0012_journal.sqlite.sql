@@ -1,4 +1,5 @@
--- The tamper-evident journal (SQLite variant of 0012_journal.pg.sql, which says why).
+-- The tamper-evident journal (SQLite variant of 0012_journal.pg.sql, which says why). WITHOUT ROWID:
+-- each link is one b-tree entry keyed by its chain and seq, not a row plus a primary-key index.
 CREATE TABLE journal_links (
   store_id TEXT NOT NULL,
   branch_code TEXT NOT NULL,
@@ -12,7 +13,7 @@ CREATE TABLE journal_links (
   device_id TEXT,
   break_reason TEXT,
   PRIMARY KEY (store_id, terminal, journal_seq)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE journal_heads (
   store_id TEXT NOT NULL,
@@ -27,7 +28,7 @@ CREATE TABLE journal_heads (
   grand_tax_minor INTEGER,
   breaks INTEGER NOT NULL DEFAULT 0 CHECK (breaks >= 0),
   PRIMARY KEY (store_id, terminal)
-);
+) WITHOUT ROWID;
 
 ALTER TABLE shifts ADD COLUMN seal_grand_sales_minor INTEGER CHECK (seal_grand_sales_minor >= 0);
 ALTER TABLE shifts ADD COLUMN seal_grand_refunds_minor INTEGER CHECK (seal_grand_refunds_minor >= 0);
