@@ -118,8 +118,8 @@ export const stockMovements = defineTable(
     countedQtyMilli: c.bigint('counted_qty_milli'),
     unitCostMinor: c.bigint('unit_cost_minor'),
   },
+  // Tenant migration 0013 dropped stock_movements_branch_product (branch_code, product_id): a prefix of this.
   (t, k) => [
-    k.index('stock_movements_branch_product').on(t.branchCode, t.productId),
     k.index('stock_movements_order').on(t.branchCode, t.productId, t.occurredAt, t.branchSeq),
     k.index('stock_movements_branch_seq').on(t.branchCode, t.branchSeq),
   ],
