@@ -20,7 +20,7 @@ interface Figure {
   prefix: string;
   unit: string;
   higherIsBetter: boolean;
-  /** What the row's value is divided by to read in `unit` (RSS rows hold bytes, CPU rows a share). */
+  /** What the row's value is divided by to read in `unit` (RSS rows hold bytes, CPU rows a share, storm rows ms). */
   scale?: number;
 }
 
@@ -81,7 +81,13 @@ const DIMENSIONS: readonly Dimension[] = [
         higherIsBetter: false,
         scale: 0.01,
       },
-      { label: 'restart storm', prefix: 'idle: restart storm, all', unit: 's', higherIsBetter: false },
+      {
+        label: 'restart storm',
+        prefix: 'idle: restart storm, all',
+        unit: 's',
+        higherIsBetter: false,
+        scale: 1000,
+      },
     ],
   },
   {
@@ -172,7 +178,7 @@ export async function growthBench(): Promise<Row[]> {
       const b = exponent(sizes, values);
       const cells = sizes.map(
         (s, i) =>
-          `${fmt(values[i]!, f.unit === 'ms' || f.unit === 's' ? 1 : 0)} at ${s.toLocaleString('en')}`,
+          `${fmt(values[i]!, f.unit === 'ms' || f.unit === 's' || f.unit.startsWith('%') ? 1 : 0)} at ${s.toLocaleString('en')}`,
       );
       table.push(
         `| ${d.label} | ${f.label} (${f.unit}) | ${cells.join(' | ')} | ${fmt(b, 2)} | ${reading(f, b)} |`,
