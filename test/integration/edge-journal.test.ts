@@ -299,8 +299,11 @@ describe('a database from before the journal', () => {
     const early = [sell(edge.store), sell(edge.store)];
     const shift = edge.store.shifts.open({ terminal: 'T1', openingFloatMinor: 0 });
     if (!shift.ok) throw new Error('shift refused');
-    // Back to the schema before tenant migration 0012: no journal tables, no seal columns.
+    // Back to the schema before tenant migration 0012: no journal tables, no seal columns (and 0013's
+    // dropped index back, as 0013 came after).
     edge.store.close();
+    tamper(edge, 'CREATE INDEX stock_movements_branch_product ON stock_movements (branch_code, product_id)');
+    tamper(edge, "DELETE FROM schema_migrations WHERE component = 'tenant' AND version = 13");
     tamper(edge, 'DROP TABLE journal_links');
     tamper(edge, 'DROP TABLE journal_heads');
     for (const col of ['grand_sales_minor', 'grand_refunds_minor', 'grand_tax_minor', 'last_document_hash'])
@@ -308,7 +311,7 @@ describe('a database from before the journal', () => {
     tamper(edge, "DELETE FROM schema_migrations WHERE component = 'tenant' AND version = 12");
 
     const store = await edge.reopen({ journal: true });
-    expect(store.database.tenantSchemaVersion).toBe(12);
+    expect(store.database.tenantSchemaVersion).toBe(13);
     const before = await verify(store);
     expect(before).toEqual({
       intact: true,
