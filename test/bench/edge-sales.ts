@@ -15,7 +15,7 @@ import type { SaleInput } from '../../src/domain/payloads.ts';
 import { createTestEdge, seedCatalog, type TestEdge } from '../helpers/edge.ts';
 import { checkInterrupted, fmt, log, median, now, type Row, row } from './common.ts';
 
-const ROUNDS = 3;
+const ROUNDS = 5;
 const ROUND_MS = 2_000;
 const WARMUP_SALES = 200;
 const TARGET = 0.7;
