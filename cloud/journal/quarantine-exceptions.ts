@@ -3,10 +3,9 @@
 // or still held there (a refund awaiting its original, a mutation awaiting a fix) with a payload
 // that hashes to the link, so the document the till recorded is kept, only not stored yet.
 import type { SqlQueryable } from '../../src/db/sql.ts';
-import type { JournalDocument } from '../../src/journal/canonical-document.ts';
+import { parsedJournalDocument } from '../../src/journal/canonical-document.ts';
 import { linkHash } from '../../src/journal/chain.ts';
 import type { JournalKind } from '../../src/protocol/journal.ts';
-import { payloadSchemas } from '../../src/protocol/mutations.ts';
 import { documentKey } from './stored-documents.ts';
 
 /** A link whose document is not stored. */
@@ -37,39 +36,6 @@ const parsedJson = (text: string): unknown => {
   }
 };
 
-/** A quarantined payload as the journal reads it (what the till hashed), or undefined if it does not parse. */
-export function quarantinedDocument(kind: string, payload: unknown): JournalDocument | undefined {
-  switch (kind) {
-    case 'sale':
-    case 'refund': {
-      const p = payloadSchemas[kind].safeParse(payload);
-      if (!p.success) return undefined;
-      const { stockMovements: _m, flags: _f, refundedElsewhere: _r, journal: _j, ...rest } = p.data;
-      return { kind: rest.kind, document: { ...rest, lines: rest.lines.map(({ flags: _l, ...l }) => l) } };
-    }
-    case 'shift_open': {
-      const p = payloadSchemas.shift_open.safeParse(payload);
-      if (!p.success) return undefined;
-      const { closedAt: _a, closedBy: _b, journal: _j, ...document } = p.data;
-      return { kind: 'shift_open', document };
-    }
-    case 'cash_movement': {
-      const p = payloadSchemas.cash_movement.safeParse(payload);
-      if (!p.success) return undefined;
-      const { journal: _j, ...document } = p.data;
-      return { kind: 'cash_movement', document };
-    }
-    case 'shift_close': {
-      const p = payloadSchemas.shift_close.safeParse(payload);
-      if (!p.success || !p.data.seal) return undefined;
-      const { journal: _j, seal, ...rest } = p.data;
-      return { kind: 'shift_close', document: { ...rest, seal } };
-    }
-    default:
-      return undefined;
-  }
-}
-
 /** The ids a quarantined mutation may have been linked under: its own, and a close's shift. */
 function linkedIds(r: QuarantineRow): string[] {
   if (r.kind !== 'shift_close') return [r.mutation_id];
@@ -78,7 +44,7 @@ function linkedIds(r: QuarantineRow): string[] {
 }
 
 function heldMatches(r: QuarantineRow, link: MissingLink): boolean {
-  const doc = quarantinedDocument(r.kind, parsedJson(r.payload));
+  const doc = parsedJournalDocument(r.kind, parsedJson(r.payload));
   if (!doc || doc.kind !== link.kind) return false;
   try {
     return linkHash(link.seq, link.prevHash, doc) === link.hash;

@@ -2,7 +2,11 @@
 // link with the document it covers (rebuilt from the payload as pushed), the document's id, instant
 // and terminal. A payload its schema refuses keeps its link (the till recorded it) but no document,
 // so its hash cannot be verified.
-import type { JournalDocument } from '../../src/journal/canonical-document.ts';
+import {
+  type JournalDocument,
+  type JournaledPayload,
+  journalDocumentOf,
+} from '../../src/journal/canonical-document.ts';
 import {
   type JournalKind,
   type JournalLink,
@@ -47,58 +51,26 @@ export function journaledMutations(
   return out;
 }
 
-function journaled(v: ValidMutation): JournaledMutation | undefined {
-  switch (v.kind) {
+/** Where a journaled payload's document is stored and placed: its id, its instant and its terminal. */
+function placeOf(p: JournaledPayload): Pick<JournaledMutation, 'documentId' | 'recordedAt' | 'terminal'> {
+  switch (p.kind) {
     case 'sale':
     case 'refund':
-      return (
-        v.doc.journal && {
-          link: v.doc.journal,
-          kind: v.kind,
-          documentId: v.doc.id,
-          document: { kind: v.doc.kind, document: v.doc },
-          recordedAt: v.doc.occurredAt,
-          terminal: v.doc.terminal,
-        }
-      );
+      return { documentId: p.doc.id, recordedAt: p.doc.occurredAt, terminal: p.doc.terminal };
     case 'shift_open':
-      return (
-        v.doc.journal && {
-          link: v.doc.journal,
-          kind: v.kind,
-          documentId: v.doc.id,
-          document: { kind: v.kind, document: v.doc },
-          recordedAt: v.doc.openedAt,
-          terminal: v.doc.terminal,
-        }
-      );
+      return { documentId: p.doc.id, recordedAt: p.doc.openedAt, terminal: p.doc.terminal };
     case 'cash_movement':
-      return (
-        v.doc.journal && {
-          link: v.doc.journal,
-          kind: v.kind,
-          documentId: v.doc.id,
-          document: { kind: v.kind, document: v.doc },
-          recordedAt: v.doc.occurredAt,
-          terminal: { shiftId: v.doc.shiftId },
-        }
-      );
-    case 'shift_close': {
-      const { journal, seal } = v.doc;
-      if (!journal) return undefined;
-      return {
-        link: journal,
-        kind: v.kind,
-        documentId: v.doc.shiftId,
-        // A close without its seal is not the document its link covers: its hash cannot match.
-        document: seal ? { kind: v.kind, document: { ...v.doc, seal } } : undefined,
-        recordedAt: v.doc.closedAt,
-        terminal: { shiftId: v.doc.shiftId },
-      };
-    }
-    default:
-      return undefined;
+      return { documentId: p.doc.id, recordedAt: p.doc.occurredAt, terminal: { shiftId: p.doc.shiftId } };
+    case 'shift_close':
+      return { documentId: p.doc.shiftId, recordedAt: p.doc.closedAt, terminal: { shiftId: p.doc.shiftId } };
   }
+}
+
+function journaled(v: ValidMutation): JournaledMutation | undefined {
+  if (!isJournalKind(v.kind)) return undefined;
+  const p = v as JournaledPayload;
+  const link = p.doc.journal;
+  return link && { link, kind: p.kind, document: journalDocumentOf(p), ...placeOf(p) };
 }
 
 /** A journaled kind whose payload its schema refused: its link still counts in the chain, if it reads. */

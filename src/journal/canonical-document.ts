@@ -3,8 +3,14 @@
 // The edge hashes this when it records; the cloud rebuilds it from its stored rows and gets the same
 // text, so editing a stored value changes the hash. Flags are left out (the cloud adds some), as are
 // stock movements (derived from the lines) and what only the cloud stores (received time, device seq).
-import type { JournalKind, ShiftSeal } from '../protocol/journal.ts';
-import type { CashMovementDocument, SaleDocument, ShiftClosed, ShiftOpened } from '../protocol/mutations.ts';
+import { type JournalKind, journalKinds, type ShiftSeal } from '../protocol/journal.ts';
+import {
+  type CashMovementDocument,
+  payloadSchemas,
+  type SaleDocument,
+  type ShiftClosed,
+  type ShiftOpened,
+} from '../protocol/mutations.ts';
 import { type CanonicalValue, canonicalInstant } from './canonical-json.ts';
 
 /** A sale or refund as far as the journal reads it (the wire document without stock movements or flags). */
@@ -142,6 +148,40 @@ export function canonicalDocument(doc: JournalDocument): CanonicalValue {
     case 'shift_close':
       return shiftClose(doc.document);
   }
+}
+
+/** A journaled kind's payload as pushed (parsed by its schema), with its kind. */
+export type JournaledPayload =
+  | { kind: 'sale' | 'refund'; doc: SaleDocument }
+  | { kind: 'shift_open'; doc: ShiftOpened }
+  | { kind: 'cash_movement'; doc: CashMovementDocument }
+  | { kind: 'shift_close'; doc: ShiftClosed };
+
+/**
+ * The document a journaled payload's link covers. A shift close without its seal covers none (its
+ * hash cannot match): undefined.
+ */
+export function journalDocumentOf(p: JournaledPayload): JournalDocument | undefined {
+  switch (p.kind) {
+    case 'sale':
+    case 'refund':
+      return { kind: p.doc.kind, document: p.doc };
+    case 'shift_open':
+      return { kind: 'shift_open', document: p.doc };
+    case 'cash_movement':
+      return { kind: 'cash_movement', document: p.doc };
+    case 'shift_close': {
+      const { seal } = p.doc;
+      return seal ? { kind: 'shift_close', document: { ...p.doc, seal } } : undefined;
+    }
+  }
+}
+
+/** A payload of `kind` as the journal reads it, if its kind is journaled and its schema takes it. */
+export function parsedJournalDocument(kind: string, payload: unknown): JournalDocument | undefined {
+  if (!(journalKinds as readonly string[]).includes(kind)) return undefined;
+  const parsed = payloadSchemas[kind as JournalKind].safeParse(payload);
+  return parsed.success ? journalDocumentOf({ kind, doc: parsed.data } as JournaledPayload) : undefined;
 }
 
 /** The id a journaled document is stored under (a shift close is stored on its shift). */

@@ -1,7 +1,7 @@
 // Journal links for pushed mutations, built the way the edge builds them (src/journal): each journaled
 // document's link in its terminal's chain, so a test can push an intact chain over the raw protocol
 // and then spoil one link or document at a time.
-import type { JournalDocument } from '../../src/journal/canonical-document.ts';
+import { type JournalDocument, parsedJournalDocument } from '../../src/journal/canonical-document.ts';
 import { type ChainKey, genesisHash, linkHash } from '../../src/journal/chain.ts';
 import { type JournalLink, journalKinds } from '../../src/protocol/journal.ts';
 import { type Mutation, payloadSchemas } from '../../src/protocol/mutations.ts';
@@ -20,24 +20,9 @@ export const isJournaled = (m: Mutation): boolean => (journalKinds as readonly s
 
 /** The journal document the cloud rebuilds from a payload (a shift close with its seal). */
 export function journalDocumentOf(m: Mutation): JournalDocument {
-  switch (m.kind) {
-    case 'sale':
-    case 'refund': {
-      const doc = payloadSchemas[m.kind].parse(m.payload);
-      return { kind: doc.kind, document: doc };
-    }
-    case 'shift_open':
-      return { kind: 'shift_open', document: payloadSchemas.shift_open.parse(m.payload) };
-    case 'cash_movement':
-      return { kind: 'cash_movement', document: payloadSchemas.cash_movement.parse(m.payload) };
-    case 'shift_close': {
-      const doc = payloadSchemas.shift_close.parse(m.payload);
-      if (!doc.seal) throw new Error('a journaled shift close carries its seal');
-      return { kind: 'shift_close', document: { ...doc, seal: doc.seal } };
-    }
-    default:
-      throw new Error(`${m.kind} is not journaled`);
-  }
+  const doc = parsedJournalDocument(m.kind, m.payload);
+  if (!doc) throw new Error(`${m.kind} ${m.id} is not a journaled document the journal can read`);
+  return doc;
 }
 
 /**
