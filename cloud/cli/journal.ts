@@ -10,9 +10,8 @@ import { AppError } from '../../src/errors.ts';
 import type { ChainVerdict } from '../../src/protocol/journal.ts';
 import { auditTenant } from '../catalog/change-log.ts';
 import { type ChainFilter, verifyStoredChains } from '../journal/stored-chains.ts';
-import { createTenantResolver } from '../resolver/tenant-resolver.ts';
 import { requireOrgId } from '../tenants/validate.ts';
-import { openCliPlatform } from './open.ts';
+import { onTenant } from './open.ts';
 
 const USAGE = 'usage: modernpos journal verify ORG [--branch B] [--terminal T] [--json]';
 
@@ -102,23 +101,9 @@ export async function runJournalCommand(args: ParsedArgs, io: CliIO): Promise<nu
     branch: code(args.flags.branch, 'branch'),
     terminal: code(args.flags.terminal, 'terminal'),
   };
-  const { platform } = await openCliPlatform(args.flags, io, 'cli');
-  const resolver = createTenantResolver({
-    control: platform.control,
-    engine: platform.engine,
-    keyring: platform.tenants.keyring,
-    maxPools: 1,
-    poolSize: 1,
-  });
-  let verdicts: ChainVerdict[];
-  try {
-    verdicts = await resolver.withTenant(orgId, (db) =>
-      verifyTenantJournal(db, orgId, filter, 'operator (cli)'),
-    );
-  } finally {
-    await resolver.close();
-    await platform.close();
-  }
+  const verdicts = await onTenant(args.flags, io, orgId, (db) =>
+    verifyTenantJournal(db, orgId, filter, 'operator (cli)'),
+  );
   if (args.flags.json) io.out(JSON.stringify(verdicts, null, 2));
   else for (const line of verdictLines(orgId, verdicts)) io.out(line);
   return verdicts.every((v) => v.intact) ? EXIT.ok : EXIT.failure;

@@ -1,6 +1,7 @@
 // Opens the platform for a CLI command from the environment and flags.
 import type { Flags } from '../../src/cli/args.ts';
 import type { CliIO } from '../../src/cli/io.ts';
+import type { SqlDatabase } from '../../src/db/sql.ts';
 import {
   type CloudConfig,
   type RawSettings,
@@ -9,6 +10,7 @@ import {
   resolveKeyring,
 } from '../config.ts';
 import { openPlatform, type Platform, type PlatformConfig } from '../platform.ts';
+import { createTenantResolver } from '../resolver/tenant-resolver.ts';
 
 export interface OpenedPlatform {
   raw: RawSettings;
@@ -55,4 +57,27 @@ export async function openCliPlatform(flags: Flags, io: CliIO, actor: string): P
     clusterLoads: { ttlMs: config.clusterLoadTtlMs },
   });
   return { raw, config, platform };
+}
+
+/** Runs `fn` on tenant `orgId`'s database through a one-pool resolver, then closes it and the platform. */
+export async function onTenant<T>(
+  flags: Flags,
+  io: CliIO,
+  orgId: string,
+  fn: (db: SqlDatabase) => Promise<T>,
+): Promise<T> {
+  const { platform } = await openCliPlatform(flags, io, 'cli');
+  const resolver = createTenantResolver({
+    control: platform.control,
+    engine: platform.engine,
+    keyring: platform.tenants.keyring,
+    maxPools: 1,
+    poolSize: 1,
+  });
+  try {
+    return await resolver.withTenant(orgId, fn);
+  } finally {
+    await resolver.close();
+    await platform.close();
+  }
 }
