@@ -11,7 +11,7 @@ import {
   type ShiftClosed,
   type ShiftOpened,
 } from '../protocol/mutations.ts';
-import { type CanonicalValue, canonicalInstant } from './canonical-json.ts';
+import { canonicalInstant } from './canonical-json.ts';
 
 /** A sale or refund as far as the journal reads it (the wire document without stock movements or flags). */
 export type JournalSale = Omit<
@@ -31,122 +31,86 @@ export type JournalDocument =
   | { kind: 'cash_movement'; document: JournalCashMovement }
   | { kind: 'shift_close'; document: JournalShiftClose };
 
-const orNull = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
+// Each kind's canonical text is written field by field, keys in canonical order (sorted by UTF-16
+// code unit): no object is built and no key sorted per document, as the edge hashes every sale in its
+// writing transaction and the cloud every pushed document. test/unit/journal-chain.test.ts holds the
+// text of every kind to `canonicalJson` of itself.
 
-// Every projection writes its keys already in canonical order (sorted by UTF-16 code unit), so
-// `JSON.stringify` of it is its canonical JSON without a sort per object (the push path hashes every
-// document); test/unit/journal-chain.test.ts holds each kind to `canonicalJson`.
+/** A string, or an absent one as null. */
+const str = (v: string | null | undefined): string =>
+  v === null || v === undefined ? 'null' : JSON.stringify(v);
 
-function sale(d: JournalSale): CanonicalValue {
-  return {
-    approval: d.approval
-      ? {
-          approvedAt: canonicalInstant(d.approval.approvedAt),
-          approverUserId: d.approval.approverUserId,
-          reasons: [...d.approval.reasons],
-        }
-      : null,
-    branch: d.branch,
-    businessDate: d.businessDate,
-    cashier: d.cashier,
-    cashierUserId: d.cashierUserId,
-    changeMinor: d.changeMinor,
-    currency: d.currency,
-    customerId: d.customerId,
-    discountMinor: d.discountMinor,
-    id: d.id,
-    kind: d.kind,
-    lines: [...d.lines]
-      .sort((a, b) => a.lineNo - b.lineNo)
-      .map((l) => ({
-        amountMinor: l.amountMinor,
-        discountMinor: l.discountMinor,
-        lineNo: l.lineNo,
-        name: l.name,
-        originalLineNo: l.originalLineNo,
-        productId: l.productId,
-        qtyMilli: l.qtyMilli,
-        taxInclusive: l.taxInclusive,
-        taxMinor: l.taxMinor,
-        taxRateBp: l.taxRateBp,
-        totalMinor: l.totalMinor,
-        unitPriceMinor: l.unitPriceMinor,
-      })),
-    occurredAt: canonicalInstant(d.occurredAt),
-    originalSaleId: d.originalSaleId,
-    payments: d.payments.map((p) => ({
-      amountMinor: p.amountMinor,
-      changeMinor: p.changeMinor,
-      method: p.method,
-      reference: p.reference,
-      tenderedMinor: p.tenderedMinor,
-    })),
-    reason: d.reason,
-    receiptNo: d.receiptNo,
-    shiftId: d.shiftId,
-    subtotalMinor: d.subtotalMinor,
-    taxMinor: d.taxMinor,
-    terminal: d.terminal,
-    totalMinor: d.totalMinor,
-  };
+/** An integer, or an absent one as null; anything else has no canonical form (canonical-json.ts). */
+function int(v: number | null | undefined): string {
+  if (v === null || v === undefined) return 'null';
+  if (!Number.isSafeInteger(v)) throw new Error(`the journal's canonical form holds integers only, not ${v}`);
+  return String(v); // String(-0) is "0"
 }
 
-function shiftOpen(d: JournalShiftOpen): CanonicalValue {
-  return {
-    branch: d.branch,
-    businessDate: d.businessDate,
-    id: d.id,
-    openedAt: canonicalInstant(d.openedAt),
-    openedBy: d.openedBy,
-    openedByUserId: orNull(d.openedByUserId),
-    openingFloatMinor: d.openingFloatMinor,
-    terminal: d.terminal,
-  };
+const instant = (v: string): string => JSON.stringify(canonicalInstant(v));
+
+type Line = JournalSale['lines'][number];
+
+function lineText(l: Line): string {
+  return `{"amountMinor":${int(l.amountMinor)},"discountMinor":${int(l.discountMinor)},"lineNo":${int(l.lineNo)},"name":${str(l.name)},"originalLineNo":${int(l.originalLineNo)},"productId":${str(l.productId)},"qtyMilli":${int(l.qtyMilli)},"taxInclusive":${l.taxInclusive ? 'true' : 'false'},"taxMinor":${int(l.taxMinor)},"taxRateBp":${int(l.taxRateBp)},"totalMinor":${int(l.totalMinor)},"unitPriceMinor":${int(l.unitPriceMinor)}}`;
 }
 
-function cashMovement(d: JournalCashMovement): CanonicalValue {
-  return {
-    amountMinor: d.amountMinor,
-    cashier: d.cashier,
-    cashierUserId: orNull(d.cashierUserId),
-    direction: d.direction,
-    id: d.id,
-    occurredAt: canonicalInstant(d.occurredAt),
-    reason: d.reason,
-    shiftId: d.shiftId,
-  };
+/** The lines by lineNo (a till records them in order: sorted only when they are not). */
+function linesInOrder(lines: readonly Line[]): readonly Line[] {
+  for (let i = 1; i < lines.length; i++) {
+    if (lines[i - 1]!.lineNo > lines[i]!.lineNo) return [...lines].sort((a, b) => a.lineNo - b.lineNo);
+  }
+  return lines;
 }
 
-function shiftClose(d: JournalShiftClose): CanonicalValue {
-  return {
-    closedAt: canonicalInstant(d.closedAt),
-    closedBy: d.closedBy,
-    closedByUserId: orNull(d.closedByUserId),
-    counted: [...d.counted]
-      .sort((a, b) => (a.method < b.method ? -1 : a.method > b.method ? 1 : 0))
-      .map((c) => ({ countedMinor: c.countedMinor, method: c.method })),
-    seal: {
-      grandRefundsMinor: d.seal.grandRefundsMinor,
-      grandSalesMinor: d.seal.grandSalesMinor,
-      grandTaxMinor: d.seal.grandTaxMinor,
-      lastDocumentHash: d.seal.lastDocumentHash,
-    },
-    shiftId: d.shiftId,
-  };
+function saleText(d: JournalSale): string {
+  const a = d.approval;
+  const approval = a
+    ? `{"approvedAt":${instant(a.approvedAt)},"approverUserId":${str(a.approverUserId)},"reasons":[${a.reasons.map(str).join(',')}]}`
+    : 'null';
+  const lines = linesInOrder(d.lines).map(lineText).join(',');
+  const payments = d.payments
+    .map(
+      (p) =>
+        `{"amountMinor":${int(p.amountMinor)},"changeMinor":${int(p.changeMinor)},"method":${str(p.method)},"reference":${str(p.reference)},"tenderedMinor":${int(p.tenderedMinor)}}`,
+    )
+    .join(',');
+  return `{"approval":${approval},"branch":${str(d.branch)},"businessDate":${str(d.businessDate)},"cashier":${str(d.cashier)},"cashierUserId":${str(d.cashierUserId)},"changeMinor":${int(d.changeMinor)},"currency":${str(d.currency)},"customerId":${str(d.customerId)},"discountMinor":${int(d.discountMinor)},"id":${str(d.id)},"kind":${str(d.kind)},"lines":[${lines}],"occurredAt":${instant(d.occurredAt)},"originalSaleId":${str(d.originalSaleId)},"payments":[${payments}],"reason":${str(d.reason)},"receiptNo":${str(d.receiptNo)},"shiftId":${str(d.shiftId)},"subtotalMinor":${int(d.subtotalMinor)},"taxMinor":${int(d.taxMinor)},"terminal":${str(d.terminal)},"totalMinor":${int(d.totalMinor)}}`;
 }
 
-/** The canonical document of a journaled document, as a value for canonicalJson. */
-export function canonicalDocument(doc: JournalDocument): CanonicalValue {
+function shiftOpenText(d: JournalShiftOpen): string {
+  return `{"branch":${str(d.branch)},"businessDate":${str(d.businessDate)},"id":${str(d.id)},"openedAt":${instant(d.openedAt)},"openedBy":${str(d.openedBy)},"openedByUserId":${str(d.openedByUserId)},"openingFloatMinor":${int(d.openingFloatMinor)},"terminal":${str(d.terminal)}}`;
+}
+
+function cashMovementText(d: JournalCashMovement): string {
+  return `{"amountMinor":${int(d.amountMinor)},"cashier":${str(d.cashier)},"cashierUserId":${str(d.cashierUserId)},"direction":${str(d.direction)},"id":${str(d.id)},"occurredAt":${instant(d.occurredAt)},"reason":${str(d.reason)},"shiftId":${str(d.shiftId)}}`;
+}
+
+function shiftCloseText(d: JournalShiftClose): string {
+  const counted = [...d.counted]
+    .sort((a, b) => (a.method < b.method ? -1 : a.method > b.method ? 1 : 0))
+    .map((c) => `{"countedMinor":${int(c.countedMinor)},"method":${str(c.method)}}`)
+    .join(',');
+  const s = d.seal;
+  const seal = `{"grandRefundsMinor":${int(s.grandRefundsMinor)},"grandSalesMinor":${int(s.grandSalesMinor)},"grandTaxMinor":${int(s.grandTaxMinor)},"lastDocumentHash":${str(s.lastDocumentHash)}}`;
+  return `{"closedAt":${instant(d.closedAt)},"closedBy":${str(d.closedBy)},"closedByUserId":${str(d.closedByUserId)},"counted":[${counted}],"seal":${seal},"shiftId":${str(d.shiftId)}}`;
+}
+
+/**
+ * The canonical text of a journaled document (docs/journal.md#fields-of-each-kind); throws when a
+ * value has no canonical form (a fraction, an unreadable instant).
+ */
+export function canonicalDocumentText(doc: JournalDocument): string {
   switch (doc.kind) {
     case 'sale':
     case 'refund':
-      return sale(doc.document);
+      return saleText(doc.document);
     case 'shift_open':
-      return shiftOpen(doc.document);
+      return shiftOpenText(doc.document);
     case 'cash_movement':
-      return cashMovement(doc.document);
+      return cashMovementText(doc.document);
     case 'shift_close':
-      return shiftClose(doc.document);
+      return shiftCloseText(doc.document);
   }
 }
 

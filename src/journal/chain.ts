@@ -1,15 +1,16 @@
 // One terminal's hash chain (docs/journal.md): the genesis value it starts from, the text each link
 // hashes, and the walk that finds the first link that does not verify. Pure: the edge (SQLite) and
 // the cloud (the tenant's Postgres) read their stored links and documents and call `verifyChain`.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ChainVerdict, JournalBreakReason, JournalKind } from '../protocol/journal.ts';
-import { canonicalDocument, type JournalDocument } from './canonical-document.ts';
+import { canonicalDocumentText, type JournalDocument } from './canonical-document.ts';
 import { canonicalJson } from './canonical-json.ts';
 
 /** The canonical form's version, written into every hashed text. */
 export const JOURNAL_FORMAT = 1;
 
-const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+/** SHA-256 of the text's UTF-8 bytes, lowercase hex (one-shot: no hash object per link). */
+const sha256 = (text: string): string => hash('sha256', text, 'hex');
 
 /** Who a chain belongs to: the tenant, the branch, the terminal, and the edge database recording it. */
 export interface ChainKey {
@@ -32,15 +33,7 @@ export function genesisHash(key: ChainKey): string {
 
 /** The exact text a link's hash covers: canonical `{format, seq, kind, prevHash, document}`. */
 export function linkText(seq: number, prevHash: string, doc: JournalDocument): string {
-  // Keys in canonical order and a document whose keys are too (canonical-document.ts): JSON.stringify
-  // writes the canonical JSON here without canonicalJson's sort per object.
-  return JSON.stringify({
-    document: canonicalDocument(doc),
-    format: JOURNAL_FORMAT,
-    kind: doc.kind,
-    prevHash,
-    seq,
-  });
+  return `{"document":${canonicalDocumentText(doc)},"format":${JOURNAL_FORMAT},"kind":${JSON.stringify(doc.kind)},"prevHash":${JSON.stringify(prevHash)},"seq":${seq}}`;
 }
 
 export function linkHash(seq: number, prevHash: string, doc: JournalDocument): string {
