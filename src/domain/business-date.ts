@@ -15,8 +15,7 @@ export function isTimeZone(timeZone: string): boolean {
 // edge dates every sale.
 const formats = new Map<string, Intl.DateTimeFormat>();
 
-/** The calendar date (YYYY-MM-DD) at `instant` in `timeZone`. */
-export function businessDate(instant: Date, timeZone: string): string {
+function formatted(instant: number, timeZone: string): string {
   let format = formats.get(timeZone);
   if (!format) {
     format = new Intl.DateTimeFormat('en-CA', {
@@ -30,4 +29,25 @@ export function businessDate(instant: Date, timeZone: string): string {
   const parts = format.formatToParts(instant);
   const get = (type: string) => parts.find((p) => p.type === type)?.value;
   return `${get('year')}-${get('month')}-${get('day')}`;
+}
+
+// Every zone's offset is a whole number of quarter hours, and so are the instants its offset changes:
+// within one UTC quarter hour the date does not change. Each zone remembers the last quarter hour
+// it dated, once both its ends were seen to fall on the same date (so an odd historical offset is
+// dated exactly, never from the memo).
+const QUARTER_HOUR_MS = 15 * 60 * 1000;
+const lastQuarter = new Map<string, { quarter: number; date: string }>();
+
+/** The calendar date (YYYY-MM-DD) at `instant` in `timeZone`. */
+export function businessDate(instant: Date, timeZone: string): string {
+  const ms = instant.getTime();
+  const quarter = Math.floor(ms / QUARTER_HOUR_MS);
+  const known = lastQuarter.get(timeZone);
+  if (known !== undefined && known.quarter === quarter) return known.date;
+  const date = formatted(ms, timeZone);
+  const start = quarter * QUARTER_HOUR_MS;
+  if (formatted(start, timeZone) === date && formatted(start + QUARTER_HOUR_MS - 1, timeZone) === date) {
+    lastQuarter.set(timeZone, { quarter, date });
+  }
+  return date;
 }

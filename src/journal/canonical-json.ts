@@ -36,8 +36,15 @@ export function canonicalJson(value: CanonicalValue): string {
     .join(',')}}`;
 }
 
+// An instant already in the canonical form on a day every month has (1–28): itself, without a parse.
+// Every instant the edge writes is one (toISOString); the rest go through Date, which rejects an
+// impossible date and writes the others canonically.
+const CANONICAL_INSTANT =
+  /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+
 /** An instant in the canonical form: UTC, milliseconds (finer digits cut off), `YYYY-MM-DDTHH:mm:ss.sssZ`. */
 export function canonicalInstant(instant: string): string {
+  if (CANONICAL_INSTANT.test(instant)) return instant;
   const d = new Date(instant);
   if (Number.isNaN(d.getTime())) throw new Error(`not an instant: ${instant}`);
   return d.toISOString();

@@ -18,7 +18,7 @@ const DIRECT_MS = 2_000;
 const clientsText = (n: number) => `${n} keep-alive client${n > 1 ? 's' : ''}`;
 
 /** What a client worker is told to do: `clients` loops sending `kind` requests for `measureMs` after a warm-up. */
-interface LoadPlan {
+export interface LoadPlan {
   url: string;
   /** The cashier session every sale is sent with. */
   token: string;
@@ -98,6 +98,21 @@ export async function measure(plan: LoadPlan): Promise<{ rate: number; p50: numb
   };
 }
 
+/**
+ * Sales need a cashier session: the test cashier is seeded and signs in once on the edge served at
+ * `url`, at the terminal the sales name; answers the session's token.
+ */
+export async function signInTill(edge: TestEdge, url: string): Promise<string> {
+  await seedTillUser(edge.store, TEST_CASHIER);
+  const signIn = await fetch(`${url}/v1/cashier-sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ terminal: saleInput().terminal, code: TEST_CASHIER.code, pin: TEST_CASHIER.pin }),
+  });
+  if (signIn.status !== 201) throw new Error(`sign-in: ${signIn.status} ${await signIn.text()}`);
+  return ((await signIn.json()) as { token: string }).token;
+}
+
 /** The two servers on one store: each sale in its own transaction, and sales grouped into one commit. */
 interface Servers {
   perSale: string;
@@ -108,15 +123,7 @@ interface Servers {
 async function runAll(edge: TestEdge, urls: Servers): Promise<Row[]> {
   const url = urls.grouped;
   const direct = () => rateFor(DIRECT_MS, () => void recordOne(edge.store));
-  // Sales need a cashier session: the test cashier signs in once, at the terminal the sales name.
-  await seedTillUser(edge.store, TEST_CASHIER);
-  const signIn = await fetch(`${url}/v1/cashier-sessions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ terminal: saleInput().terminal, code: TEST_CASHIER.code, pin: TEST_CASHIER.pin }),
-  });
-  if (signIn.status !== 201) throw new Error(`sign-in: ${signIn.status} ${await signIn.text()}`);
-  const { token } = (await signIn.json()) as { token: string };
+  const token = await signInTill(edge, url);
   const plan = (kind: LoadPlan['kind'], clients: number, at = url) =>
     measure({ url: at, token, kind, clients, warmupMs: WARMUP_MS, measureMs: MEASURE_MS });
   const before = direct();

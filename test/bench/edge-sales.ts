@@ -2,7 +2,7 @@
 // against raw better-sqlite3 writing the same rows with the same pragmas, one sale per transaction, in
 // interleaved rounds on separate fresh files; each side's figure is its median round. A third side,
 // the store recording without its journal links (EdgeStoreOptions.journal false), gives the journal's
-// cost: the store with it must keep ≥ 0.9× that speed.
+// share of recordSale alone (its target is on the whole sale path: edge-journal.ts).
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,8 +19,6 @@ const ROUNDS = 5;
 const ROUND_MS = 2_000;
 const WARMUP_SALES = 200;
 const TARGET = 0.7;
-/** The store with its journal against the store without it. */
-const JOURNAL_TARGET = 0.9;
 const PRODUCTS = [
   { sku: 'COFFEE-250G', name: 'Coffee beans 250 g', priceMinor: 699, taxRateBp: 600 },
   { sku: 'MILK-1L', name: 'Whole milk 1 l', priceMinor: 119, taxRateBp: 600 },
@@ -187,23 +185,25 @@ function interleavedRounds(edge: TestEdge, unjournaled: TestEdge, raw: Database.
   return rates;
 }
 
-/** The journal's cost: the store with its links against the same store without them. */
+/**
+ * The journal's share of recordSale alone: the store with its links against the same store without
+ * them. No target here: the target is on the sale path a till waits on (edge-journal.ts), of which
+ * recordSale is a part.
+ */
 function journalReport(rates: Rates): Row {
   const store = median(rates.store);
   const plain = median(rates.unjournaled);
   const added = 1e6 / store - 1e6 / plain;
   const rounds = (xs: number[]) => xs.map((x) => fmt(x, 0)).join(', ');
   log(
-    `  journal: ${fmt(store, 0)} sales/s with it, ${fmt(plain, 0)} without (rounds ${rounds(rates.unjournaled)}): ${fmt(store / plain)}× (per sale ${added >= 0 ? '+' : '−'}${fmt(Math.abs(added), 0)} µs)`,
+    `  journal: ${fmt(store, 0)} sales/s with it, ${fmt(plain, 0)} without (rounds ${rounds(rates.unjournaled)}): ${fmt(store / plain, 2)}× (per sale ${added >= 0 ? '+' : '−'}${fmt(Math.abs(added), 0)} µs)`,
   );
-  const limit = JOURNAL_TARGET * plain;
   return row(
-    'edge-sales journal: the same sales with their hash-chain links against the store without them',
-    { value: store, text: `${fmt(store, 0)} sales/s (${fmt(store / plain)}× without)` },
+    "edge-sales journal: recordSale alone with each sale's hash-chain link against without (the sale path: edge-journal)",
+    { value: store, text: `${fmt(store, 0)} sales/s (${fmt(store / plain, 2)}× without)` },
     {
       ceiling: { value: plain, text: `${fmt(plain, 0)} sales/s without the journal` },
       higherIsBetter: true,
-      target: { limit, text: `≥ ${JOURNAL_TARGET}× without: ≥ ${fmt(limit, 0)}/s` },
     },
   );
 }

@@ -1,4 +1,4 @@
-// `npm run bench [-- start onboarding migrate-all resolver edge-sales edge-http register-page sync-nightly
+// `npm run bench [-- start onboarding migrate-all resolver edge-sales edge-http edge-journal register-page sync-nightly
 // sync-live sync-fleet fleet-push idle reports import dashboard-page move clusters]`: runs the selected benchmarks
 // (default all), the Postgres ones on MODERNPOS_BENCH_PG_URL (move and clusters also on the extra
 // clusters mp_b and mp_c), drops everything they create, and ends with one table. The edge ones need
@@ -41,7 +41,7 @@ const PG_NAMES = [
   'move',
   'clusters',
 ] as const;
-const DEFAULT_NAMES = [...PG_NAMES, 'edge-sales', 'edge-http', 'register-page'] as const;
+const DEFAULT_NAMES = [...PG_NAMES, 'edge-sales', 'edge-http', 'edge-journal', 'register-page'] as const;
 // Runs the others at three sizes each in child processes: only when asked for by name.
 const NAMES = [...DEFAULT_NAMES, 'growth'] as const;
 type Name = (typeof NAMES)[number];
@@ -124,6 +124,10 @@ try {
   if (selected.has('edge-http')) {
     const { edgeHttpBench } = await import('./edge-http.ts');
     await bench('edge-http', edgeHttpBench);
+  }
+  if (selected.has('edge-journal')) {
+    const { edgeJournalBench } = await import('./edge-journal.ts');
+    await bench('edge-journal', edgeJournalBench);
   }
   if (selected.has('register-page')) {
     const { registerPageBench } = await import('./pages.ts');

@@ -86,6 +86,14 @@ describe('canonical JSON', () => {
   it('writes instants in UTC with milliseconds', () => {
     expect(canonicalInstant('2026-12-04T10:00:00+01:00')).toBe('2026-12-04T09:00:00.000Z');
     expect(canonicalInstant('2026-12-04T09:00:00.123456Z')).toBe('2026-12-04T09:00:00.123Z');
+    for (const canonical of [
+      '2026-12-04T09:00:00.123Z',
+      '2026-12-31T23:59:59.999Z',
+      '2028-02-29T00:00:00.000Z',
+    ]) {
+      expect(canonicalInstant(canonical)).toBe(canonical);
+    }
+    expect(() => canonicalInstant('2026-12-04 at nine')).toThrow(/not an instant/);
   });
 });
 
