@@ -25,7 +25,14 @@ const PRODUCTS = [
   { sku: 'MUG-CERAMIC', name: 'Ceramic mug', priceMinor: 1250, taxRateBp: 2300 },
 ];
 /** Rows one sale writes per table (the sequence upserts rewrite existing rows). */
-const ROWS_PER_SALE = { sales: 1, sale_lines: 3, payments: 1, stock_movements: 3, outbox: 1 } as const;
+const ROWS_PER_SALE = {
+  sales: 1,
+  sale_lines: 3,
+  payments: 1,
+  stock_movements: 3,
+  outbox: 1,
+  journal_links: 1,
+} as const;
 
 /** The sale both benchmarks post: three catalog lines and one cash payment covering them with change. */
 export function saleInput(id: string = randomUUID()): SaleInput {
@@ -93,15 +100,28 @@ function rawStatements(sqlite: Database.Database) {
       occurred_at, source_id) VALUES (?, ?, ?, ?, 'sale', ?, ?)`),
     outbox: prepare(`INSERT INTO outbox (seq, mutation_id, kind, payload, created_at, acked_at, result)
       VALUES (?, ?, 'sale', ?, ?, NULL, NULL)`),
+    link: prepare(`INSERT INTO journal_links (store_id, branch_code, terminal, journal_seq, kind, document_id,
+      prev_hash, hash, recorded_at) VALUES ('raw', ?, ?, ?, 'sale', ?, ?, ?, ?)`),
+    startHead:
+      prepare(`INSERT INTO journal_heads (store_id, branch_code, terminal, org_id, last_seq, last_hash,
+      started_at, grand_sales_minor, grand_refunds_minor, grand_tax_minor) VALUES ('raw', ?, ?, 'raw', 0, ?, ?, 0, 0, 0)`),
+    moveHead: prepare(`UPDATE journal_heads SET last_seq = ?, last_hash = ?, grand_sales_minor = ?,
+      grand_refunds_minor = ?, grand_tax_minor = ? WHERE store_id = 'raw' AND terminal = ?`),
   };
 }
 
 /**
  * The ceiling: the rows of a store sale shaped like `t` (fresh ids, receipt number, time and outbox
- * payload each time), in one IMMEDIATE transaction with nothing else: no catalog reads, no checks.
+ * payload each time) and its journal link and head (a fixed 64-hex hash: no hashing), in one
+ * IMMEDIATE transaction with nothing else: no catalog reads, no checks.
  */
 function rawSaleWriter(sqlite: Database.Database, t: SaleView): () => void {
   const s = rawStatements(sqlite);
+  const hash = 'a'.repeat(64);
+  let seq = 0;
+  let grandSales = 0;
+  let grandTax = 0;
+  s.startHead.run(t.branch, t.terminal, hash, new Date().toISOString());
   const totals = [t.currency, t.subtotalMinor, t.discountMinor, t.taxMinor, t.totalMinor, t.changeMinor];
   const lineValues = (l: SaleView['lines'][number]) => [
     ...[l.lineNo, l.productId, l.name, l.qtyMilli, l.unitPriceMinor, l.amountMinor, l.discountMinor],
@@ -123,7 +143,13 @@ function rawSaleWriter(sqlite: Database.Database, t: SaleView): () => void {
       deltaQtyMilli: -l.qtyMilli,
     }));
     for (const m of stockMovements) s.movement.run(m.id, t.branch, m.productId, m.deltaQtyMilli, at, id);
-    const payload = JSON.stringify({ ...t, id, receiptNo, occurredAt: at, stockMovements });
+    seq++;
+    grandSales += t.totalMinor;
+    grandTax += t.taxMinor;
+    s.link.run(t.branch, t.terminal, seq, id, hash, hash, at);
+    s.moveHead.run(seq, hash, grandSales, 0, grandTax, t.terminal);
+    const journal = { terminal: t.terminal, seq, prevHash: hash, hash };
+    const payload = JSON.stringify({ ...t, id, receiptNo, occurredAt: at, stockMovements, journal });
     s.outbox.run(s.next.get('outbox'), id, payload, at);
   });
   return () => write.immediate();
