@@ -31,23 +31,23 @@ function formatted(instant: number, timeZone: string): string {
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
 
-// Every zone's offset is a whole number of quarter hours, and so are the instants its offset changes:
+// Every zone's offset today is a whole number of quarter hours, and so are the instants it changes:
 // within one UTC quarter hour the date does not change. Each zone remembers the last quarter hour
-// it dated, once both its ends were seen to fall on the same date (so an odd historical offset is
-// dated exactly, never from the memo).
+// it dated, once both ends of it were seen to fall on that date (an odd historical offset whose
+// midnight falls inside a quarter is then dated exactly, each time, without the memo).
 const QUARTER_HOUR_MS = 15 * 60 * 1000;
-const lastQuarter = new Map<string, { quarter: number; date: string }>();
+const lastQuarter = new Map<string, { start: number; date: string }>();
 
 /** The calendar date (YYYY-MM-DD) at `instant` in `timeZone`. */
 export function businessDate(instant: Date, timeZone: string): string {
   const ms = instant.getTime();
-  const quarter = Math.floor(ms / QUARTER_HOUR_MS);
+  const past = ms % QUARTER_HOUR_MS; // negative before 1970
+  const start = ms - (past < 0 ? past + QUARTER_HOUR_MS : past);
   const known = lastQuarter.get(timeZone);
-  if (known !== undefined && known.quarter === quarter) return known.date;
+  if (known !== undefined && known.start === start) return known.date;
   const date = formatted(ms, timeZone);
-  const start = quarter * QUARTER_HOUR_MS;
   if (formatted(start, timeZone) === date && formatted(start + QUARTER_HOUR_MS - 1, timeZone) === date) {
-    lastQuarter.set(timeZone, { quarter, date });
+    lastQuarter.set(timeZone, { start, date });
   }
   return date;
 }

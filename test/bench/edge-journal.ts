@@ -78,9 +78,12 @@ function report(clients: number, withJournal: number[], without: number[]): Row 
 }
 
 export async function edgeJournalBench(): Promise<Row[]> {
-  const journaled = await serve(true);
-  const plain = await serve(false);
+  const sides: Side[] = [];
   try {
+    const journaled = await serve(true);
+    sides.push(journaled);
+    const plain = await serve(false);
+    sides.push(plain);
     // Both servers run sales once before any round counts: the first round is no one's warm-up.
     for (const side of [journaled, plain]) await round(side, Math.max(...CONCURRENCY));
     const rows: Row[] = [];
@@ -101,7 +104,6 @@ export async function edgeJournalBench(): Promise<Row[]> {
     if (!chains.intact) throw new Error(`the benchmark's chain does not verify: ${JSON.stringify(chains)}`);
     return rows;
   } finally {
-    await journaled.stop();
-    await plain.stop();
+    for (const side of sides) await side.stop();
   }
 }

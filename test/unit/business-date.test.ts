@@ -24,6 +24,7 @@ describe('business dates are branch-local', () => {
       ['Pacific/Chatham', '2026-04-04T10:00:00Z'],
       ['America/New_York', '2026-11-01T03:30:00Z'],
       ['Africa/Monrovia', '1971-06-01T00:15:00Z'],
+      ['Europe/Lisbon', '1969-12-31T23:00:00Z'],
     ];
     for (const [timeZone, from] of cases) {
       const direct = new Intl.DateTimeFormat('en-CA', {

@@ -164,7 +164,7 @@ describe('a terminal chain', () => {
 });
 
 describe('the fast canonical text', () => {
-  it("writes every kind's keys in canonical order, so JSON.stringify of it is its canonical JSON", () => {
+  it('writes every kind in canonical form, each hashing to its pinned format-1 value', () => {
     const full = sale('x', 500);
     if (full.kind !== 'sale') throw new Error('a sale');
     const docs: JournalDocument[] = [
@@ -236,10 +236,20 @@ describe('the fast canonical text', () => {
         },
       },
     ];
-    for (const doc of [full, ...docs]) {
+    // Each kind's hash pinned (format 1): a field dropped, renamed or written differently changes it,
+    // and chains already recorded would no longer verify.
+    const pinned = [
+      '0d9194413c14dd4433386c8183dc686a6424cf1fac603aa4be0a3b7ed28b37cd',
+      '744273d55d9c674c18f469130b0ea5e6e68946c6014fa4a10be0b51f2f7918db',
+      'f159791e6f07726fd56b6cf0e70cc58dbdb0531133bc4816d3d3e375c1b0b5dd',
+      'cfd6b4d274927e921de61a3d6d5c3fec7db2224779d175758c0e64fabb54efa2',
+      'd74b8f51bd6f3028ca33f3d4876276e4bac7fce54ac0870da931c4b8acb92894',
+    ];
+    [full, ...docs].forEach((doc, i) => {
       const text = linkText(7, 'e'.repeat(64), doc);
       expect(text).toBe(canonicalJson(JSON.parse(text)));
       expect(text).not.toContain('undefined');
-    }
+      expect(linkHash(7, 'e'.repeat(64), doc), doc.kind).toBe(pinned[i]);
+    });
   });
 });
