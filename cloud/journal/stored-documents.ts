@@ -1,13 +1,14 @@
 // The journaled documents as the tenant's database holds them now, rebuilt as `JournalDocument`s
-// (src/journal/canonical-document.ts) for a batch of links: a sale or refund from sales, sale_lines
-// and payments (with its approval columns), a shift open from its shift's open columns, a cash
-// movement from cash_movements, a shift close from its shift's close and seal columns and its
-// counts. What is rebuilt is exactly what the rows say: an edited row hashes differently, and a
-// document whose rows are gone is absent from the answer.
+// (src/journal/canonical-document.ts) for a batch of links: a sale or refund as
+// cloud/sales/stored-sales.ts reads it (its row with the approval columns, lines, payments), a shift
+// open from its shift's open columns, a cash movement from cash_movements, a shift close from its
+// shift's close and seal columns and its counts. What is rebuilt is exactly what the rows say: an
+// edited row hashes differently, and a document whose rows are gone is absent from the answer.
 import type { SqlQueryable } from '../../src/db/sql.ts';
 import type { PaymentMethod } from '../../src/domain/payloads.ts';
-import type { JournalDocument, JournalSale } from '../../src/journal/canonical-document.ts';
+import type { JournalDocument } from '../../src/journal/canonical-document.ts';
 import type { JournalKind, ShiftSeal } from '../../src/protocol/journal.ts';
+import { groupBy, type Row, readStoredSales } from '../sales/stored-sales.ts';
 
 /** A document a link names: its kind and id (a shift close: its shift's id). */
 export interface DocumentRef {
@@ -19,113 +20,13 @@ export interface DocumentRef {
 export const documentKey = (kind: JournalKind, documentId: string) =>
   `${kind === 'refund' ? 'sale' : kind}\u0000${documentId}`;
 
-type Row = Record<string, unknown>;
 const num = (v: unknown) => Number(v);
 const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 const str = (v: unknown) => v as string;
 const strOrNull = (v: unknown) => (v === null || v === undefined ? null : String(v));
 
-function groupBy(rows: readonly Row[], key: string): Map<string, Row[]> {
-  const out = new Map<string, Row[]>();
-  for (const r of rows) {
-    const k = String(r[key]);
-    const list = out.get(k);
-    if (list) list.push(r);
-    else out.set(k, [r]);
-  }
-  return out;
-}
-
-/** The approval columns as the wire's approval; reasons that are not a JSON array stay as text (and then no longer hash). */
-function approval(s: Row): JournalSale['approval'] {
-  if (s.approved_by_user_id === null || s.approved_by_user_id === undefined) return null;
-  let reasons: unknown;
-  try {
-    reasons = JSON.parse(String(s.approval_reasons));
-  } catch {
-    reasons = [String(s.approval_reasons)];
-  }
-  return {
-    approverUserId: str(s.approved_by_user_id),
-    approvedAt: str(s.approved_at),
-    reasons: (Array.isArray(reasons) ? reasons : [String(reasons)]) as NonNullable<
-      JournalSale['approval']
-    >['reasons'],
-  };
-}
-
 async function sales(db: SqlQueryable, ids: readonly string[], out: Map<string, JournalDocument>) {
-  if (ids.length === 0) return;
-  const rows = await db.query<Row>(
-    `SELECT id, kind, receipt_no, original_sale_id, branch_code, terminal, shift_id, cashier,
-            cashier_user_id, customer_id, currency, subtotal_minor, discount_minor, tax_minor,
-            total_minor, change_minor, occurred_at, to_char(business_date, 'YYYY-MM-DD') AS business_date,
-            reason, approved_by_user_id, approved_at, approval_reasons
-       FROM sales WHERE id = ANY($1::text[])`,
-    [ids],
-  );
-  const lines = groupBy(
-    await db.query<Row>(
-      `SELECT sale_id, line_no, product_id, name, qty_milli, unit_price_minor, amount_minor, discount_minor,
-              tax_rate_bp, tax_inclusive, tax_minor, total_minor, original_line_no
-         FROM sale_lines WHERE sale_id = ANY($1::text[]) ORDER BY sale_id, line_no`,
-      [ids],
-    ),
-    'sale_id',
-  );
-  const payments = groupBy(
-    await db.query<Row>(
-      `SELECT sale_id, method, amount_minor, tendered_minor, change_minor, reference
-         FROM payments WHERE sale_id = ANY($1::text[]) ORDER BY sale_id, payment_no`,
-      [ids],
-    ),
-    'sale_id',
-  );
-  for (const s of rows) {
-    const id = str(s.id);
-    const document: JournalSale = {
-      id,
-      kind: s.kind as JournalSale['kind'],
-      receiptNo: str(s.receipt_no),
-      originalSaleId: strOrNull(s.original_sale_id),
-      branch: str(s.branch_code),
-      terminal: str(s.terminal),
-      shiftId: strOrNull(s.shift_id),
-      cashier: strOrNull(s.cashier),
-      cashierUserId: strOrNull(s.cashier_user_id),
-      customerId: strOrNull(s.customer_id),
-      currency: str(s.currency),
-      subtotalMinor: num(s.subtotal_minor),
-      discountMinor: num(s.discount_minor),
-      taxMinor: num(s.tax_minor),
-      totalMinor: num(s.total_minor),
-      changeMinor: num(s.change_minor),
-      occurredAt: str(s.occurred_at),
-      businessDate: str(s.business_date),
-      reason: strOrNull(s.reason),
-      approval: approval(s),
-      lines: (lines.get(id) ?? []).map((l) => ({
-        lineNo: num(l.line_no),
-        productId: strOrNull(l.product_id),
-        name: str(l.name),
-        qtyMilli: num(l.qty_milli),
-        unitPriceMinor: num(l.unit_price_minor),
-        amountMinor: num(l.amount_minor),
-        discountMinor: num(l.discount_minor),
-        taxRateBp: num(l.tax_rate_bp),
-        taxInclusive: Boolean(l.tax_inclusive),
-        taxMinor: num(l.tax_minor),
-        totalMinor: num(l.total_minor),
-        originalLineNo: numOrNull(l.original_line_no),
-      })),
-      payments: (payments.get(id) ?? []).map((p) => ({
-        method: p.method as JournalSale['payments'][number]['method'],
-        amountMinor: num(p.amount_minor),
-        tenderedMinor: num(p.tendered_minor),
-        changeMinor: num(p.change_minor),
-        reference: strOrNull(p.reference),
-      })),
-    };
+  for (const [id, document] of await readStoredSales(db, ids)) {
     out.set(documentKey(document.kind, id), { kind: document.kind, document });
   }
 }
