@@ -1,14 +1,16 @@
-// Why a linked document the tenant does not store is no break (docs/journal.md#verification): its
-// mutation is in the sync quarantine, either discarded by HQ (the discard audited: who, when, why)
-// or still held there (a refund awaiting its original, a mutation awaiting a fix) with a payload
-// that hashes to the link, so the document the till recorded is kept, only not stored yet.
+// Why a linked document that is not stored as the till recorded it is no break
+// (docs/journal.md#quarantine-exceptions): its mutation went through the sync quarantine, and there
+// it was discarded by HQ (the discard audited: who, when, why), or it is still held (a refund
+// awaiting its original, a mutation awaiting a fix), or HQ replayed it with a corrected payload (the
+// replay audited as corrected) — in the last two cases with the till's payload, kept in the
+// quarantine, hashing to the link: the document the till recorded is kept there.
 import type { SqlQueryable } from '../../src/db/sql.ts';
 import { parsedJournalDocument } from '../../src/journal/canonical-document.ts';
 import { linkHash } from '../../src/journal/chain.ts';
 import type { JournalKind } from '../../src/protocol/journal.ts';
 import { documentKey } from './stored-documents.ts';
 
-/** A link whose document is not stored. */
+/** A link whose document is not stored, or is stored otherwise than it hashed. */
 export interface MissingLink {
   seq: number;
   kind: JournalKind;
@@ -26,6 +28,7 @@ interface QuarantineRow {
   resolution: string | null;
   actor: string | null;
   at: string | null;
+  details?: string | null;
 }
 
 const parsedJson = (text: string): unknown => {
@@ -43,6 +46,7 @@ function linkedIds(r: QuarantineRow): string[] {
   return typeof shiftId === 'string' ? [shiftId, r.mutation_id] : [r.mutation_id];
 }
 
+/** Whether the payload the till pushed, as the quarantine keeps it, hashes to `link`. */
 function heldMatches(r: QuarantineRow, link: MissingLink): boolean {
   const doc = parsedJournalDocument(r.kind, parsedJson(r.payload));
   if (!doc || doc.kind !== link.kind) return false;
@@ -85,6 +89,47 @@ export async function quarantineExceptions(
         out.set(key, `discarded from the quarantine by ${r.actor} at ${r.at} (${r.resolution})`);
       } else if (r.resolution === null && heldMatches(r, link)) {
         out.set(key, `held in the quarantine since ${r.received_at} (${r.reason_code}); not stored yet`);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The exception of each of `stored` (links whose document is stored but does not hash to them) that
+ * HQ replayed from the quarantine with a corrected payload: the replay audited as corrected, and the
+ * till's payload, still kept in the quarantine, hashing to the link. By `documentKey`.
+ */
+export async function correctionExceptions(
+  db: SqlQueryable,
+  storeId: string,
+  stored: readonly MissingLink[],
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (stored.length === 0) return out;
+  const rows = await db.query<QuarantineRow>(
+    `SELECT q.mutation_id, q.kind, q.payload, q.reason_code, q.received_at, q.resolution, a.actor, a.at,
+            a.details
+       FROM sync_quarantine q
+       JOIN devices d ON d.id = q.device_id
+       JOIN audit_logs a ON a.entity = 'sync_quarantine' AND a.entity_id = q.id
+                        AND a.action = 'sync_quarantine.replayed'
+      WHERE d.store_id = $1 AND q.resolution LIKE 'replayed corrected%'
+        AND (q.mutation_id = ANY($2::text[]) OR q.kind = 'shift_close')`,
+    [storeId, stored.map((l) => l.documentId)],
+  );
+  const byKey = new Map(stored.map((l) => [documentKey(l.kind, l.documentId), l]));
+  for (const r of rows) {
+    const details = parsedJson(r.details ?? '') as { corrected?: unknown } | undefined;
+    if (details?.corrected !== true) continue;
+    for (const id of linkedIds(r)) {
+      const key = documentKey(r.kind as JournalKind, id);
+      const link = byKey.get(key);
+      if (link && heldMatches(r, link)) {
+        out.set(
+          key,
+          `corrected from the quarantine by ${r.actor} at ${r.at}: the document stored is HQ's correction; the till's, kept in the quarantine, hashes to the link`,
+        );
       }
     }
   }

@@ -6,7 +6,7 @@ import type { SqlQueryable } from '../../src/db/sql.ts';
 import type { ChainKey, StoredLink } from '../../src/journal/chain.ts';
 import { walkChain } from '../../src/journal/chain.ts';
 import type { ChainVerdict, JournalKind } from '../../src/protocol/journal.ts';
-import { quarantineExceptions } from './quarantine-exceptions.ts';
+import { correctionExceptions, quarantineExceptions } from './quarantine-exceptions.ts';
 import { documentKey, storedJournalDocuments } from './stored-documents.ts';
 
 /** One chain as its head row names it (or, when the head row is gone, as its links do). */
@@ -133,7 +133,10 @@ export async function* linkRowBatches(
   }
 }
 
-/** A batch of link rows with their documents as stored now, and the exceptions of those not stored. */
+/**
+ * A batch of link rows with their documents as stored now, and the quarantine's exceptions: of those
+ * not stored, and of those stored as HQ corrected them.
+ */
 export async function withDocuments(
   db: SqlQueryable,
   chain: StoredChain,
@@ -142,6 +145,12 @@ export async function withDocuments(
   const documents = await storedJournalDocuments(db, rows);
   const missing = rows.filter((r) => !documents.has(documentKey(r.kind, r.documentId)));
   const exceptions = await quarantineExceptions(db, chain.key.storeId, missing);
+  // A stored document may be HQ's audited correction: the walk takes it as an exception only if it
+  // does not hash to its link.
+  const stored = rows.filter((r) => documents.has(documentKey(r.kind, r.documentId)));
+  for (const [key, reason] of await correctionExceptions(db, chain.key.storeId, stored)) {
+    exceptions.set(key, reason);
+  }
   return rows.map((r) => {
     const key = documentKey(r.kind, r.documentId);
     return { ...r, document: documents.get(key), exception: exceptions.get(key) };

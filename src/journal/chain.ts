@@ -48,7 +48,10 @@ export interface StoredLink {
   prevHash: string;
   hash: string;
   document: JournalDocument | undefined;
-  /** Why a missing document is an audited exception (HQ discarded it from the quarantine), if it is. */
+  /**
+   * Why a document missing, or stored otherwise than it hashed, is an audited exception (HQ discarded
+   * it from the quarantine, or replayed it corrected), if it is.
+   */
   exception?: string | undefined;
 }
 
@@ -104,7 +107,8 @@ export function walkChain(key: ChainKey): ChainWalk {
       if (link.exception === undefined) return broken(link.seq, 'document_missing', link.documentId);
       exceptions.push({ seq: link.seq, documentId: link.documentId, reason: link.exception });
     } else if (link.document.kind !== link.kind || hashOf(link, link.document) !== link.hash) {
-      return broken(link.seq, 'hash_mismatch', link.documentId);
+      if (link.exception === undefined) return broken(link.seq, 'hash_mismatch', link.documentId);
+      exceptions.push({ seq: link.seq, documentId: link.documentId, reason: link.exception });
     }
     prev = link.hash;
     expected += 1;

@@ -107,7 +107,7 @@ export const chainVerdictSchema = strictObject({
   firstBreak: journalBreakSchema.nullable(),
   /** Documents of this terminal recorded before its chain started (pre-journal): listed, never failed. */
   preJournal: z.number().int().min(0),
-  /** Links whose document HQ discarded from the quarantine (audited exceptions, not breaks). */
+  /** Links whose document HQ discarded, still holds, or replayed corrected from the quarantine (audited exceptions, not breaks). */
   exceptions: z.array(strictObject({ seq: journalSeqSchema, documentId: z.string(), reason: z.string() })),
 });
 export type ChainVerdict = z.infer<typeof chainVerdictSchema>;

@@ -128,6 +128,15 @@ describe.skipIf(NO_BROWSER)('the HQ dashboard in Chromium', () => {
     } finally {
       raw.close();
     }
+    // The chain of Till B's edge database had two links flagged journal breaks on push.
+    await dbA.query("UPDATE devices SET store_id = coalesce(store_id, 'store-till-b') WHERE id = $1", [
+      late.deviceId,
+    ]);
+    await dbA.query(
+      `INSERT INTO journal_heads (store_id, branch_code, terminal, org_id, last_seq, last_hash, started_at, breaks)
+       SELECT store_id, 'MAIN', 'T9', $2, 3, $3, now(), 2 FROM devices WHERE id = $1`,
+      [late.deviceId, a.orgId, 'a'.repeat(64)],
+    );
     browser = await openBrowser(url());
     page = await browser.page();
     page.on('response', async (res) => {
@@ -227,6 +236,13 @@ describe.skipIf(NO_BROWSER)('the HQ dashboard in Chromium', () => {
       .allTextContents();
     expect(late[backlog]).toBe('2');
     expect(late[oldest]).toMatch(/\(1 h old\)$/);
+    // Its journal breaks stand out as a badge pointing at `modernpos journal verify`.
+    expect(late[breaks]).toBe('2');
+    const badge = page
+      .locator('#card-freshness tbody tr', { hasText: 'Till B' })
+      .locator('.badge.journal-break');
+    expect(await badge.textContent()).toBe('2');
+    expect(await badge.getAttribute('title')).toContain('modernpos journal verify');
     const branch = await page.locator('#card-freshness table').nth(0).locator('thead th').allTextContents();
     expect(branch).toContain('Backlog');
     await browser.screenshot(page, 'dashboard-device-health-backlog');

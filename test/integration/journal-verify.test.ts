@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloudApi } from '../../cloud/http/openapi.ts';
 import { createKeyring } from '../../cloud/secrets/keyring.ts';
 import { type CloudServer, startCloudServer } from '../../cloud/server.ts';
-import { discardQuarantined } from '../../cloud/sync/quarantine.ts';
+import { discardQuarantined, replayQuarantined } from '../../cloud/sync/quarantine.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
 import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
@@ -366,6 +366,86 @@ describe.skipIf(NO_PG)('the journal verified and exported on the real Postgres',
     expect(text.out).toContain(
       `exception: store ${till.storeId} terminal ${till.terminal} seq ${discarded!.seq}`,
     );
+  });
+
+  it('takes a document HQ replayed corrected from the quarantine as an audited exception, and nothing less', async () => {
+    const [till, chain] = await journaledTill({ shift: false });
+    const [corrected, unaudited] = saleLinks(chain);
+    // Each sale was refused into the quarantine as the till pushed it (its rows never stored).
+    const quarantine = async (link: FixtureLink) => {
+      const mutation = till.outbox().find((m) => m.id === link.documentId)!;
+      await db.query('DELETE FROM stock_movements WHERE source_id = $1', [link.documentId]);
+      await deleteSale(link.documentId);
+      await db.query(
+        `INSERT INTO sync_quarantine (id, device_id, seq, mutation_id, kind, payload, reason_code, reason, received_at)
+         VALUES ($1, $2, $3, $4, 'sale', $5, 'arithmetic_mismatch', 'test', now())`,
+        [
+          `q-${link.documentId}`,
+          till.deviceId,
+          1_000_000 + mutation.seq,
+          link.documentId,
+          JSON.stringify(mutation.payload),
+        ],
+      );
+      return mutation.payload as Record<string, unknown>;
+    };
+    const original = await quarantine(corrected!);
+    await replayQuarantined({ db, actor: 'owner@example.test' }, `q-${corrected!.documentId}`, {
+      ...original,
+      cashier: 'Corrected Name',
+    });
+    const stored = await db.query<{ cashier: string }>('SELECT cashier FROM sales WHERE id = $1', [
+      corrected!.documentId,
+    ]);
+    expect(stored).toEqual([{ cashier: 'Corrected Name' }]);
+    const { code, verdict } = await verdictOf(till.terminal);
+    expect(code).toBe(0);
+    expect(verdict.exceptions).toEqual([
+      {
+        seq: corrected!.seq,
+        documentId: corrected!.documentId,
+        reason: expect.stringMatching(
+          /^corrected from the quarantine by owner@example\.test at .*: the document stored is HQ's correction/,
+        ),
+      },
+    ]);
+
+    // The till's payload no longer hashing to the link (edited in the quarantine): a break again.
+    await db.query('UPDATE sync_quarantine SET payload = $2 WHERE id = $1', [
+      `q-${corrected!.documentId}`,
+      JSON.stringify({ ...original, totalMinor: Number(original.totalMinor) + 1 }),
+    ]);
+    expect((await verdictOf(till.terminal)).verdict.firstBreak).toEqual({
+      seq: corrected!.seq,
+      reason: 'hash_mismatch',
+      documentId: corrected!.documentId,
+    });
+    await db.query('UPDATE sync_quarantine SET payload = $2 WHERE id = $1', [
+      `q-${corrected!.documentId}`,
+      JSON.stringify(original),
+    ]);
+
+    // A stored sale edited in SQL, its quarantine row marked replayed corrected without HQ's audited
+    // replay: a break.
+    const mutation = till.outbox().find((m) => m.id === unaudited!.documentId)!;
+    await db.query("UPDATE sales SET cashier = 'Edited by hand' WHERE id = $1", [unaudited!.documentId]);
+    await db.query(
+      `INSERT INTO sync_quarantine (id, device_id, seq, mutation_id, kind, payload, reason_code, reason, received_at,
+                                    resolved_at, resolution)
+       VALUES ($1, $2, $3, $4, 'sale', $5, 'arithmetic_mismatch', 'test', now(), now(), 'replayed corrected (applied)')`,
+      [
+        `q-${unaudited!.documentId}`,
+        till.deviceId,
+        1_000_000 + mutation.seq,
+        unaudited!.documentId,
+        JSON.stringify(mutation.payload),
+      ],
+    );
+    expect((await verdictOf(till.terminal)).verdict.firstBreak).toEqual({
+      seq: unaudited!.seq,
+      reason: 'hash_mismatch',
+      documentId: unaudited!.documentId,
+    });
   });
 
   it('exports the chain as JSON lines for reports readers, filtered, and refuses bad input and other roles', async () => {

@@ -5,6 +5,7 @@
 // no break; a quarantined document keeps its link (replayed or discarded) and the next link follows;
 // a push without links (an older edge) records none.
 import { describe, expect, it } from 'vitest';
+import { verifyStoredChains } from '../../cloud/journal/stored-chains.ts';
 import { freshnessReport } from '../../cloud/reports/operations.ts';
 import { discardQuarantined, listQuarantine, replayQuarantined } from '../../cloud/sync/quarantine.ts';
 import type { Down } from '../../src/protocol/messages.ts';
@@ -312,7 +313,7 @@ describe.each(engineNames)('the journal checked on push on %s', (engine) => {
     expect(await headOf(till)).toMatchObject({ seq: 2, breaks: 0 });
   });
 
-  it('a quarantined document HQ replays is stored and its link stays as recorded', async () => {
+  it('a quarantined document HQ replays is stored, its link stays as recorded and the chain verifies', async () => {
     const till = await tenant.newTill('Replayed');
     const other = await tenant.newTill('Holder');
     // Another device holds the till's terminal: its sale is quarantined `terminal_not_owned`.
@@ -345,6 +346,9 @@ describe.each(engineNames)('the journal checked on push on %s', (engine) => {
     expect(stored.map((r) => r.id).sort()).toEqual(till.answered.map((s) => s.id).sort());
     expect(await linksOf(till)).toEqual(recorded);
     expect(await headOf(till)).toMatchObject({ seq: 2, hash: chain.hash, breaks: 0 });
+    // Replayed as the till recorded it, the document hashes to its link: the chain verifies, no exception.
+    const [verdict] = await verifyStoredChains(tenant.db(), tenant.orgId, { terminal: till.terminal });
+    expect(verdict).toMatchObject({ intact: true, links: 2, firstBreak: null, exceptions: [] });
   });
 
   it('a push without links (an older edge, or documents from before the upgrade) records none', async () => {
