@@ -4,7 +4,7 @@
 import { type JournalDocument, parsedJournalDocument } from '../../src/journal/canonical-document.ts';
 import { type ChainKey, genesisHash, linkHash } from '../../src/journal/chain.ts';
 import { type JournalLink, journalKinds } from '../../src/protocol/journal.ts';
-import { type Mutation, payloadSchemas } from '../../src/protocol/mutations.ts';
+import type { Mutation } from '../../src/protocol/mutations.ts';
 
 /** A chain being extended: its key and its last link. */
 export interface TestChain {
