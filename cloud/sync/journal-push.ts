@@ -31,6 +31,8 @@ export interface JournalBreak {
 }
 
 interface Head {
+  /** The tenant its genesis names: this one, or none for a chain started before its edge knew it. */
+  orgId: string;
   lastSeq: number;
   lastHash: string;
   startedAt: string;
@@ -69,9 +71,11 @@ export async function recordJournal(
       behind.push(j);
       continue;
     }
-    const reason = checkLink(j, head, { ...scope, storeId }, shiftTerminals);
+    const orgId = head?.orgId ?? genesisOrg(j, { ...scope, storeId });
+    const reason = checkLink(j, head, { ...scope, storeId, orgId }, shiftTerminals);
     checked.push({ j, reason });
     heads.set(j.link.terminal, {
+      orgId,
       lastSeq: j.link.seq,
       lastHash: j.link.hash,
       startedAt: head?.startedAt ?? j.recordedAt,
@@ -102,6 +106,21 @@ export async function recordJournal(
 }
 
 const key = (terminal: string, seq: number) => `${terminal}\u0000${seq}`;
+
+/**
+ * The tenant a new chain's genesis names. An edge run before it knew its tenant (started without a
+ * token, enrolled later) started its chains from the genesis of no org (docs/journal.md#the-chain-key-and-genesis):
+ * a first link from that genesis starts a chain of no org; any other is checked against this tenant's.
+ */
+function genesisOrg(j: JournaledMutation, scope: JournalScope & { storeId: string }): string {
+  const unenrolled = genesisHash({
+    orgId: '',
+    branch: scope.branchCode,
+    terminal: j.link.terminal,
+    storeId: scope.storeId,
+  });
+  return j.link.seq === 1 && j.link.prevHash === unenrolled ? '' : scope.orgId;
+}
 
 /** What is wrong with a link that should extend its chain, or null when it does. */
 function checkLink(
@@ -141,8 +160,9 @@ async function lockHeads(
     last_seq: string | number;
     last_hash: string;
     started_at: Date | string;
+    org_id: string;
   }>(
-    `SELECT terminal, last_seq, last_hash, started_at FROM journal_heads
+    `SELECT terminal, last_seq, last_hash, started_at, org_id FROM journal_heads
       WHERE store_id = $1 AND terminal = ANY($2::text[]) FOR UPDATE`,
     [storeId, terminals],
   );
@@ -150,6 +170,7 @@ async function lockHeads(
     rows.map((r) => [
       r.terminal,
       {
+        orgId: r.org_id,
         lastSeq: Number(r.last_seq),
         lastHash: r.last_hash,
         startedAt: new Date(r.started_at).toISOString(),
@@ -259,7 +280,7 @@ async function upsertHeads(
       ['store_id', 'text', () => storeId],
       ['branch_code', 'text', () => scope.branchCode],
       ['terminal', 'text', ([terminal]) => terminal],
-      ['org_id', 'text', () => scope.orgId],
+      ['org_id', 'text', ([, h]) => h.orgId],
       ['last_seq', 'int8', ([, h]) => h.lastSeq],
       ['last_hash', 'text', ([, h]) => h.lastHash],
       ['started_at', 'timestamptz', ([, h]) => h.startedAt],

@@ -271,6 +271,29 @@ describe.each(engineNames)('the journal checked on push on %s', (engine) => {
     ]);
   });
 
+  it('a chain its edge started before it knew its tenant (genesis of no org) is taken, kept and verifies', async () => {
+    const till = await tenant.newTill('Unenrolled');
+    till.sell(2);
+    // As an edge run without a token records: its chains start from the genesis of no org.
+    const chain = newChain({ orgId: '', branch: 'MAIN', terminal: till.terminal, storeId: till.storeId });
+    expect(statuses(await push(till, journaledAll(chain, till.outbox())))).toEqual(['applied', 'applied']);
+    expect((await linksOf(till)).map((l) => l.breakReason)).toEqual([null, null]);
+    expect(await headOf(till)).toMatchObject({ seq: 2, hash: chain.hash, breaks: 0, org: '' });
+    const [verdict] = await verifyStoredChains(tenant.db(), tenant.orgId, { terminal: till.terminal });
+    expect(verdict).toMatchObject({ intact: true, links: 2, firstBreak: null });
+    // Another tenant's genesis is still a break.
+    const other = await tenant.newTill('Foreign genesis');
+    other.sell(1);
+    const foreign = newChain({
+      orgId: 'someone-else',
+      branch: 'MAIN',
+      terminal: other.terminal,
+      storeId: other.storeId,
+    });
+    expect(statuses(await push(other, journaledAll(foreign, other.outbox())))).toEqual(['applied']);
+    expect((await linksOf(other)).map((l) => l.breakReason)).toEqual(['prev_hash_mismatch']);
+  });
+
   it('a resend after a dropped socket adds no link and flags nothing', async () => {
     const till = await tenant.newTill('Resent');
     till.sell(5);
