@@ -1,6 +1,6 @@
 // Checks an export of GET /v1/journal on its own (docs/journal.md#checking-an-export): plain Node, no
 // dependency. Usage: node journal-verify.mjs ORG FILE. Per chain: seqs gapless from its first
-// exported link, each prevHash the previous hash (seq 1: the genesis of ORG), canonical in canonical
+// exported link, each prevHash the previous hash (seq 1: the genesis of ORG, or of no org), canonical in canonical
 // form and naming the entry's seq, kind and prevHash, sha256(canonical) the hash.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -43,8 +43,13 @@ for await (const line of createInterface({ input: createReadStream(file), crlfDe
   if (line.trim() === '') continue;
   const e = JSON.parse(line);
   const id = `store ${e.storeId} branch ${e.branch} terminal ${e.terminal}`;
-  const genesis = { format: 1, genesis: { branch: e.branch, org, store: e.storeId, terminal: e.terminal } };
-  const chain = chains.get(id) ?? { seq: e.seq, prev: e.seq === 1 ? sha256(canonical(genesis)) : e.prevHash };
+  const genesisOf = (o) =>
+    sha256(
+      canonical({ format: 1, genesis: { branch: e.branch, org: o, store: e.storeId, terminal: e.terminal } }),
+    );
+  // Seq 1 chains from the genesis of ORG, or of no org (an edge that recorded before it knew its tenant).
+  const first = e.prevHash === genesisOf('') ? genesisOf('') : genesisOf(org);
+  const chain = chains.get(id) ?? { seq: e.seq, prev: e.seq === 1 ? first : e.prevHash };
   const broken = problem(e, chain);
   if (broken) {
     console.log(`broken: ${id} seq ${e.seq}: ${broken}`);

@@ -19,7 +19,7 @@ export interface MissingLink {
   hash: string;
 }
 
-interface QuarantineRow {
+export interface QuarantineRow {
   mutation_id: string;
   kind: string;
   payload: string;
@@ -95,18 +95,20 @@ export async function quarantineExceptions(
   return out;
 }
 
+/** HQ's audited correction of a document: why it is an exception, and what the correction hashes to. */
+export interface Correction {
+  reason: string;
+  /** The corrected document's hash under its link: the stored document must still be exactly it. */
+  correctedHash: string;
+}
+
 /**
- * The exception of each of `stored` (links whose document is stored but does not hash to them) that
- * HQ replayed from the quarantine with a corrected payload: the replay audited as corrected, and the
- * till's payload, still kept in the quarantine, hashing to the link. By `documentKey`.
+ * The documents of edge database `storeId` HQ replayed from the quarantine with a corrected payload
+ * and that replay stored (`sync_quarantine.replayed` audited with `corrected`, status `applied` and
+ * the correction's hash), each with the till's payload, as the quarantine keeps it, to be checked
+ * against its link by `correctionOf`. Read once per chain: corrections are few.
  */
-export async function correctionExceptions(
-  db: SqlQueryable,
-  storeId: string,
-  stored: readonly MissingLink[],
-): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  if (stored.length === 0) return out;
+export async function storeCorrections(db: SqlQueryable, storeId: string): Promise<QuarantineRow[]> {
   const rows = await db.query<QuarantineRow>(
     `SELECT q.mutation_id, q.kind, q.payload, q.reason_code, q.received_at, q.resolution, a.actor, a.at,
             a.details
@@ -114,22 +116,41 @@ export async function correctionExceptions(
        JOIN devices d ON d.id = q.device_id
        JOIN audit_logs a ON a.entity = 'sync_quarantine' AND a.entity_id = q.id
                         AND a.action = 'sync_quarantine.replayed'
-      WHERE d.store_id = $1 AND q.resolution LIKE 'replayed corrected%'
-        AND (q.mutation_id = ANY($2::text[]) OR q.kind = 'shift_close')`,
-    [storeId, stored.map((l) => l.documentId)],
+      WHERE d.store_id = $1 AND q.resolution = 'replayed corrected (applied)'`,
+    [storeId],
   );
+  return rows.filter((r) => {
+    const details = parsedJson(r.details ?? '') as
+      | { corrected?: unknown; status?: unknown; correctedHash?: unknown }
+      | undefined;
+    return (
+      details?.corrected === true && details.status === 'applied' && typeof details.correctedHash === 'string'
+    );
+  });
+}
+
+/**
+ * The corrections among `corrections` (from `storeCorrections`) of each of `stored` (links whose
+ * document is stored) whose till's payload hashes to the link, by `documentKey`. The walk takes the
+ * stored document as the exception only while it hashes to the correction's own hash.
+ */
+export function correctionsOf(
+  corrections: readonly QuarantineRow[],
+  stored: readonly MissingLink[],
+): Map<string, Correction> {
+  const out = new Map<string, Correction>();
+  if (corrections.length === 0 || stored.length === 0) return out;
   const byKey = new Map(stored.map((l) => [documentKey(l.kind, l.documentId), l]));
-  for (const r of rows) {
-    const details = parsedJson(r.details ?? '') as { corrected?: unknown } | undefined;
-    if (details?.corrected !== true) continue;
+  for (const r of corrections) {
+    const { correctedHash } = parsedJson(r.details ?? '') as { correctedHash: string };
     for (const id of linkedIds(r)) {
       const key = documentKey(r.kind as JournalKind, id);
       const link = byKey.get(key);
       if (link && heldMatches(r, link)) {
-        out.set(
-          key,
-          `corrected from the quarantine by ${r.actor} at ${r.at}: the document stored is HQ's correction; the till's, kept in the quarantine, hashes to the link`,
-        );
+        out.set(key, {
+          reason: `corrected from the quarantine by ${r.actor} at ${r.at}: the document stored is HQ's correction; the till's, kept in the quarantine, hashes to the link`,
+          correctedHash,
+        });
       }
     }
   }

@@ -6,7 +6,12 @@ import type { SqlQueryable } from '../../src/db/sql.ts';
 import type { ChainKey, StoredLink } from '../../src/journal/chain.ts';
 import { walkChain } from '../../src/journal/chain.ts';
 import type { ChainVerdict, JournalKind } from '../../src/protocol/journal.ts';
-import { correctionExceptions, quarantineExceptions } from './quarantine-exceptions.ts';
+import {
+  correctionsOf,
+  type QuarantineRow,
+  quarantineExceptions,
+  storeCorrections,
+} from './quarantine-exceptions.ts';
 import { documentKey, storedJournalDocuments } from './stored-documents.ts';
 
 /** One chain as its head row names it (or, when the head row is gone, as its links do). */
@@ -133,6 +138,17 @@ export async function* linkRowBatches(
   }
 }
 
+// The store's corrected replays, read once per chain verified or exported (not per batch of links).
+const chainCorrections = new WeakMap<StoredChain, Promise<QuarantineRow[]>>();
+function correctionsOfChain(db: SqlQueryable, chain: StoredChain): Promise<QuarantineRow[]> {
+  let found = chainCorrections.get(chain);
+  if (!found) {
+    found = storeCorrections(db, chain.key.storeId);
+    chainCorrections.set(chain, found);
+  }
+  return found;
+}
+
 /**
  * A batch of link rows with their documents as stored now, and the quarantine's exceptions: of those
  * not stored, and of those stored as HQ corrected them.
@@ -146,14 +162,18 @@ export async function withDocuments(
   const missing = rows.filter((r) => !documents.has(documentKey(r.kind, r.documentId)));
   const exceptions = await quarantineExceptions(db, chain.key.storeId, missing);
   // A stored document may be HQ's audited correction: the walk takes it as an exception only if it
-  // does not hash to its link.
+  // does not hash to its link and is exactly the correction.
   const stored = rows.filter((r) => documents.has(documentKey(r.kind, r.documentId)));
-  for (const [key, reason] of await correctionExceptions(db, chain.key.storeId, stored)) {
-    exceptions.set(key, reason);
-  }
+  const corrections = correctionsOf(await correctionsOfChain(db, chain), stored);
   return rows.map((r) => {
     const key = documentKey(r.kind, r.documentId);
-    return { ...r, document: documents.get(key), exception: exceptions.get(key) };
+    const correction = corrections.get(key);
+    return {
+      ...r,
+      document: documents.get(key),
+      exception: exceptions.get(key) ?? correction?.reason,
+      ...(correction ? { correctedHash: correction.correctedHash } : {}),
+    };
   });
 }
 

@@ -2,8 +2,11 @@
 // After a fix (a branch created, a corrected payload; there is no route yet to hand a terminal over) a quarantined mutation
 // is replayed through the same checks and writes as a push; or it is discarded with a reason. Either
 // way it is resolved once, and the tenant's audit log says who did it.
+
 import type { SqlDatabase } from '../../src/db/sql.ts';
 import { AppError } from '../../src/errors.ts';
+import { parsedJournalDocument } from '../../src/journal/canonical-document.ts';
+import { linkHash } from '../../src/journal/chain.ts';
 import { payloadSchemas } from '../../src/protocol/mutations.ts';
 import { auditTenant } from '../catalog/change-log.ts';
 import { deviceScope } from '../devices/scope.ts';
@@ -134,7 +137,11 @@ export async function replayQuarantined(
         action: 'sync_quarantine.replayed',
         entity: 'sync_quarantine',
         entityId: id,
-        details: { status, corrected: correctedPayload !== undefined },
+        details: {
+          status,
+          corrected: correctedPayload !== undefined,
+          ...(correctedPayload === undefined ? {} : correctedLinkHash(row.kind, correctedPayload)),
+        },
       },
       at,
     );
@@ -142,6 +149,22 @@ export async function replayQuarantined(
   });
   ctx.onResolved?.(deviceId);
   return result;
+}
+
+/**
+ * What the corrected document hashes to under its link (docs/journal.md#verification): kept in the
+ * replay's audit entry, so verification takes the stored document as HQ's correction only while it is
+ * exactly that. Nothing for a kind without a journal link.
+ */
+function correctedLinkHash(kind: string, payload: unknown): { correctedHash?: string } {
+  const doc = parsedJournalDocument(kind, payload);
+  const link = (payload as { journal?: { seq?: unknown; prevHash?: unknown } } | null)?.journal;
+  if (!doc || typeof link?.seq !== 'number' || typeof link.prevHash !== 'string') return {};
+  try {
+    return { correctedHash: linkHash(link.seq, link.prevHash, doc) };
+  } catch {
+    return {};
+  }
 }
 
 /**

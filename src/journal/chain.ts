@@ -53,6 +53,11 @@ export interface StoredLink {
    * it from the quarantine, or replayed it corrected), if it is.
    */
   exception?: string | undefined;
+  /**
+   * For a document HQ replayed corrected: what the correction hashes to under this link (the stored
+   * document must hash to it to be that exception).
+   */
+  correctedHash?: string | undefined;
 }
 
 export interface ChainToVerify {
@@ -107,8 +112,14 @@ export function walkChain(key: ChainKey): ChainWalk {
       if (link.exception === undefined) return broken(link.seq, 'document_missing', link.documentId);
       exceptions.push({ seq: link.seq, documentId: link.documentId, reason: link.exception });
     } else if (link.document.kind !== link.kind || hashOf(link, link.document) !== link.hash) {
-      if (link.exception === undefined) return broken(link.seq, 'hash_mismatch', link.documentId);
-      exceptions.push({ seq: link.seq, documentId: link.documentId, reason: link.exception });
+      // HQ's audited correction, while the stored document is still exactly that correction.
+      const corrected =
+        link.exception !== undefined &&
+        link.correctedHash !== undefined &&
+        link.document.kind === link.kind &&
+        hashOf(link, link.document) === link.correctedHash;
+      if (!corrected) return broken(link.seq, 'hash_mismatch', link.documentId);
+      exceptions.push({ seq: link.seq, documentId: link.documentId, reason: link.exception! });
     }
     prev = link.hash;
     expected += 1;

@@ -410,6 +410,16 @@ describe.skipIf(NO_PG)('the journal verified and exported on the real Postgres',
       },
     ]);
 
+    // The corrected sale edited again afterwards is no longer HQ's correction: a break.
+    await db.query("UPDATE sales SET cashier = 'Edited later' WHERE id = $1", [corrected!.documentId]);
+    expect((await verdictOf(till.terminal)).verdict.firstBreak).toEqual({
+      seq: corrected!.seq,
+      reason: 'hash_mismatch',
+      documentId: corrected!.documentId,
+    });
+    await db.query("UPDATE sales SET cashier = 'Corrected Name' WHERE id = $1", [corrected!.documentId]);
+    expect((await verdictOf(till.terminal)).code).toBe(0);
+
     // The till's payload no longer hashing to the link (edited in the quarantine): a break again.
     await db.query('UPDATE sync_quarantine SET payload = $2 WHERE id = $1', [
       `q-${corrected!.documentId}`,

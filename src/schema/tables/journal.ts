@@ -45,7 +45,7 @@ export const journalHeads = defineTable(
     grandSalesMinor: c.bigint('grand_sales_minor'),
     grandRefundsMinor: c.bigint('grand_refunds_minor'),
     grandTaxMinor: c.bigint('grand_tax_minor'),
-    /** Links the cloud flagged `journal_break` on push (0 at the edge). */
+    /** Links the cloud flagged as journal breaks on push (`journal_links.break_reason`; 0 at the edge). */
     breaks: c.bigint('breaks').notNull().default(0),
   },
   (t, k) => [k.primaryKey({ columns: [t.storeId, t.terminal] })],
