@@ -4,11 +4,12 @@
 // open from its shift's open columns, a cash movement from cash_movements, a shift close from its
 // shift's close and seal columns and its counts. What is rebuilt is exactly what the rows say: an
 // edited row hashes differently, and a document whose rows are gone is absent from the answer.
+import { groupBy, num, numOrNull, type Row, str, strOrNull } from '../../src/db/rows.ts';
 import type { SqlQueryable } from '../../src/db/sql.ts';
 import type { PaymentMethod } from '../../src/domain/payloads.ts';
 import type { JournalDocument } from '../../src/journal/canonical-document.ts';
 import type { JournalKind, ShiftSeal } from '../../src/protocol/journal.ts';
-import { groupBy, type Row, readStoredSales } from '../sales/stored-sales.ts';
+import { readStoredSales } from '../sales/stored-sales.ts';
 
 /** A document a link names: its kind and id (a shift close: its shift's id). */
 export interface DocumentRef {
@@ -19,11 +20,6 @@ export interface DocumentRef {
 /** Where a document is found in the answer of `storedJournalDocuments`. */
 export const documentKey = (kind: JournalKind, documentId: string) =>
   `${kind === 'refund' ? 'sale' : kind}\u0000${documentId}`;
-
-const num = (v: unknown) => Number(v);
-const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-const str = (v: unknown) => v as string;
-const strOrNull = (v: unknown) => (v === null || v === undefined ? null : String(v));
 
 async function sales(db: SqlQueryable, ids: readonly string[], out: Map<string, JournalDocument>) {
   for (const [id, document] of await readStoredSales(db, ids)) {

@@ -3,6 +3,7 @@
 // edited, a document whose rows are gone is absent). Two readers share it: the journal rebuilds the
 // document a link covers (cloud/journal/stored-documents.ts), and a device fetching another till's
 // sale to refund it gets it (cloud/sync/device-sale.ts).
+import { groupBy, num, numOrNull, type Row, str, strOrNull } from '../../src/db/rows.ts';
 import type { SqlQueryable } from '../../src/db/sql.ts';
 import { flagsSchema, type SaleDocument } from '../../src/protocol/mutations.ts';
 
@@ -17,12 +18,6 @@ export type StoredSale = Omit<
   approval: Approval | null;
 };
 
-/** A row as the tenant's database answers it. */
-export type Row = Record<string, unknown>;
-const num = (v: unknown) => Number(v);
-const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-const str = (v: unknown) => String(v);
-const strOrNull = (v: unknown) => (v === null || v === undefined ? null : String(v));
 /** Stored flags; a column that no longer parses reads as none. */
 const flags = (json: unknown): SaleDocument['flags'] => {
   try {
@@ -31,18 +26,6 @@ const flags = (json: unknown): SaleDocument['flags'] => {
     return [];
   }
 };
-
-/** Rows grouped by the value of their column `key` (a document's lines by `sale_id`, …), in order. */
-export function groupBy(rows: readonly Row[], key: string): Map<string, Row[]> {
-  const out = new Map<string, Row[]>();
-  for (const r of rows) {
-    const k = String(r[key]);
-    const list = out.get(k);
-    if (list) list.push(r);
-    else out.set(k, [r]);
-  }
-  return out;
-}
 
 /** The approval columns as the wire's approval; reasons that are not a JSON array stay as text (and then no longer hash). */
 function approval(s: Row): Approval | null {
