@@ -1,12 +1,12 @@
 // Why a linked document that is not stored as the till recorded it is no break
-// (docs/journal.md#quarantine-exceptions): its mutation went through the sync quarantine, and there
+// (docs/journal.md#verification): its mutation went through the sync quarantine, and there
 // it was discarded by HQ (the discard audited: who, when, why), or it is still held (a refund
 // awaiting its original, a mutation awaiting a fix), or HQ replayed it with a corrected payload (the
 // replay audited as corrected) — in the last two cases with the till's payload, kept in the
 // quarantine, hashing to the link: the document the till recorded is kept there.
 import type { SqlQueryable } from '../../src/db/sql.ts';
 import { parsedJournalDocument } from '../../src/journal/canonical-document.ts';
-import { linkHash } from '../../src/journal/chain.ts';
+import { linkHash, type StoredLink } from '../../src/journal/chain.ts';
 import type { JournalKind } from '../../src/protocol/journal.ts';
 import { documentKey } from './stored-documents.ts';
 
@@ -19,7 +19,7 @@ export interface MissingLink {
   hash: string;
 }
 
-export interface QuarantineRow {
+interface QuarantineRow {
   mutation_id: string;
   kind: string;
   payload: string;
@@ -28,7 +28,6 @@ export interface QuarantineRow {
   resolution: string | null;
   actor: string | null;
   at: string | null;
-  details?: string | null;
 }
 
 const parsedJson = (text: string): unknown => {
@@ -95,21 +94,19 @@ export async function quarantineExceptions(
   return out;
 }
 
-/** HQ's audited correction of a document: why it is an exception, and what the correction hashes to. */
-export interface Correction {
-  reason: string;
-  /** The corrected document's hash under its link: the stored document must still be exactly it. */
+/** A corrected replay of the quarantine, with what the correction hashes to under its link. */
+export interface CorrectedReplay extends QuarantineRow {
   correctedHash: string;
 }
 
 /**
  * The documents of edge database `storeId` HQ replayed from the quarantine with a corrected payload
  * and that replay stored (`sync_quarantine.replayed` audited with `corrected`, status `applied` and
- * the correction's hash), each with the till's payload, as the quarantine keeps it, to be checked
- * against its link by `correctionOf`. Read once per chain: corrections are few.
+ * the correction's hash), each with the till's payload as the quarantine keeps it. Read once per
+ * chain verified (corrections are few), then matched to each batch of links by `withCorrections`.
  */
-export async function storeCorrections(db: SqlQueryable, storeId: string): Promise<QuarantineRow[]> {
-  const rows = await db.query<QuarantineRow>(
+export async function storeCorrections(db: SqlQueryable, storeId: string): Promise<CorrectedReplay[]> {
+  const rows = await db.query<QuarantineRow & { details: string | null }>(
     `SELECT q.mutation_id, q.kind, q.payload, q.reason_code, q.received_at, q.resolution, a.actor, a.at,
             a.details
        FROM sync_quarantine q
@@ -119,40 +116,42 @@ export async function storeCorrections(db: SqlQueryable, storeId: string): Promi
       WHERE d.store_id = $1 AND q.resolution = 'replayed corrected (applied)'`,
     [storeId],
   );
-  return rows.filter((r) => {
-    const details = parsedJson(r.details ?? '') as
+  return rows.flatMap(({ details: text, ...r }) => {
+    const details = parsedJson(text ?? '') as
       | { corrected?: unknown; status?: unknown; correctedHash?: unknown }
       | undefined;
-    return (
-      details?.corrected === true && details.status === 'applied' && typeof details.correctedHash === 'string'
-    );
+    const { correctedHash } = details ?? {};
+    return details?.corrected === true && details.status === 'applied' && typeof correctedHash === 'string'
+      ? [{ ...r, correctedHash }]
+      : [];
   });
 }
 
 /**
- * The corrections among `corrections` (from `storeCorrections`) of each of `stored` (links whose
- * document is stored) whose till's payload hashes to the link, by `documentKey`. The walk takes the
- * stored document as the exception only while it hashes to the correction's own hash.
+ * `links` with each stored document HQ corrected (one of `corrections` whose till's payload hashes to
+ * its link) marked as that exception, with the correction's hash: the walk takes the stored document
+ * as the exception only while it hashes to that.
  */
-export function correctionsOf(
-  corrections: readonly QuarantineRow[],
-  stored: readonly MissingLink[],
-): Map<string, Correction> {
-  const out = new Map<string, Correction>();
-  if (corrections.length === 0 || stored.length === 0) return out;
-  const byKey = new Map(stored.map((l) => [documentKey(l.kind, l.documentId), l]));
+export function withCorrections<L extends StoredLink>(
+  links: readonly L[],
+  corrections: readonly CorrectedReplay[],
+): L[] {
+  if (corrections.length === 0) return [...links];
+  const byKey = new Map(
+    links.filter((l) => l.document !== undefined).map((l) => [documentKey(l.kind, l.documentId), l]),
+  );
+  const marked = new Map<L, L>();
   for (const r of corrections) {
-    const { correctedHash } = parsedJson(r.details ?? '') as { correctedHash: string };
     for (const id of linkedIds(r)) {
-      const key = documentKey(r.kind as JournalKind, id);
-      const link = byKey.get(key);
+      const link = byKey.get(documentKey(r.kind as JournalKind, id));
       if (link && heldMatches(r, link)) {
-        out.set(key, {
-          reason: `corrected from the quarantine by ${r.actor} at ${r.at}: the document stored is HQ's correction; the till's, kept in the quarantine, hashes to the link`,
-          correctedHash,
+        marked.set(link, {
+          ...link,
+          exception: `corrected from the quarantine by ${r.actor} at ${r.at}: the document stored is HQ's correction; the till's, kept in the quarantine, hashes to the link`,
+          correctedHash: r.correctedHash,
         });
       }
     }
   }
-  return out;
+  return links.map((l) => marked.get(l) ?? l);
 }

@@ -6,12 +6,7 @@ import type { SqlQueryable } from '../../src/db/sql.ts';
 import type { ChainKey, StoredLink } from '../../src/journal/chain.ts';
 import { walkChain } from '../../src/journal/chain.ts';
 import type { ChainVerdict, JournalKind } from '../../src/protocol/journal.ts';
-import {
-  correctionsOf,
-  type QuarantineRow,
-  quarantineExceptions,
-  storeCorrections,
-} from './quarantine-exceptions.ts';
+import { quarantineExceptions, storeCorrections, withCorrections } from './quarantine-exceptions.ts';
 import { documentKey, storedJournalDocuments } from './stored-documents.ts';
 
 /** One chain as its head row names it (or, when the head row is gone, as its links do). */
@@ -138,21 +133,7 @@ export async function* linkRowBatches(
   }
 }
 
-// The store's corrected replays, read once per chain verified or exported (not per batch of links).
-const chainCorrections = new WeakMap<StoredChain, Promise<QuarantineRow[]>>();
-function correctionsOfChain(db: SqlQueryable, chain: StoredChain): Promise<QuarantineRow[]> {
-  let found = chainCorrections.get(chain);
-  if (!found) {
-    found = storeCorrections(db, chain.key.storeId);
-    chainCorrections.set(chain, found);
-  }
-  return found;
-}
-
-/**
- * A batch of link rows with their documents as stored now, and the quarantine's exceptions: of those
- * not stored, and of those stored as HQ corrected them.
- */
+/** A batch of link rows with their documents as stored now, and the exceptions of those not stored. */
 export async function withDocuments(
   db: SqlQueryable,
   chain: StoredChain,
@@ -161,19 +142,9 @@ export async function withDocuments(
   const documents = await storedJournalDocuments(db, rows);
   const missing = rows.filter((r) => !documents.has(documentKey(r.kind, r.documentId)));
   const exceptions = await quarantineExceptions(db, chain.key.storeId, missing);
-  // A stored document may be HQ's audited correction: the walk takes it as an exception only if it
-  // does not hash to its link and is exactly the correction.
-  const stored = rows.filter((r) => documents.has(documentKey(r.kind, r.documentId)));
-  const corrections = correctionsOf(await correctionsOfChain(db, chain), stored);
   return rows.map((r) => {
     const key = documentKey(r.kind, r.documentId);
-    const correction = corrections.get(key);
-    return {
-      ...r,
-      document: documents.get(key),
-      exception: exceptions.get(key) ?? correction?.reason,
-      ...(correction ? { correctedHash: correction.correctedHash } : {}),
-    };
+    return { ...r, document: documents.get(key), exception: exceptions.get(key) };
   });
 }
 
@@ -214,8 +185,11 @@ export async function verifyStoredChain(
   batch = LINK_BATCH,
 ): Promise<ChainVerdict> {
   const walk = walkChain(chain.key);
+  // A stored document may be HQ's audited correction (quarantine-exceptions.ts): read once per chain.
+  const corrections = await storeCorrections(db, chain.key.storeId);
   read: for await (const rows of linkRowBatches(db, chain, {}, batch)) {
-    for (const link of await withDocuments(db, chain, rows)) if (walk.step(link)) break read;
+    const links = withCorrections(await withDocuments(db, chain, rows), corrections);
+    for (const link of links) if (walk.step(link)) break read;
   }
   return walk.verdict(chain.lastSeq, await preJournalCount(db, chain));
 }

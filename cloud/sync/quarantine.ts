@@ -2,15 +2,14 @@
 // After a fix (a branch created, a corrected payload; there is no route yet to hand a terminal over) a quarantined mutation
 // is replayed through the same checks and writes as a push; or it is discarded with a reason. Either
 // way it is resolved once, and the tenant's audit log says who did it.
-
 import type { SqlDatabase } from '../../src/db/sql.ts';
 import { AppError } from '../../src/errors.ts';
-import { parsedJournalDocument } from '../../src/journal/canonical-document.ts';
 import { linkHash } from '../../src/journal/chain.ts';
 import { payloadSchemas } from '../../src/protocol/mutations.ts';
 import { auditTenant } from '../catalog/change-log.ts';
 import { deviceScope } from '../devices/scope.ts';
-import { applyMutations, parsedMutation } from './apply-batch.ts';
+import { applyMutations, type ParsedMutation, parsedMutation } from './apply-batch.ts';
+import { journaledMutations } from './journal-documents.ts';
 
 export interface QuarantinedMutation {
   id: string;
@@ -140,7 +139,7 @@ export async function replayQuarantined(
         details: {
           status,
           corrected: correctedPayload !== undefined,
-          ...(correctedPayload === undefined ? {} : correctedLinkHash(row.kind, correctedPayload)),
+          ...(correctedPayload === undefined ? {} : correctedLinkHash(parsed, at)),
         },
       },
       at,
@@ -154,14 +153,13 @@ export async function replayQuarantined(
 /**
  * What the corrected document hashes to under its link (docs/journal.md#verification): kept in the
  * replay's audit entry, so verification takes the stored document as HQ's correction only while it is
- * exactly that. Nothing for a kind without a journal link.
+ * exactly that. Nothing for a mutation without a journal link.
  */
-function correctedLinkHash(kind: string, payload: unknown): { correctedHash?: string } {
-  const doc = parsedJournalDocument(kind, payload);
-  const link = (payload as { journal?: { seq?: unknown; prevHash?: unknown } } | null)?.journal;
-  if (!doc || typeof link?.seq !== 'number' || typeof link.prevHash !== 'string') return {};
+function correctedLinkHash(corrected: ParsedMutation, at: string): { correctedHash?: string } {
+  const [j] = journaledMutations([corrected], at);
+  if (!j?.document) return {};
   try {
-    return { correctedHash: linkHash(link.seq, link.prevHash, doc) };
+    return { correctedHash: linkHash(j.link.seq, j.link.prevHash, j.document) };
   } catch {
     return {};
   }

@@ -111,15 +111,15 @@ export function walkChain(key: ChainKey): ChainWalk {
     if (link.document === undefined) {
       if (link.exception === undefined) return broken(link.seq, 'document_missing', link.documentId);
       exceptions.push({ seq: link.seq, documentId: link.documentId, reason: link.exception });
-    } else if (link.document.kind !== link.kind || hashOf(link, link.document) !== link.hash) {
-      // HQ's audited correction, while the stored document is still exactly that correction.
-      const corrected =
-        link.exception !== undefined &&
-        link.correctedHash !== undefined &&
-        link.document.kind === link.kind &&
-        hashOf(link, link.document) === link.correctedHash;
-      if (!corrected) return broken(link.seq, 'hash_mismatch', link.documentId);
-      exceptions.push({ seq: link.seq, documentId: link.documentId, reason: link.exception! });
+    } else {
+      const stored = link.document.kind === link.kind ? hashOf(link, link.document) : undefined;
+      if (stored !== link.hash) {
+        // HQ's audited correction, while the stored document is still exactly that correction.
+        if (link.exception === undefined || stored === undefined || stored !== link.correctedHash) {
+          return broken(link.seq, 'hash_mismatch', link.documentId);
+        }
+        exceptions.push({ seq: link.seq, documentId: link.documentId, reason: link.exception });
+      }
     }
     prev = link.hash;
     expected += 1;
