@@ -116,6 +116,33 @@ describe.skipIf(NO_PG)('the journal verified and exported on the real Postgres',
     await db.query('DELETE FROM sales WHERE id = $1', [id]);
   }
 
+  /**
+   * Puts the sale of `link`, as the till pushed it, in the sync quarantine (unresolved, or marked
+   * with `resolution` in SQL); answers its payload.
+   */
+  async function quarantineRow(
+    till: Till,
+    link: FixtureLink,
+    resolution: string | null = null,
+  ): Promise<Record<string, unknown>> {
+    const mutation = till.outbox().find((m) => m.id === link.documentId)!;
+    await db.query(
+      `INSERT INTO sync_quarantine (id, device_id, seq, mutation_id, kind, payload, reason_code, reason, received_at,
+                                    resolved_at, resolution)
+       VALUES ($1, $2, $3, $4, 'sale', $5, 'arithmetic_mismatch', 'test', now(), $6, $7)`,
+      [
+        `q-${link.documentId}`,
+        till.deviceId,
+        1_000_000 + mutation.seq,
+        link.documentId,
+        JSON.stringify(mutation.payload),
+        resolution === null ? null : new Date().toISOString(),
+        resolution,
+      ],
+    );
+    return mutation.payload as Record<string, unknown>;
+  }
+
   async function deleteLink(chain: FixtureChain, seq: number): Promise<void> {
     await db.query('DELETE FROM journal_links WHERE store_id = $1 AND terminal = $2 AND journal_seq = $3', [
       chain.key.storeId,
@@ -294,22 +321,8 @@ describe.skipIf(NO_PG)('the journal verified and exported on the real Postgres',
     const payloadOf = (id: string) =>
       till.outbox().find((m) => m.id === id)!.payload as { totalMinor: number };
     const quarantine = async (link: FixtureLink, resolution: string | null) => {
-      const mutation = till.outbox().find((m) => m.id === link.documentId)!;
       await deleteSale(link.documentId);
-      await db.query(
-        `INSERT INTO sync_quarantine (id, device_id, seq, mutation_id, kind, payload, reason_code, reason, received_at,
-                                      resolved_at, resolution)
-         VALUES ($1, $2, $3, $4, 'sale', $5, 'arithmetic_mismatch', 'test', now(), $6, $7)`,
-        [
-          `q-${link.documentId}`,
-          till.deviceId,
-          1_000_000 + mutation.seq,
-          link.documentId,
-          JSON.stringify(mutation.payload),
-          resolution === null ? null : new Date().toISOString(),
-          resolution,
-        ],
-      );
+      await quarantineRow(till, link, resolution);
     };
     await quarantine(discarded!, null);
     await quarantine(held!, null);
@@ -373,21 +386,9 @@ describe.skipIf(NO_PG)('the journal verified and exported on the real Postgres',
     const [corrected, unaudited] = saleLinks(chain);
     // Each sale was refused into the quarantine as the till pushed it (its rows never stored).
     const quarantine = async (link: FixtureLink) => {
-      const mutation = till.outbox().find((m) => m.id === link.documentId)!;
       await db.query('DELETE FROM stock_movements WHERE source_id = $1', [link.documentId]);
       await deleteSale(link.documentId);
-      await db.query(
-        `INSERT INTO sync_quarantine (id, device_id, seq, mutation_id, kind, payload, reason_code, reason, received_at)
-         VALUES ($1, $2, $3, $4, 'sale', $5, 'arithmetic_mismatch', 'test', now())`,
-        [
-          `q-${link.documentId}`,
-          till.deviceId,
-          1_000_000 + mutation.seq,
-          link.documentId,
-          JSON.stringify(mutation.payload),
-        ],
-      );
-      return mutation.payload as Record<string, unknown>;
+      return quarantineRow(till, link);
     };
     const original = await quarantine(corrected!);
     await replayQuarantined({ db, actor: 'owner@example.test' }, `q-${corrected!.documentId}`, {
@@ -437,20 +438,8 @@ describe.skipIf(NO_PG)('the journal verified and exported on the real Postgres',
 
     // A stored sale edited in SQL, its quarantine row marked replayed corrected without HQ's audited
     // replay: a break.
-    const mutation = till.outbox().find((m) => m.id === unaudited!.documentId)!;
     await db.query("UPDATE sales SET cashier = 'Edited by hand' WHERE id = $1", [unaudited!.documentId]);
-    await db.query(
-      `INSERT INTO sync_quarantine (id, device_id, seq, mutation_id, kind, payload, reason_code, reason, received_at,
-                                    resolved_at, resolution)
-       VALUES ($1, $2, $3, $4, 'sale', $5, 'arithmetic_mismatch', 'test', now(), now(), 'replayed corrected (applied)')`,
-      [
-        `q-${unaudited!.documentId}`,
-        till.deviceId,
-        1_000_000 + mutation.seq,
-        unaudited!.documentId,
-        JSON.stringify(mutation.payload),
-      ],
-    );
+    await quarantineRow(till, unaudited!, 'replayed corrected (applied)');
     expect((await verdictOf(till.terminal)).verdict.firstBreak).toEqual({
       seq: unaudited!.seq,
       reason: 'hash_mismatch',
