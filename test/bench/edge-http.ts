@@ -166,24 +166,28 @@ async function runAll(edge: TestEdge, urls: Servers): Promise<Row[]> {
   );
 }
 
+/** An edge server on `edge`'s store, 127.0.0.1 on a free port, with or without group commit. */
+export async function serveEdge(
+  edge: TestEdge,
+  groupCommit: boolean,
+): Promise<{ url: string; stop: () => Promise<void> }> {
+  const server = await startEdgeServer({
+    store: edge.store,
+    port: 0,
+    hostname: '127.0.0.1',
+    logger: lineLogger('edge', 'warn', (line) => console.error(`  edge server: ${line}`)),
+    groupCommit,
+  });
+  return { url: `http://127.0.0.1:${server.port}`, stop: () => server.stop() };
+}
+
 export async function edgeHttpBench(): Promise<Row[]> {
   const edge = await createSalesEdge();
   try {
-    const start = (groupCommit: boolean) =>
-      startEdgeServer({
-        store: edge.store,
-        port: 0,
-        hostname: '127.0.0.1',
-        logger: lineLogger('edge', 'warn', (line) => console.error(`  edge server: ${line}`)),
-        groupCommit,
-      });
-    const perSale = await start(false);
-    const grouped = await start(true);
+    const perSale = await serveEdge(edge, false);
+    const grouped = await serveEdge(edge, true);
     try {
-      return await runAll(edge, {
-        perSale: `http://127.0.0.1:${perSale.port}`,
-        grouped: `http://127.0.0.1:${grouped.port}`,
-      });
+      return await runAll(edge, { perSale: perSale.url, grouped: grouped.url });
     } finally {
       await perSale.stop();
       await grouped.stop();

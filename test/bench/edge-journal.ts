@@ -4,11 +4,9 @@
 // (EdgeStoreOptions.journal false, for this comparison only). Rounds alternate between the two in the
 // same run; each side's figure is its median round. Target: with the journal ≥ 0.9× without.
 // `edge-sales` prints the same comparison for recordSale alone, where the journal is a larger share.
-import { startEdgeServer } from '../../edge/server.ts';
-import { lineLogger } from '../../src/log.ts';
 import type { TestEdge } from '../helpers/edge.ts';
 import { fmt, log, median, type Row, row } from './common.ts';
-import { type LoadPlan, measure, signInTill } from './edge-http.ts';
+import { type LoadPlan, measure, serveEdge, signInTill } from './edge-http.ts';
 import { createSalesEdge } from './edge-sales.ts';
 
 const CONCURRENCY = [1, 16] as const;
@@ -24,25 +22,25 @@ interface Side {
   stop: () => Promise<void>;
 }
 
+/** An edge with or without its journal, served with group commit, its test cashier signed in. */
 async function serve(journal: boolean): Promise<Side> {
   const edge = await createSalesEdge({ journal });
-  const server = await startEdgeServer({
-    store: edge.store,
-    port: 0,
-    hostname: '127.0.0.1',
-    logger: lineLogger('edge', 'warn', (line) => console.error(`  edge server: ${line}`)),
-  });
-  const url = `http://127.0.0.1:${server.port}`;
-  const token = await signInTill(edge, url);
-  return {
-    edge,
-    url,
-    token,
-    stop: async () => {
-      await server.stop();
-      edge.destroy();
-    },
-  };
+  try {
+    const server = await serveEdge(edge, true);
+    const token = await signInTill(edge, server.url);
+    return {
+      edge,
+      url: server.url,
+      token,
+      stop: async () => {
+        await server.stop();
+        edge.destroy();
+      },
+    };
+  } catch (err) {
+    edge.destroy();
+    throw err;
+  }
 }
 
 /** Sales per second of one round on `side`. */
