@@ -266,6 +266,9 @@ export async function syncNightlyBench(): Promise<Row[]> {
   if (!Number.isInteger(NIGHTLY_SALES) || NIGHTLY_SALES < BATCH) {
     throw new Error(`BENCH_SYNC_SALES must be a whole number ≥ ${BATCH}`);
   }
+  if (!Number.isInteger(JOURNAL_SALES) || JOURNAL_SALES < BATCH) {
+    throw new Error(`BENCH_JOURNAL_SALES must be a whole number ≥ ${BATCH}`);
+  }
   const masterKey = randomBytes(32);
   const platform = await createTestPlatform('postgres', { keyring: createKeyring(masterKey) });
   const inProcess = process.env.BENCH_SYNC_CLOUD === 'inprocess';
