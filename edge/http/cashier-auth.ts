@@ -3,6 +3,7 @@
 // `approval: {code, pin}` checked against the pulled PIN hashes. Under --open-cashier-api a request
 // needs no session (one it sends is still checked) and nothing needs approval.
 import type { Context } from 'hono';
+import { requestHeader } from '../../src/http/node-request.ts';
 import { accept, type EdgeOutcome, refuseWith } from '../errors.ts';
 import type { Actor } from '../store/actor.ts';
 import { type ApprovalInput, checkApprover } from '../store/approvals.ts';
@@ -23,7 +24,7 @@ export interface CashierAuth {
 
 /** The bearer token of a request, or undefined when it sends none. */
 export function bearerToken(c: Context): string | undefined {
-  const header = c.req.header('authorization');
+  const header = requestHeader(c, 'authorization');
   if (header === undefined) return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match?.[1] ?? '';

@@ -16,8 +16,12 @@ export interface LazyEdgeMetrics {
 
 export function lazyEdgeMetrics(store: EdgeStore, connected?: () => boolean): LazyEdgeMetrics {
   let loading: Promise<EdgeMetrics> | undefined;
+  let loaded: EdgeMetrics | undefined;
   const load = () => {
-    loading ??= import('./metrics.ts').then((m) => m.createEdgeMetrics(store, connected));
+    loading ??= import('./metrics.ts').then((m) => {
+      loaded = m.createEdgeMetrics(store, connected);
+      return loaded;
+    });
     return loading;
   };
   return {
@@ -31,6 +35,7 @@ export function lazyEdgeMetrics(store: EdgeStore, connected?: () => boolean): La
       await next();
       const seconds = (performance.now() - started) / 1000;
       const labels = { method: c.req.method, route: routePath(c, -1), status: String(c.res.status) };
+      if (loaded !== undefined) return loaded.observeRequest(labels, seconds);
       // Recorded once the metrics are loaded: the first request's answer never waits for prom-client.
       void load().then(
         (metrics) => metrics.observeRequest(labels, seconds),

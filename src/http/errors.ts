@@ -5,6 +5,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import { AppError, isAppError } from '../errors.ts';
+import { declaredLength, mayHaveBody, readBodyText } from './node-request.ts';
 
 export function errorBody(code: string, message: string, details?: unknown) {
   return { error: { code, message, ...(details === undefined ? {} : { details }) } };
@@ -43,7 +44,8 @@ export function parseQuery<T>(c: Context, schema: z.ZodType<T>): T {
 export async function parseJsonBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
   let raw: unknown;
   try {
-    raw = await c.req.json();
+    // As the Fetch API's json() reads it: UTF-8, a leading byte order mark dropped.
+    raw = JSON.parse((await readBodyText(c)).replace(/^\uFEFF/, ''));
   } catch {
     throw new AppError('invalid_input', 'request body is not valid JSON');
   }
@@ -57,10 +59,17 @@ export async function parseJsonBody<T>(c: Context, schema: z.ZodType<T>): Promis
  * not send its next request on that socket; an HTTP client that honours the header opens a new one.
  */
 export function limitBody(maxBytes = 1024 * 1024): MiddlewareHandler {
-  return bodyLimit({
-    maxSize: maxBytes,
-    onError: (c) => c.json(errorBody('too_large', 'request body is too large'), 413, { connection: 'close' }),
-  });
+  const tooLarge = (c: Context) =>
+    c.json(errorBody('too_large', 'request body is too large'), 413, { connection: 'close' });
+  const counting = bodyLimit({ maxSize: maxBytes, onError: tooLarge });
+  return async (c, next) => {
+    if (!mayHaveBody(c)) return next();
+    // A declared length is checked as it is (Node's parser never reads past it); a chunked body, or
+    // a request from elsewhere than Node's server, is counted as it is read.
+    const length = declaredLength(c);
+    if (length === undefined || length === null) return counting(c, next);
+    return length > maxBytes ? tooLarge(c) : next();
+  };
 }
 
 /**

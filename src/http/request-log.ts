@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from '../log.ts';
+import { requestHeader } from './node-request.ts';
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -19,7 +20,7 @@ export function requestLog(
   fieldsOf: (c: Context) => Record<string, string | undefined> = () => ({}),
 ): MiddlewareHandler {
   return async (c, next) => {
-    const given = c.req.header('x-request-id');
+    const given = requestHeader(c, 'x-request-id');
     const reqId = given !== undefined && SANE_ID.test(given) ? given : randomUUID();
     const log = logger.child({ reqId, ...fieldsOf(c) });
     c.set('log', log);

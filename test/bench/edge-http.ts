@@ -1,5 +1,6 @@
 // Benchmark: POST /v1/sales on a real edge server (127.0.0.1, synchronous=FULL) from 1 and 16 keep-alive
-// fetch clients in a worker thread, so client work does not share the server's event loop: first with
+// clients in a worker thread, so client work does not share the server's event loop, each a bare
+// HTTP/1.1 connection (keep-alive-client.ts) so that it takes as little of the two cores as it can: first with
 // one transaction per sale (before group commit), then with group commit, on the same store. Ceiling:
 // direct recordSale on that store in the same run, one sale per transaction; target for 16 clients
 // with group commit: at least the ceiling.
@@ -10,6 +11,7 @@ import { lineLogger } from '../../src/log.ts';
 import { seedTillUser, TEST_CASHIER, type TestEdge } from '../helpers/edge.ts';
 import { checkInterrupted, fmt, log, now, percentile, type Row, row } from './common.ts';
 import { createSalesEdge, rateFor, recordOne, saleInput } from './edge-sales.ts';
+import { type KeepAliveConnection, openKeepAlive } from './keep-alive-client.ts';
 
 const CONCURRENCY = [1, 16] as const;
 const WARMUP_MS = 500;
@@ -36,33 +38,38 @@ interface LoadResult {
   firstFailure: string | null;
 }
 
-/** One request; returns the failure, or null when the answer was the expected status. */
-async function send(plan: LoadPlan): Promise<string | null> {
+/** One request on `connection`; returns the failure, or null when the answer was the expected status. */
+async function send(connection: KeepAliveConnection, plan: LoadPlan): Promise<string | null> {
   const res =
     plan.kind === 'sale'
-      ? await fetch(`${plan.url}/v1/sales`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${plan.token}` },
-          body: JSON.stringify(saleInput()),
-        })
-      : await fetch(`${plan.url}/healthz`);
-  const body = await res.text();
+      ? await connection.request(
+          'POST',
+          '/v1/sales',
+          { 'content-type': 'application/json', authorization: `Bearer ${plan.token}` },
+          JSON.stringify(saleInput()),
+        )
+      : await connection.request('GET', '/healthz', {});
   const expected = plan.kind === 'sale' ? 201 : 200;
-  return res.status === expected ? null : `${res.status} ${body.slice(0, 200)}`;
+  return res.status === expected ? null : `${res.status} ${res.body.slice(0, 200)}`;
 }
 
-/** Runs in the worker: the clients, each with its own keep-alive connection from fetch's global pool. */
+/** Runs in the worker: the clients, each on its own keep-alive connection (keep-alive-client.ts). */
 export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
   const result: LoadResult = { latencies: [], elapsedMs: 0, failures: 0, firstFailure: null };
   const measureFrom = now() + plan.warmupMs;
   const end = measureFrom + plan.measureMs;
   const client = async () => {
-    for (let start = now(); start < end; start = now()) {
-      const failure = await send(plan);
-      if (failure !== null) {
-        result.failures++;
-        result.firstFailure ??= failure;
-      } else if (start >= measureFrom) result.latencies.push(now() - start);
+    const connection = await openKeepAlive(plan.url);
+    try {
+      for (let start = now(); start < end; start = now()) {
+        const failure = await send(connection, plan);
+        if (failure !== null) {
+          result.failures++;
+          result.firstFailure ??= failure;
+        } else if (start >= measureFrom) result.latencies.push(now() - start);
+      }
+    } finally {
+      connection.close();
     }
   };
   await Promise.all(Array.from({ length: plan.clients }, client));
