@@ -35,7 +35,13 @@ export function lazyEdgeMetrics(store: EdgeStore, connected?: () => boolean): La
       await next();
       const seconds = (performance.now() - started) / 1000;
       const labels = { method: c.req.method, route: routePath(c, -1), status: String(c.res.status) };
-      if (loaded !== undefined) return loaded.observeRequest(labels, seconds);
+      if (loaded !== undefined) {
+        // A metric that cannot be recorded never turns the answer into an error.
+        try {
+          loaded.observeRequest(labels, seconds);
+        } catch {}
+        return;
+      }
       // Recorded once the metrics are loaded: the first request's answer never waits for prom-client.
       void load().then(
         (metrics) => metrics.observeRequest(labels, seconds),

@@ -76,7 +76,6 @@ export function createEdgeMetrics(store: EdgeStore, connected?: () => boolean): 
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [registry],
   });
-  const byLabels = new Map<string, ReturnType<typeof requests.labels>>();
   return {
     registry,
     async scrape() {
@@ -87,15 +86,8 @@ export function createEdgeMetrics(store: EdgeStore, connected?: () => boolean): 
         status = undefined;
       }
     },
-    observeRequest({ method, route, status }, seconds) {
-      // One child per method, route pattern and status (a bounded set), looked up once, not per request.
-      const key = `${method} ${route} ${status}`;
-      let child = byLabels.get(key);
-      if (child === undefined) {
-        child = requests.labels(method, route, status);
-        byLabels.set(key, child);
-      }
-      child.observe(seconds);
+    observeRequest(labels, seconds) {
+      requests.observe(labels, seconds);
     },
   };
 }

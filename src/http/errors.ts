@@ -63,12 +63,12 @@ export function limitBody(maxBytes = 1024 * 1024): MiddlewareHandler {
     c.json(errorBody('too_large', 'request body is too large'), 413, { connection: 'close' });
   const counting = bodyLimit({ maxSize: maxBytes, onError: tooLarge });
   return async (c, next) => {
-    if (!mayHaveBody(c)) return next();
-    // A declared length is checked as it is (Node's parser never reads past it); a chunked body, or
-    // a request from elsewhere than Node's server, is counted as it is read.
+    // A declared length is checked as it is, whatever the method (Node's parser never reads past it);
+    // a chunked body, or a request from elsewhere than Node's server, is counted as it is read.
     const length = declaredLength(c);
-    if (length === undefined || length === null) return counting(c, next);
-    return length > maxBytes ? tooLarge(c) : next();
+    if (typeof length === 'number') return length > maxBytes ? tooLarge(c) : next();
+    if (!mayHaveBody(c)) return next();
+    return counting(c, next);
   };
 }
 

@@ -5,6 +5,7 @@
 // (docs/benchmarks.md, "Branch server"). Without a node-server request (app.request() in tests, another
 // runtime) each function falls back to Hono's own reading, so both paths answer the same.
 import type { IncomingMessage } from 'node:http';
+import { text } from 'node:stream/consumers';
 import type { Context } from 'hono';
 
 /** Node's request behind `c`, while its body has not been read some other way. */
@@ -13,12 +14,14 @@ function incomingOf(c: Context): IncomingMessage | undefined {
   return incoming !== undefined && typeof incoming.headers === 'object' ? incoming : undefined;
 }
 
-/** A request header (case-insensitive name), or undefined when it is absent. */
+/**
+ * A request header (case-insensitive name), or undefined when it is absent. A header sent more than
+ * once reads as the Fetch API joins it (`a, b`), not as Node keeps some (the first only).
+ */
 export function requestHeader(c: Context, name: string): string | undefined {
   const incoming = incomingOf(c);
   if (incoming === undefined) return c.req.header(name);
-  const value = incoming.headers[name.toLowerCase()];
-  return Array.isArray(value) ? value.join(', ') : value;
+  return incoming.headersDistinct[name.toLowerCase()]?.join(', ');
 }
 
 /** The declared body length; null when the request declares none or sends its body chunked. */
@@ -36,17 +39,17 @@ export function mayHaveBody(c: Context): boolean {
 }
 
 /**
- * The body as text: read from Node's stream while nothing else has read it (a body limit that had to
- * count a chunked body has, and left it in Hono's request), else through Hono.
+ * The body as text: read from Node's stream while nothing else reads or has read it, else through
+ * Hono (a body limit that had to count a chunked body has read it into Hono's request; Hono's
+ * request, once something asks for its body or signal, reads the stream itself). A request its
+ * client aborted, before or while it is read, rejects.
  */
 export function readBodyText(c: Context): Promise<string> {
   const incoming = incomingOf(c);
-  if (incoming === undefined || incoming.readableDidRead || incoming.readableEnded) return c.req.text();
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-    incoming.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    incoming.once('error', reject);
-    incoming.once('aborted', () => reject(new Error('the client aborted the request')));
-  });
+  const untouched =
+    incoming !== undefined &&
+    !incoming.readableDidRead &&
+    !incoming.readableEnded &&
+    incoming.readableFlowing === null;
+  return untouched ? text(incoming) : c.req.text();
 }
