@@ -255,8 +255,12 @@ async function fleetPush(cloud: CloudProcess, clients: readonly IdleClient[], fr
   const peak = Math.max(sampled, exact ? cloud.memory().peak : 0);
   const evicted = (await cloud.metric('modernpos_tenant_pools_evicted')) - evictedBefore;
   const applied = outcomes.reduce((n, o) => n + o.applied, 0);
-  const expected =
-    clients.length * frames.reduce((n, f) => n + (f.toString().match(/"seq":/g)?.length ?? 0), 0);
+  // Counted from the frames' mutations: a sale's journal link carries a "seq" of its own.
+  const perDevice = frames.reduce(
+    (n, f) => n + (JSON.parse(f.toString()) as { mutations: unknown[] }).mutations.length,
+    0,
+  );
+  const expected = clients.length * perDevice;
   if (applied !== expected)
     throw new Error(`the fleet had ${applied} mutations applied, ${expected} expected`);
   return { ms, idle, peak, exact, evicted, cpu, finishMs: outcomes.map((o) => o.doneAt - start) };
