@@ -11,6 +11,7 @@
 // twice in one run, each on a fresh cloud process and with the pushed rows emptied in between: first
 // with the sync intake's bound out of reach (MODERNPOS_SYNC_MAX_INFLIGHT_MIB=4096: every frame parsed
 // on arrival, as before the bound; BENCH_FLEET_PUSH_BEFORE=0 leaves it out), then as configured.
+// BENCH_FLEET_PUSH_HEAP=1 also prints the cloud's V8 heap and Buffers at its largest heap.
 
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -242,6 +243,23 @@ async function fleetPush(cloud: CloudProcess, clients: readonly IdleClient[], fr
   const sampler = startSampler(async () => {
     sampled = Math.max(sampled, cloud.memory().rss);
   }, 10);
+  // BENCH_FLEET_PUSH_HEAP=1: where the memory is, V8's heap (total reserved, used) and memory
+  // outside it (Buffers), from the cloud's own /metrics once a second; the sample with the largest
+  // heap reserved is kept. Off by default: the scrapes slow the push they measure.
+  let heap = { total: 0, used: 0, external: 0 };
+  const heapSampler = startSampler(async () => {
+    if (process.env.BENCH_FLEET_PUSH_HEAP !== '1') return;
+    const [total, used, external] = await Promise.all(
+      ['total', 'used', 'external'].map((n) =>
+        cloud.metric(
+          n === 'external'
+            ? 'modernpos_nodejs_external_memory_bytes'
+            : `modernpos_nodejs_heap_size_${n}_bytes`,
+        ),
+      ),
+    );
+    if (total! > heap.total) heap = { total: total!, used: used!, external: external! };
+  }, 1000);
   const cpu0 = cpuOf(cloud.pid);
   const start = now();
   let outcomes: Awaited<ReturnType<typeof pushFrames>>[];
@@ -249,6 +267,7 @@ async function fleetPush(cloud: CloudProcess, clients: readonly IdleClient[], fr
     outcomes = await Promise.all(clients.map((c) => pushFrames(c, frames)));
   } finally {
     await sampler.stop();
+    await heapSampler.stop();
   }
   const ms = now() - start;
   const cpu = cpuOf(cloud.pid) - cpu0;
@@ -263,7 +282,7 @@ async function fleetPush(cloud: CloudProcess, clients: readonly IdleClient[], fr
   const expected = clients.length * perDevice;
   if (applied !== expected)
     throw new Error(`the fleet had ${applied} mutations applied, ${expected} expected`);
-  return { ms, idle, peak, exact, evicted, cpu, finishMs: outcomes.map((o) => o.doneAt - start) };
+  return { ms, idle, peak, exact, evicted, cpu, heap, finishMs: outcomes.map((o) => o.doneAt - start) };
 }
 
 export async function fleetPushBench(): Promise<Row[]> {
@@ -323,7 +342,7 @@ export async function fleetPushBench(): Promise<Row[]> {
       const p50 = median(run.finishMs);
       const slowest = Math.max(...run.finishMs);
       log(
-        `  ${label}: ${TENANTS} devices welcomed in ${fmt(connectMs / 1000, 1)} s (not timed), then ${SALES} sales each at once (load average ${load} before): ${fmt(run.ms / 1000, 2)} s, ${fmt(rate, 0)} sales/s; per device finish p50 ${fmt(p50 / 1000, 2)} s, p90 ${fmt(percentile(run.finishMs, 90) / 1000, 2)} s, max ${fmt(slowest / 1000, 2)} s; cloud pid ${pid} CPU ${fmt(run.cpu, 1)} s, RSS idle ${fmt(run.idle / MIB, 0)} MiB, peak ${fmt(run.peak / MIB, 0)} MiB (${run.exact ? 'kernel high-water mark' : 'sampled every 10 ms'}); ${run.evicted} tenant pools evicted during the push`,
+        `  ${label}: ${TENANTS} devices welcomed in ${fmt(connectMs / 1000, 1)} s (not timed), then ${SALES} sales each at once (load average ${load} before): ${fmt(run.ms / 1000, 2)} s, ${fmt(rate, 0)} sales/s; per device finish p50 ${fmt(p50 / 1000, 2)} s, p90 ${fmt(percentile(run.finishMs, 90) / 1000, 2)} s, max ${fmt(slowest / 1000, 2)} s; cloud pid ${pid} CPU ${fmt(run.cpu, 1)} s, RSS idle ${fmt(run.idle / MIB, 0)} MiB, peak ${fmt(run.peak / MIB, 0)} MiB (${run.exact ? 'kernel high-water mark' : 'sampled every 10 ms'}); ${run.evicted} tenant pools evicted during the push${run.heap.total > 0 ? `; at the largest V8 heap sampled (once a second) ${fmt(run.heap.total / MIB, 0)} MiB reserved, ${fmt(run.heap.used / MIB, 0)} MiB used, ${fmt(run.heap.external / MIB, 0)} MiB outside the heap (Buffers)` : ''}`,
       );
       return { ...run, rate, p50, slowest, spread: slowest / p50 };
     };
