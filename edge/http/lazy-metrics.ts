@@ -35,18 +35,15 @@ export function lazyEdgeMetrics(store: EdgeStore, connected?: () => boolean): La
       await next();
       const seconds = (performance.now() - started) / 1000;
       const labels = { method: c.req.method, route: routePath(c, -1), status: String(c.res.status) };
-      if (loaded !== undefined) {
-        // A metric that cannot be recorded never turns the answer into an error.
+      // A metric that cannot be recorded never turns the answer into an error.
+      const record = (metrics: EdgeMetrics) => {
         try {
-          loaded.observeRequest(labels, seconds);
+          metrics.observeRequest(labels, seconds);
         } catch {}
-        return;
-      }
-      // Recorded once the metrics are loaded: the first request's answer never waits for prom-client.
-      void load().then(
-        (metrics) => metrics.observeRequest(labels, seconds),
-        () => {},
-      );
+      };
+      // Recorded once the metrics are loaded: the first requests' answers never wait for prom-client.
+      if (loaded !== undefined) record(loaded);
+      else void load().then(record, () => {});
     },
   };
 }

@@ -1,6 +1,6 @@
 // Opens the edge's SQLite file: WAL, synchronous=FULL by default (a sale answered 201 must survive a
-// power cut, not only a killed process), temporary storage in memory, a busy timeout for a second process on the same file, and
-// the tenant migrations followed by the edge-only ones.
+// power cut, not only a killed process), temporary storage in memory, a busy timeout for a second
+// process on the same file, and the tenant migrations followed by the edge-only ones.
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';

@@ -44,8 +44,7 @@ export function parseQuery<T>(c: Context, schema: z.ZodType<T>): T {
 export async function parseJsonBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
   let raw: unknown;
   try {
-    // As the Fetch API's json() reads it: UTF-8, a leading byte order mark dropped.
-    raw = JSON.parse((await readBodyText(c)).replace(/^\uFEFF/, ''));
+    raw = JSON.parse(await readBodyText(c));
   } catch {
     throw new AppError('invalid_input', 'request body is not valid JSON');
   }

@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import { text } from 'node:stream/consumers';
 import type { Context } from 'hono';
 
-/** Node's request behind `c`, while its body has not been read some other way. */
+/** Node's request behind `c`, when @hono/node-server served it. */
 function incomingOf(c: Context): IncomingMessage | undefined {
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
   return incoming !== undefined && typeof incoming.headers === 'object' ? incoming : undefined;

@@ -20,6 +20,8 @@ export interface CloudProcess {
   resetPeak(): boolean;
   /** The value of a gauge or counter on its /metrics (resolver pools, evictions…). */
   metric(name: string): Promise<number>;
+  /** Several of them from one scrape, in the order asked. */
+  metrics(names: readonly string[]): Promise<number[]>;
   /** What the process printed (for errors). */
   output(): string;
   stop(): Promise<void>;
@@ -94,6 +96,11 @@ export async function startCloudProcess(
   const port = bannerPort()!;
   const pid = child.pid!;
   const status = () => readFileSync(`/proc/${pid}/status`, 'utf8');
+  const metrics = async (names: readonly string[]) => {
+    const headers = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers })).text();
+    return names.map((name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN));
+  };
   return {
     pid,
     url: `http://127.0.0.1:${port}`,
@@ -109,11 +116,8 @@ export async function startCloudProcess(
         return false;
       }
     },
-    async metric(name) {
-      const headers = { authorization: `Bearer ${ADMIN_TOKEN}` };
-      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers })).text();
-      return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
-    },
+    metric: async (name) => (await metrics([name]))[0]!,
+    metrics,
     output: () => output,
     stop,
   };

@@ -1,6 +1,6 @@
 // Benchmark: POST /v1/sales on a real edge server (127.0.0.1, synchronous=FULL) from 1 and 16 keep-alive
 // clients in a worker thread, so client work does not share the server's event loop, each a bare
-// HTTP/1.1 connection (keep-alive-client.ts) so that it takes as little of the two cores as it can: first with
+// HTTP/1.1 connection (keep-alive-client.ts) taking as little of the two cores as it can: first with
 // one transaction per sale (before group commit), then with group commit, on the same store. Ceiling:
 // direct recordSale on that store in the same run, one sale per transaction; target for 16 clients
 // with group commit: at least the ceiling, both the medians of interleaved rounds.
@@ -143,8 +143,9 @@ const TARGET_ROUNDS = 3;
 /**
  * Each way of answering once (one transaction per sale, group commit; 1 and 16 clients), then the
  * targeted pair in TARGET_ROUNDS interleaved rounds: direct recordSale and 16 clients with group
- * commit, the first of a round alternating. The figure and the ceiling are the medians of their rounds, so a slow minute of this
- * machine's disk falls on both, not on one. Then the bare HTTP stack for context.
+ * commit, the first of a round alternating. The figure and the ceiling are the medians of their
+ * rounds, so a slow minute of this machine's disk falls on both, not on one. Then the bare HTTP stack
+ * for context.
  */
 async function runAll(edge: TestEdge, urls: Servers): Promise<Row[]> {
   const url = urls.grouped;

@@ -247,19 +247,17 @@ async function fleetPush(cloud: CloudProcess, clients: readonly IdleClient[], fr
   // outside it (Buffers), from the cloud's own /metrics once a second; the sample with the largest
   // heap reserved is kept. Off by default: the scrapes slow the push they measure.
   let heap = { total: 0, used: 0, external: 0 };
-  const heapSampler = startSampler(async () => {
-    if (process.env.BENCH_FLEET_PUSH_HEAP !== '1') return;
-    const [total, used, external] = await Promise.all(
-      ['total', 'used', 'external'].map((n) =>
-        cloud.metric(
-          n === 'external'
-            ? 'modernpos_nodejs_external_memory_bytes'
-            : `modernpos_nodejs_heap_size_${n}_bytes`,
-        ),
-      ),
-    );
-    if (total! > heap.total) heap = { total: total!, used: used!, external: external! };
-  }, 1000);
+  const heapSampler =
+    process.env.BENCH_FLEET_PUSH_HEAP === '1'
+      ? startSampler(async () => {
+          const [total, used, external] = await cloud.metrics([
+            'modernpos_nodejs_heap_size_total_bytes',
+            'modernpos_nodejs_heap_size_used_bytes',
+            'modernpos_nodejs_external_memory_bytes',
+          ]);
+          if (total! > heap.total) heap = { total: total!, used: used!, external: external! };
+        }, 1000)
+      : undefined;
   const cpu0 = cpuOf(cloud.pid);
   const start = now();
   let outcomes: Awaited<ReturnType<typeof pushFrames>>[];
@@ -267,7 +265,7 @@ async function fleetPush(cloud: CloudProcess, clients: readonly IdleClient[], fr
     outcomes = await Promise.all(clients.map((c) => pushFrames(c, frames)));
   } finally {
     await sampler.stop();
-    await heapSampler.stop();
+    await heapSampler?.stop();
   }
   const ms = now() - start;
   const cpu = cpuOf(cloud.pid) - cpu0;
