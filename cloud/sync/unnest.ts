@@ -1,6 +1,7 @@
 // Set-based inserts: one `INSERT … SELECT * FROM unnest($1::type[], $2::type[], …)` per table and
-// batch, with one array parameter per column, instead of a round trip per row. Postgres and PGlite
-// both take JS arrays as array parameters.
+// batch, with one array parameter per column, instead of a round trip per row. Each column goes as
+// the text of its array literal (src/db/array-literal.ts), which both engines read as the array.
+import { arrayLiteral } from '../../src/db/array-literal.ts';
 import { quoteIdent, type SqlQueryable } from '../../src/db/sql.ts';
 
 /** A column and the Postgres type its array parameter is cast to. */
@@ -20,7 +21,10 @@ export async function unnestInsert<Row, Out = Record<string, unknown>>(
   if (rows.length === 0) return [];
   const names = columns.map(([name]) => quoteIdent(name)).join(', ');
   const arrays = columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
-  const params = columns.map(([, , value]) => rows.map(value));
+  const params = columns.map(([, , value]) => {
+    const values = rows.map(value);
+    return arrayLiteral(values) ?? values;
+  });
   const sql = `INSERT INTO ${quoteIdent(table)} (${names}) SELECT * FROM unnest(${arrays}) ${options.onConflict ?? ''}${
     options.returning ? ` RETURNING ${options.returning}` : ''
   }`;
