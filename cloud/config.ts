@@ -16,6 +16,7 @@ import { randomSecret } from './secrets/passwords.ts';
 import { LAST_SEEN_GATHER_MS } from './sync/endpoint.ts';
 import { MAX_HELLO_BATCH } from './sync/hello-batches.ts';
 import { DEFAULT_MAX_INFLIGHT_BYTES } from './sync/intake.ts';
+import { DEFAULT_READ_SLOTS } from './sync/read-slots.ts';
 
 const MIB = 1024 * 1024;
 
@@ -43,6 +44,7 @@ export const settings = {
     flag: 'sync-last-seen-gather',
   },
   syncMaxInflightMib: { env: 'MODERNPOS_SYNC_MAX_INFLIGHT_MIB', flag: 'sync-max-inflight' },
+  syncReadSlots: { env: 'MODERNPOS_SYNC_READ_SLOTS', flag: 'sync-read-slots' },
 } as const;
 
 export type SettingName = keyof typeof settings;
@@ -67,7 +69,12 @@ export interface CloudConfig {
   port: number;
   resolver: { maxPools: number; poolSize: number };
   /** Most hellos of one tenant answered together (0: each alone), how long idle pings' writes are gathered (0: none). */
-  sync: { maxHelloBatch: number; lastSeenGatherMs: number; maxInflightBytes: number };
+  sync: {
+    maxHelloBatch: number;
+    lastSeenGatherMs: number;
+    maxInflightBytes: number;
+    maxReadingFrames: number;
+  };
   migration: { intervalMs: number; concurrency: number };
   /** How long a moved tenant's source database is kept before the background job drops it. */
   moveGraceMs: number;
@@ -121,6 +128,7 @@ export function resolveCloudConfig(raw: RawSettings): CloudConfig {
         intSetting(raw, 'syncLastSeenGatherSeconds', LAST_SEEN_GATHER_MS / 1000, 0, 60) * 1000,
       maxInflightBytes:
         intSetting(raw, 'syncMaxInflightMib', DEFAULT_MAX_INFLIGHT_BYTES / MIB, 1, 4096) * MIB,
+      maxReadingFrames: intSetting(raw, 'syncReadSlots', DEFAULT_READ_SLOTS, 1, 10_000),
     },
     migration: {
       intervalMs: intSetting(raw, 'migrationIntervalSeconds', 300, 0, 86_400) * 1000,

@@ -1,9 +1,11 @@
-// One edge's sync connection, the part that alone talks to the socket: frames taken in through the
-// process's intake (intake.ts: parsed, with a push's payloads, once their bytes fit; until then kept
-// unparsed and the socket paused), messages handed to the message handler one at a time in order
+// One edge's sync connection, the part that alone talks to the socket: frames read while the
+// connection holds one of the process's read slots (read-slots.ts), taken in through the process's
+// intake (intake.ts: parsed, with a push's payloads, once their bytes fit; until then kept unparsed
+// and the socket paused), messages handed to the message handler one at a time in order
 // through a bounded queue, its results sent (`ok`), or turned into an error and a close (`refused`,
 // `fatal`), a device registered for pokes once welcomed, heartbeats both ways and the hello deadline.
 import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 import { closeCodes } from '../../src/protocol/errors.ts';
 import type { Down, Up } from '../../src/protocol/messages.ts';
@@ -12,6 +14,7 @@ import { type ParsedMutation, parsePayloads } from './apply-batch.ts';
 import { frameBytes, type ParsedFrame, readFrame } from './frame.ts';
 import { errorReply, fatal, type HandlerResult, type Welcomed } from './handler-result.ts';
 import { createIntake, type Intake } from './intake.ts';
+import type { SlotReader } from './read-slots.ts';
 import { Refusal } from './refusal.ts';
 import type { SessionDeps } from './session-deps.ts';
 import { newSessionState, type SessionState } from './session-state.ts';
@@ -20,7 +23,10 @@ import { newSessionState, type SessionState } from './session-state.ts';
 export const MAX_QUEUED = 64;
 
 /** What the connection part needs of the session's dependencies; the rest is the handler's. */
-export type ConnectionDeps = Pick<SessionDeps, 'limits' | 'logger' | 'onReady' | 'observer' | 'intake'>;
+export type ConnectionDeps = Pick<
+  SessionDeps,
+  'limits' | 'logger' | 'onReady' | 'observer' | 'intake' | 'readSlots'
+>;
 
 /** A frame read from the socket, not yet taken in. */
 interface HeldFrame {
@@ -37,11 +43,16 @@ export type MessageHandler<D extends ConnectionDeps> = (
   payloads?: ReadonlyMap<number, ParsedMutation['parsed']>,
 ) => Promise<HandlerResult>;
 
+/**
+ * Runs one connection. `socket` is the one `ws` reads (the upgrade's): with the endpoint's read slots
+ * in `deps`, its bytes are watched as they arrive, before `ws` reads them.
+ */
 export function startConnection<D extends ConnectionDeps>(
   ws: WebSocket,
   authorization: string | undefined,
   deps: D,
   handler: MessageHandler<D>,
+  socket?: Duplex,
 ): void {
   const { limits } = deps;
   const state = newSessionState(authorization, deps.logger.child({ conn: randomUUID() }));
@@ -139,10 +150,34 @@ export function startConnection<D extends ConnectionDeps>(
   let deadlineStopped = false;
   let lastHeard = Date.now();
 
-  /** The socket is read while nothing waits to be taken in and the intake lets it. */
+  /** Whether this connection holds a read slot, or waits for one (paused). */
+  let slot: 'none' | 'held' | 'waiting' = 'none';
+  const reader: SlotReader = {
+    granted: () => {
+      slot = 'held';
+      setReading();
+    },
+  };
+  /** A frame (data or control) is complete: the slot goes back until the next bytes come. */
+  const frameRead = () => {
+    if (slot === 'none') return;
+    slot = 'none';
+    deps.readSlots?.release(reader);
+  };
+  // Listening before `ws` does: bytes that start a frame take a slot, or wait for one after this chunk.
+  const slots = deps.readSlots;
+  if (socket && slots) {
+    socket.prependListener('data', () => {
+      if (closed || slot !== 'none') return;
+      slot = slots.acquire(reader) ? 'held' : 'waiting';
+      if (slot === 'waiting') setReading();
+    });
+  }
+
+  /** The socket is read while nothing waits to be taken in, the intake lets it, and it may read a frame. */
   const setReading = () => {
     if (closed) return;
-    const pause = held.length > 0 || asleep;
+    const pause = held.length > 0 || asleep || slot === 'waiting';
     if (pause && !ws.isPaused) ws.pause();
     else if (!pause && ws.isPaused) {
       // Its pongs waited unread behind the pause: silence while paused is not death.
@@ -202,6 +237,7 @@ export function startConnection<D extends ConnectionDeps>(
 
   ws.on('message', (data, isBinary) => {
     lastHeard = Date.now();
+    frameRead();
     if (closed) return;
     // Every reply, errors included, goes through the queue: replies come in the order of requests.
     // An edge waits for each reply before its next request; one that floods the queue is broken.
@@ -221,6 +257,12 @@ export function startConnection<D extends ConnectionDeps>(
   });
   ws.on('pong', () => {
     lastHeard = Date.now();
+    frameRead();
+    setReading();
+  });
+  ws.on('ping', () => {
+    frameRead();
+    setReading();
   });
   // Heartbeat: a ping every interval; a connection silent for two intervals is dead and is dropped.
   const heartbeat = setInterval(() => {
@@ -246,6 +288,7 @@ export function startConnection<D extends ConnectionDeps>(
     clearTimeout(helloDeadline);
     // What waited unread is dropped; what was taken in gives its bytes back as its turn passes.
     held.length = 0;
+    frameRead();
     cancelWait?.();
     cancelWait = undefined;
     leaveIntake?.();

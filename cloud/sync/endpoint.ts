@@ -10,6 +10,7 @@ import { handleMessage } from './handle-message.ts';
 import { createHelloBatches, MAX_HELLO_BATCH } from './hello-batches.ts';
 import { createIntake, DEFAULT_MAX_INFLIGHT_BYTES, type IntakeStats } from './intake.ts';
 import { createLastSeenBatches } from './last-seen-batches.ts';
+import { createReadSlots, DEFAULT_READ_SLOTS, type ReadSlotStats } from './read-slots.ts';
 import { type SessionDeps, type SyncLimits, type SyncSession, sessionClock } from './session-deps.ts';
 
 /**
@@ -44,6 +45,8 @@ export interface SyncEndpoint {
   sessionCount(orgId?: string): number;
   /** The bytes of frames taken in and not yet answered, against the bound (for tests). */
   intakeStats(): IntakeStats;
+  /** Connections reading a frame and waiting to (for tests). */
+  readSlotStats(): ReadSlotStats;
   /** Closes every session (going away: the edges reconnect elsewhere) and stops accepting upgrades. */
   close(): Promise<void>;
 }
@@ -64,6 +67,8 @@ export function attachSyncEndpoint(server: Server, deps: Omit<SessionDeps, 'onRe
     deps.lastSeen ?? (gatherMs > 0 ? createLastSeenBatches(deps.resolver, deps.logger, gatherMs) : undefined);
   // Every connection's frames, taken in within one bound (intake.ts).
   const intake = deps.intake ?? createIntake(deps.limits.maxInflightBytes ?? DEFAULT_MAX_INFLIGHT_BYTES);
+  // And read a few at a time, so frames are not all held in full before the intake can say no (read-slots.ts).
+  const readSlots = deps.readSlots ?? createReadSlots(deps.limits.maxReadingFrames ?? DEFAULT_READ_SLOTS);
 
   const onReady = (session: SyncSession) => {
     const set = byOrg.get(session.orgId) ?? new Set();
@@ -85,8 +90,16 @@ export function attachSyncEndpoint(server: Server, deps: Omit<SessionDeps, 'onRe
       startConnection(
         ws,
         req.headers.authorization,
-        { ...deps, onReady, intake, ...(hellos ? { hellos } : {}), ...(lastSeen ? { lastSeen } : {}) },
+        {
+          ...deps,
+          onReady,
+          intake,
+          readSlots,
+          ...(hellos ? { hellos } : {}),
+          ...(lastSeen ? { lastSeen } : {}),
+        },
         handleMessage,
+        socket,
       ),
     );
   };
@@ -110,6 +123,7 @@ export function attachSyncEndpoint(server: Server, deps: Omit<SessionDeps, 'onRe
         }
     },
     intakeStats: () => intake.stats(),
+    readSlotStats: () => readSlots.stats(),
     sessionCount: (orgId) =>
       orgId === undefined
         ? [...byOrg.values()].reduce((n, s) => n + s.size, 0)

@@ -6,6 +6,7 @@ import type { TenantResolver } from '../resolver/tenant-resolver.ts';
 import type { HelloBatches } from './hello-batches.ts';
 import type { Intake } from './intake.ts';
 import type { LastSeenBatches } from './last-seen-batches.ts';
+import type { ReadSlots } from './read-slots.ts';
 
 export interface SyncLimits {
   maxFrameBytes: number;
@@ -29,6 +30,8 @@ export interface SyncLimits {
   maxHelloBatch?: number;
   /** Most bytes of frames the process takes in before answering them (intake.ts, 16 MiB unless set). */
   maxInflightBytes?: number;
+  /** Most connections reading a frame at once (read-slots.ts, 32 unless set). */
+  maxReadingFrames?: number;
 }
 
 export interface SessionDeps {
@@ -49,6 +52,8 @@ export interface SessionDeps {
   lastSeen?: LastSeenBatches;
   /** The process's bound on frames taken in and not yet answered (the endpoint's); without it, none. */
   intake?: Intake;
+  /** The process's read slots (the endpoint's); without them a connection reads whenever it may. */
+  readSlots?: ReadSlots;
 }
 
 export interface SyncSession {

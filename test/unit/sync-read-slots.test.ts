@@ -1,0 +1,215 @@
+// The read slots (cloud/sync/read-slots.ts): how many sync connections may be part-way through a
+// frame at once. Alone: slots handed out, then to the longest waiting; a released wait is dropped.
+// On real sockets (the connection part, connection.ts, with a raw WebSocket client that can stop
+// half-way through a frame): a second connection's large frame is not read past its first chunk
+// while the only slot is taken, is read once the first frame completes, and both are answered;
+// control frames give the slot back; a connection that closes while waiting passes its turn on.
+import { createHash, randomBytes } from 'node:crypto';
+import { type AddressInfo, connect as tcpConnect, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { type ConnectionDeps, startConnection } from '../../cloud/sync/connection.ts';
+import { ok } from '../../cloud/sync/handler-result.ts';
+import { createReadSlots, type ReadSlots, type SlotReader } from '../../cloud/sync/read-slots.ts';
+import { lineLogger } from '../../src/log.ts';
+import type { Up } from '../../src/protocol/messages.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const reader = (log: string[], name: string): SlotReader => ({ granted: () => log.push(name) });
+
+describe('read slots', () => {
+  it('hands out slots, then queues readers and grants the longest waiting first', () => {
+    const slots = createReadSlots(2);
+    const granted: string[] = [];
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((n) => reader(granted, n)) as SlotReader[];
+    expect(slots.acquire(a!)).toBe(true);
+    expect(slots.acquire(a!)).toBe(true); // holding one already
+    expect(slots.acquire(b!)).toBe(true);
+    expect(slots.acquire(c!)).toBe(false);
+    expect(slots.acquire(d!)).toBe(false);
+    expect(slots.acquire(c!)).toBe(false); // still waiting, not queued twice
+    expect(slots.stats()).toEqual({ slots: 2, reading: 2, waiting: 2, waited: 2 });
+    slots.release(b!);
+    expect(granted).toEqual(['c']);
+    slots.release(d!); // gives up its wait
+    slots.release(a!);
+    expect(granted).toEqual(['c']);
+    expect(slots.stats()).toEqual({ slots: 2, reading: 1, waiting: 0, waited: 2 });
+    slots.release(c!);
+    slots.release(c!); // twice is harmless
+    expect(slots.stats().reading).toBe(0);
+  });
+
+  it('refuses a count that is not a whole number of at least one', () => {
+    expect(() => createReadSlots(0)).toThrow(/whole number/);
+    expect(() => createReadSlots(1.5)).toThrow(/whole number/);
+  });
+});
+
+/** A WebSocket client on a bare TCP socket: it can send a frame's bytes in as many parts as it likes. */
+interface RawClient {
+  socket: Socket;
+  /** The bytes of one masked text frame carrying `text`. */
+  frame(text: string): Buffer;
+  /** A masked ping control frame. */
+  ping(): Buffer;
+}
+
+async function rawClient(port: number): Promise<RawClient> {
+  const socket = tcpConnect(port, '127.0.0.1');
+  sockets.push(socket);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  const key = randomBytes(16).toString('base64');
+  socket.write(
+    `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  );
+  const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+  let head = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      head += chunk.toString('latin1');
+      if (!head.includes('\r\n\r\n')) return;
+      socket.off('data', onData);
+      if (head.startsWith('HTTP/1.1 101') && head.includes(accept)) resolve();
+      else reject(new Error(`no upgrade: ${head}`));
+    };
+    socket.on('data', onData);
+  });
+  // What the server sends from here on is not read by these tests: drained.
+  socket.on('data', () => {});
+  const masked = (opcode: number, payload: Buffer) => {
+    const mask = randomBytes(4);
+    const length = payload.length;
+    const header =
+      length < 126
+        ? Buffer.from([0x80 | opcode, 0x80 | length])
+        : length < 65_536
+          ? Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | 126]), u16(length)])
+          : Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | 127]), u64(length)]);
+    const body = Buffer.from(payload);
+    for (let i = 0; i < body.length; i++) body[i]! ^= mask[i % 4]!;
+    return Buffer.concat([header, mask, body]);
+  };
+  return {
+    socket,
+    frame: (text) => masked(0x1, Buffer.from(text)),
+    ping: () => masked(0x9, Buffer.alloc(0)),
+  };
+}
+const u16 = (n: number) => {
+  const b = Buffer.alloc(2);
+  b.writeUInt16BE(n);
+  return b;
+};
+const u64 = (n: number) => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(BigInt(n));
+  return b;
+};
+
+/** A ping message padded with JSON whitespace to `bytes`: several socket reads' worth. */
+const bigPing = (at: number, bytes: number) => {
+  const text = JSON.stringify({ type: 'ping', at });
+  return text + ' '.repeat(bytes - text.length);
+};
+
+const servers: WebSocketServer[] = [];
+const sockets: Socket[] = [];
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.destroy();
+  for (const wss of servers.splice(0)) await new Promise((r) => wss.close(r));
+});
+
+/** A server whose connections share `slots`; returns its port and the messages handled, in order. */
+async function server(slots: ReadSlots): Promise<{ port: number; handled: number[] }> {
+  const handled: number[] = [];
+  const deps: ConnectionDeps = {
+    limits: {
+      maxFrameBytes: 1024 * 1024,
+      maxBatchMutations: 10,
+      heartbeatMs: 60_000,
+      helloTimeoutMs: 60_000,
+      pullPageSize: 10,
+      lastSeenEveryMs: 60_000,
+    },
+    logger: lineLogger('test', 'silent', () => {}),
+    readSlots: slots,
+  };
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', maxPayload: 4 * 1024 * 1024 });
+  servers.push(wss);
+  wss.on('connection', (ws, req) =>
+    startConnection(
+      ws,
+      undefined,
+      deps,
+      async (_state, message: Up) => {
+        handled.push(message.type === 'ping' ? (message.at ?? -1) : -1);
+        return ok({ type: 'pong', at: 0 });
+      },
+      req.socket,
+    ),
+  );
+  await new Promise((r) => wss.once('listening', r));
+  return { port: (wss.address() as AddressInfo).port, handled };
+}
+
+describe('read slots on a sync connection', () => {
+  it("reads a second connection's large frame only once the first connection's frame is complete", async () => {
+    const slots = createReadSlots(1);
+    const { port, handled } = await server(slots);
+    const a = await rawClient(port);
+    const b = await rawClient(port);
+    const frameA = a.frame(bigPing(1, 300_000));
+    const frameB = b.frame(bigPing(2, 300_000));
+    // A stops part-way: it holds the only slot.
+    a.socket.write(frameA.subarray(0, 100_000));
+    await waitFor(() => slots.stats().reading === 1, 10_000, 'A reading');
+    // B sends all of its frame: its first chunk is read, then it waits for the slot, unread.
+    b.socket.write(frameB);
+    await waitFor(() => slots.stats().waiting === 1, 10_000, 'B waiting for a slot');
+    expect(handled).toEqual([]);
+    // A completes: the slot passes to B, which is read to its end.
+    a.socket.write(frameA.subarray(100_000));
+    await waitFor(() => handled.length === 2, 10_000, 'both frames handled');
+    expect(handled).toEqual([1, 2]);
+    expect(slots.stats()).toMatchObject({ reading: 0, waiting: 0, waited: 1 });
+  });
+
+  it('gives the slot back after a control frame, so an idle connection holds none', async () => {
+    const slots = createReadSlots(1);
+    const { port, handled } = await server(slots);
+    const idle = await rawClient(port);
+    idle.socket.write(idle.ping());
+    const busy = await rawClient(port);
+    busy.socket.write(busy.frame(bigPing(7, 200_000)));
+    await waitFor(() => handled.length === 1, 10_000, 'the busy frame handled');
+    expect(handled).toEqual([7]);
+    expect(slots.stats()).toMatchObject({ reading: 0, waiting: 0 });
+  });
+
+  it('passes the turn of a connection that closed while it waited on to the next', async () => {
+    const slots = createReadSlots(1);
+    const { port, handled } = await server(slots);
+    const a = await rawClient(port);
+    const gone = await rawClient(port);
+    const c = await rawClient(port);
+    const frameA = a.frame(bigPing(1, 300_000));
+    a.socket.write(frameA.subarray(0, 100_000));
+    await waitFor(() => slots.stats().reading === 1, 10_000, 'A reading');
+    // Half a frame, then gone: nothing of it is ever complete.
+    gone.socket.write(gone.frame(bigPing(2, 300_000)).subarray(0, 150_000));
+    await waitFor(() => slots.stats().waiting === 1, 10_000, 'the second waiting');
+    c.socket.write(c.frame(bigPing(3, 300_000)));
+    await waitFor(() => slots.stats().waiting === 2, 10_000, 'the third waiting');
+    // A paused socket does not read its peer's close: the slot comes to it, it reads the close and
+    // gives the slot on.
+    gone.socket.destroy();
+    a.socket.write(frameA.subarray(100_000));
+    await waitFor(() => handled.length === 2, 10_000, 'A and the third handled');
+    expect(handled).toEqual([1, 3]);
+    expect(slots.stats()).toMatchObject({ reading: 0, waiting: 0 });
+  });
+});
