@@ -3,7 +3,7 @@
 // of the branch and products touched are settled in occurredAt order (stock-order.ts).
 import type { SqlQueryable } from '../../src/db/sql.ts';
 import { settleStock, type WrittenFlags } from './stock-order.ts';
-import { unnestInsert } from './unnest.ts';
+import { unnestInsertIds } from './unnest.ts';
 
 /** One stock_movements row. */
 export interface LedgerRow {
@@ -70,7 +70,7 @@ export async function insertLedger(
     next.set(r.branch, place + 1);
     return { r, place };
   });
-  const inserted = await unnestInsert<(typeof placed)[number], { id: string }>(
+  const ids = await unnestInsertIds<(typeof placed)[number]>(
     tx,
     'stock_movements',
     [
@@ -87,9 +87,8 @@ export async function insertLedger(
       ['unit_cost_minor', 'int8', ({ r }) => r.unitCostMinor],
     ],
     placed,
-    { onConflict: 'ON CONFLICT DO NOTHING', returning: 'id' },
+    ({ r }) => r.id,
   );
-  const ids = new Set(inserted.map((r) => r.id));
   await settleStock(
     tx,
     placed.filter(({ r }) => ids.has(r.id)).map(({ r, place }) => ({ ...r, place })),

@@ -4,13 +4,13 @@
 import type { SqlQueryable } from '../../src/db/sql.ts';
 import { parseReceiptNo } from '../../src/domain/receipt.ts';
 import { flagCatalogChanges } from './catalog-flags.ts';
-import { ledgerRowOf, lineColumns, paymentColumns, type SeqDocument, saleColumns } from './columns.ts';
+import { ledgerRowOf, lineColumns, paymentColumns, saleColumns } from './columns.ts';
 import { checkRefunds, flagExcess } from './refunds.ts';
 import { flagStockBelowZero } from './stock-flags.ts';
 import { insertLedger } from './stock-ledger.ts';
 import type { WrittenFlags } from './stock-order.ts';
 import { freshIds, idVerdict, type KnownIds, storedDocuments } from './stored-documents.ts';
-import { unnestInsert } from './unnest.ts';
+import { unnestInsert, unnestInsertIds } from './unnest.ts';
 import type { Rejection, ValidMutation } from './validate.ts';
 import type { Report } from './write-documents.ts';
 
@@ -187,14 +187,13 @@ async function insertDocuments(
   if (docs.length === 0) return;
   const fresh = await freshMovements(tx, docs, report);
   const flagged = await flagStockBelowZero(tx, await flagCatalogChanges(tx, fresh));
-  const inserted = await unnestInsert<SeqDocument, { id: string }>(
+  const insertedIds = await unnestInsertIds(
     tx,
     'sales',
     saleColumns(ctx.deviceId, ctx.receivedAt),
     flagged,
-    { onConflict: 'ON CONFLICT DO NOTHING', returning: 'id' },
+    (m) => m.doc.id,
   );
-  const insertedIds = new Set(inserted.map((r) => r.id));
   const missed = flagged.filter((m) => !insertedIds.has(m.doc.id));
   // Not inserted: another transaction stored the id meanwhile, or the receipt number is taken.
   const now = await storedDocuments(

@@ -5,7 +5,7 @@
 // while the only slot is taken, is read once the first frame completes, and both are answered;
 // control frames give the slot back; a connection that closes while waiting passes its turn on.
 import { createHash, randomBytes } from 'node:crypto';
-import { type AddressInfo, connect as tcpConnect, type Socket } from 'node:net';
+import { type AddressInfo, type Socket, connect as tcpConnect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { type ConnectionDeps, startConnection } from '../../cloud/sync/connection.ts';

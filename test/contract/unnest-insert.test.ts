@@ -1,8 +1,10 @@
-// The array literals the set-based inserts send (src/db/array-literal.ts) read back, element for
-// element, as the arrays they were made from, on every engine: quotes, backslashes, commas, braces,
-// the word NULL, empty strings, non-ASCII text, numbers, int8s past 2^31, booleans and nulls.
+// The set-based inserts (cloud/sync/unnest.ts) on every engine: the array literals they send
+// (src/db/array-literal.ts) read back, element for element, as the arrays they were made from
+// (quotes, backslashes, commas, braces, the word NULL, empty strings, non-ASCII text, numbers, int8s
+// past 2^31, booleans and nulls), and an insert that answers with the ids it inserted names exactly
+// those: all of them, or, after a conflict, all but the ones already there.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { unnestInsert } from '../../cloud/sync/unnest.ts';
+import { unnestInsert, unnestInsertIds } from '../../cloud/sync/unnest.ts';
 import { arrayLiteral } from '../../src/db/array-literal.ts';
 import { createTestPlatform, engineNames, type TestPlatform } from '../helpers/engines.ts';
 
@@ -82,6 +84,30 @@ describe.each(engineNames)('array literals read back on %s', (engine) => {
         'SELECT n, t, b, x FROM literal_rows ORDER BY n',
       );
       expect(back.map((r) => ({ ...r, x: r.x === null ? null : Number(r.x) }))).toEqual(rows);
+    });
+  });
+
+  it('answers with the ids inserted: every row, or all but those already there', async () => {
+    await p.control.transaction(async (tx) => {
+      await tx.exec('CREATE TEMP TABLE id_rows (id text PRIMARY KEY, n int4) ON COMMIT DROP');
+      const columns = [
+        ['id', 'text', (r: { id: string; n: number }) => r.id],
+        ['n', 'int4', (r: { id: string; n: number }) => r.n],
+      ] as const;
+      const rows = (ids: string[]) => ids.map((id, n) => ({ id, n }));
+      const idOf = (r: { id: string }) => r.id;
+      expect(await unnestInsertIds(tx, 'id_rows', columns, rows(['a', 'b', 'c']), idOf)).toEqual(
+        new Set(['a', 'b', 'c']),
+      );
+      expect(await unnestInsertIds(tx, 'id_rows', columns, rows(['b', 'd', 'e']), idOf)).toEqual(
+        new Set(['d', 'e']),
+      );
+      expect(await unnestInsertIds(tx, 'id_rows', columns, rows(['a', 'b']), idOf)).toEqual(new Set());
+      // The same id twice in one batch: it goes in once.
+      expect(await unnestInsertIds(tx, 'id_rows', columns, rows(['f', 'f']), idOf)).toEqual(new Set(['f']));
+      expect(await unnestInsertIds(tx, 'id_rows', columns, [], idOf)).toEqual(new Set());
+      const [count] = await tx.query<{ n: string | number }>('SELECT count(*) AS n FROM id_rows');
+      expect(Number(count?.n)).toBe(6);
     });
   });
 });
