@@ -13,6 +13,7 @@ import { type DeviceScope, deviceScope } from '../devices/scope.ts';
 import { databaseRefusal } from './database-refusal.ts';
 import { releaseHeldRefunds } from './held-refunds.ts';
 import { type JournalBreak, recordJournal } from './journal-push.ts';
+import { type ParsedMutation, parsedMutation, parsePayloads } from './parsed-mutation.ts';
 import { resendResults, type SeqConflict } from './resend.ts';
 import { claimTerminals } from './terminals.ts';
 import {
@@ -28,6 +29,8 @@ import {
 } from './validate.ts';
 import { applyValid } from './write-documents.ts';
 import { type Quarantined, quarantine } from './write-quarantine.ts';
+
+export { type ParsedMutation, parsedMutation, parsePayloads } from './parsed-mutation.ts';
 
 export type BatchOutcome =
   | { ok: true; results: MutationResult[]; lastAppliedSeq: number; journalBreaks: JournalBreak[] }
@@ -193,20 +196,6 @@ async function applyOneByOne(
   }
   return { outcomes, quarantined };
 }
-
-/** A mutation with its payload parsed for its kind (or why it could not be). */
-export interface ParsedMutation {
-  m: Mutation;
-  parsed: ReturnType<typeof parseMutation>;
-}
-
-/** Every mutation's payload parsed for its kind, by seq. */
-export const parsePayloads = (
-  mutations: readonly Mutation[],
-): ReadonlyMap<number, ParsedMutation['parsed']> => new Map(mutations.map((m) => [m.seq, parseMutation(m)]));
-
-/** Parses a mutation's payload for its kind; pure, so callers do it outside their transaction. */
-export const parsedMutation = (m: Mutation): ParsedMutation => ({ m, parsed: parseMutation(m) });
 
 export interface ApplyMutationsOptions {
   /**

@@ -10,9 +10,10 @@ import type { RawData, WebSocket } from 'ws';
 import { closeCodes } from '../../src/protocol/errors.ts';
 import type { Down, Up } from '../../src/protocol/messages.ts';
 import { PROTOCOL_VERSION, QUEUE_OVERFLOW_CODE_SINCE } from '../../src/protocol/version.ts';
-import { type ParsedMutation, parsePayloads } from './apply-batch.ts';
-import { frameBytes, type ParsedFrame, readFrame } from './frame.ts';
+import type { ParsedMutation } from './apply-batch.ts';
+import { frameBytes, type ParsedFrame } from './frame.ts';
 import { errorReply, fatal, type HandlerResult, type Welcomed } from './handler-result.ts';
+import { type Incoming, readIncoming } from './incoming.ts';
 import { createIntake, type Intake } from './intake.ts';
 import type { SlotReader } from './read-slots.ts';
 import { Refusal } from './refusal.ts';
@@ -25,7 +26,7 @@ export const MAX_QUEUED = 64;
 /** What the connection part needs of the session's dependencies; the rest is the handler's. */
 export type ConnectionDeps = Pick<
   SessionDeps,
-  'limits' | 'logger' | 'onReady' | 'observer' | 'intake' | 'readSlots'
+  'limits' | 'logger' | 'onReady' | 'observer' | 'intake' | 'readSlots' | 'frameParser'
 >;
 
 /** A frame read from the socket, not yet taken in. */
@@ -186,24 +187,29 @@ export function startConnection<D extends ConnectionDeps>(
     }
   };
 
-  /** Parses a frame whose bytes the intake admitted and queues it behind the others. */
-  const takeIn = (frame: HeldFrame) => {
-    // Parsed on taking in, so the next frame's parsing overlaps the database work of the one before.
-    const parsed = readFrame(frame.data, frame.isBinary, limits.maxFrameBytes);
+  /** A frame read: a hello stops the hello deadline; anything else starts it again if a wait stopped it. */
+  const noteHello = (parsed: ParsedFrame) => {
     if (parsed.ok && parsed.message.type === 'hello') {
       helloSeen = true;
       clearTimeout(helloDeadline);
     } else if (deadlineStopped && !helloSeen) armHelloDeadline();
     deadlineStopped = false;
-    // A push's payloads too (pure work): only the SQL waits its turn.
-    const payloads =
-      parsed.ok &&
-      parsed.message.type === 'push' &&
-      parsed.message.mutations.length <= limits.maxBatchMutations
-        ? parsePayloads(parsed.message.mutations)
-        : undefined;
+  };
+
+  /** Reads a frame whose bytes the intake admitted and queues it behind the others. */
+  const takeIn = (frame: HeldFrame) => {
+    // Read on taking in (a push's payloads too), so the next frame's parsing overlaps the database
+    // work of the one before; a large frame in the endpoint's parse worker (frame-parser.ts).
+    const incoming: Incoming | Promise<Incoming> =
+      deps.frameParser?.read(frame.data, frame.isBinary) ?? readIncoming(frame.data, frame.isBinary, limits);
+    if (!(incoming instanceof Promise)) noteHello(incoming.parsed);
     queue = queue
-      .then(() => run(parsed, payloads))
+      .then(async () => {
+        if (!(incoming instanceof Promise)) return run(incoming.parsed, incoming.payloads);
+        const { parsed, payloads } = await incoming;
+        noteHello(parsed);
+        return run(parsed, payloads);
+      })
       .finally(() => {
         queued--;
         intake.release(frame.bytes);

@@ -128,7 +128,11 @@ export async function build() {
   mkdirSync(outdir, { recursive: true });
   try {
     await esbuild({
-      entryPoints: [join(ROOT, 'src/cli/main.ts')],
+      // The sync parse worker's thread is an entry of its own, beside main.js (cloud/sync/frame-parser.ts).
+      entryPoints: {
+        main: join(ROOT, 'src/cli/main.ts'),
+        'parse-worker': join(ROOT, 'cloud/sync/parse-worker.ts'),
+      },
       outdir,
       bundle: true,
       splitting: true,
