@@ -69,6 +69,10 @@ export function startConnection<D extends ConnectionDeps>(
   const close = (code: number, reason: string) => {
     if (closed) return;
     closed = true;
+    // A read slot goes back at once, and a paused socket is read again so the edge's answer to the
+    // close is heard (else ws waits 30 s for it).
+    frameRead();
+    if (ws.isPaused) ws.resume();
     ws.close(code, reason.slice(0, 120));
   };
   const refuse = (r: Refusal) => {
@@ -153,32 +157,60 @@ export function startConnection<D extends ConnectionDeps>(
 
   /** Whether this connection holds a read slot, or waits for one (paused). */
   let slot: 'none' | 'held' | 'waiting' = 'none';
+  const slots = deps.readSlots;
+  /** Ends a turn that lasted too long (read-slots.ts: a slow or stalled frame). */
+  let turnTimer: NodeJS.Timeout | undefined;
+  const hold = () => {
+    slot = 'held';
+    clearTimeout(turnTimer);
+    turnTimer = setTimeout(endTurn, slots?.turnMs ?? 0);
+    turnTimer.unref();
+  };
+  /** The turn is over with the frame unfinished: the slot goes to the longest waiting, and this one queues again. */
+  const endTurn = () => {
+    if (closed || slot !== 'held' || !slots) return;
+    slots.release(reader);
+    if (slots.acquire(reader)) hold();
+    else slot = 'waiting';
+    setReading();
+  };
   const reader: SlotReader = {
     granted: () => {
-      slot = 'held';
+      // Closed while it waited: the slot goes straight on.
+      if (closed) {
+        slots?.release(reader);
+        return;
+      }
+      hold();
       setReading();
     },
   };
   /** A frame (data or control) is complete: the slot goes back until the next bytes come. */
-  const frameRead = () => {
+  function frameRead() {
+    clearTimeout(turnTimer);
     if (slot === 'none') return;
     slot = 'none';
-    deps.readSlots?.release(reader);
-  };
+    slots?.release(reader);
+  }
   // Listening before `ws` does: bytes that start a frame take a slot, or wait for one after this chunk.
-  const slots = deps.readSlots;
   if (socket && slots) {
     socket.prependListener('data', () => {
       if (closed || slot !== 'none') return;
-      slot = slots.acquire(reader) ? 'held' : 'waiting';
-      if (slot === 'waiting') setReading();
+      if (slots.acquire(reader)) hold();
+      else {
+        slot = 'waiting';
+        setReading();
+      }
     });
   }
 
-  /** The socket is read while nothing waits to be taken in, the intake lets it, and it may read a frame. */
+  /**
+   * The socket is read while nothing waits to be taken in, the intake lets it (or it is part-way
+   * through a frame with a read slot: it reads that frame to its end), and it may read a frame.
+   */
   const setReading = () => {
     if (closed) return;
-    const pause = held.length > 0 || asleep || slot === 'waiting';
+    const pause = held.length > 0 || (asleep && slot !== 'held') || slot === 'waiting';
     if (pause && !ws.isPaused) ws.pause();
     else if (!pause && ws.isPaused) {
       // Its pongs waited unread behind the pause: silence while paused is not death.

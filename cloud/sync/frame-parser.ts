@@ -46,9 +46,9 @@ export function createFrameParser(
   let nextId = 0;
   let startAfter = 0;
 
-  /** The worker failed or stopped: what it still owed is read here. */
+  /** The worker failed or stopped (or could not start): what it still owed is read here. */
   const fallBack = (why: string) => {
-    if (worker && !closed)
+    if (!closed)
       options.logger?.error(
         { why },
         'sync: the frame parse worker stopped; frames are read on the event loop',
@@ -89,7 +89,15 @@ export function createFrameParser(
       const bytes = frameSize(data);
       if (closed || bytes < minBytes || bytes > limits.maxFrameBytes || isBinary)
         return inline(data, isBinary);
-      if (!worker && Date.now() >= startAfter) start();
+      if (!worker && Date.now() >= startAfter) {
+        try {
+          start();
+        } catch (err) {
+          // No worker to be had (its file gone with a pruned build, say): read here, try again later.
+          worker = undefined;
+          fallBack(String(err));
+        }
+      }
       // Until it is up, the worker is not waited for.
       if (!online || !worker) return inline(data, isBinary);
       const id = nextId++;

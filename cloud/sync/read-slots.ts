@@ -4,8 +4,10 @@
 // frame in full before the first one is complete. So a connection takes a slot when bytes arrive
 // (before `ws` reads them) and gives it back when its frame is complete; one that finds no slot free
 // stops reading after that chunk, its frame's rest waiting in the edge's and the kernel's buffers,
-// until a slot is handed to it, longest waiting first. Pausing only delays reading: nothing is
-// dropped, and each connection's bytes keep their order.
+// until a slot is handed to it, longest waiting first. A slot is held for one frame at most a turn
+// (5 s): a slow or stalled frame then queues again behind the others, so no connection, and no
+// socket that never says hello, keeps the others from reading. Pausing only delays reading: nothing
+// is dropped, and each connection's bytes keep their order.
 
 /** A connection as the slots see it: told when a slot it waited for is its own. */
 export interface SlotReader {
@@ -23,6 +25,8 @@ export interface ReadSlotStats {
 }
 
 export interface ReadSlots {
+  /** How long a connection may hold a slot for one frame before it queues again behind the others. */
+  readonly turnMs: number;
   /** Takes a slot for `reader` (true), or queues it to be `granted` one (false). Holding one already: true. */
   acquire(reader: SlotReader): boolean;
   /** `reader` is no longer reading a frame: its slot, or its place in the queue, goes. */
@@ -32,8 +36,13 @@ export interface ReadSlots {
 
 /** Connections reading a frame at once per cloud process, unless the limits say otherwise. */
 export const DEFAULT_READ_SLOTS = 32;
+/**
+ * A turn: a frame of 1 MiB takes milliseconds on a LAN and 8 s at 1 Mbit/s, so a slow till reads on
+ * in further turns, and a stalled or hostile one holds a slot no longer than this at a time.
+ */
+export const DEFAULT_TURN_MS = 5_000;
 
-export function createReadSlots(slots: number): ReadSlots {
+export function createReadSlots(slots: number, turnMs = DEFAULT_TURN_MS): ReadSlots {
   if (!Number.isInteger(slots) || slots < 1)
     throw new Error(`read slots must be a whole number ≥ 1, not ${slots}`);
   const reading = new Set<SlotReader>();
@@ -42,6 +51,7 @@ export function createReadSlots(slots: number): ReadSlots {
   let waited = 0;
 
   return {
+    turnMs,
     acquire(reader) {
       if (reading.has(reader)) return true;
       if (waiting.has(reader)) return false;

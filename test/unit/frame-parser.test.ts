@@ -129,4 +129,24 @@ describe('the frame parser', () => {
     expect(parser.read(frame, false)).not.toBeInstanceOf(Promise);
     expect(parser.stats().worker).toBe('off');
   });
+
+  it('reads on the event loop when no worker can be started, and does not try again at once', async () => {
+    const frame = await pushOf(150);
+    let starts = 0;
+    const parser = createFrameParser(limits, {
+      startWorker: () => {
+        starts++;
+        throw new Error('no parse-worker.js here');
+      },
+    });
+    parsers.push(parser);
+    const expected = plain(readIncoming(frame, false, limits));
+    for (let i = 0; i < 3; i++) {
+      const read = parser.read(frame, false);
+      expect(read).not.toBeInstanceOf(Promise);
+      expect(plain(read as Incoming)).toEqual(expected);
+    }
+    expect(starts).toBe(1);
+    expect(parser.stats()).toEqual({ worker: 'off', pending: 0 });
+  });
 });

@@ -4,12 +4,13 @@
 // half-way through a frame): a second connection's large frame is not read past its first chunk
 // while the only slot is taken, is read once the first frame completes, and both are answered;
 // control frames give the slot back; a connection that closes while waiting passes its turn on.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { type AddressInfo, type Socket, connect as tcpConnect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { type ConnectionDeps, startConnection } from '../../cloud/sync/connection.ts';
-import { ok } from '../../cloud/sync/handler-result.ts';
+import { type HandlerResult, ok } from '../../cloud/sync/handler-result.ts';
+import { createIntake, type Intake } from '../../cloud/sync/intake.ts';
 import { createReadSlots, type ReadSlots, type SlotReader } from '../../cloud/sync/read-slots.ts';
 import { lineLogger } from '../../src/log.ts';
 import type { Up } from '../../src/protocol/messages.ts';
@@ -110,6 +111,16 @@ const u64 = (n: number) => {
   return b;
 };
 
+const helloText = () =>
+  JSON.stringify({
+    type: 'hello',
+    protocolVersion: 5,
+    schemaVersion: 2,
+    storeId: randomUUID(),
+    pullCursor: 0,
+    terminals: [],
+  });
+
 /** A ping message padded with JSON whitespace to `bytes`: several socket reads' worth. */
 const bigPing = (at: number, bytes: number) => {
   const text = JSON.stringify({ type: 'ping', at });
@@ -123,20 +134,27 @@ afterEach(async () => {
   for (const wss of servers.splice(0)) await new Promise((r) => wss.close(r));
 });
 
-/** A server whose connections share `slots`; returns its port and the messages handled, in order. */
-async function server(slots: ReadSlots): Promise<{ port: number; handled: number[] }> {
+/**
+ * A server whose connections share `slots` (and `intake`); a hello is welcomed, a ping's handling
+ * waits for `gate` when given. Returns its port and the pings handled, in order.
+ */
+async function server(
+  slots: ReadSlots,
+  options: { helloTimeoutMs?: number; intake?: Intake; gate?: Promise<void> } = {},
+): Promise<{ port: number; handled: number[] }> {
   const handled: number[] = [];
   const deps: ConnectionDeps = {
     limits: {
       maxFrameBytes: 1024 * 1024,
       maxBatchMutations: 10,
       heartbeatMs: 60_000,
-      helloTimeoutMs: 60_000,
+      helloTimeoutMs: options.helloTimeoutMs ?? 60_000,
       pullPageSize: 10,
       lastSeenEveryMs: 60_000,
     },
     logger: lineLogger('test', 'silent', () => {}),
     readSlots: slots,
+    ...(options.intake ? { intake: options.intake } : {}),
   };
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', maxPayload: 4 * 1024 * 1024 });
   servers.push(wss);
@@ -145,8 +163,19 @@ async function server(slots: ReadSlots): Promise<{ port: number; handled: number
       ws,
       undefined,
       deps,
-      async (_state, message: Up) => {
+      async (_state, message: Up): Promise<HandlerResult> => {
+        if (message.type === 'hello') {
+          const ready = {
+            orgId: 'org',
+            deviceId: randomUUID(),
+            branchCode: 'MAIN',
+            currency: 'EUR',
+            protocolVersion: 5,
+          };
+          return { type: 'ok', replies: [], welcomed: { ready, hello: message } };
+        }
         handled.push(message.type === 'ping' ? (message.at ?? -1) : -1);
+        await options.gate;
         return ok({ type: 'pong', at: 0 });
       },
       req.socket,
@@ -211,5 +240,74 @@ describe('read slots on a sync connection', () => {
     await waitFor(() => handled.length === 2, 10_000, 'A and the third handled');
     expect(handled).toEqual([1, 3]);
     expect(slots.stats()).toMatchObject({ reading: 0, waiting: 0 });
+  });
+
+  it('ends a turn that lasts too long: a stalled frame queues again and the next connection reads', async () => {
+    const slots = createReadSlots(1, 200);
+    const { port, handled } = await server(slots);
+    const stalled = await rawClient(port);
+    const next = await rawClient(port);
+    const frameS = stalled.frame(bigPing(1, 300_000));
+    stalled.socket.write(frameS.subarray(0, 100_000));
+    await waitFor(() => slots.stats().reading === 1, 10_000, 'the stalled one reading');
+    next.socket.write(next.frame(bigPing(2, 300_000)));
+    // The stalled frame's turn ends; the other frame is read and handled while it stays unfinished.
+    await waitFor(() => handled.length === 1, 10_000, 'the second frame handled');
+    expect(handled).toEqual([2]);
+    stalled.socket.write(frameS.subarray(100_000));
+    await waitFor(() => handled.length === 2, 10_000, 'the stalled frame handled once it is complete');
+    expect(handled).toEqual([2, 1]);
+  });
+
+  it('gives the slot on when a connection waiting for it is closed (its hello deadline)', async () => {
+    const slots = createReadSlots(1);
+    const { port, handled } = await server(slots, { helloTimeoutMs: 1_000 });
+    const a = await rawClient(port);
+    const silent = await rawClient(port);
+    const c = await rawClient(port);
+    a.socket.write(a.frame(helloText()));
+    c.socket.write(c.frame(helloText()));
+    const frameA = a.frame(bigPing(1, 300_000));
+    a.socket.write(frameA.subarray(0, 100_000));
+    await waitFor(() => slots.stats().reading === 1, 10_000, 'A reading');
+    // No hello: closed by its deadline while it waits for the slot.
+    silent.socket.write(silent.frame(bigPing(2, 300_000)));
+    await waitFor(() => slots.stats().waiting === 1, 10_000, 'the silent one waiting');
+    await waitFor(() => slots.stats().waiting === 0, 10_000, 'the silent one closed, out of the line');
+    c.socket.write(c.frame(bigPing(3, 300_000)));
+    await waitFor(() => slots.stats().waiting === 1, 10_000, 'C waiting');
+    a.socket.write(frameA.subarray(100_000));
+    await waitFor(() => handled.length === 2, 10_000, 'A and C handled');
+    expect(handled).toEqual([1, 3]);
+  });
+
+  it('lets a connection paused by the full intake read the frame it is part-way through to its end', async () => {
+    const slots = createReadSlots(1);
+    const intake = createIntake(1);
+    let open = () => {};
+    const gate = new Promise<void>((r) => {
+      open = r;
+    });
+    const { port, handled } = await server(slots, { intake, gate });
+    const a = await rawClient(port);
+    const b = await rawClient(port);
+    a.socket.write(a.frame(helloText()));
+    b.socket.write(b.frame(helloText()));
+    await waitFor(() => intake.stats().inFlight === 0, 10_000, 'both welcomed');
+    // A's ping is taken in and held in its handler: the intake is full.
+    a.socket.write(a.frame(bigPing(1, 100)));
+    await waitFor(() => handled.length === 1, 10_000, "A's first ping in its handler");
+    // B starts a large frame and holds the slot; A's next frame then waits and the intake sleeps everyone.
+    const frameB = b.frame(bigPing(2, 300_000));
+    b.socket.write(frameB.subarray(0, 100_000));
+    await waitFor(() => slots.stats().reading === 1, 10_000, 'B reading');
+    a.socket.write(a.frame(bigPing(3, 100)));
+    await waitFor(() => intake.stats().waiting === 1, 10_000, "A's second frame waiting for room");
+    // B reads on to its frame's end and gives the slot back, though the intake has it asleep.
+    b.socket.write(frameB.subarray(100_000));
+    await waitFor(() => slots.stats().reading === 0, 10_000, "B's frame read to its end");
+    open();
+    await waitFor(() => handled.length === 3, 10_000, 'every frame handled');
+    expect(handled).toEqual([1, 3, 2]);
   });
 });
