@@ -13,7 +13,7 @@ import { PROTOCOL_VERSION, QUEUE_OVERFLOW_CODE_SINCE } from '../../src/protocol/
 import type { ParsedMutation } from './apply-batch.ts';
 import { frameBytes, type ParsedFrame } from './frame.ts';
 import { errorReply, fatal, type HandlerResult, type Welcomed } from './handler-result.ts';
-import { type Incoming, readIncoming } from './incoming.ts';
+import { readIncoming } from './incoming.ts';
 import { createIntake, type Intake } from './intake.ts';
 import type { SlotReader } from './read-slots.ts';
 import { Refusal } from './refusal.ts';
@@ -26,7 +26,7 @@ export const MAX_QUEUED = 64;
 /** What the connection part needs of the session's dependencies; the rest is the handler's. */
 export type ConnectionDeps = Pick<
   SessionDeps,
-  'limits' | 'logger' | 'onReady' | 'observer' | 'intake' | 'readSlots' | 'frameParser'
+  'limits' | 'logger' | 'onReady' | 'observer' | 'intake' | 'readSlots'
 >;
 
 /** A frame read from the socket, not yet taken in. */
@@ -231,17 +231,11 @@ export function startConnection<D extends ConnectionDeps>(
   /** Reads a frame whose bytes the intake admitted and queues it behind the others. */
   const takeIn = (frame: HeldFrame) => {
     // Read on taking in (a push's payloads too), so the next frame's parsing overlaps the database
-    // work of the one before; a large frame in the endpoint's parse worker (frame-parser.ts).
-    const incoming: Incoming | Promise<Incoming> =
-      deps.frameParser?.read(frame.data, frame.isBinary) ?? readIncoming(frame.data, frame.isBinary, limits);
-    if (!(incoming instanceof Promise)) noteHello(incoming.parsed);
+    // work of the one before: only the SQL waits its turn.
+    const { parsed, payloads } = readIncoming(frame.data, frame.isBinary, limits);
+    noteHello(parsed);
     queue = queue
-      .then(async () => {
-        if (!(incoming instanceof Promise)) return run(incoming.parsed, incoming.payloads);
-        const { parsed, payloads } = await incoming;
-        noteHello(parsed);
-        return run(parsed, payloads);
-      })
+      .then(() => run(parsed, payloads))
       .finally(() => {
         queued--;
         intake.release(frame.bytes);

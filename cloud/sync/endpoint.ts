@@ -6,7 +6,6 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { closeCodes } from '../../src/protocol/errors.ts';
 import { startConnection } from './connection.ts';
-import { createFrameParser } from './frame-parser.ts';
 import { handleMessage } from './handle-message.ts';
 import { createHelloBatches, MAX_HELLO_BATCH } from './hello-batches.ts';
 import { createIntake, DEFAULT_MAX_INFLIGHT_BYTES, type IntakeStats } from './intake.ts';
@@ -70,8 +69,6 @@ export function attachSyncEndpoint(server: Server, deps: Omit<SessionDeps, 'onRe
   const intake = deps.intake ?? createIntake(deps.limits.maxInflightBytes ?? DEFAULT_MAX_INFLIGHT_BYTES);
   // And read a few at a time, so frames are not all held in full before the intake can say no (read-slots.ts).
   const readSlots = deps.readSlots ?? createReadSlots(deps.limits.maxReadingFrames ?? DEFAULT_READ_SLOTS);
-  // Large frames read off the event loop (frame-parser.ts).
-  const frameParser = deps.frameParser ?? createFrameParser(deps.limits, { logger: deps.logger });
 
   const onReady = (session: SyncSession) => {
     const set = byOrg.get(session.orgId) ?? new Set();
@@ -98,7 +95,6 @@ export function attachSyncEndpoint(server: Server, deps: Omit<SessionDeps, 'onRe
           onReady,
           intake,
           readSlots,
-          frameParser,
           ...(hellos ? { hellos } : {}),
           ...(lastSeen ? { lastSeen } : {}),
         },
@@ -138,8 +134,6 @@ export function attachSyncEndpoint(server: Server, deps: Omit<SessionDeps, 'onRe
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       for (const client of wss.clients) client.terminate();
       await lastSeen?.flush();
-      // Its own parser only: one handed in is its owner's to close.
-      if (!deps.frameParser) await frameParser.close();
     },
   };
 }

@@ -1,7 +1,6 @@
 // What a connection queues for a frame: the message (or why it is none) and, for a push within the
-// batch limit, its payloads parsed for their kinds. Pure, so it runs where it costs least: on the
-// event loop for a small frame, in the parse worker for a large one (frame-parser.ts), whose answer
-// crosses as JSON text (incomingToJson, incomingFromJson): everything here is JSON already.
+// batch limit, its payloads parsed for their kinds. Pure: no database, so it is done as the frame is
+// taken in, while earlier batches are written.
 import type { RawData } from 'ws';
 import { type ParsedFrame, readFrame } from './frame.ts';
 import { type ParsedMutation, parsePayloads } from './parsed-mutation.ts';
@@ -25,15 +24,4 @@ export function readIncoming(data: RawData, isBinary: boolean, limits: FrameLimi
     return { parsed, payloads: parsePayloads(parsed.message.mutations) };
   }
   return { parsed };
-}
-
-export const incomingToJson = ({ parsed, payloads }: Incoming): string =>
-  JSON.stringify({ parsed, payloads: payloads ? [...payloads] : undefined });
-
-export function incomingFromJson(json: string): Incoming {
-  const { parsed, payloads } = JSON.parse(json) as {
-    parsed: ParsedFrame;
-    payloads?: [number, ParsedMutation['parsed']][];
-  };
-  return payloads ? { parsed, payloads: new Map(payloads) } : { parsed };
 }

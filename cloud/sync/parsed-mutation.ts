@@ -1,6 +1,5 @@
 // A pushed mutation with its payload parsed for its kind. Pure (no database): done as a frame is
-// taken in, on the event loop or in the parse worker (frame-parser.ts), while earlier batches are
-// written.
+// taken in (incoming.ts), while earlier batches are written, and when a quarantined one is replayed.
 import type { Mutation } from '../../src/protocol/mutations.ts';
 import { parseMutation } from './validate.ts';
 

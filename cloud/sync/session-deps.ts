@@ -3,7 +3,6 @@
 import type { Logger } from '../../src/log.ts';
 import type { SyncObserver } from '../metrics/sync.ts';
 import type { TenantResolver } from '../resolver/tenant-resolver.ts';
-import type { FrameParser } from './frame-parser.ts';
 import type { HelloBatches } from './hello-batches.ts';
 import type { Intake } from './intake.ts';
 import type { LastSeenBatches } from './last-seen-batches.ts';
@@ -55,8 +54,6 @@ export interface SessionDeps {
   intake?: Intake;
   /** The process's read slots (the endpoint's); without them a connection reads whenever it may. */
   readSlots?: ReadSlots;
-  /** Reads large frames in a worker thread (the endpoint's); without it every frame is read on the event loop. */
-  frameParser?: FrameParser;
 }
 
 export interface SyncSession {

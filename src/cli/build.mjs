@@ -128,11 +128,7 @@ export async function build() {
   mkdirSync(outdir, { recursive: true });
   try {
     await esbuild({
-      // The sync parse worker's thread is an entry of its own, beside main.js (cloud/sync/frame-parser.ts).
-      entryPoints: {
-        main: join(ROOT, 'src/cli/main.ts'),
-        'parse-worker': join(ROOT, 'cloud/sync/parse-worker.ts'),
-      },
+      entryPoints: [join(ROOT, 'src/cli/main.ts')],
       outdir,
       bundle: true,
       splitting: true,
