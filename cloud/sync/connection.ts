@@ -96,6 +96,9 @@ export function startConnection<D extends ConnectionDeps>(
     leaveIntake = intake.register({
       sleep: () => {
         asleep = true;
+        // Out of the slots' line while asleep: a slot handed to it now would read a whole new frame
+        // past the full intake. Woken, its next bytes queue it again.
+        if (slot === 'waiting') frameRead();
         setReading();
       },
       wake: () => {
@@ -176,8 +179,9 @@ export function startConnection<D extends ConnectionDeps>(
   };
   const reader: SlotReader = {
     granted: () => {
-      // Closed while it waited: the slot goes straight on.
-      if (closed) {
+      // Closed (or put to sleep) while it waited: the slot goes straight on.
+      if (closed || asleep) {
+        slot = 'none';
         slots?.release(reader);
         return;
       }

@@ -310,4 +310,38 @@ describe('read slots on a sync connection', () => {
     await waitFor(() => handled.length === 3, 10_000, 'every frame handled');
     expect(handled).toEqual([1, 3, 2]);
   });
+
+  it('takes a connection put to sleep by the full intake out of the line, so no new frame is read past it', async () => {
+    const slots = createReadSlots(1);
+    const intake = createIntake(1);
+    let open = () => {};
+    const gate = new Promise<void>((r) => {
+      open = r;
+    });
+    const { port, handled } = await server(slots, { intake, gate });
+    const [a, b, c] = [await rawClient(port), await rawClient(port), await rawClient(port)];
+    for (const x of [a, b, c]) x.socket.write(x.frame(helloText()));
+    await waitFor(
+      () => intake.stats().inFlight === 0 && intake.stats().peakInFlight > 0,
+      10_000,
+      'all welcomed',
+    );
+    a.socket.write(a.frame(bigPing(1, 100)));
+    await waitFor(() => handled.length === 1, 10_000, "A's first ping in its handler");
+    const frameB = b.frame(bigPing(2, 300_000));
+    b.socket.write(frameB.subarray(0, 100_000));
+    await waitFor(() => slots.stats().reading === 1, 10_000, 'B reading');
+    c.socket.write(c.frame(bigPing(4, 300_000)));
+    await waitFor(() => slots.stats().waiting === 1, 10_000, 'C waiting for the slot');
+    // The intake fills: everyone sleeps, and C leaves the line.
+    a.socket.write(a.frame(bigPing(3, 100)));
+    await waitFor(() => slots.stats().waiting === 0, 10_000, 'C out of the line');
+    // B reads its frame to the end; the slot then goes to nobody, and C's frame stays unread.
+    b.socket.write(frameB.subarray(100_000));
+    await waitFor(() => intake.stats().waiting === 2, 10_000, "A's and B's frames waiting for room");
+    expect(slots.stats()).toMatchObject({ reading: 0, waiting: 0 });
+    open();
+    await waitFor(() => handled.length === 4, 10_000, 'every frame handled');
+    expect(handled).toEqual([1, 3, 2, 4]);
+  });
 });
