@@ -96,9 +96,10 @@ export function startConnection<D extends ConnectionDeps>(
     leaveIntake = intake.register({
       sleep: () => {
         asleep = true;
-        // Out of the slots' line while asleep: a slot handed to it now would read a whole new frame
-        // past the full intake. Woken, its next bytes queue it again.
-        if (slot === 'waiting') frameRead();
+        // Asleep, it holds no read slot and waits in no line: its slot goes to a connection the intake
+        // does not hold back (a hello), and none is handed to it to read a new frame past the full
+        // intake. Woken, its next bytes take one again (what it read of a frame stays read).
+        frameRead();
         setReading();
       },
       wake: () => {
@@ -209,12 +210,11 @@ export function startConnection<D extends ConnectionDeps>(
   }
 
   /**
-   * The socket is read while nothing waits to be taken in, the intake lets it (or it is part-way
-   * through a frame with a read slot: it reads that frame to its end), and it may read a frame.
+   * The socket is read while nothing waits to be taken in, the intake lets it, and it may read a frame.
    */
   const setReading = () => {
     if (closed) return;
-    const pause = held.length > 0 || (asleep && slot !== 'held') || slot === 'waiting';
+    const pause = held.length > 0 || asleep || slot === 'waiting';
     if (pause && !ws.isPaused) ws.pause();
     else if (!pause && ws.isPaused) {
       // Its pongs waited unread behind the pause: silence while paused is not death.
