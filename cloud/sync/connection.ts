@@ -96,14 +96,16 @@ export function startConnection<D extends ConnectionDeps>(
     leaveIntake = intake.register({
       sleep: () => {
         asleep = true;
-        // Asleep, it holds no read slot and waits in no line: its slot goes to a connection the intake
-        // does not hold back (a hello), and none is handed to it to read a new frame past the full
-        // intake. Woken, its next bytes take one again (what it read of a frame stays read).
-        frameRead();
+        // Part-way through a frame it keeps its slot (the slots bound the frames part-read, so its
+        // half frame must not free one for another), and its turn stands still; waiting for one, it
+        // leaves the line, so no slot is handed to it to read a new frame past the full intake.
+        if (slot === 'waiting') frameRead();
+        else clearTimeout(turnTimer);
         setReading();
       },
       wake: () => {
         asleep = false;
+        if (slot === 'held') armTurn();
         setReading();
       },
     });
@@ -162,15 +164,19 @@ export function startConnection<D extends ConnectionDeps>(
   /** Whether this connection holds a read slot, or waits for one (paused). */
   let slot: 'none' | 'held' | 'waiting' = 'none';
   const slots = deps.readSlots;
-  /** Ends a turn that lasted too long (read-slots.ts: a slow or stalled frame). */
+  /** Ends the turn of a frame that stalled (read-slots.ts): no bytes for `turnMs` while it could read. */
   let turnTimer: NodeJS.Timeout | undefined;
+  function armTurn() {
+    clearTimeout(turnTimer);
+    if (asleep || !slots) return;
+    turnTimer = setTimeout(endTurn, slots.turnMs);
+    turnTimer.unref();
+  }
   const hold = () => {
     slot = 'held';
-    clearTimeout(turnTimer);
-    turnTimer = setTimeout(endTurn, slots?.turnMs ?? 0);
-    turnTimer.unref();
+    armTurn();
   };
-  /** The turn is over with the frame unfinished: the slot goes to the longest waiting, and this one queues again. */
+  /** The frame stalled: the slot goes to the longest waiting, and this one queues again. */
   const endTurn = () => {
     if (closed || slot !== 'held' || !slots) return;
     slots.release(reader);
@@ -200,7 +206,9 @@ export function startConnection<D extends ConnectionDeps>(
   // Listening before `ws` does: bytes that start a frame take a slot, or wait for one after this chunk.
   if (socket && slots) {
     socket.prependListener('data', () => {
-      if (closed || slot !== 'none') return;
+      if (closed || slot === 'waiting') return;
+      // Bytes of the frame it reads: its turn goes on.
+      if (slot === 'held') return armTurn();
       if (slots.acquire(reader)) hold();
       else {
         slot = 'waiting';

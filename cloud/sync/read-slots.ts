@@ -4,10 +4,10 @@
 // frame in full before the first one is complete. So a connection takes a slot when bytes arrive
 // (before `ws` reads them) and gives it back when its frame is complete; one that finds no slot free
 // stops reading after that chunk, its frame's rest waiting in the edge's and the kernel's buffers,
-// until a slot is handed to it, longest waiting first. A slot is held for one frame at most a turn
-// (5 s): a slow or stalled frame then queues again behind the others, so no connection, and no
-// socket that never says hello, keeps the others from reading. Pausing only delays reading: nothing
-// is dropped, and each connection's bytes keep their order.
+// until a slot is handed to it, longest waiting first. A frame that stalls (no bytes for a turn, 5 s,
+// while it may read) gives its slot up and queues again behind the others, so no stalled connection,
+// and no socket that never says hello, keeps the others from reading. Pausing only delays reading:
+// nothing is dropped, and each connection's bytes keep their order.
 
 /** A connection as the slots see it: told when a slot it waited for is its own. */
 export interface SlotReader {
@@ -25,7 +25,7 @@ export interface ReadSlotStats {
 }
 
 export interface ReadSlots {
-  /** How long a connection may hold a slot for one frame before it queues again behind the others. */
+  /** How long a frame may stall (no bytes while it may read) before its slot goes to the next. */
   readonly turnMs: number;
   /** Takes a slot for `reader` (true), or queues it to be `granted` one (false). Holding one already: true. */
   acquire(reader: SlotReader): boolean;
@@ -36,10 +36,7 @@ export interface ReadSlots {
 
 /** Connections reading a frame at once per cloud process, unless the limits say otherwise. */
 export const DEFAULT_READ_SLOTS = 32;
-/**
- * A turn: a frame of 1 MiB takes milliseconds on a LAN and 8 s at 1 Mbit/s, so a slow till reads on
- * in further turns, and a stalled or hostile one holds a slot no longer than this at a time.
- */
+/** A turn: a frame whose bytes stop coming for this long gives its slot to the next. */
 export const DEFAULT_TURN_MS = 5_000;
 
 export function createReadSlots(slots: number, turnMs = DEFAULT_TURN_MS): ReadSlots {

@@ -281,7 +281,7 @@ describe('read slots on a sync connection', () => {
     expect(handled).toEqual([1, 3]);
   });
 
-  it('frees the slots of connections the full intake puts to sleep, for one it does not hold back', async () => {
+  it('keeps the slot of a frame part-read when the full intake sleeps, and takes the waiting out of the line', async () => {
     const slots = createReadSlots(1);
     const intake = createIntake(1);
     let open = () => {};
@@ -304,27 +304,51 @@ describe('read slots on a sync connection', () => {
     await waitFor(() => slots.stats().reading === 1, 10_000, 'B reading');
     c.socket.write(c.frame(bigPing(4, 300_000)));
     await waitFor(() => slots.stats().waiting === 1, 10_000, 'C waiting for the slot');
-    // The intake fills: every welcomed connection sleeps, B gives its slot back and C leaves the line.
+    // The intake fills and everyone sleeps: B keeps its slot (its half frame stays the only one part-read),
+    // C leaves the line, so the slot cannot pass to it while the intake is full.
     a.socket.write(a.frame(bigPing(3, 100)));
-    await waitFor(
-      () => slots.stats().reading === 0 && slots.stats().waiting === 0,
-      10_000,
-      'no slot held or waited for by a sleeper',
-    );
+    await waitFor(() => slots.stats().waiting === 0, 10_000, 'C out of the line');
+    expect(slots.stats().reading).toBe(1);
     b.socket.write(frameB.subarray(100_000));
-    // A connection the intake does not hold back (no hello yet) reads its frame with the free slot.
+    open();
+    await waitFor(() => handled.length === 4, 10_000, 'every frame handled');
+    expect(handled).toEqual([1, 3, 2, 4]);
+    expect(slots.stats()).toMatchObject({ reading: 0, waiting: 0 });
+  });
+
+  it('does not end the turn of a frame whose connection the intake put to sleep', async () => {
+    const slots = createReadSlots(1, 200);
+    const intake = createIntake(1);
+    let open = () => {};
+    const gate = new Promise<void>((r) => {
+      open = r;
+    });
+    const { port, handled } = await server(slots, { intake, gate });
+    const [a, b] = [await rawClient(port), await rawClient(port)];
+    for (const x of [a, b]) x.socket.write(x.frame(helloText()));
+    await waitFor(
+      () => intake.stats().inFlight === 0 && intake.stats().peakInFlight > 0,
+      10_000,
+      'both welcomed',
+    );
+    a.socket.write(a.frame(bigPing(1, 100)));
+    await waitFor(() => handled.length === 1, 10_000, "A's first ping in its handler");
+    const frameB = b.frame(bigPing(2, 300_000));
+    b.socket.write(frameB.subarray(0, 100_000));
+    await waitFor(() => slots.stats().reading === 1, 10_000, 'B reading');
+    a.socket.write(a.frame(bigPing(3, 100)));
+    await waitFor(() => intake.stats().waiting === 1, 10_000, "A's second frame waiting: everyone asleep");
+    // A connection the intake does not hold back (no hello yet) waits for the slot.
     const newcomer = await rawClient(port);
     newcomer.socket.write(newcomer.frame(bigPing(5, 300_000)));
-    await waitFor(
-      () => intake.stats().waiting === 2,
-      10_000,
-      "A's second and the newcomer's frame waiting for room",
-    );
-    expect(slots.stats()).toMatchObject({ reading: 0, waiting: 0 });
-    expect(handled).toEqual([1]);
+    await waitFor(() => slots.stats().waiting === 1, 10_000, 'the newcomer waiting for the slot');
+    // Well past a turn asleep, B still holds its slot: the newcomer's frame was not read.
+    await new Promise((r) => setTimeout(r, 600));
+    expect(slots.stats()).toMatchObject({ reading: 1, waiting: 1 });
+    expect(intake.stats().waiting).toBe(1);
+    b.socket.write(frameB.subarray(100_000));
     open();
-    await waitFor(() => handled.length === 5, 10_000, 'every frame handled');
-    expect(handled.slice(0, 3)).toEqual([1, 3, 5]);
-    expect([...handled].sort()).toEqual([1, 2, 3, 4, 5]);
+    await waitFor(() => handled.length === 4, 10_000, 'every frame handled');
+    expect(handled).toEqual([1, 3, 2, 5]);
   });
 });
