@@ -96,11 +96,9 @@ export function startConnection<D extends ConnectionDeps>(
     leaveIntake = intake.register({
       sleep: () => {
         asleep = true;
-        // Part-way through a frame it keeps its slot (the slots bound the frames part-read, so its
-        // half frame must not free one for another), and its turn stands still; waiting for one, it
-        // leaves the line, so no slot is handed to it to read a new frame past the full intake.
-        if (slot === 'waiting') frameRead();
-        else clearTimeout(turnTimer);
+        // It keeps its slot, or its place in the line (the slots bound the frames part-read, so its
+        // half frame must not free one for another), and its turn stands still until it is woken.
+        clearTimeout(turnTimer);
         setReading();
       },
       wake: () => {
@@ -186,8 +184,8 @@ export function startConnection<D extends ConnectionDeps>(
   };
   const reader: SlotReader = {
     granted: () => {
-      // Closed (or put to sleep) while it waited: the slot goes straight on.
-      if (closed || asleep) {
+      // Closed while it waited: the slot goes straight on. (Asleep, it holds the slot, paused.)
+      if (closed) {
         slot = 'none';
         slots?.release(reader);
         return;
