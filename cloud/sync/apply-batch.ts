@@ -30,8 +30,6 @@ import {
 import { applyValid } from './write-documents.ts';
 import { type Quarantined, quarantine } from './write-quarantine.ts';
 
-export { type ParsedMutation, parsedMutation, parsePayloads } from './parsed-mutation.ts';
-
 export type BatchOutcome =
   | { ok: true; results: MutationResult[]; lastAppliedSeq: number; journalBreaks: JournalBreak[] }
   | { ok: false; code: 'seq_gap'; message: string; expectedSeq: number }

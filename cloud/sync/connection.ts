@@ -10,12 +10,12 @@ import type { RawData, WebSocket } from 'ws';
 import { closeCodes } from '../../src/protocol/errors.ts';
 import type { Down, Up } from '../../src/protocol/messages.ts';
 import { PROTOCOL_VERSION, QUEUE_OVERFLOW_CODE_SINCE } from '../../src/protocol/version.ts';
-import type { ParsedMutation } from './apply-batch.ts';
 import { frameBytes, type ParsedFrame } from './frame.ts';
 import { errorReply, fatal, type HandlerResult, type Welcomed } from './handler-result.ts';
 import { readIncoming } from './incoming.ts';
 import { createIntake, type Intake } from './intake.ts';
-import type { SlotReader } from './read-slots.ts';
+import type { ParsedMutation } from './parsed-mutation.ts';
+import { slotTurn } from './read-slots.ts';
 import { Refusal } from './refusal.ts';
 import type { SessionDeps } from './session-deps.ts';
 import { newSessionState, type SessionState } from './session-state.ts';
@@ -71,7 +71,7 @@ export function startConnection<D extends ConnectionDeps>(
     closed = true;
     // A read slot goes back at once, and a paused socket is read again so the edge's answer to the
     // close is heard (else ws waits 30 s for it).
-    frameRead();
+    turn?.close();
     if (ws.isPaused) ws.resume();
     ws.close(code, reason.slice(0, 120));
   };
@@ -96,14 +96,13 @@ export function startConnection<D extends ConnectionDeps>(
     leaveIntake = intake.register({
       sleep: () => {
         asleep = true;
-        // It keeps its slot, or its place in the line (the slots bound the frames part-read, so its
-        // half frame must not free one for another), and its turn stands still until it is woken.
-        clearTimeout(turnTimer);
+        // It keeps its read slot, or its place in the line: the slots bound the frames part-read.
+        turn?.sleep();
         setReading();
       },
       wake: () => {
         asleep = false;
-        if (slot === 'held') armTurn();
+        turn?.wake();
         setReading();
       },
     });
@@ -159,68 +158,16 @@ export function startConnection<D extends ConnectionDeps>(
   let deadlineStopped = false;
   let lastHeard = Date.now();
 
-  /** Whether this connection holds a read slot, or waits for one (paused). */
-  let slot: 'none' | 'held' | 'waiting' = 'none';
-  const slots = deps.readSlots;
-  /** Ends the turn of a frame that stalled (read-slots.ts): no bytes for `turnMs` while it could read. */
-  let turnTimer: NodeJS.Timeout | undefined;
-  function armTurn() {
-    clearTimeout(turnTimer);
-    if (asleep || !slots) return;
-    turnTimer = setTimeout(endTurn, slots.turnMs);
-    turnTimer.unref();
-  }
-  const hold = () => {
-    slot = 'held';
-    armTurn();
-  };
-  /** The frame stalled: the slot goes to the longest waiting, and this one queues again. */
-  const endTurn = () => {
-    if (closed || slot !== 'held' || !slots) return;
-    slots.release(reader);
-    if (slots.acquire(reader)) hold();
-    else slot = 'waiting';
-    setReading();
-  };
-  const reader: SlotReader = {
-    granted: () => {
-      // Closed while it waited: the slot goes straight on. (Asleep, it holds the slot, paused.)
-      if (closed) {
-        slot = 'none';
-        slots?.release(reader);
-        return;
-      }
-      hold();
-      setReading();
-    },
-  };
-  /** A frame (data or control) is complete: the slot goes back until the next bytes come. */
-  function frameRead() {
-    clearTimeout(turnTimer);
-    if (slot === 'none') return;
-    slot = 'none';
-    slots?.release(reader);
-  }
-  // Listening before `ws` does: bytes that start a frame take a slot, or wait for one after this chunk.
-  if (socket && slots) {
-    socket.prependListener('data', () => {
-      if (closed || slot === 'waiting') return;
-      // Bytes of the frame it reads: its turn goes on.
-      if (slot === 'held') return armTurn();
-      if (slots.acquire(reader)) hold();
-      else {
-        slot = 'waiting';
-        setReading();
-      }
-    });
-  }
+  /** Its read slot (read-slots.ts), taken as a frame's first bytes arrive, before `ws` reads them. */
+  const turn = socket && deps.readSlots ? slotTurn(deps.readSlots, () => setReading()) : undefined;
+  if (turn) socket?.prependListener('data', () => turn.bytes());
 
   /**
    * The socket is read while nothing waits to be taken in, the intake lets it, and it may read a frame.
    */
   const setReading = () => {
     if (closed) return;
-    const pause = held.length > 0 || asleep || slot === 'waiting';
+    const pause = held.length > 0 || asleep || turn?.waiting === true;
     if (pause && !ws.isPaused) ws.pause();
     else if (!pause && ws.isPaused) {
       // Its pongs waited unread behind the pause: silence while paused is not death.
@@ -279,7 +226,7 @@ export function startConnection<D extends ConnectionDeps>(
 
   ws.on('message', (data, isBinary) => {
     lastHeard = Date.now();
-    frameRead();
+    turn?.frameDone();
     if (closed) return;
     // Every reply, errors included, goes through the queue: replies come in the order of requests.
     // An edge waits for each reply before its next request; one that floods the queue is broken.
@@ -297,15 +244,16 @@ export function startConnection<D extends ConnectionDeps>(
     held.push({ data, isBinary, bytes: frameBytes(data) });
     takeInHeld();
   });
+  /** A control frame is complete: its slot goes back, and reading goes on if nothing else stops it. */
+  const controlFrame = () => {
+    turn?.frameDone();
+    setReading();
+  };
   ws.on('pong', () => {
     lastHeard = Date.now();
-    frameRead();
-    setReading();
+    controlFrame();
   });
-  ws.on('ping', () => {
-    frameRead();
-    setReading();
-  });
+  ws.on('ping', controlFrame);
   // Heartbeat: a ping every interval; a connection silent for two intervals is dead and is dropped.
   const heartbeat = setInterval(() => {
     // A paused socket's pongs wait unread: it is not judged until it is read again.
@@ -330,7 +278,7 @@ export function startConnection<D extends ConnectionDeps>(
     clearTimeout(helloDeadline);
     // What waited unread is dropped; what was taken in gives its bytes back as its turn passes.
     held.length = 0;
-    frameRead();
+    turn?.close();
     cancelWait?.();
     cancelWait = undefined;
     leaveIntake?.();

@@ -10,7 +10,7 @@ import { handleMessage } from './handle-message.ts';
 import { createHelloBatches, MAX_HELLO_BATCH } from './hello-batches.ts';
 import { createIntake, DEFAULT_MAX_INFLIGHT_BYTES, type IntakeStats } from './intake.ts';
 import { createLastSeenBatches } from './last-seen-batches.ts';
-import { createReadSlots, DEFAULT_READ_SLOTS, type ReadSlotStats } from './read-slots.ts';
+import { createReadSlots, DEFAULT_READ_SLOTS } from './read-slots.ts';
 import { type SessionDeps, type SyncLimits, type SyncSession, sessionClock } from './session-deps.ts';
 
 /**
@@ -45,8 +45,6 @@ export interface SyncEndpoint {
   sessionCount(orgId?: string): number;
   /** The bytes of frames taken in and not yet answered, against the bound (for tests). */
   intakeStats(): IntakeStats;
-  /** Connections reading a frame and waiting to (for tests). */
-  readSlotStats(): ReadSlotStats;
   /** Closes every session (going away: the edges reconnect elsewhere) and stops accepting upgrades. */
   close(): Promise<void>;
 }
@@ -123,7 +121,6 @@ export function attachSyncEndpoint(server: Server, deps: Omit<SessionDeps, 'onRe
         }
     },
     intakeStats: () => intake.stats(),
-    readSlotStats: () => readSlots.stats(),
     sessionCount: (orgId) =>
       orgId === undefined
         ? [...byOrg.values()].reduce((n, s) => n + s.size, 0)

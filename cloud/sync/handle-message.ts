@@ -2,8 +2,8 @@
 // handler throws turned into a value: a refusal (its own, or what a tenant database's failure means
 // to the edge) or a fatal error. It never touches the socket (connection.ts does).
 import type { Up } from '../../src/protocol/messages.ts';
-import type { ParsedMutation } from './apply-batch.ts';
 import { fatal, type HandlerResult, refused } from './handler-result.ts';
+import type { ParsedMutation } from './parsed-mutation.ts';
 import { Refusal, tenantRefusal } from './refusal.ts';
 import type { SessionDeps } from './session-deps.ts';
 import { handleHello } from './session-hello.ts';

@@ -13,7 +13,7 @@ import {
   journalKinds,
   journalLinkSchema,
 } from '../../src/protocol/journal.ts';
-import type { ParsedMutation } from './apply-batch.ts';
+import type { ParsedMutation } from './parsed-mutation.ts';
 import type { ValidMutation } from './validate.ts';
 
 /** One link a batch carries, in the batch's seq order. */

@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import type { SqlQueryable } from '../../src/db/sql.ts';
 import { genesisHash, linkHash } from '../../src/journal/chain.ts';
 import type { JournalBreakReason } from '../../src/protocol/journal.ts';
-import type { ParsedMutation } from './apply-batch.ts';
 import { type JournaledMutation, journaledMutations } from './journal-documents.ts';
+import type { ParsedMutation } from './parsed-mutation.ts';
 import { unnestInsert } from './unnest.ts';
 
 /** Whose chains a batch extends: the tenant, the device's branch and the edge database it is bound to. */

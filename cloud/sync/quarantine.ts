@@ -8,8 +8,9 @@ import { linkHash } from '../../src/journal/chain.ts';
 import { payloadSchemas } from '../../src/protocol/mutations.ts';
 import { auditTenant } from '../catalog/change-log.ts';
 import { deviceScope } from '../devices/scope.ts';
-import { applyMutations, type ParsedMutation, parsedMutation } from './apply-batch.ts';
+import { applyMutations } from './apply-batch.ts';
 import { journaledMutations } from './journal-documents.ts';
+import { type ParsedMutation, parsedMutation } from './parsed-mutation.ts';
 
 export interface QuarantinedMutation {
   id: string;

@@ -31,6 +31,8 @@ export interface ReadSlots {
   acquire(reader: SlotReader): boolean;
   /** `reader` is no longer reading a frame: its slot, or its place in the queue, goes. */
   release(reader: SlotReader): void;
+  /** Whether `reader` holds a slot or waits for one. */
+  state(reader: SlotReader): 'reading' | 'waiting' | undefined;
   stats(): ReadSlotStats;
 }
 
@@ -69,6 +71,82 @@ export function createReadSlots(slots: number, turnMs = DEFAULT_TURN_MS): ReadSl
       reading.add(next.value);
       next.value.granted();
     },
+    state: (reader) => (reading.has(reader) ? 'reading' : waiting.has(reader) ? 'waiting' : undefined),
     stats: () => ({ slots, reading: reading.size, waiting: waiting.size, waited }),
+  };
+}
+
+/** One connection's use of the slots (connection.ts tells it what happens on its socket). */
+export interface SlotTurn {
+  /** Bytes arrived, before `ws` reads them: they start a frame (a slot taken, or a place in the line) or go on with one. */
+  bytes(): void;
+  /** A frame (data or control) is complete: the slot goes back until the next bytes come. */
+  frameDone(): void;
+  /** The full intake paused the connection: it keeps its slot or its place, and its stall clock stops. */
+  sleep(): void;
+  wake(): void;
+  /** The connection is closing: its slot or its place goes, and none is taken again. */
+  close(): void;
+  /** Waiting for a slot: the connection must not read. */
+  readonly waiting: boolean;
+}
+
+/** A connection's turn at `slots`; `changed` is told when it must start or stop reading. */
+export function slotTurn(slots: ReadSlots, changed: () => void): SlotTurn {
+  let closed = false;
+  let asleep = false;
+  /** Ends the turn of a frame that stalled: no bytes for `turnMs` while it could read. */
+  let stall: NodeJS.Timeout | undefined;
+  const armStall = () => {
+    clearTimeout(stall);
+    if (asleep || closed) return;
+    stall = setTimeout(stalled, slots.turnMs);
+    stall.unref();
+  };
+  /** The frame stalled: the slot goes to the longest waiting, and this one queues again. */
+  const stalled = () => {
+    if (slots.state(reader) !== 'reading') return;
+    slots.release(reader);
+    if (slots.acquire(reader)) armStall();
+    changed();
+  };
+  const reader: SlotReader = {
+    granted: () => {
+      // Closed while it waited: the slot goes straight on. (Asleep, it holds the slot, paused.)
+      if (closed) return slots.release(reader);
+      armStall();
+      changed();
+    },
+  };
+  return {
+    bytes() {
+      if (closed) return;
+      const state = slots.state(reader);
+      if (state === 'reading') armStall();
+      else if (state === undefined) {
+        if (slots.acquire(reader)) armStall();
+        else changed();
+      }
+    },
+    frameDone() {
+      clearTimeout(stall);
+      slots.release(reader);
+    },
+    sleep() {
+      asleep = true;
+      clearTimeout(stall);
+    },
+    wake() {
+      asleep = false;
+      if (slots.state(reader) === 'reading') armStall();
+    },
+    close() {
+      closed = true;
+      clearTimeout(stall);
+      slots.release(reader);
+    },
+    get waiting() {
+      return slots.state(reader) === 'waiting';
+    },
   };
 }

@@ -2,9 +2,10 @@
 // metrics, then acknowledged, answered with a seq gap, or refused on a seq conflict.
 import { closeCodes } from '../../src/protocol/errors.ts';
 import type { Push } from '../../src/protocol/messages.ts';
-import { applyBatch, type ParsedMutation } from './apply-batch.ts';
+import { applyBatch } from './apply-batch.ts';
 import { errorReply, type HandlerResult, ok, refused } from './handler-result.ts';
 import { heldAsRejected } from './held-as-rejected.ts';
+import type { ParsedMutation } from './parsed-mutation.ts';
 import { Refusal } from './refusal.ts';
 import { type SessionDeps, sessionClock } from './session-deps.ts';
 import { type SessionState, whenReady } from './session-state.ts';

@@ -185,6 +185,30 @@ async function server(
   return { port: (wss.address() as AddressInfo).port, handled };
 }
 
+/**
+ * `count` welcomed clients of a server with an intake of one byte, whose pings wait in their handler
+ * until `open`: the first client's ping (at 1) is in its handler, so the intake is full.
+ */
+async function fullIntake(slots: ReadSlots, count: number) {
+  const intake = createIntake(1);
+  let open = () => {};
+  const gate = new Promise<void>((r) => {
+    open = r;
+  });
+  const { port, handled } = await server(slots, { intake, gate });
+  const clients: RawClient[] = [];
+  for (let i = 0; i < count; i++) clients.push(await rawClient(port));
+  for (const x of clients) x.socket.write(x.frame(helloText()));
+  await waitFor(
+    () => intake.stats().inFlight === 0 && intake.stats().peakInFlight > 0,
+    10_000,
+    'all welcomed',
+  );
+  clients[0]!.socket.write(clients[0]!.frame(bigPing(1, 100)));
+  await waitFor(() => handled.length === 1, 10_000, "the first client's ping in its handler");
+  return { slots, intake, open, port, handled, clients };
+}
+
 describe('read slots on a sync connection', () => {
   it("reads a second connection's large frame only once the first connection's frame is complete", async () => {
     const slots = createReadSlots(1);
@@ -282,22 +306,8 @@ describe('read slots on a sync connection', () => {
   });
 
   it('keeps the slot of a frame part-read, and the line, when the full intake sleeps', async () => {
-    const slots = createReadSlots(1);
-    const intake = createIntake(1);
-    let open = () => {};
-    const gate = new Promise<void>((r) => {
-      open = r;
-    });
-    const { port, handled } = await server(slots, { intake, gate });
-    const [a, b, c] = [await rawClient(port), await rawClient(port), await rawClient(port)];
-    for (const x of [a, b, c]) x.socket.write(x.frame(helloText()));
-    await waitFor(
-      () => intake.stats().inFlight === 0 && intake.stats().peakInFlight > 0,
-      10_000,
-      'all welcomed',
-    );
-    a.socket.write(a.frame(bigPing(1, 100)));
-    await waitFor(() => handled.length === 1, 10_000, "A's first ping in its handler");
+    const { slots, intake, open, handled, clients } = await fullIntake(createReadSlots(1), 3);
+    const [a, b, c] = clients as [RawClient, RawClient, RawClient];
     // B holds the slot part-way through a frame; C waits for it.
     const frameB = b.frame(bigPing(2, 300_000));
     b.socket.write(frameB.subarray(0, 100_000));
@@ -317,22 +327,8 @@ describe('read slots on a sync connection', () => {
   });
 
   it('does not end the turn of a frame whose connection the intake put to sleep', async () => {
-    const slots = createReadSlots(1, 200);
-    const intake = createIntake(1);
-    let open = () => {};
-    const gate = new Promise<void>((r) => {
-      open = r;
-    });
-    const { port, handled } = await server(slots, { intake, gate });
-    const [a, b] = [await rawClient(port), await rawClient(port)];
-    for (const x of [a, b]) x.socket.write(x.frame(helloText()));
-    await waitFor(
-      () => intake.stats().inFlight === 0 && intake.stats().peakInFlight > 0,
-      10_000,
-      'both welcomed',
-    );
-    a.socket.write(a.frame(bigPing(1, 100)));
-    await waitFor(() => handled.length === 1, 10_000, "A's first ping in its handler");
+    const { slots, intake, open, handled, clients, port } = await fullIntake(createReadSlots(1, 200), 2);
+    const [a, b] = clients as [RawClient, RawClient];
     const frameB = b.frame(bigPing(2, 300_000));
     b.socket.write(frameB.subarray(0, 100_000));
     await waitFor(() => slots.stats().reading === 1, 10_000, 'B reading');
