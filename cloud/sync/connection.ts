@@ -19,6 +19,7 @@ import { slotTurn } from './read-slots.ts';
 import { Refusal } from './refusal.ts';
 import type { SessionDeps } from './session-deps.ts';
 import { newSessionState, type SessionState } from './session-state.ts';
+import { midMessage } from './ws-fragments.ts';
 
 /** Messages a connection may have waiting for their replies (heartbeat pings ride along with a push). */
 export const MAX_QUEUED = 64;
@@ -244,9 +245,12 @@ export function startConnection<D extends ConnectionDeps>(
     held.push({ data, isBinary, bytes: frameBytes(data) });
     takeInHeld();
   });
-  /** A control frame is complete: its slot goes back, and reading goes on if nothing else stops it. */
+  /**
+   * A control frame is complete: its slot goes back (unless it came between a message's fragments,
+   * whose rest is still to read), and reading goes on if nothing else stops it.
+   */
   const controlFrame = () => {
-    turn?.frameDone();
+    if (!midMessage(ws)) turn?.frameDone();
     setReading();
   };
   ws.on('pong', () => {

@@ -2,9 +2,10 @@
 // once. The intake (intake.ts) bounds the frames taken in, but a frame is only seen once `ws` has
 // read all of it, and a cloud reading 1,000 sockets in turn, 64 KiB each, holds nearly every pushed
 // frame in full before the first one is complete. So a connection takes a slot when bytes arrive
-// (before `ws` reads them) and gives it back when its frame is complete; one that finds no slot free
-// stops reading after that chunk, its frame's rest waiting in the edge's and the kernel's buffers,
-// until a slot is handed to it, longest waiting first. A frame that stalls (no bytes for a turn, 5 s,
+// (before `ws` reads them) and gives it back when its frame is complete (for a fragmented message,
+// its last fragment: ws-fragments.ts); one that finds no slot free stops reading after that chunk,
+// its frame's rest waiting in the edge's and the kernel's buffers, until a slot is handed to it,
+// longest waiting first. A frame that stalls (no bytes for a turn, 5 s,
 // while it may read) gives its slot up and queues again behind the others, so no stalled connection,
 // and no socket that never says hello, keeps the others from reading. Pausing only delays reading:
 // nothing is dropped, and each connection's bytes keep their order.

@@ -3,7 +3,8 @@
 // On real sockets (the connection part, connection.ts, with a raw WebSocket client that can stop
 // half-way through a frame): a second connection's large frame is not read past its first chunk
 // while the only slot is taken, is read once the first frame completes, and both are answered;
-// control frames give the slot back; a connection that closes while waiting passes its turn on.
+// control frames give the slot back, except between a fragmented message's fragments; a connection
+// that closes while waiting passes its turn on.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { type AddressInfo, type Socket, connect as tcpConnect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -54,6 +55,10 @@ interface RawClient {
   frame(text: string): Buffer;
   /** A masked ping control frame. */
   ping(): Buffer;
+  /** One fragment of a text message: the first (a text frame) or a continuation, the last when `fin`. */
+  fragment(text: string, place: { first: boolean; fin: boolean }): Buffer;
+  /** Bytes the server has sent since the upgrade (pongs, replies). */
+  readonly received: number;
 }
 
 async function rawClient(port: number): Promise<RawClient> {
@@ -79,17 +84,21 @@ async function rawClient(port: number): Promise<RawClient> {
     };
     socket.on('data', onData);
   });
-  // What the server sends from here on is not read by these tests: drained.
-  socket.on('data', () => {});
-  const masked = (opcode: number, payload: Buffer) => {
+  // What the server sends from here on is counted, not read.
+  let received = 0;
+  socket.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+  });
+  const masked = (opcode: number, payload: Buffer, fin = true) => {
     const mask = randomBytes(4);
     const length = payload.length;
+    const first = (fin ? 0x80 : 0) | opcode;
     const header =
       length < 126
-        ? Buffer.from([0x80 | opcode, 0x80 | length])
+        ? Buffer.from([first, 0x80 | length])
         : length < 65_536
-          ? Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | 126]), u16(length)])
-          : Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | 127]), u64(length)]);
+          ? Buffer.concat([Buffer.from([first, 0x80 | 126]), u16(length)])
+          : Buffer.concat([Buffer.from([first, 0x80 | 127]), u64(length)]);
     const body = Buffer.from(payload);
     for (let i = 0; i < body.length; i++) body[i]! ^= mask[i % 4]!;
     return Buffer.concat([header, mask, body]);
@@ -98,6 +107,10 @@ async function rawClient(port: number): Promise<RawClient> {
     socket,
     frame: (text) => masked(0x1, Buffer.from(text)),
     ping: () => masked(0x9, Buffer.alloc(0)),
+    fragment: (text, place) => masked(place.first ? 0x1 : 0x0, Buffer.from(text), place.fin),
+    get received() {
+      return received;
+    },
   };
 }
 const u16 = (n: number) => {
@@ -240,6 +253,28 @@ describe('read slots on a sync connection', () => {
     busy.socket.write(busy.frame(bigPing(7, 200_000)));
     await waitFor(() => handled.length === 1, 10_000, 'the busy frame handled');
     expect(handled).toEqual([7]);
+    expect(slots.stats()).toMatchObject({ reading: 0, waiting: 0 });
+  });
+
+  it('keeps the slot through a fragmented message: a ping between its fragments gives nothing back', async () => {
+    const slots = createReadSlots(1);
+    const { port, handled } = await server(slots);
+    const a = await rawClient(port);
+    const b = await rawClient(port);
+    const text = bigPing(1, 300_000);
+    // A's message in two fragments, a ping between them: the ping is answered (a pong), the
+    // message's first half stays held, and so does A's slot.
+    a.socket.write(
+      Buffer.concat([a.fragment(text.slice(0, 150_000), { first: true, fin: false }), a.ping()]),
+    );
+    await waitFor(() => a.received > 0, 10_000, "A's ping answered");
+    expect(slots.stats()).toMatchObject({ reading: 1, waiting: 0 });
+    b.socket.write(b.frame(bigPing(2, 300_000)));
+    await waitFor(() => slots.stats().waiting === 1, 10_000, 'B waiting for the slot');
+    expect(handled).toEqual([]);
+    a.socket.write(a.fragment(text.slice(150_000), { first: false, fin: true }));
+    await waitFor(() => handled.length === 2, 10_000, 'both messages handled');
+    expect(handled).toEqual([1, 2]);
     expect(slots.stats()).toMatchObject({ reading: 0, waiting: 0 });
   });
 
