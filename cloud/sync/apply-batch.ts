@@ -28,6 +28,7 @@ import {
   type ValidMutation,
 } from './validate.ts';
 import { applyValid } from './write-documents.ts';
+import { MovementIdTaken } from './write-sales.ts';
 import { type Quarantined, quarantine } from './write-quarantine.ts';
 
 export type BatchOutcome =
@@ -61,10 +62,17 @@ export async function applyBatch(db: SqlDatabase, options: ApplyBatchOptions): P
   // device row above all) only for the SQL.
   const parsed = options.parsed ?? parsePayloads(options.mutations);
   let oneByOne = false;
+  // A batch's stock movement ids are assumed new (the ledger insert tells), and looked up first only
+  // when one was not: the usual batch saves a lookup of every movement id.
+  let movementIds: ApplyMutationsOptions['movementIds'] = 'assumed new';
   for (let attempt = 1; ; attempt++) {
     try {
-      return await applyBatchOnce(db, options, parsed, oneByOne);
+      return await applyBatchOnce(db, options, parsed, { oneByOne, movementIds });
     } catch (err) {
+      if (err instanceof MovementIdTaken && movementIds) {
+        movementIds = undefined;
+        continue;
+      }
       if (err instanceof AppError) throw err;
       if (RACES.has(driverErrorCode(err)) && attempt < 3) continue;
       if (isRetryableFailure(err) || oneByOne) throw err;
@@ -77,7 +85,7 @@ async function applyBatchOnce(
   db: SqlDatabase,
   options: ApplyBatchOptions,
   parsed: ReadonlyMap<number, ParsedMutation['parsed']>,
-  oneByOne: boolean,
+  mode: { oneByOne: boolean; movementIds: ApplyMutationsOptions['movementIds'] },
 ): Promise<BatchOutcome> {
   const receivedAt = (options.now?.() ?? new Date()).toISOString();
   return db.transaction(async (tx) => {
@@ -101,8 +109,9 @@ async function applyBatchOnce(
     );
     if (!(results instanceof Map)) return results;
     const batch = fresh.map((m) => ({ m, parsed: parsed.get(m.seq) ?? parseMutation(m) }));
-    const apply = oneByOne ? applyOneByOne : applyTogether;
-    const { outcomes, quarantined } = await apply(tx, options.deviceId, options.scope, batch, receivedAt);
+    const { outcomes, quarantined } = mode.oneByOne
+      ? await applyOneByOne(tx, options.deviceId, options.scope, batch, receivedAt)
+      : await applyTogether(tx, options.deviceId, options.scope, batch, receivedAt, mode.movementIds);
     // Every fresh link is recorded, whatever became of its document: the chain is the till's record.
     const journalBreaks =
       options.orgId === undefined
@@ -148,8 +157,12 @@ async function applyTogether(
   scope: DeviceScope,
   batch: readonly ParsedMutation[],
   receivedAt: string,
+  movementIds: ApplyMutationsOptions['movementIds'],
 ): Promise<Applied> {
-  const applied = await applyMutations(tx, deviceId, scope, batch, receivedAt, { checkSeries: true });
+  const applied = await applyMutations(tx, deviceId, scope, batch, receivedAt, {
+    checkSeries: true,
+    ...(movementIds ? { movementIds } : {}),
+  });
   await quarantine(tx, deviceId, applied.quarantined, receivedAt);
   return applied;
 }
@@ -201,6 +214,8 @@ export interface ApplyMutationsOptions {
    * HQ, or a held refund released, was numbered long ago and is not held to it again.
    */
   checkSeries: boolean;
+  /** A push's stock movement ids, not looked up before they are written (write-sales.ts says how). */
+  movementIds?: 'assumed new';
 }
 
 /**

@@ -9,7 +9,7 @@ import { lockLedgers } from './stock-ledger.ts';
 import { knownIds } from './stored-documents.ts';
 import type { Rejection, ValidMutation } from './validate.ts';
 import { applyCashierEvents } from './write-cashier-events.ts';
-import { applySales } from './write-sales.ts';
+import { applySales, type SaleWriteContext } from './write-sales.ts';
 import { applyCashMovements, applyShiftCloses, applyShiftOpens } from './write-shifts.ts';
 import { applyStockDocuments } from './write-stock.ts';
 
@@ -22,7 +22,7 @@ export async function applyValid(
   valid: ValidMutation[],
   deviceId: string,
   receivedAt: string,
-  options: { checkSeries: boolean },
+  options: Pick<SaleWriteContext, 'checkSeries' | 'movementIds'>,
   report: Report,
 ): Promise<void> {
   const byKind = <K extends ValidMutation['kind']>(...kinds: K[]) =>

@@ -23,6 +23,20 @@ export interface SaleWriteContext {
   checkSeries: boolean;
   /** What the batch meets under its ids, and the devices bound to the same edge (stored-documents.ts). */
   known: KnownIds;
+  /**
+   * `assumed new`: the documents' stock movement ids are not looked up before the insert (a pushed
+   * batch's ids are new but for a crafted or broken till); the ledger insert says whether they were,
+   * and if one was not, `MovementIdTaken` is thrown for the batch to run again with them looked up.
+   * Absent: looked up first, and a document whose movement id is taken is refused `id_conflict`.
+   */
+  movementIds?: 'assumed new';
+}
+
+/** A stock movement id assumed new was taken (by the ledger or the batch itself): run again, looking ids up first. */
+export class MovementIdTaken extends Error {
+  constructor() {
+    super('a stock movement id assumed new is taken');
+  }
 }
 
 export async function applySales(
@@ -185,7 +199,7 @@ async function insertDocuments(
   report: Report,
 ): Promise<void> {
   if (docs.length === 0) return;
-  const fresh = await freshMovements(tx, docs, report);
+  const fresh = ctx.movementIds === 'assumed new' ? docs : await freshMovements(tx, docs, report);
   const flagged = await flagStockBelowZero(tx, await flagCatalogChanges(tx, fresh));
   const insertedIds = await unnestInsertIds(
     tx,
@@ -227,9 +241,7 @@ async function insertDocuments(
   );
   // Through the ledger: each row takes its branch's next place, and on hand and flags are settled
   // in occurredAt order (a sale that arrives after later ones re-evaluates theirs).
-  await insertLedger(
-    tx,
-    written.flatMap((d) => d.stockMovements.map((m) => ledgerRowOf(d, m, ctx.deviceId))),
-    writtenFlags(written),
-  );
+  const ledger = written.flatMap((d) => d.stockMovements.map((m) => ledgerRowOf(d, m, ctx.deviceId)));
+  const inserted = await insertLedger(tx, ledger, writtenFlags(written));
+  if (ctx.movementIds === 'assumed new' && inserted.size < ledger.length) throw new MovementIdTaken();
 }

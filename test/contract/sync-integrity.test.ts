@@ -372,6 +372,63 @@ describe.each(engineNames)('sync integrity on %s', (engine) => {
     expect(await sync(b)).toEqual(['applied']);
   });
 
+  it('refuses a sale whose stock movement id the ledger or its own batch holds already, and applies the rest of its batch', async () => {
+    sell(a, 'T1');
+    const taken = lastPayload(a);
+    expect(await sync(a)).toEqual(['applied']);
+    const movements = async (id: string) =>
+      db.query<{ source_id: string }>('SELECT source_id FROM stock_movements WHERE id = $1', [id]);
+    // A till of its own (its receipt series moves past what its edge numbers): its genuine sale and,
+    // in the same batch, one reusing A's movement id.
+    const d = await device('D', 'MAIN');
+    sell(d, 'T3');
+    const own = lastPayload(d);
+    const next = (no: string, by: number) =>
+      no.replace(/\d+$/, (n) => String(Number(n) + by).padStart(n.length, '0'));
+    const clash = crypto.randomUUID();
+    const reused = [{ ...own.stockMovements[0]!, id: taken.stockMovements[0]!.id }];
+    expect(
+      await forge(d, 'sale', clash, {
+        ...own,
+        id: clash,
+        receiptNo: next(own.receiptNo, 1),
+        stockMovements: reused,
+      }),
+    ).toMatchObject({
+      status: 'rejected',
+      code: 'id_conflict',
+      message: expect.stringMatching(/in the ledger/),
+    });
+    expect(await count('sales', 'id = $1', [own.id])).toBe(1);
+    expect(await count('sales', 'id = $1', [clash])).toBe(0);
+    expect(await movements(taken.stockMovements[0]!.id)).toEqual([{ source_id: taken.id }]);
+    // Two new sales of one batch under the same new movement id: the first lands, the second is refused.
+    const shared = crypto.randomUUID();
+    const [first, second] = [crypto.randomUUID(), crypto.randomUUID()];
+    const twice = { ...own.stockMovements[0]!, id: shared };
+    const store = d.edge.store;
+    store.database.sqlite.transaction(() => {
+      for (const [id, by] of [
+        [first, 2],
+        [second, 3],
+      ] as const)
+        store.outbox.append(
+          'sale',
+          id,
+          { ...own, id, receiptNo: next(own.receiptNo, by), stockMovements: [twice] } as never,
+          new Date().toISOString(),
+        );
+    })();
+    const outcome = await push(
+      d,
+      outboxMutations(store).filter((m) => m.seq > d.pushed),
+    );
+    expect(outcome.ok && outcome.results.map((r) => r.code ?? r.status)).toEqual(['applied', 'id_conflict']);
+    expect(await movements(shared)).toEqual([{ source_id: first }]);
+    expect(await count('sales', 'id = $1', [second])).toBe(0);
+    d.edge.destroy();
+  });
+
   it('answers seq_conflict when a resent seq carries another kind or id than the document stored under it', async () => {
     sell(a, 'T1');
     expect(await sync(a)).toEqual(['applied']);
