@@ -28,8 +28,8 @@ import {
   type ValidMutation,
 } from './validate.ts';
 import { applyValid } from './write-documents.ts';
-import { MovementIdTaken } from './write-sales.ts';
 import { type Quarantined, quarantine } from './write-quarantine.ts';
+import { MovementIdTaken } from './write-sales.ts';
 
 export type BatchOutcome =
   | { ok: true; results: MutationResult[]; lastAppliedSeq: number; journalBreaks: JournalBreak[] }
@@ -65,16 +65,20 @@ export async function applyBatch(db: SqlDatabase, options: ApplyBatchOptions): P
   // A batch's stock movement ids are assumed new (the ledger insert tells), and looked up first only
   // when one was not: the usual batch saves a lookup of every movement id.
   let movementIds: ApplyMutationsOptions['movementIds'] = 'assumed new';
-  for (let attempt = 1; ; attempt++) {
+  let races = 0;
+  let taken = 0;
+  for (;;) {
     try {
       return await applyBatchOnce(db, options, parsed, { oneByOne, movementIds });
     } catch (err) {
-      if (err instanceof MovementIdTaken && movementIds) {
+      // A movement id was taken (assumed new, or by another transaction since it was looked up): run
+      // again looking ids up. Should that keep failing, one at a time quarantines the document alone.
+      if (err instanceof MovementIdTaken && ++taken <= 3) {
         movementIds = undefined;
         continue;
       }
       if (err instanceof AppError) throw err;
-      if (RACES.has(driverErrorCode(err)) && attempt < 3) continue;
+      if (RACES.has(driverErrorCode(err)) && ++races < 3) continue;
       if (isRetryableFailure(err) || oneByOne) throw err;
       oneByOne = true;
     }

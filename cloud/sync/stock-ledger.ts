@@ -57,7 +57,7 @@ export async function lockLedgers(tx: SqlQueryable, branches: Iterable<string>):
   );
 }
 
-/** Inserts ledger rows (ids already checked new) and settles what they touch; returns the ids inserted. */
+/** Inserts ledger rows and settles what the inserted ones touch; returns the ids inserted (a taken id is left out). */
 export async function insertLedger(
   tx: SqlQueryable,
   rows: readonly LedgerRow[],

@@ -27,15 +27,16 @@ export interface SaleWriteContext {
    * `assumed new`: the documents' stock movement ids are not looked up before the insert (a pushed
    * batch's ids are new but for a crafted or broken till); the ledger insert says whether they were,
    * and if one was not, `MovementIdTaken` is thrown for the batch to run again with them looked up.
-   * Absent: looked up first, and a document whose movement id is taken is refused `id_conflict`.
+   * Absent: looked up first, and a document whose movement id is taken is refused `id_conflict`
+   * (one taken by another transaction between the lookup and the insert throws `MovementIdTaken` too).
    */
   movementIds?: 'assumed new';
 }
 
-/** A stock movement id assumed new was taken (by the ledger or the batch itself): run again, looking ids up first. */
+/** A stock movement id was taken when its row was inserted (by the ledger or the batch itself): run again, looking ids up first. */
 export class MovementIdTaken extends Error {
   constructor() {
-    super('a stock movement id assumed new is taken');
+    super('a stock movement id was taken when its row was inserted');
   }
 }
 
@@ -167,12 +168,17 @@ async function freshMovements(
   const rows = await tx.query<{ id: string }>('SELECT id FROM stock_movements WHERE id = ANY($1::text[])', [
     ids,
   ]);
-  const taken = new Set(rows.map((r) => r.id));
+  const inLedger = new Set(rows.map((r) => r.id));
+  const inBatch = new Set<string>();
   return docs.filter((m) => {
-    const clash = m.doc.stockMovements.find((s) => taken.has(s.id));
-    for (const s of m.doc.stockMovements) taken.add(s.id);
-    if (clash)
-      report(m, { code: 'id_conflict', reason: `stock movement id ${clash.id} is already in the ledger` });
+    const clash = m.doc.stockMovements.find((s) => inLedger.has(s.id) || inBatch.has(s.id));
+    for (const s of m.doc.stockMovements) inBatch.add(s.id);
+    if (clash) {
+      const where = inLedger.has(clash.id)
+        ? 'already in the ledger'
+        : 'used by an earlier document of the batch';
+      report(m, { code: 'id_conflict', reason: `stock movement id ${clash.id} is ${where}` });
+    }
     return clash === undefined;
   });
 }
@@ -243,5 +249,5 @@ async function insertDocuments(
   // in occurredAt order (a sale that arrives after later ones re-evaluates theirs).
   const ledger = written.flatMap((d) => d.stockMovements.map((m) => ledgerRowOf(d, m, ctx.deviceId)));
   const inserted = await insertLedger(tx, ledger, writtenFlags(written));
-  if (ctx.movementIds === 'assumed new' && inserted.size < ledger.length) throw new MovementIdTaken();
+  if (inserted.size < ledger.length) throw new MovementIdTaken();
 }

@@ -424,6 +424,7 @@ describe.each(engineNames)('sync integrity on %s', (engine) => {
       outboxMutations(store).filter((m) => m.seq > d.pushed),
     );
     expect(outcome.ok && outcome.results.map((r) => r.code ?? r.status)).toEqual(['applied', 'id_conflict']);
+    expect(outcome.ok && outcome.results[1]!.message).toMatch(/used by an earlier document of the batch/);
     expect(await movements(shared)).toEqual([{ source_id: first }]);
     expect(await count('sales', 'id = $1', [second])).toBe(0);
     d.edge.destroy();
