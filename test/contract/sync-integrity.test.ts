@@ -430,6 +430,40 @@ describe.each(engineNames)('sync integrity on %s', (engine) => {
     d.edge.destroy();
   });
 
+  it('quarantines alone a sale whose movement id is taken between its lookup and its insert every time, and applies the rest', async () => {
+    // A trigger stands for another transaction taking the id after each lookup: the batch runs again
+    // three times, then one mutation at a time, and only that sale is refused.
+    const taken = crypto.randomUUID();
+    await db.exec(
+      `CREATE FUNCTION test_take_movement() RETURNS trigger LANGUAGE plpgsql AS
+         $$ BEGIN IF NEW.reason = 'RACE' THEN
+           INSERT INTO stock_movements (id, branch_code, product_id, delta_qty_milli, reason, occurred_at, source_id)
+           VALUES ('${taken}', NEW.branch_code, '${TEA}', 0, 'adjust', NEW.occurred_at, NULL);
+         END IF; RETURN NEW; END $$;
+       CREATE TRIGGER test_take_movement AFTER INSERT ON sales FOR EACH ROW EXECUTE FUNCTION test_take_movement();`,
+    );
+    const d = await device('E', 'MAIN');
+    try {
+      sell(d, 'T4');
+      const own = lastPayload(d);
+      const raced = crypto.randomUUID();
+      const receiptNo = own.receiptNo.replace(/\d+$/, (n) => String(Number(n) + 1).padStart(n.length, '0'));
+      const stockMovements = [{ ...own.stockMovements[0]!, id: taken }];
+      expect(
+        await forge(d, 'sale', raced, { ...own, id: raced, receiptNo, reason: 'RACE', stockMovements }),
+      ).toMatchObject({
+        status: 'rejected',
+        code: 'database_refused',
+        message: expect.stringMatching(/taken/),
+      });
+      expect(await count('sales', 'id = $1', [own.id])).toBe(1);
+      expect(await count('sales', 'id = $1', [raced])).toBe(0);
+    } finally {
+      await db.exec('DROP TRIGGER test_take_movement ON sales; DROP FUNCTION test_take_movement();');
+      d.edge.destroy();
+    }
+  });
+
   it('answers seq_conflict when a resent seq carries another kind or id than the document stored under it', async () => {
     sell(a, 'T1');
     expect(await sync(a)).toEqual(['applied']);
