@@ -24,7 +24,6 @@ import {
   BENCH_PG_URL_B,
   BENCH_PG_URL_C,
   checkInterrupted,
-  createdNames,
   fmt,
   log,
   median,
@@ -33,6 +32,7 @@ import {
   percentile,
   RAW_DB_PREFIX,
   type Row,
+  rememberNames,
   row,
 } from './common.ts';
 
@@ -124,7 +124,7 @@ export async function clustersBench(): Promise<Row[]> {
     rawPrefix: RAW_DB_PREFIX,
   };
   writeFileSync(JOURNAL, JSON.stringify(journal));
-  createdNames.add(journal.controlDatabase).add(journal.templateDatabase);
+  rememberNames(journal.controlDatabase, journal.templateDatabase);
   const migrationsDir = mkdtempSync(join(tmpdir(), 'modernpos-bench-migrations-'));
   try {
     await addCluster(platform.tenants, { name: 'b', url: BENCH_PG_URL_B });

@@ -2,6 +2,9 @@
 // result rows of the final table, a background sampler and a last-resort sweep of leftovers.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { quoteIdent } from '../../src/db/sql.ts';
@@ -27,6 +30,71 @@ export const TENANT_DB_PREFIX = `modernpos_org_b${RUN}_`;
 export const RAW_DB_PREFIX = `modernpos_bench_${RUN}_`;
 /** Exact names created through the platform (control, template), registered for the final sweep. */
 export const createdNames = new Set<string>();
+
+/**
+ * Each run on Postgres leaves a note, `<tmp>/modernpos-bench-runs/<run>.json` (its pid and the exact
+ * names it made), removed once its own sweep has run: a run killed before it (kill -9, a lost shell)
+ * is swept by the next run, which finds its pid gone.
+ */
+const RUNS_DIR = join(tmpdir(), 'modernpos-bench-runs');
+interface RunNote {
+  pid: number;
+  run: string;
+  names: string[];
+}
+const notePath = (run: string) => join(RUNS_DIR, `${run}.json`);
+
+/** Writes (or rewrites) this run's note. */
+export function noteRun(): void {
+  mkdirSync(RUNS_DIR, { recursive: true });
+  const note: RunNote = { pid: process.pid, run: RUN, names: [...createdNames] };
+  writeFileSync(notePath(RUN), JSON.stringify(note));
+}
+
+/** Registers exact names this run made (for its own sweep, and for the next run's if it is killed). */
+export function rememberNames(...names: string[]): void {
+  for (const n of names) createdNames.add(n);
+  noteRun();
+}
+
+/** This run swept what it made: its note goes. */
+export function forgetRun(): void {
+  rmSync(notePath(RUN), { force: true });
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Drops what earlier runs left on the main cluster when they were killed before their sweep; returns the names. */
+export async function sweepDeadRuns(): Promise<string[]> {
+  let files: string[];
+  try {
+    files = readdirSync(RUNS_DIR).filter((f) => f.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  const dropped: string[] = [];
+  for (const file of files) {
+    let note: RunNote;
+    try {
+      note = JSON.parse(readFileSync(join(RUNS_DIR, file), 'utf8')) as RunNote;
+    } catch {
+      continue; // being written, or not ours: left alone
+    }
+    if (note.run === RUN || !/^[0-9a-f]{6}$/.test(note.run) || alive(note.pid)) continue;
+    dropped.push(
+      ...(await dropNamed([`modernpos_org_b${note.run}_`, `modernpos_bench_${note.run}_`], note.names)),
+    );
+    rmSync(join(RUNS_DIR, file), { force: true });
+  }
+  return dropped;
+}
 
 export const now = () => performance.now();
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -144,12 +212,15 @@ export function startSampler(sample: () => Promise<void>, everyMs: number): { st
 }
 
 /** Drops every database and role of this run still present; returns their names (empty when teardown was complete). */
-export async function sweepLeftovers(): Promise<string[]> {
+export const sweepLeftovers = (): Promise<string[]> =>
+  dropNamed([TENANT_DB_PREFIX, RAW_DB_PREFIX], [...createdNames]);
+
+/** Drops the databases, then the roles, named with one of two prefixes or exactly; returns their names. */
+async function dropNamed(prefixes: [string, string], exact: string[]): Promise<string[]> {
   const client = await adminClient();
   try {
-    const exact = [...createdNames];
     const match = 'starts_with(n, $1) OR starts_with(n, $2) OR n = ANY($3::text[])';
-    const params = [TENANT_DB_PREFIX, RAW_DB_PREFIX, exact];
+    const params = [...prefixes, exact];
     const dbs = await client.query<{ n: string }>(
       `SELECT n FROM (SELECT datname AS n FROM pg_database) d WHERE ${match}`,
       params,

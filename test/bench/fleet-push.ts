@@ -30,7 +30,6 @@ import { type CloudProcess, startCloudProcess } from './cloud-process.ts';
 import {
   adminClient,
   checkInterrupted,
-  createdNames,
   fmt,
   log,
   median,
@@ -38,6 +37,7 @@ import {
   orgId,
   percentile,
   type Row,
+  rememberNames,
   row,
   sleep,
   startSampler,
@@ -289,7 +289,7 @@ export async function fleetPushBench(): Promise<Row[]> {
   }
   const masterKey = randomBytes(32);
   const platform = await createTestPlatform('postgres', { keyring: createKeyring(masterKey) });
-  createdNames.add(platform.config.controlDatabase!).add(platform.config.templateDatabase!);
+  rememberNames(platform.config.controlDatabase!, platform.config.templateDatabase!);
   const orgs = Array.from({ length: TENANTS }, (_, i) => orgId('f', i));
   let cloud: CloudProcess | undefined;
   let clients: IdleClient[] = [];

@@ -25,13 +25,13 @@ import { type CloudProcess, startCloudProcess } from './cloud-process.ts';
 import {
   adminClient,
   checkInterrupted,
-  createdNames,
   fmt,
   log,
   now,
   orgId,
   percentile,
   type Row,
+  rememberNames,
   row,
   sleep,
   startSampler,
@@ -190,7 +190,7 @@ export async function idleDevicesBench(): Promise<Row[]> {
   raiseFdLimit(process.pid);
   const masterKey = randomBytes(32);
   const platform = await createTestPlatform('postgres', { keyring: createKeyring(masterKey) });
-  createdNames.add(platform.config.controlDatabase!).add(platform.config.templateDatabase!);
+  rememberNames(platform.config.controlDatabase!, platform.config.templateDatabase!);
   const schemaVersion = latestVersion(platform.tenants.tenantMigrations);
   const logger = lineLogger('bench', 'warn', (line) => console.error(`  bench: ${line}`));
   const signals = await startSyncSignals(

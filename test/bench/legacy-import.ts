@@ -12,13 +12,13 @@ import {
   adminClient,
   BENCH_PG_URL,
   checkInterrupted,
-  createdNames,
   fmt,
   log,
   now,
   orgId,
   RAW_DB_PREFIX,
   type Row,
+  rememberNames,
   row,
   shell,
 } from './common.ts';
@@ -57,7 +57,7 @@ export async function legacyImportBench(): Promise<Row[]> {
       mark = now();
     },
   });
-  createdNames.add(platform.config.controlDatabase!).add(platform.config.templateDatabase!);
+  rememberNames(platform.config.controlDatabase!, platform.config.templateDatabase!);
   try {
     await raw(1);
     checkInterrupted();

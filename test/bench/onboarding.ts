@@ -6,7 +6,6 @@ import { createTestPlatform } from '../helpers/engines.ts';
 import {
   adminClient,
   checkInterrupted,
-  createdNames,
   fmt,
   log,
   median,
@@ -15,6 +14,7 @@ import {
   percentile,
   RAW_DB_PREFIX,
   type Row,
+  rememberNames,
   row,
 } from './common.ts';
 
@@ -33,7 +33,7 @@ export async function onboardingBench(): Promise<Row[]> {
       mark = t;
     },
   });
-  createdNames.add(platform.config.controlDatabase!).add(platform.config.templateDatabase!);
+  rememberNames(platform.config.controlDatabase!, platform.config.templateDatabase!);
   // The same engine, timing the CREATE DATABASE … TEMPLATE the platform itself issues.
   const platformCreateMs: number[] = [];
   const { engine } = platform.tenants;

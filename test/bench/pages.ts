@@ -37,7 +37,6 @@ import { createTestPlatform } from '../helpers/engines.ts';
 import {
   adminClient,
   checkInterrupted,
-  createdNames,
   fmt,
   log,
   median,
@@ -45,6 +44,7 @@ import {
   orgId,
   percentile,
   type Row,
+  rememberNames,
   row,
 } from './common.ts';
 import { generateReportData, REPORT_SALE_LINES } from './reports.ts';
@@ -484,7 +484,7 @@ async function dashboardRun(url: string, login: { orgId: string; email: string; 
 export async function dashboardPageBench(): Promise<Row[]> {
   if (NO_BROWSER) throw new Error(NO_BROWSER);
   const platform = await createTestPlatform('postgres');
-  createdNames.add(platform.config.controlDatabase!).add(platform.config.templateDatabase!);
+  rememberNames(platform.config.controlDatabase!, platform.config.templateDatabase!);
   let admin: pg.Client | undefined;
   let cloud: CloudServer | undefined;
   try {

@@ -14,7 +14,6 @@ import { createTestPlatform } from '../helpers/engines.ts';
 import {
   adminClient,
   checkInterrupted,
-  createdNames,
   fmt,
   log,
   median,
@@ -22,6 +21,7 @@ import {
   orgId,
   percentile,
   type Row,
+  rememberNames,
   row,
 } from './common.ts';
 
@@ -481,7 +481,7 @@ export async function reportsBench(): Promise<Row[]> {
     throw new Error('BENCH_REPORTS_LINES must be a whole number ≥ 10000');
   }
   const platform = await createTestPlatform('postgres');
-  createdNames.add(platform.config.controlDatabase!).add(platform.config.templateDatabase!);
+  rememberNames(platform.config.controlDatabase!, platform.config.templateDatabase!);
   let admin: pg.Client | undefined;
   let db: ReturnType<typeof platform.engine.openDatabase> | undefined;
   try {

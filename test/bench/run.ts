@@ -13,15 +13,18 @@ import {
   BENCH_PG_URL,
   BENCH_PG_URL_B,
   BENCH_PG_URL_C,
-  createdNames,
   fmt,
+  forgetRun,
   interrupt,
   log,
+  noteRun,
   now,
   printRow,
   printTable,
   type Row,
   RUN,
+  rememberNames,
+  sweepDeadRuns,
   sweepLeftovers,
 } from './common.ts';
 
@@ -73,6 +76,11 @@ if (needsPostgres) {
     );
     process.exit(1);
   }
+  // What runs killed before their own sweep left behind goes first, so it neither fills the cluster
+  // nor weighs on this run's figures.
+  const stale = await sweepDeadRuns();
+  if (stale.length > 0) log(`bench: dropped ${stale.length} databases/roles left by killed runs`);
+  noteRun();
 }
 
 // The test helpers read their Postgres URL when first imported, so they are imported only from here on.
@@ -162,7 +170,7 @@ try {
     const { createTestPlatform } = await import('../helpers/engines.ts');
     const { FLEET_SIZE, onboardFleet } = await import('./fleet.ts');
     const platform = await createTestPlatform('postgres');
-    createdNames.add(platform.config.controlDatabase!).add(platform.config.templateDatabase!);
+    rememberNames(platform.config.controlDatabase!, platform.config.templateDatabase!);
     try {
       let orgIds: string[] = [];
       await bench(`fleet of ${FLEET_SIZE}`, async () => {
@@ -213,6 +221,7 @@ try {
   }
 } finally {
   const left = needsPostgres ? await sweepLeftovers() : [];
+  if (needsPostgres) forgetRun();
   if (left.length > 0) {
     failed = true;
     console.error(

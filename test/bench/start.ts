@@ -19,13 +19,13 @@ import {
   adminClient,
   BENCH_PG_URL,
   checkInterrupted,
-  createdNames,
   fmt,
   log,
   median,
   now,
   RAW_DB_PREFIX,
   type Row,
+  rememberNames,
   row,
   sleep,
 } from './common.ts';
@@ -151,7 +151,7 @@ export async function startBench(): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'modernpos-bench-start-'));
   const control = `${RAW_DB_PREFIX}control`;
   const template = `${RAW_DB_PREFIX}template`;
-  createdNames.add(control).add(template);
+  rememberNames(control, template);
   try {
     const raw = await series(
       'raw node -e server',

@@ -11,12 +11,12 @@ import { type CloudProcess, startCloudProcess } from './cloud-process.ts';
 import {
   adminClient,
   checkInterrupted,
-  createdNames,
   fmt,
   log,
   now,
   orgId,
   type Row,
+  rememberNames,
   row,
   sleep,
   startSampler,
@@ -152,7 +152,7 @@ export async function syncFleetBench(): Promise<Row[]> {
   }
   const masterKey = randomBytes(32);
   const platform = await createTestPlatform('postgres', { keyring: createKeyring(masterKey) });
-  createdNames.add(platform.config.controlDatabase!).add(platform.config.templateDatabase!);
+  rememberNames(platform.config.controlDatabase!, platform.config.templateDatabase!);
   const members: Member[] = [];
   let cloud: CloudProcess | undefined;
   try {

@@ -14,7 +14,6 @@ import { createTestPlatform } from '../helpers/engines.ts';
 import {
   adminClient,
   checkInterrupted,
-  createdNames,
   fmt,
   log,
   now,
@@ -22,6 +21,7 @@ import {
   percentile,
   RAW_DB_PREFIX,
   type Row,
+  rememberNames,
   row,
   sleep,
 } from './common.ts';
@@ -172,7 +172,7 @@ function report(s: Samples): Row[] {
 export async function syncLiveBench(): Promise<Row[]> {
   if (!Number.isInteger(WRITES) || WRITES < 1) throw new Error('BENCH_SYNC_LIVE_WRITES must be ≥ 1');
   const platform = await createTestPlatform('postgres');
-  createdNames.add(platform.config.controlDatabase!).add(platform.config.templateDatabase!);
+  rememberNames(platform.config.controlDatabase!, platform.config.templateDatabase!);
   const rawDb = `${RAW_DB_PREFIX}live`;
   const admin = await adminClient();
   let tenant: SyncTenant | undefined;

@@ -21,7 +21,7 @@ import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import type { TestEdge } from '../helpers/edge.ts';
 import { createTestPlatform } from '../helpers/engines.ts';
 import { type CloudProcess, startCloudProcess } from './cloud-process.ts';
-import { adminClient, createdNames, fmt, log, median, now, orgId, type Row, row } from './common.ts';
+import { adminClient, fmt, log, median, now, orgId, type Row, rememberNames, row } from './common.ts';
 import { setJournalLinks } from './journal-outbox.ts';
 import { bareIngest, pouchReplication } from './peers.ts';
 import { syncOnceProcess, warmBin } from './sync-once-process.ts';
@@ -272,7 +272,7 @@ export async function syncNightlyBench(): Promise<Row[]> {
   const masterKey = randomBytes(32);
   const platform = await createTestPlatform('postgres', { keyring: createKeyring(masterKey) });
   const inProcess = process.env.BENCH_SYNC_CLOUD === 'inprocess';
-  createdNames.add(platform.config.controlDatabase!).add(platform.config.templateDatabase!);
+  rememberNames(platform.config.controlDatabase!, platform.config.templateDatabase!);
   let tenant: SyncTenant | undefined;
   let e2eTenant: SyncTenant | undefined;
   const journalTenants: SyncTenant[] = [];

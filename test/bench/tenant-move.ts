@@ -24,7 +24,6 @@ import {
   BENCH_PG_URL_B,
   BENCH_PG_URL_C,
   checkInterrupted,
-  createdNames,
   fmt,
   log,
   median,
@@ -33,6 +32,7 @@ import {
   percentile,
   RAW_DB_PREFIX,
   type Row,
+  rememberNames,
   row,
   shell,
   sleep,
@@ -104,7 +104,7 @@ export async function tenantMoveBench(): Promise<Row[]> {
     },
   });
   const template = platform.config.templateDatabase!;
-  createdNames.add(platform.config.controlDatabase!).add(template);
+  rememberNames(platform.config.controlDatabase!, template);
   const org = orgId('mv', 0);
   const db = tenantDatabaseName(org);
   const rawOnC = `${RAW_DB_PREFIX}moved`;
