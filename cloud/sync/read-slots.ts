@@ -5,10 +5,10 @@
 // (before `ws` reads them) and gives it back when its frame is complete (for a fragmented message,
 // its last fragment: ws-fragments.ts); one that finds no slot free stops reading after that chunk,
 // its frame's rest waiting in the edge's and the kernel's buffers, until a slot is handed to it,
-// longest waiting first. A frame that stalls (no bytes for a turn, 5 s,
-// while it may read) gives its slot up and queues again behind the others, so no stalled connection,
-// and no socket that never says hello, keeps the others from reading. Pausing only delays reading:
-// nothing is dropped, and each connection's bytes keep their order.
+// longest waiting first. A frame that stalls (no bytes for a turn, 5 s, while it may read) gives its
+// slot up and queues again behind the others, so no stalled connection, and no socket that never says
+// hello, keeps the others from reading. Pausing only delays reading: nothing is dropped, and each
+// connection's bytes keep their order.
 
 /** A connection as the slots see it: told when a slot it waited for is its own. */
 export interface SlotReader {

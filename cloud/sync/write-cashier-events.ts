@@ -4,7 +4,7 @@
 import type { SqlQueryable } from '../../src/db/sql.ts';
 import { reportInserted } from './report-inserted.ts';
 import { freshIds, type KnownIds } from './stored-documents.ts';
-import { unnestInsert } from './unnest.ts';
+import { unnestInsertIds } from './unnest.ts';
 import type { ValidMutation } from './validate.ts';
 import type { Report } from './write-documents.ts';
 
@@ -23,7 +23,7 @@ export async function applyCashierEvents(
 ): Promise<void> {
   if (events.length === 0) return;
   const fresh = freshIds(known, events, report);
-  const inserted = await unnestInsert<CashierEventMutation, { id: string }>(
+  const inserted = await unnestInsertIds<CashierEventMutation>(
     tx,
     'audit_logs',
     [
@@ -38,7 +38,7 @@ export async function applyCashierEvents(
       ['device_seq', 'int8', (m) => m.seq],
     ],
     fresh,
-    { onConflict: 'ON CONFLICT DO NOTHING', returning: 'id' },
+    (m) => m.doc.id,
   );
-  reportInserted(fresh, new Set(inserted.map((r) => r.id)), report);
+  reportInserted(fresh, inserted, report);
 }

@@ -4,7 +4,7 @@
 import type { SqlQueryable } from '../../src/db/sql.ts';
 import { reportInserted } from './report-inserted.ts';
 import { freshIds, type KnownIds } from './stored-documents.ts';
-import { unnestInsert } from './unnest.ts';
+import { unnestInsert, unnestInsertIds } from './unnest.ts';
 import type { ValidMutation } from './validate.ts';
 import type { Report } from './write-documents.ts';
 
@@ -70,7 +70,7 @@ export async function applyShiftOpens(
     }
     return !claimed.has(m.doc.id);
   });
-  const inserted = await unnestInsert<(typeof fresh)[number], { id: string }>(
+  const inserted = await unnestInsertIds<(typeof fresh)[number]>(
     tx,
     'shifts',
     [
@@ -86,9 +86,9 @@ export async function applyShiftOpens(
       ['opened_by_user_id', 'text', (m) => m.doc.openedByUserId ?? null],
     ],
     unclaimed,
-    { onConflict: 'ON CONFLICT DO NOTHING', returning: 'id' },
+    (m) => m.doc.id,
   );
-  reportInserted(unclaimed, new Set(inserted.map((r) => r.id)), report);
+  reportInserted(unclaimed, inserted, report);
 }
 
 export async function applyCashMovements(
@@ -101,7 +101,7 @@ export async function applyCashMovements(
   if (moves.length === 0) return;
   const fresh = freshIds(known, moves, report);
   const { owned } = await ownedShifts(tx, fresh, deviceId, report);
-  const inserted = await unnestInsert<(typeof owned)[number], { id: string }>(
+  const inserted = await unnestInsertIds<(typeof owned)[number]>(
     tx,
     'cash_movements',
     [
@@ -117,9 +117,9 @@ export async function applyCashMovements(
       ['cashier_user_id', 'text', (m) => m.doc.cashierUserId ?? null],
     ],
     owned,
-    { onConflict: 'ON CONFLICT DO NOTHING', returning: 'id' },
+    (m) => m.doc.id,
   );
-  reportInserted(owned, new Set(inserted.map((r) => r.id)), report);
+  reportInserted(owned, inserted, report);
 }
 
 export async function applyShiftCloses(

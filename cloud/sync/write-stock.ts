@@ -7,7 +7,7 @@ import type { StockDocument } from '../../src/protocol/stock.ts';
 import { reportInserted } from './report-inserted.ts';
 import { insertLedger } from './stock-ledger.ts';
 import { freshIds, type KnownIds } from './stored-documents.ts';
-import { unnestInsert } from './unnest.ts';
+import { unnestInsertIds } from './unnest.ts';
 import type { ValidMutation } from './validate.ts';
 import type { Report } from './write-documents.ts';
 
@@ -58,7 +58,7 @@ export async function insertStockDocuments(
   receivedAt: string,
 ): Promise<Set<string>> {
   if (docs.length === 0) return new Set();
-  const inserted = await unnestInsert<(typeof docs)[number], { id: string }>(
+  const ids = await unnestInsertIds<(typeof docs)[number]>(
     tx,
     'stock_documents',
     [
@@ -74,9 +74,8 @@ export async function insertStockDocuments(
       ['payload', 'text', (m) => JSON.stringify(m.doc)],
     ],
     docs,
-    { onConflict: 'ON CONFLICT DO NOTHING', returning: 'id' },
+    (m) => m.doc.id,
   );
-  const ids = new Set(inserted.map((r) => r.id));
   await insertLedger(
     tx,
     docs.filter((m) => ids.has(m.doc.id)).flatMap((m) => ledgerRows(m, deviceId)),
