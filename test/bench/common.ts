@@ -25,11 +25,14 @@ export const BENCH_PG_URL_C =
 export const RUN = randomBytes(3).toString('hex');
 /** Org ids of this run: `b<run>_<label><n>`, so their databases are `modernpos_org_b<run>_…`. */
 export const orgId = (label: string, n: number) => `b${RUN}_${label}${String(n).padStart(4, '0')}`;
-export const TENANT_DB_PREFIX = `modernpos_org_b${RUN}_`;
-/** Databases a benchmark creates directly (the raw ceilings). */
-export const RAW_DB_PREFIX = `modernpos_bench_${RUN}_`;
+/** The prefixes of a run's names: its tenants' databases and roles, and what it creates directly. */
+const prefixesOf = (run: string): [tenants: string, raw: string] => [
+  `modernpos_org_b${run}_`,
+  `modernpos_bench_${run}_`,
+];
+export const [TENANT_DB_PREFIX, RAW_DB_PREFIX] = prefixesOf(RUN);
 /** Exact names created through the platform (control, template), registered for the final sweep. */
-export const createdNames = new Set<string>();
+const createdNames = new Set<string>();
 
 /**
  * Each run on Postgres leaves a note, `<tmp>/modernpos-bench-runs/<run>.json` (its pid and the exact
@@ -88,9 +91,7 @@ export async function sweepDeadRuns(): Promise<string[]> {
       continue; // being written, or not ours: left alone
     }
     if (note.run === RUN || !/^[0-9a-f]{6}$/.test(note.run) || alive(note.pid)) continue;
-    dropped.push(
-      ...(await dropNamed([`modernpos_org_b${note.run}_`, `modernpos_bench_${note.run}_`], note.names)),
-    );
+    dropped.push(...(await dropNamed(prefixesOf(note.run), note.names)));
     rmSync(join(RUNS_DIR, file), { force: true });
   }
   return dropped;
@@ -212,8 +213,7 @@ export function startSampler(sample: () => Promise<void>, everyMs: number): { st
 }
 
 /** Drops every database and role of this run still present; returns their names (empty when teardown was complete). */
-export const sweepLeftovers = (): Promise<string[]> =>
-  dropNamed([TENANT_DB_PREFIX, RAW_DB_PREFIX], [...createdNames]);
+export const sweepLeftovers = (): Promise<string[]> => dropNamed(prefixesOf(RUN), [...createdNames]);
 
 /** Drops the databases, then the roles, named with one of two prefixes or exactly; returns their names. */
 async function dropNamed(prefixes: [string, string], exact: string[]): Promise<string[]> {
