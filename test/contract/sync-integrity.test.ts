@@ -19,6 +19,10 @@ import { createTestPlatform, engineNames, type TestPlatform, uniqueId } from '..
 
 const TEA = '0190f5c2-0000-7000-8000-00000000a7ea';
 
+/** The receipt number `by` after `receiptNo` in its series (its trailing digits counted on). */
+const receiptAfter = (receiptNo: string, by = 1) =>
+  receiptNo.replace(/\d+$/, (n) => String(Number(n) + by).padStart(n.length, '0'));
+
 interface Device {
   name: string;
   id: string;
@@ -164,7 +168,7 @@ describe.each(engineNames)('sync integrity on %s', (engine) => {
     // B numbers a sale of its own terminal T2 in T1's series, ahead of A's next number.
     sell(b, 'T2');
     const forged = lastPayload(b);
-    const next = genuine.receiptNo.replace(/\d+$/, (n) => String(Number(n) + 1).padStart(n.length, '0'));
+    const next = receiptAfter(genuine.receiptNo);
     const id = crypto.randomUUID();
     expect(await forge(b, 'sale', id, { ...forged, id, receiptNo: next })).toMatchObject({
       status: 'rejected',
@@ -202,8 +206,7 @@ describe.each(engineNames)('sync integrity on %s', (engine) => {
     sell(a, 'T1');
     const doc = lastPayload(a);
     const line = doc.lines[0]!;
-    const next = (n: number) =>
-      doc.receiptNo.replace(/\d+$/, (s) => String(Number(s) + n).padStart(s.length, '0'));
+    const next = (n: number) => receiptAfter(doc.receiptNo, n);
     const cases: [string, Partial<SaleDocument>, RegExp][] = [
       [
         'amount 1 for 1 × 1000',
@@ -260,8 +263,7 @@ describe.each(engineNames)('sync integrity on %s', (engine) => {
     if (!refund.ok) throw new Error(JSON.stringify(refund.error));
     const genuine = lastPayload(a);
     expect(await sync(a)).toEqual(['applied']);
-    const next = (n: number) =>
-      genuine.receiptNo.replace(/\d+$/, (s) => String(Number(s) + n).padStart(s.length, '0'));
+    const next = (n: number) => receiptAfter(genuine.receiptNo, n);
     const five = genuine.lines.map((l) => ({
       ...l,
       qtyMilli: 5000,
@@ -383,15 +385,13 @@ describe.each(engineNames)('sync integrity on %s', (engine) => {
     const d = await device('D', 'MAIN');
     sell(d, 'T3');
     const own = lastPayload(d);
-    const next = (no: string, by: number) =>
-      no.replace(/\d+$/, (n) => String(Number(n) + by).padStart(n.length, '0'));
     const clash = crypto.randomUUID();
     const reused = [{ ...own.stockMovements[0]!, id: taken.stockMovements[0]!.id }];
     expect(
       await forge(d, 'sale', clash, {
         ...own,
         id: clash,
-        receiptNo: next(own.receiptNo, 1),
+        receiptNo: receiptAfter(own.receiptNo),
         stockMovements: reused,
       }),
     ).toMatchObject({
@@ -415,7 +415,7 @@ describe.each(engineNames)('sync integrity on %s', (engine) => {
         store.outbox.append(
           'sale',
           id,
-          { ...own, id, receiptNo: next(own.receiptNo, by), stockMovements: [twice] } as never,
+          { ...own, id, receiptNo: receiptAfter(own.receiptNo, by), stockMovements: [twice] } as never,
           new Date().toISOString(),
         );
     })();
@@ -447,7 +447,7 @@ describe.each(engineNames)('sync integrity on %s', (engine) => {
       sell(d, 'T4');
       const own = lastPayload(d);
       const raced = crypto.randomUUID();
-      const receiptNo = own.receiptNo.replace(/\d+$/, (n) => String(Number(n) + 1).padStart(n.length, '0'));
+      const receiptNo = receiptAfter(own.receiptNo);
       const stockMovements = [{ ...own.stockMovements[0]!, id: taken }];
       expect(
         await forge(d, 'sale', raced, { ...own, id: raced, receiptNo, reason: 'RACE', stockMovements }),
@@ -681,8 +681,7 @@ describe.each(engineNames)('sync integrity on %s', (engine) => {
     sell(a, 'T1');
     const doc = lastPayload(a);
     expect(await sync(a)).toEqual(['applied']);
-    const next = (n: number) =>
-      doc.receiptNo.replace(/\d+$/, (s) => String(Number(s) + n).padStart(s.length, '0'));
+    const next = (n: number) => receiptAfter(doc.receiptNo, n);
     const poisons: Record<string, unknown>[] = [
       { ...doc, 'bad\u0000key': 1, receiptNo: next(1) },
       { ...doc, businessDate: '0000-01-01', receiptNo: next(2) },
@@ -779,7 +778,7 @@ describe.each(engineNames)('sync integrity on %s', (engine) => {
     const outcome = await forge(b, 'refund', id, {
       ...genuine,
       id,
-      receiptNo: genuine.receiptNo.replace(/\d+$/, (n) => String(Number(n) + 1).padStart(n.length, '0')),
+      receiptNo: receiptAfter(genuine.receiptNo),
       refundedElsewhere: [{ lineNo: 1, qtyMilli: 1000 }],
       stockMovements: genuine.stockMovements.map((m) => ({ ...m, id: crypto.randomUUID() })),
     });
