@@ -3,21 +3,16 @@
 // refused `too_many_in_flight` (close 4004), results turned into replies, refusals and internal
 // errors, a welcomed device registered for pokes, the hello deadline and the heartbeat's drop.
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocket, WebSocketServer } from 'ws';
-import {
-  type ConnectionDeps,
-  MAX_QUEUED,
-  type MessageHandler,
-  startConnection,
-} from '../../cloud/sync/connection.ts';
+import { WebSocket } from 'ws';
+import { type ConnectionDeps, MAX_QUEUED, type MessageHandler } from '../../cloud/sync/connection.ts';
 import { fatal, type HandlerResult, ok, refused } from '../../cloud/sync/handler-result.ts';
 import { Refusal } from '../../cloud/sync/refusal.ts';
 import type { SyncSession } from '../../cloud/sync/session-deps.ts';
 import { lineLogger } from '../../src/log.ts';
 import { closeCodes } from '../../src/protocol/errors.ts';
 import type { Down, Up } from '../../src/protocol/messages.ts';
+import { closeConnectionServers, connectionServer } from '../helpers/connection-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const limits = {
@@ -45,11 +40,10 @@ interface Client {
   send(message: unknown): void;
 }
 
-const servers: WebSocketServer[] = [];
 const clients: WebSocket[] = [];
 afterEach(async () => {
   for (const ws of clients.splice(0)) ws.terminate();
-  for (const wss of servers.splice(0)) await new Promise((r) => wss.close(r));
+  await closeConnectionServers();
 });
 
 /** A server whose connections use `handler`, and one client connected to it. */
@@ -63,11 +57,7 @@ async function connect(
     logger: lineLogger('test', 'debug', (line) => logs.push(line)),
     ...options.deps,
   };
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-  servers.push(wss);
-  wss.on('connection', (ws, req) => startConnection(ws, req.headers.authorization, deps, handler));
-  await new Promise((r) => wss.once('listening', r));
-  const { port } = wss.address() as AddressInfo;
+  const port = await connectionServer(deps, handler);
   const ws = new WebSocket(`ws://127.0.0.1:${port}`, { autoPong: options.autoPong ?? true });
   clients.push(ws);
   const received: Down[] = [];

@@ -6,15 +6,16 @@
 // control frames give the slot back, except between a fragmented message's fragments; a connection
 // that closes while waiting passes its turn on.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { type AddressInfo, type Socket, connect as tcpConnect } from 'node:net';
+import { type Socket, connect as tcpConnect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocketServer } from 'ws';
-import { type ConnectionDeps, startConnection } from '../../cloud/sync/connection.ts';
+import type { ConnectionDeps } from '../../cloud/sync/connection.ts';
 import { type HandlerResult, ok } from '../../cloud/sync/handler-result.ts';
 import { createIntake, type Intake } from '../../cloud/sync/intake.ts';
 import { createReadSlots, type ReadSlots, type SlotReader } from '../../cloud/sync/read-slots.ts';
 import { lineLogger } from '../../src/log.ts';
 import type { Up } from '../../src/protocol/messages.ts';
+import { closeConnectionServers, connectionServer } from '../helpers/connection-server.ts';
+import { hello } from '../helpers/sync.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const reader = (log: string[], name: string): SlotReader => ({ granted: () => log.push(name) });
@@ -124,15 +125,7 @@ const u64 = (n: number) => {
   return b;
 };
 
-const helloText = () =>
-  JSON.stringify({
-    type: 'hello',
-    protocolVersion: 5,
-    schemaVersion: 2,
-    storeId: randomUUID(),
-    pullCursor: 0,
-    terminals: [],
-  });
+const helloText = () => JSON.stringify(hello());
 
 /** A ping message padded with JSON whitespace to `bytes`: several socket reads' worth. */
 const bigPing = (at: number, bytes: number) => {
@@ -140,11 +133,10 @@ const bigPing = (at: number, bytes: number) => {
   return text + ' '.repeat(bytes - text.length);
 };
 
-const servers: WebSocketServer[] = [];
 const sockets: Socket[] = [];
 afterEach(async () => {
   for (const s of sockets.splice(0)) s.destroy();
-  for (const wss of servers.splice(0)) await new Promise((r) => wss.close(r));
+  await closeConnectionServers();
 });
 
 /**
@@ -169,33 +161,26 @@ async function server(
     readSlots: slots,
     ...(options.intake ? { intake: options.intake } : {}),
   };
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', maxPayload: 4 * 1024 * 1024 });
-  servers.push(wss);
-  wss.on('connection', (ws, req) =>
-    startConnection(
-      ws,
-      undefined,
-      deps,
-      async (_state, message: Up): Promise<HandlerResult> => {
-        if (message.type === 'hello') {
-          const ready = {
-            orgId: 'org',
-            deviceId: randomUUID(),
-            branchCode: 'MAIN',
-            currency: 'EUR',
-            protocolVersion: 5,
-          };
-          return { type: 'ok', replies: [], welcomed: { ready, hello: message } };
-        }
-        handled.push(message.type === 'ping' ? (message.at ?? -1) : -1);
-        await options.gate;
-        return ok({ type: 'pong', at: 0 });
-      },
-      req.socket,
-    ),
+  const port = await connectionServer(
+    deps,
+    async (_state, message: Up): Promise<HandlerResult> => {
+      if (message.type === 'hello') {
+        const ready = {
+          orgId: 'org',
+          deviceId: randomUUID(),
+          branchCode: 'MAIN',
+          currency: 'EUR',
+          protocolVersion: 5,
+        };
+        return { type: 'ok', replies: [], welcomed: { ready, hello: message } };
+      }
+      handled.push(message.type === 'ping' ? (message.at ?? -1) : -1);
+      await options.gate;
+      return ok({ type: 'pong', at: 0 });
+    },
+    { maxPayload: 4 * 1024 * 1024, watchSocket: true },
   );
-  await new Promise((r) => wss.once('listening', r));
-  return { port: (wss.address() as AddressInfo).port, handled };
+  return { port, handled };
 }
 
 /**
