@@ -7,11 +7,16 @@ import type { SqlQueryable } from '../../src/db/sql.ts';
 
 const FLAG = 'stock_below_zero';
 
-interface NewRow {
+/** A ledger row just inserted, with its place in its branch's ledger (stock_movements.branch_seq). */
+export interface NewRow {
+  id: string;
   branch: string;
   productId: string;
+  deltaQtyMilli: number;
+  reason: string;
   occurredAt: string;
-  /** The row's place in its branch's ledger (stock_movements.branch_seq). */
+  sourceId: string | null;
+  countedQtyMilli: number | null;
   place: number;
 }
 
@@ -28,57 +33,98 @@ interface WalkRow {
 /** Per sale just written: per product, whether its lines carry the stock flag as written. */
 export type WrittenFlags = ReadonlyMap<string, ReadonlyMap<string, boolean>>;
 
+/**
+ * Per branch and product a batch touches, what stood before its rows went in (read under the
+ * branch's ledger lock, so nobody else writes it until the batch commits).
+ */
+export type Standing = ReadonlyMap<string, { qty: number; inOrder: boolean }>;
+
 const keyOf = (branch: string, product: string) => `${branch}\u0000${product}`;
+/** JavaScript reads an instant to the millisecond (truncating); Postgres keeps microseconds (rounding). */
+const finerThanMs = (at: string) => /\.\d{4}/.test(at);
 const before = (a: NewRow, b: NewRow) =>
   Date.parse(a.occurredAt) - Date.parse(b.occurredAt) || a.place - b.place;
 
+/** Each branch and product's first row (by `before`), and whether any of its rows is finer than a millisecond. */
+function firstRows(rows: readonly NewRow[]): Map<string, { first: NewRow; fine: boolean }> {
+  const firsts = new Map<string, { first: NewRow; fine: boolean }>();
+  for (const r of rows) {
+    const key = keyOf(r.branch, r.productId);
+    const seen = firsts.get(key);
+    const fine = (seen?.fine ?? false) || finerThanMs(r.occurredAt);
+    firsts.set(key, { first: !seen || before(r, seen.first) < 0 ? r : seen.first, fine });
+  }
+  return firsts;
+}
+
 /**
- * Walks every branch and product that `rows` (just inserted) touch, from the earliest of them on:
- * fixes the deltas of counts and on hand, and sets or clears the stock flag of each sale met. In the
- * usual case (rows arrive in time order) the walk reads only the new rows and changes nothing.
+ * Reads, before `rows` go in, on hand per branch and product they touch and whether every one of
+ * them comes after all it has summed (tenant migration 0014): a row is when its instant is later
+ * than the latest summed, or equal to it with a higher place than the highest (a new row's place
+ * always is). Then the rows alone settle it. Rows finer than a millisecond are never taken as in
+ * order here (JavaScript would order them differently from Postgres), so they are walked.
+ */
+export async function readStanding(tx: SqlQueryable, rows: readonly NewRow[]): Promise<Standing> {
+  const firsts = [...firstRows(rows).values()];
+  if (firsts.length === 0) return new Map();
+  const found = await tx.query<{ branch: string; product: string; qty: unknown; in_order: boolean | null }>(
+    `SELECT k.branch, k.product, h.qty_milli AS qty,
+            (h.branch_code IS NULL OR (k.at, k.place) > (h.max_occurred_at, h.max_branch_seq)) AS in_order
+       FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::int8[]) AS k(branch, product, at, place)
+       LEFT JOIN stock_on_hand h ON h.branch_code = k.branch AND h.product_id = k.product`,
+    [
+      firsts.map((f) => f.first.branch),
+      firsts.map((f) => f.first.productId),
+      firsts.map((f) => f.first.occurredAt),
+      firsts.map((f) => f.first.place),
+    ],
+  );
+  const fine = new Set(firsts.filter((f) => f.fine).map((f) => keyOf(f.first.branch, f.first.productId)));
+  return new Map(
+    found.map((r) => {
+      const key = keyOf(r.branch, r.product);
+      return [key, { qty: Number(r.qty ?? 0), inOrder: r.in_order === true && !fine.has(key) }];
+    }),
+  );
+}
+
+/**
+ * Settles every branch and product that `rows` (just inserted) touch, from the earliest of them on:
+ * fixes the deltas of counts and on hand, and sets or clears the stock flag of each sale met. Where
+ * `standing` (read before the insert) says the rows all came after what on hand had summed (the usual
+ * case), they are walked from what stood before them; elsewhere the ledger is read from the earliest
+ * of them on. In the usual case nothing changes.
  */
 export async function settleStock(
   tx: SqlQueryable,
   rows: readonly NewRow[],
+  standing: Standing,
   written?: WrittenFlags,
 ): Promise<void> {
-  const earliest = new Map<string, NewRow>();
-  for (const r of rows) {
-    const key = keyOf(r.branch, r.productId);
-    const seen = earliest.get(key);
-    if (!seen || before(r, seen) < 0) earliest.set(key, r);
+  const inOrder = rows
+    .filter((r) => standing.get(keyOf(r.branch, r.productId))?.inOrder === true)
+    .sort(before);
+  const late = rows.filter((r) => standing.get(keyOf(r.branch, r.productId))?.inOrder !== true);
+  /** Per branch and product: on hand just before the first row walked, and on hand as the table holds it now. */
+  const start = new Map<string, number>();
+  const stored = new Map<string, number>();
+  const walked: WalkRow[] = inOrder.map((r) => ({
+    branch: r.branch,
+    product: r.productId,
+    id: r.id,
+    delta: r.deltaQtyMilli,
+    reason: r.reason,
+    counted: r.countedQtyMilli,
+    source: r.sourceId,
+  }));
+  for (const w of walked) {
+    const key = keyOf(w.branch, w.product);
+    if (!start.has(key)) start.set(key, standing.get(key)!.qty);
+    stored.set(key, (stored.get(key) ?? start.get(key)!) + w.delta);
   }
-  if (earliest.size === 0) return;
-  const starts = [...earliest.values()];
-  const params = [
-    starts.map((s) => s.branch),
-    starts.map((s) => s.productId),
-    starts.map((s) => s.occurredAt),
-    starts.map((s) => s.place),
-  ];
-  const walked = await tx.query<WalkRow>(
-    `SELECT m.branch_code AS branch, m.product_id AS product, m.id, m.delta_qty_milli AS delta, m.reason,
-            m.counted_qty_milli AS counted, m.source_id AS source
-       FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::int8[]) AS k(branch, product, at, place)
-       JOIN stock_movements m ON m.branch_code = k.branch AND m.product_id = k.product
-        AND (m.occurred_at, m.branch_seq) >= (k.at, k.place)
-      ORDER BY m.branch_code, m.product_id, m.occurred_at, m.branch_seq`,
-    params,
-  );
-  const totals = await tx.query<{ branch: string; product: string; qty: number }>(
-    `SELECT h.branch_code AS branch, h.product_id AS product, h.qty_milli AS qty
-       FROM unnest($1::text[], $2::text[]) AS k(branch, product)
-       JOIN stock_on_hand h ON h.branch_code = k.branch AND h.product_id = k.product`,
-    params.slice(0, 2),
-  );
-  const onHand = new Map(totals.map((t) => [keyOf(t.branch, t.product), Number(t.qty)]));
-  // What came at or after each start, summed, is taken off on hand: what stood before it.
-  const after = new Map<string, number>();
-  for (const w of walked)
-    after.set(keyOf(w.branch, w.product), (after.get(keyOf(w.branch, w.product)) ?? 0) + Number(w.delta));
-  const running = new Map<string, number>();
-  for (const [key, qty] of onHand) running.set(key, qty - (after.get(key) ?? 0));
+  if (late.length > 0) walked.push(...(await walkLedger(tx, late, start, stored)));
   const counts: { id: string; delta: number }[] = [];
+  const running = new Map(start);
   /** Per sale, per product: whether one of its movements left on hand below zero. */
   const below = new Map<string, Map<string, boolean>>();
   for (const w of walked) {
@@ -105,7 +151,7 @@ export async function settleStock(
       [counts.map((c) => c.id), counts.map((c) => c.delta)],
     );
   }
-  const moved = [...running].filter(([key, qty]) => (onHand.get(key) ?? 0) !== qty);
+  const moved = [...running].filter(([key, qty]) => (stored.get(key) ?? 0) !== qty);
   if (moved.length > 0) {
     const keys = moved.map(([key]) => key.split('\u0000') as [string, string]);
     await tx.query(
@@ -121,6 +167,52 @@ export async function settleStock(
     if (known && [...products].every(([product, want]) => known.get(product) === want)) below.delete(sale);
   }
   await reflag(tx, below);
+}
+
+/**
+ * Reads the ledger of the branches and products `rows` touch from the earliest of them on, in
+ * (occurred_at, branch_seq) order, and on hand as the table holds it now; fills in `start` (on hand
+ * before the first row read) and `stored`. A first row finer than a millisecond is walked from the
+ * start of its millisecond, so Postgres' order (to the microsecond) decides what comes after it.
+ */
+async function walkLedger(
+  tx: SqlQueryable,
+  rows: readonly NewRow[],
+  start: Map<string, number>,
+  stored: Map<string, number>,
+): Promise<WalkRow[]> {
+  const firsts = [...firstRows(rows).values()];
+  const params = [
+    firsts.map((f) => f.first.branch),
+    firsts.map((f) => f.first.productId),
+    firsts.map((f) => (f.fine ? new Date(Date.parse(f.first.occurredAt)).toISOString() : f.first.occurredAt)),
+    firsts.map((f) => (f.fine ? 0 : f.first.place)),
+  ];
+  const walked = await tx.query<WalkRow>(
+    `SELECT m.branch_code AS branch, m.product_id AS product, m.id, m.delta_qty_milli AS delta, m.reason,
+            m.counted_qty_milli AS counted, m.source_id AS source
+       FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::int8[]) AS k(branch, product, at, place)
+       JOIN stock_movements m ON m.branch_code = k.branch AND m.product_id = k.product
+        AND (m.occurred_at, m.branch_seq) >= (k.at, k.place)
+      ORDER BY m.branch_code, m.product_id, m.occurred_at, m.branch_seq`,
+    params,
+  );
+  const totals = await tx.query<{ branch: string; product: string; qty: number }>(
+    `SELECT h.branch_code AS branch, h.product_id AS product, h.qty_milli AS qty
+       FROM unnest($1::text[], $2::text[]) AS k(branch, product)
+       JOIN stock_on_hand h ON h.branch_code = k.branch AND h.product_id = k.product`,
+    params.slice(0, 2),
+  );
+  // What came at or after each first row, summed, is taken off on hand: what stood before it.
+  const after = new Map<string, number>();
+  for (const w of walked)
+    after.set(keyOf(w.branch, w.product), (after.get(keyOf(w.branch, w.product)) ?? 0) + Number(w.delta));
+  for (const t of totals) {
+    const key = keyOf(t.branch, t.product);
+    stored.set(key, Number(t.qty));
+    start.set(key, Number(t.qty) - (after.get(key) ?? 0));
+  }
+  return walked;
 }
 
 /** Sets or clears `stock_below_zero` on the lines (by product) and documents the walk met, where it changed. */

@@ -28,6 +28,8 @@ interface Outcome {
   onHand: number;
   countDelta: number;
   ledgerSum: number;
+  /** On hand's latest instant and highest place are the ledger's (tenant migration 0014). */
+  summedToLedger: boolean;
   /** On hand at an edge of the branch that pulled every row of the product, newest first. */
   edgeOnHand: number;
   results: string[];
@@ -121,6 +123,14 @@ describe.each(engineNames)('stock in occurredAt order on %s', (engine) => {
       'SELECT sum(delta_qty_milli)::text AS s FROM stock_movements WHERE product_id = $1',
       [productId],
     );
+    const [summed] = await db.query<{ ok: boolean }>(
+      `SELECT h.max_occurred_at = l.at AND h.max_branch_seq = l.seq AS ok
+         FROM stock_on_hand h
+         JOIN (SELECT branch_code, product_id, max(occurred_at) AS at, max(branch_seq) AS seq
+                 FROM stock_movements GROUP BY branch_code, product_id) l USING (branch_code, product_id)
+        WHERE h.product_id = $1`,
+      [productId],
+    );
     // An edge meeting the rows in the worst order still keeps the cloud's on hand.
     const page = await readStockMovements(db, 'MAIN', 'nobody', 0, 5000);
     const rows = page.movements.filter((m) => m.productId === productId).reverse();
@@ -136,6 +146,7 @@ describe.each(engineNames)('stock in occurredAt order on %s', (engine) => {
       onHand: Number(hand!.q),
       countDelta: Number(delta!.d),
       ledgerSum: Number(sum!.s),
+      summedToLedger: summed?.ok === true,
       results,
     };
   }
@@ -153,6 +164,7 @@ describe.each(engineNames)('stock in occurredAt order on %s', (engine) => {
       edgeOnHand: -1000,
       countDelta: -2000,
       ledgerSum: -1000,
+      summedToLedger: true,
       results: ['applied', 'applied', 'applied', 'applied'],
     };
     for (const yAfter of [3, 0, 1, 2]) {
@@ -171,6 +183,7 @@ describe.each(engineNames)('stock in occurredAt order on %s', (engine) => {
       edgeOnHand: 1000,
       countDelta: 2000,
       ledgerSum: 1000,
+      summedToLedger: true,
       results: ['applied', 'applied', 'applied', 'applied'],
     };
     for (const yAfter of [2, 3, 0, 1]) {
@@ -190,6 +203,7 @@ describe.each(engineNames)('stock in occurredAt order on %s', (engine) => {
       edgeOnHand: 1000,
       countDelta: -1000,
       ledgerSum: 1000,
+      summedToLedger: true,
       results: ['applied', 'applied', 'applied', 'applied'],
     };
     for (const yAfter of [1, 0]) {
@@ -234,5 +248,47 @@ describe.each(engineNames)('stock in occurredAt order on %s', (engine) => {
       ]);
       expect(JSON.parse(sale!.flags)).toContain('stock_below_zero');
     }
+  });
+
+  it('orders instants finer than a millisecond as Postgres does: two sales of one batch, recorded 0.1 ms apart in reverse', async () => {
+    // On hand 3 from a receipt. A (seq first) at 10:00:00.0002 and B at 10:00:00.0001 each take 2: in
+    // occurredAt order B leaves 1 and A −1, so A alone is below zero, though it reached the ledger first.
+    const productId = randomUUID();
+    const device = await registerDevice({ db, orgId, actor: 'test' }, { branch: 'MAIN', name: 'Fine' });
+    const edge = await createTestEdge({
+      identity: { branch: 'MAIN', currency: 'EUR' },
+      now: () => at('09:00'),
+    });
+    edges.push(edge);
+    seedCatalog(edge.store, { products: [{ id: productId, sku: 'TEA', priceMinor: 100 }] });
+    const received = edge.store.stock.receive({ lines: [{ productId, qtyMilli: 3000, unitCostMinor: 50 }] });
+    if (!received.ok) throw new Error(received.error.message);
+    const sell = () => {
+      const sold = edge.store.sales.recordSale({
+        terminal: 'FINE',
+        lines: [{ productId, qtyMilli: 2000 }],
+        payments: [{ method: 'cash', amountMinor: 1000 }],
+      });
+      if (!sold.ok) throw new Error(sold.error.message);
+      return sold.value.value.id;
+    };
+    const saleA = sell();
+    const saleB = sell();
+    const [receipt, ...sales] = outboxMutations(edge.store);
+    const finer = { [saleA]: '2026-05-04T10:00:00.0002Z', [saleB]: '2026-05-04T10:00:00.0001Z' };
+    for (const m of sales) {
+      const doc = m.payload as { id: string; occurredAt: string };
+      doc.occurredAt = finer[doc.id]!;
+    }
+    for (const mutations of [[receipt!], sales]) {
+      const outcome = await applyBatch(db, { deviceId: device.deviceId, scope, mutations });
+      expect(outcome.ok && outcome.results.map((r) => r.status)).toEqual(mutations.map(() => 'applied'));
+    }
+    const rows = await db.query<{ id: string; flags: string }>(
+      'SELECT id, flags FROM sales WHERE id = ANY($1::text[])',
+      [[saleA, saleB]],
+    );
+    const flagsOf = (id: string) => JSON.parse(rows.find((r) => r.id === id)!.flags) as string[];
+    expect({ a: flagsOf(saleA), b: flagsOf(saleB) }).toEqual({ a: flagged, b: [] });
   });
 });

@@ -132,6 +132,9 @@ export const stockOnHand = defineTable(
     branchCode: c.text('branch_code').notNull(),
     productId: c.text('product_id').notNull(),
     qtyMilli: c.bigint('qty_milli').notNull(),
+    // Tenant migration 0014: the latest occurred_at and highest branch_seq summed so far; null when not known.
+    maxOccurredAt: c.instant('max_occurred_at'),
+    maxBranchSeq: c.bigint('max_branch_seq'),
   },
   (t, k) => [k.primaryKey({ columns: [t.branchCode, t.productId] })],
 );
