@@ -42,19 +42,25 @@ export type Standing = ReadonlyMap<string, { qty: number; inOrder: boolean }>;
 const keyOf = (branch: string, product: string) => `${branch}\u0000${product}`;
 /** JavaScript reads an instant to the millisecond (truncating); Postgres keeps microseconds (rounding). */
 const finerThanMs = (at: string) => /\.\d{4}/.test(at);
-const before = (a: NewRow, b: NewRow) =>
-  Date.parse(a.occurredAt) - Date.parse(b.occurredAt) || a.place - b.place;
+/** A new row with what ordering it needs, worked out once: its branch and product, its instant in ms. */
+interface Timed {
+  r: NewRow;
+  key: string;
+  ms: number;
+}
+const timed = (rows: readonly NewRow[]): Timed[] =>
+  rows.map((r) => ({ r, key: keyOf(r.branch, r.productId), ms: Date.parse(r.occurredAt) }));
+const before = (a: Timed, b: Timed) => a.ms - b.ms || a.r.place - b.r.place;
 
 /** Each branch and product's first row (by `before`), and whether any of its rows is finer than a millisecond. */
-function firstRows(rows: readonly NewRow[]): Map<string, { first: NewRow; fine: boolean }> {
-  const firsts = new Map<string, { first: NewRow; fine: boolean }>();
-  for (const r of rows) {
-    const key = keyOf(r.branch, r.productId);
-    const seen = firsts.get(key);
-    const fine = (seen?.fine ?? false) || finerThanMs(r.occurredAt);
-    firsts.set(key, { first: !seen || before(r, seen.first) < 0 ? r : seen.first, fine });
+function firstRows(rows: readonly Timed[]): Map<string, { first: NewRow; fine: boolean }> {
+  const firsts = new Map<string, { first: Timed; fine: boolean }>();
+  for (const t of rows) {
+    const seen = firsts.get(t.key);
+    const fine = (seen?.fine ?? false) || finerThanMs(t.r.occurredAt);
+    firsts.set(t.key, { first: !seen || before(t, seen.first) < 0 ? t : seen.first, fine });
   }
-  return firsts;
+  return new Map([...firsts].map(([key, f]) => [key, { first: f.first.r, fine: f.fine }]));
 }
 
 /**
@@ -65,7 +71,7 @@ function firstRows(rows: readonly NewRow[]): Map<string, { first: NewRow; fine: 
  * order here (JavaScript would order them differently from Postgres), so they are walked.
  */
 export async function readStanding(tx: SqlQueryable, rows: readonly NewRow[]): Promise<Standing> {
-  const firsts = [...firstRows(rows).values()];
+  const firsts = [...firstRows(timed(rows)).values()];
   if (firsts.length === 0) return new Map();
   const found = await tx.query<{ branch: string; product: string; qty: unknown; in_order: boolean | null }>(
     `SELECT k.branch, k.product, h.qty_milli AS qty,
@@ -101,14 +107,15 @@ export async function settleStock(
   standing: Standing,
   written?: WrittenFlags,
 ): Promise<void> {
-  const inOrder = rows
-    .filter((r) => standing.get(keyOf(r.branch, r.productId))?.inOrder === true)
-    .sort(before);
-  const late = rows.filter((r) => standing.get(keyOf(r.branch, r.productId))?.inOrder !== true);
+  const inOrder: Timed[] = [];
+  const late: Timed[] = [];
+  for (const t of timed(rows)) (standing.get(t.key)?.inOrder === true ? inOrder : late).push(t);
+  inOrder.sort(before);
   /** Per branch and product: on hand just before the first row walked, and on hand as the table holds it now. */
   const start = new Map<string, number>();
   const stored = new Map<string, number>();
-  const walked: WalkRow[] = inOrder.map((r) => ({
+  const walked: (WalkRow & { key: string })[] = inOrder.map(({ r, key }) => ({
+    key,
     branch: r.branch,
     product: r.productId,
     id: r.id,
@@ -118,17 +125,19 @@ export async function settleStock(
     source: r.sourceId,
   }));
   for (const w of walked) {
-    const key = keyOf(w.branch, w.product);
-    if (!start.has(key)) start.set(key, standing.get(key)!.qty);
-    stored.set(key, (stored.get(key) ?? start.get(key)!) + w.delta);
+    if (!start.has(w.key)) start.set(w.key, standing.get(w.key)!.qty);
+    stored.set(w.key, (stored.get(w.key) ?? start.get(w.key)!) + w.delta);
   }
-  if (late.length > 0) walked.push(...(await walkLedger(tx, late, start, stored)));
+  if (late.length > 0) {
+    const fromLedger = await walkLedger(tx, late, start, stored);
+    walked.push(...fromLedger.map((w) => ({ ...w, key: keyOf(w.branch, w.product) })));
+  }
   const counts: { id: string; delta: number }[] = [];
   const running = new Map(start);
   /** Per sale, per product: whether one of its movements left on hand below zero. */
   const below = new Map<string, Map<string, boolean>>();
   for (const w of walked) {
-    const key = keyOf(w.branch, w.product);
+    const key = w.key;
     const now = running.get(key) ?? 0;
     if (w.reason === 'count' && w.counted !== null) {
       const delta = Number(w.counted) - now;
@@ -177,7 +186,7 @@ export async function settleStock(
  */
 async function walkLedger(
   tx: SqlQueryable,
-  rows: readonly NewRow[],
+  rows: readonly Timed[],
   start: Map<string, number>,
   stored: Map<string, number>,
 ): Promise<WalkRow[]> {
