@@ -2,7 +2,7 @@
 // place in its branch's ledger (the edges' pull cursor), then on hand and the `stock_below_zero` flags
 // of the branch and products touched are settled in occurredAt order (stock-order.ts).
 import type { SqlQueryable } from '../../src/db/sql.ts';
-import { readStanding, settleStock, type WrittenFlags } from './stock-order.ts';
+import { readStanding, settleStock, timed, type WrittenFlags } from './stock-order.ts';
 import { unnestInsertIds } from './unnest.ts';
 
 /** One stock_movements row. */
@@ -71,10 +71,8 @@ export async function insertLedger(
     return { r, place };
   });
   // Under the branches' ledger locks (takePlaces), before the rows go in: what they settle from.
-  const standing = await readStanding(
-    tx,
-    placed.map(({ r, place }) => ({ ...r, place })),
-  );
+  const rowsTimed = timed(placed.map(({ r, place }) => ({ ...r, place })));
+  const standing = await readStanding(tx, rowsTimed);
   const ids = await unnestInsertIds<(typeof placed)[number]>(
     tx,
     'stock_movements',
@@ -96,7 +94,7 @@ export async function insertLedger(
   );
   await settleStock(
     tx,
-    placed.filter(({ r }) => ids.has(r.id)).map(({ r, place }) => ({ ...r, place })),
+    rowsTimed.filter((t) => ids.has(t.r.id)),
     standing,
     written,
   );

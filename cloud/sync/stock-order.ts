@@ -42,13 +42,13 @@ export type Standing = ReadonlyMap<string, { qty: number; inOrder: boolean }>;
 const keyOf = (branch: string, product: string) => `${branch}\u0000${product}`;
 /** JavaScript reads an instant to the millisecond (truncating); Postgres keeps microseconds (rounding). */
 const finerThanMs = (at: string) => /\.\d{4}/.test(at);
-/** A new row with what ordering it needs, worked out once: its branch and product, its instant in ms. */
-interface Timed {
+/** A new row with what ordering it needs, worked out once (timed): its branch and product, its instant in ms. */
+export interface Timed {
   r: NewRow;
   key: string;
   ms: number;
 }
-const timed = (rows: readonly NewRow[]): Timed[] =>
+export const timed = (rows: readonly NewRow[]): Timed[] =>
   rows.map((r) => ({ r, key: keyOf(r.branch, r.productId), ms: Date.parse(r.occurredAt) }));
 const before = (a: Timed, b: Timed) => a.ms - b.ms || a.r.place - b.r.place;
 
@@ -70,8 +70,8 @@ function firstRows(rows: readonly Timed[]): Map<string, { first: NewRow; fine: b
  * always is). Then the rows alone settle it. Rows finer than a millisecond are never taken as in
  * order here (JavaScript would order them differently from Postgres), so they are walked.
  */
-export async function readStanding(tx: SqlQueryable, rows: readonly NewRow[]): Promise<Standing> {
-  const firsts = [...firstRows(timed(rows)).values()];
+export async function readStanding(tx: SqlQueryable, rows: readonly Timed[]): Promise<Standing> {
+  const firsts = [...firstRows(rows).values()];
   if (firsts.length === 0) return new Map();
   const found = await tx.query<{ branch: string; product: string; qty: unknown; in_order: boolean | null }>(
     `SELECT k.branch, k.product, h.qty_milli AS qty,
@@ -103,13 +103,13 @@ export async function readStanding(tx: SqlQueryable, rows: readonly NewRow[]): P
  */
 export async function settleStock(
   tx: SqlQueryable,
-  rows: readonly NewRow[],
+  rows: readonly Timed[],
   standing: Standing,
   written?: WrittenFlags,
 ): Promise<void> {
   const inOrder: Timed[] = [];
   const late: Timed[] = [];
-  for (const t of timed(rows)) (standing.get(t.key)?.inOrder === true ? inOrder : late).push(t);
+  for (const t of rows) (standing.get(t.key)?.inOrder === true ? inOrder : late).push(t);
   inOrder.sort(before);
   /** Per branch and product: on hand just before the first row walked, and on hand as the table holds it now. */
   const start = new Map<string, number>();
