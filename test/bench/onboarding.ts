@@ -1,5 +1,6 @@
 // Benchmark 1: onboarding one tenant on the local Postgres (target: median ≤ 150 ms), interleaved
 // with its raw ceiling, a bare CREATE DATABASE … TEMPLATE of the platform's own migrated template.
+import type { Engine } from '../../cloud/engines/engine.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
 import { quoteIdent } from '../../src/db/sql.ts';
 import { createTestPlatform } from '../helpers/engines.ts';
@@ -34,18 +35,23 @@ export async function onboardingBench(): Promise<Row[]> {
     },
   });
   rememberNames(platform.config.controlDatabase!, platform.config.templateDatabase!);
-  // The same engine, timing the CREATE DATABASE … TEMPLATE the platform itself issues.
+  // The same engines, timing the CREATE DATABASE … TEMPLATE the platform itself issues: onboarding
+  // reaches its cluster's engine through placement (clusters.engine), so both are wrapped.
   const platformCreateMs: number[] = [];
-  const { engine } = platform.tenants;
-  const timedEngine = {
-    ...engine,
-    async createDatabase(...args: Parameters<typeof engine.createDatabase>) {
+  const timedEngine = (engine: Engine): Engine =>
+    replaceMethod(engine, 'createDatabase', async (...args: Parameters<Engine['createDatabase']>) => {
       const t = now();
       await engine.createDatabase(...args);
       if (args[1]?.template) platformCreateMs.push(now() - t);
-    },
+    });
+  const { clusters } = platform.tenants;
+  const ctx = {
+    ...platform.tenants,
+    engine: timedEngine(platform.tenants.engine),
+    clusters: replaceMethod(clusters, 'engine', async (cluster: string) =>
+      timedEngine(await clusters.engine(cluster)),
+    ),
   };
-  const ctx = { ...platform.tenants, engine: timedEngine };
   const admin = await adminClient();
   try {
     const onboardMs: number[] = [];
@@ -95,4 +101,15 @@ export async function onboardingBench(): Promise<Row[]> {
     await admin.end();
     await platform.destroy();
   }
+}
+
+/** `target` with one method replaced: every other property read from it, methods bound to it (class or plain object alike). */
+function replaceMethod<T extends object, K extends keyof T>(target: T, name: K, method: T[K]): T {
+  return new Proxy(target, {
+    get(t, prop) {
+      if (prop === name) return method;
+      const value = Reflect.get(t, prop, t);
+      return typeof value === 'function' ? value.bind(t) : value;
+    },
+  });
 }
