@@ -8,7 +8,7 @@
 -- before ignores the columns, and the movements it writes keep them right through the trigger.
 
 -- No movement is written while the columns are filled in, so none is summed by the old function
--- after the backfill has read the ledger.
+-- after the backfill has read the ledger. Writers wait (none fails) for one pass over the ledger.
 LOCK TABLE stock_movements IN SHARE ROW EXCLUSIVE MODE;
 
 ALTER TABLE stock_on_hand ADD COLUMN max_occurred_at TIMESTAMPTZ;
