@@ -70,9 +70,11 @@ export async function insertLedger(
     next.set(r.branch, place + 1);
     return { r, place };
   });
-  // Under the branches' ledger locks (takePlaces), before the rows go in: what they settle from.
+  // Under the branches' ledger locks (takePlaces), before the rows go in: what they settle from. Rows
+  // are settled from these copies only when each id is one row (else which went in is the ledger's to say).
   const rowsTimed = timed(placed.map(({ r, place }) => ({ ...r, place })));
-  const standing = await readStanding(tx, rowsTimed);
+  const distinct = new Set(rows.map((r) => r.id)).size === rows.length;
+  const standing = distinct ? await readStanding(tx, rowsTimed) : new Map();
   const ids = await unnestInsertIds<(typeof placed)[number]>(
     tx,
     'stock_movements',

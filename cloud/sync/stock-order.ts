@@ -35,9 +35,10 @@ export type WrittenFlags = ReadonlyMap<string, ReadonlyMap<string, boolean>>;
 
 /**
  * Per branch and product a batch touches, what stood before its rows went in (read under the
- * branch's ledger lock, so nobody else writes it until the batch commits).
+ * branch's ledger lock, so nobody else writes it until the batch commits): on hand, whether the rows
+ * all come after everything it has summed, and whether its latest instant is known (0014).
  */
-export type Standing = ReadonlyMap<string, { qty: number; inOrder: boolean }>;
+export type Standing = ReadonlyMap<string, { qty: number; inOrder: boolean; known: boolean }>;
 
 const keyOf = (branch: string, product: string) => `${branch}\u0000${product}`;
 /** JavaScript reads an instant to the millisecond (truncating); Postgres keeps microseconds (rounding). */
@@ -65,31 +66,38 @@ function firstRows(rows: readonly Timed[]): Map<string, { first: NewRow; fine: b
 
 /**
  * Reads, before `rows` go in, on hand per branch and product they touch and whether every one of
- * them comes after all it has summed (tenant migration 0014): a row is when its instant is later
- * than the latest summed, or equal to it with a higher place than the highest (a new row's place
- * always is). Then the rows alone settle it. Rows finer than a millisecond are never taken as in
- * order here (JavaScript would order them differently from Postgres), so they are walked.
+ * them comes after all it has summed (tenant migration 0014): they do when the earliest is at or
+ * after the latest instant summed, since a new row's place is its branch's highest. Then the rows
+ * alone settle it. Rows finer than a millisecond are never taken as in order here (JavaScript would
+ * order them differently from Postgres), so they are walked.
  */
 export async function readStanding(tx: SqlQueryable, rows: readonly Timed[]): Promise<Standing> {
   const firsts = [...firstRows(rows).values()];
   if (firsts.length === 0) return new Map();
-  const found = await tx.query<{ branch: string; product: string; qty: unknown; in_order: boolean | null }>(
+  const found = await tx.query<{
+    branch: string;
+    product: string;
+    qty: unknown;
+    in_order: boolean | null;
+    known: boolean;
+  }>(
     `SELECT k.branch, k.product, h.qty_milli AS qty,
-            (h.branch_code IS NULL OR (k.at, k.place) > (h.max_occurred_at, h.max_branch_seq)) AS in_order
-       FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::int8[]) AS k(branch, product, at, place)
+            (h.branch_code IS NULL OR k.at >= h.max_occurred_at) AS in_order,
+            (h.branch_code IS NULL OR h.max_occurred_at IS NOT NULL) AS known
+       FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS k(branch, product, at)
        LEFT JOIN stock_on_hand h ON h.branch_code = k.branch AND h.product_id = k.product`,
     [
       firsts.map((f) => f.first.branch),
       firsts.map((f) => f.first.productId),
       firsts.map((f) => f.first.occurredAt),
-      firsts.map((f) => f.first.place),
     ],
   );
   const fine = new Set(firsts.filter((f) => f.fine).map((f) => keyOf(f.first.branch, f.first.productId)));
   return new Map(
     found.map((r) => {
       const key = keyOf(r.branch, r.product);
-      return [key, { qty: Number(r.qty ?? 0), inOrder: r.in_order === true && !fine.has(key) }];
+      const inOrder = r.in_order === true && !fine.has(key);
+      return [key, { qty: Number(r.qty ?? 0), inOrder, known: r.known === true }];
     }),
   );
 }
@@ -131,6 +139,7 @@ export async function settleStock(
   if (late.length > 0) {
     const fromLedger = await walkLedger(tx, late, start, stored);
     walked.push(...fromLedger.map((w) => ({ ...w, key: keyOf(w.branch, w.product) })));
+    await learnLatest(tx, late.filter((t) => standing.get(t.key)?.known === false));
   }
   const counts: { id: string; delta: number }[] = [];
   const running = new Map(start);
@@ -176,6 +185,23 @@ export async function settleStock(
     if (known && [...products].every(([product, want]) => known.get(product) === want)) below.delete(sale);
   }
   await reflag(tx, below);
+}
+
+/**
+ * Fills in on hand's latest instant where it was not known (rows from before tenant migration 0014),
+ * from the ledger, under the branch's ledger lock: from then on those products take the fast path.
+ */
+async function learnLatest(tx: SqlQueryable, rows: readonly Timed[]): Promise<void> {
+  const keys = [...new Map(rows.map((t) => [t.key, t.r])).values()];
+  if (keys.length === 0) return;
+  await tx.query(
+    `UPDATE stock_on_hand h
+        SET max_occurred_at = (SELECT max(m.occurred_at) FROM stock_movements m
+                                WHERE m.branch_code = h.branch_code AND m.product_id = h.product_id)
+       FROM unnest($1::text[], $2::text[]) AS k(branch, product)
+      WHERE h.branch_code = k.branch AND h.product_id = k.product AND h.max_occurred_at IS NULL`,
+    [keys.map((r) => r.branch), keys.map((r) => r.productId)],
+  );
 }
 
 /**

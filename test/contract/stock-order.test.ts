@@ -11,7 +11,7 @@ import { applyBatch } from '../../cloud/sync/apply-batch.ts';
 import { readStockMovements } from '../../cloud/sync/pull-stock.ts';
 import { onboardTenant } from '../../cloud/tenants/onboard.ts';
 import { applyStockMovements } from '../../edge/sync/apply-stock.ts';
-import type { ClosableSqlDatabase } from '../../src/db/sql.ts';
+import type { ClosableSqlDatabase, SqlDatabase, SqlQueryable } from '../../src/db/sql.ts';
 import { tenantDatabaseName } from '../../src/domain/org-id.ts';
 import type { Mutation } from '../../src/protocol/mutations.ts';
 import { createTestEdge, outboxMutations, seedCatalog, type TestEdge } from '../helpers/edge.ts';
@@ -28,7 +28,7 @@ interface Outcome {
   onHand: number;
   countDelta: number;
   ledgerSum: number;
-  /** On hand's latest instant and highest place are the ledger's (tenant migration 0014). */
+  /** On hand's latest instant is the ledger's (tenant migration 0014). */
   summedToLedger: boolean;
   /** On hand at an edge of the branch that pulled every row of the product, newest first. */
   edgeOnHand: number;
@@ -124,9 +124,9 @@ describe.each(engineNames)('stock in occurredAt order on %s', (engine) => {
       [productId],
     );
     const [summed] = await db.query<{ ok: boolean }>(
-      `SELECT h.max_occurred_at = l.at AND h.max_branch_seq = l.seq AS ok
+      `SELECT bool_and(h.max_occurred_at = l.at) AS ok
          FROM stock_on_hand h
-         JOIN (SELECT branch_code, product_id, max(occurred_at) AS at, max(branch_seq) AS seq
+         JOIN (SELECT branch_code, product_id, max(occurred_at) AS at
                  FROM stock_movements GROUP BY branch_code, product_id) l USING (branch_code, product_id)
         WHERE h.product_id = $1`,
       [productId],
@@ -290,5 +290,89 @@ describe.each(engineNames)('stock in occurredAt order on %s', (engine) => {
     );
     const flagsOf = (id: string) => JSON.parse(rows.find((r) => r.id === id)!.flags) as string[];
     expect({ a: flagsOf(saleA), b: flagsOf(saleB) }).toEqual({ a: flagged, b: [] });
+  });
+
+  it('settles a push in time order from on hand alone, walks the ledger for a late row, and learns an instant not known', async () => {
+    const productId = randomUUID();
+    let clock = at('09:00');
+    const till = async (name: string) => {
+      const device = await registerDevice({ db, orgId, actor: 'test' }, { branch: 'MAIN', name });
+      const edge = await createTestEdge({ identity: { branch: 'MAIN', currency: 'EUR' }, now: () => clock });
+      edges.push(edge);
+      seedCatalog(edge.store, { products: [{ id: productId, sku: 'TEA', priceMinor: 100 }] });
+      return { deviceId: device.deviceId, store: edge.store };
+    };
+    const x = await till('Fast X');
+    const y = await till('Fast Y');
+    const received = x.store.stock.receive({ lines: [{ productId, qtyMilli: 5000, unitCostMinor: 50 }] });
+    if (!received.ok) throw new Error(received.error.message);
+    /** Pushes what `t` has not pushed yet, in one batch; says whether that read the ledger (the walk). */
+    let pushed = 0;
+    const push = async (t: typeof x) => {
+      const statements: string[] = [];
+      const record = (q: SqlQueryable): SqlQueryable => ({
+        query: (sql, params) => {
+          statements.push(sql);
+          return q.query(sql, params);
+        },
+        queryArrays: (sql, params) => q.queryArrays(sql, params),
+        exec: (sql) => q.exec(sql),
+      });
+      const recording: SqlDatabase = {
+        ...record(db),
+        transaction: (fn) => db.transaction((tx) => fn(record(tx))),
+      };
+      const mutations = outboxMutations(t.store).filter((m) => m.seq > (t === x ? pushed : 0));
+      if (t === x) pushed += mutations.length;
+      const outcome = await applyBatch(recording, { deviceId: t.deviceId, scope, mutations });
+      expect(outcome.ok && outcome.results.map((r) => r.status)).toEqual(mutations.map(() => 'applied'));
+      return statements.some((sql) => /JOIN stock_movements m ON/.test(sql)) ? 'walked' : 'from on hand';
+    };
+    const sell = (t: typeof x, hhmm: string) => {
+      clock = at(hhmm);
+      const sold = t.store.sales.recordSale({
+        terminal: t === x ? 'FASTX' : 'FASTY',
+        lines: [{ productId, qtyMilli: 1000 }],
+        payments: [{ method: 'cash', amountMinor: 1000 }],
+      });
+      if (!sold.ok) throw new Error(sold.error.message);
+    };
+    const latest = async () => {
+      const [row] = await db.query<{ at: Date | null }>(
+        "SELECT max_occurred_at AS at FROM stock_on_hand WHERE branch_code = 'MAIN' AND product_id = $1",
+        [productId],
+      );
+      return row?.at ? new Date(row.at).toISOString() : null;
+    };
+
+    const ways: string[] = [await push(x)]; // the receipt at 09:00, the product's first row
+    sell(x, '10:00');
+    ways.push(await push(x));
+    sell(x, '10:00'); // the same instant as the sale before: after it, by its place
+    ways.push(await push(x));
+    sell(y, '09:30'); // earlier than what on hand has summed: walked
+    ways.push(await push(y));
+    // A product on hand from before tenant migration 0014: not known, walked once, then known.
+    await db.query(
+      "UPDATE stock_on_hand SET max_occurred_at = NULL WHERE branch_code = 'MAIN' AND product_id = $1",
+      [productId],
+    );
+    sell(x, '11:00');
+    ways.push(await push(x));
+    const learnt = await latest();
+    sell(x, '12:00');
+    ways.push(await push(x));
+    expect({ ways, learnt, latest: await latest() }).toEqual({
+      ways: ['from on hand', 'from on hand', 'from on hand', 'walked', 'walked', 'from on hand'],
+      learnt: '2026-05-04T11:00:00.000Z',
+      latest: '2026-05-04T12:00:00.000Z',
+    });
+    const [hand] = await db.query<{ q: number; s: string }>(
+      `SELECT h.qty_milli AS q, (SELECT sum(delta_qty_milli) FROM stock_movements m
+                                  WHERE m.branch_code = h.branch_code AND m.product_id = h.product_id)::text AS s
+         FROM stock_on_hand h WHERE h.branch_code = 'MAIN' AND h.product_id = $1`,
+      [productId],
+    );
+    expect({ onHand: Number(hand!.q), ledgerSum: Number(hand!.s) }).toEqual({ onHand: 0, ledgerSum: 0 });
   });
 });

@@ -300,8 +300,10 @@ describe('a database from before the journal', () => {
     const shift = edge.store.shifts.open({ terminal: 'T1', openingFloatMinor: 0 });
     if (!shift.ok) throw new Error('shift refused');
     // Back to the schema before tenant migration 0012: no journal tables, no seal columns (and 0013's
-    // dropped index back, as 0013 came after).
+    // dropped index back and 0014's column gone, as they came after).
     edge.store.close();
+    tamper(edge, 'ALTER TABLE stock_on_hand DROP COLUMN max_occurred_at');
+    tamper(edge, "DELETE FROM schema_migrations WHERE component = 'tenant' AND version = 14");
     tamper(edge, 'CREATE INDEX stock_movements_branch_product ON stock_movements (branch_code, product_id)');
     tamper(edge, "DELETE FROM schema_migrations WHERE component = 'tenant' AND version = 13");
     tamper(edge, 'DROP TABLE journal_links');
@@ -311,7 +313,7 @@ describe('a database from before the journal', () => {
     tamper(edge, "DELETE FROM schema_migrations WHERE component = 'tenant' AND version = 12");
 
     const store = await edge.reopen({ journal: true });
-    expect(store.database.tenantSchemaVersion).toBe(13);
+    expect(store.database.tenantSchemaVersion).toBe(14);
     const before = await verify(store);
     expect(before).toEqual({
       intact: true,

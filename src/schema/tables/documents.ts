@@ -125,16 +125,15 @@ export const stockMovements = defineTable(
   ],
 );
 
-/** Running sum of stock_movements per branch and product, kept by a trigger on the cloud (empty on the edge). */
+/** Running sum of stock_movements per branch and product, kept by triggers (the edge's in its own order, tenant migration 0010). */
 export const stockOnHand = defineTable(
   'stock_on_hand',
   {
     branchCode: c.text('branch_code').notNull(),
     productId: c.text('product_id').notNull(),
     qtyMilli: c.bigint('qty_milli').notNull(),
-    // Tenant migration 0014: the latest occurred_at and highest branch_seq summed so far; null when not known.
+    // Tenant migration 0014: the latest occurred_at summed so far; null when not known.
     maxOccurredAt: c.instant('max_occurred_at'),
-    maxBranchSeq: c.bigint('max_branch_seq'),
   },
   (t, k) => [k.primaryKey({ columns: [t.branchCode, t.productId] })],
 );
