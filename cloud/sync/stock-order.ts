@@ -139,7 +139,10 @@ export async function settleStock(
   if (late.length > 0) {
     const fromLedger = await walkLedger(tx, late, start, stored);
     walked.push(...fromLedger.map((w) => ({ ...w, key: keyOf(w.branch, w.product) })));
-    await learnLatest(tx, late.filter((t) => standing.get(t.key)?.known === false));
+    await learnLatest(
+      tx,
+      late.filter((t) => standing.get(t.key)?.known === false),
+    );
   }
   const counts: { id: string; delta: number }[] = [];
   const running = new Map(start);
