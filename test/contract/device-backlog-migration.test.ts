@@ -2,20 +2,12 @@
 // oldest pending instant, when reported, the applied seq then), all nullable (expand-only): existing
 // devices read "never reported", a writer of the version before still inserts, and a negative count
 // is refused by the engine.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqlQueryable } from '../../src/db/sql.ts';
-import { loadMigrationSet, MIGRATIONS_DIR, type MigrationSet } from '../../src/migrate/files.ts';
+import type { MigrationSet } from '../../src/migrate/files.ts';
 import { type MigrationTarget, migrate } from '../../src/migrate/runner.ts';
-import {
-  postgresMigrationTarget,
-  sqliteMigrationTarget,
-  sqliteQueryable,
-} from '../../src/migrate/targets.ts';
-import { createTestPlatform, engineNames, type TestPlatform, uniqueId } from '../helpers/engines.ts';
+import { createTestPlatform, engineNames, type TestPlatform } from '../helpers/engines.ts';
+import { onNewCloudDatabase, onNewEdgeDatabase } from '../helpers/migrations.ts';
 
 const VERSION = 11;
 const SEEN = '2026-04-01T10:00:00.000Z';
@@ -63,20 +55,7 @@ async function checkMigration(target: MigrationTarget, db: SqlQueryable, set: Mi
 }
 
 describe('tenant migration 0011: devices gain the backlog they last reported', () => {
-  it('on SQLite (the edge)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'modernpos-0011-'));
-    const sqlite = new Database(join(dir, 'edge.db'));
-    try {
-      await checkMigration(
-        sqliteMigrationTarget(sqlite),
-        sqliteQueryable(sqlite),
-        loadMigrationSet('tenant', join(MIGRATIONS_DIR, 'tenant'), 'sqlite'),
-      );
-    } finally {
-      sqlite.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it('on SQLite (the edge)', () => onNewEdgeDatabase(checkMigration));
 
   describe.each(engineNames)('on %s', (engine) => {
     let p: TestPlatform;
@@ -87,16 +66,7 @@ describe('tenant migration 0011: devices gain the backlog they last reported', (
       await p?.destroy();
     });
 
-    it('adds the four columns, nullable, and refuses a negative count', async () => {
-      const name = `modernpos_test_m0011_${uniqueId()}`;
-      await p.engine.createDatabase(name);
-      const db = p.engine.openDatabase(name);
-      try {
-        await checkMigration(postgresMigrationTarget(db), db, p.tenants.tenantMigrations);
-      } finally {
-        await db.close();
-        await p.engine.dropDatabase(name);
-      }
-    });
+    it('adds the four columns, nullable, and refuses a negative count', () =>
+      onNewCloudDatabase(p, checkMigration));
   });
 });

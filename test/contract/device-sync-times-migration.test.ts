@@ -1,20 +1,12 @@
 // Tenant migration 0008 on every engine: devices gain `last_sync_at` and `outbox_empty_at`, both
 // nullable (expand-only). A device's `last_seen_at`, which reports called its last sync until then,
 // is carried into `last_sync_at`; nothing else about it changes.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqlQueryable } from '../../src/db/sql.ts';
-import { loadMigrationSet, MIGRATIONS_DIR, type MigrationSet } from '../../src/migrate/files.ts';
+import type { MigrationSet } from '../../src/migrate/files.ts';
 import { type MigrationTarget, migrate } from '../../src/migrate/runner.ts';
-import {
-  postgresMigrationTarget,
-  sqliteMigrationTarget,
-  sqliteQueryable,
-} from '../../src/migrate/targets.ts';
-import { createTestPlatform, engineNames, type TestPlatform, uniqueId } from '../helpers/engines.ts';
+import { createTestPlatform, engineNames, type TestPlatform } from '../helpers/engines.ts';
+import { onNewCloudDatabase, onNewEdgeDatabase } from '../helpers/migrations.ts';
 
 const VERSION = 8;
 const SEEN = '2026-04-01T10:00:00.000Z';
@@ -62,20 +54,7 @@ async function checkMigration(target: MigrationTarget, db: SqlQueryable, set: Mi
 }
 
 describe('tenant migration 0008: devices gain a last sync and a last empty outbox', () => {
-  it('on SQLite (the edge)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'modernpos-0008-'));
-    const sqlite = new Database(join(dir, 'edge.db'));
-    try {
-      await checkMigration(
-        sqliteMigrationTarget(sqlite),
-        sqliteQueryable(sqlite),
-        loadMigrationSet('tenant', join(MIGRATIONS_DIR, 'tenant'), 'sqlite'),
-      );
-    } finally {
-      sqlite.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it('on SQLite (the edge)', () => onNewEdgeDatabase(checkMigration));
 
   describe.each(engineNames)('on %s', (engine) => {
     let p: TestPlatform;
@@ -86,16 +65,7 @@ describe('tenant migration 0008: devices gain a last sync and a last empty outbo
       await p?.destroy();
     });
 
-    it('carries last_seen_at into last_sync_at and leaves both columns nullable', async () => {
-      const name = `modernpos_test_m0008_${uniqueId()}`;
-      await p.engine.createDatabase(name);
-      const db = p.engine.openDatabase(name);
-      try {
-        await checkMigration(postgresMigrationTarget(db), db, p.tenants.tenantMigrations);
-      } finally {
-        await db.close();
-        await p.engine.dropDatabase(name);
-      }
-    });
+    it('carries last_seen_at into last_sync_at and leaves both columns nullable', () =>
+      onNewCloudDatabase(p, checkMigration));
   });
 });

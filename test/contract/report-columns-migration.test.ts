@@ -2,20 +2,12 @@
 // business date, kind and branch, keep every other value, and from then on refuse a row without
 // them. SQLite rebuilds both tables (it cannot add a NOT NULL column without a default), so there
 // the foreign key to sales must also survive the swap.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqlQueryable } from '../../src/db/sql.ts';
-import { loadMigrationSet, MIGRATIONS_DIR, type MigrationSet } from '../../src/migrate/files.ts';
+import type { MigrationSet } from '../../src/migrate/files.ts';
 import { type MigrationTarget, migrate } from '../../src/migrate/runner.ts';
-import {
-  postgresMigrationTarget,
-  sqliteMigrationTarget,
-  sqliteQueryable,
-} from '../../src/migrate/targets.ts';
-import { createTestPlatform, engineNames, type TestPlatform, uniqueId } from '../helpers/engines.ts';
+import { createTestPlatform, engineNames, type TestPlatform } from '../helpers/engines.ts';
+import { onNewCloudDatabase, onNewEdgeDatabase } from '../helpers/migrations.ts';
 
 const VERSION = 6;
 const before = (set: MigrationSet): MigrationSet => ({
@@ -139,23 +131,13 @@ async function checkBackfill(target: MigrationTarget, db: SqlQueryable, set: Mig
 }
 
 describe('tenant migration 0006: lines and payments get their sale’s date, kind and branch', () => {
-  it('on SQLite (the edge), rebuilding both tables', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'modernpos-0006-'));
-    const sqlite = new Database(join(dir, 'edge.db'));
-    try {
+  it('on SQLite (the edge), rebuilding both tables', () =>
+    onNewEdgeDatabase(async (target, db, set, sqlite) => {
       sqlite.pragma('foreign_keys = ON'); // as the edge opens it
-      await checkBackfill(
-        sqliteMigrationTarget(sqlite),
-        sqliteQueryable(sqlite),
-        loadMigrationSet('tenant', join(MIGRATIONS_DIR, 'tenant'), 'sqlite'),
-      );
+      await checkBackfill(target, db, set);
       expect(sqlite.pragma('foreign_key_check')).toEqual([]);
       expect(sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
-    } finally {
-      sqlite.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
   describe.each(engineNames)('on %s', (engine) => {
     let p: TestPlatform;
@@ -166,16 +148,6 @@ describe('tenant migration 0006: lines and payments get their sale’s date, kin
       await p?.destroy();
     });
 
-    it('backfills, then sets NOT NULL', async () => {
-      const name = `modernpos_test_m0006_${uniqueId()}`;
-      await p.engine.createDatabase(name);
-      const db = p.engine.openDatabase(name);
-      try {
-        await checkBackfill(postgresMigrationTarget(db), db, p.tenants.tenantMigrations);
-      } finally {
-        await db.close();
-        await p.engine.dropDatabase(name);
-      }
-    });
+    it('backfills, then sets NOT NULL', () => onNewCloudDatabase(p, checkBackfill));
   });
 });

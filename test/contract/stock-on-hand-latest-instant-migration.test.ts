@@ -3,20 +3,11 @@
 // afterwards the trigger keeps it for every writer, the release before's too (which never names the
 // column): a new product's is its movements' latest, a known one only grows, and one not known stays
 // not known whatever comes. On SQLite (the edge) the column exists, nullable and empty.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqlQueryable } from '../../src/db/sql.ts';
-import { loadMigrationSet, MIGRATIONS_DIR } from '../../src/migrate/files.ts';
 import { migrate } from '../../src/migrate/runner.ts';
-import {
-  postgresMigrationTarget,
-  sqliteMigrationTarget,
-  sqliteQueryable,
-} from '../../src/migrate/targets.ts';
-import { createTestPlatform, engineNames, type TestPlatform, uniqueId } from '../helpers/engines.ts';
+import { createTestPlatform, engineNames, type TestPlatform } from '../helpers/engines.ts';
+import { onNewCloudDatabase, onNewEdgeDatabase } from '../helpers/migrations.ts';
 
 const VERSION = 14;
 
@@ -43,22 +34,14 @@ async function onHand(db: SqlQueryable): Promise<Record<string, { qty: number; l
 }
 
 describe('tenant migration 0014: on hand gains the latest instant it has summed', () => {
-  it('on SQLite (the edge): a nullable column, left empty', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'modernpos-0014-'));
-    const sqlite = new Database(join(dir, 'edge.db'));
-    try {
-      const set = loadMigrationSet('tenant', join(MIGRATIONS_DIR, 'tenant'), 'sqlite');
-      expect((await migrate(sqliteMigrationTarget(sqlite), set)).applied).toContain(VERSION);
-      const db = sqliteQueryable(sqlite);
+  it('on SQLite (the edge): a nullable column, left empty', () =>
+    onNewEdgeDatabase(async (target, db, set) => {
+      expect((await migrate(target, set)).applied).toContain(VERSION);
       await db.query(
         "INSERT INTO stock_on_hand (branch_code, product_id, qty_milli) VALUES ('MAIN', 'p', 1)",
       );
       expect(await db.query('SELECT max_occurred_at AS at FROM stock_on_hand')).toEqual([{ at: null }]);
-    } finally {
-      sqlite.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
   describe.each(engineNames)('on %s', (engine) => {
     let p: TestPlatform;
@@ -69,13 +52,8 @@ describe('tenant migration 0014: on hand gains the latest instant it has summed'
       await p?.destroy();
     });
 
-    it('leaves products from before not known, and the trigger keeps the instant for every writer after', async () => {
-      const name = `modernpos_test_m0014_${uniqueId()}`;
-      await p.engine.createDatabase(name);
-      const db = p.engine.openDatabase(name);
-      const set = p.tenants.tenantMigrations;
-      try {
-        const target = postgresMigrationTarget(db);
+    it('leaves products from before not known, and the trigger keeps the instant for every writer after', () =>
+      onNewCloudDatabase(p, async (target, db, set) => {
         await migrate(target, {
           component: set.component,
           migrations: set.migrations.filter((m) => m.version < VERSION),
@@ -107,10 +85,6 @@ describe('tenant migration 0014: on hand gains the latest instant it has summed'
           new: { qty: 113, latest: '2026-05-04T13:00:00.000Z' },
           old: { qty: 5500, latest: null },
         });
-      } finally {
-        await db.close();
-        await p.engine.dropDatabase(name);
-      }
-    });
+      }));
   });
 });
