@@ -43,7 +43,7 @@ export interface Intake {
 }
 
 /** Bytes of frames in flight per cloud process, unless MODERNPOS_SYNC_MAX_INFLIGHT_MIB says otherwise. */
-export const DEFAULT_MAX_INFLIGHT_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_MAX_INFLIGHT_BYTES = 12 * 1024 * 1024;
 
 export function createIntake(maxBytes: number): Intake {
   let inFlight = 0;

@@ -28,7 +28,7 @@ export interface SyncLimits {
   lastSeenGatherMs?: number;
   /** Most hellos of one tenant answered together (hello-batches.ts, 500 unless set); 0: each hello alone. */
   maxHelloBatch?: number;
-  /** Most bytes of frames the process takes in before answering them (intake.ts, 16 MiB unless set). */
+  /** Most bytes of frames the process takes in before answering them (intake.ts, 12 MiB unless set). */
   maxInflightBytes?: number;
   /** Most connections reading a frame at once (read-slots.ts, 32 unless set). */
   maxReadingFrames?: number;

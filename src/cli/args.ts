@@ -143,7 +143,7 @@ Settings (environment variable or flag): --pg-url MODERNPOS_PG_URL, --data-dir M
   --cluster-load-ttl MODERNPOS_CLUSTER_LOAD_TTL_SECONDS (30: placement reads each cluster's load so often),
   --sync-hello-batch MODERNPOS_SYNC_HELLO_BATCH (500: most hellos of one tenant answered together; 0: one by one),
   --sync-last-seen-gather MODERNPOS_SYNC_LAST_SEEN_GATHER_SECONDS (10: idle pings' writes gathered per tenant; 0: none),
-  --sync-max-inflight MODERNPOS_SYNC_MAX_INFLIGHT_MIB (16: MiB of edges' frames taken in before answered),
+  --sync-max-inflight MODERNPOS_SYNC_MAX_INFLIGHT_MIB (12: MiB of edges' frames taken in before answered),
   --sync-read-slots MODERNPOS_SYNC_READ_SLOTS (32: sync connections reading a frame at once).
 Edge settings: --edge-port MODERNPOS_EDGE_PORT (8081), --edge-host MODERNPOS_EDGE_HOST (0.0.0.0),
   --edge-db MODERNPOS_EDGE_DB (./edge-data/edge.db), --cloud-url MODERNPOS_CLOUD_URL,
