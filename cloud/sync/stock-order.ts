@@ -54,14 +54,14 @@ export const timed = (rows: readonly NewRow[]): Timed[] =>
 const before = (a: Timed, b: Timed) => a.ms - b.ms || a.r.place - b.r.place;
 
 /** Each branch and product's first row (by `before`), and whether any of its rows is finer than a millisecond. */
-function firstRows(rows: readonly Timed[]): Map<string, { first: NewRow; fine: boolean }> {
+function firstRows(rows: readonly Timed[]): { first: NewRow; key: string; fine: boolean }[] {
   const firsts = new Map<string, { first: Timed; fine: boolean }>();
   for (const t of rows) {
     const seen = firsts.get(t.key);
     const fine = (seen?.fine ?? false) || finerThanMs(t.r.occurredAt);
     firsts.set(t.key, { first: !seen || before(t, seen.first) < 0 ? t : seen.first, fine });
   }
-  return new Map([...firsts].map(([key, f]) => [key, { first: f.first.r, fine: f.fine }]));
+  return [...firsts].map(([key, f]) => ({ first: f.first.r, key, fine: f.fine }));
 }
 
 /**
@@ -72,7 +72,7 @@ function firstRows(rows: readonly Timed[]): Map<string, { first: NewRow; fine: b
  * order them differently from Postgres), so they are walked.
  */
 export async function readStanding(tx: SqlQueryable, rows: readonly Timed[]): Promise<Standing> {
-  const firsts = [...firstRows(rows).values()];
+  const firsts = firstRows(rows);
   if (firsts.length === 0) return new Map();
   const found = await tx.query<{
     branch: string;
@@ -92,7 +92,7 @@ export async function readStanding(tx: SqlQueryable, rows: readonly Timed[]): Pr
       firsts.map((f) => f.first.occurredAt),
     ],
   );
-  const fine = new Set(firsts.filter((f) => f.fine).map((f) => keyOf(f.first.branch, f.first.productId)));
+  const fine = new Set(firsts.filter((f) => f.fine).map((f) => f.key));
   return new Map(
     found.map((r) => {
       const key = keyOf(r.branch, r.product);
@@ -219,7 +219,7 @@ async function walkLedger(
   start: Map<string, number>,
   stored: Map<string, number>,
 ): Promise<WalkRow[]> {
-  const firsts = [...firstRows(rows).values()];
+  const firsts = firstRows(rows);
   const params = [
     firsts.map((f) => f.first.branch),
     firsts.map((f) => f.first.productId),
